@@ -44,8 +44,10 @@ struct Counting {
 /// thresholds. [`RuleSet::evaluate`] is the same code for all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleSet {
-    id: &'static str,
-    version: u32,
+    /// The stable id, e.g. `"no-bufdir-2020"` (same as [`RuleSet::id`]).
+    pub id: &'static str,
+    /// The version (same as [`RuleSet::version`]).
+    pub version: u32,
     name: Texts,
     description: Texts,
     counting: Option<Counting>,

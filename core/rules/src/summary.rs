@@ -129,6 +129,12 @@ impl WarningCode {
     }
 }
 
+impl std::fmt::Display for WarningCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Something the peer or coordinator should check before the report is signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
@@ -437,5 +443,52 @@ fn invalid_period_message(from: NaiveDate, to: NaiveDate, locale: Locale) -> Str
         Locale::Nb => format!("Perioden slutter før den begynner ({t} er før {f})."),
         Locale::Da => format!("Perioden slutter, før den begynder ({t} ligger før {f})."),
         Locale::En => format!("The period ends before it starts ({t} is before {f})."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warning_codes_match_their_serde_form() {
+        let all = [
+            WarningCode::SeveralCountedOnOneDay,
+            WarningCode::DuplicateEntry,
+            WarningCode::OtherRuleSet,
+            WarningCode::InvalidPeriod,
+        ];
+        for code in all {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.code()));
+            assert_eq!(serde_json::from_str::<WarningCode>(&json).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn warning_messages_differ_per_locale() {
+        let d = NaiveDate::from_ymd_opt(2024, 5, 17).unwrap();
+        let rs = crate::default_rule_set();
+        let messages = |l| {
+            [
+                several_on_one_day_message(d, 2, l),
+                duplicate_message(l),
+                other_rule_set_message(1, ("none", 1), rs, l),
+                invalid_period_message(d, d.pred_opt().unwrap(), l),
+            ]
+        };
+        let (nb, da, en) = (
+            messages(Locale::Nb),
+            messages(Locale::Da),
+            messages(Locale::En),
+        );
+        for i in 0..4 {
+            assert!(!nb[i].is_empty() && !da[i].is_empty() && !en[i].is_empty());
+            assert_ne!(nb[i], en[i]);
+            assert_ne!(da[i], en[i]);
+            assert_ne!(nb[i], da[i]);
+        }
+        assert!(en[2].starts_with("1 contact was"), "{}", en[2]);
+        assert!(nb[2].contains("Vurder den på nytt"), "{}", nb[2]);
     }
 }

@@ -248,6 +248,11 @@ fn several_counted_on_one_day_warns_once_per_day() {
         let w = &s.warnings[0];
         assert_eq!(w.code, WarningCode::SeveralCountedOnOneDay);
         assert_eq!(w.code.code(), "several_counted_on_one_day");
+        assert_eq!(w.code.to_string(), "several_counted_on_one_day");
+        assert_eq!(
+            serde_json::to_value(w.code).unwrap(),
+            "several_counted_on_one_day"
+        );
         assert_eq!(w.date, Some(day));
         assert_eq!(w.entry_ids, ["a", "b", "c"]);
         assert!(w.message.contains('3'), "{}", w.message);
