@@ -1,1 +1,156 @@
-fn main() {}
+//! Project tasks for Peerlog, plain std. Run as `cargo xtask <command>`; see `cargo xtask help`.
+
+mod bindings;
+mod checks;
+mod ctx;
+mod setup;
+mod steps;
+mod util;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ctx::Ctx;
+use util::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  test [--only STEP,..] [--skip STEP,..] [--list]
+        Run every check, in order, stopping at the first failure (what CI runs).
+        --only runs just the named steps (plus the steps they use, e.g. kotlin uses
+        setup and bindings); --skip leaves steps out; --list shows the steps.
+  bindings [--out DIR]
+        cargo build --workspace, then generate the Kotlin and Swift bindings (with the
+        C header and module map) into DIR/kotlin and DIR/swift (default target/bindings).
+  setup
+        Install what the checks need, where missing: apt packages (libjna-java junit4
+        clang postgresql, ...) and, via npm, kotlinc and tree-sitter-swift in .tools/.
+  bench
+        Benchmarks (not yet).
+  help
+        This text.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let command = args.first().map_or("xtask", String::as_str);
+            eprintln!("xtask {command}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<()> {
+    let Some((command, rest)) = args.split_first() else {
+        print!("{USAGE}");
+        bail!("no command given");
+    };
+    match command.as_str() {
+        "test" => test(rest),
+        "bindings" => bindings(rest),
+        "setup" => {
+            no_options(rest)?;
+            let ctx = Ctx::new()?;
+            setup::setup(&ctx, setup::Need::ALL)
+        }
+        "bench" => {
+            bail!("`cargo xtask bench` is not implemented yet (benchmarks are being added)")
+        }
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            print!("{USAGE}");
+            bail!("unknown command `{other}`")
+        }
+    }
+}
+
+fn no_options(rest: &[String]) -> Result<()> {
+    match rest.first() {
+        Some(arg) => bail!("unexpected argument `{arg}`"),
+        None => Ok(()),
+    }
+}
+
+/// The value of `--name VALUE` or `--name=VALUE`, advancing the iterator as needed.
+fn option_value<'a>(
+    arg: &'a str,
+    name: &str,
+    it: &mut impl Iterator<Item = &'a String>,
+) -> Result<Option<&'a str>> {
+    if arg == name {
+        match it.next() {
+            Some(v) => Ok(Some(v.as_str())),
+            None => bail!("{name} needs a value"),
+        }
+    } else {
+        Ok(arg
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('=')))
+    }
+}
+
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn test(rest: &[String]) -> Result<()> {
+    let mut selection = steps::Selection::default();
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--list" {
+            steps::list();
+            return Ok(());
+        } else if let Some(v) = option_value(arg, "--only", &mut it)? {
+            selection.only.extend(comma_list(v));
+        } else if let Some(v) = option_value(arg, "--skip", &mut it)? {
+            selection.skip.extend(comma_list(v));
+        } else {
+            bail!(
+                "unexpected argument `{arg}` (options: --only STEP,.. --skip STEP,.. --list; steps: {})",
+                steps::step_names()
+            );
+        }
+    }
+    let mut ctx = Ctx::new()?;
+    steps::test(&mut ctx, &selection)
+}
+
+fn bindings(rest: &[String]) -> Result<()> {
+    let mut out: Option<PathBuf> = None;
+    let mut it = rest.iter();
+    while let Some(arg) = it.next() {
+        match option_value(arg, "--out", &mut it)? {
+            Some(v) => out = Some(PathBuf::from(v)),
+            None => bail!("unexpected argument `{arg}` (options: --out DIR)"),
+        }
+    }
+    let ctx = Ctx::new()?;
+    let out = match out {
+        Some(dir) if dir.is_relative() => std::env::current_dir()
+            .map_err(|e| util::Error::msg(format!("current directory: {e}")))?
+            .join(dir),
+        Some(dir) => dir,
+        None => ctx.bindings_dir(),
+    };
+    bindings::build(&ctx)?;
+    let generated = bindings::generate(&ctx, &out)?;
+    println!("Kotlin: {}", generated.kotlin_dir.display());
+    println!(
+        "Swift:  {} (header + module.modulemap in include/)",
+        generated.swift_dir.display()
+    );
+    Ok(())
+}

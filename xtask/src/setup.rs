@@ -1,0 +1,359 @@
+//! `cargo xtask setup`: installs what the checks need, only where it is missing.
+//!
+//! System packages come from apt (one `apt-get update`, one `apt-get install`, and only when
+//! something is absent). Tools that Debian does not package come from the npm registry into
+//! `<repo>/.tools/` (or `$PEERLOG_TOOLS_DIR`), one folder per version, reused when present.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::ctx::Ctx;
+use crate::util::{
+    Context, Result, bail, create_dir_all, output, remove_dir_if_exists, run, which, write,
+};
+
+/// The Kotlin compiler distribution (npm package `kotlin-compiler`, the full kotlinc zip).
+pub const KOTLIN_VERSION: &str = "2.4.20";
+/// Node bindings of tree-sitter and the Swift grammar, for the Swift syntax check.
+pub const TREE_SITTER_VERSION: &str = "0.22.4";
+pub const TREE_SITTER_SWIFT_VERSION: &str = "0.7.1";
+
+/// Written last into a tool folder; a folder without it is an interrupted install.
+const STAMP: &str = ".xtask-complete";
+
+/// A group of prerequisites a step needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// java, kotlinc, JNA, JUnit 4 (Kotlin JVM tests of the bindings).
+    Kotlin,
+    /// node + tree-sitter-swift (Swift syntax check).
+    Swift,
+    /// clang (C header check).
+    Clang,
+    /// PostgreSQL server binaries (server tests against the PostgreSQL backend).
+    Postgres,
+}
+
+impl Need {
+    pub const ALL: &[Need] = &[Need::Kotlin, Need::Swift, Need::Clang, Need::Postgres];
+}
+
+/// Paths of the Kotlin/JVM toolchain pieces.
+pub struct KotlinTools {
+    pub kotlinc: PathBuf,
+    /// Jars to compile the bindings and tests against.
+    pub compile_class_path: Vec<PathBuf>,
+    /// Extra jars needed at run time (the Kotlin standard library).
+    pub runtime_class_path: Vec<PathBuf>,
+}
+
+impl KotlinTools {
+    /// Finds the installed pieces, or says what is missing.
+    pub fn locate(ctx: &Ctx) -> Result<KotlinTools> {
+        let home = kotlinc_dir(ctx);
+        let lib = home.join("lib");
+        let jars = [
+            PathBuf::from(JNA_JAR),
+            lib.join("kotlinx-coroutines-core-jvm.jar"),
+            lib.join("kotlin-test.jar"),
+            lib.join("kotlin-test-junit.jar"),
+            PathBuf::from(JUNIT_JAR),
+            hamcrest_jar().unwrap_or_else(|| PathBuf::from(HAMCREST_JARS[0])),
+        ];
+        let tools = KotlinTools {
+            kotlinc: home.join("bin/kotlinc"),
+            compile_class_path: jars.to_vec(),
+            runtime_class_path: vec![lib.join("kotlin-stdlib.jar")],
+        };
+        let missing: Vec<String> = std::iter::once(&tools.kotlinc)
+            .chain(&tools.compile_class_path)
+            .chain(&tools.runtime_class_path)
+            .filter(|p| !p.is_file())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "Kotlin toolchain incomplete, missing: {}; run `cargo xtask setup`",
+                missing.join(", ")
+            );
+        }
+        if which("java").is_none() {
+            bail!("`java` is not on PATH; run `cargo xtask setup` (installs default-jre-headless)");
+        }
+        Ok(tools)
+    }
+}
+
+const JNA_JAR: &str = "/usr/share/java/jna.jar";
+const JUNIT_JAR: &str = "/usr/share/java/junit4.jar";
+const HAMCREST_JARS: &[&str] = &[
+    "/usr/share/java/hamcrest-core.jar",
+    "/usr/share/java/hamcrest.jar",
+    "/usr/share/java/hamcrest-all.jar",
+];
+
+fn hamcrest_jar() -> Option<PathBuf> {
+    HAMCREST_JARS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// `<tools>/kotlinc-<version>`: an unpacked kotlinc distribution.
+pub fn kotlinc_dir(ctx: &Ctx) -> PathBuf {
+    ctx.tools.join(format!("kotlinc-{KOTLIN_VERSION}"))
+}
+
+/// `<tools>/tree-sitter-swift-...`: an npm prefix with tree-sitter and the Swift grammar.
+pub fn swift_parser_dir(ctx: &Ctx) -> PathBuf {
+    ctx.tools.join(format!(
+        "tree-sitter-{TREE_SITTER_VERSION}-swift-{TREE_SITTER_SWIFT_VERSION}"
+    ))
+}
+
+/// A system package and the file or command whose absence means it must be installed.
+struct SystemPackage {
+    package: &'static str,
+    present: fn() -> bool,
+    what: &'static str,
+}
+
+fn system_packages(need: Need) -> Vec<SystemPackage> {
+    let node = SystemPackage {
+        package: "nodejs",
+        present: || which("node").is_some(),
+        what: "node",
+    };
+    let npm = SystemPackage {
+        package: "npm",
+        present: || which("npm").is_some(),
+        what: "npm",
+    };
+    match need {
+        Need::Kotlin => vec![
+            SystemPackage {
+                package: "default-jre-headless",
+                present: || which("java").is_some(),
+                what: "java",
+            },
+            SystemPackage {
+                package: "libjna-java",
+                present: || Path::new(JNA_JAR).is_file(),
+                what: JNA_JAR,
+            },
+            SystemPackage {
+                package: "junit4",
+                present: || Path::new(JUNIT_JAR).is_file() && hamcrest_jar().is_some(),
+                what: "/usr/share/java/junit4.jar + hamcrest",
+            },
+            node,
+            npm,
+        ],
+        Need::Swift => vec![node, npm],
+        Need::Clang => vec![SystemPackage {
+            package: "clang",
+            present: || which("clang").is_some(),
+            what: "clang",
+        }],
+        Need::Postgres => vec![SystemPackage {
+            package: "postgresql",
+            present: || postgres_bin_dir().is_some(),
+            what: "PostgreSQL server (/usr/lib/postgresql/*/bin/postgres)",
+        }],
+    }
+}
+
+/// The newest `/usr/lib/postgresql/<major>/bin` holding `postgres` and `initdb`.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let major = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            (bin.join("postgres").is_file() && bin.join("initdb").is_file()).then_some((major, bin))
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|(_, bin)| bin)
+}
+
+/// Installs everything `needs` calls for that is not already there.
+pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
+    let mut missing: Vec<SystemPackage> = Vec::new();
+    for need in needs {
+        for pkg in system_packages(*need) {
+            if !(pkg.present)() && !missing.iter().any(|m| m.package == pkg.package) {
+                missing.push(pkg);
+            }
+        }
+    }
+    if missing.is_empty() {
+        println!("system packages: all present");
+    } else {
+        for pkg in &missing {
+            println!(
+                "missing {} -> installing Debian package {}",
+                pkg.what, pkg.package
+            );
+        }
+        let names: Vec<&str> = missing.iter().map(|p| p.package).collect();
+        apt_install(&names)?;
+        let still: Vec<String> = missing
+            .iter()
+            .filter(|p| !(p.present)())
+            .map(|p| format!("{} (package {})", p.what, p.package))
+            .collect();
+        if !still.is_empty() {
+            bail!("still missing after apt-get install: {}", still.join(", "));
+        }
+    }
+
+    if needs.contains(&Need::Kotlin) {
+        ensure_kotlinc(ctx)?;
+    }
+    if needs.contains(&Need::Swift) {
+        ensure_swift_parser(ctx)?;
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let wanted = packages.join(" ");
+    if which("apt-get").is_none() {
+        bail!("apt-get not found: install these (Debian package names) by hand: {wanted}");
+    }
+    let sudo = if is_root() {
+        false
+    } else if which("sudo").is_some() {
+        true
+    } else {
+        bail!("not root and no sudo: as root, run `apt-get install -y {wanted}`");
+    };
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo {
+            let mut c = Command::new("sudo");
+            c.args(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            c
+        } else {
+            let mut c = Command::new("apt-get");
+            c.env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        // Wait for another apt/dpkg (e.g. unattended upgrades) instead of failing at once.
+        cmd.args(["-o", "DPkg::Lock::Timeout=300"]).args(args);
+        // No stdin in CI; never wait for a prompt.
+        if !sudo {
+            cmd.stdin(Stdio::null());
+        }
+        cmd
+    };
+    run(&mut apt(&["update", "-q"]))
+        .map_err(|e| crate::util::Error::msg(format!("{e}\n(needed to install: {wanted})")))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(packages);
+    run(&mut install)
+}
+
+/// Unpacks the kotlinc distribution from the npm package `kotlin-compiler`.
+fn ensure_kotlinc(ctx: &Ctx) -> Result<()> {
+    let dir = kotlinc_dir(ctx);
+    if dir.join(STAMP).is_file() {
+        println!(
+            "kotlinc {KOTLIN_VERSION}: {} (already there)",
+            dir.display()
+        );
+        return Ok(());
+    }
+    require_node_and_npm()?;
+    let tmp = fresh_tmp_dir(ctx, &format!("kotlinc-{KOTLIN_VERSION}"))?;
+    run(Command::new("npm")
+        .current_dir(&tmp)
+        .stdin(Stdio::null())
+        .args(["pack", "--silent", "--pack-destination"])
+        .arg(&tmp)
+        .arg(format!("kotlin-compiler@{KOTLIN_VERSION}")))?;
+    let tarball = tmp.join(format!("kotlin-compiler-{KOTLIN_VERSION}.tgz"));
+    if !tarball.is_file() {
+        bail!("npm pack did not produce {}", tarball.display());
+    }
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&tmp))?;
+    let unpacked = tmp.join("package");
+    if !unpacked.join("bin/kotlinc").is_file() {
+        bail!("{} has no bin/kotlinc", unpacked.display());
+    }
+    install_dir(&unpacked, &dir)?;
+    remove_dir_if_exists(&tmp)?;
+    println!("kotlinc {KOTLIN_VERSION}: installed in {}", dir.display());
+    Ok(())
+}
+
+/// Installs tree-sitter and tree-sitter-swift (prebuilt native modules; no scripts run).
+fn ensure_swift_parser(ctx: &Ctx) -> Result<()> {
+    let dir = swift_parser_dir(ctx);
+    if dir.join(STAMP).is_file() {
+        println!("tree-sitter-swift: {} (already there)", dir.display());
+        return Ok(());
+    }
+    require_node_and_npm()?;
+    let tmp = fresh_tmp_dir(ctx, "tree-sitter-swift")?;
+    write(
+        &tmp.join("package.json"),
+        "{ \"private\": true, \"description\": \"Swift syntax check for cargo xtask\" }\n",
+    )?;
+    run(Command::new("npm")
+        .current_dir(&tmp)
+        .stdin(Stdio::null())
+        .args([
+            "install",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ])
+        .arg(format!("tree-sitter@{TREE_SITTER_VERSION}"))
+        .arg(format!("tree-sitter-swift@{TREE_SITTER_SWIFT_VERSION}")))?;
+    // Loading the parser proves the prebuilt native modules fit this machine.
+    run(Command::new("node")
+        .current_dir(&tmp)
+        .stdin(Stdio::null())
+        .args([
+            "-e",
+            "const P = require('tree-sitter'); new P().setLanguage(require('tree-sitter-swift'));",
+        ]))?;
+    install_dir(&tmp, &dir)?;
+    println!("tree-sitter-swift: installed in {}", dir.display());
+    Ok(())
+}
+
+fn require_node_and_npm() -> Result<()> {
+    for tool in ["node", "npm"] {
+        if which(tool).is_none() {
+            bail!("`{tool}` is not on PATH; install Node.js and npm (Debian: nodejs npm)");
+        }
+    }
+    Ok(())
+}
+
+fn fresh_tmp_dir(ctx: &Ctx, name: &str) -> Result<PathBuf> {
+    let tmp = ctx.tools.join(format!(".tmp-{name}"));
+    remove_dir_if_exists(&tmp)?;
+    create_dir_all(&tmp)?;
+    Ok(tmp)
+}
+
+/// Moves a finished install into place and stamps it complete.
+fn install_dir(from: &Path, to: &Path) -> Result<()> {
+    remove_dir_if_exists(to)?;
+    fs::rename(from, to).context(|| format!("moving {} to {}", from.display(), to.display()))?;
+    write(&to.join(STAMP), "ok\n")
+}
