@@ -1,0 +1,352 @@
+//! Record envelope, format version 1 (see also `docs/adr/0002-record-envelope.md`).
+//!
+//! # Construction
+//!
+//! `JCS(x)` is the RFC 8785 canonical JSON of `x`; byte fields inside JSON are unpadded
+//! base64url. `meta` is the [`RecordMeta`] (id, collection, version, author device,
+//! deleted).
+//!
+//! 1. Content key `CEK` = 32 random bytes; `nonce` = 12 random bytes (both fresh per
+//!    envelope, so a nonce is never reused under a key).
+//! 2. `AD = b"peerlog/v1/content\0" || JCS(meta)`;
+//!    `ciphertext = AES-256-GCM(CEK, nonce, AD, plaintext)` (tag appended).
+//! 3. `key_commitment = HMAC-SHA256(key = CEK, b"peerlog/v1/key-commitment")`. AES-GCM
+//!    is not key-committing; the signed commitment pins the one content key that opens
+//!    the envelope, so a substituted or re-wrapped key can never decrypt to a different
+//!    plaintext.
+//! 4. For each recipient public key `pk` (peer key, chapter key):
+//!    `(enc, wrapped_key) = HPKE.SealBase(pk, info = b"peerlog/v1/wrap", aad = JCS(meta), pt = CEK)`
+//!    with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM (`wrapped_key` is
+//!    48 bytes), and `kid = pk.key_id()`.
+//! 5. `signature = Ed25519(author, b"peerlog/v1/envelope\0" ||
+//!    JCS({v, meta, nonce, ciphertext, key_commitment}))`, i.e.
+//!    `sign_document("envelope", ...)`.
+//!
+//! The recipient list is **not** signed: adding a recipient (enrolment of a device,
+//! chapter key rotation) re-wraps the content key without the author, and the signature
+//! stays valid. Tampering with a wrapped key can at worst deny opening: the unwrapped
+//! key must match the signed commitment.
+//!
+//! # Opening
+//!
+//! [`open_record`] checks, in this order, and stops at the first failure:
+//! structure ([`Envelope::validate`]) → author device id ([`CryptoError::WrongAuthor`]) →
+//! signature ([`CryptoError::BadSignature`]) → a wrapped key for the opener's key id
+//! ([`CryptoError::NotARecipient`]) → HPKE unwrap ([`CryptoError::DecryptFailed`]) →
+//! key commitment ([`CryptoError::KeyCommitmentMismatch`]) → AES-GCM
+//! ([`CryptoError::DecryptFailed`]). Nothing is decrypted before the signature is
+//! verified.
+
+use std::collections::HashSet;
+
+use ring::hmac;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::aead as gcm;
+use crate::error::{CryptoError, Result};
+use crate::hpke;
+use crate::keys::{DevicePublicKey, DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
+use crate::random_bytes;
+use peerlog_protocol::{
+    ENVELOPE_VERSION, Envelope, MAX_CIPHERTEXT_BYTES, MAX_RECIPIENTS, ProtocolError, RecordMeta,
+    WrappedKey, b64, canonical,
+};
+
+/// Prefix of the content encryption's associated data: `AD = prefix || JCS(meta)`.
+pub const CONTENT_AD_PREFIX: &[u8] = b"peerlog/v1/content\0";
+/// HPKE `info` of every content-key wrap.
+pub const WRAP_INFO: &[u8] = b"peerlog/v1/wrap";
+/// HMAC message of the key commitment (keyed with the content key).
+pub const KEY_COMMITMENT_LABEL: &[u8] = b"peerlog/v1/key-commitment";
+/// Signature domain: the author signs `b"peerlog/v1/envelope\0" || JCS(signed part)`.
+pub const SIGNATURE_DOMAIN: &str = "envelope";
+
+/// The signed part of an envelope: everything except the recipients and the signature.
+#[derive(Serialize)]
+struct SignedPart<'a> {
+    v: u8,
+    meta: &'a RecordMeta,
+    #[serde(with = "b64::array")]
+    nonce: [u8; 12],
+    #[serde(with = "b64::bytes")]
+    ciphertext: &'a [u8],
+    #[serde(with = "b64::array")]
+    key_commitment: [u8; 32],
+}
+
+impl<'a> SignedPart<'a> {
+    fn of(env: &'a Envelope) -> Self {
+        SignedPart {
+            v: env.v,
+            meta: &env.meta,
+            nonce: env.nonce,
+            ciphertext: &env.ciphertext,
+            key_commitment: env.key_commitment,
+        }
+    }
+}
+
+fn commitment(cek: &[u8; 32]) -> [u8; 32] {
+    let tag = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA256, cek),
+        KEY_COMMITMENT_LABEL,
+    );
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+fn content_ad(meta_jcs: &[u8]) -> Vec<u8> {
+    [CONTENT_AD_PREFIX, meta_jcs].concat()
+}
+
+/// Seals a record for `recipients`, signed by `author`. Duplicate recipient keys are
+/// wrapped once. `meta.author_device` must be `author.device_id()`.
+///
+/// Errors: [`CryptoError::WrongAuthor`]; [`CryptoError::Protocol`] for invalid metadata,
+/// no recipients, more than 16 recipients, or a plaintext over 8 MiB − 16 bytes.
+pub fn seal_record(
+    meta: &RecordMeta,
+    plaintext: &[u8],
+    recipients: &[RecipientPublicKey],
+    author: &DeviceSigningKey,
+) -> Result<Envelope> {
+    let cek = Zeroizing::new(random_bytes::<32>()?);
+    let nonce = random_bytes::<12>()?;
+    seal_inner(
+        meta,
+        plaintext,
+        recipients,
+        author,
+        &cek,
+        &nonce,
+        &mut |_| RecipientSecretKey::generate(),
+    )
+}
+
+/// [`seal_record`] with a given content key, nonce and one HPKE ephemeral key per
+/// (distinct) recipient. **For golden test vectors only**: reusing a content key or an
+/// ephemeral key breaks confidentiality.
+pub fn seal_record_deterministic(
+    meta: &RecordMeta,
+    plaintext: &[u8],
+    recipients: &[RecipientPublicKey],
+    author: &DeviceSigningKey,
+    cek: &[u8; 32],
+    nonce: &[u8; 12],
+    ephemerals: &[RecipientSecretKey],
+) -> Result<Envelope> {
+    seal_inner(meta, plaintext, recipients, author, cek, nonce, &mut |i| {
+        ephemerals
+            .get(i)
+            .cloned()
+            .ok_or(CryptoError::Malformed("one ephemeral key per recipient"))
+    })
+}
+
+fn seal_inner(
+    meta: &RecordMeta,
+    plaintext: &[u8],
+    recipients: &[RecipientPublicKey],
+    author: &DeviceSigningKey,
+    cek: &[u8; 32],
+    nonce: &[u8; 12],
+    ephemeral: &mut dyn FnMut(usize) -> Result<RecipientSecretKey>,
+) -> Result<Envelope> {
+    meta.validate()?;
+    if meta.author_device != author.device_id() {
+        return Err(CryptoError::WrongAuthor);
+    }
+    let mut seen = HashSet::new();
+    let recipients: Vec<&RecipientPublicKey> = recipients
+        .iter()
+        .filter(|pk| seen.insert(pk.key_id()))
+        .collect();
+    if recipients.is_empty() {
+        return Err(ProtocolError::NoRecipients.into());
+    }
+    if recipients.len() > MAX_RECIPIENTS {
+        return Err(ProtocolError::TooManyRecipients(recipients.len()).into());
+    }
+    let ct_len = plaintext.len().saturating_add(gcm::TAG_LEN);
+    if ct_len > MAX_CIPHERTEXT_BYTES {
+        return Err(ProtocolError::CiphertextTooLarge(ct_len).into());
+    }
+
+    let meta_jcs = canonical::to_canonical_vec(meta)?;
+    let ciphertext = gcm::seal(
+        &ring::aead::AES_256_GCM,
+        cek,
+        nonce,
+        &content_ad(&meta_jcs),
+        plaintext,
+    )?;
+    let key_commitment = commitment(cek);
+    let mut wrapped = Vec::with_capacity(recipients.len());
+    for (i, pk) in recipients.into_iter().enumerate() {
+        let (enc, wrapped_key) =
+            hpke::seal_deterministic(pk, WRAP_INFO, &meta_jcs, cek, &ephemeral(i)?)?;
+        wrapped.push(WrappedKey {
+            kid: pk.key_id(),
+            enc,
+            wrapped_key,
+        });
+    }
+    let mut env = Envelope {
+        v: ENVELOPE_VERSION,
+        meta: meta.clone(),
+        nonce: *nonce,
+        ciphertext,
+        key_commitment,
+        recipients: wrapped,
+        signature: [0; 64],
+    };
+    env.signature = author.sign_document(SIGNATURE_DOMAIN, &SignedPart::of(&env))?;
+    env.validate()?;
+    Ok(env)
+}
+
+/// Checks an envelope's structure, that its author device is `author`'s device id, and
+/// the author's signature. Does not decrypt anything (the server and backup restore use
+/// this alone).
+pub fn verify_envelope(env: &Envelope, author: &DevicePublicKey) -> Result<()> {
+    env.validate()?;
+    if env.meta.author_device != author.device_id() {
+        return Err(CryptoError::WrongAuthor);
+    }
+    author.verify_document(SIGNATURE_DOMAIN, &SignedPart::of(env), &env.signature)
+}
+
+/// Finds and unwraps the content key for `sk`, and checks it against the commitment.
+fn unwrap_cek(env: &Envelope, sk: &RecipientSecretKey) -> Result<Zeroizing<[u8; 32]>> {
+    let kid = sk.public_key().key_id();
+    let entry = env
+        .recipients
+        .iter()
+        .find(|r| r.kid == kid)
+        .ok_or(CryptoError::NotARecipient)?;
+    let meta_jcs = canonical::to_canonical_vec(&env.meta)?;
+    let pt = hpke::open(sk, &entry.enc, WRAP_INFO, &meta_jcs, &entry.wrapped_key)?;
+    let mut cek = Zeroizing::new([0u8; 32]);
+    if pt.len() != cek.len() {
+        return Err(CryptoError::Malformed(
+            "wrapped content key is not 32 bytes",
+        ));
+    }
+    cek.copy_from_slice(&pt);
+    let key = hmac::Key::new(hmac::HMAC_SHA256, &cek[..]);
+    hmac::verify(&key, KEY_COMMITMENT_LABEL, &env.key_commitment)
+        .map_err(|_| CryptoError::KeyCommitmentMismatch)?;
+    Ok(cek)
+}
+
+/// Verifies the author's signature, then unwraps the content key for `recipient`, checks
+/// the key commitment and decrypts. See the module docs for the order of checks.
+pub fn open_record(
+    env: &Envelope,
+    recipient: &RecipientSecretKey,
+    author: &DevicePublicKey,
+) -> Result<Zeroizing<Vec<u8>>> {
+    verify_envelope(env, author)?;
+    let cek = unwrap_cek(env, recipient)?;
+    let meta_jcs = canonical::to_canonical_vec(&env.meta)?;
+    gcm::open(
+        &ring::aead::AES_256_GCM,
+        &cek[..],
+        &env.nonce,
+        &content_ad(&meta_jcs),
+        &env.ciphertext,
+    )
+}
+
+/// Wraps the content key for more recipients, using `opener` (a current recipient) to
+/// unwrap it. Only the recipient list changes, so the author's signature stays valid.
+/// Keys whose key id is already present are skipped.
+///
+/// The content key is checked against the key commitment before it is re-wrapped. The
+/// author's signature is not checked here (no author key is given); call
+/// [`verify_envelope`] first where that matters — new recipients verify it on opening.
+pub fn add_recipients(
+    env: &Envelope,
+    opener: &RecipientSecretKey,
+    new: &[RecipientPublicKey],
+) -> Result<Envelope> {
+    env.validate()?;
+    let cek = unwrap_cek(env, opener)?;
+    let meta_jcs = canonical::to_canonical_vec(&env.meta)?;
+    let mut out = env.clone();
+    let mut seen: HashSet<String> = env.recipients.iter().map(|r| r.kid.clone()).collect();
+    for pk in new {
+        let kid = pk.key_id();
+        if !seen.insert(kid.clone()) {
+            continue;
+        }
+        if out.recipients.len() >= MAX_RECIPIENTS {
+            return Err(ProtocolError::TooManyRecipients(out.recipients.len() + 1).into());
+        }
+        let (enc, wrapped_key) = hpke::seal(pk, WRAP_INFO, &meta_jcs, &cek[..])?;
+        out.recipients.push(WrappedKey {
+            kid,
+            enc,
+            wrapped_key,
+        });
+    }
+    Ok(out)
+}
+
+/// Removes the wrapped key with key id `kid` (if present). The signature stays valid.
+///
+/// This only stops *future* holders of the envelope from opening it with that key; a
+/// party that already unwrapped the content key keeps it. Removing the last recipient
+/// yields an envelope that no longer validates.
+pub fn remove_recipient(env: &Envelope, kid: &str) -> Envelope {
+    let mut out = env.clone();
+    out.recipients.retain(|r| r.kid != kid);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commitment_is_hmac_of_label() {
+        // HMAC-SHA256 keyed with the content key, over the label.
+        let cek = [0x42u8; 32];
+        let c = commitment(&cek);
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &cek);
+        assert!(hmac::verify(&key, b"peerlog/v1/key-commitment", &c).is_ok());
+        assert_ne!(commitment(&[0x43; 32]), c);
+    }
+
+    #[test]
+    fn signed_part_field_names() {
+        let env = Envelope {
+            v: 1,
+            meta: RecordMeta {
+                id: "01890a5d-ac96-774b-bcce-b302099a8057".into(),
+                collection: peerlog_protocol::Collection::Notes,
+                version: 1,
+                author_device: "d".into(),
+                deleted: false,
+            },
+            nonce: [0; 12],
+            ciphertext: vec![1, 2, 3],
+            key_commitment: [0; 32],
+            recipients: vec![],
+            signature: [0; 64],
+        };
+        let jcs = canonical::to_canonical_vec(&SignedPart::of(&env)).unwrap();
+        let text = String::from_utf8(jcs).unwrap();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"ciphertext":"AQID","key_commitment":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","#,
+                r#""meta":{"author_device":"d","collection":"notes","deleted":false,"#,
+                r#""id":"01890a5d-ac96-774b-bcce-b302099a8057","version":1},"#,
+                r#""nonce":"AAAAAAAAAAAAAAAA","v":1}"#
+            )
+        );
+    }
+}
