@@ -9,11 +9,12 @@
 //! - strings are escaped as JCS requires: only `"` and `\` and the control characters
 //!   U+0000..U+001F are escaped, with the short forms `\b \f \n \r \t` and `\u00xx`
 //!   (lower-case hex) for the other controls; everything else is written as raw UTF-8;
-//! - numbers: **Peerlog formats never use floating point.** Integers are written
-//!   exactly. Only integers within ±(2^53 − 1) (the range where JSON numbers are exact in
-//!   every implementation) are accepted; anything else, and any number with a fractional
-//!   part, NaN or infinity, is rejected with an error. A float that holds an integral
-//!   value in range (e.g. `2.0`) is written the way JCS writes it (`2`).
+//! - numbers: **Peerlog formats never use floating point** (amounts are integer minor
+//!   units, versions are integers below 2^53). Integers are written exactly; only
+//!   integers within ±(2^53 − 1) (the range where JSON numbers are exact in every
+//!   implementation) are accepted. Every floating-point number — fractional or not,
+//!   NaN, infinity, `2.0`, `1e3` — is rejected with an error, so a float can never sneak
+//!   into a signed structure, not even when its value happens to be integral.
 
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -24,8 +25,8 @@ pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 /// Why a value has no canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CanonicalError {
-    /// A number with a fractional part (or NaN / infinity): Peerlog formats use integers only.
-    #[error("canonical JSON: non-integer number {0} (Peerlog formats use integers only)")]
+    /// A floating-point number: Peerlog formats use integers only.
+    #[error("canonical JSON: floating-point number {0} (Peerlog formats use integers only)")]
     NonInteger(String),
     /// An integer outside ±(2^53 − 1).
     #[error("canonical JSON: integer {0} is outside ±(2^53 - 1)")]
@@ -119,22 +120,13 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), CanonicalError> {
         out.extend_from_slice(i.to_string().as_bytes());
         return Ok(());
     }
-    // A float. Accept only integral values in the safe range, written as integers
-    // (which is what JCS's ECMAScript number serialisation produces for them).
-    let f = n
-        .as_f64()
-        .ok_or_else(|| CanonicalError::NonInteger(n.to_string()))?;
-    if !f.is_finite() || f.fract() != 0.0 {
-        return Err(CanonicalError::NonInteger(n.to_string()));
+    // Not an i64/u64: a float (parsed with a fraction or exponent, or out of integer range).
+    match n.as_f64() {
+        Some(f) if f.is_finite() && f.fract() == 0.0 && f.abs() > MAX_SAFE_INTEGER as f64 => {
+            Err(CanonicalError::IntegerOutOfRange(n.to_string()))
+        }
+        _ => Err(CanonicalError::NonInteger(n.to_string())),
     }
-    if f.abs() > MAX_SAFE_INTEGER as f64 {
-        return Err(CanonicalError::IntegerOutOfRange(n.to_string()));
-    }
-    // In range and integral, so the conversion is exact; -0.0 becomes 0.
-    #[allow(clippy::cast_possible_truncation)]
-    let i = f as i64;
-    out.extend_from_slice(i.to_string().as_bytes());
-    Ok(())
 }
 
 fn write_string(out: &mut Vec<u8>, s: &str) {
@@ -285,9 +277,19 @@ mod tests {
     }
 
     #[test]
-    fn integral_floats_written_as_integers() {
-        let v: Value = serde_json::from_str("[2.0, -0.0, 1e3]").unwrap();
-        assert_eq!(canon_str(&v), "[2,0,1000]");
+    fn integral_floats_rejected_too() {
+        for input in ["2.0", "-0.0", "1e3", "[0.0]"] {
+            let v: Value = serde_json::from_str(input).unwrap();
+            assert!(
+                matches!(canonicalize(&v), Err(CanonicalError::NonInteger(_))),
+                "{input}"
+            );
+        }
+        #[derive(Serialize)]
+        struct S {
+            x: f32,
+        }
+        assert!(to_canonical_vec(&S { x: 2.0 }).is_err());
     }
 
     #[test]
