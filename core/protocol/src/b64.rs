@@ -3,8 +3,9 @@
 //! Decoding is strict: padding, characters outside the URL-safe alphabet and non-zero
 //! trailing bits are rejected, so every byte string has exactly one encoding.
 //!
-//! The [`bytes`] and [`array`] modules are serde helpers for `#[serde(with = "...")]`,
-//! so wire structs hold bytes but serialise them as base64url strings:
+//! The [`bytes`](mod@bytes) and [`array`](mod@array) modules are serde helpers for
+//! `#[serde(with = "...")]`, so wire structs hold bytes but serialise them as base64url
+//! strings:
 //!
 //! ```
 //! #[derive(serde::Serialize, serde::Deserialize)]
