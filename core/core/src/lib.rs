@@ -1,5 +1,30 @@
-//! The Peerlog core.
+//! The Peerlog core: every rule, every byte of crypto and all storage of the peer's app.
+//!
+//! The one entry point is [`Peerlog`] (exported to Kotlin and Swift with uniffi and used
+//! by the `peerlog` CLI). See `docs/ARCHITECTURE.md` for the map.
 #![allow(unsafe_code)] // uniffi scaffolding
+
+mod api;
+mod backup;
+pub mod declaration;
+mod error;
+mod i18n;
+mod model;
+mod platform;
+mod report;
+mod session;
+mod store;
+
+pub use api::*;
+pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
+pub use error::{FieldError, PeerlogError, SecretStoreError};
+pub use model::{
+    Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
+    ExpenseStatus, Receipt, limits,
+};
+pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
+pub use platform::{FileSecretStore, LogLevel, LogSink, SecretStore};
+pub use report::{CategoryTotals, ReportVerification};
 
 uniffi::setup_scaffolding!();
 

@@ -1,0 +1,323 @@
+//! Command-line arguments. The forms used by the acceptance checks are stable.
+
+use clap::{Args, Parser, Subcommand};
+use peerlog_core::{ExpenseKind, Locale, Place, Who};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "peerlog",
+    version,
+    about = "Peerlog: log peer-support contacts offline, encrypted on this device",
+    after_help = "Exit codes: 0 ok, 1 failure, 2 usage error, 3 refused (invalid input, declaration not signed, verification failed, not found)."
+)]
+pub struct Cli {
+    /// Data directory of this device (default: $HOME/.peerlog).
+    #[arg(long, global = true, env = "PEERLOG_HOME")]
+    pub home: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set this device up for a peer working offline; prints the recovery code once.
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Reporting rule set of the organisation.
+        #[arg(long, default_value = "no-bufdir-2020")]
+        rules: String,
+        #[arg(long, default_value = "nb")]
+        locale: LocaleArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The confidentiality declaration.
+    Declaration {
+        #[command(subcommand)]
+        cmd: DeclarationCmd,
+    },
+    /// Log, list, edit and delete contacts.
+    Contact {
+        #[command(subcommand)]
+        cmd: ContactCmd,
+    },
+    /// What counts for the yearly report.
+    Summary {
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        year: Option<i32>,
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign and verify period reports.
+    Report {
+        #[command(subcommand)]
+        cmd: ReportCmd,
+    },
+    /// Travel and other expenses.
+    Expense {
+        #[command(subcommand)]
+        cmd: ExpenseCmd,
+    },
+    /// Write an encrypted backup of everything.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup onto this (empty) device with the recovery code.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        recovery_code: String,
+    },
+    /// Language, mileage rate.
+    Settings {
+        #[command(subcommand)]
+        cmd: SettingsCmd,
+    },
+    /// Erase all Peerlog data and keys on this device.
+    Wipe {
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeclarationCmd {
+    /// Show the current declaration and whether it is signed.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the current declaration with your full name.
+    Sign {
+        #[arg(long)]
+        name: String,
+        /// Explicitly accept the declaration.
+        #[arg(long)]
+        accept: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a human-readable signed copy (HTML).
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a signed copy.
+    Verify { file: PathBuf },
+}
+
+/// Contact fields; on `edit`, only the given ones change.
+#[derive(Debug, Args)]
+pub struct ContactOpts {
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub date: Option<String>,
+    /// visit, meeting, phone, video, message, conversation-group, self-help-group,
+    /// activity-group, course, other
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long)]
+    pub minutes: Option<u32>,
+    /// People taking part, not counting you.
+    #[arg(long)]
+    pub participants: Option<u32>,
+    /// The contact took place abroad.
+    #[arg(long)]
+    pub abroad: bool,
+    /// The contact took place in Norway (undoes --abroad on edit).
+    #[arg(long, conflicts_with = "abroad")]
+    pub in_norway: bool,
+    /// Where you visited: home, hospital, institution, other.
+    #[arg(long)]
+    pub place: Option<PlaceArg>,
+    /// target-group, relative, both.
+    #[arg(long)]
+    pub who: Option<WhoArg>,
+    /// A follow-up, not a first contact.
+    #[arg(long)]
+    pub follow_up: bool,
+    /// For groups: you did not lead the group.
+    #[arg(long)]
+    pub not_led: bool,
+    /// Start time, HH:MM.
+    #[arg(long)]
+    pub start: Option<String>,
+    #[arg(long)]
+    pub municipality: Option<String>,
+    /// A topic tag (repeat for several).
+    #[arg(long)]
+    pub topic: Vec<String>,
+    /// Travel distance in km.
+    #[arg(long)]
+    pub km: Option<u32>,
+    /// Private reference (initials, nickname): only you can read it.
+    #[arg(long = "ref")]
+    pub r#ref: Option<String>,
+    /// Private note: only you can read it.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Note shared with your coordinator.
+    #[arg(long)]
+    pub shared_note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCmd {
+    /// Log a contact.
+    Add {
+        #[command(flatten)]
+        opts: ContactOpts,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List contacts (private texts only with --private).
+    List {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// Include private references and notes.
+        #[arg(long)]
+        private: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one contact.
+    Show {
+        id: String,
+        #[arg(long)]
+        private: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a contact: the given fields are replaced.
+    Edit {
+        id: String,
+        #[command(flatten)]
+        opts: ContactOpts,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a contact (its history is kept).
+    Delete { id: String },
+    /// Every version of a contact.
+    History {
+        id: String,
+        #[arg(long)]
+        private: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log the same as last time, dated today.
+    Repeat {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// Sign your report for a year and write it to a file.
+    Sign {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a signed report file (needs no device).
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExpenseCmd {
+    /// Record an expense (as a draft).
+    Add {
+        #[arg(long)]
+        date: String,
+        /// travel, ticket, phone, other
+        #[arg(long)]
+        kind: ExpenseKindArg,
+        /// For travel: km driven.
+        #[arg(long)]
+        km: Option<u32>,
+        /// For other kinds: the amount, e.g. 149.50
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// A contact the expense belongs to (repeat for several).
+        #[arg(long)]
+        contact: Vec<String>,
+        /// A receipt image or PDF.
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List expenses.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Submit a draft to the coordinator.
+    Submit { id: String },
+    /// Delete a draft.
+    Delete { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// Show this device's settings.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Language of texts: nb, da, en.
+    Locale { locale: LocaleArg },
+    /// The organisation's mileage rate, e.g. `3.50 NOK`.
+    MileageRate { rate: String, currency: String },
+}
+
+macro_rules! parsed_arg {
+    ($name:ident, $ty:ty, $what:literal, $values:literal) => {
+        #[derive(Debug, Clone)]
+        pub struct $name(pub $ty);
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                s.parse::<$ty>()
+                    .map($name)
+                    .map_err(|_| format!("unknown {} {s:?}; one of: {}", $what, $values))
+            }
+        }
+    };
+}
+
+parsed_arg!(LocaleArg, Locale, "language", "nb, da, en");
+parsed_arg!(
+    PlaceArg,
+    Place,
+    "place",
+    "home, hospital, institution, other"
+);
+parsed_arg!(WhoArg, Who, "person", "target-group, relative, both");
+parsed_arg!(
+    ExpenseKindArg,
+    ExpenseKind,
+    "expense kind",
+    "travel, ticket, phone, other"
+);

@@ -1,0 +1,553 @@
+//! The `peerlog` CLI as a peer uses it, in exactly the forms the acceptance checks use.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn home() -> Home {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("home");
+    Home { _dir: dir, path }
+}
+
+fn peerlog(home: Option<&Path>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peerlog"));
+    cmd.env_remove("PEERLOG_HOME");
+    if let Some(h) = home {
+        cmd.arg("--home").arg(h);
+    }
+    cmd.args(args).output().unwrap()
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let out = peerlog(Some(home), args);
+    assert!(
+        out.status.success(),
+        "peerlog {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(home: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(home, args)).unwrap()
+}
+
+/// Runs and expects exit `code` with a one-line message on stderr.
+fn fails(home: Option<&Path>, args: &[&str], code: i32) -> String {
+    let out = peerlog(home, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "peerlog {args:?}: stdout {} stderr {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn init(h: &Path) -> Value {
+    json(
+        h,
+        &[
+            "init",
+            "--name",
+            "Kari Nordmann",
+            "--rules",
+            "no-bufdir-2020",
+            "--locale",
+            "en",
+            "--json",
+        ],
+    )
+}
+
+#[test]
+fn walkthrough_from_setup_to_verified_report() {
+    let h = home();
+    let h = h.path.as_path();
+    let r = init(h);
+    let code = r["recovery_code"].as_str().unwrap();
+    assert_eq!(code.len(), 29);
+
+    let text = ok(h, &["declaration", "show"]);
+    assert!(text.contains("onfidential"), "{text}");
+    let err = fails(
+        Some(h),
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "60",
+        ],
+        3,
+    );
+    assert!(err.contains("declaration"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+    let err = fails(
+        Some(h),
+        &["declaration", "sign", "--name", "Kari Nordmann"],
+        3,
+    );
+    assert!(err.contains("accept"), "{err}");
+    ok(
+        h,
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+    );
+
+    let visit = json(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "60",
+            "--place",
+            "hospital",
+            "--json",
+        ],
+    );
+    assert_eq!(visit["counts"], true);
+    assert_eq!(visit["category"], "outreach");
+    assert!(visit["reason"].as_str().unwrap().contains("outreach"));
+    let group = json(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-05",
+            "--kind",
+            "self-help-group",
+            "--minutes",
+            "90",
+            "--participants",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(group["counts"], false);
+    assert_eq!(group["category"], Value::Null);
+    assert!(
+        group["reason"].as_str().unwrap().contains("3 participants"),
+        "{group}"
+    );
+    let course = json(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-04-10",
+            "--kind",
+            "course",
+            "--minutes",
+            "90",
+            "--participants",
+            "6",
+            "--json",
+        ],
+    );
+    assert_eq!(course["category"], "course");
+    let abroad = json(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-04-11",
+            "--kind",
+            "visit",
+            "--minutes",
+            "60",
+            "--abroad",
+            "--json",
+        ],
+    );
+    assert_eq!(abroad["counts"], false);
+    // Human output: the id, then whether it counts and why.
+    let human = ok(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-04-12",
+            "--kind",
+            "phone",
+            "--minutes",
+            "15",
+        ],
+    );
+    let mut lines = human.lines();
+    assert_eq!(lines.next().unwrap().len(), 36);
+    assert!(lines.next().unwrap().contains("does not count"), "{human}");
+
+    let list = json(h, &["contact", "list", "--json"]);
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    let march = json(
+        h,
+        &[
+            "contact",
+            "list",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--json",
+        ],
+    );
+    assert_eq!(march.as_array().unwrap().len(), 2);
+
+    // Edit the group to 3 participants: now it counts.
+    let gid = group["id"].as_str().unwrap();
+    let edited = json(
+        h,
+        &["contact", "edit", gid, "--participants", "3", "--json"],
+    );
+    assert_eq!(edited["counts"], true);
+    assert_eq!(edited["category"], "group");
+    // Delete the abroad visit.
+    ok(h, &["contact", "delete", abroad["id"].as_str().unwrap()]);
+    fails(
+        Some(h),
+        &["contact", "delete", abroad["id"].as_str().unwrap()],
+        3,
+    );
+
+    let s = json(h, &["summary", "--year", "2026", "--json"]);
+    assert_eq!(s["activity_days"], 3);
+    assert_eq!(s["by_category"]["outreach"], 1);
+    assert_eq!(s["by_category"]["group"], 1);
+    assert_eq!(s["by_category"]["course"], 1);
+    assert_eq!(s["not_counted_total"], 1);
+    assert!(s["not_counted"].is_array());
+    let human = ok(h, &["summary", "--year", "2026"]);
+    assert!(human.contains("Activity-days: 3"), "{human}");
+
+    let dir = h.parent().unwrap();
+    let report = dir.join("report-2026.json");
+    ok(
+        h,
+        &[
+            "report",
+            "sign",
+            "--year",
+            "2026",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+    );
+    // Anyone can verify, with no device at all.
+    let v = ok_no_home(&["report", "verify", report.to_str().unwrap()]);
+    assert!(v.starts_with("valid"), "{v}");
+    assert!(v.contains("3 activity-days"), "{v}");
+    let forged = std::fs::read_to_string(&report)
+        .unwrap()
+        .replace("2026-04-10", "2026-04-09");
+    let forged_path = dir.join("forged.json");
+    std::fs::write(&forged_path, forged).unwrap();
+    let err = fails(
+        None,
+        &["report", "verify", forged_path.to_str().unwrap()],
+        3,
+    );
+    assert!(err.contains("changed after it was signed"), "{err}");
+
+    let html = dir.join("declaration.html");
+    ok(
+        h,
+        &["declaration", "export", "--out", html.to_str().unwrap()],
+    );
+    assert!(ok_no_home(&["declaration", "verify", html.to_str().unwrap()]).starts_with("valid"));
+}
+
+fn ok_no_home(args: &[&str]) -> String {
+    let out = peerlog(None, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn usage_errors_exit_2_and_refusals_exit_3_with_one_line() {
+    let h = home();
+    let h = h.path.as_path();
+    fails(Some(h), &["frobnicate"], 2);
+    fails(
+        Some(h),
+        &["contact", "add", "--kind", "visit", "--minutes", "5"],
+        2,
+    );
+    fails(
+        Some(h),
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-01-01",
+            "--kind",
+            "visit",
+            "--minutes",
+            "many",
+        ],
+        2,
+    );
+    let err = fails(Some(h), &["contact", "list"], 3);
+    assert!(err.contains("not set up"), "{err}");
+    init(h);
+    ok(
+        h,
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--date", "2999-01-01", "--kind", "visit", "--minutes", "30"],
+            "date",
+        ),
+        (
+            &["--date", "2026-01-01", "--kind", "visit", "--minutes", "0"],
+            "minutes",
+        ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "visit",
+                "--minutes",
+                "1441",
+            ],
+            "minutes",
+        ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "conversation-group",
+                "--minutes",
+                "60",
+                "--participants",
+                "1",
+            ],
+            "participants",
+        ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "teleport",
+                "--minutes",
+                "60",
+            ],
+            "kind",
+        ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "visit",
+                "--minutes",
+                "60",
+                "--ref",
+                "this reference is much longer than forty characters",
+            ],
+            "private_ref",
+        ),
+    ];
+    for (args, field) in cases {
+        let mut all = vec!["contact", "add"];
+        all.extend_from_slice(args);
+        let err = fails(Some(h), &all, 3);
+        assert!(err.starts_with("peerlog: "), "{err}");
+        assert!(err.contains(field), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    assert_eq!(
+        json(h, &["contact", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn private_texts_stay_out_of_output_and_off_disk() {
+    const MARKER: &str = "QQMARKER4242";
+    let h = home();
+    let h = h.path.as_path();
+    init(h);
+    ok(
+        h,
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+    );
+    let out = ok(
+        h,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-02-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "45",
+            "--ref",
+            &format!("{MARKER}r"),
+            "--note",
+            &format!("{MARKER}n"),
+            "--shared-note",
+            &format!("{MARKER}s"),
+            "--json",
+        ],
+    );
+    assert!(!out.contains(MARKER));
+    let id = serde_json::from_str::<Value>(&out).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for args in [
+        vec!["contact", "list"],
+        vec!["contact", "list", "--json"],
+        vec!["contact", "show", id.as_str()],
+        vec!["contact", "history", id.as_str(), "--json"],
+        vec!["summary", "--year", "2026", "--json"],
+    ] {
+        let out = ok(h, &args);
+        assert!(
+            !out.contains(MARKER),
+            "{args:?} printed a private text: {out}"
+        );
+    }
+    // Asked for, they are there.
+    let shown = json(h, &["contact", "show", &id, "--private", "--json"]);
+    assert_eq!(shown["private_ref"], format!("{MARKER}r"));
+    assert_eq!(shown["private_note"], format!("{MARKER}n"));
+    assert_eq!(shown["shared_note"], format!("{MARKER}s"));
+    // Never on disk.
+    for entry in walk(h) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+            "marker found in {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn export_and_restore_move_everything_to_a_new_home() {
+    let a = home();
+    let a = a.path.as_path();
+    let r = init(a);
+    let code = r["recovery_code"].as_str().unwrap().to_string();
+    ok(
+        a,
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+    );
+    ok(
+        a,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-02-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "45",
+        ],
+    );
+    ok(
+        a,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-02-03",
+            "--kind",
+            "course",
+            "--minutes",
+            "120",
+            "--participants",
+            "9",
+        ],
+    );
+    let backup = a.parent().unwrap().join("backup.peerlog");
+    ok(a, &["export", "--out", backup.to_str().unwrap()]);
+
+    let b = home();
+    let b = b.path.as_path();
+    let err = fails(
+        Some(b),
+        &[
+            "restore",
+            "--from",
+            backup.to_str().unwrap(),
+            "--recovery-code",
+            "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA",
+        ],
+        3,
+    );
+    assert!(err.contains("recovery code"), "{err}");
+    let out = ok(
+        b,
+        &[
+            "restore",
+            "--from",
+            backup.to_str().unwrap(),
+            "--recovery-code",
+            &code,
+        ],
+    );
+    assert!(out.contains("2 contacts"), "{out}");
+    let s = json(b, &["summary", "--year", "2026", "--json"]);
+    assert_eq!(s["activity_days"], 2);
+    ok(
+        b,
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-02-04",
+            "--kind",
+            "visit",
+            "--minutes",
+            "30",
+        ],
+    );
+}

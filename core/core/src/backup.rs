@@ -1,0 +1,144 @@
+//! Encrypted backup and restore.
+//!
+//! The backup file holds the sealed records exactly as stored (envelopes: only routing
+//! metadata is clear), the devices' public keys, the sealed profile, and the peer key
+//! wrapped under a key derived from the recovery code with Argon2id. Without the code it
+//! reveals nothing but record ids, collections and versions.
+
+use crate::api::reindex;
+use crate::error::{CoreError, Result};
+use crate::i18n::Msg;
+use crate::platform::SecretStore;
+use crate::session::{self, Keys, Session};
+use crate::store::{self, Store};
+use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
+use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey};
+use peerlog_protocol::Envelope;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+const FORMAT: &str = "peerlog-backup/1";
+const PEER_KEY_CONTEXT: &str = "peerlog/v1/backup-peer-key";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupDevice {
+    device_id: String,
+    public_key: DevicePublicKey,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackupFile {
+    format: String,
+    created_at: String,
+    wrapped_peer_key: WrappedSecret,
+    #[serde(with = "peerlog_protocol::b64::bytes")]
+    profile: Vec<u8>,
+    devices: Vec<BackupDevice>,
+    /// Every stored version of every record, oldest first per record (the last one is
+    /// the current version).
+    records: Vec<Envelope>,
+}
+
+pub(crate) fn export(conn: &Connection, s: &Session, code: &RecoveryCode) -> Result<Vec<u8>> {
+    let wrapped_peer_key = recovery::wrap_secret(
+        code,
+        &s.keys.peer.to_bytes()[..],
+        KdfParams::DEFAULT,
+        PEER_KEY_CONTEXT,
+    )?;
+    let devices = store::all_devices(conn)?
+        .into_iter()
+        .map(|(device_id, pk)| {
+            Ok(BackupDevice {
+                device_id,
+                public_key: DevicePublicKey::from_bytes(&pk)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut records = Vec::new();
+    for rec in store::all_records(conn, None)? {
+        let m = &rec.envelope.meta;
+        let history = store::record_history(conn, m.collection, &m.id)?;
+        if history.last().map(|e| e.meta.version) == Some(m.version) {
+            records.extend(history);
+        } else {
+            records.extend(history.into_iter().filter(|e| e.meta.version < m.version));
+            records.push(rec.envelope);
+        }
+    }
+    let file = BackupFile {
+        format: FORMAT.into(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        wrapped_peer_key,
+        profile: session::seal_profile(&s.keys, &s.profile)?,
+        devices,
+        records,
+    };
+    Ok(serde_json::to_vec(&file)?)
+}
+
+/// Restores into an empty store. Verifies every record's signature before accepting it.
+pub(crate) fn restore(
+    st: &mut Store,
+    secrets: &dyn SecretStore,
+    bytes: &[u8],
+    code: &RecoveryCode,
+) -> Result<Session> {
+    let file: BackupFile = serde_json::from_slice(bytes)
+        .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
+    if file.format != FORMAT {
+        return Err(CoreError::Verification(Msg::BackupWrongFormat));
+    }
+    let peer_bytes = recovery::unwrap_secret(code, &file.wrapped_peer_key, PEER_KEY_CONTEXT)?;
+    let peer_bytes: &[u8; 32] = peer_bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
+    let peer = RecipientSecretKey::from_bytes(peer_bytes);
+    let keys = Keys::from_parts(DeviceSigningKey::generate()?, peer);
+    let profile = session::open_profile(&keys, &file.profile)?;
+    let mut s = Session::new(keys, profile, 0);
+
+    keys_to_secrets(&s, secrets, code)?;
+    st.tx(|tx| {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for d in &file.devices {
+            if d.public_key.device_id() != d.device_id {
+                return Err(CoreError::Verification(Msg::BackupWrongFormat));
+            }
+            store::put_device(tx, &d.device_id, d.public_key.as_bytes(), &now)?;
+        }
+        store::put_device(
+            tx,
+            &s.device_id,
+            s.keys.device.public_key().as_bytes(),
+            &now,
+        )?;
+        let mut max_version = 0;
+        for env in &file.records {
+            let author = session::author_key(tx, &env.meta.author_device)?;
+            peerlog_crypto::envelope::verify_envelope(env, &author)?;
+            // History first, then the current version overwrites `records`.
+            store::put_record(tx, env, true)?;
+            max_version = max_version.max(env.meta.version);
+        }
+        s.observe_version(tx, max_version)?;
+        for rec in store::all_records(tx, None)? {
+            reindex(tx, &s, &rec.envelope)?;
+        }
+        store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
+        s.save_profile(tx)
+    })?;
+    Ok(s)
+}
+
+fn keys_to_secrets(s: &Session, secrets: &dyn SecretStore, code: &RecoveryCode) -> Result<()> {
+    s.keys.save(secrets)?;
+    secrets.put(
+        session::SECRET_RECOVERY_CODE.into(),
+        code.display().into_bytes(),
+    )?;
+    Ok(())
+}

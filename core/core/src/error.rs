@@ -1,0 +1,245 @@
+//! Errors: a rich internal [`CoreError`] and the small, stable [`PeerlogError`] that
+//! crosses the FFI (and is printed by the CLI). Every variant carries a machine code and a
+//! human message in the user's language.
+
+use crate::i18n::{Msg, tr};
+use peerlog_rules::Locale;
+
+/// One problem with one field of an input, in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, serde::Serialize)]
+pub struct FieldError {
+    /// The input field, e.g. `minutes`, `private_ref`.
+    pub field: String,
+    /// Stable machine code, e.g. `out_of_range`, `too_long`, `in_future`.
+    pub code: String,
+    /// Human message in the user's language.
+    pub message: String,
+}
+
+/// Everything that can go wrong inside the core. Rich and internal; converted to
+/// [`PeerlogError`] at the API boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("this device is not set up yet")]
+    NotInitialised,
+    #[error("this device is already set up")]
+    AlreadyInitialised,
+    #[error("the confidentiality declaration must be signed first")]
+    DeclarationRequired,
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("not allowed: {0}")]
+    NotAllowed(Msg),
+    #[error("cryptography: {0}")]
+    Crypto(#[from] peerlog_crypto::CryptoError),
+    #[error("wire format: {0}")]
+    Protocol(#[from] peerlog_protocol::ProtocolError),
+    #[error("canonical JSON: {0}")]
+    Canonical(#[from] peerlog_protocol::canonical::CanonicalError),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("secret store: {0}")]
+    Secrets(#[from] SecretStoreError),
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("verification failed: {0}")]
+    Verification(Msg),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl CoreError {
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        CoreError::Corrupt(what.into())
+    }
+
+    pub(crate) fn invalid(field: &str, code: &str, message: String) -> Self {
+        CoreError::Invalid(vec![FieldError {
+            field: field.to_string(),
+            code: code.to_string(),
+            message,
+        }])
+    }
+
+    /// Converts to the stable FFI error, with messages in `locale`.
+    pub fn to_ffi(&self, locale: Locale) -> PeerlogError {
+        match self {
+            CoreError::Invalid(fields) => {
+                let message = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                PeerlogError::Invalid {
+                    code: fields
+                        .first()
+                        .map(|f| f.code.clone())
+                        .unwrap_or_else(|| "invalid".into()),
+                    message,
+                    fields: fields.clone(),
+                }
+            }
+            CoreError::NotInitialised => PeerlogError::NotInitialised {
+                code: "not_initialised".into(),
+                message: tr(locale, Msg::NotInitialised),
+            },
+            CoreError::AlreadyInitialised => PeerlogError::Refused {
+                code: "already_initialised".into(),
+                message: tr(locale, Msg::AlreadyInitialised),
+            },
+            CoreError::DeclarationRequired => PeerlogError::DeclarationRequired {
+                code: "declaration_required".into(),
+                message: tr(locale, Msg::DeclarationRequired),
+            },
+            CoreError::NotFound { what } => PeerlogError::NotFound {
+                code: "not_found".into(),
+                message: format!("{}: {what}", tr(locale, Msg::NotFound)),
+            },
+            CoreError::NotAllowed(msg) => PeerlogError::Refused {
+                code: msg.code().into(),
+                message: tr(locale, *msg),
+            },
+            CoreError::Verification(msg) => PeerlogError::Verification {
+                code: msg.code().into(),
+                message: tr(locale, *msg),
+            },
+            CoreError::Crypto(e) => {
+                let msg = match e.code() {
+                    "wrong_recovery_code" => Msg::WrongRecoveryCode,
+                    "recovery_code_typo" => Msg::RecoveryCodeTypo,
+                    _ => Msg::CryptoFailed,
+                };
+                let message = if matches!(msg, Msg::CryptoFailed) {
+                    format!("{} ({})", tr(locale, msg), e)
+                } else {
+                    tr(locale, msg)
+                };
+                PeerlogError::Verification {
+                    code: e.code().into(),
+                    message,
+                }
+            }
+            CoreError::Protocol(e) => PeerlogError::Verification {
+                code: e.code().into(),
+                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+            },
+            CoreError::Canonical(e) => PeerlogError::Storage {
+                code: "canonical_json".into(),
+                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+            },
+            CoreError::Json(e) => PeerlogError::Verification {
+                code: "bad_format".into(),
+                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+            },
+            CoreError::Db(e) => PeerlogError::Storage {
+                code: "database".into(),
+                message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            },
+            CoreError::Io(e) => PeerlogError::Storage {
+                code: "io".into(),
+                message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            },
+            CoreError::Corrupt(what) => PeerlogError::Storage {
+                code: "corrupt".into(),
+                message: format!("{}: {what}", tr(locale, Msg::StorageFailed)),
+            },
+            CoreError::Secrets(e) => PeerlogError::SecretStore {
+                code: "secret_store".into(),
+                message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
+            },
+        }
+    }
+}
+
+/// The error every core API call can return. Small and stable: the apps switch on the
+/// variant (or `code`) and show `message`, which is already in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum PeerlogError {
+    /// The input was refused; `fields` has one entry per problem. Nothing was written.
+    #[error("{message}")]
+    Invalid {
+        code: String,
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    /// Logging is refused until the current declaration version is signed.
+    #[error("{message}")]
+    DeclarationRequired { code: String, message: String },
+    /// The device has not been set up (no keys yet).
+    #[error("{message}")]
+    NotInitialised { code: String, message: String },
+    /// The thing asked for does not exist (or was deleted).
+    #[error("{message}")]
+    NotFound { code: String, message: String },
+    /// The request is valid but not allowed in the current state.
+    #[error("{message}")]
+    Refused { code: String, message: String },
+    /// A signature, envelope, recovery code or file did not verify.
+    #[error("{message}")]
+    Verification { code: String, message: String },
+    /// The local database or a file could not be read or written.
+    #[error("{message}")]
+    Storage { code: String, message: String },
+    /// The platform's secret store failed.
+    #[error("{message}")]
+    SecretStore { code: String, message: String },
+}
+
+impl PeerlogError {
+    /// The stable machine code.
+    pub fn code(&self) -> &str {
+        match self {
+            PeerlogError::Invalid { code, .. }
+            | PeerlogError::DeclarationRequired { code, .. }
+            | PeerlogError::NotInitialised { code, .. }
+            | PeerlogError::NotFound { code, .. }
+            | PeerlogError::Refused { code, .. }
+            | PeerlogError::Verification { code, .. }
+            | PeerlogError::Storage { code, .. }
+            | PeerlogError::SecretStore { code, .. } => code,
+        }
+    }
+
+    /// The human message, in the user's language.
+    pub fn message(&self) -> &str {
+        match self {
+            PeerlogError::Invalid { message, .. }
+            | PeerlogError::DeclarationRequired { message, .. }
+            | PeerlogError::NotInitialised { message, .. }
+            | PeerlogError::NotFound { message, .. }
+            | PeerlogError::Refused { message, .. }
+            | PeerlogError::Verification { message, .. }
+            | PeerlogError::Storage { message, .. }
+            | PeerlogError::SecretStore { message, .. } => message,
+        }
+    }
+
+    /// True for errors caused by the user's input or the app's state (not by a broken
+    /// device): validation, refusal, missing declaration, not found, failed verification.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(
+            self,
+            PeerlogError::Storage { .. } | PeerlogError::SecretStore { .. }
+        )
+    }
+}
+
+/// Errors a platform secret store reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum SecretStoreError {
+    /// The store could not be read or written (locked keychain, I/O error, …).
+    #[error("{message}")]
+    Unavailable { message: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        SecretStoreError::Unavailable { message: e.reason }
+    }
+}
+
+pub(crate) type Result<T, E = CoreError> = std::result::Result<T, E>;

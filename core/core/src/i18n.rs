@@ -1,0 +1,427 @@
+//! User-facing texts of the core in Norwegian bokmål, Danish and English.
+//!
+//! Every string a peer sees that the core decides (validation, refusals, verification
+//! results) comes from here, so both apps and the CLI say the same thing.
+
+use peerlog_rules::Locale;
+
+/// A fixed user-facing message. `code()` is the stable machine code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    NotInitialised,
+    AlreadyInitialised,
+    DeclarationRequired,
+    NotFound,
+    WrongRecoveryCode,
+    RecoveryCodeTypo,
+    CryptoFailed,
+    BadFormat,
+    StorageFailed,
+    SecretStoreFailed,
+    MustAccept,
+    ExpenseNotDraft,
+    ReportSignatureInvalid,
+    ReportTotalsMismatch,
+    ReportUnknownFormat,
+    DeclarationSignatureInvalid,
+    DeclarationTextMismatch,
+    BackupWrongFormat,
+    HomeNotEmpty,
+    KeysMissing,
+}
+
+impl Msg {
+    /// Stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Msg::NotInitialised => "not_initialised",
+            Msg::AlreadyInitialised => "already_initialised",
+            Msg::DeclarationRequired => "declaration_required",
+            Msg::NotFound => "not_found",
+            Msg::WrongRecoveryCode => "wrong_recovery_code",
+            Msg::RecoveryCodeTypo => "recovery_code_typo",
+            Msg::CryptoFailed => "crypto_failed",
+            Msg::BadFormat => "bad_format",
+            Msg::StorageFailed => "storage_failed",
+            Msg::SecretStoreFailed => "secret_store_failed",
+            Msg::MustAccept => "must_accept",
+            Msg::ExpenseNotDraft => "expense_not_draft",
+            Msg::ReportSignatureInvalid => "report_signature_invalid",
+            Msg::ReportTotalsMismatch => "report_totals_mismatch",
+            Msg::ReportUnknownFormat => "report_unknown_format",
+            Msg::DeclarationSignatureInvalid => "declaration_signature_invalid",
+            Msg::DeclarationTextMismatch => "declaration_text_mismatch",
+            Msg::BackupWrongFormat => "backup_wrong_format",
+            Msg::HomeNotEmpty => "home_not_empty",
+            Msg::KeysMissing => "keys_missing",
+        }
+    }
+
+    /// All messages, for completeness tests.
+    #[cfg(test)]
+    pub const ALL: &'static [Msg] = &[
+        Msg::NotInitialised,
+        Msg::AlreadyInitialised,
+        Msg::DeclarationRequired,
+        Msg::NotFound,
+        Msg::WrongRecoveryCode,
+        Msg::RecoveryCodeTypo,
+        Msg::CryptoFailed,
+        Msg::BadFormat,
+        Msg::StorageFailed,
+        Msg::SecretStoreFailed,
+        Msg::MustAccept,
+        Msg::ExpenseNotDraft,
+        Msg::ReportSignatureInvalid,
+        Msg::ReportTotalsMismatch,
+        Msg::ReportUnknownFormat,
+        Msg::DeclarationSignatureInvalid,
+        Msg::DeclarationTextMismatch,
+        Msg::BackupWrongFormat,
+        Msg::HomeNotEmpty,
+        Msg::KeysMissing,
+    ];
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&tr(Locale::En, *self))
+    }
+}
+
+/// The message in `locale`.
+pub fn tr(locale: Locale, msg: Msg) -> String {
+    let (en, nb, da) = match msg {
+        Msg::NotInitialised => (
+            "this device is not set up yet: run setup first",
+            "enheten er ikke satt opp ennå: kjør oppsett først",
+            "enheden er ikke sat op endnu: kør opsætning først",
+        ),
+        Msg::AlreadyInitialised => (
+            "this device is already set up",
+            "enheten er allerede satt opp",
+            "enheden er allerede sat op",
+        ),
+        Msg::DeclarationRequired => (
+            "sign the confidentiality declaration before you log contacts",
+            "signer taushetserklæringen før du registrerer kontakter",
+            "underskriv tavshedserklæringen, før du registrerer kontakter",
+        ),
+        Msg::NotFound => ("not found", "finnes ikke", "findes ikke"),
+        Msg::WrongRecoveryCode => (
+            "the recovery code does not match this backup",
+            "gjenopprettingskoden passer ikke til denne sikkerhetskopien",
+            "gendannelseskoden passer ikke til denne sikkerhedskopi",
+        ),
+        Msg::RecoveryCodeTypo => (
+            "the recovery code has a typo: check each group of characters",
+            "gjenopprettingskoden har en skrivefeil: sjekk hver gruppe med tegn",
+            "gendannelseskoden har en tastefejl: tjek hver gruppe af tegn",
+        ),
+        Msg::CryptoFailed => (
+            "the data could not be verified or decrypted",
+            "dataene kunne ikke verifiseres eller dekrypteres",
+            "dataene kunne ikke verificeres eller dekrypteres",
+        ),
+        Msg::BadFormat => (
+            "the data is not in the expected format",
+            "dataene har ikke forventet format",
+            "dataene har ikke det forventede format",
+        ),
+        Msg::StorageFailed => (
+            "the local data could not be read or written",
+            "lokale data kunne ikke leses eller skrives",
+            "lokale data kunne ikke læses eller skrives",
+        ),
+        Msg::SecretStoreFailed => (
+            "the device's key storage is unavailable",
+            "enhetens nøkkellager er utilgjengelig",
+            "enhedens nøglelager er utilgængeligt",
+        ),
+        Msg::MustAccept => (
+            "you must explicitly accept the declaration to sign it",
+            "du må uttrykkelig godta erklæringen for å signere den",
+            "du skal udtrykkeligt acceptere erklæringen for at underskrive den",
+        ),
+        Msg::ExpenseNotDraft => (
+            "only a draft expense can be changed or deleted",
+            "bare et utkast til utlegg kan endres eller slettes",
+            "kun et udkast til udlæg kan ændres eller slettes",
+        ),
+        Msg::ReportSignatureInvalid => (
+            "the report was changed after it was signed, or the signature is not valid",
+            "rapporten er endret etter at den ble signert, eller signaturen er ugyldig",
+            "rapporten er ændret, efter den blev underskrevet, eller underskriften er ugyldig",
+        ),
+        Msg::ReportTotalsMismatch => (
+            "the report's totals do not match its entries",
+            "rapportens summer stemmer ikke med oppføringene",
+            "rapportens summer stemmer ikke med posterne",
+        ),
+        Msg::ReportUnknownFormat => (
+            "this is not a Peerlog report file",
+            "dette er ikke en rapportfil fra Peerlog",
+            "dette er ikke en rapportfil fra Peerlog",
+        ),
+        Msg::DeclarationSignatureInvalid => (
+            "the declaration signature is not valid",
+            "signaturen på erklæringen er ugyldig",
+            "underskriften på erklæringen er ugyldig",
+        ),
+        Msg::DeclarationTextMismatch => (
+            "the signed declaration text differs from the text shown",
+            "den signerte erklæringsteksten er ikke den samme som teksten som vises",
+            "den underskrevne erklæringstekst er ikke den samme som den viste tekst",
+        ),
+        Msg::BackupWrongFormat => (
+            "this is not a Peerlog backup file",
+            "dette er ikke en sikkerhetskopi fra Peerlog",
+            "dette er ikke en sikkerhedskopi fra Peerlog",
+        ),
+        Msg::HomeNotEmpty => (
+            "there is already Peerlog data here; restore into an empty place",
+            "det finnes allerede Peerlog-data her; gjenopprett til et tomt sted",
+            "der findes allerede Peerlog-data her; gendan til et tomt sted",
+        ),
+        Msg::KeysMissing => (
+            "the keys for this data are missing from the device's key storage",
+            "nøklene til disse dataene mangler i enhetens nøkkellager",
+            "nøglerne til disse data mangler i enhedens nøglelager",
+        ),
+    };
+    pick(locale, en, nb, da).to_string()
+}
+
+/// Chooses the text for `locale`.
+pub(crate) fn pick<'a>(locale: Locale, en: &'a str, nb: &'a str, da: &'a str) -> &'a str {
+    match locale {
+        Locale::En => en,
+        Locale::Nb => nb,
+        Locale::Da => da,
+    }
+}
+
+/// Validation messages, with the numbers of the limit filled in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Invalid {
+    BadDate,
+    InFuture,
+    TooOld,
+    BadTime,
+    MinutesRange,
+    TooFewParticipants(u32),
+    TooManyParticipants(u32),
+    TooLong(usize),
+    TooMany(usize),
+    ControlChars,
+    PlaceNotApplicable,
+    KmRange(u32),
+    AmountRange,
+    AmountForTravel,
+    KmRequired,
+    UnknownContact,
+    ReceiptTooLarge(usize),
+    ReceiptType,
+    Strokes,
+    BadName,
+    UnknownRules,
+    BadCurrency,
+}
+
+impl Invalid {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Invalid::BadDate => "bad_date",
+            Invalid::InFuture => "in_future",
+            Invalid::TooOld => "too_old",
+            Invalid::BadTime => "bad_time",
+            Invalid::MinutesRange => "out_of_range",
+            Invalid::TooFewParticipants(_) => "too_few",
+            Invalid::TooManyParticipants(_) => "too_many",
+            Invalid::TooLong(_) => "too_long",
+            Invalid::TooMany(_) => "too_many",
+            Invalid::ControlChars => "control_characters",
+            Invalid::PlaceNotApplicable => "not_applicable",
+            Invalid::KmRange(_) => "out_of_range",
+            Invalid::AmountRange => "out_of_range",
+            Invalid::AmountForTravel => "not_applicable",
+            Invalid::KmRequired => "required",
+            Invalid::UnknownContact => "unknown_contact",
+            Invalid::ReceiptTooLarge(_) => "too_large",
+            Invalid::ReceiptType => "unsupported_type",
+            Invalid::Strokes => "too_large",
+            Invalid::BadName => "bad_name",
+            Invalid::UnknownRules => "unknown_rule_set",
+            Invalid::BadCurrency => "bad_currency",
+        }
+    }
+
+    pub(crate) fn message(self, l: Locale) -> String {
+        match self {
+            Invalid::BadDate => pick(
+                l,
+                "not a date (use YYYY-MM-DD)",
+                "ikke en dato (bruk ÅÅÅÅ-MM-DD)",
+                "ikke en dato (brug ÅÅÅÅ-MM-DD)",
+            )
+            .into(),
+            Invalid::InFuture => pick(
+                l,
+                "the date is in the future",
+                "datoen er fram i tid",
+                "datoen ligger ude i fremtiden",
+            )
+            .into(),
+            Invalid::TooOld => pick(
+                l,
+                "the date is too far back",
+                "datoen er for langt tilbake i tid",
+                "datoen ligger for langt tilbage",
+            )
+            .into(),
+            Invalid::BadTime => pick(
+                l,
+                "not a time of day (use HH:MM)",
+                "ikke et klokkeslett (bruk TT:MM)",
+                "ikke et klokkeslæt (brug TT:MM)",
+            )
+            .into(),
+            Invalid::MinutesRange => pick(
+                l,
+                "must be between 1 and 1440 minutes",
+                "må være mellom 1 og 1440 minutter",
+                "skal være mellem 1 og 1440 minutter",
+            )
+            .into(),
+            Invalid::TooFewParticipants(n) => match l {
+                Locale::En => format!("a group needs at least {n} participants"),
+                Locale::Nb => format!("en gruppe må ha minst {n} deltakere"),
+                Locale::Da => format!("en gruppe skal have mindst {n} deltagere"),
+            },
+            Invalid::TooManyParticipants(n) => match l {
+                Locale::En => format!("at most {n} participants"),
+                Locale::Nb => format!("høyst {n} deltakere"),
+                Locale::Da => format!("højst {n} deltagere"),
+            },
+            Invalid::TooLong(n) => match l {
+                Locale::En => format!("too long: at most {n} characters"),
+                Locale::Nb => format!("for lang: høyst {n} tegn"),
+                Locale::Da => format!("for lang: højst {n} tegn"),
+            },
+            Invalid::TooMany(n) => match l {
+                Locale::En => format!("too many: at most {n}"),
+                Locale::Nb => format!("for mange: høyst {n}"),
+                Locale::Da => format!("for mange: højst {n}"),
+            },
+            Invalid::ControlChars => pick(
+                l,
+                "contains characters that are not allowed",
+                "inneholder tegn som ikke er tillatt",
+                "indeholder tegn, der ikke er tilladt",
+            )
+            .into(),
+            Invalid::PlaceNotApplicable => pick(
+                l,
+                "a place is only recorded for visits and meetings",
+                "sted registreres bare for besøk og møter",
+                "sted registreres kun for besøg og møder",
+            )
+            .into(),
+            Invalid::KmRange(n) => match l {
+                Locale::En => format!("must be between 0 and {n} km"),
+                Locale::Nb => format!("må være mellom 0 og {n} km"),
+                Locale::Da => format!("skal være mellem 0 og {n} km"),
+            },
+            Invalid::AmountRange => pick(
+                l,
+                "the amount must be more than 0 and at most 100 000",
+                "beløpet må være over 0 og høyst 100 000",
+                "beløbet skal være over 0 og højst 100.000",
+            )
+            .into(),
+            Invalid::AmountForTravel => pick(
+                l,
+                "travel is paid per km: give km, not an amount",
+                "reise dekkes per km: oppgi km, ikke beløp",
+                "kørsel dækkes pr. km: angiv km, ikke beløb",
+            )
+            .into(),
+            Invalid::KmRequired => pick(
+                l,
+                "give the distance in km",
+                "oppgi avstanden i km",
+                "angiv afstanden i km",
+            )
+            .into(),
+            Invalid::UnknownContact => pick(
+                l,
+                "refers to a contact that does not exist",
+                "viser til en kontakt som ikke finnes",
+                "henviser til en kontakt, der ikke findes",
+            )
+            .into(),
+            Invalid::ReceiptTooLarge(n) => match l {
+                Locale::En => format!("the receipt is too large: at most {} MB", n / (1024 * 1024)),
+                Locale::Nb => format!("kvitteringen er for stor: høyst {} MB", n / (1024 * 1024)),
+                Locale::Da => format!("kvitteringen er for stor: højst {} MB", n / (1024 * 1024)),
+            },
+            Invalid::ReceiptType => pick(
+                l,
+                "the receipt must be a JPEG, PNG, HEIC or PDF file",
+                "kvitteringen må være en JPEG-, PNG-, HEIC- eller PDF-fil",
+                "kvitteringen skal være en JPEG-, PNG-, HEIC- eller PDF-fil",
+            )
+            .into(),
+            Invalid::Strokes => pick(
+                l,
+                "the drawn signature is too large",
+                "den tegnede signaturen er for stor",
+                "den tegnede underskrift er for stor",
+            )
+            .into(),
+            Invalid::BadName => pick(
+                l,
+                "type your full name (2 to 100 characters)",
+                "skriv hele navnet ditt (2 til 100 tegn)",
+                "skriv dit fulde navn (2 til 100 tegn)",
+            )
+            .into(),
+            Invalid::UnknownRules => pick(
+                l,
+                "unknown reporting rule set",
+                "ukjent regelsett for rapportering",
+                "ukendt regelsæt for indberetning",
+            )
+            .into(),
+            Invalid::BadCurrency => pick(
+                l,
+                "a currency is three capital letters, like NOK",
+                "en valuta er tre store bokstaver, som NOK",
+                "en valuta er tre store bogstaver, som DKK",
+            )
+            .into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_and_differs_per_language() {
+        for msg in Msg::ALL {
+            let en = tr(Locale::En, *msg);
+            let nb = tr(Locale::Nb, *msg);
+            let da = tr(Locale::Da, *msg);
+            assert!(
+                !en.is_empty() && !nb.is_empty() && !da.is_empty(),
+                "{msg:?}"
+            );
+            assert_ne!(en, nb, "{msg:?} is not translated to nb");
+            assert_ne!(en, da, "{msg:?} is not translated to da");
+        }
+        let codes: std::collections::HashSet<_> = Msg::ALL.iter().map(|m| m.code()).collect();
+        assert_eq!(codes.len(), Msg::ALL.len(), "codes are unique");
+    }
+}

@@ -1,0 +1,85 @@
+//! Numbered schema migrations. A migration, once released, is never edited: a change is
+//! a new migration. `PRAGMA user_version` holds the number of migrations applied.
+
+/// Migration `i` (0-based) brings the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: records, devices, settings, the contact index.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    ) STRICT;
+
+    -- Every record is a sealed envelope (see peerlog-crypto); only routing metadata is clear.
+    CREATE TABLE records (
+        collection    TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        author_device TEXT NOT NULL,
+        deleted       INTEGER NOT NULL,
+        envelope      BLOB NOT NULL,
+        pending       INTEGER NOT NULL DEFAULT 1,
+        server_seq    INTEGER,
+        PRIMARY KEY (collection, id)
+    ) STRICT;
+    CREATE INDEX records_pending ON records (pending) WHERE pending = 1;
+
+    -- Public keys of the devices whose signatures this device accepts.
+    CREATE TABLE devices (
+        device_id  TEXT PRIMARY KEY NOT NULL,
+        public_key BLOB NOT NULL,
+        added_at   TEXT NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+
+    -- The few clear facts that listing and reporting need. No text, place or amount.
+    CREATE TABLE contact_index (
+        id           TEXT PRIMARY KEY NOT NULL,
+        date         TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        minutes      INTEGER NOT NULL,
+        participants INTEGER NOT NULL,
+        abroad       INTEGER NOT NULL,
+        led_by_peer  INTEGER NOT NULL,
+        deleted      INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX contact_index_date ON contact_index (date) WHERE deleted = 0;
+
+    CREATE TABLE declaration_index (
+        id                  TEXT PRIMARY KEY NOT NULL,
+        declaration_id      TEXT NOT NULL,
+        declaration_version INTEGER NOT NULL,
+        signed_at           TEXT NOT NULL
+    ) STRICT;
+    "#,
+    // 2: edit history, expenses and reports.
+    r#"
+    CREATE TABLE record_history (
+        collection    TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        author_device TEXT NOT NULL,
+        deleted       INTEGER NOT NULL,
+        envelope      BLOB NOT NULL,
+        PRIMARY KEY (collection, id, version)
+    ) STRICT;
+    INSERT INTO record_history (collection, id, version, author_device, deleted, envelope)
+        SELECT collection, id, version, author_device, deleted, envelope FROM records;
+
+    CREATE TABLE expense_index (
+        id      TEXT PRIMARY KEY NOT NULL,
+        date    TEXT NOT NULL,
+        status  TEXT NOT NULL,
+        deleted INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE report_index (
+        id        TEXT PRIMARY KEY NOT NULL,
+        period    TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build writes.
+pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

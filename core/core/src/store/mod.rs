@@ -1,0 +1,483 @@
+//! The local encrypted store (SQLite via rusqlite, WAL).
+//!
+//! Encrypt on write: a record is stored as its sealed envelope; next to it live only the
+//! few clear columns that listing and reporting need (see `migrations.rs`). The store
+//! knows nothing about keys; the caller seals and opens.
+
+mod migrations;
+
+use crate::error::{CoreError, Result};
+use peerlog_protocol::{Collection, Envelope};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::path::Path;
+
+pub(crate) use migrations::SCHEMA_VERSION;
+
+/// A stored record: its envelope and sync state.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRecord {
+    pub envelope: Envelope,
+    pub pending: bool,
+}
+
+/// One contact's clear index row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ContactRow {
+    pub id: String,
+    pub date: String,
+    pub kind: String,
+    pub minutes: u32,
+    pub participants: u32,
+    pub abroad: bool,
+    pub led_by_peer: bool,
+}
+
+/// The SQLite store.
+#[derive(Debug)]
+pub(crate) struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        Self::setup(conn)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL: readers don't block the writer and a crash never loses a committed write.
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(CoreError::corrupt(format!("journal mode {mode}")));
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )?;
+        migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs `f` in one transaction: everything or nothing is written.
+    pub(crate) fn tx<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Deletes every row (with `secure_delete`, freed pages are zeroed) and compacts the
+    /// file, leaving an empty, current schema.
+    pub(crate) fn wipe(&mut self) -> Result<()> {
+        self.tx(|tx| {
+            for table in [
+                "meta",
+                "records",
+                "record_history",
+                "devices",
+                "contact_index",
+                "declaration_index",
+                "expense_index",
+                "report_index",
+            ] {
+                tx.execute(&format!("DELETE FROM {table}"), [])?;
+            }
+            Ok(())
+        })?;
+        self.conn
+            .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(CoreError::corrupt(format!(
+            "the database was written by a newer Peerlog (schema {current}, this build knows {SCHEMA_VERSION}); update the app"
+        )));
+    }
+    for (i, sql) in migrations::MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(current as usize)
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+// ---- meta -------------------------------------------------------------------------------
+
+pub(crate) fn meta_get(c: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(
+        c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
+    c.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+// ---- records ----------------------------------------------------------------------------
+
+/// Writes a record (replacing any older version) and keeps it in the history.
+pub(crate) fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
+    let bytes = env.to_json_bytes()?;
+    let m = &env.meta;
+    c.execute(
+        "INSERT INTO records (collection, id, version, author_device, deleted, envelope, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (collection, id) DO UPDATE SET
+            version = excluded.version, author_device = excluded.author_device,
+            deleted = excluded.deleted, envelope = excluded.envelope,
+            pending = excluded.pending, server_seq = NULL",
+        params![
+            m.collection.as_str(),
+            m.id,
+            m.version as i64,
+            m.author_device,
+            m.deleted,
+            bytes,
+            pending
+        ],
+    )?;
+    c.execute(
+        "INSERT OR IGNORE INTO record_history (collection, id, version, author_device, deleted, envelope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            m.collection.as_str(),
+            m.id,
+            m.version as i64,
+            m.author_device,
+            m.deleted,
+            bytes
+        ],
+    )?;
+    Ok(())
+}
+
+fn parse_envelope(bytes: Vec<u8>) -> Result<Envelope> {
+    Envelope::from_json_bytes(&bytes).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+}
+
+pub(crate) fn get_record(
+    c: &Connection,
+    collection: Collection,
+    id: &str,
+) -> Result<Option<StoredRecord>> {
+    let row: Option<(Vec<u8>, bool)> = c
+        .query_row(
+            "SELECT envelope, pending FROM records WHERE collection = ?1 AND id = ?2",
+            params![collection.as_str(), id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(bytes, pending)| {
+        Ok(StoredRecord {
+            envelope: parse_envelope(bytes)?,
+            pending,
+        })
+    })
+    .transpose()
+}
+
+/// Every version of a record, oldest first.
+pub(crate) fn record_history(
+    c: &Connection,
+    collection: Collection,
+    id: &str,
+) -> Result<Vec<Envelope>> {
+    let mut stmt = c.prepare(
+        "SELECT envelope FROM record_history WHERE collection = ?1 AND id = ?2 ORDER BY version",
+    )?;
+    let rows = stmt.query_map(params![collection.as_str(), id], |r| r.get::<_, Vec<u8>>(0))?;
+    rows.map(|b| parse_envelope(b?)).collect()
+}
+
+/// All current records, optionally of one collection, in a stable order.
+pub(crate) fn all_records(
+    c: &Connection,
+    collection: Option<Collection>,
+) -> Result<Vec<StoredRecord>> {
+    let mut stmt = c.prepare(
+        "SELECT envelope, pending FROM records
+         WHERE ?1 IS NULL OR collection = ?1 ORDER BY collection, id",
+    )?;
+    let rows = stmt.query_map([collection.map(|c| c.as_str())], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    rows.map(|row| {
+        let (bytes, pending) = row?;
+        Ok(StoredRecord {
+            envelope: parse_envelope(bytes)?,
+            pending,
+        })
+    })
+    .collect()
+}
+
+pub(crate) fn count_pending(c: &Connection) -> Result<u64> {
+    Ok(
+        c.query_row("SELECT count(*) FROM records WHERE pending = 1", [], |r| {
+            r.get::<_, i64>(0)
+        })? as u64,
+    )
+}
+
+// ---- devices ----------------------------------------------------------------------------
+
+pub(crate) fn put_device(
+    c: &Connection,
+    device_id: &str,
+    public_key: &[u8],
+    at: &str,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO devices (device_id, public_key, added_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device_id) DO NOTHING",
+        params![device_id, public_key, at],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
+    Ok(c.query_row(
+        "SELECT public_key FROM devices WHERE device_id = ?1 AND revoked = 0",
+        [device_id],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub(crate) fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut stmt = c.prepare("SELECT device_id, public_key FROM devices ORDER BY device_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ---- contact index ----------------------------------------------------------------------
+
+pub(crate) fn put_contact_row(c: &Connection, row: &ContactRow, deleted: bool) -> Result<()> {
+    c.execute(
+        "INSERT INTO contact_index (id, date, kind, minutes, participants, abroad, led_by_peer, deleted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET date = excluded.date, kind = excluded.kind,
+            minutes = excluded.minutes, participants = excluded.participants,
+            abroad = excluded.abroad, led_by_peer = excluded.led_by_peer,
+            deleted = excluded.deleted",
+        params![
+            row.id,
+            row.date,
+            row.kind,
+            row.minutes,
+            row.participants,
+            row.abroad,
+            row.led_by_peer,
+            deleted
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
+    c.execute("UPDATE contact_index SET deleted = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Live contacts with `from <= date <= to` (ISO dates compare as text), by date then id.
+pub(crate) fn contact_rows(c: &Connection, from: &str, to: &str) -> Result<Vec<ContactRow>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, date, kind, minutes, participants, abroad, led_by_peer FROM contact_index
+         WHERE deleted = 0 AND date >= ?1 AND date <= ?2 ORDER BY date, id",
+    )?;
+    let rows = stmt.query_map([from, to], |r| {
+        Ok(ContactRow {
+            id: r.get(0)?,
+            date: r.get(1)?,
+            kind: r.get(2)?,
+            minutes: r.get(3)?,
+            participants: r.get(4)?,
+            abroad: r.get(5)?,
+            led_by_peer: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM contact_index WHERE id = ?1 AND deleted = 0",
+        [id],
+        |r| r.get::<_, i64>(0),
+    )? > 0)
+}
+
+/// The most recently logged live contact (by version of its record), for "repeat last".
+pub(crate) fn last_contact_id(c: &Connection) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT r.id FROM records r JOIN contact_index i ON i.id = r.id
+         WHERE r.collection = 'contacts' AND i.deleted = 0
+         ORDER BY r.version DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+// ---- declarations, expenses, reports ----------------------------------------------------
+
+pub(crate) fn put_declaration_row(
+    c: &Connection,
+    id: &str,
+    declaration_id: &str,
+    version: u32,
+    signed_at: &str,
+) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO declaration_index (id, declaration_id, declaration_version, signed_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![id, declaration_id, version, signed_at],
+    )?;
+    Ok(())
+}
+
+/// The record id of the newest signature of this declaration version, if any.
+pub(crate) fn declaration_signature_id(
+    c: &Connection,
+    declaration_id: &str,
+    version: u32,
+) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT id FROM declaration_index WHERE declaration_id = ?1 AND declaration_version = ?2
+         ORDER BY signed_at DESC LIMIT 1",
+        params![declaration_id, version],
+        |r| r.get(0),
+    )
+    .optional()?)
+}
+
+pub(crate) fn put_expense_row(
+    c: &Connection,
+    id: &str,
+    date: &str,
+    status: &str,
+    deleted: bool,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO expense_index (id, date, status, deleted) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET date = excluded.date, status = excluded.status,
+            deleted = excluded.deleted",
+        params![id, date, status, deleted],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn expense_ids(c: &Connection) -> Result<Vec<String>> {
+    let mut stmt =
+        c.prepare("SELECT id FROM expense_index WHERE deleted = 0 ORDER BY date DESC, id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn put_report_row(
+    c: &Connection,
+    id: &str,
+    period: &str,
+    signed_at: &str,
+) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO report_index (id, period, signed_at) VALUES (?1, ?2, ?3)",
+        params![id, period, signed_at],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database as schema version 1 wrote it, frozen: upgrading must keep its data.
+    const SCHEMA_V1_FIXTURE: &str = include_str!("../../tests/fixtures/schema-v1.sql");
+
+    #[test]
+    fn upgrades_a_frozen_v1_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1_FIXTURE).unwrap();
+            let v: u32 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, 1);
+        }
+        let store = Store::open(&path).unwrap();
+        let v: u32 = store
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        // Old rows survive and the history was seeded from them.
+        let rows = contact_rows(store.conn(), "2000-01-01", "2100-01-01").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].kind, "visit");
+        let hist: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM record_history", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(hist, 1);
+        assert_eq!(
+            meta_get(store.conn(), "device_id").unwrap().unwrap(),
+            b"dev1"
+        );
+        // Reopening is a no-op.
+        drop(store);
+        Store::open(&path).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_database_from_the_future() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains("newer Peerlog"), "{err}");
+    }
+
+    #[test]
+    fn fresh_database_is_wal_and_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let v: u32 = store
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+}
