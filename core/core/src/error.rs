@@ -69,7 +69,7 @@ impl CoreError {
     pub fn to_ffi(&self, locale: Locale) -> PeerlogError {
         match self {
             CoreError::Invalid(fields) => {
-                let message = fields
+                let user_message = fields
                     .iter()
                     .map(|f| format!("{}: {}", f.field, f.message))
                     .collect::<Vec<_>>()
@@ -79,33 +79,33 @@ impl CoreError {
                         .first()
                         .map(|f| f.code.clone())
                         .unwrap_or_else(|| "invalid".into()),
-                    message,
+                    user_message,
                     fields: fields.clone(),
                 }
             }
             CoreError::NotInitialised => PeerlogError::NotInitialised {
                 code: "not_initialised".into(),
-                message: tr(locale, Msg::NotInitialised),
+                user_message: tr(locale, Msg::NotInitialised),
             },
             CoreError::AlreadyInitialised => PeerlogError::Refused {
                 code: "already_initialised".into(),
-                message: tr(locale, Msg::AlreadyInitialised),
+                user_message: tr(locale, Msg::AlreadyInitialised),
             },
             CoreError::DeclarationRequired => PeerlogError::DeclarationRequired {
                 code: "declaration_required".into(),
-                message: tr(locale, Msg::DeclarationRequired),
+                user_message: tr(locale, Msg::DeclarationRequired),
             },
             CoreError::NotFound { what } => PeerlogError::NotFound {
                 code: "not_found".into(),
-                message: format!("{}: {what}", tr(locale, Msg::NotFound)),
+                user_message: format!("{}: {what}", tr(locale, Msg::NotFound)),
             },
             CoreError::NotAllowed(msg) => PeerlogError::Refused {
                 code: msg.code().into(),
-                message: tr(locale, *msg),
+                user_message: tr(locale, *msg),
             },
             CoreError::Verification(msg) => PeerlogError::Verification {
                 code: msg.code().into(),
-                message: tr(locale, *msg),
+                user_message: tr(locale, *msg),
             },
             CoreError::Crypto(e) => {
                 let msg = match e.code() {
@@ -113,80 +113,80 @@ impl CoreError {
                     "recovery_code_typo" => Msg::RecoveryCodeTypo,
                     _ => Msg::CryptoFailed,
                 };
-                let message = if matches!(msg, Msg::CryptoFailed) {
+                let user_message = if matches!(msg, Msg::CryptoFailed) {
                     format!("{} ({})", tr(locale, msg), e)
                 } else {
                     tr(locale, msg)
                 };
                 PeerlogError::Verification {
                     code: e.code().into(),
-                    message,
+                    user_message,
                 }
             }
             CoreError::Protocol(e) => PeerlogError::Verification {
                 code: e.code().into(),
-                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+                user_message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
             },
             CoreError::Canonical(e) => PeerlogError::Storage {
                 code: "canonical_json".into(),
-                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+                user_message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
             },
             CoreError::Json(e) => PeerlogError::Verification {
                 code: "bad_format".into(),
-                message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
+                user_message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
             },
             CoreError::Db(e) => PeerlogError::Storage {
                 code: "database".into(),
-                message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
             },
             CoreError::Io(e) => PeerlogError::Storage {
                 code: "io".into(),
-                message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
             },
             CoreError::Corrupt(what) => PeerlogError::Storage {
                 code: "corrupt".into(),
-                message: format!("{}: {what}", tr(locale, Msg::StorageFailed)),
+                user_message: format!("{}: {what}", tr(locale, Msg::StorageFailed)),
             },
             CoreError::Secrets(e) => PeerlogError::SecretStore {
                 code: "secret_store".into(),
-                message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
+                user_message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
             },
         }
     }
 }
 
 /// The error every core API call can return. Small and stable: the apps switch on the
-/// variant (or `code`) and show `message`, which is already in the user's language.
+/// variant (or `code`) and show `user_message`, which is already in the user's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum PeerlogError {
     /// The input was refused; `fields` has one entry per problem. Nothing was written.
-    #[error("{message}")]
+    #[error("{user_message}")]
     Invalid {
         code: String,
-        message: String,
+        user_message: String,
         fields: Vec<FieldError>,
     },
     /// Logging is refused until the current declaration version is signed.
-    #[error("{message}")]
-    DeclarationRequired { code: String, message: String },
+    #[error("{user_message}")]
+    DeclarationRequired { code: String, user_message: String },
     /// The device has not been set up (no keys yet).
-    #[error("{message}")]
-    NotInitialised { code: String, message: String },
+    #[error("{user_message}")]
+    NotInitialised { code: String, user_message: String },
     /// The thing asked for does not exist (or was deleted).
-    #[error("{message}")]
-    NotFound { code: String, message: String },
+    #[error("{user_message}")]
+    NotFound { code: String, user_message: String },
     /// The request is valid but not allowed in the current state.
-    #[error("{message}")]
-    Refused { code: String, message: String },
+    #[error("{user_message}")]
+    Refused { code: String, user_message: String },
     /// A signature, envelope, recovery code or file did not verify.
-    #[error("{message}")]
-    Verification { code: String, message: String },
+    #[error("{user_message}")]
+    Verification { code: String, user_message: String },
     /// The local database or a file could not be read or written.
-    #[error("{message}")]
-    Storage { code: String, message: String },
+    #[error("{user_message}")]
+    Storage { code: String, user_message: String },
     /// The platform's secret store failed.
-    #[error("{message}")]
-    SecretStore { code: String, message: String },
+    #[error("{user_message}")]
+    SecretStore { code: String, user_message: String },
 }
 
 impl PeerlogError {
@@ -207,14 +207,14 @@ impl PeerlogError {
     /// The human message, in the user's language.
     pub fn message(&self) -> &str {
         match self {
-            PeerlogError::Invalid { message, .. }
-            | PeerlogError::DeclarationRequired { message, .. }
-            | PeerlogError::NotInitialised { message, .. }
-            | PeerlogError::NotFound { message, .. }
-            | PeerlogError::Refused { message, .. }
-            | PeerlogError::Verification { message, .. }
-            | PeerlogError::Storage { message, .. }
-            | PeerlogError::SecretStore { message, .. } => message,
+            PeerlogError::Invalid { user_message, .. }
+            | PeerlogError::DeclarationRequired { user_message, .. }
+            | PeerlogError::NotInitialised { user_message, .. }
+            | PeerlogError::NotFound { user_message, .. }
+            | PeerlogError::Refused { user_message, .. }
+            | PeerlogError::Verification { user_message, .. }
+            | PeerlogError::Storage { user_message, .. }
+            | PeerlogError::SecretStore { user_message, .. } => user_message,
         }
     }
 
@@ -232,13 +232,13 @@ impl PeerlogError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SecretStoreError {
     /// The store could not be read or written (locked keychain, I/O error, …).
-    #[error("{message}")]
-    Unavailable { message: String },
+    #[error("{reason}")]
+    Unavailable { reason: String },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        SecretStoreError::Unavailable { message: e.reason }
+        SecretStoreError::Unavailable { reason: e.reason }
     }
 }
 

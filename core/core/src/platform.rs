@@ -60,7 +60,7 @@ impl FileSecretStore {
             && !name.starts_with('.');
         if !ok {
             return Err(SecretStoreError::Unavailable {
-                message: format!("invalid secret name {name:?}"),
+                reason: format!("invalid secret name {name:?}"),
             });
         }
         Ok(self.dir.join(name))
@@ -69,7 +69,7 @@ impl FileSecretStore {
 
 fn unavailable(e: std::io::Error) -> SecretStoreError {
     SecretStoreError::Unavailable {
-        message: e.to_string(),
+        reason: e.to_string(),
     }
 }
 
