@@ -9,7 +9,10 @@
 //   - `@_documentation(visibility: ...)` attributes, which uniffi puts on internal helpers,
 //     together with the `#if swift(>=5.8)` ... `#endif` around them (the grammar rejects an
 //     attribute-only conditional block inside a type body);
-//   - the `(unsafe)` of `nonisolated(unsafe)`.
+//   - the `(unsafe)` of `nonisolated(unsafe)`;
+//   - the `()` of a closure whose body is just the empty tuple, `{ () }` (uniffi's
+//     `let writeReturn = { () }` for callback methods returning nothing): the grammar takes
+//     `()` for a parameter list and wants `in`. `{ }` is the same closure.
 'use strict';
 
 const fs = require('fs');
@@ -35,7 +38,8 @@ function normalise(source) {
   return source
     .replace(/#if\s+swift\([^)\n]*\)\s*@_documentation\s*\([^)]*\)\s*#endif/g, blank)
     .replace(/@_documentation\s*\([^)]*\)/g, blank)
-    .replace(/\bnonisolated\s*\(\s*unsafe\s*\)/g, (m) => 'nonisolated' + blank(m.slice(11)));
+    .replace(/\bnonisolated\s*\(\s*unsafe\s*\)/g, (m) => 'nonisolated' + blank(m.slice(11)))
+    .replace(/\{\s*\(\s*\)\s*\}/g, (m) => '{' + blank(m.slice(1, -1)) + '}');
 }
 
 function flag(node, name) {

@@ -246,7 +246,8 @@ fn apt_install(packages: &[&str]) -> Result<()> {
             c
         };
         // Wait for another apt/dpkg (e.g. unattended upgrades) instead of failing at once.
-        cmd.args(["-o", "DPkg::Lock::Timeout=300"]).args(args);
+        cmd.args(["-o", "DPkg::Lock::Timeout=300", "-o", "Dpkg::Use-Pty=0"])
+            .args(args);
         // No stdin in CI; never wait for a prompt.
         if !sudo {
             cmd.stdin(Stdio::null());
