@@ -1,0 +1,921 @@
+//! The conformance suite every [`Storage`] backend must pass: one async function per
+//! behaviour. Backends run it with [`conformance_tests!`](crate::conformance_tests), which
+//! makes one `#[tokio::test]` per function, each on a fresh, empty storage.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashSet;
+
+use super::{
+    IncomingRecord, NewAccount, NewDevice, NewToken, PullScope, PushOutcome, Role, Storage,
+    StorageError, reject,
+};
+
+/// A fresh storage plus whatever must be cleaned up after the test (a temp dir, a database
+/// to drop). The cleanup runs on drop, so also when the test fails.
+pub struct Fixture<S> {
+    pub storage: S,
+    cleanup: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<S> Fixture<S> {
+    pub fn new(storage: S, cleanup: impl FnOnce() + Send + 'static) -> Self {
+        Fixture {
+            storage,
+            cleanup: Some(Box::new(cleanup)),
+        }
+    }
+}
+
+impl<S> Fixture<S> {
+    /// Takes the cleanup out (to move it to another fixture); this one then cleans nothing.
+    pub fn take_cleanup(&mut self) -> impl FnOnce() + Send + 'static {
+        let cleanup = self.cleanup.take();
+        move || {
+            if let Some(cleanup) = cleanup {
+                cleanup();
+            }
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for Fixture<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fixture")
+    }
+}
+
+impl<S> Drop for Fixture<S> {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup();
+        }
+    }
+}
+
+/// Every conformance test, by name. Keep in step with the functions below.
+///
+/// `$fresh` is an `async fn() -> Option<Fixture<S>>` giving a fresh, empty storage per test
+/// (`None` only when the backend is explicitly skipped).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh;
+            chapters_unique_per_org,
+            chapter_keys_set_once,
+            tokens_single_use,
+            tokens_expire,
+            accounts_and_recovery_lookup,
+            devices_add_list_touch,
+            device_revocation,
+            challenge_single_use_and_expiring,
+            sessions_expire_and_are_deleted,
+            push_new_duplicate_stale_conflict,
+            push_not_owner,
+            push_checks_account_and_chapter,
+            push_batch_is_atomic,
+            pull_scopes,
+            private_records_never_reach_chapter,
+            pull_paging,
+            declarations_version_must_grow,
+            concurrent_pushes_pulled_in_order,
+            stats_and_health
+        );
+    };
+    (@each $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                // `None`: the backend is explicitly skipped (its fixture says why).
+                let Some(fixture) = $fresh().await else {
+                    return;
+                };
+                $crate::storage::conformance::$name(&fixture.storage).await;
+            }
+        )*
+    };
+}
+
+fn hash(n: u8) -> [u8; 32] {
+    [n; 32]
+}
+
+fn rec(collection: &str, id: &str, version: u64, envelope: &[u8]) -> IncomingRecord {
+    IncomingRecord {
+        collection: collection.into(),
+        id: id.into(),
+        version,
+        author_device: "dev-1".into(),
+        deleted: false,
+        for_chapter: true,
+        envelope: envelope.to_vec(),
+    }
+}
+
+fn private(mut r: IncomingRecord) -> IncomingRecord {
+    r.for_chapter = false;
+    r
+}
+
+/// A chapter with one peer account; returns (chapter id, account id).
+async fn setup<S: Storage>(s: &S, chapter: &str, account: &str) -> (i64, String) {
+    let c = s.create_chapter("Org", chapter).await.unwrap();
+    add_account(s, c.id, account).await;
+    (c.id, account.to_owned())
+}
+
+async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
+    s.create_account(NewAccount {
+        id: id.into(),
+        chapter_id,
+        role: Role::Peer,
+        recovery_lookup: None,
+        wrapped_peer_key: None,
+        created_at: 1000,
+    })
+    .await
+    .unwrap();
+}
+
+fn code<T: std::fmt::Debug>(r: Result<T, StorageError>) -> &'static str {
+    r.expect_err("expected an error").code()
+}
+
+pub async fn chapters_unique_per_org<S: Storage>(s: &S) {
+    let a = s.create_chapter("Org A", "Oslo").await.unwrap();
+    assert_eq!(a.org_name, "Org A");
+    assert_eq!(a.name, "Oslo");
+    assert_eq!(a.keys, None);
+    let b = s.create_chapter("Org A", "Bergen").await.unwrap();
+    assert_eq!(a.org_id, b.org_id, "same organisation reused");
+    assert_ne!(a.id, b.id);
+    let err = s.create_chapter("Org A", "Oslo").await.unwrap_err();
+    assert!(
+        matches!(err, StorageError::AlreadyExists(_)),
+        "duplicate chapter name: {err:?}"
+    );
+    let c = s.create_chapter("Org B", "Oslo").await.unwrap();
+    assert_ne!(
+        c.org_id, a.org_id,
+        "same chapter name in another organisation"
+    );
+    assert_eq!(s.chapter(a.id).await.unwrap(), Some(a));
+    assert_eq!(s.chapter(c.id + 1000).await.unwrap(), None);
+    assert_eq!(code(s.create_chapter("", "x").await), "invalid_input");
+}
+
+pub async fn chapter_keys_set_once<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    s.set_chapter_keys(c.id, hash(1), hash(2)).await.unwrap();
+    let got = s.chapter(c.id).await.unwrap().unwrap();
+    let keys = got.keys.unwrap();
+    assert_eq!(keys.encryption_public_key, hash(1));
+    assert_eq!(keys.signing_public_key, hash(2));
+    let err = s
+        .set_chapter_keys(c.id, hash(3), hash(4))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::AlreadyExists(_)), "{err:?}");
+    let keys = s.chapter(c.id).await.unwrap().unwrap().keys.unwrap();
+    assert_eq!(keys.encryption_public_key, hash(1), "unchanged");
+    assert_eq!(
+        code(s.set_chapter_keys(c.id + 1000, hash(3), hash(4)).await),
+        "not_found"
+    );
+}
+
+pub async fn tokens_single_use<S: Storage>(s: &S) {
+    let (chapter, admin) = setup(s, "Oslo", "admin-1").await;
+    let token = NewToken {
+        token_hash: hash(7),
+        chapter_id: chapter,
+        role: Role::Coordinator,
+        expires_at: 2000,
+        created_by: Some(admin.clone()),
+    };
+    s.create_token(token.clone()).await.unwrap();
+    assert_eq!(
+        code(s.create_token(token.clone()).await),
+        "already_exists",
+        "same hash twice"
+    );
+    let used = s.consume_token(hash(7), 1500).await.unwrap();
+    assert_eq!(used.chapter_id, chapter);
+    assert_eq!(used.role, Role::Coordinator);
+    assert_eq!(used.created_by.as_deref(), Some(admin.as_str()));
+    assert_eq!(used.used_at, Some(1500));
+    let again = s.consume_token(hash(7), 1501).await.unwrap_err();
+    assert!(matches!(again, StorageError::AlreadyUsed), "{again:?}");
+    let unknown = s.consume_token(hash(8), 1500).await.unwrap_err();
+    assert!(matches!(unknown, StorageError::NotFound(_)), "{unknown:?}");
+    // A token for an unknown chapter is refused, not stored.
+    let mut bad = token;
+    bad.token_hash = hash(9);
+    bad.chapter_id = chapter + 1000;
+    assert_eq!(code(s.create_token(bad).await), "not_found");
+}
+
+pub async fn tokens_expire<S: Storage>(s: &S) {
+    let (chapter, _) = setup(s, "Oslo", "admin-1").await;
+    for (n, expires_at) in [(1u8, 1000), (2u8, 1000)] {
+        s.create_token(NewToken {
+            token_hash: hash(n),
+            chapter_id: chapter,
+            role: Role::Peer,
+            expires_at,
+            created_by: None,
+        })
+        .await
+        .unwrap();
+    }
+    let err = s.consume_token(hash(1), 1000).await.unwrap_err();
+    assert!(matches!(err, StorageError::Expired), "at expiry: {err:?}");
+    let err = s.consume_token(hash(1), 999).await;
+    assert!(err.is_ok(), "an expired attempt does not use the token up");
+    let err = s.consume_token(hash(2), 5000).await.unwrap_err();
+    assert_eq!(err.code(), "expired");
+}
+
+pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    let account = NewAccount {
+        id: "0190a0b0-0000-7000-8000-000000000001".into(),
+        chapter_id: c.id,
+        role: Role::Peer,
+        recovery_lookup: Some(hash(5)),
+        wrapped_peer_key: Some(vec![1, 2, 3]),
+        created_at: 1234,
+    };
+    s.create_account(account.clone()).await.unwrap();
+    assert_eq!(s.account(&account.id).await.unwrap(), Some(account.clone()));
+    assert_eq!(
+        s.account_by_recovery_lookup(hash(5)).await.unwrap(),
+        Some(account.clone())
+    );
+    assert_eq!(s.account_by_recovery_lookup(hash(6)).await.unwrap(), None);
+    assert_eq!(s.account("nobody").await.unwrap(), None);
+    assert_eq!(
+        code(s.create_account(account.clone()).await),
+        "already_exists"
+    );
+    let mut same_lookup = account.clone();
+    same_lookup.id = "other".into();
+    assert_eq!(code(s.create_account(same_lookup).await), "already_exists");
+    let mut no_chapter = account;
+    no_chapter.id = "third".into();
+    no_chapter.recovery_lookup = None;
+    no_chapter.chapter_id = c.id + 1000;
+    assert_eq!(code(s.create_account(no_chapter).await), "not_found");
+    add_account(s, c.id, "plain").await;
+    let plain = s.account("plain").await.unwrap().unwrap();
+    assert_eq!(plain.recovery_lookup, None);
+    assert_eq!(plain.wrapped_peer_key, None);
+}
+
+pub async fn devices_add_list_touch<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    add_account(s, chapter, "acc-2").await;
+    let (other_chapter, _) = setup(s, "Bergen", "acc-3").await;
+    for (dev, account, at) in [
+        ("dev-b", acc.as_str(), 20),
+        ("dev-a", acc.as_str(), 10),
+        ("dev-c", "acc-2", 30),
+        ("dev-d", "acc-3", 5),
+    ] {
+        s.add_device(NewDevice {
+            device_id: dev.into(),
+            account_id: account.into(),
+            public_key: hash(at as u8),
+            created_at: at,
+        })
+        .await
+        .unwrap();
+    }
+    let dup = NewDevice {
+        device_id: "dev-a".into(),
+        account_id: acc.clone(),
+        public_key: hash(1),
+        created_at: 1,
+    };
+    assert_eq!(code(s.add_device(dup).await), "already_exists");
+    let orphan = NewDevice {
+        device_id: "dev-x".into(),
+        account_id: "nobody".into(),
+        public_key: hash(1),
+        created_at: 1,
+    };
+    assert_eq!(code(s.add_device(orphan).await), "not_found");
+
+    let d = s.device("dev-a").await.unwrap().unwrap();
+    assert_eq!(d.account_id, acc);
+    assert_eq!(d.chapter_id, chapter);
+    assert_eq!(d.role, Role::Peer);
+    assert_eq!(d.public_key, hash(10));
+    assert_eq!((d.created_at, d.last_seen, d.revoked_at), (10, None, None));
+    assert_eq!(s.device("dev-x").await.unwrap(), None);
+
+    let all: Vec<_> = s
+        .list_devices(chapter, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    assert_eq!(
+        all,
+        ["dev-a", "dev-b", "dev-c"],
+        "oldest first, chapter only"
+    );
+    let mine: Vec<_> = s
+        .list_devices(chapter, Some(&acc))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    assert_eq!(mine, ["dev-a", "dev-b"]);
+    assert_eq!(s.list_devices(other_chapter, None).await.unwrap().len(), 1);
+
+    s.touch_device("dev-a", 100).await.unwrap();
+    assert_eq!(
+        s.device("dev-a").await.unwrap().unwrap().last_seen,
+        Some(100)
+    );
+    s.touch_device("dev-a", 50).await.unwrap();
+    assert_eq!(
+        s.device("dev-a").await.unwrap().unwrap().last_seen,
+        Some(100),
+        "last_seen never goes back"
+    );
+    assert_eq!(code(s.touch_device("dev-x", 1).await), "not_found");
+}
+
+pub async fn device_revocation<S: Storage>(s: &S) {
+    let (_, acc) = setup(s, "Oslo", "acc-1").await;
+    s.add_device(NewDevice {
+        device_id: "dev-1".into(),
+        account_id: acc,
+        public_key: hash(1),
+        created_at: 10,
+    })
+    .await
+    .unwrap();
+    s.put_session(hash(1), "dev-1", 1000).await.unwrap();
+    assert_eq!(
+        s.session(hash(1), 100).await.unwrap().as_deref(),
+        Some("dev-1")
+    );
+    assert!(s.revoke_device("dev-1", 200).await.unwrap());
+    assert!(
+        !s.revoke_device("dev-1", 300).await.unwrap(),
+        "already revoked"
+    );
+    assert!(!s.revoke_device("dev-x", 300).await.unwrap(), "unknown");
+    let d = s.device("dev-1").await.unwrap().unwrap();
+    assert_eq!(d.revoked_at, Some(200), "first revocation time kept");
+    assert_eq!(
+        s.session(hash(1), 100).await.unwrap(),
+        None,
+        "a revoked device's session is dead"
+    );
+    assert_eq!(s.delete_sessions_for_device("dev-1").await.unwrap(), 1);
+    assert_eq!(s.delete_sessions_for_device("dev-1").await.unwrap(), 0);
+}
+
+pub async fn challenge_single_use_and_expiring<S: Storage>(s: &S) {
+    let (_, acc) = setup(s, "Oslo", "acc-1").await;
+    s.add_device(NewDevice {
+        device_id: "dev-1".into(),
+        account_id: acc,
+        public_key: hash(1),
+        created_at: 10,
+    })
+    .await
+    .unwrap();
+    s.put_challenge("dev-1", hash(1), 100).await.unwrap();
+    s.put_challenge("dev-1", hash(2), 100).await.unwrap();
+    assert!(
+        !s.take_challenge("dev-2", hash(1), 50).await.unwrap(),
+        "wrong device"
+    );
+    assert!(s.take_challenge("dev-1", hash(1), 50).await.unwrap());
+    assert!(
+        !s.take_challenge("dev-1", hash(1), 50).await.unwrap(),
+        "single use"
+    );
+    assert!(
+        !s.take_challenge("dev-1", hash(2), 100).await.unwrap(),
+        "expired"
+    );
+    assert!(
+        !s.take_challenge("dev-1", hash(2), 50).await.unwrap(),
+        "an expired take still consumes it"
+    );
+    assert_eq!(
+        code(s.put_challenge("dev-x", hash(3), 100).await),
+        "not_found"
+    );
+    s.put_challenge("dev-1", hash(4), 100).await.unwrap();
+    assert!(s.purge_expired(100).await.unwrap() >= 1);
+    assert!(
+        !s.take_challenge("dev-1", hash(4), 50).await.unwrap(),
+        "purged"
+    );
+}
+
+pub async fn sessions_expire_and_are_deleted<S: Storage>(s: &S) {
+    let (_, acc) = setup(s, "Oslo", "acc-1").await;
+    for dev in ["dev-1", "dev-2"] {
+        s.add_device(NewDevice {
+            device_id: dev.into(),
+            account_id: acc.clone(),
+            public_key: hash(1),
+            created_at: 10,
+        })
+        .await
+        .unwrap();
+    }
+    s.put_session(hash(1), "dev-1", 100).await.unwrap();
+    s.put_session(hash(2), "dev-1", 200).await.unwrap();
+    s.put_session(hash(3), "dev-2", 200).await.unwrap();
+    assert_eq!(
+        code(s.put_session(hash(1), "dev-2", 100).await),
+        "already_exists"
+    );
+    assert_eq!(
+        code(s.put_session(hash(9), "dev-x", 100).await),
+        "not_found"
+    );
+    assert_eq!(
+        s.session(hash(1), 99).await.unwrap().as_deref(),
+        Some("dev-1")
+    );
+    assert_eq!(s.session(hash(1), 100).await.unwrap(), None, "expired");
+    assert_eq!(s.session(hash(8), 1).await.unwrap(), None, "unknown");
+    assert_eq!(s.purge_expired(150).await.unwrap(), 1);
+    assert_eq!(s.session(hash(1), 1).await.unwrap(), None, "purged");
+    assert_eq!(
+        s.session(hash(2), 150).await.unwrap().as_deref(),
+        Some("dev-1")
+    );
+    assert_eq!(s.delete_sessions_for_device("dev-1").await.unwrap(), 1);
+    assert_eq!(s.session(hash(2), 150).await.unwrap(), None);
+    assert_eq!(
+        s.session(hash(3), 150).await.unwrap().as_deref(),
+        Some("dev-2"),
+        "other devices keep theirs"
+    );
+}
+
+pub async fn push_new_duplicate_stale_conflict<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    let out = s
+        .push(
+            &acc,
+            chapter,
+            &[
+                rec("contacts", "r1", 5, b"v5"),
+                rec("notes", "r1", 5, b"n5"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        [
+            PushOutcome::Accepted { seq: 1 },
+            PushOutcome::Accepted { seq: 2 }
+        ]
+    );
+    let out = s
+        .push(
+            &acc,
+            chapter,
+            &[
+                rec("contacts", "r1", 5, b"v5"),    // same bytes again
+                rec("contacts", "r1", 4, b"v4"),    // older
+                rec("contacts", "r1", 5, b"other"), // same version, other bytes
+                rec("notes", "r1", 6, b"n6"),       // newer
+                rec("notes", "r1", 6, b"n6"),       // newer, then repeated in the batch
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        [
+            PushOutcome::Duplicate { seq: 1 },
+            PushOutcome::Stale { current_version: 5 },
+            PushOutcome::Rejected {
+                code: reject::VERSION_CONFLICT
+            },
+            PushOutcome::Accepted { seq: 3 },
+            PushOutcome::Duplicate { seq: 3 },
+        ]
+    );
+    // A tombstone is a version.
+    let mut tomb = rec("contacts", "r1", 7, b"t7");
+    tomb.deleted = true;
+    assert_eq!(
+        s.push(&acc, chapter, &[tomb]).await.unwrap(),
+        [PushOutcome::Accepted { seq: 4 }]
+    );
+    let page = s.pull(PullScope::Account(&acc), 0, 100).await.unwrap();
+    let got: Vec<_> = page
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.seq,
+                r.collection.as_str(),
+                r.version,
+                r.deleted,
+                r.envelope.as_slice(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, "notes", 6, false, &b"n6"[..]),
+            (4, "contacts", 7, true, &b"t7"[..])
+        ],
+        "only the current version of each record is kept"
+    );
+    assert_eq!(s.stats().await.unwrap().records, 2);
+    assert_eq!(s.push(&acc, chapter, &[]).await.unwrap(), []);
+}
+
+pub async fn push_not_owner<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    add_account(s, chapter, "acc-2").await;
+    let (other_chapter, _) = setup(s, "Bergen", "acc-3").await;
+    s.push(&acc, chapter, &[rec("contacts", "r1", 1, b"a")])
+        .await
+        .unwrap();
+    let not_owner = PushOutcome::Rejected {
+        code: reject::NOT_OWNER,
+    };
+    for (account, ch) in [("acc-2", chapter), ("acc-3", other_chapter)] {
+        for version in [0, 1, 2] {
+            let out = s
+                .push(account, ch, &[rec("contacts", "r1", version, b"b")])
+                .await
+                .unwrap();
+            assert_eq!(
+                out,
+                std::slice::from_ref(&not_owner),
+                "{account} v{version}"
+            );
+        }
+    }
+    let page = s.pull(PullScope::Account(&acc), 0, 10).await.unwrap();
+    assert_eq!(page.records.len(), 1);
+    assert_eq!(page.records[0].envelope, b"a");
+    assert!(
+        s.pull(PullScope::Account("acc-2"), 0, 10)
+            .await
+            .unwrap()
+            .records
+            .is_empty()
+    );
+}
+
+pub async fn push_checks_account_and_chapter<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    let (other, _) = setup(s, "Bergen", "acc-2").await;
+    let batch = [rec("contacts", "r1", 1, b"a")];
+    assert_eq!(code(s.push("nobody", chapter, &batch).await), "not_found");
+    assert_eq!(code(s.push(&acc, other, &batch).await), "invalid_input");
+    assert_eq!(s.stats().await.unwrap().records, 0);
+}
+
+pub async fn push_batch_is_atomic<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    s.push(&acc, chapter, &[rec("contacts", "r0", 1, b"old")])
+        .await
+        .unwrap();
+    let before = s.pull(PullScope::Account(&acc), 0, 100).await.unwrap();
+
+    // A database constraint fails on the last record (an empty collection violates a CHECK).
+    let batch = [
+        rec("contacts", "r0", 2, b"new"),
+        rec("contacts", "r1", 1, b"a"),
+        rec("", "r2", 1, b"b"),
+    ];
+    assert!(s.push(&acc, chapter, &batch).await.is_err());
+    // A value the database cannot hold fails on the last record.
+    let batch = [
+        rec("contacts", "r0", 2, b"new"),
+        rec("contacts", "r1", 1, b"a"),
+        rec("contacts", "r2", u64::MAX, b"b"),
+    ];
+    assert_eq!(code(s.push(&acc, chapter, &batch).await), "invalid_input");
+
+    let after = s.pull(PullScope::Account(&acc), 0, 100).await.unwrap();
+    assert_eq!(before, after, "nothing of a failed batch is stored");
+    assert_eq!(s.stats().await.unwrap().records, 1);
+    // Sequence numbers of failed batches are not used up: the next accepted record follows.
+    let out = s
+        .push(&acc, chapter, &[rec("contacts", "r1", 1, b"a")])
+        .await
+        .unwrap();
+    assert_eq!(out, [PushOutcome::Accepted { seq: 2 }]);
+}
+
+pub async fn pull_scopes<S: Storage>(s: &S) {
+    let (chapter, a) = setup(s, "Oslo", "acc-a").await;
+    add_account(s, chapter, "acc-b").await;
+    let (other, c) = setup(s, "Bergen", "acc-c").await;
+    s.push(
+        &a,
+        chapter,
+        &[
+            rec("contacts", "a1", 1, b"a1"),
+            rec("contacts", "a2", 1, b"a2"),
+        ],
+    )
+    .await
+    .unwrap();
+    s.push("acc-b", chapter, &[rec("contacts", "b1", 1, b"b1")])
+        .await
+        .unwrap();
+    s.push(&c, other, &[rec("contacts", "c1", 1, b"c1")])
+        .await
+        .unwrap();
+    let ids = |p: super::PullPage| p.records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.pull(PullScope::Account(&a), 0, 100).await.unwrap()),
+        ["a1", "a2"]
+    );
+    assert_eq!(
+        ids(s.pull(PullScope::Account("acc-b"), 0, 100).await.unwrap()),
+        ["b1"]
+    );
+    assert_eq!(
+        ids(s.pull(PullScope::Chapter(chapter), 0, 100).await.unwrap()),
+        ["a1", "a2", "b1"]
+    );
+    assert_eq!(
+        ids(s.pull(PullScope::Chapter(other), 0, 100).await.unwrap()),
+        ["c1"]
+    );
+    assert!(
+        s.pull(PullScope::Account("nobody"), 0, 100)
+            .await
+            .unwrap()
+            .records
+            .is_empty()
+    );
+    let empty = s
+        .pull(PullScope::Chapter(other + 1000), 7, 100)
+        .await
+        .unwrap();
+    assert!(empty.records.is_empty());
+    assert_eq!((empty.cursor, empty.has_more), (7, false));
+    assert_eq!(
+        code(s.pull(PullScope::Chapter(chapter), 0, 0).await),
+        "invalid_input"
+    );
+}
+
+pub async fn private_records_never_reach_chapter<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    s.push(
+        &acc,
+        chapter,
+        &[
+            rec("contacts", "r1", 1, b"shared"),
+            private(rec("notes", "r1", 1, b"private")),
+        ],
+    )
+    .await
+    .unwrap();
+    // A shared record that becomes private in a new version.
+    s.push(&acc, chapter, &[private(rec("notes", "r2", 1, b"p"))])
+        .await
+        .unwrap();
+    s.push(&acc, chapter, &[rec("contacts", "r2", 1, b"x")])
+        .await
+        .unwrap();
+    s.push(
+        &acc,
+        chapter,
+        &[private(rec("contacts", "r2", 2, b"now private"))],
+    )
+    .await
+    .unwrap();
+    let chapter_page = s.pull(PullScope::Chapter(chapter), 0, 100).await.unwrap();
+    let seen: Vec<_> = chapter_page
+        .records
+        .iter()
+        .map(|r| (r.collection.as_str(), r.id.as_str()))
+        .collect();
+    assert_eq!(seen, [("contacts", "r1")]);
+    assert!(
+        chapter_page.records.iter().all(|r| r.envelope == b"shared"),
+        "no private envelope reaches the chapter"
+    );
+    let own = s.pull(PullScope::Account(&acc), 0, 100).await.unwrap();
+    assert_eq!(own.records.len(), 4, "the peer gets its private records");
+}
+
+pub async fn pull_paging<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    let batch: Vec<_> = (0..10)
+        .map(|i| {
+            let r = rec(
+                "contacts",
+                &format!("r{i:02}"),
+                1,
+                format!("e{i}").as_bytes(),
+            );
+            if i % 3 == 0 { private(r) } else { r }
+        })
+        .collect();
+    s.push(&acc, chapter, &batch).await.unwrap();
+
+    for (scope, expected) in [
+        (PullScope::Account(&acc), 10usize),
+        (PullScope::Chapter(chapter), 6usize),
+    ] {
+        let mut cursor = 0;
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = s.pull(scope, cursor, 3).await.unwrap();
+            pages += 1;
+            assert!(page.records.len() <= 3);
+            assert!(page.records.iter().all(|r| r.seq > cursor));
+            assert!(page.records.windows(2).all(|w| w[0].seq < w[1].seq));
+            if let Some(last) = page.records.last() {
+                assert_eq!(page.cursor, last.seq);
+            } else {
+                assert_eq!(page.cursor, cursor);
+            }
+            seen.extend(page.records.iter().map(|r| r.id.clone()));
+            cursor = page.cursor;
+            if !page.has_more {
+                break;
+            }
+            assert_eq!(page.records.len(), 3, "has_more only on a full page");
+        }
+        assert_eq!(seen.len(), expected, "{scope:?}");
+        assert_eq!(
+            pages,
+            expected.div_ceil(3),
+            "has_more is exact: no empty trailing page ({scope:?})"
+        );
+        let end = s.pull(scope, cursor, 3).await.unwrap();
+        assert!(end.records.is_empty());
+        assert_eq!((end.cursor, end.has_more), (cursor, false));
+    }
+    // An exact fit: limit equal to what is left says has_more = false.
+    let page = s.pull(PullScope::Account(&acc), 0, 10).await.unwrap();
+    assert_eq!((page.records.len(), page.has_more), (10, false));
+    let page = s.pull(PullScope::Account(&acc), 0, 9).await.unwrap();
+    assert_eq!((page.records.len(), page.has_more), (9, true));
+}
+
+pub async fn declarations_version_must_grow<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    assert_eq!(s.current_declaration(c.id).await.unwrap(), None);
+    s.publish_declaration(c.id, "taushet", 1, b"{\"v\":1}".to_vec(), 100)
+        .await
+        .unwrap();
+    s.publish_declaration(c.id, "taushet", 3, b"{\"v\":3}".to_vec(), 200)
+        .await
+        .unwrap();
+    for v in [3, 2, 0] {
+        let err = s
+            .publish_declaration(c.id, "taushet", v, b"x".to_vec(), 300)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StorageError::Conflict(_)), "v{v}: {err:?}");
+    }
+    let cur = s.current_declaration(c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            cur.declaration_id.as_str(),
+            cur.version,
+            cur.document.as_slice(),
+            cur.published_at
+        ),
+        ("taushet", 3, &b"{\"v\":3}"[..], 200)
+    );
+    let other = s.create_chapter("Org", "Bergen").await.unwrap();
+    assert_eq!(s.current_declaration(other.id).await.unwrap(), None);
+    s.publish_declaration(other.id, "taushet", 1, b"b".to_vec(), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            s.publish_declaration(other.id + 1000, "x", 1, b"b".to_vec(), 1)
+                .await
+        ),
+        "not_found"
+    );
+}
+
+/// Many tasks push while a puller loops: the puller sees strictly increasing sequence
+/// numbers and ends with every record exactly once (no record committed behind its cursor).
+pub async fn concurrent_pushes_pulled_in_order<S: Storage>(s: &S) {
+    const PUSHERS: usize = 8;
+    const BATCHES: usize = 15;
+    const PER_BATCH: usize = 4;
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    for p in 0..PUSHERS {
+        add_account(s, c.id, &format!("acc-{p}")).await;
+    }
+    let mut pushers = Vec::new();
+    for p in 0..PUSHERS {
+        let s = s.clone();
+        let chapter = c.id;
+        pushers.push(tokio::spawn(async move {
+            for b in 0..BATCHES {
+                let batch: Vec<_> = (0..PER_BATCH)
+                    .map(|i| rec("contacts", &format!("p{p}-b{b}-r{i}"), 1, b"e"))
+                    .collect();
+                let out = s.push(&format!("acc-{p}"), chapter, &batch).await.unwrap();
+                assert!(
+                    out.iter()
+                        .all(|o| matches!(o, PushOutcome::Accepted { .. }))
+                );
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let puller = {
+        let s = s.clone();
+        let chapter = c.id;
+        let total = PUSHERS * BATCHES * PER_BATCH;
+        tokio::spawn(async move {
+            let mut cursor = 0;
+            let mut seen = Vec::new();
+            let mut ids = HashSet::new();
+            let started = std::time::Instant::now();
+            while seen.len() < total {
+                let page = s
+                    .pull(PullScope::Chapter(chapter), cursor, 7)
+                    .await
+                    .unwrap();
+                for r in &page.records {
+                    assert!(r.seq > cursor, "seq {} after cursor {cursor}", r.seq);
+                    cursor = r.seq;
+                    assert!(ids.insert(r.id.clone()), "{} pulled twice", r.id);
+                    seen.push(r.seq);
+                }
+                assert_eq!(page.cursor, cursor);
+                if page.records.is_empty() {
+                    assert!(
+                        started.elapsed() < std::time::Duration::from_secs(60),
+                        "puller stuck at {} of {total} records",
+                        seen.len()
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
+            }
+            ids
+        })
+    };
+    for p in pushers {
+        p.await.unwrap();
+    }
+    let ids = puller.await.unwrap();
+    assert_eq!(ids.len(), PUSHERS * BATCHES * PER_BATCH);
+    let end = s.pull(PullScope::Chapter(c.id), 0, 1000).await.unwrap();
+    assert_eq!(end.records.len(), ids.len());
+    let seqs: Vec<_> = end.records.iter().map(|r| r.seq).collect();
+    let dense: Vec<u64> = (1..=ids.len() as u64).collect();
+    assert_eq!(seqs, dense, "per-chapter sequence numbers are dense");
+}
+
+pub async fn stats_and_health<S: Storage>(s: &S) {
+    s.health().await.unwrap();
+    assert_eq!(s.stats().await.unwrap(), super::Stats::default());
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    s.create_chapter("Org", "Bergen").await.unwrap();
+    s.add_device(NewDevice {
+        device_id: "dev-1".into(),
+        account_id: acc.clone(),
+        public_key: hash(1),
+        created_at: 1,
+    })
+    .await
+    .unwrap();
+    s.push(
+        &acc,
+        chapter,
+        &[rec("contacts", "r1", 1, b"a"), rec("notes", "r1", 1, b"b")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.stats().await.unwrap(),
+        super::Stats {
+            chapters: 2,
+            accounts: 1,
+            devices: 1,
+            records: 2
+        }
+    );
+}

@@ -1,0 +1,515 @@
+//! The server's storage layer: the [`Storage`] trait and its two backends,
+//! [`SqliteStorage`] (the embedded default) and [`PostgresStorage`] (several stateless
+//! server instances sharing one database). See `docs/adr/0006-server-storage.md`.
+//!
+//! The server stores only ciphertext envelopes plus routing metadata: record envelopes and
+//! declaration documents are opaque bytes here; tokens, challenges and session tokens are
+//! stored as their SHA-256 only.
+//!
+//! Times are unix seconds (`i64`), chosen by the caller, so tests control the clock.
+
+use std::future::Future;
+use std::path::Path;
+
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+/// Unix seconds.
+pub type Timestamp = i64;
+/// A SHA-256 digest (of an enrolment token, a login challenge, a session token, …).
+pub type Hash = [u8; 32];
+
+/// The result type of every storage call.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// What can go wrong in storage. [`StorageError::code`] is stable and machine-readable;
+/// the HTTP layer maps it to a status and a response code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The thing named does not exist (an unknown token, chapter, account, device).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique thing already exists (a chapter name in its organisation, an account id, a
+    /// device id, a recovery lookup, chapter keys that were already set).
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    /// A one-time enrolment token was already used.
+    #[error("token already used")]
+    AlreadyUsed,
+    /// A one-time enrolment token has expired.
+    #[error("token expired")]
+    Expired,
+    /// The write contradicts the stored state (e.g. a declaration version that does not grow).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The caller passed something the storage cannot represent (a number out of range, an
+    /// empty name, an account that is not in the chapter, …).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The backend cannot do this (e.g. `backup` on PostgreSQL).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The database was written by a newer binary (its schema version is higher than the
+    /// newest migration this binary knows).
+    #[error(
+        "database schema version {found} is newer than this binary supports ({supported}); upgrade the server"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// The database cannot be reached (connection refused, pool exhausted, task failed).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl StorageError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::NotFound(_) => "not_found",
+            StorageError::AlreadyExists(_) => "already_exists",
+            StorageError::AlreadyUsed => "already_used",
+            StorageError::Expired => "expired",
+            StorageError::Conflict(_) => "conflict",
+            StorageError::InvalidInput(_) => "invalid_input",
+            StorageError::Unsupported(_) => "unsupported",
+            StorageError::SchemaTooNew { .. } => "schema_too_new",
+            StorageError::Unavailable(_) => "unavailable",
+            StorageError::Backend(_) => "database",
+        }
+    }
+
+    pub(crate) fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageError::Backend(Box::new(e))
+    }
+
+    pub(crate) fn corrupt(what: &str) -> Self {
+        StorageError::Backend(format!("corrupt stored value: {what}").into())
+    }
+}
+
+/// The role of an account within its chapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Peer,
+    Coordinator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Peer => "peer",
+            Role::Coordinator => "coordinator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "peer" => Some(Role::Peer),
+            "coordinator" => Some(Role::Coordinator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_db(s: &str) -> Result<Role> {
+        Role::parse(s).ok_or_else(|| StorageError::corrupt("role"))
+    }
+}
+
+/// The chapter's public keys (the private halves live on the coordinator's machines only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChapterKeys {
+    /// X25519: records addressed to the chapter are wrapped for this key.
+    pub encryption_public_key: [u8; 32],
+    /// Ed25519: signs declaration texts and invitations.
+    pub signing_public_key: [u8; 32],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chapter {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub name: String,
+    /// `None` until the coordinator sets them (once).
+    pub keys: Option<ChapterKeys>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewToken {
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: Hash,
+    pub chapter_id: i64,
+    pub role: Role,
+    pub expires_at: Timestamp,
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub token_hash: Hash,
+    pub chapter_id: i64,
+    pub role: Role,
+    pub expires_at: Timestamp,
+    pub created_by: Option<String>,
+    pub used_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// A UUID made by the server or the enrolling device.
+    pub id: String,
+    pub chapter_id: i64,
+    pub role: Role,
+    /// A lookup value derived from the recovery code (never the code), to find the account
+    /// when a peer moves to a new phone.
+    pub recovery_lookup: Option<Hash>,
+    /// The peer key wrapped under the recovery code (opaque).
+    pub wrapped_peer_key: Option<Vec<u8>>,
+    pub created_at: Timestamp,
+}
+
+pub type Account = NewAccount;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub device_id: String,
+    pub account_id: String,
+    /// Ed25519 device signing key.
+    pub public_key: [u8; 32],
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub account_id: String,
+    pub chapter_id: i64,
+    pub role: Role,
+    pub public_key: [u8; 32],
+    pub created_at: Timestamp,
+    pub last_seen: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub declaration_id: String,
+    pub version: u32,
+    /// The signed declaration document (JSON), opaque to storage.
+    pub document: Vec<u8>,
+    pub published_at: Timestamp,
+}
+
+/// A record as pushed by a device (DESIGN §5). The envelope is opaque ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingRecord {
+    pub collection: String,
+    pub id: String,
+    pub version: u64,
+    pub author_device: String,
+    pub deleted: bool,
+    /// Whether the chapter is a recipient (false for private notes and references).
+    pub for_chapter: bool,
+    pub envelope: Vec<u8>,
+}
+
+/// The result of pushing one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// A new record, or a higher version replacing the stored one, with its new sequence
+    /// number.
+    Accepted { seq: u64 },
+    /// The same `(collection, id, version)` with identical bytes is already stored.
+    Duplicate { seq: u64 },
+    /// The stored version is higher; it wins and nothing changed.
+    Stale { current_version: u64 },
+    /// Refused; see [`reject`] for the codes.
+    Rejected { code: &'static str },
+}
+
+/// Codes of [`PushOutcome::Rejected`].
+pub mod reject {
+    /// The same version is stored with different bytes.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// The `(collection, id)` belongs to another account.
+    pub const NOT_OWNER: &str = "not_owner";
+}
+
+/// Whose records a pull returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullScope<'a> {
+    /// The account's own records (all of them, private ones included).
+    Account(&'a str),
+    /// The chapter's records addressed to the chapter (`for_chapter = true`) only.
+    Chapter(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledRecord {
+    pub seq: u64,
+    pub collection: String,
+    pub id: String,
+    pub version: u64,
+    pub deleted: bool,
+    pub envelope: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullPage {
+    /// Ordered by `seq` ascending.
+    pub records: Vec<PulledRecord>,
+    /// The last `seq` returned, or `since` if none.
+    pub cursor: u64,
+    /// Whether more records follow `cursor` (exact).
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    pub chapters: u64,
+    pub accounts: u64,
+    pub devices: u64,
+    pub records: u64,
+}
+
+/// The storage the server is generic over (`Server<S: Storage>`). All methods return `Send`
+/// futures so handlers can run on a multi-threaded runtime. Implementations are cheap to
+/// clone (a handle to shared pools).
+pub trait Storage: Clone + Send + Sync + 'static {
+    // --- organisations and chapters ---
+
+    /// Creates the chapter, and its organisation if new. Chapter names are unique per
+    /// organisation (`AlreadyExists`).
+    fn create_chapter(
+        &self,
+        org_name: &str,
+        chapter_name: &str,
+    ) -> impl Future<Output = Result<Chapter>> + Send;
+    fn chapter(&self, id: i64) -> impl Future<Output = Result<Option<Chapter>>> + Send;
+    /// Sets the chapter's public keys, once (`AlreadyExists` the second time).
+    fn set_chapter_keys(
+        &self,
+        chapter_id: i64,
+        encryption_public_key: [u8; 32],
+        signing_public_key: [u8; 32],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // --- enrolment tokens ---
+
+    fn create_token(&self, token: NewToken) -> impl Future<Output = Result<()>> + Send;
+    /// Atomically marks the token used. Unknown → `NotFound`, used → `AlreadyUsed`,
+    /// `expires_at <= now` → `Expired`.
+    fn consume_token(
+        &self,
+        token_hash: Hash,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Token>> + Send;
+
+    // --- accounts ---
+
+    fn create_account(&self, account: NewAccount) -> impl Future<Output = Result<()>> + Send;
+    fn account(&self, id: &str) -> impl Future<Output = Result<Option<Account>>> + Send;
+    fn account_by_recovery_lookup(
+        &self,
+        lookup: Hash,
+    ) -> impl Future<Output = Result<Option<Account>>> + Send;
+
+    // --- devices ---
+
+    fn add_device(&self, device: NewDevice) -> impl Future<Output = Result<()>> + Send;
+    fn device(&self, device_id: &str) -> impl Future<Output = Result<Option<DeviceInfo>>> + Send;
+    /// Marks the device revoked. `false` if unknown or already revoked.
+    fn revoke_device(
+        &self,
+        device_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Records that the device was seen. Unknown → `NotFound`.
+    fn touch_device(
+        &self,
+        device_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The chapter's devices (of one account if given), oldest first.
+    fn list_devices(
+        &self,
+        chapter_id: i64,
+        account_id: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<DeviceInfo>>> + Send;
+
+    // --- login challenges and sessions ---
+
+    fn put_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Removes the challenge; `true` if it existed and had not expired. Single use.
+    fn take_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    fn put_session(
+        &self,
+        token_hash: Hash,
+        device_id: &str,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The device of a live session; `None` if unknown, expired or the device is revoked.
+    fn session(
+        &self,
+        token_hash: Hash,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Returns how many sessions were deleted.
+    fn delete_sessions_for_device(
+        &self,
+        device_id: &str,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Deletes expired challenges and sessions; returns how many rows went.
+    fn purge_expired(&self, now: Timestamp) -> impl Future<Output = Result<u64>> + Send;
+
+    // --- declarations ---
+
+    /// Publishes a new declaration version; it must be greater than the current (`Conflict`).
+    fn publish_declaration(
+        &self,
+        chapter_id: i64,
+        declaration_id: &str,
+        version: u32,
+        document: Vec<u8>,
+        published_at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn current_declaration(
+        &self,
+        chapter_id: i64,
+    ) -> impl Future<Output = Result<Option<Declaration>>> + Send;
+
+    // --- records (sync) ---
+
+    /// Stores a batch in one transaction; outcomes in input order. On `Err` nothing of the
+    /// batch is stored.
+    fn push(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+    ) -> impl Future<Output = Result<Vec<PushOutcome>>> + Send;
+    /// Records with `seq > since` visible in `scope`, at most `limit` (≥ 1), by `seq`.
+    fn pull(
+        &self,
+        scope: PullScope<'_>,
+        since: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<PullPage>> + Send;
+
+    // --- operations ---
+
+    /// A consistent online backup to a new file (SQLite); `Unsupported` on PostgreSQL.
+    fn backup(&self, path: &Path) -> impl Future<Output = Result<()>> + Send;
+    /// A trivial query.
+    fn health(&self) -> impl Future<Output = Result<()>> + Send;
+    fn stats(&self) -> impl Future<Output = Result<Stats>> + Send;
+}
+
+// ---- helpers shared by the backends ----
+
+pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| StorageError::InvalidInput(format!("{what} {v} is out of range")))
+}
+
+pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64> {
+    u64::try_from(v).map_err(|_| StorageError::corrupt(what))
+}
+
+pub(crate) fn to_hash(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
+    <[u8; 32]>::try_from(v.as_slice()).map_err(|_| StorageError::corrupt(what))
+}
+
+pub(crate) fn check_name(name: &str, what: &str) -> Result<()> {
+    let len = name.trim().chars().count();
+    if len == 0 || len > 200 {
+        return Err(StorageError::InvalidInput(format!(
+            "{what} must be 1 to 200 characters"
+        )));
+    }
+    Ok(())
+}
+
+/// What `push` decides for one record given the stored row (if any).
+pub(crate) enum Decision {
+    Insert,
+    Replace,
+    Outcome(PushOutcome),
+}
+
+/// The stored row `push` compares against.
+pub(crate) struct StoredRecord {
+    pub account_id: String,
+    pub version: u64,
+    pub envelope: Vec<u8>,
+    pub seq: u64,
+}
+
+pub(crate) fn decide(
+    account_id: &str,
+    incoming: &IncomingRecord,
+    stored: Option<&StoredRecord>,
+) -> Decision {
+    let Some(stored) = stored else {
+        return Decision::Insert;
+    };
+    if stored.account_id != account_id {
+        return Decision::Outcome(PushOutcome::Rejected {
+            code: reject::NOT_OWNER,
+        });
+    }
+    match incoming.version.cmp(&stored.version) {
+        std::cmp::Ordering::Less => Decision::Outcome(PushOutcome::Stale {
+            current_version: stored.version,
+        }),
+        std::cmp::Ordering::Equal if incoming.envelope == stored.envelope => {
+            Decision::Outcome(PushOutcome::Duplicate { seq: stored.seq })
+        }
+        std::cmp::Ordering::Equal => Decision::Outcome(PushOutcome::Rejected {
+            code: reject::VERSION_CONFLICT,
+        }),
+        std::cmp::Ordering::Greater => Decision::Replace,
+    }
+}
+
+/// `limit + 1` rows were fetched; trims and builds the page.
+pub(crate) fn page(mut records: Vec<PulledRecord>, since: u64, limit: u32) -> PullPage {
+    let limit = limit as usize;
+    let has_more = records.len() > limit;
+    records.truncate(limit);
+    let cursor = records.last().map_or(since, |r| r.seq);
+    PullPage {
+        records,
+        cursor,
+        has_more,
+    }
+}
+
+pub(crate) fn check_limit(limit: u32) -> Result<()> {
+    if limit == 0 {
+        return Err(StorageError::InvalidInput(
+            "limit must be at least 1".into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,965 @@
+//! The PostgreSQL backend (scale-out): tokio-postgres with a deadpool pool, no TLS yet
+//! (see ADR 0006 for how TLS to the database will be added).
+
+use std::path::Path;
+use std::str::FromStr;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+use super::{
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Hash, IncomingRecord,
+    NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord, PushOutcome, Result, Role,
+    Stats, Storage, StorageError, StoredRecord, Timestamp, Token, check_limit, check_name, decide,
+    page, to_hash, to_i64, to_u64,
+};
+
+/// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", MIGRATION_1)];
+
+const MIGRATION_1: &str = "
+CREATE TABLE organisations (
+    id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE chapters (
+    id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations(id),
+    name   TEXT NOT NULL,
+    encryption_public_key BYTEA CHECK (octet_length(encryption_public_key) = 32),
+    signing_public_key    BYTEA CHECK (octet_length(signing_public_key) = 32),
+    CHECK ((encryption_public_key IS NULL) = (signing_public_key IS NULL)),
+    UNIQUE (org_id, name)
+);
+-- The per-chapter record sequence counter. Pushes lock this row for their whole
+-- transaction, so sequence numbers of one chapter commit in order (ADR 0006).
+CREATE TABLE chapter_seq (
+    chapter_id BIGINT PRIMARY KEY REFERENCES chapters(id),
+    seq        BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE accounts (
+    id               TEXT PRIMARY KEY,
+    chapter_id       BIGINT NOT NULL REFERENCES chapters(id),
+    role             TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
+    recovery_lookup  BYTEA UNIQUE CHECK (octet_length(recovery_lookup) = 32),
+    wrapped_peer_key BYTEA,
+    created_at       BIGINT NOT NULL
+);
+CREATE INDEX accounts_chapter ON accounts(chapter_id);
+CREATE TABLE tokens (
+    token_hash BYTEA PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+    chapter_id BIGINT NOT NULL REFERENCES chapters(id),
+    role       TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
+    expires_at BIGINT NOT NULL,
+    created_by TEXT REFERENCES accounts(id),
+    used_at    BIGINT
+);
+CREATE TABLE devices (
+    device_id  TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    public_key BYTEA NOT NULL CHECK (octet_length(public_key) = 32),
+    created_at BIGINT NOT NULL,
+    last_seen  BIGINT,
+    revoked_at BIGINT
+);
+CREATE INDEX devices_account ON devices(account_id);
+CREATE TABLE challenges (
+    device_id      TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+    challenge_hash BYTEA NOT NULL CHECK (octet_length(challenge_hash) = 32),
+    expires_at     BIGINT NOT NULL,
+    PRIMARY KEY (device_id, challenge_hash)
+);
+CREATE TABLE sessions (
+    token_hash BYTEA PRIMARY KEY CHECK (octet_length(token_hash) = 32),
+    device_id  TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_device ON sessions(device_id);
+CREATE TABLE declarations (
+    chapter_id     BIGINT NOT NULL REFERENCES chapters(id),
+    version        BIGINT NOT NULL CHECK (version >= 0),
+    declaration_id TEXT NOT NULL,
+    document       BYTEA NOT NULL,
+    published_at   BIGINT NOT NULL,
+    PRIMARY KEY (chapter_id, version)
+);
+-- Only the current version of each (collection, id); the history lives on the devices.
+CREATE TABLE records (
+    collection    TEXT NOT NULL CHECK (length(collection) BETWEEN 1 AND 64),
+    id            TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
+    chapter_id    BIGINT NOT NULL REFERENCES chapters(id),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    version       BIGINT NOT NULL CHECK (version >= 0),
+    author_device TEXT NOT NULL,
+    deleted       BOOLEAN NOT NULL,
+    for_chapter   BOOLEAN NOT NULL,
+    envelope      BYTEA NOT NULL,
+    seq           BIGINT NOT NULL,
+    PRIMARY KEY (collection, id)
+);
+CREATE UNIQUE INDEX records_chapter_seq ON records(chapter_id, seq);
+CREATE INDEX records_account_seq ON records(account_id, seq);
+";
+
+/// Any constant; serialises migrations of server instances starting together.
+const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
+
+/// The PostgreSQL storage. Cheap to clone (a handle to the pool).
+#[derive(Clone)]
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStorage")
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+fn db(e: tokio_postgres::Error) -> StorageError {
+    if e.is_closed() {
+        StorageError::Unavailable(e.to_string())
+    } else {
+        StorageError::backend(e)
+    }
+}
+
+fn is(e: &tokio_postgres::Error, state: &SqlState) -> bool {
+    e.code() == Some(state)
+}
+
+fn map_insert(
+    e: tokio_postgres::Error,
+    exists: &'static str,
+    missing: &'static str,
+) -> StorageError {
+    if is(&e, &SqlState::UNIQUE_VIOLATION) {
+        StorageError::AlreadyExists(exists)
+    } else if is(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        StorageError::NotFound(missing)
+    } else {
+        db(e)
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://user:password@host:port/dbname`), applying migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, 16).await
+    }
+
+    /// Like [`PostgresStorage::connect`] with a chosen pool size.
+    pub async fn connect_with(url: &str, max_connections: usize) -> Result<Self> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StorageError::InvalidInput(format!("bad PostgreSQL URL: {e}")))?;
+        Self::connect_config(config, max_connections).await
+    }
+
+    /// Connects with a ready connection configuration, applying migrations.
+    pub async fn connect_config(
+        config: tokio_postgres::Config,
+        max_connections: usize,
+    ) -> Result<Self> {
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections.max(1))
+            .build()
+            .map_err(|e| StorageError::InvalidInput(format!("bad pool configuration: {e}")))?;
+        let storage = PostgresStorage { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StorageError::Unavailable(format!("no database connection: {e}")))
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(db)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    BIGINT PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .map_err(db)?;
+        let current: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let supported = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > supported {
+            return Err(StorageError::SchemaTooNew {
+                found: current,
+                supported,
+            });
+        }
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            tx.batch_execute(sql).await.map_err(db)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                &[version, name],
+            )
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}
+
+const CHAPTER_SELECT: &str =
+    "SELECT c.id, c.org_id, o.name, c.name, c.encryption_public_key, c.signing_public_key
+     FROM chapters c JOIN organisations o ON o.id = c.org_id";
+
+fn chapter_from_row(r: &Row) -> Result<Chapter> {
+    let enc: Option<Vec<u8>> = r.get(4);
+    let sig: Option<Vec<u8>> = r.get(5);
+    let keys = match (enc, sig) {
+        (Some(e), Some(s)) => Some(ChapterKeys {
+            encryption_public_key: to_hash(e, "chapter encryption key")?,
+            signing_public_key: to_hash(s, "chapter signing key")?,
+        }),
+        _ => None,
+    };
+    Ok(Chapter {
+        id: r.get(0),
+        org_id: r.get(1),
+        org_name: r.get(2),
+        name: r.get(3),
+        keys,
+    })
+}
+
+const ACCOUNT_SELECT: &str =
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at FROM accounts";
+
+fn account_from_row(r: &Row) -> Result<Account> {
+    let role: String = r.get(2);
+    let lookup: Option<Vec<u8>> = r.get(3);
+    Ok(Account {
+        id: r.get(0),
+        chapter_id: r.get(1),
+        role: Role::from_db(&role)?,
+        recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
+        wrapped_peer_key: r.get(4),
+        created_at: r.get(5),
+    })
+}
+
+const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
+            d.created_at, d.last_seen, d.revoked_at
+     FROM devices d JOIN accounts a ON a.id = d.account_id";
+
+fn device_from_row(r: &Row) -> Result<DeviceInfo> {
+    let role: String = r.get(3);
+    Ok(DeviceInfo {
+        device_id: r.get(0),
+        account_id: r.get(1),
+        chapter_id: r.get(2),
+        role: Role::from_db(&role)?,
+        public_key: to_hash(r.get(4), "device public key")?,
+        created_at: r.get(5),
+        last_seen: r.get(6),
+        revoked_at: r.get(7),
+    })
+}
+
+fn stored_from_row(r: &Row) -> Result<StoredRecord> {
+    Ok(StoredRecord {
+        account_id: r.get(0),
+        version: to_u64(r.get(1), "record version")?,
+        envelope: r.get(2),
+        seq: to_u64(r.get(3), "record seq")?,
+    })
+}
+
+async fn push_tx(
+    tx: &deadpool_postgres::Transaction<'_>,
+    account_id: &str,
+    chapter_id: i64,
+    records: &[IncomingRecord],
+) -> Result<Vec<PushOutcome>> {
+    let account_chapter = tx
+        .query_opt(
+            "SELECT chapter_id FROM accounts WHERE id = $1",
+            &[&account_id],
+        )
+        .await
+        .map_err(db)?
+        .map(|r| r.get::<_, i64>(0));
+    match account_chapter {
+        None => return Err(StorageError::NotFound("account")),
+        Some(c) if c != chapter_id => {
+            return Err(StorageError::InvalidInput(
+                "the account is not in this chapter".into(),
+            ));
+        }
+        Some(_) => {}
+    }
+    // Lock the chapter's counter row until commit: pushes to one chapter are serialised,
+    // so their sequence numbers become visible in order.
+    let mut seq: i64 = tx
+        .query_opt(
+            "SELECT seq FROM chapter_seq WHERE chapter_id = $1 FOR UPDATE",
+            &[&chapter_id],
+        )
+        .await
+        .map_err(db)?
+        .ok_or(StorageError::NotFound("chapter"))?
+        .get(0);
+    let start = seq;
+    let select = tx
+        .prepare_cached(
+            "SELECT account_id, version, envelope, seq FROM records
+             WHERE collection = $1 AND id = $2 FOR UPDATE",
+        )
+        .await
+        .map_err(db)?;
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO records (collection, id, chapter_id, account_id, version,
+                 author_device, deleted, for_chapter, envelope, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (collection, id) DO NOTHING",
+        )
+        .await
+        .map_err(db)?;
+    let update = tx
+        .prepare_cached(
+            "UPDATE records SET chapter_id = $3, version = $4, author_device = $5,
+                 deleted = $6, for_chapter = $7, envelope = $8, seq = $9
+             WHERE collection = $1 AND id = $2",
+        )
+        .await
+        .map_err(db)?;
+    let mut outcomes = Vec::with_capacity(records.len());
+    for rec in records {
+        let version = to_i64(rec.version, "version")?;
+        // At most two rounds: a row another chapter inserted concurrently makes the insert
+        // do nothing; the second round then sees it (READ COMMITTED) and decides on it.
+        let mut outcome = None;
+        for _ in 0..2 {
+            let stored = tx
+                .query_opt(&select, &[&rec.collection, &rec.id])
+                .await
+                .map_err(db)?
+                .map(|r| stored_from_row(&r))
+                .transpose()?;
+            match decide(account_id, rec, stored.as_ref()) {
+                Decision::Outcome(o) => {
+                    outcome = Some(o);
+                    break;
+                }
+                Decision::Insert => {
+                    let next = seq + 1;
+                    let n = tx
+                        .execute(
+                            &insert,
+                            &[
+                                &rec.collection,
+                                &rec.id,
+                                &chapter_id,
+                                &account_id,
+                                &version,
+                                &rec.author_device,
+                                &rec.deleted,
+                                &rec.for_chapter,
+                                &rec.envelope,
+                                &next,
+                            ],
+                        )
+                        .await
+                        .map_err(db)?;
+                    if n == 1 {
+                        seq = next;
+                        outcome = Some(PushOutcome::Accepted {
+                            seq: to_u64(seq, "seq")?,
+                        });
+                        break;
+                    }
+                }
+                Decision::Replace => {
+                    seq += 1;
+                    tx.execute(
+                        &update,
+                        &[
+                            &rec.collection,
+                            &rec.id,
+                            &chapter_id,
+                            &version,
+                            &rec.author_device,
+                            &rec.deleted,
+                            &rec.for_chapter,
+                            &rec.envelope,
+                            &seq,
+                        ],
+                    )
+                    .await
+                    .map_err(db)?;
+                    outcome = Some(PushOutcome::Accepted {
+                        seq: to_u64(seq, "seq")?,
+                    });
+                    break;
+                }
+            }
+        }
+        let outcome = outcome.ok_or_else(|| {
+            StorageError::Conflict(format!(
+                "record {}/{} changed concurrently; retry",
+                rec.collection, rec.id
+            ))
+        })?;
+        outcomes.push(outcome);
+    }
+    if seq != start {
+        tx.execute(
+            "UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1",
+            &[&chapter_id, &seq],
+        )
+        .await
+        .map_err(db)?;
+    }
+    Ok(outcomes)
+}
+
+fn count(r: &Row, i: usize) -> Result<u64> {
+    to_u64(r.get(i), "count")
+}
+
+impl Storage for PostgresStorage {
+    async fn create_chapter(&self, org_name: &str, chapter_name: &str) -> Result<Chapter> {
+        check_name(org_name, "organisation name")?;
+        check_name(chapter_name, "chapter name")?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        // `DO UPDATE` (a no-op) so RETURNING yields the id of an existing organisation too.
+        let org_id: i64 = tx
+            .query_one(
+                "INSERT INTO organisations (name) VALUES ($1)
+                 ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+                &[&org_name],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO chapters (org_id, name) VALUES ($1, $2) RETURNING id",
+                &[&org_id, &chapter_name],
+            )
+            .await
+            .map_err(|e| map_insert(e, "chapter", "organisation"))?
+            .get(0);
+        tx.execute("INSERT INTO chapter_seq (chapter_id) VALUES ($1)", &[&id])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Chapter {
+            id,
+            org_id,
+            org_name: org_name.to_owned(),
+            name: chapter_name.to_owned(),
+            keys: None,
+        })
+    }
+
+    async fn chapter(&self, id: i64) -> Result<Option<Chapter>> {
+        let client = self.client().await?;
+        client
+            .query_opt(&format!("{CHAPTER_SELECT} WHERE c.id = $1"), &[&id])
+            .await
+            .map_err(db)?
+            .map(|r| chapter_from_row(&r))
+            .transpose()
+    }
+
+    async fn set_chapter_keys(
+        &self,
+        chapter_id: i64,
+        encryption_public_key: [u8; 32],
+        signing_public_key: [u8; 32],
+    ) -> Result<()> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
+                 WHERE id = $1 AND encryption_public_key IS NULL",
+                &[
+                    &chapter_id,
+                    &&encryption_public_key[..],
+                    &&signing_public_key[..],
+                ],
+            )
+            .await
+            .map_err(db)?;
+        if n == 1 {
+            return Ok(());
+        }
+        let exists = client
+            .query_opt("SELECT 1 FROM chapters WHERE id = $1", &[&chapter_id])
+            .await
+            .map_err(db)?
+            .is_some();
+        if exists {
+            Err(StorageError::AlreadyExists("chapter keys"))
+        } else {
+            Err(StorageError::NotFound("chapter"))
+        }
+    }
+
+    async fn create_token(&self, token: NewToken) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO tokens (token_hash, chapter_id, role, expires_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &&token.token_hash[..],
+                    &token.chapter_id,
+                    &token.role.as_str(),
+                    &token.expires_at,
+                    &token.created_by,
+                ],
+            )
+            .await
+            .map_err(|e| map_insert(e, "token", "chapter or creating account"))?;
+        Ok(())
+    }
+
+    async fn consume_token(&self, token_hash: Hash, now: Timestamp) -> Result<Token> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
+                 WHERE token_hash = $1 FOR UPDATE",
+                &[&&token_hash[..]],
+            )
+            .await
+            .map_err(db)?
+        else {
+            return Err(StorageError::NotFound("token"));
+        };
+        let used_at: Option<i64> = row.get(4);
+        let expires_at: i64 = row.get(2);
+        if used_at.is_some() {
+            return Err(StorageError::AlreadyUsed);
+        }
+        if expires_at <= now {
+            return Err(StorageError::Expired);
+        }
+        tx.execute(
+            "UPDATE tokens SET used_at = $2 WHERE token_hash = $1",
+            &[&&token_hash[..], &now],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let role: String = row.get(1);
+        Ok(Token {
+            token_hash,
+            chapter_id: row.get(0),
+            role: Role::from_db(&role)?,
+            expires_at,
+            created_by: row.get(3),
+            used_at: Some(now),
+        })
+    }
+
+    async fn create_account(&self, account: NewAccount) -> Result<()> {
+        let client = self.client().await?;
+        let lookup = account.recovery_lookup.as_ref().map(|l| &l[..]);
+        client
+            .execute(
+                "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &account.id,
+                    &account.chapter_id,
+                    &account.role.as_str(),
+                    &lookup,
+                    &account.wrapped_peer_key,
+                    &account.created_at,
+                ],
+            )
+            .await
+            .map_err(|e| map_insert(e, "account", "chapter"))?;
+        Ok(())
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>> {
+        let client = self.client().await?;
+        client
+            .query_opt(&format!("{ACCOUNT_SELECT} WHERE id = $1"), &[&id])
+            .await
+            .map_err(db)?
+            .map(|r| account_from_row(&r))
+            .transpose()
+    }
+
+    async fn account_by_recovery_lookup(&self, lookup: Hash) -> Result<Option<Account>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                &format!("{ACCOUNT_SELECT} WHERE recovery_lookup = $1"),
+                &[&&lookup[..]],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| account_from_row(&r))
+            .transpose()
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO devices (device_id, account_id, public_key, created_at)
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    &device.device_id,
+                    &device.account_id,
+                    &&device.public_key[..],
+                    &device.created_at,
+                ],
+            )
+            .await
+            .map_err(|e| map_insert(e, "device", "account"))?;
+        Ok(())
+    }
+
+    async fn device(&self, device_id: &str) -> Result<Option<DeviceInfo>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                &format!("{DEVICE_SELECT} WHERE d.device_id = $1"),
+                &[&device_id],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| device_from_row(&r))
+            .transpose()
+    }
+
+    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> Result<bool> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+                &[&device_id, &at],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n == 1)
+    }
+
+    async fn touch_device(&self, device_id: &str, at: Timestamp) -> Result<()> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE devices SET last_seen = GREATEST(COALESCE(last_seen, $2), $2)
+                 WHERE device_id = $1",
+                &[&device_id, &at],
+            )
+            .await
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StorageError::NotFound("device"));
+        }
+        Ok(())
+    }
+
+    async fn list_devices(
+        &self,
+        chapter_id: i64,
+        account_id: Option<&str>,
+    ) -> Result<Vec<DeviceInfo>> {
+        let client = self.client().await?;
+        client
+            .query(
+                &format!(
+                    "{DEVICE_SELECT} WHERE a.chapter_id = $1 AND ($2::TEXT IS NULL OR d.account_id = $2)
+                     ORDER BY d.created_at, d.device_id"
+                ),
+                &[&chapter_id, &account_id],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(device_from_row)
+            .collect()
+    }
+
+    async fn put_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO challenges (device_id, challenge_hash, expires_at) VALUES ($1, $2, $3)",
+                &[&device_id, &&challenge_hash[..], &expires_at],
+            )
+            .await
+            .map_err(|e| map_insert(e, "challenge", "device"))?;
+        Ok(())
+    }
+
+    async fn take_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let client = self.client().await?;
+        let expires = client
+            .query_opt(
+                "DELETE FROM challenges WHERE device_id = $1 AND challenge_hash = $2
+                 RETURNING expires_at",
+                &[&device_id, &&challenge_hash[..]],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| r.get::<_, i64>(0));
+        Ok(expires.is_some_and(|e| e > now))
+    }
+
+    async fn put_session(
+        &self,
+        token_hash: Hash,
+        device_id: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO sessions (token_hash, device_id, expires_at) VALUES ($1, $2, $3)",
+                &[&&token_hash[..], &device_id, &expires_at],
+            )
+            .await
+            .map_err(|e| map_insert(e, "session", "device"))?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: Hash, now: Timestamp) -> Result<Option<String>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt(
+                "SELECT s.device_id FROM sessions s JOIN devices d ON d.device_id = s.device_id
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND d.revoked_at IS NULL",
+                &[&&token_hash[..], &now],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| r.get(0)))
+    }
+
+    async fn delete_sessions_for_device(&self, device_id: &str) -> Result<u64> {
+        let client = self.client().await?;
+        client
+            .execute("DELETE FROM sessions WHERE device_id = $1", &[&device_id])
+            .await
+            .map_err(db)
+    }
+
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let a = tx
+            .execute("DELETE FROM challenges WHERE expires_at <= $1", &[&now])
+            .await
+            .map_err(db)?;
+        let b = tx
+            .execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(a + b)
+    }
+
+    async fn publish_declaration(
+        &self,
+        chapter_id: i64,
+        declaration_id: &str,
+        version: u32,
+        document: Vec<u8>,
+        published_at: Timestamp,
+    ) -> Result<()> {
+        check_name(declaration_id, "declaration id")?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        // Lock the chapter so concurrent publishes are checked one after the other.
+        if tx
+            .query_opt(
+                "SELECT 1 FROM chapters WHERE id = $1 FOR UPDATE",
+                &[&chapter_id],
+            )
+            .await
+            .map_err(db)?
+            .is_none()
+        {
+            return Err(StorageError::NotFound("chapter"));
+        }
+        let current: Option<i64> = tx
+            .query_one(
+                "SELECT MAX(version) FROM declarations WHERE chapter_id = $1",
+                &[&chapter_id],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        if let Some(current) = current.filter(|c| *c >= i64::from(version)) {
+            return Err(StorageError::Conflict(format!(
+                "declaration version {version} is not greater than the current version {current}"
+            )));
+        }
+        tx.execute(
+            "INSERT INTO declarations (chapter_id, version, declaration_id, document, published_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &chapter_id,
+                &i64::from(version),
+                &declaration_id,
+                &document,
+                &published_at,
+            ],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn current_declaration(&self, chapter_id: i64) -> Result<Option<Declaration>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                "SELECT declaration_id, version, document, published_at FROM declarations
+                 WHERE chapter_id = $1 ORDER BY version DESC LIMIT 1",
+                &[&chapter_id],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| {
+                Ok(Declaration {
+                    declaration_id: r.get(0),
+                    version: u32::try_from(r.get::<_, i64>(1))
+                        .map_err(|_| StorageError::corrupt("declaration version"))?,
+                    document: r.get(2),
+                    published_at: r.get(3),
+                })
+            })
+            .transpose()
+    }
+
+    async fn push(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+    ) -> Result<Vec<PushOutcome>> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        // Any error drops `tx` uncommitted (rolled back): nothing of the batch is stored.
+        let outcomes = push_tx(&tx, account_id, chapter_id, records).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(outcomes)
+    }
+
+    async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {
+        check_limit(limit)?;
+        let since_i = to_i64(since, "since")?;
+        let fetch = i64::from(limit) + 1;
+        let client = self.client().await?;
+        let rows = match scope {
+            PullScope::Account(a) => {
+                client
+                    .query(
+                        "SELECT seq, collection, id, version, deleted, envelope FROM records
+                         WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                        &[&a, &since_i, &fetch],
+                    )
+                    .await
+            }
+            PullScope::Chapter(c) => {
+                client
+                    .query(
+                        "SELECT seq, collection, id, version, deleted, envelope FROM records
+                         WHERE chapter_id = $1 AND for_chapter AND seq > $2 ORDER BY seq LIMIT $3",
+                        &[&c, &since_i, &fetch],
+                    )
+                    .await
+            }
+        }
+        .map_err(db)?;
+        let records = rows
+            .iter()
+            .map(|r| {
+                Ok(PulledRecord {
+                    seq: to_u64(r.get(0), "seq")?,
+                    collection: r.get(1),
+                    id: r.get(2),
+                    version: to_u64(r.get(3), "version")?,
+                    deleted: r.get(4),
+                    envelope: r.get(5),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(page(records, since, limit))
+    }
+
+    async fn backup(&self, _path: &Path) -> Result<()> {
+        Err(StorageError::Unsupported(
+            "backups of a PostgreSQL database are made with PostgreSQL's own tools: \
+             `pg_dump --format=custom` (or continuous archiving / a replica)"
+                .into(),
+        ))
+    }
+
+    async fn health(&self) -> Result<()> {
+        let client = self.client().await?;
+        client.query_one("SELECT 1", &[]).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        let client = self.client().await?;
+        let r = client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM chapters), (SELECT COUNT(*) FROM accounts),
+                        (SELECT COUNT(*) FROM devices), (SELECT COUNT(*) FROM records)",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        Ok(Stats {
+            chapters: count(&r, 0)?,
+            accounts: count(&r, 1)?,
+            devices: count(&r, 2)?,
+            records: count(&r, 3)?,
+        })
+    }
+}

@@ -1,0 +1,1166 @@
+//! The SQLite backend (the embedded default): rusqlite (bundled), WAL, one writer
+//! connection behind a mutex and a small pool of read-only connections. Every call runs on
+//! `tokio::task::spawn_blocking`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, params};
+
+use super::{
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Hash, IncomingRecord,
+    NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord, PushOutcome, Result, Role,
+    Stats, Storage, StorageError, StoredRecord, Timestamp, Token, check_limit, check_name, decide,
+    page, to_hash, to_i64, to_u64,
+};
+
+/// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", MIGRATION_1)];
+
+const MIGRATION_1: &str = "
+CREATE TABLE organisations (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+) STRICT;
+CREATE TABLE chapters (
+    id     INTEGER PRIMARY KEY,
+    org_id INTEGER NOT NULL REFERENCES organisations(id),
+    name   TEXT NOT NULL,
+    encryption_public_key BLOB CHECK (encryption_public_key IS NULL OR length(encryption_public_key) = 32),
+    signing_public_key    BLOB CHECK (signing_public_key IS NULL OR length(signing_public_key) = 32),
+    CHECK ((encryption_public_key IS NULL) = (signing_public_key IS NULL)),
+    UNIQUE (org_id, name)
+) STRICT;
+-- The per-chapter record sequence counter (see ADR 0006).
+CREATE TABLE chapter_seq (
+    chapter_id INTEGER PRIMARY KEY REFERENCES chapters(id),
+    seq        INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE accounts (
+    id               TEXT PRIMARY KEY,
+    chapter_id       INTEGER NOT NULL REFERENCES chapters(id),
+    role             TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
+    recovery_lookup  BLOB UNIQUE CHECK (recovery_lookup IS NULL OR length(recovery_lookup) = 32),
+    wrapped_peer_key BLOB,
+    created_at       INTEGER NOT NULL
+) STRICT;
+CREATE INDEX accounts_chapter ON accounts(chapter_id);
+CREATE TABLE tokens (
+    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+    chapter_id INTEGER NOT NULL REFERENCES chapters(id),
+    role       TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
+    expires_at INTEGER NOT NULL,
+    created_by TEXT REFERENCES accounts(id),
+    used_at    INTEGER
+) STRICT;
+CREATE TABLE devices (
+    device_id  TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER,
+    revoked_at INTEGER
+) STRICT;
+CREATE INDEX devices_account ON devices(account_id);
+CREATE TABLE challenges (
+    device_id      TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+    challenge_hash BLOB NOT NULL CHECK (length(challenge_hash) = 32),
+    expires_at     INTEGER NOT NULL,
+    PRIMARY KEY (device_id, challenge_hash)
+) STRICT;
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+    device_id  TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_device ON sessions(device_id);
+CREATE TABLE declarations (
+    chapter_id     INTEGER NOT NULL REFERENCES chapters(id),
+    version        INTEGER NOT NULL CHECK (version >= 0),
+    declaration_id TEXT NOT NULL,
+    document       BLOB NOT NULL,
+    published_at   INTEGER NOT NULL,
+    PRIMARY KEY (chapter_id, version)
+) STRICT;
+-- Only the current version of each (collection, id); the history lives on the devices.
+CREATE TABLE records (
+    collection    TEXT NOT NULL CHECK (length(collection) BETWEEN 1 AND 64),
+    id            TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
+    chapter_id    INTEGER NOT NULL REFERENCES chapters(id),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    version       INTEGER NOT NULL CHECK (version >= 0),
+    author_device TEXT NOT NULL,
+    deleted       INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    for_chapter   INTEGER NOT NULL CHECK (for_chapter IN (0, 1)),
+    envelope      BLOB NOT NULL,
+    seq           INTEGER NOT NULL,
+    PRIMARY KEY (collection, id)
+) STRICT;
+CREATE UNIQUE INDEX records_chapter_seq ON records(chapter_id, seq);
+CREATE INDEX records_account_seq ON records(account_id, seq);
+";
+
+const READERS: usize = 4;
+
+/// The SQLite storage. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves the connection usable (an open transaction is
+    // rolled back when its guard drops), so a poisoned lock is taken over.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn db(e: rusqlite::Error) -> StorageError {
+    StorageError::backend(e)
+}
+
+fn code_of(e: &rusqlite::Error) -> Option<(ErrorCode, i32)> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => Some((f.code, f.extended_code)),
+        _ => None,
+    }
+}
+
+fn is_unique(e: &rusqlite::Error) -> bool {
+    matches!(
+        code_of(e),
+        Some((
+            _,
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        ))
+    )
+}
+
+fn is_foreign_key(e: &rusqlite::Error) -> bool {
+    matches!(
+        code_of(e),
+        Some((_, rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY))
+    )
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+    Ok(())
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database at `path`, applying migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+            .await
+            .map_err(|e| StorageError::Unavailable(format!("storage task failed: {e}")))?
+    }
+
+    /// Opens a `sqlite://PATH` URL (e.g. `sqlite://./peerlog-data/peerlog.db`).
+    pub async fn open_url(url: &str) -> Result<Self> {
+        let path = url
+            .strip_prefix("sqlite://")
+            .ok_or_else(|| StorageError::InvalidInput(format!("not a sqlite:// URL: {url}")))?;
+        if path.is_empty() {
+            return Err(StorageError::InvalidInput(
+                "sqlite:// URL without a path".into(),
+            ));
+        }
+        Self::open(path).await
+    }
+
+    fn open_blocking(path: PathBuf) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StorageError::Unavailable(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let mut writer = Connection::open(&path).map_err(|e| {
+            StorageError::Unavailable(format!("cannot open {}: {e}", path.display()))
+        })?;
+        configure(&writer)?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        writer
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        migrate(&mut writer)?;
+        Ok(SqliteStorage {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `f` on the writer connection on the blocking pool.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = lock(&inner.writer);
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Unavailable(format!("storage task failed: {e}")))?
+    }
+
+    /// Runs `f` on a read-only connection from the pool on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&inner.readers).pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open_with_flags(
+                        &inner.path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                    .map_err(|e| StorageError::Unavailable(format!("cannot open reader: {e}")))?;
+                    configure(&c)?;
+                    c
+                }
+            };
+            let result = f(&conn);
+            let mut readers = lock(&inner.readers);
+            if readers.len() < READERS {
+                readers.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StorageError::Unavailable(format!("storage task failed: {e}")))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version    INTEGER PRIMARY KEY,
+            name       TEXT NOT NULL,
+            applied_at INTEGER NOT NULL
+        ) STRICT;",
+    )
+    .map_err(db)?;
+    let current: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let supported = MIGRATIONS.last().map_or(0, |m| m.0);
+    if current > supported {
+        return Err(StorageError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        tx.execute_batch(sql).map_err(db)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, name, now],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+const CHAPTER_SELECT: &str =
+    "SELECT c.id, c.org_id, o.name, c.name, c.encryption_public_key, c.signing_public_key
+     FROM chapters c JOIN organisations o ON o.id = c.org_id";
+
+fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawChapter> {
+    Ok(RawChapter {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        org_name: r.get(2)?,
+        name: r.get(3)?,
+        enc: r.get(4)?,
+        sig: r.get(5)?,
+    })
+}
+
+struct RawChapter {
+    id: i64,
+    org_id: i64,
+    org_name: String,
+    name: String,
+    enc: Option<Vec<u8>>,
+    sig: Option<Vec<u8>>,
+}
+
+impl RawChapter {
+    fn finish(self) -> Result<Chapter> {
+        let keys = match (self.enc, self.sig) {
+            (Some(e), Some(s)) => Some(ChapterKeys {
+                encryption_public_key: to_hash(e, "chapter encryption key")?,
+                signing_public_key: to_hash(s, "chapter signing key")?,
+            }),
+            _ => None,
+        };
+        Ok(Chapter {
+            id: self.id,
+            org_id: self.org_id,
+            org_name: self.org_name,
+            name: self.name,
+            keys,
+        })
+    }
+}
+
+fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
+    conn.query_row(
+        &format!("{CHAPTER_SELECT} WHERE c.id = ?1"),
+        [id],
+        chapter_from_row,
+    )
+    .optional()
+    .map_err(db)?
+    .map(RawChapter::finish)
+    .transpose()
+}
+
+type RawAccount = (String, i64, String, Option<Vec<u8>>, Option<Vec<u8>>, i64);
+
+fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
+}
+
+fn finish_account(raw: RawAccount) -> Result<Account> {
+    let (id, chapter_id, role, lookup, wrapped, created_at) = raw;
+    Ok(Account {
+        id,
+        chapter_id,
+        role: Role::from_db(&role)?,
+        recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
+        wrapped_peer_key: wrapped,
+        created_at,
+    })
+}
+
+const ACCOUNT_SELECT: &str =
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at FROM accounts";
+
+type RawDevice = (
+    String,
+    String,
+    i64,
+    String,
+    Vec<u8>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
+            d.created_at, d.last_seen, d.revoked_at
+     FROM devices d JOIN accounts a ON a.id = d.account_id";
+
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawDevice> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn finish_device(raw: RawDevice) -> Result<DeviceInfo> {
+    let (device_id, account_id, chapter_id, role, key, created_at, last_seen, revoked_at) = raw;
+    Ok(DeviceInfo {
+        device_id,
+        account_id,
+        chapter_id,
+        role: Role::from_db(&role)?,
+        public_key: to_hash(key, "device public key")?,
+        created_at,
+        last_seen,
+        revoked_at,
+    })
+}
+
+fn push_tx(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    chapter_id: i64,
+    records: &[IncomingRecord],
+) -> Result<Vec<PushOutcome>> {
+    let account_chapter: Option<i64> = tx
+        .query_row(
+            "SELECT chapter_id FROM accounts WHERE id = ?1",
+            [account_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    match account_chapter {
+        None => return Err(StorageError::NotFound("account")),
+        Some(c) if c != chapter_id => {
+            return Err(StorageError::InvalidInput(
+                "the account is not in this chapter".into(),
+            ));
+        }
+        Some(_) => {}
+    }
+    let mut seq: i64 = tx
+        .query_row(
+            "SELECT seq FROM chapter_seq WHERE chapter_id = ?1",
+            [chapter_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .ok_or(StorageError::NotFound("chapter"))?;
+    let start = seq;
+    let mut outcomes = Vec::with_capacity(records.len());
+    for rec in records {
+        let version = to_i64(rec.version, "version")?;
+        let stored = tx
+            .query_row(
+                "SELECT account_id, version, envelope, seq FROM records WHERE collection = ?1 AND id = ?2",
+                params![rec.collection, rec.id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?
+            .map(|(account_id, version, envelope, seq)| {
+                Ok::<_, StorageError>(StoredRecord {
+                    account_id,
+                    version: to_u64(version, "record version")?,
+                    envelope,
+                    seq: to_u64(seq, "record seq")?,
+                })
+            })
+            .transpose()?;
+        match decide(account_id, rec, stored.as_ref()) {
+            Decision::Outcome(o) => outcomes.push(o),
+            Decision::Insert => {
+                seq += 1;
+                tx.execute(
+                    "INSERT INTO records (collection, id, chapter_id, account_id, version,
+                         author_device, deleted, for_chapter, envelope, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    params![
+                        rec.collection,
+                        rec.id,
+                        chapter_id,
+                        account_id,
+                        version,
+                        rec.author_device,
+                        rec.deleted,
+                        rec.for_chapter,
+                        rec.envelope,
+                        seq
+                    ],
+                )
+                .map_err(db)?;
+                outcomes.push(PushOutcome::Accepted {
+                    seq: to_u64(seq, "seq")?,
+                });
+            }
+            Decision::Replace => {
+                seq += 1;
+                tx.execute(
+                    "UPDATE records SET chapter_id = ?3, version = ?4, author_device = ?5,
+                         deleted = ?6, for_chapter = ?7, envelope = ?8, seq = ?9
+                     WHERE collection = ?1 AND id = ?2",
+                    params![
+                        rec.collection,
+                        rec.id,
+                        chapter_id,
+                        version,
+                        rec.author_device,
+                        rec.deleted,
+                        rec.for_chapter,
+                        rec.envelope,
+                        seq
+                    ],
+                )
+                .map_err(db)?;
+                outcomes.push(PushOutcome::Accepted {
+                    seq: to_u64(seq, "seq")?,
+                });
+            }
+        }
+    }
+    if seq != start {
+        tx.execute(
+            "UPDATE chapter_seq SET seq = ?2 WHERE chapter_id = ?1",
+            params![chapter_id, seq],
+        )
+        .map_err(db)?;
+    }
+    Ok(outcomes)
+}
+
+impl Storage for SqliteStorage {
+    async fn create_chapter(&self, org_name: &str, chapter_name: &str) -> Result<Chapter> {
+        check_name(org_name, "organisation name")?;
+        check_name(chapter_name, "chapter name")?;
+        let (org_name, chapter_name) = (org_name.to_owned(), chapter_name.to_owned());
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            tx.execute(
+                "INSERT INTO organisations (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+                [&org_name],
+            )
+            .map_err(db)?;
+            let org_id: i64 = tx
+                .query_row(
+                    "SELECT id FROM organisations WHERE name = ?1",
+                    [&org_name],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            tx.execute(
+                "INSERT INTO chapters (org_id, name) VALUES (?1, ?2)",
+                params![org_id, chapter_name],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("chapter")
+                } else {
+                    db(e)
+                }
+            })?;
+            let id = tx.last_insert_rowid();
+            tx.execute("INSERT INTO chapter_seq (chapter_id) VALUES (?1)", [id])
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(Chapter {
+                id,
+                org_id,
+                org_name,
+                name: chapter_name,
+                keys: None,
+            })
+        })
+        .await
+    }
+
+    async fn chapter(&self, id: i64) -> Result<Option<Chapter>> {
+        self.read(move |conn| chapter_by_id(conn, id)).await
+    }
+
+    async fn set_chapter_keys(
+        &self,
+        chapter_id: i64,
+        encryption_public_key: [u8; 32],
+        signing_public_key: [u8; 32],
+    ) -> Result<()> {
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
+                     WHERE id = ?1 AND encryption_public_key IS NULL",
+                    params![chapter_id, encryption_public_key, signing_public_key],
+                )
+                .map_err(db)?;
+            if n == 1 {
+                return Ok(());
+            }
+            match chapter_by_id(conn, chapter_id)? {
+                None => Err(StorageError::NotFound("chapter")),
+                Some(_) => Err(StorageError::AlreadyExists("chapter keys")),
+            }
+        })
+        .await
+    }
+
+    async fn create_token(&self, token: NewToken) -> Result<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO tokens (token_hash, chapter_id, role, expires_at, created_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    token.token_hash,
+                    token.chapter_id,
+                    token.role.as_str(),
+                    token.expires_at,
+                    token.created_by
+                ],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("token")
+                } else if is_foreign_key(&e) {
+                    StorageError::NotFound("chapter or creating account")
+                } else {
+                    db(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn consume_token(&self, token_hash: Hash, now: Timestamp) -> Result<Token> {
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let row = tx
+                .query_row(
+                    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
+                     WHERE token_hash = ?1",
+                    [&token_hash],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, Option<String>>(3)?,
+                            r.get::<_, Option<i64>>(4)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            let Some((chapter_id, role, expires_at, created_by, used_at)) = row else {
+                return Err(StorageError::NotFound("token"));
+            };
+            if used_at.is_some() {
+                return Err(StorageError::AlreadyUsed);
+            }
+            if expires_at <= now {
+                return Err(StorageError::Expired);
+            }
+            tx.execute(
+                "UPDATE tokens SET used_at = ?2 WHERE token_hash = ?1",
+                params![token_hash, now],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(Token {
+                token_hash,
+                chapter_id,
+                role: Role::from_db(&role)?,
+                expires_at,
+                created_by,
+                used_at: Some(now),
+            })
+        })
+        .await
+    }
+
+    async fn create_account(&self, account: NewAccount) -> Result<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    account.id,
+                    account.chapter_id,
+                    account.role.as_str(),
+                    account.recovery_lookup,
+                    account.wrapped_peer_key,
+                    account.created_at
+                ],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("account")
+                } else if is_foreign_key(&e) {
+                    StorageError::NotFound("chapter")
+                } else {
+                    db(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("{ACCOUNT_SELECT} WHERE id = ?1"),
+                [id],
+                account_from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(finish_account)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn account_by_recovery_lookup(&self, lookup: Hash) -> Result<Option<Account>> {
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("{ACCOUNT_SELECT} WHERE recovery_lookup = ?1"),
+                [lookup],
+                account_from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(finish_account)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn add_device(&self, device: NewDevice) -> Result<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO devices (device_id, account_id, public_key, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    device.device_id,
+                    device.account_id,
+                    device.public_key,
+                    device.created_at
+                ],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("device")
+                } else if is_foreign_key(&e) {
+                    StorageError::NotFound("account")
+                } else {
+                    db(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn device(&self, device_id: &str) -> Result<Option<DeviceInfo>> {
+        let device_id = device_id.to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                &format!("{DEVICE_SELECT} WHERE d.device_id = ?1"),
+                [device_id],
+                device_from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(finish_device)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> Result<bool> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                    params![device_id, at],
+                )
+                .map_err(db)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn touch_device(&self, device_id: &str, at: Timestamp) -> Result<()> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE devices SET last_seen = MAX(COALESCE(last_seen, ?2), ?2) WHERE device_id = ?1",
+                    params![device_id, at],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StorageError::NotFound("device"));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_devices(
+        &self,
+        chapter_id: i64,
+        account_id: Option<&str>,
+    ) -> Result<Vec<DeviceInfo>> {
+        let account_id = account_id.map(str::to_owned);
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "{DEVICE_SELECT} WHERE a.chapter_id = ?1 AND (?2 IS NULL OR d.account_id = ?2)
+                     ORDER BY d.created_at, d.device_id"
+                ))
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![chapter_id, account_id], device_from_row)
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(finish_device))
+                .collect()
+        })
+        .await
+    }
+
+    async fn put_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO challenges (device_id, challenge_hash, expires_at) VALUES (?1, ?2, ?3)",
+                params![device_id, challenge_hash, expires_at],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("challenge")
+                } else if is_foreign_key(&e) {
+                    StorageError::NotFound("device")
+                } else {
+                    db(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_challenge(
+        &self,
+        device_id: &str,
+        challenge_hash: Hash,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            let expires: Option<i64> = conn
+                .query_row(
+                    "DELETE FROM challenges WHERE device_id = ?1 AND challenge_hash = ?2
+                     RETURNING expires_at",
+                    params![device_id, challenge_hash],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            Ok(expires.is_some_and(|e| e > now))
+        })
+        .await
+    }
+
+    async fn put_session(
+        &self,
+        token_hash: Hash,
+        device_id: &str,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO sessions (token_hash, device_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, device_id, expires_at],
+            )
+            .map_err(|e| {
+                if is_unique(&e) {
+                    StorageError::AlreadyExists("session")
+                } else if is_foreign_key(&e) {
+                    StorageError::NotFound("device")
+                } else {
+                    db(e)
+                }
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: Hash, now: Timestamp) -> Result<Option<String>> {
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT s.device_id FROM sessions s JOIN devices d ON d.device_id = s.device_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND d.revoked_at IS NULL",
+                params![token_hash, now],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn delete_sessions_for_device(&self, device_id: &str) -> Result<u64> {
+        let device_id = device_id.to_owned();
+        self.write(move |conn| {
+            let n = conn
+                .execute("DELETE FROM sessions WHERE device_id = ?1", [device_id])
+                .map_err(db)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64> {
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db)?;
+            let a = tx
+                .execute("DELETE FROM challenges WHERE expires_at <= ?1", [now])
+                .map_err(db)?;
+            let b = tx
+                .execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok((a + b) as u64)
+        })
+        .await
+    }
+
+    async fn publish_declaration(
+        &self,
+        chapter_id: i64,
+        declaration_id: &str,
+        version: u32,
+        document: Vec<u8>,
+        published_at: Timestamp,
+    ) -> Result<()> {
+        check_name(declaration_id, "declaration id")?;
+        let declaration_id = declaration_id.to_owned();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let exists: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM chapters WHERE id = ?1)", [chapter_id], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            if !exists {
+                return Err(StorageError::NotFound("chapter"));
+            }
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT MAX(version) FROM declarations WHERE chapter_id = ?1",
+                    [chapter_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if let Some(current) = current.filter(|c| *c >= i64::from(version)) {
+                return Err(StorageError::Conflict(format!(
+                    "declaration version {version} is not greater than the current version {current}"
+                )));
+            }
+            tx.execute(
+                "INSERT INTO declarations (chapter_id, version, declaration_id, document, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![chapter_id, version, declaration_id, document, published_at],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn current_declaration(&self, chapter_id: i64) -> Result<Option<Declaration>> {
+        self.read(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT declaration_id, version, document, published_at FROM declarations
+                     WHERE chapter_id = ?1 ORDER BY version DESC LIMIT 1",
+                    [chapter_id],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Vec<u8>>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(db)?;
+            row.map(|(declaration_id, version, document, published_at)| {
+                Ok(Declaration {
+                    declaration_id,
+                    version: u32::try_from(version)
+                        .map_err(|_| StorageError::corrupt("declaration version"))?,
+                    document,
+                    published_at,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn push(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+    ) -> Result<Vec<PushOutcome>> {
+        let account_id = account_id.to_owned();
+        let records = records.to_vec();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            // Any error drops `tx` uncommitted: nothing of the batch is stored.
+            let outcomes = push_tx(&tx, &account_id, chapter_id, &records)?;
+            tx.commit().map_err(db)?;
+            Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {
+        check_limit(limit)?;
+        let since_i = to_i64(since, "since")?;
+        let fetch = i64::from(limit) + 1;
+        let (sql, key): (&str, rusqlite::types::Value) = match scope {
+            PullScope::Account(a) => (
+                "SELECT seq, collection, id, version, deleted, envelope FROM records
+                 WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                a.to_owned().into(),
+            ),
+            PullScope::Chapter(c) => (
+                "SELECT seq, collection, id, version, deleted, envelope FROM records
+                 WHERE chapter_id = ?1 AND for_chapter = 1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                c.into(),
+            ),
+        };
+        let records = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+                let rows = stmt
+                    .query_map(params![key, since_i, fetch], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, bool>(4)?,
+                            r.get::<_, Vec<u8>>(5)?,
+                        ))
+                    })
+                    .map_err(db)?;
+                rows.map(|row| {
+                    let (seq, collection, id, version, deleted, envelope) = row.map_err(db)?;
+                    Ok(PulledRecord {
+                        seq: to_u64(seq, "seq")?,
+                        collection,
+                        id,
+                        version: to_u64(version, "version")?,
+                        deleted,
+                        envelope,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(page(records, since, limit))
+    }
+
+    async fn backup(&self, path: &Path) -> Result<()> {
+        let path = path.to_path_buf();
+        if path.exists() {
+            return Err(StorageError::AlreadyExists("backup file"));
+        }
+        let target = path
+            .to_str()
+            .ok_or_else(|| StorageError::InvalidInput("backup path is not UTF-8".into()))?
+            .to_owned();
+        // A read connection: VACUUM INTO copies one consistent snapshot without blocking
+        // writers.
+        self.read(move |conn| {
+            conn.execute("VACUUM INTO ?1", [target]).map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn health(&self) -> Result<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.read(|conn| {
+            let (chapters, accounts, devices, records) = conn
+                .query_row(
+                    "SELECT (SELECT COUNT(*) FROM chapters), (SELECT COUNT(*) FROM accounts),
+                            (SELECT COUNT(*) FROM devices), (SELECT COUNT(*) FROM records)",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    },
+                )
+                .map_err(db)?;
+            Ok(Stats {
+                chapters: to_u64(chapters, "count")?,
+                accounts: to_u64(accounts, "count")?,
+                devices: to_u64(devices, "count")?,
+                records: to_u64(records, "count")?,
+            })
+        })
+        .await
+    }
+}
+
+impl SqliteStorage {
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+}
