@@ -84,7 +84,6 @@ impl Ctx {
     }
 
     /// Sets an environment variable for every later command of this run.
-    #[allow(dead_code)] // hook for later steps (e.g. a PostgreSQL URL for server tests)
     pub fn set_env(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let key = key.into();
         self.env.retain(|(k, _)| *k != key);

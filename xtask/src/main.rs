@@ -3,6 +3,7 @@
 mod bindings;
 mod checks;
 mod ctx;
+mod postgres;
 mod setup;
 mod steps;
 mod util;

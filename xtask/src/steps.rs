@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use crate::bindings;
 use crate::checks;
 use crate::ctx::Ctx;
+use crate::postgres;
 use crate::setup::{self, Need};
-use crate::util::{Result, bail, human_duration, run, succeeds};
+use crate::util::{Error, Result, bail, human_duration, run, succeeds};
 
 pub struct Step {
     pub name: &'static str,
@@ -58,11 +59,18 @@ pub const STEPS: &[Step] = &[
         },
     },
     Step {
-        name: "test",
-        about: "Rust tests: cargo nextest (+ doc tests) if installed, else cargo test",
-        // The server's storage conformance suite runs against PostgreSQL too.
+        name: "postgres",
+        about: "start PostgreSQL for the server's storage tests; sets PEERLOG_TEST_POSTGRES",
         needs: &[Need::Postgres],
         uses: &["setup"],
+        run: start_postgres,
+    },
+    Step {
+        name: "test",
+        about: "Rust tests: cargo nextest (+ doc tests) if installed, else cargo test",
+        needs: &[],
+        // The server's storage conformance suite runs against PostgreSQL too.
+        uses: &["postgres"],
         run: cargo_test,
     },
     Step {
@@ -98,6 +106,16 @@ pub const STEPS: &[Step] = &[
         run: |ctx| checks::header(ctx, &bindings::Generated::layout(&ctx.bindings_dir())),
     },
 ];
+
+/// Makes a local PostgreSQL ready (or takes `PEERLOG_TEST_POSTGRES` as given) and hands its
+/// URL to the later steps. It stays running after the run (CI machines are thrown away; a
+/// developer's next run reuses it).
+fn start_postgres(ctx: &mut Ctx) -> Result<()> {
+    let url = postgres::ensure_postgres().map_err(Error::msg)?;
+    println!("PEERLOG_TEST_POSTGRES={url}");
+    ctx.set_env("PEERLOG_TEST_POSTGRES", url);
+    Ok(())
+}
 
 fn cargo_test(ctx: &mut Ctx) -> Result<()> {
     if succeeds(ctx.cargo().args(["nextest", "--version"])) {
@@ -262,7 +280,8 @@ mod tests {
         assert_eq!(
             names(Selection::default()),
             [
-                "setup", "fmt", "clippy", "test", "bindings", "kotlin", "swift", "header"
+                "setup", "fmt", "clippy", "postgres", "test", "bindings", "kotlin", "swift",
+                "header"
             ]
         );
     }
@@ -274,6 +293,15 @@ mod tests {
             skip: vec![],
         };
         assert_eq!(names(only), ["setup", "bindings", "kotlin"]);
+    }
+
+    #[test]
+    fn rust_tests_get_postgres() {
+        let only = Selection {
+            only: list(&["test"]),
+            skip: vec![],
+        };
+        assert_eq!(names(only), ["setup", "postgres", "test"]);
     }
 
     #[test]
@@ -289,7 +317,9 @@ mod tests {
         };
         assert_eq!(
             names(s),
-            ["setup", "fmt", "clippy", "test", "bindings", "header"]
+            [
+                "setup", "fmt", "clippy", "postgres", "test", "bindings", "header"
+            ]
         );
     }
 
