@@ -30,26 +30,130 @@ pub fn demo(ctx: &Ctx) -> Result<()> {
 
     let peer = |args: &[&str], expect: Expect| step(&bin, Some(&h), args, expect);
     say("A peer sets up a phone (offline) and gets a recovery code to write down.");
-    peer(&["init", "--name", "Kari Nordmann", "--rules", "no-bufdir-2020", "--locale", "en"], Expect::Ok)?;
+    peer(
+        &[
+            "init",
+            "--name",
+            "Kari Nordmann",
+            "--rules",
+            "no-bufdir-2020",
+            "--locale",
+            "en",
+        ],
+        Expect::Ok,
+    )?;
     say("Logging is refused until the confidentiality declaration is signed.");
-    peer(&["contact", "add", "--date", "2026-03-02", "--kind", "visit", "--minutes", "60"], Expect::Refused("declaration"))?;
-    peer(&["declaration", "sign", "--name", "Kari Nordmann", "--accept"], Expect::Ok)?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "60",
+        ],
+        Expect::Refused("declaration"),
+    )?;
+    peer(
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+        Expect::Ok,
+    )?;
     say("Each contact says at once whether it counts for the yearly report, and why.");
-    peer(&["contact", "add", "--date", "2026-03-02", "--kind", "visit", "--minutes", "60", "--place", "hospital", "--ref", "KN", "--note", "private: only I can read this"], Expect::Ok)?;
-    peer(&["contact", "add", "--date", "2026-03-05", "--kind", "self-help-group", "--minutes", "90", "--participants", "2"], Expect::Ok)?;
-    peer(&["contact", "add", "--date", "2026-04-10", "--kind", "course", "--minutes", "120", "--participants", "8"], Expect::Ok)?;
-    peer(&["contact", "add", "--date", "2026-04-12", "--kind", "phone", "--minutes", "20"], Expect::Ok)?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-02",
+            "--kind",
+            "visit",
+            "--minutes",
+            "60",
+            "--place",
+            "hospital",
+            "--ref",
+            "KN",
+            "--note",
+            "private: only I can read this",
+        ],
+        Expect::Ok,
+    )?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-03-05",
+            "--kind",
+            "self-help-group",
+            "--minutes",
+            "90",
+            "--participants",
+            "2",
+        ],
+        Expect::Ok,
+    )?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-04-10",
+            "--kind",
+            "course",
+            "--minutes",
+            "120",
+            "--participants",
+            "8",
+        ],
+        Expect::Ok,
+    )?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2026-04-12",
+            "--kind",
+            "phone",
+            "--minutes",
+            "20",
+        ],
+        Expect::Ok,
+    )?;
     say("Bad input is refused with one message per field, and nothing is written.");
-    peer(&["contact", "add", "--date", "2999-01-01", "--kind", "visit", "--minutes", "0"], Expect::Refused("minutes"))?;
+    peer(
+        &[
+            "contact",
+            "add",
+            "--date",
+            "2999-01-01",
+            "--kind",
+            "visit",
+            "--minutes",
+            "0",
+        ],
+        Expect::Refused("minutes"),
+    )?;
     peer(&["contact", "list"], Expect::Ok)?;
     peer(&["summary", "--year", "2026"], Expect::Ok)?;
     say("The peer signs the period report; anyone can verify the file offline.");
-    peer(&["report", "sign", "--year", "2026", "--out", &r], Expect::Ok)?;
+    peer(
+        &["report", "sign", "--year", "2026", "--out", &r],
+        Expect::Ok,
+    )?;
     step(&bin, None, &["report", "verify", &r], Expect::Ok)?;
     let text = std::fs::read_to_string(&report).context(|| format!("reading {r}"))?;
     util::write(&forged, &text.replace("2026-04-10", "2026-04-09"))?;
     say("A report changed after signing is caught.");
-    step(&bin, None, &["report", "verify", &forged.to_string_lossy()], Expect::Refused("changed after it was signed"))?;
+    step(
+        &bin,
+        None,
+        &["report", "verify", &forged.to_string_lossy()],
+        Expect::Refused("changed after it was signed"),
+    )?;
     say(&format!(
         "Done. The encrypted store is {}: no note, reference or name is readable in it.",
         home.join("peerlog.db").display()
@@ -68,7 +172,9 @@ fn step(bin: &Path, home: Option<&str>, args: &[&str], expect: Expect) -> Result
     }
     cmd.args(args);
     println!("$ peerlog {}", args.join(" "));
-    let out = cmd.output().context(|| format!("could not start {}", bin.display()))?;
+    let out = cmd
+        .output()
+        .context(|| format!("could not start {}", bin.display()))?;
     print!("{}", String::from_utf8_lossy(&out.stdout));
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprint!("{stderr}");
@@ -78,6 +184,10 @@ fn step(bin: &Path, home: Option<&str>, args: &[&str], expect: Expect) -> Result
             println!("(refused, as it should be)");
             Ok(())
         }
-        _ => bail!("`peerlog {}` did not behave as expected ({})", args.join(" "), out.status),
+        _ => bail!(
+            "`peerlog {}` did not behave as expected ({})",
+            args.join(" "),
+            out.status
+        ),
     }
 }

@@ -3,6 +3,7 @@
 mod bindings;
 mod checks;
 mod ctx;
+mod demo;
 mod postgres;
 mod setup;
 mod steps;
@@ -28,8 +29,13 @@ commands:
   setup
         Install what the checks need, where missing: apt packages (libjna-java junit4
         clang postgresql, ...) and, via npm, kotlinc and tree-sitter-swift in .tools/.
+  demo
+        The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
+        a fresh home under target/demo/ (refusals included).
   bench
-        Benchmarks (not yet).
+        The benchmarks in release mode: criterion benches of the core (log a contact,
+        open + year summary of 10 000 contacts, list a month), then the peak memory of
+        opening that store and summarising a year. Reports medians.
   help
         This text.
 ";
@@ -59,8 +65,13 @@ fn dispatch(args: &[String]) -> Result<()> {
             let ctx = Ctx::new()?;
             setup::setup(&ctx, setup::Need::ALL)
         }
+        "demo" => {
+            no_options(rest)?;
+            demo::demo(&Ctx::new()?)
+        }
         "bench" => {
-            bail!("`cargo xtask bench` is not implemented yet (benchmarks are being added)")
+            no_options(rest)?;
+            bench(&Ctx::new()?)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
@@ -71,6 +82,23 @@ fn dispatch(args: &[String]) -> Result<()> {
             bail!("unknown command `{other}`")
         }
     }
+}
+
+/// Criterion benches of the core, then the peak-memory example on the store the benches
+/// left behind (or a fresh one the example builds).
+fn bench(ctx: &Ctx) -> Result<()> {
+    util::run(
+        ctx.cargo()
+            .args(["bench", "-p", "peerlog-core", "--bench", "core"]),
+    )?;
+    util::run(ctx.cargo().args([
+        "run",
+        "--release",
+        "-p",
+        "peerlog-core",
+        "--example",
+        "peak_memory",
+    ]))
 }
 
 fn no_options(rest: &[String]) -> Result<()> {
