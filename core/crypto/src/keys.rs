@@ -281,10 +281,19 @@ impl RecipientPublicKey {
     /// first 16 bytes of SHA-256(public key) as lower-case hex in 8 groups of 4,
     /// e.g. `"a1b2-c3d4-e5f6-0718-293a-4b5c-6d7e-8f90"`.
     pub fn fingerprint(&self) -> String {
-        let hex = to_hex(&sha256(&self.0)[..16]);
-        let groups: Vec<&str> = (0..8).map(|i| &hex[i * 4..i * 4 + 4]).collect();
-        groups.join("-")
+        fingerprint_hex(&sha256(&self.0)[..16])
     }
+}
+
+/// Lower-case hex in groups of 4 separated by `-`.
+pub(crate) fn fingerprint_hex(bytes: &[u8]) -> String {
+    let hex = to_hex(bytes);
+    let groups: Vec<&str> = hex
+        .as_bytes()
+        .chunks(4)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    groups.join("-")
 }
 
 impl fmt::Debug for RecipientPublicKey {

@@ -30,6 +30,18 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     Ok(out)
 }
 
+/// The chapter fingerprint that invitations carry and devices compare with the keys a
+/// server presents: the first 16 bytes of
+/// `SHA-256("peerlog/v1/chapter\0" || encryption key || signing key)` as lower-case hex in 8
+/// groups of 4 (`a1b2-c3d4-…`). Binding both keys means a server can swap neither.
+pub fn chapter_fingerprint(encryption_key: &[u8; 32], signing_key: &[u8; 32]) -> String {
+    let mut data = Vec::with_capacity(19 + 64);
+    data.extend_from_slice(b"peerlog/v1/chapter\0");
+    data.extend_from_slice(encryption_key);
+    data.extend_from_slice(signing_key);
+    keys::fingerprint_hex(&sha256(&data)[..16])
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
@@ -62,4 +74,24 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(a, [0; 32]);
     }
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    #[test]
+    fn chapter_fingerprint_is_frozen_and_binds_both_keys() {
+        let enc = [1u8; 32];
+        let sig = [2u8; 32];
+        let fp = chapter_fingerprint(&enc, &sig);
+        assert_eq!(fp.len(), 39);
+        assert_eq!(fp, chapter_fingerprint(&enc, &sig));
+        assert_ne!(fp, chapter_fingerprint(&sig, &enc));
+        assert_ne!(fp, chapter_fingerprint(&enc, &[3u8; 32]));
+        assert_eq!(fp, FROZEN);
+    }
+
+    // Computed independently (Python hashlib) from the definition above.
+    const FROZEN: &str = "53c2-e11e-1a1c-2be6-ae8f-2217-7898-9e8c";
 }

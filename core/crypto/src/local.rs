@@ -26,7 +26,7 @@ pub struct LocalKey {
 
 /// HKDF-SHA256 (RFC 5869) with a 32-byte output, which is a single HMAC block:
 /// `PRK = HMAC(salt, ikm)`, `OKM = HMAC(PRK, info || 0x01)`.
-fn hkdf_sha256_32(salt: &[u8], ikm: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+pub(crate) fn hkdf_sha256_32(salt: &[u8], ikm: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
     let prk = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, salt), ikm);
     let mut ctx = hmac::Context::with_key(&hmac::Key::new(hmac::HMAC_SHA256, prk.as_ref()));
     ctx.update(info);

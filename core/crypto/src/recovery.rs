@@ -124,6 +124,14 @@ impl RecoveryCode {
         Ok(Self { bytes })
     }
 
+    /// The recovery lookup id: `HKDF-SHA256(salt = "peerlog/v1/recovery-lookup",
+    /// ikm = the 15 code bytes, info = "lookup")`. A device sends it to find its account
+    /// on a new phone; the server keeps only its SHA-256, so its database alone cannot
+    /// be used to register a device. 120 bits of code make it unguessable.
+    pub fn lookup_id(&self) -> [u8; 32] {
+        *crate::local::hkdf_sha256_32(b"peerlog/v1/recovery-lookup", &self.bytes[..], b"lookup")
+    }
+
     /// The code for people: 5 groups of 5 characters separated by `-`
     /// (24 data characters and the check character). Treat the returned string as a
     /// secret.
@@ -328,6 +336,19 @@ pub fn unwrap_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookup_id_is_frozen_hkdf_of_the_code() {
+        let bytes: [u8; CODE_BYTES] = core::array::from_fn(|i| i as u8);
+        let code = RecoveryCode::from_bytes(&bytes);
+        // Computed independently (Python hmac/hashlib, RFC 5869 with one output block).
+        assert_eq!(
+            hex::encode(code.lookup_id()),
+            "e4edc54faa387f157252b41fd45808c9e43c5b4e7c94a193d3a86b7f607e09c3"
+        );
+        let other = RecoveryCode::from_bytes(&[0u8; CODE_BYTES]);
+        assert_ne!(code.lookup_id(), other.lookup_id());
+    }
 
     #[test]
     fn check_symbol_alphabet() {

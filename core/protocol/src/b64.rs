@@ -138,6 +138,31 @@ pub mod array {
     }
 }
 
+/// Serde helper: `Option<[u8; N]>` as a base64url string or `null`.
+pub mod option_array {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialises `Some` as an unpadded base64url string, `None` as `null`.
+    pub fn serialize<S: Serializer, const N: usize>(
+        v: &Option<[u8; N]>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::array::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserialises `null` or an unpadded base64url string of exactly `N` bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrap<const M: usize>(#[serde(with = "super::array")] [u8; M]);
+        Ok(Option::<Wrap<N>>::deserialize(d)?.map(|Wrap(v)| v))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,10 @@
 //! - [`b64`]: unpadded base64url, the only byte encoding on the wire, with serde helpers.
 //! - [`Envelope`] and friends: the sealed form of a record, with structural limits.
 //! - [`Hlc`]: the hybrid logical clock used for record versions.
+//! - [`api`]: request and response bodies of the server API v1.
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod b64;
 pub mod canonical;
 mod envelope;

@@ -1,0 +1,700 @@
+//! The server API v1 (ADR 0005): request and response bodies shared by the server and the
+//! core's sync client, so both sides serialise exactly the same JSON.
+//!
+//! Conventions: bytes are unpadded base64url; times are Unix seconds (`i64`); every body
+//! refuses unknown fields; every refusal is an [`ErrorBody`] with a code from [`codes`].
+//!
+//! | Method and path | Auth | Request | Response |
+//! |---|---|---|---|
+//! | `GET /healthz` | – | – | `ok` |
+//! | `GET /v1/openapi.json` | – | – | OpenAPI document |
+//! | `POST /v1/enrol/coordinator` | one-time token | [`EnrolCoordinatorRequest`] | [`EnrolResponse`] |
+//! | `POST /v1/enrol/chapter` | invitation token | [`InvitationLookup`] | [`ChapterInfo`] |
+//! | `POST /v1/enrol/peer` | invitation token | [`EnrolPeerRequest`] | [`EnrolResponse`] |
+//! | `POST /v1/recovery/fetch` | recovery lookup | [`RecoveryLookup`] | [`RecoveryFetchResponse`] |
+//! | `POST /v1/recovery/device` | recovery lookup | [`RecoveryDeviceRequest`] | [`EnrolResponse`] |
+//! | `POST /v1/auth/challenge` | – | [`ChallengeRequest`] | [`ChallengeResponse`] |
+//! | `POST /v1/auth/token` | signed challenge | [`TokenRequest`] | [`TokenResponse`] |
+//! | `POST /v1/sync/push` | bearer | [`PushRequest`] | [`PushResponse`] |
+//! | `GET /v1/sync/pull?since=N&limit=N` | bearer | – | [`PullResponse`] |
+//! | `GET /v1/declaration` | bearer | – | [`DeclarationResponse`] |
+//! | `POST /v1/chapter/declaration` | bearer, coordinator | [`PublishedDeclaration`] | [`DeclarationResponse`] |
+//! | `POST /v1/chapter/invitations` | bearer, coordinator | [`InvitationRequest`] | [`InvitationResponse`] |
+//! | `GET /v1/chapter/accounts` | bearer, coordinator | – | [`AccountsResponse`] |
+//! | `POST /v1/devices/{device_id}/revoke` | bearer, coordinator or own account | – | [`RevokeResponse`] |
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::b64;
+use crate::envelope::Envelope;
+
+/// Most records in one push.
+pub const MAX_PUSH_RECORDS: usize = 500;
+/// Largest request body the server reads; larger → `413` with code `payload_too_large`.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Default and largest `limit` of a pull.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+/// Largest `limit` of a pull.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+/// Lifetime of a bearer token.
+pub const SESSION_SECONDS: i64 = 15 * 60;
+/// Lifetime of a login challenge.
+pub const CHALLENGE_SECONDS: i64 = 60;
+/// Allowed invitation lifetimes, in days.
+pub const INVITATION_DAYS: std::ops::RangeInclusive<u32> = 1..=30;
+/// Default invitation lifetime, in days.
+pub const DEFAULT_INVITATION_DAYS: u32 = 7;
+/// Longest declaration text a chapter can publish, in bytes.
+pub const MAX_DECLARATION_TEXT_BYTES: usize = 64 * 1024;
+/// Largest wrapped peer key accepted at enrolment.
+pub const MAX_WRAPPED_KEY_BYTES: usize = 1024;
+/// Domain of the login signature ([`AuthChallengeDocument`]).
+pub const AUTH_DOMAIN: &str = "peerlog/v1/auth-challenge";
+/// Domain of the chapter's signature over a [`DeclarationDocument`].
+pub const DECLARATION_DOMAIN: &str = "peerlog/v1/chapter-declaration";
+
+/// Stable error codes of [`ErrorInfo::code`].
+pub mod codes {
+    /// Malformed JSON, unknown fields, bad values (400).
+    pub const INVALID_REQUEST: &str = "invalid_request";
+    /// No, an expired or an unknown bearer token, or a failed login (401).
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// Authenticated, but not allowed (403).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The device was revoked; the body carries `"wipe": true` (403).
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    /// Unknown resource, or an unknown/used/expired token (404).
+    pub const NOT_FOUND: &str = "not_found";
+    /// The enrolment or invitation token was already used (409).
+    pub const TOKEN_USED: &str = "token_used";
+    /// The enrolment or invitation token expired (410).
+    pub const TOKEN_EXPIRED: &str = "token_expired";
+    /// The state forbids it (e.g. keys already set, declaration version not newer) (409).
+    pub const CONFLICT: &str = "conflict";
+    /// The body is larger than [`super::MAX_BODY_BYTES`] or a batch larger than
+    /// [`super::MAX_PUSH_RECORDS`] (413).
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// Too many attempts; retry later (429).
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The server failed (500) or its storage is unavailable (503).
+    pub const INTERNAL: &str = "internal";
+    /// Per-record push rejections ([`super::PushResult::Rejected`]).
+    pub const BAD_SIGNATURE: &str = "bad_signature";
+    /// The record is not well formed (push rejection).
+    pub const MALFORMED: &str = "malformed";
+    /// The author device is not one of the pushing account's live devices.
+    pub const UNKNOWN_DEVICE: &str = "unknown_device";
+    /// The record id belongs to another account.
+    pub const NOT_OWNER: &str = "not_owner";
+    /// The same version is stored with different bytes.
+    pub const VERSION_CONFLICT: &str = "version_conflict";
+}
+
+/// Every 4xx/5xx body: `{"error":{"code":…,"message":…}}`, plus `"wipe": true` when the
+/// device was revoked and must delete its keys and local data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorInfo,
+    /// The device must wipe itself.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub wipe: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// Machine code and human message of an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorInfo {
+    /// One of [`codes`].
+    pub code: String,
+    /// English, for logs and developers; the apps show their own localised text per code.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// An error body without the wipe flag.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorInfo {
+                code: code.to_owned(),
+                message: message.into(),
+            },
+            wipe: false,
+        }
+    }
+}
+
+/// Account roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A peer (likeperson).
+    Peer,
+    /// The chapter's coordinator: holds the chapter keys.
+    Coordinator,
+    /// An organisation administrator.
+    Admin,
+}
+
+/// The chapter's public keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterKeys {
+    /// X25519: records addressed to the chapter are wrapped for it.
+    #[serde(with = "b64::array")]
+    pub encryption_key: [u8; 32],
+    /// Ed25519: signs the chapter's declaration texts.
+    #[serde(with = "b64::array")]
+    pub signing_key: [u8; 32],
+}
+
+/// A chapter as a device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterInfo {
+    /// Server-side chapter id.
+    pub chapter_id: i64,
+    /// Organisation name.
+    pub organisation: String,
+    /// Chapter name.
+    pub chapter: String,
+    /// The chapter's public keys; a device compares their fingerprint with the invitation.
+    pub keys: ChapterKeys,
+}
+
+/// `POST /v1/enrol/coordinator`: the coordinator's machine, with the admin's one-time token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolCoordinatorRequest {
+    /// The one-time coordinator token from `peerlog-server admin chapter create`.
+    pub token: String,
+    /// The device's Ed25519 public key.
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
+    /// The chapter keys the coordinator generated (public halves).
+    pub chapter_keys: ChapterKeys,
+}
+
+/// `POST /v1/enrol/chapter`: what chapter an invitation leads to, without using it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationLookup {
+    /// The invitation's token part.
+    pub token: String,
+}
+
+/// What a device uploads so its peer key can be recovered with the recovery code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryUpload {
+    /// Derived from the recovery code (`RecoveryCode::lookup_id`); the server stores
+    /// only its SHA-256.
+    #[serde(with = "b64::array")]
+    pub lookup: [u8; 32],
+    /// The peer key wrapped under Argon2id(recovery code) (`WrappedSecret` bytes).
+    #[serde(with = "b64::bytes")]
+    pub wrapped_peer_key: Vec<u8>,
+}
+
+/// `POST /v1/enrol/peer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolPeerRequest {
+    /// The invitation's token part.
+    pub token: String,
+    /// The device's Ed25519 public key.
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
+    /// The peer's X25519 public key (so the coordinator can address decisions to them).
+    #[serde(with = "b64::array")]
+    pub peer_key: [u8; 32],
+    /// For recovery on a new device.
+    pub recovery: RecoveryUpload,
+}
+
+/// Answer to every enrolment (coordinator, peer, recovered device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolResponse {
+    /// The account (UUID).
+    pub account_id: String,
+    /// The enrolled device's id (derived from its key).
+    pub device_id: String,
+    /// The account's role.
+    pub role: Role,
+    /// The chapter.
+    pub chapter: ChapterInfo,
+}
+
+/// `POST /v1/recovery/fetch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryLookup {
+    /// `RecoveryCode::lookup_id`.
+    #[serde(with = "b64::array")]
+    pub lookup: [u8; 32],
+}
+
+/// Answer to [`RecoveryLookup`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryFetchResponse {
+    /// The account.
+    pub account_id: String,
+    /// The wrapped peer key, to unwrap locally with the recovery code.
+    #[serde(with = "b64::bytes")]
+    pub wrapped_peer_key: Vec<u8>,
+    /// The chapter.
+    pub chapter: ChapterInfo,
+}
+
+/// `POST /v1/recovery/device`: registers a new device on the recovered account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryDeviceRequest {
+    /// `RecoveryCode::lookup_id`.
+    #[serde(with = "b64::array")]
+    pub lookup: [u8; 32],
+    /// The new device's Ed25519 public key.
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
+}
+
+/// `POST /v1/auth/challenge`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    /// The device asking to log in.
+    pub device_id: String,
+}
+
+/// Answer to [`ChallengeRequest`]: 32 random bytes, single use, valid
+/// [`CHALLENGE_SECONDS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeResponse {
+    /// The challenge.
+    #[serde(with = "b64::array")]
+    pub challenge: [u8; 32],
+}
+
+/// What the device signs to log in: `sign_document(AUTH_DOMAIN, doc)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthChallengeDocument {
+    /// The device logging in.
+    pub device_id: String,
+    /// The challenge it was given.
+    #[serde(with = "b64::array")]
+    pub challenge: [u8; 32],
+}
+
+/// `POST /v1/auth/token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The device logging in.
+    pub device_id: String,
+    /// The challenge it was given.
+    #[serde(with = "b64::array")]
+    pub challenge: [u8; 32],
+    /// Ed25519 signature over [`AuthChallengeDocument`] in [`AUTH_DOMAIN`].
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Answer to [`TokenRequest`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenResponse {
+    /// Bearer token for `Authorization: Bearer …`.
+    pub token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// `POST /v1/sync/push`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// At most [`MAX_PUSH_RECORDS`] envelopes.
+    pub records: Vec<Envelope>,
+}
+
+/// Per-record result of a push, in input order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PushResult {
+    /// Stored (new, or a higher version replacing the stored one).
+    Accepted {
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// The same id, version and bytes were already stored (idempotent retry).
+    Duplicate {
+        /// Its sequence number.
+        seq: u64,
+    },
+    /// The server holds a newer version; pull, then merge.
+    Stale {
+        /// The stored version.
+        current_version: u64,
+    },
+    /// Refused; nothing changed for this record.
+    Rejected {
+        /// One of the per-record codes in [`codes`].
+        code: String,
+        /// Human message.
+        message: String,
+    },
+}
+
+/// Answer to [`PushRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushResponse {
+    /// One per pushed record, in order.
+    pub results: Vec<PushResult>,
+}
+
+/// One record of a pull page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PulledEnvelope {
+    /// Sequence number (the cursor after this record).
+    pub seq: u64,
+    /// The record.
+    pub envelope: Envelope,
+}
+
+/// Answer to `GET /v1/sync/pull`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullResponse {
+    /// By `seq` ascending.
+    pub records: Vec<PulledEnvelope>,
+    /// Pass as `since` next time.
+    pub cursor: u64,
+    /// More records follow.
+    pub has_more: bool,
+    /// The chapter's current declaration version, if it published one (so a device
+    /// learns about a new version without another round trip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration_version: Option<u32>,
+}
+
+/// The text a chapter publishes, signed with the chapter signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationDocument {
+    /// Stable id of the declaration (e.g. `"chapter"`).
+    pub declaration_id: String,
+    /// Increases with every published text.
+    pub version: u32,
+    /// `nb`, `da` or `en`.
+    pub locale: String,
+    /// The text (Markdown), at most [`MAX_DECLARATION_TEXT_BYTES`].
+    pub text: String,
+    /// When the coordinator published it.
+    pub published_at: i64,
+}
+
+/// `POST /v1/chapter/declaration` and the body of [`DeclarationResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedDeclaration {
+    /// The document.
+    pub document: DeclarationDocument,
+    /// Ed25519 signature of the chapter signing key over `document` in
+    /// [`DECLARATION_DOMAIN`]; devices verify it against the key from the invitation.
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Answer to `GET /v1/declaration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationResponse {
+    /// `None` if the chapter has not published one (the built-in text applies).
+    pub declaration: Option<PublishedDeclaration>,
+}
+
+/// `POST /v1/chapter/invitations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    /// Lifetime in days, within [`INVITATION_DAYS`].
+    pub expires_days: u32,
+}
+
+/// Answer to [`InvitationRequest`]; the coordinator's machine builds the [`Invitation`]
+/// string from it, its server URL and the chapter fingerprint it knows.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationResponse {
+    /// One-time token (128 random bits, base64url).
+    pub token: String,
+    /// When it expires.
+    pub expires_at: i64,
+}
+
+impl fmt::Debug for InvitationResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvitationResponse")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A device as the coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSummary {
+    /// Device id.
+    pub device_id: String,
+    /// Ed25519 public key (to verify the device's signatures).
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
+    /// Enrolled at.
+    pub created_at: i64,
+    /// Last authenticated request.
+    pub last_seen: Option<i64>,
+    /// Revoked at.
+    pub revoked_at: Option<i64>,
+}
+
+/// An account of the chapter, with its devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSummary {
+    /// Account id (the peer id in signed documents).
+    pub account_id: String,
+    /// Role.
+    pub role: Role,
+    /// The peer's X25519 key, if a peer.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub peer_key: Option<[u8; 32]>,
+    /// Devices, oldest first.
+    pub devices: Vec<DeviceSummary>,
+}
+
+/// Answer to `GET /v1/chapter/accounts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsResponse {
+    /// The chapter's accounts.
+    pub accounts: Vec<AccountSummary>,
+}
+
+/// Answer to `POST /v1/devices/{device_id}/revoke`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeResponse {
+    /// `false` if it was already revoked.
+    pub revoked: bool,
+}
+
+/// The prefix of an invitation string.
+pub const INVITATION_SCHEME: &str = "peerlog1:";
+
+/// An invitation, one string that fits a QR code:
+/// `peerlog1:<server base URL>#<token>.<chapter fingerprint>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Server base URL (`https://…` or `http://…`), without a trailing slash.
+    pub server: String,
+    /// One-time token.
+    pub token: String,
+    /// Chapter fingerprint (`peerlog_crypto::chapter_fingerprint`).
+    pub fingerprint: String,
+}
+
+impl fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invitation")
+            .field("server", &self.server)
+            .field("token", &"<redacted>")
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
+impl fmt::Display for Invitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{INVITATION_SCHEME}{}#{}.{}",
+            self.server, self.token, self.fingerprint
+        )
+    }
+}
+
+/// Why an invitation string does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a Peerlog invitation: {0}")]
+pub struct InvitationError(pub &'static str);
+
+impl FromStr for Invitation {
+    type Err = InvitationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.len() > 2048 {
+            return Err(InvitationError("too long"));
+        }
+        let rest = s
+            .strip_prefix(INVITATION_SCHEME)
+            .ok_or(InvitationError("it does not start with peerlog1:"))?;
+        let (server, fragment) = rest
+            .rsplit_once('#')
+            .ok_or(InvitationError("the token part is missing"))?;
+        let (token, fingerprint) = fragment
+            .split_once('.')
+            .ok_or(InvitationError("the chapter fingerprint is missing"))?;
+        let server = server.trim_end_matches('/');
+        if !(server.starts_with("https://") || server.starts_with("http://"))
+            || server.len() <= "https://".len()
+            || server.contains(char::is_whitespace)
+        {
+            return Err(InvitationError("the server address is not an http(s) URL"));
+        }
+        if token.is_empty() || b64::decode(token).is_err() {
+            return Err(InvitationError("the token is not base64url"));
+        }
+        if fingerprint.is_empty()
+            || !fingerprint
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase() || c == '-')
+        {
+            return Err(InvitationError("the chapter fingerprint is malformed"));
+        }
+        Ok(Invitation {
+            server: server.to_owned(),
+            token: token.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invitation_round_trips_and_rejects_garbage() {
+        let inv = Invitation {
+            server: "https://peerlog.example.org".into(),
+            token: "AAECAwQFBgcICQoLDA0ODw".into(),
+            fingerprint: "a1b2-c3d4-e5f6-0718-293a-4b5c-6d7e-8f90".into(),
+        };
+        let s = inv.to_string();
+        assert_eq!(
+            s,
+            "peerlog1:https://peerlog.example.org#AAECAwQFBgcICQoLDA0ODw.a1b2-c3d4-e5f6-0718-293a-4b5c-6d7e-8f90"
+        );
+        assert_eq!(s.parse::<Invitation>().unwrap(), inv);
+        assert!(!format!("{inv:?}").contains("AAECAwQFBgcICQoLDA0ODw"));
+        for bad in [
+            "",
+            "peerlog2:https://x#a.b",
+            "peerlog1:https://x.org",
+            "peerlog1:ftp://x.org#AAEC.ab",
+            "peerlog1:https://x.org#AAEC",
+            "peerlog1:https://x.org#A+EC.ab",
+            "peerlog1:https://x.org#AAEC.XYZ",
+        ] {
+            assert!(bad.parse::<Invitation>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_body_wire_form_is_frozen() {
+        let body = ErrorBody::new(codes::NOT_FOUND, "no such thing");
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"not_found","message":"no such thing"}}"#
+        );
+        let wipe = ErrorBody {
+            wipe: true,
+            ..ErrorBody::new(codes::DEVICE_REVOKED, "revoked")
+        };
+        assert_eq!(
+            serde_json::to_string(&wipe).unwrap(),
+            r#"{"error":{"code":"device_revoked","message":"revoked"},"wipe":true}"#
+        );
+        assert!(
+            serde_json::from_str::<ErrorBody>(r#"{"error":{"code":"x","message":"y"},"z":1}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn push_results_wire_form_is_frozen() {
+        let results = PushResponse {
+            results: vec![
+                PushResult::Accepted { seq: 7 },
+                PushResult::Duplicate { seq: 3 },
+                PushResult::Stale {
+                    current_version: 99,
+                },
+                PushResult::Rejected {
+                    code: codes::BAD_SIGNATURE.into(),
+                    message: "m".into(),
+                },
+            ],
+        };
+        let json = serde_json::to_string(&results).unwrap();
+        assert_eq!(
+            json,
+            r#"{"results":[{"status":"accepted","seq":7},{"status":"duplicate","seq":3},{"status":"stale","current_version":99},{"status":"rejected","code":"bad_signature","message":"m"}]}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<PushResponse>(&json).unwrap(),
+            results
+        );
+    }
+
+    #[test]
+    fn empty_pull_is_small_and_unknown_fields_are_refused() {
+        let empty = PullResponse {
+            records: vec![],
+            cursor: 123_456,
+            has_more: false,
+            declaration_version: Some(2),
+        };
+        let json = serde_json::to_string(&empty).unwrap();
+        assert_eq!(
+            json,
+            r#"{"records":[],"cursor":123456,"has_more":false,"declaration_version":2}"#
+        );
+        assert!(
+            serde_json::from_str::<TokenRequest>(
+                r#"{"device_id":"d","challenge":"AA","signature":"AA","admin":true}"#
+            )
+            .is_err()
+        );
+    }
+}
