@@ -211,6 +211,9 @@ pub struct RecoveryUpload {
 pub struct EnrolPeerRequest {
     /// The invitation's token part.
     pub token: String,
+    /// The peer id the device already uses in its signed documents (a UUID); it becomes
+    /// the account id. Taken → `409 conflict`.
+    pub account_id: String,
     /// The device's Ed25519 public key.
     #[serde(with = "b64::array")]
     pub device_key: [u8; 32],
