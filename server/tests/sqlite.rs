@@ -67,7 +67,7 @@ async fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1]);
+    assert_eq!(versions, [1, 2]);
 }
 
 #[tokio::test]
@@ -83,6 +83,7 @@ async fn backup_is_a_consistent_copy() {
         role: peerlog_server::storage::Role::Peer,
         recovery_lookup: None,
         wrapped_peer_key: None,
+        peer_key: None,
         created_at: 1,
     })
     .await

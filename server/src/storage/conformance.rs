@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use super::{
-    IncomingRecord, NewAccount, NewDevice, NewToken, PullScope, PushOutcome, Role, Storage,
-    StorageError, reject,
+    ChapterKeys, Enrolment, IncomingRecord, NewAccount, NewDevice, NewToken, PullScope,
+    PushOutcome, Role, Storage, StorageError, reject,
 };
 
 /// A fresh storage plus whatever must be cleaned up after the test (a temp dir, a database
@@ -78,7 +78,12 @@ macro_rules! conformance_tests {
             pull_paging,
             declarations_version_must_grow,
             concurrent_pushes_pulled_in_order,
-            stats_and_health
+            stats_and_health,
+            enrolment_is_atomic,
+            coordinator_enrolment_sets_keys_once,
+            accounts_listed_with_peer_key,
+            session_device_reports_revoked,
+            declaration_version_is_current
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {
@@ -130,6 +135,7 @@ async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
         role: Role::Peer,
         recovery_lookup: None,
         wrapped_peer_key: None,
+        peer_key: None,
         created_at: 1000,
     })
     .await
@@ -243,6 +249,7 @@ pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
         role: Role::Peer,
         recovery_lookup: Some(hash(5)),
         wrapped_peer_key: Some(vec![1, 2, 3]),
+        peer_key: Some(hash(6)),
         created_at: 1234,
     };
     s.create_account(account.clone()).await.unwrap();
@@ -918,4 +925,192 @@ pub async fn stats_and_health<S: Storage>(s: &S) {
             records: 2
         }
     );
+}
+
+fn enrolment(role: Role, account: &str, device: &str, lookup: u8, at: i64) -> Enrolment {
+    Enrolment {
+        role,
+        account_id: account.into(),
+        peer_key: Some(hash(40)),
+        recovery_lookup: Some(hash(lookup)),
+        wrapped_peer_key: Some(vec![9; 80]),
+        chapter_keys: None,
+        device_id: device.into(),
+        device_key: hash(41),
+        at,
+    }
+}
+
+async fn token_for<S: Storage>(s: &S, chapter_id: i64, n: u8, role: Role, expires_at: i64) {
+    s.create_token(NewToken {
+        token_hash: hash(n),
+        chapter_id,
+        role,
+        expires_at,
+        created_by: None,
+    })
+    .await
+    .unwrap();
+}
+
+pub async fn enrolment_is_atomic<S: Storage>(s: &S) {
+    let (chapter, _) = setup(s, "Oslo", "existing").await;
+    token_for(s, chapter, 1, Role::Peer, 1000).await;
+    token_for(s, chapter, 2, Role::Peer, 100).await;
+    token_for(s, chapter, 3, Role::Coordinator, 1000).await;
+    let before = s.stats().await.unwrap();
+    // Unknown token, token of another role, expired token: nothing changes.
+    let e = enrolment(Role::Peer, "acc-1", "dev-1", 50, 500);
+    assert_eq!(code(s.enrol(hash(9), e.clone()).await), "not_found");
+    let wrong_role = enrolment(Role::Coordinator, "acc-1", "dev-1", 50, 500);
+    assert_eq!(code(s.enrol(hash(1), wrong_role).await), "not_found");
+    assert_eq!(code(s.enrol(hash(2), e.clone()).await), "expired");
+    // A taken account id: the token stays unused and nothing is written.
+    let taken = enrolment(Role::Peer, "existing", "dev-1", 50, 500);
+    assert_eq!(code(s.enrol(hash(1), taken).await), "already_exists");
+    assert_eq!(s.token(hash(1)).await.unwrap().unwrap().used_at, None);
+    assert_eq!(s.device("dev-1").await.unwrap(), None);
+    assert_eq!(s.stats().await.unwrap(), before, "nothing half-written");
+    // Success.
+    let token = s.enrol(hash(1), e.clone()).await.unwrap();
+    assert_eq!(token.chapter_id, chapter);
+    assert_eq!(token.used_at, Some(500));
+    let account = s.account("acc-1").await.unwrap().unwrap();
+    assert_eq!(account.role, Role::Peer);
+    assert_eq!(account.peer_key, Some(hash(40)));
+    assert_eq!(account.recovery_lookup, Some(hash(50)));
+    assert_eq!(account.wrapped_peer_key, Some(vec![9; 80]));
+    assert_eq!(account.created_at, 500);
+    let device = s.device("dev-1").await.unwrap().unwrap();
+    assert_eq!(device.account_id, "acc-1");
+    assert_eq!(device.public_key, hash(41));
+    assert_eq!(device.chapter_id, chapter);
+    // Used: refused, nothing more written.
+    let again = enrolment(Role::Peer, "acc-2", "dev-2", 51, 501);
+    assert!(matches!(
+        s.enrol(hash(1), again).await.unwrap_err(),
+        StorageError::AlreadyUsed
+    ));
+    assert_eq!(s.account("acc-2").await.unwrap(), None);
+    // A taken device id or recovery lookup with a fresh token: refused, token unused.
+    token_for(s, chapter, 4, Role::Peer, 1000).await;
+    let same_device = enrolment(Role::Peer, "acc-3", "dev-1", 52, 502);
+    assert_eq!(code(s.enrol(hash(4), same_device).await), "already_exists");
+    let same_lookup = enrolment(Role::Peer, "acc-3", "dev-3", 50, 502);
+    assert_eq!(code(s.enrol(hash(4), same_lookup).await), "already_exists");
+    assert_eq!(s.account("acc-3").await.unwrap(), None);
+    assert_eq!(s.token(hash(4)).await.unwrap().unwrap().used_at, None);
+    assert_eq!(s.token(hash(8)).await.unwrap(), None);
+}
+
+pub async fn coordinator_enrolment_sets_keys_once<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    token_for(s, c.id, 1, Role::Coordinator, 1000).await;
+    token_for(s, c.id, 2, Role::Coordinator, 1000).await;
+    token_for(s, c.id, 3, Role::Coordinator, 1000).await;
+    let keys = ChapterKeys {
+        encryption_public_key: hash(20),
+        signing_public_key: hash(21),
+    };
+    let mut e = enrolment(Role::Coordinator, "coord-1", "cdev-1", 60, 10);
+    e.chapter_keys = Some(keys);
+    e.recovery_lookup = None;
+    s.enrol(hash(1), e).await.unwrap();
+    assert_eq!(s.chapter(c.id).await.unwrap().unwrap().keys, Some(keys));
+    // A second coordinator with the same keys is fine; other keys are refused atomically.
+    let mut other = enrolment(Role::Coordinator, "coord-2", "cdev-2", 61, 11);
+    other.chapter_keys = Some(ChapterKeys {
+        encryption_public_key: hash(22),
+        signing_public_key: hash(21),
+    });
+    assert_eq!(code(s.enrol(hash(2), other).await), "conflict");
+    assert_eq!(s.account("coord-2").await.unwrap(), None);
+    assert_eq!(s.token(hash(2)).await.unwrap().unwrap().used_at, None);
+    assert_eq!(s.chapter(c.id).await.unwrap().unwrap().keys, Some(keys));
+    let mut same = enrolment(Role::Coordinator, "coord-2", "cdev-2", 61, 11);
+    same.chapter_keys = Some(keys);
+    s.enrol(hash(2), same).await.unwrap();
+    assert_eq!(
+        s.account("coord-2").await.unwrap().unwrap().role,
+        Role::Coordinator
+    );
+}
+
+pub async fn accounts_listed_with_peer_key<S: Storage>(s: &S) {
+    let (chapter, _) = setup(s, "Oslo", "acc-b").await;
+    let (other, _) = setup(s, "Bergen", "acc-x").await;
+    s.create_account(NewAccount {
+        id: "acc-a".into(),
+        chapter_id: chapter,
+        role: Role::Coordinator,
+        recovery_lookup: None,
+        wrapped_peer_key: None,
+        peer_key: Some(hash(3)),
+        created_at: 2000,
+    })
+    .await
+    .unwrap();
+    let list = s.list_accounts(chapter).await.unwrap();
+    let ids: Vec<&str> = list.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["acc-b", "acc-a"], "oldest first, own chapter only");
+    assert_eq!(list[0].peer_key, None);
+    assert_eq!(list[1].peer_key, Some(hash(3)));
+    assert_eq!(list[1].role, Role::Coordinator);
+    assert_eq!(s.list_accounts(other).await.unwrap().len(), 1);
+    assert!(s.list_accounts(other + 1000).await.unwrap().is_empty());
+}
+
+pub async fn session_device_reports_revoked<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    s.add_device(NewDevice {
+        device_id: "dev-1".into(),
+        account_id: acc.clone(),
+        public_key: hash(7),
+        created_at: 10,
+    })
+    .await
+    .unwrap();
+    s.put_session(hash(1), "dev-1", 100).await.unwrap();
+    let d = s.session_device(hash(1), 50).await.unwrap().unwrap();
+    assert_eq!(d.device_id, "dev-1");
+    assert_eq!(d.account_id, acc);
+    assert_eq!(d.chapter_id, chapter);
+    assert_eq!(d.role, Role::Peer);
+    assert_eq!(d.public_key, hash(7));
+    assert_eq!(d.revoked_at, None);
+    assert_eq!(
+        s.session_device(hash(1), 100).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        s.session_device(hash(2), 50).await.unwrap(),
+        None,
+        "unknown"
+    );
+    assert!(s.revoke_device("dev-1", 60).await.unwrap());
+    let d = s.session_device(hash(1), 70).await.unwrap().unwrap();
+    assert_eq!(
+        d.revoked_at,
+        Some(60),
+        "a revoked device's session is reported"
+    );
+    assert_eq!(
+        s.session(hash(1), 70).await.unwrap(),
+        None,
+        "but is not live"
+    );
+}
+
+pub async fn declaration_version_is_current<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    assert_eq!(s.declaration_version(c.id).await.unwrap(), None);
+    s.publish_declaration(c.id, "chapter", 1, b"{}".to_vec(), 5)
+        .await
+        .unwrap();
+    s.publish_declaration(c.id, "chapter", 4, b"{}".to_vec(), 6)
+        .await
+        .unwrap();
+    assert_eq!(s.declaration_version(c.id).await.unwrap(), Some(4));
+    assert_eq!(s.declaration_version(c.id + 1000).await.unwrap(), None);
 }

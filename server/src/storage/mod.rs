@@ -176,10 +176,35 @@ pub struct NewAccount {
     pub recovery_lookup: Option<Hash>,
     /// The peer key wrapped under the recovery code (opaque).
     pub wrapped_peer_key: Option<Vec<u8>>,
+    /// The peer's X25519 public key (so the coordinator can address records to them).
+    pub peer_key: Option<[u8; 32]>,
     pub created_at: Timestamp,
 }
 
 pub type Account = NewAccount;
+
+/// Everything one enrolment writes, in one transaction with the use of its token
+/// ([`Storage::enrol`]): the account, its first device and, for a coordinator, the
+/// chapter keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    /// The role the token must have (a peer invitation never enrols a coordinator); it
+    /// becomes the account's role.
+    pub role: Role,
+    /// The new account (a UUID).
+    pub account_id: String,
+    pub peer_key: Option<[u8; 32]>,
+    pub recovery_lookup: Option<Hash>,
+    pub wrapped_peer_key: Option<Vec<u8>>,
+    /// Set on the chapter if it has none yet; if it has keys they must be these
+    /// (`Conflict` otherwise).
+    pub chapter_keys: Option<ChapterKeys>,
+    pub device_id: String,
+    /// Ed25519 device signing key.
+    pub device_key: [u8; 32],
+    /// Now: the token must not have expired; the account and device are created at.
+    pub at: Timestamp,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDevice {
@@ -315,6 +340,18 @@ pub trait Storage: Clone + Send + Sync + 'static {
         token_hash: Hash,
         now: Timestamp,
     ) -> impl Future<Output = Result<Token>> + Send;
+    /// The token, used or not, without changing it.
+    fn token(&self, token_hash: Hash) -> impl Future<Output = Result<Option<Token>>> + Send;
+    /// Uses the token and writes the enrolment, all or nothing. Unknown token or one of
+    /// another role → `NotFound("token")`, used → `AlreadyUsed`, `expires_at <= at` →
+    /// `Expired`, other chapter keys already set → `Conflict`, account id, recovery lookup
+    /// or device taken → `AlreadyExists`. On any error nothing changes (the token stays
+    /// unused). Returns the token as used.
+    fn enrol(
+        &self,
+        token_hash: Hash,
+        enrolment: Enrolment,
+    ) -> impl Future<Output = Result<Token>> + Send;
 
     // --- accounts ---
 
@@ -324,6 +361,8 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         lookup: Hash,
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
+    /// The chapter's accounts, oldest first.
+    fn list_accounts(&self, chapter_id: i64) -> impl Future<Output = Result<Vec<Account>>> + Send;
 
     // --- devices ---
 
@@ -375,6 +414,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         token_hash: Hash,
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// The device of an unexpired session, revoked or not (so the caller can tell a
+    /// revoked device to wipe itself); `None` if the session is unknown or expired.
+    fn session_device(
+        &self,
+        token_hash: Hash,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<DeviceInfo>>> + Send;
     /// Returns how many sessions were deleted.
     fn delete_sessions_for_device(
         &self,
@@ -398,6 +444,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         chapter_id: i64,
     ) -> impl Future<Output = Result<Option<Declaration>>> + Send;
+    /// The current declaration's version only (cheap, for every pull).
+    fn declaration_version(
+        &self,
+        chapter_id: i64,
+    ) -> impl Future<Output = Result<Option<u32>>> + Send;
 
     // --- records (sync) ---
 
@@ -434,6 +485,11 @@ pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64> {
 
 pub(crate) fn to_u64(v: i64, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| StorageError::corrupt(what))
+}
+
+pub(crate) fn to_version(v: Option<i64>) -> Result<Option<u32>> {
+    v.map(|v| u32::try_from(v).map_err(|_| StorageError::corrupt("declaration version")))
+        .transpose()
 }
 
 pub(crate) fn to_hash(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {

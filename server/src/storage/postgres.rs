@@ -9,14 +9,22 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Hash, IncomingRecord,
-    NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord, PushOutcome, Result, Role,
-    Stats, Storage, StorageError, StoredRecord, Timestamp, Token, check_limit, check_name, decide,
-    page, to_hash, to_i64, to_u64,
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
+    IncomingRecord, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
+    PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
+    check_limit, check_name, decide, page, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", MIGRATION_1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", MIGRATION_1),
+    (2, "account peer key", MIGRATION_2),
+];
+
+/// The peer's X25519 public key, so the coordinator can address records to the peer.
+const MIGRATION_2: &str = "
+ALTER TABLE accounts ADD COLUMN peer_key BYTEA CHECK (octet_length(peer_key) = 32);
+";
 
 const MIGRATION_1: &str = "
 CREATE TABLE organisations (
@@ -253,18 +261,169 @@ fn chapter_from_row(r: &Row) -> Result<Chapter> {
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at FROM accounts";
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key
+     FROM accounts";
 
 fn account_from_row(r: &Row) -> Result<Account> {
     let role: String = r.get(2);
     let lookup: Option<Vec<u8>> = r.get(3);
+    let peer_key: Option<Vec<u8>> = r.get(6);
     Ok(Account {
         id: r.get(0),
         chapter_id: r.get(1),
         role: Role::from_db(&role)?,
         recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
         wrapped_peer_key: r.get(4),
+        peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
         created_at: r.get(5),
+    })
+}
+
+async fn insert_account<C: tokio_postgres::GenericClient + Sync>(
+    client: &C,
+    account: &NewAccount,
+) -> Result<()> {
+    let lookup = account.recovery_lookup.as_ref().map(|l| &l[..]);
+    let peer_key = account.peer_key.as_ref().map(|k| &k[..]);
+    client
+        .execute(
+            "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &account.id,
+                &account.chapter_id,
+                &account.role.as_str(),
+                &lookup,
+                &account.wrapped_peer_key,
+                &peer_key,
+                &account.created_at,
+            ],
+        )
+        .await
+        .map_err(|e| map_insert(e, "account", "chapter"))?;
+    Ok(())
+}
+
+async fn insert_device<C: tokio_postgres::GenericClient + Sync>(
+    client: &C,
+    device: &NewDevice,
+) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO devices (device_id, account_id, public_key, created_at)
+             VALUES ($1, $2, $3, $4)",
+            &[
+                &device.device_id,
+                &device.account_id,
+                &&device.public_key[..],
+                &device.created_at,
+            ],
+        )
+        .await
+        .map_err(|e| map_insert(e, "device", "account"))?;
+    Ok(())
+}
+
+const TOKEN_SELECT: &str =
+    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens WHERE token_hash = $1";
+
+fn token_from_row(token_hash: Hash, r: &Row) -> Result<Token> {
+    let role: String = r.get(1);
+    Ok(Token {
+        token_hash,
+        chapter_id: r.get(0),
+        role: Role::from_db(&role)?,
+        expires_at: r.get(2),
+        created_by: r.get(3),
+        used_at: r.get(4),
+    })
+}
+
+async fn enrol_tx(
+    tx: &deadpool_postgres::Transaction<'_>,
+    token_hash: Hash,
+    e: &Enrolment,
+) -> Result<Token> {
+    let Some(row) = tx
+        .query_opt(&format!("{TOKEN_SELECT} FOR UPDATE"), &[&&token_hash[..]])
+        .await
+        .map_err(db)?
+    else {
+        return Err(StorageError::NotFound("token"));
+    };
+    let token = token_from_row(token_hash, &row)?;
+    if token.role != e.role {
+        return Err(StorageError::NotFound("token"));
+    }
+    if token.used_at.is_some() {
+        return Err(StorageError::AlreadyUsed);
+    }
+    if token.expires_at <= e.at {
+        return Err(StorageError::Expired);
+    }
+    if let Some(keys) = e.chapter_keys {
+        let row = tx
+            .query_opt(
+                &format!("{CHAPTER_SELECT} WHERE c.id = $1 FOR UPDATE OF c"),
+                &[&token.chapter_id],
+            )
+            .await
+            .map_err(db)?
+            .ok_or(StorageError::NotFound("chapter"))?;
+        match chapter_from_row(&row)?.keys {
+            None => {
+                tx.execute(
+                    "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
+                     WHERE id = $1",
+                    &[
+                        &token.chapter_id,
+                        &&keys.encryption_public_key[..],
+                        &&keys.signing_public_key[..],
+                    ],
+                )
+                .await
+                .map_err(db)?;
+            }
+            Some(current) if current == keys => {}
+            Some(_) => {
+                return Err(StorageError::Conflict(
+                    "the chapter already has other keys".into(),
+                ));
+            }
+        }
+    }
+    insert_account(
+        &**tx,
+        &NewAccount {
+            id: e.account_id.clone(),
+            chapter_id: token.chapter_id,
+            role: e.role,
+            recovery_lookup: e.recovery_lookup,
+            wrapped_peer_key: e.wrapped_peer_key.clone(),
+            peer_key: e.peer_key,
+            created_at: e.at,
+        },
+    )
+    .await?;
+    insert_device(
+        &**tx,
+        &NewDevice {
+            device_id: e.device_id.clone(),
+            account_id: e.account_id.clone(),
+            public_key: e.device_key,
+            created_at: e.at,
+        },
+    )
+    .await?;
+    tx.execute(
+        "UPDATE tokens SET used_at = $2 WHERE token_hash = $1",
+        &[&&token_hash[..], &e.at],
+    )
+    .await
+    .map_err(db)?;
+    Ok(Token {
+        used_at: Some(e.at),
+        ..token
     })
 }
 
@@ -588,25 +747,28 @@ impl Storage for PostgresStorage {
         })
     }
 
+    async fn token(&self, token_hash: Hash) -> Result<Option<Token>> {
+        let client = self.client().await?;
+        client
+            .query_opt(TOKEN_SELECT, &[&&token_hash[..]])
+            .await
+            .map_err(db)?
+            .map(|r| token_from_row(token_hash, &r))
+            .transpose()
+    }
+
+    async fn enrol(&self, token_hash: Hash, enrolment: Enrolment) -> Result<Token> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        // Any error drops `tx` uncommitted (rolled back): the token stays unused.
+        let token = enrol_tx(&tx, token_hash, &enrolment).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(token)
+    }
+
     async fn create_account(&self, account: NewAccount) -> Result<()> {
         let client = self.client().await?;
-        let lookup = account.recovery_lookup.as_ref().map(|l| &l[..]);
-        client
-            .execute(
-                "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &account.id,
-                    &account.chapter_id,
-                    &account.role.as_str(),
-                    &lookup,
-                    &account.wrapped_peer_key,
-                    &account.created_at,
-                ],
-            )
-            .await
-            .map_err(|e| map_insert(e, "account", "chapter"))?;
-        Ok(())
+        insert_account(&**client, &account).await
     }
 
     async fn account(&self, id: &str) -> Result<Option<Account>> {
@@ -634,20 +796,21 @@ impl Storage for PostgresStorage {
 
     async fn add_device(&self, device: NewDevice) -> Result<()> {
         let client = self.client().await?;
+        insert_device(&**client, &device).await
+    }
+
+    async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {
+        let client = self.client().await?;
         client
-            .execute(
-                "INSERT INTO devices (device_id, account_id, public_key, created_at)
-                 VALUES ($1, $2, $3, $4)",
-                &[
-                    &device.device_id,
-                    &device.account_id,
-                    &&device.public_key[..],
-                    &device.created_at,
-                ],
+            .query(
+                &format!("{ACCOUNT_SELECT} WHERE chapter_id = $1 ORDER BY created_at, id"),
+                &[&chapter_id],
             )
             .await
-            .map_err(|e| map_insert(e, "device", "account"))?;
-        Ok(())
+            .map_err(db)?
+            .iter()
+            .map(account_from_row)
+            .collect()
     }
 
     async fn device(&self, device_id: &str) -> Result<Option<DeviceInfo>> {
@@ -778,6 +941,22 @@ impl Storage for PostgresStorage {
             .map(|r| r.get(0)))
     }
 
+    async fn session_device(&self, token_hash: Hash, now: Timestamp) -> Result<Option<DeviceInfo>> {
+        let client = self.client().await?;
+        client
+            .query_opt(
+                &format!(
+                    "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2"
+                ),
+                &[&&token_hash[..], &now],
+            )
+            .await
+            .map_err(db)?
+            .map(|r| device_from_row(&r))
+            .transpose()
+    }
+
     async fn delete_sessions_for_device(&self, device_id: &str) -> Result<u64> {
         let client = self.client().await?;
         client
@@ -873,6 +1052,19 @@ impl Storage for PostgresStorage {
                 })
             })
             .transpose()
+    }
+
+    async fn declaration_version(&self, chapter_id: i64) -> Result<Option<u32>> {
+        let client = self.client().await?;
+        let v: Option<i64> = client
+            .query_one(
+                "SELECT MAX(version) FROM declarations WHERE chapter_id = $1",
+                &[&chapter_id],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        to_version(v)
     }
 
     async fn push(

@@ -9,14 +9,22 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Hash, IncomingRecord,
-    NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord, PushOutcome, Result, Role,
-    Stats, Storage, StorageError, StoredRecord, Timestamp, Token, check_limit, check_name, decide,
-    page, to_hash, to_i64, to_u64,
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
+    IncomingRecord, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
+    PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
+    check_limit, check_name, decide, page, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", MIGRATION_1)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", MIGRATION_1),
+    (2, "account peer key", MIGRATION_2),
+];
+
+/// The peer's X25519 public key, so the coordinator can address records to the peer.
+const MIGRATION_2: &str = "
+ALTER TABLE accounts ADD COLUMN peer_key BLOB CHECK (peer_key IS NULL OR length(peer_key) = 32);
+";
 
 const MIGRATION_1: &str = "
 CREATE TABLE organisations (
@@ -347,7 +355,15 @@ fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
     .transpose()
 }
 
-type RawAccount = (String, i64, String, Option<Vec<u8>>, Option<Vec<u8>>, i64);
+type RawAccount = (
+    String,
+    i64,
+    String,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    i64,
+    Option<Vec<u8>>,
+);
 
 fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
     Ok((
@@ -357,23 +373,161 @@ fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn finish_account(raw: RawAccount) -> Result<Account> {
-    let (id, chapter_id, role, lookup, wrapped, created_at) = raw;
+    let (id, chapter_id, role, lookup, wrapped, created_at, peer_key) = raw;
     Ok(Account {
         id,
         chapter_id,
         role: Role::from_db(&role)?,
         recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
         wrapped_peer_key: wrapped,
+        peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
         created_at,
     })
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at FROM accounts";
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key
+     FROM accounts";
+
+fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
+    conn.execute(
+        "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            account.id,
+            account.chapter_id,
+            account.role.as_str(),
+            account.recovery_lookup,
+            account.wrapped_peer_key,
+            account.peer_key,
+            account.created_at
+        ],
+    )
+    .map_err(|e| {
+        if is_unique(&e) {
+            StorageError::AlreadyExists("account")
+        } else if is_foreign_key(&e) {
+            StorageError::NotFound("chapter")
+        } else {
+            db(e)
+        }
+    })?;
+    Ok(())
+}
+
+fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
+    conn.execute(
+        "INSERT INTO devices (device_id, account_id, public_key, created_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            device.device_id,
+            device.account_id,
+            device.public_key,
+            device.created_at
+        ],
+    )
+    .map_err(|e| {
+        if is_unique(&e) {
+            StorageError::AlreadyExists("device")
+        } else if is_foreign_key(&e) {
+            StorageError::NotFound("account")
+        } else {
+            db(e)
+        }
+    })?;
+    Ok(())
+}
+
+type RawToken = (i64, String, i64, Option<String>, Option<i64>);
+
+fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<RawToken>> {
+    conn.query_row(
+        "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
+         WHERE token_hash = ?1",
+        [token_hash],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .optional()
+    .map_err(db)
+}
+
+fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Token> {
+    let Some((chapter_id, role, expires_at, created_by, used_at)) = token_row(tx, &token_hash)?
+    else {
+        return Err(StorageError::NotFound("token"));
+    };
+    if Role::from_db(&role)? != e.role {
+        return Err(StorageError::NotFound("token"));
+    }
+    if used_at.is_some() {
+        return Err(StorageError::AlreadyUsed);
+    }
+    if expires_at <= e.at {
+        return Err(StorageError::Expired);
+    }
+    if let Some(keys) = e.chapter_keys {
+        let chapter = chapter_by_id(tx, chapter_id)?.ok_or(StorageError::NotFound("chapter"))?;
+        match chapter.keys {
+            None => {
+                tx.execute(
+                    "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
+                     WHERE id = ?1",
+                    params![
+                        chapter_id,
+                        keys.encryption_public_key,
+                        keys.signing_public_key
+                    ],
+                )
+                .map_err(db)?;
+            }
+            Some(current) if current == keys => {}
+            Some(_) => {
+                return Err(StorageError::Conflict(
+                    "the chapter already has other keys".into(),
+                ));
+            }
+        }
+    }
+    insert_account(
+        tx,
+        &NewAccount {
+            id: e.account_id.clone(),
+            chapter_id,
+            role: e.role,
+            recovery_lookup: e.recovery_lookup,
+            wrapped_peer_key: e.wrapped_peer_key.clone(),
+            peer_key: e.peer_key,
+            created_at: e.at,
+        },
+    )?;
+    insert_device(
+        tx,
+        &NewDevice {
+            device_id: e.device_id.clone(),
+            account_id: e.account_id.clone(),
+            public_key: e.device_key,
+            created_at: e.at,
+        },
+    )?;
+    tx.execute(
+        "UPDATE tokens SET used_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, e.at],
+    )
+    .map_err(db)?;
+    Ok(Token {
+        token_hash,
+        chapter_id,
+        role: e.role,
+        expires_at,
+        created_by,
+        used_at: Some(e.at),
+    })
+}
 
 type RawDevice = (
     String,
@@ -690,32 +844,39 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn create_account(&self, account: NewAccount) -> Result<()> {
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    account.id,
-                    account.chapter_id,
-                    account.role.as_str(),
-                    account.recovery_lookup,
-                    account.wrapped_peer_key,
-                    account.created_at
-                ],
-            )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::AlreadyExists("account")
-                } else if is_foreign_key(&e) {
-                    StorageError::NotFound("chapter")
-                } else {
-                    db(e)
-                }
-            })?;
-            Ok(())
+    async fn token(&self, token_hash: Hash) -> Result<Option<Token>> {
+        self.read(move |conn| {
+            token_row(conn, &token_hash)?
+                .map(|(chapter_id, role, expires_at, created_by, used_at)| {
+                    Ok(Token {
+                        token_hash,
+                        chapter_id,
+                        role: Role::from_db(&role)?,
+                        expires_at,
+                        created_by,
+                        used_at,
+                    })
+                })
+                .transpose()
         })
         .await
+    }
+
+    async fn enrol(&self, token_hash: Hash, enrolment: Enrolment) -> Result<Token> {
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            // Any error drops `tx` uncommitted: the token stays unused.
+            let token = enrol_tx(&tx, token_hash, &enrolment)?;
+            tx.commit().map_err(db)?;
+            Ok(token)
+        })
+        .await
+    }
+
+    async fn create_account(&self, account: NewAccount) -> Result<()> {
+        self.write(move |conn| insert_account(conn, &account)).await
     }
 
     async fn account(&self, id: &str) -> Result<Option<Account>> {
@@ -750,27 +911,19 @@ impl Storage for SqliteStorage {
     }
 
     async fn add_device(&self, device: NewDevice) -> Result<()> {
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO devices (device_id, account_id, public_key, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    device.device_id,
-                    device.account_id,
-                    device.public_key,
-                    device.created_at
-                ],
-            )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::AlreadyExists("device")
-                } else if is_foreign_key(&e) {
-                    StorageError::NotFound("account")
-                } else {
-                    db(e)
-                }
-            })?;
-            Ok(())
+        self.write(move |conn| insert_device(conn, &device)).await
+    }
+
+    async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "{ACCOUNT_SELECT} WHERE chapter_id = ?1 ORDER BY created_at, id"
+                ))
+                .map_err(db)?;
+            let rows = stmt.query_map([chapter_id], account_from_row).map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(finish_account))
+                .collect()
         })
         .await
     }
@@ -932,6 +1085,24 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn session_device(&self, token_hash: Hash, now: Timestamp) -> Result<Option<DeviceInfo>> {
+        self.read(move |conn| {
+            conn.query_row(
+                &format!(
+                    "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
+                     WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+                ),
+                params![token_hash, now],
+                device_from_row,
+            )
+            .optional()
+            .map_err(db)?
+            .map(finish_device)
+            .transpose()
+        })
+        .await
+    }
+
     async fn delete_sessions_for_device(&self, device_id: &str) -> Result<u64> {
         let device_id = device_id.to_owned();
         self.write(move |conn| {
@@ -1031,6 +1202,20 @@ impl Storage for SqliteStorage {
                 })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn declaration_version(&self, chapter_id: i64) -> Result<Option<u32>> {
+        self.read(move |conn| {
+            let v: Option<i64> = conn
+                .query_row(
+                    "SELECT MAX(version) FROM declarations WHERE chapter_id = ?1",
+                    [chapter_id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            to_version(v)
         })
         .await
     }

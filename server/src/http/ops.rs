@@ -1,0 +1,258 @@
+//! Operations endpoints: `/healthz`, `/metrics` and the OpenAPI document.
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::error::ApiError;
+use crate::storage::Storage;
+
+pub async fn healthz<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    match state.storage().health().await {
+        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                peerlog_protocol::api::codes::INTERNAL,
+                "storage unavailable",
+            )
+            .into_response()
+        }
+    }
+}
+
+pub async fn metrics<S: Storage>(State(state): State<AppState<S>>) -> Response {
+    let stats = match state.storage().stats().await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "stats for metrics failed");
+            None
+        }
+    };
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics().render(stats),
+    )
+        .into_response()
+}
+
+pub async fn openapi() -> Json<Value> {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    Json(DOC.get_or_init(openapi_document).clone())
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn body(name: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": r(name) } } })
+}
+
+fn ok(name: &str) -> Value {
+    json!({ "description": "OK", "content": { "application/json": { "schema": r(name) } } })
+}
+
+fn err(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": r("ErrorBody") } } })
+}
+
+/// Adds the refusals every JSON route can give.
+fn op(
+    summary: &str,
+    request: Option<&str>,
+    response: Value,
+    extra: &[(&str, &str)],
+    bearer: bool,
+) -> Value {
+    let mut responses = serde_json::Map::new();
+    responses.insert("200".into(), response);
+    if request.is_some() {
+        responses.insert(
+            "400".into(),
+            err("Malformed JSON, unknown fields or bad values (`invalid_request`)"),
+        );
+        responses.insert("413".into(), err("Body too large (`payload_too_large`)"));
+        responses.insert("415".into(), err("Not `application/json`"));
+    }
+    if bearer {
+        responses.insert(
+            "401".into(),
+            err("No, an unknown or an expired bearer token (`unauthenticated`)"),
+        );
+        responses.insert("403".into(), err("Not allowed (`forbidden`), or the device was revoked (`device_revoked` with `wipe: true`)"));
+    }
+    for (status, text) in extra {
+        responses.insert((*status).into(), err(text));
+    }
+    responses.insert("500".into(), err("Server failure (`internal`)"));
+    let mut o = json!({ "summary": summary, "responses": responses });
+    if let Some(name) = request {
+        o["requestBody"] = body(name);
+    }
+    if bearer {
+        o["security"] = json!([{ "bearer": [] }]);
+    }
+    o
+}
+
+fn obj(required: &[&str], props: Value) -> Value {
+    json!({ "type": "object", "additionalProperties": false, "required": required, "properties": props })
+}
+
+fn b64(bytes: usize) -> Value {
+    json!({ "type": "string", "description": format!("{bytes} bytes, unpadded base64url") })
+}
+
+/// The OpenAPI 3.1 document served at `/v1/openapi.json`.
+pub fn openapi_document() -> Value {
+    let limited = &[("429", "Rate limited (`rate_limited`, with Retry-After)")];
+    let token_errors = &[
+        ("404", "Unknown token (`not_found`)"),
+        (
+            "409",
+            "Token already used (`token_used`), or a conflict (`conflict`)",
+        ),
+        ("410", "Token expired (`token_expired`)"),
+        ("429", "Rate limited (`rate_limited`, with Retry-After)"),
+    ];
+    let str_ = json!({ "type": "string" });
+    let int = json!({ "type": "integer" });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Peerlog server API",
+            "version": "1",
+            "description": "Sync and enrolment API of the Peerlog organisation server (ADR 0005, 0007). Bytes are unpadded base64url, times Unix seconds; every body refuses unknown fields; every refusal is an ErrorBody."
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "ErrorBody": obj(&["error"], json!({
+                    "error": obj(&["code", "message"], json!({ "code": str_, "message": str_ })),
+                    "wipe": { "type": "boolean" }
+                })),
+                "ChapterKeys": obj(&["encryption_key", "signing_key"], json!({ "encryption_key": b64(32), "signing_key": b64(32) })),
+                "ChapterInfo": obj(&["chapter_id", "organisation", "chapter", "keys"], json!({
+                    "chapter_id": int, "organisation": str_, "chapter": str_, "keys": r("ChapterKeys")
+                })),
+                "EnrolCoordinatorRequest": obj(&["token", "device_key", "chapter_keys"], json!({
+                    "token": str_, "device_key": b64(32), "chapter_keys": r("ChapterKeys")
+                })),
+                "InvitationLookup": obj(&["token"], json!({ "token": str_ })),
+                "RecoveryUpload": obj(&["lookup", "wrapped_peer_key"], json!({ "lookup": b64(32), "wrapped_peer_key": { "type": "string", "description": "at most 1024 bytes, base64url" } })),
+                "EnrolPeerRequest": obj(&["token", "account_id", "device_key", "peer_key", "recovery"], json!({
+                    "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "recovery": r("RecoveryUpload")
+                })),
+                "Role": { "type": "string", "enum": ["peer", "coordinator", "admin"] },
+                "EnrolResponse": obj(&["account_id", "device_id", "role", "chapter"], json!({
+                    "account_id": str_, "device_id": str_, "role": r("Role"), "chapter": r("ChapterInfo")
+                })),
+                "RecoveryLookup": obj(&["lookup"], json!({ "lookup": b64(32) })),
+                "RecoveryFetchResponse": obj(&["account_id", "wrapped_peer_key", "chapter"], json!({
+                    "account_id": str_, "wrapped_peer_key": str_, "chapter": r("ChapterInfo")
+                })),
+                "RecoveryDeviceRequest": obj(&["lookup", "device_key"], json!({ "lookup": b64(32), "device_key": b64(32) })),
+                "ChallengeRequest": obj(&["device_id"], json!({ "device_id": str_ })),
+                "ChallengeResponse": obj(&["challenge"], json!({ "challenge": b64(32) })),
+                "TokenRequest": obj(&["device_id", "challenge", "signature"], json!({
+                    "device_id": str_, "challenge": b64(32), "signature": { "type": "string", "description": "Ed25519 over AuthChallengeDocument {device_id, challenge} in domain peerlog/v1/auth-challenge, 64 bytes base64url" }
+                })),
+                "TokenResponse": obj(&["token", "expires_in"], json!({ "token": str_, "expires_in": int })),
+                "Envelope": { "type": "object", "description": "A record envelope v1 (ADR 0002): v, meta {id, collection, version, author_device, deleted}, nonce, ciphertext, key_commitment, recipients [{kid, enc, wrapped_key}], signature." },
+                "PushRequest": obj(&["records"], json!({ "records": { "type": "array", "maxItems": 500, "items": r("Envelope") } })),
+                "PushResult": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": { "type": "string", "enum": ["accepted", "duplicate", "stale", "rejected"] },
+                        "seq": int, "current_version": int, "code": str_, "message": str_
+                    }
+                },
+                "PushResponse": obj(&["results"], json!({ "results": { "type": "array", "items": r("PushResult") } })),
+                "PulledEnvelope": obj(&["seq", "envelope"], json!({ "seq": int, "envelope": r("Envelope") })),
+                "PullResponse": obj(&["records", "cursor", "has_more"], json!({
+                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int
+                })),
+                "DeclarationDocument": obj(&["declaration_id", "version", "locale", "text", "published_at"], json!({
+                    "declaration_id": str_, "version": int, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int
+                })),
+                "PublishedDeclaration": obj(&["document", "signature"], json!({ "document": r("DeclarationDocument"), "signature": b64(64) })),
+                "DeclarationResponse": obj(&["declaration"], json!({ "declaration": { "oneOf": [r("PublishedDeclaration"), { "type": "null" }] } })),
+                "InvitationRequest": obj(&["expires_days"], json!({ "expires_days": { "type": "integer", "minimum": 1, "maximum": 30 } })),
+                "InvitationResponse": obj(&["token", "expires_at"], json!({ "token": str_, "expires_at": int })),
+                "DeviceSummary": obj(&["device_id", "device_key", "created_at", "last_seen", "revoked_at"], json!({
+                    "device_id": str_, "device_key": b64(32), "created_at": int, "last_seen": { "type": ["integer", "null"] }, "revoked_at": { "type": ["integer", "null"] }
+                })),
+                "AccountSummary": obj(&["account_id", "role", "devices"], json!({
+                    "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }
+                })),
+                "AccountsResponse": obj(&["accounts"], json!({ "accounts": { "type": "array", "items": r("AccountSummary") } })),
+                "RevokeResponse": obj(&["revoked"], json!({ "revoked": { "type": "boolean" } }))
+            }
+        },
+        "paths": {
+            "/healthz": { "get": {
+                "summary": "Liveness and storage check",
+                "responses": {
+                    "200": { "description": "ok", "content": { "text/plain": { "schema": str_ } } },
+                    "503": err("Storage unavailable (`internal`)")
+                }
+            } },
+            "/metrics": { "get": {
+                "summary": "Prometheus metrics",
+                "responses": { "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": { "schema": str_ } } } }
+            } },
+            "/v1/openapi.json": { "get": {
+                "summary": "This document",
+                "responses": { "200": { "description": "OpenAPI 3.1", "content": { "application/json": { "schema": { "type": "object" } } } } }
+            } },
+            "/v1/enrol/coordinator": { "post": op("Enrol the coordinator's machine with the one-time token from `peerlog-server admin chapter create`; sets the chapter keys", Some("EnrolCoordinatorRequest"), ok("EnrolResponse"), token_errors, false) },
+            "/v1/enrol/chapter": { "post": op("What chapter an invitation leads to (does not use the invitation)", Some("InvitationLookup"), ok("ChapterInfo"), token_errors, false) },
+            "/v1/enrol/peer": { "post": op("Enrol a peer device with an invitation (uses it)", Some("EnrolPeerRequest"), ok("EnrolResponse"), token_errors, false) },
+            "/v1/recovery/fetch": { "post": op("Fetch the wrapped peer key by recovery lookup", Some("RecoveryLookup"), ok("RecoveryFetchResponse"), &[("404", "No such account (`not_found`)"), limited[0]], false) },
+            "/v1/recovery/device": { "post": op("Register a new device on the recovered account", Some("RecoveryDeviceRequest"), ok("EnrolResponse"), &[("404", "No such account (`not_found`)"), ("409", "Device already registered (`conflict`)"), limited[0]], false) },
+            "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
+            "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
+            "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order", Some("PushRequest"), ok("PushResponse"), &[], true) },
+            "/v1/sync/pull": { "get": {
+                "summary": "Records after a cursor: a peer's own records, or everything addressed to the coordinator's chapter",
+                "security": [{ "bearer": [] }],
+                "parameters": [
+                    { "name": "since", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } },
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 500 } }
+                ],
+                "responses": {
+                    "200": ok("PullResponse"),
+                    "400": err("Bad query (`invalid_request`)"),
+                    "401": err("Not logged in (`unauthenticated`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "500": err("Server failure (`internal`)")
+                }
+            } },
+            "/v1/declaration": { "get": op("The chapter's current published declaration", None, ok("DeclarationResponse"), &[], true) },
+            "/v1/chapter/declaration": { "post": op("Publish a declaration signed with the chapter signing key (coordinator)", Some("PublishedDeclaration"), ok("DeclarationResponse"), &[("409", "Version not greater than the current (`conflict`)")], true) },
+            "/v1/chapter/invitations": { "post": op("Create a one-time peer invitation token (coordinator)", Some("InvitationRequest"), ok("InvitationResponse"), &[], true) },
+            "/v1/chapter/accounts": { "get": op("The chapter's accounts and devices (coordinator)", None, ok("AccountsResponse"), &[], true) },
+            "/v1/devices/{device_id}/revoke": { "post": {
+                "summary": "Revoke a device (the chapter's coordinator, or the device's own account); it is told to wipe itself on its next request",
+                "security": [{ "bearer": [] }],
+                "parameters": [{ "name": "device_id", "in": "path", "required": true, "schema": str_ }],
+                "responses": {
+                    "200": ok("RevokeResponse"),
+                    "401": err("Not logged in (`unauthenticated`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "404": err("No such device in your reach (`not_found`)"),
+                    "500": err("Server failure (`internal`)")
+                }
+            } }
+        }
+    })
+}
