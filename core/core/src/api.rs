@@ -138,17 +138,20 @@ pub struct ContactKindInfo {
     pub is_group: bool,
 }
 
-struct Inner {
-    store: Store,
-    secrets: Arc<dyn SecretStore>,
-    session: Option<Session>,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) session: Option<Session>,
+    /// Set on a coordinator's machine (chapter keys).
+    pub(crate) coord: Option<crate::sync::Coordinator>,
 }
 
 /// The Peerlog core, opened on one device's data directory.
 #[derive(uniffi::Object)]
 pub struct Peerlog {
-    inner: Mutex<Inner>,
-    log: Logger,
+    pub(crate) inner: Mutex<Inner>,
+    pub(crate) log: Logger,
+    pub(crate) net: crate::sync::Net,
 }
 
 impl std::fmt::Debug for Peerlog {
@@ -204,14 +207,14 @@ fn year_bounds(year: i32, locale: Locale) -> Result<(NaiveDate, NaiveDate)> {
 }
 
 impl Peerlog {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave SQLite half-written (transactions),
         // so a poisoned lock is safe to keep using.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` and converts errors to the FFI error in the user's language.
-    fn run<T>(
+    pub(crate) fn run<T>(
         &self,
         what: &str,
         f: impl FnOnce(&mut Inner) -> Result<T>,
@@ -248,21 +251,24 @@ impl Peerlog {
         Self::open(home.to_string_lossy().into_owned(), secrets, log)
     }
 
-    fn build(
+    pub(crate) fn build(
         home: &Path,
         secrets: Arc<dyn SecretStore>,
         log: Option<Arc<dyn LogSink>>,
     ) -> Result<Self> {
         std::fs::create_dir_all(home)?;
         let store = Store::open(&home.join(DB_FILE))?;
-        let session = Session::load(store.conn(), &secrets)?;
+        let mut session = Session::load(store.conn(), &secrets)?;
+        let coord = crate::sync::attach(store.conn(), &mut session, &secrets)?;
         Ok(Self {
             inner: Mutex::new(Inner {
                 store,
                 secrets,
                 session,
+                coord,
             }),
             log: Logger::new(log),
+            net: crate::sync::Net::default(),
         })
     }
 }
@@ -273,17 +279,19 @@ fn need(session: &mut Option<Session>) -> Result<&mut Session> {
 
 impl Inner {
     /// The store and the session, borrowed apart; fails when the device is not set up.
-    fn parts(&mut self) -> Result<(&mut Store, &mut Session)> {
+    pub(crate) fn parts(&mut self) -> Result<(&mut Store, &mut Session)> {
         let s = self.session.as_mut().ok_or(CoreError::NotInitialised)?;
         Ok((&mut self.store, s))
     }
 }
 
-fn current_declaration(s: &Session) -> DeclarationText {
-    declaration::builtin(s.locale())
+pub(crate) fn current_declaration(s: &Session) -> DeclarationText {
+    s.chapter_declaration
+        .clone()
+        .unwrap_or_else(|| declaration::builtin(s.locale()))
 }
 
-fn require_declaration(conn: &Connection, s: &Session) -> Result<()> {
+pub(crate) fn require_declaration(conn: &Connection, s: &Session) -> Result<()> {
     let d = current_declaration(s);
     match store::declaration_signature_id(conn, &d.declaration_id, d.version)? {
         Some(_) => Ok(()),
@@ -351,7 +359,7 @@ fn build_contact(
     }
 }
 
-fn index_row(id: &str, p: &ContactPayload) -> ContactRow {
+pub(crate) fn index_row(id: &str, p: &ContactPayload) -> ContactRow {
     ContactRow {
         id: id.to_string(),
         date: p.date.format("%Y-%m-%d").to_string(),
@@ -393,7 +401,31 @@ pub(crate) fn reindex(
             Ok(())
         }
         Collection::Expenses => {
-            let e: ExpensePayload = s.open(conn, env)?;
+            let v: serde_json::Value = s.open(conn, env)?;
+            if v.get("type").and_then(|t| t.as_str()) == Some(crate::sync::certs::DECISION_TYPE) {
+                let d: crate::sync::certs::ExpenseDecision = serde_json::from_value(v)?;
+                // Only a device the chapter certified may decide on an expense.
+                let chapter = s
+                    .chapter_signing_key
+                    .as_ref()
+                    .ok_or(CoreError::Verification(Msg::ChapterDeclarationInvalid))?;
+                if d.cert.device_key.device_id() != env.meta.author_device
+                    || d.cert
+                        .verify(crate::sync::certs::ISSUER_CHAPTER, chapter)
+                        .is_err()
+                    || d.account_id != s.profile.peer_id
+                {
+                    return Err(CoreError::Verification(Msg::ChapterDeclarationInvalid));
+                }
+                return store::sync::put_decision(
+                    conn,
+                    &d.expense_id,
+                    id,
+                    d.approved,
+                    env.meta.version,
+                );
+            }
+            let e: ExpensePayload = serde_json::from_value(v)?;
             store::put_expense_row(conn, id, &e.date.to_string(), e.status.as_str(), false)
         }
         Collection::Reports if !env.meta.deleted => {
@@ -405,11 +437,32 @@ pub(crate) fn reindex(
                 &r.report.signed_at,
             )
         }
+        Collection::Notes if !env.meta.deleted => {
+            // A device certificate of one of the peer's devices (others are private notes).
+            let v: serde_json::Value = s.open(conn, env)?;
+            if v.get("type").and_then(|t| t.as_str()) == Some(crate::sync::certs::CERT_RECORD_TYPE)
+            {
+                let c: crate::sync::certs::CertRecord = serde_json::from_value(v)?;
+                let account = crate::sync::certs::account_key(&s.keys.peer)?;
+                c.cert
+                    .verify(crate::sync::certs::ISSUER_ACCOUNT, &account.public_key())?;
+                store::put_device(
+                    conn,
+                    &c.cert.device_key.device_id(),
+                    c.cert.device_key.as_bytes(),
+                    &c.cert.issued_at,
+                )?;
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
 
-fn evaluate_rows(rules: &RuleSet, rows: &[ContactRow]) -> Vec<peerlog_rules::SummaryEntry> {
+pub(crate) fn evaluate_rows(
+    rules: &RuleSet,
+    rows: &[ContactRow],
+) -> Vec<peerlog_rules::SummaryEntry> {
     rows.iter()
         .filter_map(|r| {
             let kind: ContactKind = r.kind.parse().ok()?;
@@ -435,7 +488,7 @@ fn evaluate_rows(rules: &RuleSet, rows: &[ContactRow]) -> Vec<peerlog_rules::Sum
         .collect()
 }
 
-fn summarise(
+pub(crate) fn summarise(
     conn: &Connection,
     rules: &RuleSet,
     from: NaiveDate,
@@ -610,7 +663,23 @@ fn expense_view(id: &str, version: u64, pending: bool, p: &ExpensePayload) -> Ex
         status: p.status,
         submitted_at: p.submitted_at.clone(),
         pending_sync: pending,
+        decision_reason: None,
     }
+}
+
+/// The coordinator's decision on an expense, if one arrived: (approved, reason).
+fn decision_of(conn: &Connection, s: &Session, id: &str) -> Result<Option<(bool, Option<String>)>> {
+    let Some((decision_id, approved)) = store::sync::decision(conn, id)? else {
+        return Ok(None);
+    };
+    let reason = match store::get_record(conn, Collection::Expenses, &decision_id)? {
+        Some(r) if !r.envelope.meta.deleted => {
+            s.open::<crate::sync::certs::ExpenseDecision>(conn, &r.envelope)?
+                .reason
+        }
+        _ => None,
+    };
+    Ok(Some((approved, reason)))
 }
 
 fn load_expense(conn: &Connection, s: &Session, id: &str) -> Result<(u64, bool, ExpensePayload)> {
@@ -1172,7 +1241,16 @@ impl Peerlog {
                 .iter()
                 .map(|id| {
                     let (v, pending, p) = load_expense(st.conn(), s, id)?;
-                    Ok(expense_view(id, v, pending, &p))
+                    let mut e = expense_view(id, v, pending, &p);
+                    if let Some((approved, reason)) = decision_of(st.conn(), s, id)? {
+                        e.status = if approved {
+                            ExpenseStatus::Approved
+                        } else {
+                            ExpenseStatus::Rejected
+                        };
+                        e.decision_reason = reason;
+                    }
+                    Ok(e)
                 })
                 .collect()
         })
@@ -1213,18 +1291,24 @@ impl Peerlog {
     /// Erases this device's keys and all local Peerlog data (after revocation, or when
     /// the peer hands the phone on). Unsynced data is lost.
     pub fn wipe(&self) -> Result<(), PeerlogError> {
-        self.run("wipe", |inner| {
-            for name in [
-                session::SECRET_DEVICE_KEY,
-                session::SECRET_PEER_KEY,
-                session::SECRET_RECOVERY_CODE,
-            ] {
-                inner.secrets.delete(name.into())?;
-            }
-            inner.session = None;
-            inner.store.wipe()
-        })
+        self.run("wipe", wipe_inner)
     }
+}
+
+/// Erases keys (peer, device, coordinator) and every local row.
+pub(crate) fn wipe_inner(inner: &mut Inner) -> Result<()> {
+    for name in [
+        session::SECRET_DEVICE_KEY,
+        session::SECRET_PEER_KEY,
+        session::SECRET_RECOVERY_CODE,
+        crate::sync::SECRET_CHAPTER_KEY,
+        crate::sync::SECRET_CHAPTER_SIGNING_KEY,
+    ] {
+        inner.secrets.delete(name.into())?;
+    }
+    inner.session = None;
+    inner.coord = None;
+    inner.store.wipe()
 }
 
 fn write_contact(

@@ -50,6 +50,19 @@ pub enum CoreError {
     Verification(Msg),
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// The server could not be reached (DNS, TCP, TLS, timeout). The reason is for logs.
+    #[error("network: {0}")]
+    Network(String),
+    /// The server answered with an error body.
+    #[error("server refused ({status} {code}): {message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The device was revoked; it has been wiped.
+    #[error("device revoked")]
+    DeviceRevoked,
 }
 
 impl CoreError {
@@ -147,6 +160,18 @@ impl CoreError {
                 code: "corrupt".into(),
                 user_message: format!("{}: {what}", tr(locale, Msg::StorageFailed)),
             },
+            CoreError::Network(reason) => PeerlogError::Network {
+                code: "network".into(),
+                user_message: format!("{} ({reason})", tr(locale, Msg::NetworkFailed)),
+            },
+            CoreError::Server { code, message, .. } => PeerlogError::Server {
+                code: code.clone(),
+                user_message: format!("{}: {code} ({message})", tr(locale, Msg::ServerRefused)),
+            },
+            CoreError::DeviceRevoked => PeerlogError::DeviceRevoked {
+                code: "device_revoked".into(),
+                user_message: tr(locale, Msg::DeviceRevoked),
+            },
             CoreError::Secrets(e) => PeerlogError::SecretStore {
                 code: "secret_store".into(),
                 user_message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
@@ -187,6 +212,16 @@ pub enum PeerlogError {
     /// The platform's secret store failed.
     #[error("{user_message}")]
     SecretStore { code: String, user_message: String },
+    /// The server could not be reached (no network, DNS, TLS, timeout). Try again later.
+    #[error("{user_message}")]
+    Network { code: String, user_message: String },
+    /// The server refused the request; `code` is the server's machine code
+    /// (`unauthenticated`, `token_used`, `rate_limited`, …).
+    #[error("{user_message}")]
+    Server { code: String, user_message: String },
+    /// The coordinator revoked this device; its keys and local data have been wiped.
+    #[error("{user_message}")]
+    DeviceRevoked { code: String, user_message: String },
 }
 
 impl PeerlogError {
@@ -200,7 +235,10 @@ impl PeerlogError {
             | PeerlogError::Refused { code, .. }
             | PeerlogError::Verification { code, .. }
             | PeerlogError::Storage { code, .. }
-            | PeerlogError::SecretStore { code, .. } => code,
+            | PeerlogError::SecretStore { code, .. }
+            | PeerlogError::Network { code, .. }
+            | PeerlogError::Server { code, .. }
+            | PeerlogError::DeviceRevoked { code, .. } => code,
         }
     }
 
@@ -214,7 +252,10 @@ impl PeerlogError {
             | PeerlogError::Refused { user_message, .. }
             | PeerlogError::Verification { user_message, .. }
             | PeerlogError::Storage { user_message, .. }
-            | PeerlogError::SecretStore { user_message, .. } => user_message,
+            | PeerlogError::SecretStore { user_message, .. }
+            | PeerlogError::Network { user_message, .. }
+            | PeerlogError::Server { user_message, .. }
+            | PeerlogError::DeviceRevoked { user_message, .. } => user_message,
         }
     }
 

@@ -28,6 +28,18 @@ pub enum Msg {
     BackupWrongFormat,
     HomeNotEmpty,
     KeysMissing,
+    ChapterMismatch,
+    NotEnrolled,
+    AlreadyEnrolled,
+    NetworkFailed,
+    ServerRefused,
+    DeviceRevoked,
+    NotCoordinator,
+    ReasonRequired,
+    BadInvitation,
+    ChapterDeclarationInvalid,
+    NameRequired,
+    RecoveryNotFound,
 }
 
 impl Msg {
@@ -54,6 +66,18 @@ impl Msg {
             Msg::BackupWrongFormat => "backup_wrong_format",
             Msg::HomeNotEmpty => "home_not_empty",
             Msg::KeysMissing => "keys_missing",
+            Msg::ChapterMismatch => "chapter_fingerprint_mismatch",
+            Msg::NotEnrolled => "not_enrolled",
+            Msg::AlreadyEnrolled => "already_enrolled",
+            Msg::NetworkFailed => "network",
+            Msg::ServerRefused => "server",
+            Msg::DeviceRevoked => "device_revoked",
+            Msg::NotCoordinator => "not_coordinator",
+            Msg::ReasonRequired => "reason_required",
+            Msg::BadInvitation => "bad_invitation",
+            Msg::ChapterDeclarationInvalid => "chapter_declaration_invalid",
+            Msg::NameRequired => "name_required",
+            Msg::RecoveryNotFound => "recovery_not_found",
         }
     }
 
@@ -80,6 +104,18 @@ impl Msg {
         Msg::BackupWrongFormat,
         Msg::HomeNotEmpty,
         Msg::KeysMissing,
+        Msg::ChapterMismatch,
+        Msg::NotEnrolled,
+        Msg::AlreadyEnrolled,
+        Msg::NetworkFailed,
+        Msg::ServerRefused,
+        Msg::DeviceRevoked,
+        Msg::NotCoordinator,
+        Msg::ReasonRequired,
+        Msg::BadInvitation,
+        Msg::ChapterDeclarationInvalid,
+        Msg::NameRequired,
+        Msg::RecoveryNotFound,
     ];
 }
 
@@ -187,6 +223,66 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "the keys for this data are missing from the device's key storage",
             "nøklene til disse dataene mangler i enhetens nøkkellager",
             "nøglerne til disse data mangler i enhedens nøglelager",
+        ),
+        Msg::ChapterMismatch => (
+            "the server presented a different chapter key than the invitation: enrolment refused, nothing was sent or stored",
+            "serveren viste en annen lokallagsnøkkel enn invitasjonen: innmelding avvist, ingenting ble sendt eller lagret",
+            "serveren viste en anden lokalafdelingsnøgle end invitationen: tilmelding afvist, intet blev sendt eller gemt",
+        ),
+        Msg::NotEnrolled => (
+            "this device is not connected to an organisation's server yet",
+            "enheten er ikke koblet til en organisasjons server ennå",
+            "enheden er ikke forbundet til en organisations server endnu",
+        ),
+        Msg::AlreadyEnrolled => (
+            "this device is already connected to a server",
+            "enheten er allerede koblet til en server",
+            "enheden er allerede forbundet til en server",
+        ),
+        Msg::NetworkFailed => (
+            "the server could not be reached; the app will try again later",
+            "fikk ikke kontakt med serveren; appen prøver igjen senere",
+            "kunne ikke få forbindelse til serveren; appen prøver igen senere",
+        ),
+        Msg::ServerRefused => (
+            "the server refused the request",
+            "serveren avviste forespørselen",
+            "serveren afviste forespørgslen",
+        ),
+        Msg::DeviceRevoked => (
+            "this device was removed by the coordinator; its keys and data have been erased",
+            "denne enheten ble fjernet av koordinatoren; nøklene og dataene er slettet",
+            "denne enhed blev fjernet af koordinatoren; dens nøgler og data er slettet",
+        ),
+        Msg::NotCoordinator => (
+            "only a coordinator's machine can do this",
+            "bare koordinatorens maskin kan gjøre dette",
+            "kun koordinatorens maskine kan gøre dette",
+        ),
+        Msg::ReasonRequired => (
+            "a rejection needs a reason",
+            "et avslag må ha en begrunnelse",
+            "et afslag skal have en begrundelse",
+        ),
+        Msg::BadInvitation => (
+            "this is not a valid Peerlog invitation",
+            "dette er ikke en gyldig Peerlog-invitasjon",
+            "dette er ikke en gyldig Peerlog-invitation",
+        ),
+        Msg::ChapterDeclarationInvalid => (
+            "the declaration from the server is not signed by the chapter: it was ignored",
+            "erklæringen fra serveren er ikke signert av lokallaget: den ble ignorert",
+            "erklæringen fra serveren er ikke underskrevet af lokalafdelingen: den blev ignoreret",
+        ),
+        Msg::NameRequired => (
+            "a new device needs the peer's name",
+            "en ny enhet trenger likepersonens navn",
+            "en ny enhed skal have peer-støttegiverens navn",
+        ),
+        Msg::RecoveryNotFound => (
+            "the server knows no account for this recovery code",
+            "serveren kjenner ingen konto for denne gjenopprettingskoden",
+            "serveren kender ingen konto til denne gendannelseskode",
         ),
     };
     pick(locale, en, nb, da).to_string()

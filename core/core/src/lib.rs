@@ -14,6 +14,7 @@ mod platform;
 mod report;
 mod session;
 mod store;
+mod sync;
 
 pub use api::*;
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
@@ -25,6 +26,11 @@ pub use model::{
 pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
 pub use platform::{FileSecretStore, LogLevel, LogSink, SecretStore};
 pub use report::{CategoryTotals, ReportVerification};
+pub use sync::{
+    AccountRole, CategoryCounts, ChapterDevice, ChapterExpense, ChapterPeer, ChapterReport,
+    CountedContact, EnrolResult, EnrolmentInfo, InvitationInfo, PeerReport, SyncErrorInfo,
+    SyncPhase, SyncProgress, SyncReport, SyncStatus,
+};
 
 uniffi::setup_scaffolding!();
 

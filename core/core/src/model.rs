@@ -580,6 +580,8 @@ pub struct Expense {
     pub status: ExpenseStatus,
     pub submitted_at: Option<String>,
     pub pending_sync: bool,
+    /// The coordinator's reason, once the expense was approved or rejected.
+    pub decision_reason: Option<String>,
 }
 
 /// Sealed expense (collection `expenses`).

@@ -101,6 +101,12 @@ pub(crate) struct Session {
     pub profile: Profile,
     pub device_id: String,
     last_version: u64,
+    /// The chapter's encryption key, once enrolled: non-private records are wrapped for it.
+    pub chapter_key: Option<RecipientPublicKey>,
+    /// The chapter's signing key, once enrolled (from the invitation-checked keys).
+    pub chapter_signing_key: Option<DevicePublicKey>,
+    /// The chapter's published declaration (verified), which replaces the built-in one.
+    pub chapter_declaration: Option<crate::declaration::DeclarationText>,
 }
 
 impl Session {
@@ -111,6 +117,9 @@ impl Session {
             profile,
             device_id,
             last_version,
+            chapter_key: None,
+            chapter_signing_key: None,
+            chapter_declaration: None,
         }
     }
 
@@ -162,8 +171,12 @@ impl Session {
 
     /// Who can open a record: the peer (all their devices), plus the chapter unless the
     /// record is private. (The chapter key arrives with enrolment.)
-    pub(crate) fn recipients(&self, _private: bool) -> Vec<RecipientPublicKey> {
-        vec![self.keys.peer_public.clone()]
+    pub(crate) fn recipients(&self, private: bool) -> Vec<RecipientPublicKey> {
+        let mut out = vec![self.keys.peer_public.clone()];
+        if let Some(chapter) = self.chapter_key.as_ref().filter(|_| !private) {
+            out.push(chapter.clone());
+        }
+        out
     }
 
     /// Seals `payload` (canonical JSON) into a new version of record `id` and stores it;

@@ -79,6 +79,71 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         signed_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 3: sync with a server (issue 3): enrolment and sync state, rejected pushes, records
+    // waiting for their author's key, and the coordinator's copy of the chapter.
+    r#"
+    ALTER TABLE records ADD COLUMN push_error TEXT;
+
+    -- One row once the device is enrolled. No secret is stored here: chapter private keys
+    -- and the device key live in the platform secret store; bearer tokens only in memory.
+    CREATE TABLE sync_state (
+        id                  INTEGER PRIMARY KEY CHECK (id = 1),
+        server              TEXT NOT NULL,
+        enrolment           TEXT NOT NULL,
+        cursor              INTEGER NOT NULL DEFAULT 0,
+        declaration_version INTEGER,
+        declaration         TEXT,
+        last_success        TEXT,
+        last_attempt        TEXT,
+        last_error_code     TEXT,
+        last_error_message  TEXT,
+        failures            INTEGER NOT NULL DEFAULT 0,
+        retry_after         TEXT
+    ) STRICT;
+
+    -- Pulled records whose author device is not known yet (applied once it is).
+    CREATE TABLE deferred_records (
+        collection TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        envelope   BLOB NOT NULL,
+        PRIMARY KEY (collection, id, version)
+    ) STRICT;
+
+    -- Expense decisions (a coordinator's approval or rejection); the reason stays sealed
+    -- in the decision record.
+    CREATE TABLE expense_decisions (
+        expense_id  TEXT PRIMARY KEY NOT NULL,
+        decision_id TEXT NOT NULL,
+        approved    INTEGER NOT NULL,
+        version     INTEGER NOT NULL
+    ) STRICT;
+
+    -- Coordinator: the chapter's records as pulled (sealed), and its accounts and devices.
+    CREATE TABLE chapter_records (
+        collection    TEXT NOT NULL,
+        id            TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        author_device TEXT NOT NULL,
+        deleted       INTEGER NOT NULL,
+        envelope      BLOB NOT NULL,
+        seq           INTEGER NOT NULL,
+        PRIMARY KEY (collection, id)
+    ) STRICT;
+    CREATE TABLE chapter_accounts (
+        account_id TEXT PRIMARY KEY NOT NULL,
+        role       TEXT NOT NULL,
+        peer_key   BLOB
+    ) STRICT;
+    CREATE TABLE chapter_devices (
+        device_id  TEXT PRIMARY KEY NOT NULL,
+        account_id TEXT NOT NULL,
+        public_key BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen  INTEGER,
+        revoked_at INTEGER
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.

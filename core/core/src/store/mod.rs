@@ -5,6 +5,7 @@
 //! knows nothing about keys; the caller seals and opens.
 
 mod migrations;
+pub(crate) mod sync;
 
 use crate::error::{CoreError, Result};
 use peerlog_protocol::{Collection, Envelope};
@@ -86,6 +87,12 @@ impl Store {
                 "declaration_index",
                 "expense_index",
                 "report_index",
+                "sync_state",
+                "deferred_records",
+                "expense_decisions",
+                "chapter_records",
+                "chapter_accounts",
+                "chapter_devices",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), [])?;
             }

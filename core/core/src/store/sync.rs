@@ -1,0 +1,351 @@
+//! Sync state (schema v3): the enrolment, the pull cursor, the last outcome and backoff,
+//! records waiting for their author's key, expense decisions and the coordinator's copy
+//! of the chapter.
+
+use crate::error::{CoreError, Result};
+use peerlog_protocol::{Collection, Envelope};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The `sync_state` row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SyncRow {
+    pub server: String,
+    /// JSON of `sync::Enrolment` (public data only).
+    pub enrolment: String,
+    pub cursor: u64,
+    pub declaration_version: Option<u32>,
+    /// JSON of the verified `api::PublishedDeclaration`.
+    pub declaration: Option<String>,
+    pub last_success: Option<String>,
+    pub last_attempt: Option<String>,
+    pub last_error_code: Option<String>,
+    pub last_error_message: Option<String>,
+    pub failures: u32,
+    pub retry_after: Option<String>,
+}
+
+pub(crate) fn sync_row(c: &Connection) -> Result<Option<SyncRow>> {
+    Ok(c.query_row(
+        "SELECT server, enrolment, cursor, declaration_version, declaration, last_success,
+                last_attempt, last_error_code, last_error_message, failures, retry_after
+         FROM sync_state WHERE id = 1",
+        [],
+        |r| {
+            Ok(SyncRow {
+                server: r.get(0)?,
+                enrolment: r.get(1)?,
+                cursor: r.get::<_, i64>(2)? as u64,
+                declaration_version: r.get(3)?,
+                declaration: r.get(4)?,
+                last_success: r.get(5)?,
+                last_attempt: r.get(6)?,
+                last_error_code: r.get(7)?,
+                last_error_message: r.get(8)?,
+                failures: r.get(9)?,
+                retry_after: r.get(10)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+pub(crate) fn insert_sync_row(c: &Connection, server: &str, enrolment: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO sync_state (id, server, enrolment) VALUES (1, ?1, ?2)",
+        params![server, enrolment],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_cursor(c: &Connection, cursor: u64) -> Result<()> {
+    let cursor = i64::try_from(cursor).map_err(|_| CoreError::corrupt("cursor out of range"))?;
+    c.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [cursor])?;
+    Ok(())
+}
+
+pub(crate) fn set_declaration(c: &Connection, version: u32, json: &str) -> Result<()> {
+    c.execute(
+        "UPDATE sync_state SET declaration_version = ?1, declaration = ?2 WHERE id = 1",
+        params![version, json],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_attempt(c: &Connection, at: &str) -> Result<()> {
+    c.execute("UPDATE sync_state SET last_attempt = ?1 WHERE id = 1", [at])?;
+    Ok(())
+}
+
+pub(crate) fn set_success(c: &Connection, at: &str, error: Option<(&str, &str)>) -> Result<()> {
+    c.execute(
+        "UPDATE sync_state SET last_success = ?1, failures = 0, retry_after = NULL,
+            last_error_code = ?2, last_error_message = ?3 WHERE id = 1",
+        params![at, error.map(|e| e.0), error.map(|e| e.1)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn set_failure(
+    c: &Connection,
+    code: &str,
+    message: &str,
+    failures: u32,
+    retry_after: &str,
+) -> Result<()> {
+    c.execute(
+        "UPDATE sync_state SET last_error_code = ?1, last_error_message = ?2, failures = ?3,
+            retry_after = ?4 WHERE id = 1",
+        params![code, message, failures, retry_after],
+    )?;
+    Ok(())
+}
+
+// ---- pending records --------------------------------------------------------------------
+
+/// Pending records, the ones in `first` (record ids) first, then by version: a device's
+/// certificate reaches the server (and so every puller) before anything it wrote.
+pub(crate) fn pending_envelopes(
+    c: &Connection,
+    first: &str,
+    limit: usize,
+) -> Result<Vec<Envelope>> {
+    let mut stmt = c.prepare(
+        "SELECT envelope FROM records WHERE pending = 1
+         ORDER BY (id = ?1) DESC, version, collection, id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![first, limit as i64], |r| r.get::<_, Vec<u8>>(0))?;
+    rows.map(|b| {
+        Envelope::from_json_bytes(&b?).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+    })
+    .collect()
+}
+
+/// Clears the pending mark of exactly this version (a newer local edit stays pending).
+pub(crate) fn mark_pushed(c: &Connection, env: &Envelope, seq: Option<u64>) -> Result<()> {
+    c.execute(
+        "UPDATE records SET pending = 0, push_error = NULL, server_seq = ?4
+         WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![
+            env.meta.collection.as_str(),
+            env.meta.id,
+            env.meta.version as i64,
+            seq.map(|s| s as i64)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The server refused this version: stop pushing it and remember why.
+pub(crate) fn mark_rejected(c: &Connection, env: &Envelope, code: &str) -> Result<()> {
+    c.execute(
+        "UPDATE records SET pending = 0, push_error = ?4
+         WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![
+            env.meta.collection.as_str(),
+            env.meta.id,
+            env.meta.version as i64,
+            code
+        ],
+    )?;
+    Ok(())
+}
+
+/// Marks every record pending (after enrolment: everything goes up once).
+pub(crate) fn mark_all_pending(c: &Connection) -> Result<()> {
+    c.execute("UPDATE records SET pending = 1, push_error = NULL", [])?;
+    Ok(())
+}
+
+/// Replaces the stored bytes of the current version (recipients added; same version).
+pub(crate) fn replace_envelope(c: &Connection, env: &Envelope) -> Result<()> {
+    let bytes = env.to_json_bytes()?;
+    let m = &env.meta;
+    c.execute(
+        "UPDATE records SET envelope = ?4 WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![m.collection.as_str(), m.id, m.version as i64, bytes],
+    )?;
+    c.execute(
+        "UPDATE record_history SET envelope = ?4
+         WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![m.collection.as_str(), m.id, m.version as i64, bytes],
+    )?;
+    Ok(())
+}
+
+// ---- deferred ---------------------------------------------------------------------------
+
+pub(crate) fn defer(c: &Connection, env: &Envelope) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO deferred_records (collection, id, version, envelope)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            env.meta.collection.as_str(),
+            env.meta.id,
+            env.meta.version as i64,
+            env.to_json_bytes()?
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn deferred(c: &Connection) -> Result<Vec<Envelope>> {
+    let mut stmt = c.prepare("SELECT envelope FROM deferred_records ORDER BY version")?;
+    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+    rows.map(|b| {
+        Envelope::from_json_bytes(&b?).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+    })
+    .collect()
+}
+
+pub(crate) fn undefer(c: &Connection, env: &Envelope) -> Result<()> {
+    c.execute(
+        "DELETE FROM deferred_records WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![
+            env.meta.collection.as_str(),
+            env.meta.id,
+            env.meta.version as i64
+        ],
+    )?;
+    Ok(())
+}
+
+// ---- expense decisions ------------------------------------------------------------------
+
+pub(crate) fn put_decision(
+    c: &Connection,
+    expense_id: &str,
+    decision_id: &str,
+    approved: bool,
+    version: u64,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO expense_decisions (expense_id, decision_id, approved, version)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (expense_id) DO UPDATE SET decision_id = excluded.decision_id,
+            approved = excluded.approved, version = excluded.version
+         WHERE excluded.version >= expense_decisions.version",
+        params![expense_id, decision_id, approved, version as i64],
+    )?;
+    Ok(())
+}
+
+/// The decision record id and verdict for an expense, if decided.
+pub(crate) fn decision(c: &Connection, expense_id: &str) -> Result<Option<(String, bool)>> {
+    Ok(c.query_row(
+        "SELECT decision_id, approved FROM expense_decisions WHERE expense_id = ?1",
+        [expense_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?)
+}
+
+// ---- coordinator ------------------------------------------------------------------------
+
+pub(crate) fn put_chapter_record(c: &Connection, env: &Envelope, seq: u64) -> Result<bool> {
+    let m = &env.meta;
+    let n = c.execute(
+        "INSERT INTO chapter_records (collection, id, version, author_device, deleted, envelope, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version,
+            author_device = excluded.author_device, deleted = excluded.deleted,
+            envelope = excluded.envelope, seq = excluded.seq
+         WHERE excluded.version > chapter_records.version",
+        params![
+            m.collection.as_str(),
+            m.id,
+            m.version as i64,
+            m.author_device,
+            m.deleted,
+            env.to_json_bytes()?,
+            seq as i64
+        ],
+    )?;
+    Ok(n > 0)
+}
+
+pub(crate) fn chapter_records(c: &Connection, collection: Collection) -> Result<Vec<Envelope>> {
+    let mut stmt = c.prepare(
+        "SELECT envelope FROM chapter_records WHERE collection = ?1 AND deleted = 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([collection.as_str()], |r| r.get::<_, Vec<u8>>(0))?;
+    rows.map(|b| {
+        Envelope::from_json_bytes(&b?).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+    })
+    .collect()
+}
+
+/// A device of the chapter as the coordinator knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChapterDeviceRow {
+    pub device_id: String,
+    pub account_id: String,
+    pub public_key: Vec<u8>,
+    pub created_at: i64,
+    pub last_seen: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub(crate) fn put_chapter_account(
+    c: &Connection,
+    account_id: &str,
+    role: &str,
+    peer_key: Option<&[u8]>,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO chapter_accounts (account_id, role, peer_key) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET role = excluded.role, peer_key = excluded.peer_key",
+        params![account_id, role, peer_key],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result<()> {
+    c.execute(
+        "INSERT INTO chapter_devices (device_id, account_id, public_key, created_at, last_seen, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (device_id) DO UPDATE SET account_id = excluded.account_id,
+            public_key = excluded.public_key, created_at = excluded.created_at,
+            last_seen = excluded.last_seen, revoked_at = excluded.revoked_at",
+        params![
+            d.device_id,
+            d.account_id,
+            d.public_key,
+            d.created_at,
+            d.last_seen,
+            d.revoked_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn chapter_device(c: &Connection, device_id: &str) -> Result<Option<ChapterDeviceRow>> {
+    Ok(c.query_row(
+        "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at
+         FROM chapter_devices WHERE device_id = ?1",
+        [device_id],
+        device_row,
+    )
+    .optional()?)
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
+    Ok(ChapterDeviceRow {
+        device_id: r.get(0)?,
+        account_id: r.get(1)?,
+        public_key: r.get(2)?,
+        created_at: r.get(3)?,
+        last_seen: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+/// `(account_id, role, peer_key)` of an account.
+pub(crate) type AccountRow = (String, String, Option<Vec<u8>>);
+
+/// Every account, by id.
+pub(crate) fn chapter_accounts(c: &Connection) -> Result<Vec<AccountRow>> {
+    let mut stmt =
+        c.prepare("SELECT account_id, role, peer_key FROM chapter_accounts ORDER BY account_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
