@@ -67,7 +67,7 @@ async fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }
 
 #[tokio::test]
@@ -95,6 +95,7 @@ async fn backup_is_a_consistent_copy() {
         author_device: "d".into(),
         deleted: false,
         for_chapter: true,
+        addressed_to: None,
         envelope: b"sealed".to_vec(),
     };
     s.push("acc-1", c.id, &[rec]).await.unwrap();

@@ -346,6 +346,7 @@ fn check_record(
     env: &Envelope,
     devices: &HashMap<String, DeviceInfo>,
     chapter_kid: Option<&str>,
+    peers: &HashMap<String, String>,
 ) -> Result<IncomingRecord, PushResult> {
     env.validate()
         .map_err(|e| rejected(codes::MALFORMED, e.to_string()))?;
@@ -361,6 +362,11 @@ fn check_record(
     verify_envelope(env, &DevicePublicKey::from(device.public_key))
         .map_err(|_| rejected(codes::BAD_SIGNATURE, "the author signature does not verify"))?;
     let for_chapter = chapter_kid.is_some_and(|kid| env.recipients.iter().any(|r| r.kid == kid));
+    let addressed_to = env
+        .recipients
+        .iter()
+        .find_map(|r| peers.get(&r.kid))
+        .cloned();
     let envelope = env
         .to_json_bytes()
         .map_err(|e| rejected(codes::MALFORMED, e.to_string()))?;
@@ -371,6 +377,7 @@ fn check_record(
         author_device: env.meta.author_device.clone(),
         deleted: env.meta.deleted,
         for_chapter,
+        addressed_to,
         envelope,
     })
 }
@@ -399,12 +406,29 @@ pub async fn push<S: Storage>(
         .into_iter()
         .map(|d| (d.device_id.clone(), d))
         .collect();
+    // A coordinator's record wrapped for a peer's key (a decision on the peer's expense)
+    // is routed to that peer's pulls too: peer key id → account.
+    let peers: HashMap<String, String> = if auth.is_coordinator() {
+        state
+            .storage()
+            .list_accounts(auth.chapter_id())
+            .await?
+            .into_iter()
+            .filter(|a| a.id != auth.account_id())
+            .filter_map(|a| {
+                a.peer_key
+                    .map(|k| (RecipientPublicKey::from(k).key_id(), a.id))
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
     // Signature checks are CPU work: off the async workers.
     let records = req.records;
     let checked = tokio::task::spawn_blocking(move || {
         records
             .iter()
-            .map(|env| check_record(env, &devices, chapter_kid.as_deref()))
+            .map(|env| check_record(env, &devices, chapter_kid.as_deref(), &peers))
             .collect::<Vec<_>>()
     })
     .await

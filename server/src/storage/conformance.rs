@@ -83,7 +83,8 @@ macro_rules! conformance_tests {
             coordinator_enrolment_sets_keys_once,
             accounts_listed_with_peer_key,
             session_device_reports_revoked,
-            declaration_version_is_current
+            declaration_version_is_current,
+            addressed_records_reach_the_account
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {
@@ -112,6 +113,7 @@ fn rec(collection: &str, id: &str, version: u64, envelope: &[u8]) -> IncomingRec
         author_device: "dev-1".into(),
         deleted: false,
         for_chapter: true,
+        addressed_to: None,
         envelope: envelope.to_vec(),
     }
 }
@@ -1113,4 +1115,49 @@ pub async fn declaration_version_is_current<S: Storage>(s: &S) {
         .unwrap();
     assert_eq!(s.declaration_version(c.id).await.unwrap(), Some(4));
     assert_eq!(s.declaration_version(c.id + 1000).await.unwrap(), None);
+}
+
+pub async fn addressed_records_reach_the_account<S: Storage>(s: &S) {
+    let (chapter, peer) = setup(s, "Oslo", "peer-1").await;
+    add_account(s, chapter, "peer-2").await;
+    add_account(s, chapter, "coord").await;
+    let own = rec("contacts", "r-own", 1, b"own");
+    let mut decision = rec("expenses", "r-decision", 1, b"decision");
+    decision.addressed_to = Some(peer.clone());
+    let other = rec("expenses", "r-other", 1, b"other");
+    assert!(matches!(
+        s.push(&peer, chapter, &[own]).await.unwrap()[0],
+        PushOutcome::Accepted { .. }
+    ));
+    let out = s.push("coord", chapter, &[decision, other]).await.unwrap();
+    assert!(matches!(out[0], PushOutcome::Accepted { .. }));
+    let ids = |p: super::PullPage| p.records.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.pull(PullScope::Account(&peer), 0, 10).await.unwrap()),
+        ["r-own", "r-decision"]
+    );
+    assert!(
+        ids(s.pull(PullScope::Account("peer-2"), 0, 10).await.unwrap()).is_empty(),
+        "addressed to peer-1 only"
+    );
+    assert_eq!(
+        ids(s.pull(PullScope::Account("coord"), 0, 10).await.unwrap()),
+        ["r-decision", "r-other"]
+    );
+    // The addressee cannot overwrite it.
+    let hijack = rec("expenses", "r-decision", 5, b"mine now");
+    assert_eq!(
+        s.push(&peer, chapter, &[hijack]).await.unwrap()[0],
+        PushOutcome::Rejected {
+            code: reject::NOT_OWNER
+        }
+    );
+    // A newer version no longer addressed to the peer leaves its scope.
+    let mut v2 = rec("expenses", "r-decision", 2, b"decision v2");
+    v2.addressed_to = None;
+    s.push("coord", chapter, &[v2]).await.unwrap();
+    assert_eq!(
+        ids(s.pull(PullScope::Account(&peer), 0, 10).await.unwrap()),
+        ["r-own"]
+    );
 }

@@ -246,6 +246,9 @@ pub struct IncomingRecord {
     pub deleted: bool,
     /// Whether the chapter is a recipient (false for private notes and references).
     pub for_chapter: bool,
+    /// Another account of the chapter the record is addressed to as well (a coordinator's
+    /// decision on a peer's expense): that account's pulls include it.
+    pub addressed_to: Option<String>,
     pub envelope: Vec<u8>,
 }
 
@@ -274,7 +277,8 @@ pub mod reject {
 /// Whose records a pull returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PullScope<'a> {
-    /// The account's own records (all of them, private ones included).
+    /// The account's own records (all of them, private ones included), plus the records
+    /// addressed to it ([`IncomingRecord::addressed_to`]).
     Account(&'a str),
     /// The chapter's records addressed to the chapter (`for_chapter = true`) only.
     Chapter(i64),

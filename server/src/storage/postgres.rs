@@ -19,7 +19,15 @@ use super::{
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", MIGRATION_1),
     (2, "account peer key", MIGRATION_2),
+    (3, "records addressed to an account", MIGRATION_3),
 ];
+
+/// A record can also be addressed to another account of the chapter (a coordinator's
+/// decision for a peer); that account's pulls include it.
+const MIGRATION_3: &str = "
+ALTER TABLE records ADD COLUMN addressed_to TEXT REFERENCES accounts(id);
+CREATE INDEX records_addressed_seq ON records(addressed_to, seq) WHERE addressed_to IS NOT NULL;
+";
 
 /// The peer's X25519 public key, so the coordinator can address records to the peer.
 const MIGRATION_2: &str = "
@@ -499,8 +507,8 @@ async fn push_tx(
     let insert = tx
         .prepare_cached(
             "INSERT INTO records (collection, id, chapter_id, account_id, version,
-                 author_device, deleted, for_chapter, envelope, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 author_device, deleted, for_chapter, envelope, seq, addressed_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (collection, id) DO NOTHING",
         )
         .await
@@ -508,7 +516,8 @@ async fn push_tx(
     let update = tx
         .prepare_cached(
             "UPDATE records SET chapter_id = $3, version = $4, author_device = $5,
-                 deleted = $6, for_chapter = $7, envelope = $8, seq = $9
+                 deleted = $6, for_chapter = $7, envelope = $8, seq = $9,
+                 addressed_to = $10
              WHERE collection = $1 AND id = $2",
         )
         .await
@@ -547,6 +556,7 @@ async fn push_tx(
                                 &rec.for_chapter,
                                 &rec.envelope,
                                 &next,
+                                &rec.addressed_to,
                             ],
                         )
                         .await
@@ -573,6 +583,7 @@ async fn push_tx(
                             &rec.for_chapter,
                             &rec.envelope,
                             &seq,
+                            &rec.addressed_to,
                         ],
                     )
                     .await
@@ -1091,7 +1102,8 @@ impl Storage for PostgresStorage {
                 client
                     .query(
                         "SELECT seq, collection, id, version, deleted, envelope FROM records
-                         WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                         WHERE (account_id = $1 OR addressed_to = $1) AND seq > $2
+                         ORDER BY seq LIMIT $3",
                         &[&a, &since_i, &fetch],
                     )
                     .await

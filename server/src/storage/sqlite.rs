@@ -19,7 +19,15 @@ use super::{
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", MIGRATION_1),
     (2, "account peer key", MIGRATION_2),
+    (3, "records addressed to an account", MIGRATION_3),
 ];
+
+/// A record can also be addressed to another account of the chapter (a coordinator's
+/// decision for a peer); that account's pulls include it.
+const MIGRATION_3: &str = "
+ALTER TABLE records ADD COLUMN addressed_to TEXT REFERENCES accounts(id);
+CREATE INDEX records_addressed_seq ON records(addressed_to, seq) WHERE addressed_to IS NOT NULL;
+";
 
 /// The peer's X25519 public key, so the coordinator can address records to the peer.
 const MIGRATION_2: &str = "
@@ -637,8 +645,8 @@ fn push_tx(
                 seq += 1;
                 tx.execute(
                     "INSERT INTO records (collection, id, chapter_id, account_id, version,
-                         author_device, deleted, for_chapter, envelope, seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                         author_device, deleted, for_chapter, envelope, seq, addressed_to)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         rec.collection,
                         rec.id,
@@ -649,7 +657,8 @@ fn push_tx(
                         rec.deleted,
                         rec.for_chapter,
                         rec.envelope,
-                        seq
+                        seq,
+                        rec.addressed_to
                     ],
                 )
                 .map_err(db)?;
@@ -661,7 +670,8 @@ fn push_tx(
                 seq += 1;
                 tx.execute(
                     "UPDATE records SET chapter_id = ?3, version = ?4, author_device = ?5,
-                         deleted = ?6, for_chapter = ?7, envelope = ?8, seq = ?9
+                         deleted = ?6, for_chapter = ?7, envelope = ?8, seq = ?9,
+                         addressed_to = ?10
                      WHERE collection = ?1 AND id = ?2",
                     params![
                         rec.collection,
@@ -672,7 +682,8 @@ fn push_tx(
                         rec.deleted,
                         rec.for_chapter,
                         rec.envelope,
-                        seq
+                        seq,
+                        rec.addressed_to
                     ],
                 )
                 .map_err(db)?;
@@ -1247,7 +1258,8 @@ impl Storage for SqliteStorage {
         let (sql, key): (&str, rusqlite::types::Value) = match scope {
             PullScope::Account(a) => (
                 "SELECT seq, collection, id, version, deleted, envelope FROM records
-                 WHERE account_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                 WHERE (account_id = ?1 OR addressed_to = ?1) AND seq > ?2
+                 ORDER BY seq LIMIT ?3",
                 a.to_owned().into(),
             ),
             PullScope::Chapter(c) => (

@@ -489,7 +489,20 @@ pub async fn push_outcomes<S: Storage>(s: &S) {
         1,
         &[c.chapter_key(), a.peer_key.public_key()],
     );
-    accepted(&h.push(&c.token, vec![decision]).await[0]);
+    accepted(&h.push(&c.token, vec![decision.clone()]).await[0]);
+    // ... and it reaches that peer's pulls (not B's).
+    assert!(
+        h.pull_all(&a.token)
+            .await
+            .iter()
+            .any(|r| r.envelope == decision)
+    );
+    assert!(
+        !h.pull_all(&b.token)
+            .await
+            .iter()
+            .any(|r| r.envelope == decision)
+    );
     // An empty push is fine.
     assert!(h.push(&a.token, vec![]).await.is_empty());
 }
