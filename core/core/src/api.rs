@@ -404,18 +404,17 @@ pub(crate) fn reindex(
             let v: serde_json::Value = s.open(conn, env)?;
             if v.get("type").and_then(|t| t.as_str()) == Some(crate::sync::certs::DECISION_TYPE) {
                 let d: crate::sync::certs::ExpenseDecision = serde_json::from_value(v)?;
-                // Only a device the chapter certified may decide on an expense.
-                let chapter = s
-                    .chapter_signing_key
-                    .as_ref()
-                    .ok_or(CoreError::Verification(Msg::ChapterDeclarationInvalid))?;
-                if d.cert.device_key.device_id() != env.meta.author_device
-                    || d.cert
-                        .verify(crate::sync::certs::ISSUER_CHAPTER, chapter)
-                        .is_err()
-                    || d.account_id != s.profile.peer_id
-                {
-                    return Err(CoreError::Verification(Msg::ChapterDeclarationInvalid));
+                // Only a device the chapter certified may decide on an expense; anything
+                // else (or a home not enrolled, e.g. restored from a file) is ignored.
+                let certified = s.chapter_signing_key.as_ref().is_some_and(|chapter| {
+                    d.cert.device_key.device_id() == env.meta.author_device
+                        && d.cert
+                            .verify(crate::sync::certs::ISSUER_CHAPTER, chapter)
+                            .is_ok()
+                        && d.account_id == s.profile.peer_id
+                });
+                if !certified {
+                    return Ok(());
                 }
                 return store::sync::put_decision(
                     conn,
