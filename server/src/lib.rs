@@ -30,25 +30,6 @@ pub use serve::{
     backup, create_chapter, create_chapter_in, spawn, spawn_with,
 };
 
-use storage::Storage;
-
-/// The server state, generic over its storage (static dispatch: `Server<SqliteStorage>` or
-/// `Server<PostgresStorage>`).
-#[derive(Debug, Clone)]
-pub struct Server<S: Storage> {
-    storage: S,
-}
-
-impl<S: Storage> Server<S> {
-    pub fn new(storage: S) -> Self {
-        Server { storage }
-    }
-
-    pub fn storage(&self) -> &S {
-        &self.storage
-    }
-}
-
 /// Unix seconds now.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
