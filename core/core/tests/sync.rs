@@ -536,38 +536,62 @@ async fn expense_decision_by_the_coordinator() {
     );
 }
 
-/// The peer's side of a decision needs the server to route records addressed to a peer's
-/// key into that peer's pulls (ADR 0008, open point).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the server to deliver decision records to the peer (ADR 0008)"]
-async fn expense_decision_reaches_the_peer() {
+async fn expense_decisions_reach_the_peer() {
     let srv = Server::start().await;
     let coord = coordinator(&srv, "Oslo").await;
-    let (a, _) = peer(&srv, &coord, "a").await;
-    let e = a
-        .add_expense(ExpenseInput {
-            date: "2025-02-01".into(),
-            kind: ExpenseKind::Travel,
-            km: Some(12),
-            amount_minor: None,
-            description: None,
-            contact_ids: vec![],
-            receipt: None,
-        })
-        .unwrap();
-    a.submit_expense(e.id.clone()).unwrap();
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let mut ids = Vec::new();
+    for km in [12, 30] {
+        let e = a
+            .add_expense(ExpenseInput {
+                date: "2025-02-01".into(),
+                kind: ExpenseKind::Travel,
+                km: Some(km),
+                amount_minor: None,
+                description: None,
+                contact_ids: vec![],
+                receipt: None,
+            })
+            .unwrap();
+        a.submit_expense(e.id.clone()).unwrap();
+        ids.push(e.id);
+    }
     a.sync(None).await.unwrap();
     coord.sync(None).await.unwrap();
     coord
-        .decide_expense(e.id.clone(), true, None)
+        .decide_expense(ids[0].clone(), true, None)
+        .await
+        .unwrap();
+    coord
+        .decide_expense(ids[1].clone(), false, Some("too far".into()))
         .await
         .unwrap();
     coord.sync(None).await.unwrap();
-    a.sync(None).await.unwrap();
-    assert_eq!(
-        a.list_expenses().unwrap()[0].status,
-        ExpenseStatus::Approved
-    );
+    let r = a.sync(None).await.unwrap();
+    assert_eq!(r.pulled, 2);
+    let check = |app: &Peerlog| {
+        let list = app.list_expenses().unwrap();
+        assert_eq!(list.len(), 2, "decisions are not expenses themselves");
+        let get = |id: &str| list.iter().find(|e| e.id == id).unwrap().clone();
+        assert_eq!(get(&ids[0]).status, ExpenseStatus::Approved);
+        assert_eq!(get(&ids[0]).decision_reason, None);
+        assert_eq!(get(&ids[1]).status, ExpenseStatus::Rejected);
+        assert_eq!(get(&ids[1]).decision_reason.as_deref(), Some("too far"));
+    };
+    check(&a);
+    // A recovered device learns the decisions too.
+    let b_home = srv.home("b");
+    let b = Peerlog::recover(
+        b_home.to_string_lossy().into_owned(),
+        secrets(&b_home),
+        srv.url(),
+        code,
+        None,
+    )
+    .await
+    .unwrap();
+    check(&b);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

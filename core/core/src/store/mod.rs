@@ -454,6 +454,18 @@ mod tests {
             meta_get(store.conn(), "device_id").unwrap().unwrap(),
             b"dev1"
         );
+        // v3 (sync) starts empty: not enrolled, nothing deferred, no push errors.
+        assert!(sync::sync_row(store.conn()).unwrap().is_none());
+        assert!(sync::deferred(store.conn()).unwrap().is_empty());
+        let push_errors: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM records WHERE push_error IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(push_errors, 0);
         // Reopening is a no-op.
         drop(store);
         Store::open(&path).unwrap();

@@ -89,7 +89,6 @@ pub(crate) fn unix_rfc3339(t: i64) -> String {
 /// What a sync needs, copied out under the lock.
 struct Prepared {
     enrol: Enrolment,
-    cursor: u64,
     known_declaration: Option<u32>,
 }
 
@@ -270,11 +269,9 @@ impl Peerlog {
                 .ok_or(CoreError::NotAllowed(Msg::NotEnrolled))?;
             Prepared {
                 enrol,
-                cursor: row.cursor,
                 known_declaration: row.declaration_version,
             }
         };
-        let _ = prep.cursor;
         let http = self.net.http(&prep.enrol.server)?;
         let device_id = prep.enrol.device_id.clone();
         if self.net.token().is_none() {
@@ -327,14 +324,14 @@ impl Peerlog {
                 .fetch_declaration(&http, &prep.enrol, prep.known_declaration)
                 .await?;
         }
-        if let Some((code, message)) = last_reject {
+        // Codes only: the server's message may quote record metadata.
+        if let Some((code, _)) = last_reject {
             self.log.log(LogLevel::Warn, "peerlog::sync", || {
                 format!(
                     "{} record(s) refused by the server: {code}",
                     report.rejected
                 )
             });
-            let _ = message;
         }
         Ok(report)
     }

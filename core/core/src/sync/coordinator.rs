@@ -392,7 +392,12 @@ impl Peerlog {
         let mut reports: HashMap<String, Vec<SignedReport>> = HashMap::new();
         for env in store::sync::chapter_records(conn, Collection::Reports)? {
             if let Some((r, account)) = open_chapter::<SignedReport>(conn, coord, &enrol, &env)? {
-                if r.report.from == fs && r.report.to == ts && r.report.peer_id == account {
+                // Signed by the device that wrote the record, for this peer and year.
+                if r.report.from == fs
+                    && r.report.to == ts
+                    && r.report.peer_id == account
+                    && r.report.device_key.device_id() == env.meta.author_device
+                {
                     reports.entry(account).or_default().push(r);
                 }
             }
@@ -441,7 +446,9 @@ impl Peerlog {
                 v.iter().any(|r| {
                     crate::report::verify(r).is_ok_and(|ver| {
                         ver.activity_days == sum.activity_days
-                            && r.report.device_key.device_id() == r.report.device_key.device_id()
+                            && ver.by_category.outreach == sum.by_category.outreach
+                            && ver.by_category.group == sum.by_category.group
+                            && ver.by_category.course == sum.by_category.course
                     })
                 })
             });
