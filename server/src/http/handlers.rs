@@ -382,6 +382,36 @@ fn check_record(
     })
 }
 
+/// Runs [`check_record`] over the batch on the blocking pool, split over the cores.
+async fn check_records(
+    records: Vec<Envelope>,
+    devices: HashMap<String, DeviceInfo>,
+    chapter_kid: Option<String>,
+    peers: HashMap<String, String>,
+) -> ApiResult<Vec<Result<IncomingRecord, PushResult>>> {
+    let parallel = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = records.len().div_ceil(parallel).max(64);
+    let shared = std::sync::Arc::new((devices, chapter_kid, peers));
+    let mut tasks = Vec::new();
+    let mut records = records;
+    while !records.is_empty() {
+        let rest = records.split_off(chunk.min(records.len()));
+        let part = std::mem::replace(&mut records, rest);
+        let shared = std::sync::Arc::clone(&shared);
+        tasks.push(tokio::task::spawn_blocking(move || {
+            let (devices, kid, peers) = &*shared;
+            part.iter()
+                .map(|env| check_record(env, devices, kid.as_deref(), peers))
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for task in tasks {
+        out.extend(task.await.map_err(|_| ApiError::internal())?);
+    }
+    Ok(out)
+}
+
 pub async fn push<S: Storage>(
     State(state): State<AppState<S>>,
     auth: Auth,
@@ -423,16 +453,8 @@ pub async fn push<S: Storage>(
     } else {
         HashMap::new()
     };
-    // Signature checks are CPU work: off the async workers.
-    let records = req.records;
-    let checked = tokio::task::spawn_blocking(move || {
-        records
-            .iter()
-            .map(|env| check_record(env, &devices, chapter_kid.as_deref(), &peers))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|_| ApiError::internal())?;
+    // Signature checks are CPU work: off the async workers, in parallel chunks.
+    let checked = check_records(req.records, devices, chapter_kid, peers).await?;
     let mut results: Vec<Option<PushResult>> = Vec::with_capacity(checked.len());
     let mut incoming = Vec::new();
     let mut positions = Vec::new();

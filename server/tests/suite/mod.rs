@@ -503,6 +503,27 @@ pub async fn push_outcomes<S: Storage>(s: &S) {
             .iter()
             .any(|r| r.envelope == decision)
     );
+    // A big batch keeps its order (checks run in parallel chunks).
+    let batch: Vec<_> = (0..150)
+        .map(|i| {
+            let mut e = seal(&a.device, Collection::Contacts, &new_id(), 1, &to);
+            if i % 10 == 3 {
+                e.signature[0] ^= 1;
+            }
+            e
+        })
+        .collect();
+    let r = h.push(&a.token, batch).await;
+    let mut last = 0;
+    for (i, res) in r.iter().enumerate() {
+        if i % 10 == 3 {
+            assert_eq!(rejected_code(res), codes::BAD_SIGNATURE, "{i}");
+        } else {
+            let seq = accepted(res);
+            assert!(seq > last, "in order");
+            last = seq;
+        }
+    }
     // An empty push is fine.
     assert!(h.push(&a.token, vec![]).await.is_empty());
 }
