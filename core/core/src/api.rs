@@ -1290,6 +1290,7 @@ impl Peerlog {
     /// Erases this device's keys and all local Peerlog data (after revocation, or when
     /// the peer hands the phone on). Unsynced data is lost.
     pub fn wipe(&self) -> Result<(), PeerlogError> {
+        self.net.clear();
         self.run("wipe", wipe_inner)
     }
 }

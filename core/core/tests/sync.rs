@@ -368,6 +368,22 @@ async fn interrupted_syncs_lose_and_duplicate_nothing() {
     .unwrap();
     assert_eq!(ids(&b), ids(&a));
 
+    // Small pages, each applied with its cursor in one transaction; the pull is cut off
+    // at many points and resumed.
+    for d in 1..=30 {
+        a.add_contact(contact(&format!("2025-04-{d:02}"), ContactKind::Visit, 30))
+            .unwrap();
+    }
+    a.sync(None).await.unwrap();
+    b.set_pull_page_size(4);
+    for ms in [2, 5, 8, 12, 20, 40] {
+        let _ = tokio::time::timeout(Duration::from_millis(ms), b.sync(None)).await;
+    }
+    let rest = b.sync(None).await.unwrap();
+    assert!(rest.pulled <= 30, "{rest:?}");
+    assert_eq!(ids(&b), ids(&a));
+    assert_eq!(ids(&b).len(), 86);
+
     // The server dies while the second device pulls; nothing is lost or duplicated.
     for _ in 0..20 {
         a.add_contact(contact("2025-03-01", ContactKind::Visit, 30))
@@ -389,7 +405,7 @@ async fn interrupted_syncs_lose_and_duplicate_nothing() {
     srv.restart().await;
     b.sync(None).await.unwrap();
     assert_eq!(ids(&b), ids(&a));
-    assert_eq!(ids(&b).len(), 76);
+    assert_eq!(ids(&b).len(), 106);
     assert!(b.sync_status().unwrap().retry_after.is_none());
 
     coord.sync(None).await.unwrap();

@@ -33,6 +33,8 @@ pub(crate) struct Net {
     extra_roots: std::sync::Mutex<Vec<Vec<u8>>>,
     http: std::sync::Mutex<Option<Http>>,
     sync_lock: tokio::sync::Mutex<()>,
+    /// Records per pull page (0 = the server's default).
+    pull_limit: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Net {
@@ -69,6 +71,13 @@ impl Net {
     fn set_token(&self, token: String, expires_in: i64) {
         let secs = u64::try_from(expires_in.clamp(0, 24 * 3600)).unwrap_or(0);
         *locked(&self.token) = Some((token, Instant::now() + Duration::from_secs(secs)));
+    }
+
+    fn page(&self) -> u32 {
+        match self.pull_limit.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => api::DEFAULT_PULL_LIMIT,
+            n => n.min(api::MAX_PULL_LIMIT),
+        }
     }
 
     pub(crate) fn clear(&self) {
@@ -295,10 +304,7 @@ impl Peerlog {
                 .authed::<(), _>(
                     &http,
                     &device_id,
-                    &format!(
-                        "/v1/sync/pull?since={cursor}&limit={}",
-                        api::DEFAULT_PULL_LIMIT
-                    ),
+                    &format!("/v1/sync/pull?since={cursor}&limit={}", self.net.page()),
                     None,
                 )
                 .await?;
@@ -543,8 +549,13 @@ impl Peerlog {
             locale: profile.locale,
         };
         let blob_json = zeroize::Zeroizing::new(serde_json::to_vec(&blob)?);
-        let wrapped =
-            recovery::wrap_secret(&code, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)?;
+        // Argon2id (64 MiB) is seconds of CPU on a cheap phone: off the async workers.
+        let code_copy = RecoveryCode::parse(&code.display())?;
+        let wrapped = tokio::task::spawn_blocking(move || {
+            recovery::wrap_secret(&code_copy, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)
+        })
+        .await
+        .map_err(|e| CoreError::corrupt(format!("key wrapping task: {e}")))??;
         let req = EnrolPeerRequest {
             token: inv.token.clone(),
             account_id: profile.peer_id.clone(),
@@ -636,7 +647,12 @@ impl Peerlog {
         let wrapped: WrappedSecret = serde_json::from_slice(&fetched.wrapped_peer_key)
             .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
         // A wrong code fails here, before any device is registered.
-        let bytes = recovery::unwrap_secret(&code, &wrapped, RECOVERY_CONTEXT)?;
+        let code_copy = RecoveryCode::parse(&code.display())?;
+        let bytes = tokio::task::spawn_blocking(move || {
+            recovery::unwrap_secret(&code_copy, &wrapped, RECOVERY_CONTEXT)
+        })
+        .await
+        .map_err(|e| CoreError::corrupt(format!("key unwrapping task: {e}")))??;
         let blob: RecoveryBlob = serde_json::from_slice(&bytes)
             .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
         let fp = peerlog_crypto::chapter_fingerprint(
@@ -843,6 +859,16 @@ fn apply_peer_page(
         store::sync::set_cursor(tx, page.cursor)?;
         Ok(applied)
     })
+}
+
+impl Peerlog {
+    /// Records per pull page (default and most: the server's limits). For tests and very
+    /// slow links; not exported to the apps.
+    pub fn set_pull_page_size(&self, records: u32) {
+        self.net
+            .pull_limit
+            .store(records, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
