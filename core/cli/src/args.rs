@@ -81,6 +81,40 @@ pub enum Command {
         #[command(subcommand)]
         cmd: SettingsCmd,
     },
+    /// Enrol this device with the organisation's server using a coordinator's invitation.
+    /// On a fresh home, --name sets the device up and the recovery code is printed once.
+    Enrol {
+        invitation: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send unsynced records to the server and fetch new ones.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Device, chapter, declaration state, last sync, unsynced records.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set up a new device from the server with the recovery code (then revoke the old one).
+    Recover {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        recovery_code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The coordinator's tools: enrol, invite peers, publish the declaration, sync the
+    /// chapter, peers and devices, expenses, the yearly report.
+    Coordinator {
+        #[command(subcommand)]
+        cmd: CoordinatorCmd,
+    },
     /// Erase all Peerlog data and keys on this device.
     Wipe {
         #[arg(long)]
@@ -277,6 +311,94 @@ pub enum ExpenseCmd {
     Submit { id: String },
     /// Delete a draft.
     Delete { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoordinatorCmd {
+    /// Enrol this machine as the chapter's coordinator with the admin's one-time token;
+    /// the chapter keys are made here and never leave it.
+    Enrol {
+        token: String,
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a one-time invitation for a peer (one string; fits a QR code).
+    Invite {
+        #[arg(long, default_value_t = 7)]
+        expires_days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The chapter's declaration.
+    Declaration {
+        #[command(subcommand)]
+        cmd: CoordinatorDeclarationCmd,
+    },
+    /// Fetch the chapter's new records.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Peers: who signed which declaration version, their devices, last sync.
+    Peers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device: it is refused from now on and wipes itself.
+    Revoke { device_id: String },
+    /// Expenses submitted by peers.
+    Expenses {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve or reject an expense.
+    Expense {
+        #[command(subcommand)]
+        cmd: CoordinatorExpenseCmd,
+    },
+    /// The chapter's yearly report.
+    Report {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        format: ReportFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoordinatorDeclarationCmd {
+    /// Publish a new version of the declaration text (Markdown) to the chapter; peers must
+    /// sign it before they can log again.
+    Publish {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long)]
+        locale: LocaleArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoordinatorExpenseCmd {
+    Approve {
+        id: String,
+    },
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// Formats of the chapter report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Xlsx,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,626 @@
+//! `peerlog`: the command-line client for peers (and, with the server, coordinators).
+//!
+//! A thin client over `peerlog_core::Peerlog` — every rule, check and text comes from the
+//! core. Exit codes: 0 success, 2 usage error, 3 refused (validation, missing
+//! declaration, failed verification, not found), 1 anything else.
+
+mod args;
+mod chapter_report;
+mod network;
+mod output;
+
+use args::*;
+use clap::Parser;
+use output::*;
+use peerlog_core::{ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A failure to report: the message and the exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<PeerlogError> for Failure {
+    fn from(e: PeerlogError) -> Self {
+        // 3 is a refusal the user can act on; an unreachable or failing server is not.
+        let code = match &e {
+            PeerlogError::Network { .. } => 1,
+            PeerlogError::Server { code, .. } if code == "internal" => 1,
+            e if e.is_user_error() => 3,
+            _ => 1,
+        };
+        Failure {
+            code,
+            message: e.message().to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn refused(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 3,
+        message: message.into(),
+    }
+}
+
+fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
+    Failure {
+        code: 1,
+        message: format!("{what} {}: {e}", path.display()),
+    }
+}
+
+type CliResult<T = ()> = Result<T, Failure>;
+
+/// The `peerlog` program: parses the process arguments, runs, prints, returns the exit
+/// code. The `peerlog` binary is just this; the end-to-end tests run it as their own binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("peerlog: {}", f.message.replace('\n', " "));
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn home_dir(cli_home: Option<PathBuf>) -> CliResult<PathBuf> {
+    if let Some(h) = cli_home {
+        return Ok(h);
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => Ok(PathBuf::from(h).join(".peerlog")),
+        None => Err(usage("no --home given and $HOME is not set")),
+    }
+}
+
+fn open(home: &Path) -> CliResult<Arc<Peerlog>> {
+    let secrets = FileSecretStore::open(&home.join("secrets")).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })?;
+    Ok(Peerlog::open_dir(home, Arc::new(secrets), None)?)
+}
+
+fn run(cli: Cli) -> CliResult {
+    // `report verify` needs no device at all.
+    if let Command::Report {
+        cmd: ReportCmd::Verify { file, json },
+    } = &cli.command
+    {
+        return report_verify(file, *json);
+    }
+    if let Command::Declaration {
+        cmd: DeclarationCmd::Verify { file },
+    } = &cli.command
+    {
+        let html = std::fs::read_to_string(file).map_err(|e| io_failure("cannot read", file, e))?;
+        let info = peerlog_core::verify_declaration_html(html)?;
+        println!(
+            "valid: signed by {} on {} (declaration {} v{}, device {})",
+            info.signer_name, info.signed_at, info.declaration_id, info.version, info.device_id
+        );
+        return Ok(());
+    }
+    let home = home_dir(cli.home)?;
+    if let Command::Restore {
+        from,
+        recovery_code,
+    } = &cli.command
+    {
+        let secrets = FileSecretStore::open(&home.join("secrets")).map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+        let app = Peerlog::restore(
+            home.to_string_lossy().into_owned(),
+            Arc::new(secrets),
+            from.to_string_lossy().into_owned(),
+            recovery_code.clone(),
+            None,
+        )?;
+        let n = app.list_contacts(None, None)?.len();
+        let p = app.profile()?;
+        println!("restored: {n} contacts; new device {}", p.device_id);
+        return Ok(());
+    }
+    // These create the home themselves.
+    match &cli.command {
+        Command::Recover {
+            server,
+            recovery_code,
+            json,
+        } => return network::recover(&home, server.clone(), recovery_code.clone(), *json),
+        Command::Coordinator {
+            cmd:
+                CoordinatorCmd::Enrol {
+                    token,
+                    server,
+                    json,
+                },
+        } => return network::coordinator_enrol(&home, token.clone(), server.clone(), *json),
+        _ => {}
+    }
+    let app = open(&home)?;
+    match cli.command {
+        Command::Init {
+            name,
+            rules,
+            locale,
+            json,
+        } => {
+            let r = app.init(name, rules, locale.0)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "peer_id": r.peer_id,
+                    "device_id": r.device_id,
+                    "recovery_code": r.recovery_code,
+                }));
+            } else {
+                println!("Device set up (device {}).", r.device_id);
+                println!();
+                println!(
+                    "Your recovery code — write it down and keep it safe. It is shown only once:"
+                );
+                println!();
+                println!("    {}", r.recovery_code);
+                println!();
+                println!(
+                    "Next: read and sign the confidentiality declaration (peerlog declaration show)."
+                );
+            }
+        }
+        Command::Declaration { cmd } => declaration(&app, cmd)?,
+        Command::Contact { cmd } => contact(&app, cmd)?,
+        Command::Summary {
+            year,
+            from,
+            to,
+            json,
+        } => {
+            let s = match (year, from, to) {
+                (Some(y), None, None) => app.year_summary(y)?,
+                (None, Some(f), Some(t)) => app.summary(f, t)?,
+                _ => return Err(usage("give either --year or both --from and --to")),
+            };
+            if json {
+                print_json(&s);
+            } else {
+                print_summary(&s);
+            }
+        }
+        Command::Report { cmd } => match cmd {
+            ReportCmd::Sign { year, out, json } => {
+                let f = app.sign_year_report(year)?;
+                write_file(&out, f.contents.as_bytes())?;
+                if json {
+                    print_json(&f.verification);
+                } else {
+                    let v = &f.verification;
+                    println!(
+                        "Signed report {}..{}: {} activity-days (outreach {}, group {}, course {}); {} not counted.",
+                        v.from,
+                        v.to,
+                        v.activity_days,
+                        v.by_category.outreach,
+                        v.by_category.group,
+                        v.by_category.course,
+                        v.not_counted_total
+                    );
+                    println!("Written to {}", out.display());
+                }
+            }
+            ReportCmd::Verify { .. } => unreachable_verify()?,
+        },
+        Command::Expense { cmd } => expense(&app, cmd)?,
+        Command::Export { out } => {
+            app.export_backup(out.to_string_lossy().into_owned())?;
+            println!(
+                "Encrypted backup written to {}. Restoring it needs your recovery code.",
+                out.display()
+            );
+        }
+        Command::Settings { cmd } => match cmd {
+            SettingsCmd::Locale { locale } => app.set_locale(locale.0)?,
+            SettingsCmd::MileageRate { rate, currency } => {
+                let minor = parse_amount(&rate).map_err(refused)?;
+                app.set_mileage_rate(minor, currency)?;
+            }
+            SettingsCmd::Show { json } => {
+                let p = app.profile()?;
+                let d = app.declaration_status()?;
+                if json {
+                    print_json(&serde_json::json!({
+                        "peer_id": p.peer_id, "device_id": p.device_id, "name": p.name,
+                        "rule_set": p.rule_set, "locale": p.locale.as_str(),
+                        "mileage_rate_minor_per_km": p.mileage_rate_minor_per_km,
+                        "currency": p.currency, "declaration_signed": d.signed,
+                        "pending_sync": app.pending_count()?,
+                    }));
+                } else {
+                    println!("peer       {}", p.peer_id);
+                    println!("device     {}", p.device_id);
+                    println!("name       {}", p.name);
+                    println!("rules      {}", p.rule_set);
+                    println!("language   {}", p.locale.as_str());
+                    println!(
+                        "mileage    {} {}/km",
+                        format_amount(p.mileage_rate_minor_per_km),
+                        p.currency
+                    );
+                    println!(
+                        "declaration {}",
+                        if d.signed { "signed" } else { "NOT signed" }
+                    );
+                }
+            }
+        },
+        Command::Restore { .. } | Command::Recover { .. } => {}
+        Command::Enrol {
+            invitation,
+            name,
+            json,
+        } => network::enrol(&app, invitation, name, json)?,
+        Command::Sync { json } => network::sync(&app, json)?,
+        Command::Status { json } => network::status(&app, json)?,
+        Command::Coordinator { cmd } => network::coordinator(&app, cmd)?,
+        Command::Wipe { yes } => {
+            if !yes {
+                return Err(usage(
+                    "wipe erases all Peerlog data and keys here; confirm with --yes",
+                ));
+            }
+            app.wipe()?;
+            println!("All Peerlog data and keys on this device were erased.");
+        }
+    }
+    Ok(())
+}
+
+fn unreachable_verify() -> CliResult {
+    Err(usage(
+        "internal: report verify is handled before opening a device",
+    ))
+}
+
+fn report_verify(file: &Path, json: bool) -> CliResult {
+    let bytes = std::fs::read(file).map_err(|e| io_failure("cannot read", file, e))?;
+    let v = peerlog_core::verify_report_file(bytes)?;
+    if json {
+        print_json(&v);
+    } else {
+        println!(
+            "valid: report {}..{} by {} ({}), signed {} by device {}",
+            v.from, v.to, v.peer_name, v.peer_id, v.signed_at, v.device_id
+        );
+        println!(
+            "{} activity-days: outreach {}, group {}, course {}; {} not counted; declaration {}",
+            v.activity_days,
+            v.by_category.outreach,
+            v.by_category.group,
+            v.by_category.course,
+            v.not_counted_total,
+            if v.declaration_signed {
+                "signed"
+            } else {
+                "not signed"
+            }
+        );
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> CliResult {
+    std::fs::write(path, bytes).map_err(|e| io_failure("cannot write", path, e))
+}
+
+fn declaration(app: &Peerlog, cmd: DeclarationCmd) -> CliResult {
+    match cmd {
+        DeclarationCmd::Show { json } => {
+            let d = app.current_declaration()?;
+            let st = app.declaration_status()?;
+            if json {
+                print_json(&serde_json::json!({
+                    "declaration_id": d.declaration_id, "version": d.version,
+                    "locale": d.locale.as_str(), "title": d.title, "text": d.text,
+                    "text_sha256": d.text_sha256, "signed": st.signed,
+                }));
+            } else {
+                println!("{}", d.text.trim_end());
+                println!();
+                println!(
+                    "— {} v{} ({}) · {}",
+                    d.declaration_id,
+                    d.version,
+                    d.locale.as_str(),
+                    if st.signed {
+                        "signed".to_string()
+                    } else {
+                        "not signed yet: peerlog declaration sign --name \"Full Name\" --accept"
+                            .to_string()
+                    }
+                );
+            }
+        }
+        DeclarationCmd::Sign { name, accept, json } => {
+            let info = app.sign_declaration(name, accept, None)?;
+            if json {
+                print_json(&info);
+            } else {
+                println!(
+                    "Signed declaration {} v{} as {} at {}.",
+                    info.declaration_id, info.version, info.signer_name, info.signed_at
+                );
+            }
+        }
+        DeclarationCmd::Export { out } => {
+            let html = app.export_signed_declaration()?;
+            write_file(&out, html.as_bytes())?;
+            println!("Signed copy written to {}", out.display());
+        }
+        DeclarationCmd::Verify { .. } => {}
+    }
+    Ok(())
+}
+
+fn contact_input(base: ContactInput, o: &ContactOpts) -> CliResult<ContactInput> {
+    let mut i = base;
+    if let Some(d) = &o.date {
+        i.date = d.clone();
+    }
+    if let Some(k) = &o.kind {
+        i.kind = peerlog_core::parse_contact_kind(k.clone()).ok_or_else(|| {
+            refused(format!(
+                "kind: unknown kind {k:?}; one of: {}",
+                peerlog_core::contact_kinds(peerlog_core::Locale::En)
+                    .iter()
+                    .map(|k| k.code.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    }
+    if let Some(m) = o.minutes {
+        i.minutes = m;
+    }
+    if let Some(p) = o.participants {
+        i.participants = p;
+    }
+    if o.abroad {
+        i.abroad = true;
+    }
+    if o.in_norway {
+        i.abroad = false;
+    }
+    if let Some(p) = &o.place {
+        i.place = Some(p.0);
+    }
+    if let Some(w) = &o.who {
+        i.who = w.0;
+    }
+    if o.follow_up {
+        i.is_new = false;
+    }
+    if o.not_led {
+        i.led_by_peer = false;
+    }
+    if let Some(t) = &o.start {
+        i.start_time = Some(t.clone());
+    }
+    if let Some(m) = &o.municipality {
+        i.municipality = Some(m.clone());
+    }
+    if !o.topic.is_empty() {
+        i.topics = o.topic.clone();
+    }
+    if let Some(km) = o.km {
+        i.travel_km = Some(km);
+    }
+    if let Some(r) = &o.r#ref {
+        i.private_ref = Some(r.clone());
+    }
+    if let Some(n) = &o.note {
+        i.private_note = Some(n.clone());
+    }
+    if let Some(n) = &o.shared_note {
+        i.shared_note = Some(n.clone());
+    }
+    Ok(i)
+}
+
+fn contact(app: &Peerlog, cmd: ContactCmd) -> CliResult {
+    match cmd {
+        ContactCmd::Add { opts, json } => {
+            let (Some(date), Some(kind), Some(minutes)) = (&opts.date, &opts.kind, opts.minutes)
+            else {
+                return Err(usage("contact add needs --date, --kind and --minutes"));
+            };
+            let kind = peerlog_core::parse_contact_kind(kind.clone())
+                .unwrap_or(peerlog_core::ContactKind::Other);
+            let base = ContactInput::new(date, kind, minutes);
+            let input = contact_input(base, &opts)?;
+            let c = app.add_contact(input)?;
+            print_saved(&c, json);
+        }
+        ContactCmd::Edit { id, opts, json } => {
+            let old = app.get_contact(id.clone())?;
+            let input = contact_input(old.to_input(), &opts)?;
+            let c = app.edit_contact(id, input)?;
+            print_saved(&c, json);
+        }
+        ContactCmd::Delete { id } => {
+            app.delete_contact(id.clone())?;
+            println!("Deleted {id}.");
+        }
+        ContactCmd::Show { id, private, json } => {
+            let c = app.get_contact(id)?;
+            if json {
+                print_json(&contact_json(&c, private));
+            } else {
+                print_contact_detail(&c, private);
+            }
+        }
+        ContactCmd::List {
+            from,
+            to,
+            private,
+            json,
+        } => {
+            let list = app.list_contacts(from, to)?;
+            if json {
+                let arr: Vec<_> = list.iter().map(|c| contact_json(c, private)).collect();
+                print_json(&arr);
+            } else {
+                print_contact_table(&list, private);
+            }
+        }
+        ContactCmd::History { id, private, json } => {
+            let versions = app.contact_history(id)?;
+            if json {
+                let arr: Vec<_> = versions
+                    .iter()
+                    .map(|v| {
+                        serde_json::json!({
+                            "version": v.version, "deleted": v.deleted,
+                            "author_device": v.author_device,
+                            "contact": v.contact.as_ref().map(|c| contact_json(c, private)),
+                        })
+                    })
+                    .collect();
+                print_json(&arr);
+            } else {
+                for v in &versions {
+                    match &v.contact {
+                        Some(c) => println!(
+                            "v{}  {}  {}  {} min  {}",
+                            v.version,
+                            c.date,
+                            c.kind.as_str(),
+                            c.minutes,
+                            c.evaluation.reason
+                        ),
+                        None => println!("v{}  deleted", v.version),
+                    }
+                }
+            }
+        }
+        ContactCmd::Repeat { json } => match app.repeat_last_contact()? {
+            Some(input) => {
+                let c = app.add_contact(input)?;
+                print_saved(&c, json);
+            }
+            None => return Err(refused("no earlier contact to repeat")),
+        },
+    }
+    Ok(())
+}
+
+fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
+    match cmd {
+        ExpenseCmd::Add {
+            date,
+            kind,
+            km,
+            amount,
+            description,
+            contact,
+            receipt,
+            json,
+        } => {
+            let kind = kind.0;
+            let amount_minor = amount
+                .as_deref()
+                .map(parse_amount)
+                .transpose()
+                .map_err(refused)?;
+            let receipt = receipt
+                .map(|p| -> CliResult<Receipt> {
+                    let data = std::fs::read(&p).map_err(|e| io_failure("cannot read", &p, e))?;
+                    Ok(Receipt {
+                        mime_type: mime_of(&p),
+                        data,
+                    })
+                })
+                .transpose()?;
+            let e = app.add_expense(ExpenseInput {
+                date,
+                kind,
+                km,
+                amount_minor,
+                description,
+                contact_ids: contact,
+                receipt,
+            })?;
+            if json {
+                print_json(&e);
+            } else {
+                println!(
+                    "{}  {} {} {} (draft)",
+                    e.id,
+                    e.kind.as_str(),
+                    format_amount(e.amount_minor),
+                    e.currency
+                );
+            }
+        }
+        ExpenseCmd::List { json } => {
+            let list = app.list_expenses()?;
+            if json {
+                print_json(&list);
+            } else {
+                for e in &list {
+                    println!(
+                        "{}  {}  {:<7} {:>10} {}  {}{}",
+                        e.id,
+                        e.date,
+                        e.kind.as_str(),
+                        format_amount(e.amount_minor),
+                        e.currency,
+                        e.status.as_str(),
+                        if e.has_receipt { "  (receipt)" } else { "" }
+                    );
+                }
+            }
+        }
+        ExpenseCmd::Submit { id } => {
+            let e = app.submit_expense(id)?;
+            println!(
+                "Submitted {} ({} {}).",
+                e.id,
+                format_amount(e.amount_minor),
+                e.currency
+            );
+        }
+        ExpenseCmd::Delete { id } => {
+            app.delete_expense(id.clone())?;
+            println!("Deleted {id}.");
+        }
+    }
+    Ok(())
+}
+
+fn mime_of(p: &Path) -> String {
+    match p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("heic") => "image/heic",
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+    .to_string()
+}

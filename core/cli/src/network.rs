@@ -1,0 +1,473 @@
+//! The commands that talk to the organisation's server: enrol, sync, status, recover, and
+//! the coordinator's tools. The core does the work (and all decryption); this module runs
+//! its async calls on a small runtime, shows progress on a terminal and prints results.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use peerlog_core::{
+    AccountRole, ChapterPeer, EnrolmentInfo, FileSecretStore, Peerlog, SyncPhase, SyncProgress,
+    SyncReport, SyncStatus,
+};
+
+use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
+use crate::chapter_report;
+use crate::output::{format_amount, print_json};
+use crate::{CliResult, Failure, io_failure, usage};
+
+/// Runs one async core call to completion on a current-thread runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> CliResult<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("cannot start the async runtime: {e}"),
+        })?;
+    Ok(rt.block_on(f))
+}
+
+fn secrets(home: &Path) -> CliResult<Arc<FileSecretStore>> {
+    FileSecretStore::open(&home.join("secrets"))
+        .map(Arc::new)
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })
+}
+
+fn home_string(home: &Path) -> String {
+    home.to_string_lossy().into_owned()
+}
+
+/// Progress of a sync on standard error, redrawn in place; silent unless stderr is a
+/// terminal (scripts and tests get clean output).
+#[derive(Debug)]
+struct TerminalProgress {
+    last: Mutex<String>,
+}
+
+impl TerminalProgress {
+    fn new_if_terminal() -> Option<Arc<dyn SyncProgress>> {
+        std::io::stderr().is_terminal().then(|| {
+            Arc::new(TerminalProgress {
+                last: Mutex::new(String::new()),
+            }) as Arc<dyn SyncProgress>
+        })
+    }
+}
+
+impl SyncProgress for TerminalProgress {
+    fn on_progress(&self, phase: SyncPhase, done: u64, total: Option<u64>) {
+        let what = match phase {
+            SyncPhase::Login => "signing in",
+            SyncPhase::Push => "sending",
+            SyncPhase::Pull => "fetching",
+            SyncPhase::Apply => "applying",
+        };
+        let line = match total {
+            Some(t) => format!("{what} {done}/{t}"),
+            None if done > 0 => format!("{what} {done}"),
+            None => what.to_string(),
+        };
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        if *last != line {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K{line}");
+            let _ = err.flush();
+            *last = line;
+        }
+    }
+}
+
+impl Drop for TerminalProgress {
+    fn drop(&mut self) {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+}
+
+fn role_str(role: AccountRole) -> &'static str {
+    match role {
+        AccountRole::Peer => "peer",
+        AccountRole::Coordinator => "coordinator",
+    }
+}
+
+fn enrolment_json(e: &EnrolmentInfo) -> serde_json::Value {
+    serde_json::json!({
+        "server": e.server,
+        "organisation": e.organisation,
+        "chapter": e.chapter,
+        "chapter_fingerprint": e.chapter_fingerprint,
+        "account_id": e.account_id,
+        "device_id": e.device_id,
+        "role": role_str(e.role),
+    })
+}
+
+fn print_enrolment(e: &EnrolmentInfo) {
+    println!(
+        "Enrolled as {} of {} / {} on {}",
+        role_str(e.role),
+        e.organisation,
+        e.chapter,
+        e.server
+    );
+    println!("device   {}", e.device_id);
+    println!("account  {}", e.account_id);
+    println!("chapter key fingerprint {}", e.chapter_fingerprint);
+}
+
+fn print_recovery_code(code: &str) {
+    println!();
+    println!("Your recovery code — write it down and keep it safe. It is shown only once:");
+    println!();
+    println!("    {code}");
+    println!();
+}
+
+fn sync_report_json(r: &SyncReport) -> serde_json::Value {
+    serde_json::json!({
+        "pushed": r.pushed,
+        "pulled": r.pulled,
+        "rejected": r.rejected,
+        "declaration_changed": r.declaration_changed,
+    })
+}
+
+fn run_sync(app: &Peerlog, json: bool) -> CliResult {
+    let progress = if json {
+        None
+    } else {
+        TerminalProgress::new_if_terminal()
+    };
+    let report = block_on(app.sync(progress))??;
+    if json {
+        print_json(&sync_report_json(&report));
+    } else {
+        println!(
+            "Synced: {} sent, {} received{}.",
+            report.pushed,
+            report.pulled,
+            if report.rejected > 0 {
+                format!(
+                    ", {} refused by the server (see `peerlog status`)",
+                    report.rejected
+                )
+            } else {
+                String::new()
+            }
+        );
+        if report.declaration_changed {
+            println!(
+                "A new confidentiality declaration was published: read and sign it (peerlog declaration show)."
+            );
+        }
+    }
+    Ok(())
+}
+
+fn status_json(s: &SyncStatus) -> serde_json::Value {
+    serde_json::json!({
+        "device_id": s.device_id,
+        "enrolment": s.enrolment.as_ref().map(enrolment_json),
+        "declaration_signed": s.declaration_signed,
+        "last_success": s.last_success,
+        "last_attempt": s.last_attempt,
+        "last_error": s.last_error.as_ref().map(|e| serde_json::json!({"code": e.code, "message": e.message})),
+        "pending": s.pending,
+        "retry_after": s.retry_after,
+    })
+}
+
+fn print_status(s: &SyncStatus) {
+    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".into());
+    println!("device       {}", or_dash(&s.device_id));
+    match &s.enrolment {
+        Some(e) => {
+            println!(
+                "chapter      {} / {} ({})",
+                e.organisation,
+                e.chapter,
+                role_str(e.role)
+            );
+            println!("server       {}", e.server);
+        }
+        None => println!("chapter      not enrolled (offline only)"),
+    }
+    println!(
+        "declaration  {}",
+        if s.declaration_signed {
+            "signed"
+        } else {
+            "NOT signed"
+        }
+    );
+    println!("last sync    {}", or_dash(&s.last_success));
+    println!("unsynced     {}", s.pending);
+    if let Some(e) = &s.last_error {
+        println!("last error   {} ({})", e.message, e.code);
+    }
+    if let Some(r) = &s.retry_after {
+        println!("next retry   {r}");
+    }
+}
+
+/// `peerlog enrol INVITATION [--name NAME]`.
+pub fn enrol(app: &Peerlog, invitation: String, name: Option<String>, json: bool) -> CliResult {
+    let r = block_on(app.enrol(invitation, name))??;
+    if json {
+        let mut v = enrolment_json(&r.info);
+        if let (Some(obj), Some(code)) = (v.as_object_mut(), &r.recovery_code) {
+            obj.insert("recovery_code".into(), code.clone().into());
+        }
+        print_json(&v);
+    } else {
+        print_enrolment(&r.info);
+        if let Some(code) = &r.recovery_code {
+            print_recovery_code(code);
+        }
+        println!(
+            "Next: sign the declaration if asked (peerlog declaration show), then `peerlog sync`."
+        );
+    }
+    Ok(())
+}
+
+/// `peerlog sync`.
+pub fn sync(app: &Peerlog, json: bool) -> CliResult {
+    run_sync(app, json)
+}
+
+/// `peerlog status`.
+pub fn status(app: &Peerlog, json: bool) -> CliResult {
+    let s = app.sync_status()?;
+    if json {
+        print_json(&status_json(&s));
+    } else {
+        print_status(&s);
+    }
+    Ok(())
+}
+
+/// `peerlog --home NEWDIR recover --server URL --recovery-code CODE`.
+pub fn recover(home: &Path, server: String, code: String, json: bool) -> CliResult {
+    let secrets = secrets(home)?;
+    let app = block_on(Peerlog::recover(
+        home_string(home),
+        secrets,
+        server,
+        code,
+        None,
+    ))??;
+    let s = app.sync_status()?;
+    let contacts = app.list_contacts(None, None)?.len();
+    if json {
+        let mut v = status_json(&s);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("contacts".into(), contacts.into());
+        }
+        print_json(&v);
+    } else {
+        println!(
+            "Recovered: {contacts} contacts on this new device ({}).",
+            s.device_id.unwrap_or_default()
+        );
+        println!("If the old phone is lost, ask your coordinator to revoke its device.");
+    }
+    Ok(())
+}
+
+/// `peerlog coordinator enrol TOKEN --server URL`: creates the coordinator's home.
+pub fn coordinator_enrol(home: &Path, token: String, server: String, json: bool) -> CliResult {
+    let secrets = secrets(home)?;
+    let app = block_on(Peerlog::enrol_coordinator(
+        home_string(home),
+        secrets,
+        server,
+        token,
+        None,
+    ))??;
+    let s = app.sync_status()?;
+    let Some(e) = s.enrolment else {
+        return Err(Failure {
+            code: 1,
+            message: "enrolment did not complete".into(),
+        });
+    };
+    if json {
+        print_json(&enrolment_json(&e));
+    } else {
+        print_enrolment(&e);
+        println!(
+            "The chapter keys were made on this machine and stay here: back up {} safely.",
+            home.display()
+        );
+        println!("Next: `peerlog coordinator invite` for each peer.");
+    }
+    Ok(())
+}
+
+fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
+    serde_json::Value::Array(
+        peers
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "account_id": p.account_id,
+                    "role": role_str(p.role),
+                    "name": p.name,
+                    "declaration_version": p.declaration_version,
+                    "declaration_valid": p.declaration_valid,
+                    "last_sync": p.last_sync,
+                    "devices": p.devices.iter().map(|d| serde_json::json!({
+                        "id": d.device_id,
+                        "created_at": d.created_at,
+                        "last_seen": d.last_seen,
+                        "revoked_at": d.revoked_at,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn print_peers(peers: &[ChapterPeer]) {
+    for p in peers {
+        let decl = match (p.declaration_version, p.declaration_valid) {
+            (Some(v), true) => format!("declaration v{v} signed"),
+            (Some(v), false) => format!("declaration v{v} — SIGNATURE INVALID"),
+            (None, _) => "declaration NOT signed".into(),
+        };
+        println!(
+            "{}  {}  {}  {}  last sync {}",
+            p.account_id,
+            role_str(p.role),
+            p.name.as_deref().unwrap_or("(no name yet)"),
+            decl,
+            p.last_sync.as_deref().unwrap_or("never")
+        );
+        for d in &p.devices {
+            println!(
+                "    device {}  enrolled {}  last seen {}{}",
+                d.device_id,
+                d.created_at,
+                d.last_seen.as_deref().unwrap_or("never"),
+                d.revoked_at
+                    .as_deref()
+                    .map(|r| format!("  REVOKED {r}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// The coordinator commands that need an enrolled coordinator home.
+pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
+    match cmd {
+        CoordinatorCmd::Enrol { .. } => Err(usage(
+            "internal: coordinator enrol is handled before opening a home",
+        )),
+        CoordinatorCmd::Invite { expires_days, json } => {
+            let inv = block_on(app.create_invitation(expires_days))??;
+            if json {
+                print_json(&serde_json::json!({
+                    "invitation": inv.invitation,
+                    "expires_at": inv.expires_at,
+                }));
+            } else {
+                println!("{}", inv.invitation);
+                eprintln!(
+                    "One-time invitation, valid until {}. The peer runs: peerlog enrol '<invitation>' --name 'Full Name'",
+                    inv.expires_at
+                );
+            }
+            Ok(())
+        }
+        CoordinatorCmd::Declaration {
+            cmd: CoordinatorDeclarationCmd::Publish { file, locale },
+        } => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| io_failure("cannot read", &file, e))?;
+            let version = block_on(app.publish_declaration(text, locale.0))??;
+            println!(
+                "Published declaration version {version}; peers must sign it before they can log again."
+            );
+            Ok(())
+        }
+        CoordinatorCmd::Sync { json } => run_sync(app, json),
+        CoordinatorCmd::Peers { json } => {
+            let peers = block_on(app.chapter_peers())??;
+            if json {
+                print_json(&peers_json(&peers));
+            } else {
+                print_peers(&peers);
+            }
+            Ok(())
+        }
+        CoordinatorCmd::Revoke { device_id } => {
+            if block_on(app.revoke_device(device_id.clone()))?? {
+                println!(
+                    "Device {device_id} revoked: it is refused from now on and erases its data at its next sync."
+                );
+            } else {
+                println!("Device {device_id} was already revoked.");
+            }
+            Ok(())
+        }
+        CoordinatorCmd::Expenses { json } => {
+            let list = app.chapter_expenses()?;
+            if json {
+                print_json(&list);
+            } else {
+                for e in &list {
+                    println!(
+                        "{}  {}  {}  {:<7} {:>10} {}  {:<9} {}",
+                        e.id,
+                        e.date,
+                        e.peer_name.as_deref().unwrap_or(&e.account_id),
+                        e.kind,
+                        format_amount(e.amount_minor.unsigned_abs()),
+                        e.currency,
+                        e.status.as_str(),
+                        e.decision_reason
+                            .as_deref()
+                            .or(e.description.as_deref())
+                            .unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        CoordinatorCmd::Expense { cmd } => {
+            let (id, approve, reason) = match cmd {
+                CoordinatorExpenseCmd::Approve { id } => (id, true, None),
+                CoordinatorExpenseCmd::Reject { id, reason } => (id, false, Some(reason)),
+            };
+            block_on(app.decide_expense(id.clone(), approve, reason))??;
+            println!(
+                "Expense {id} {}; the peer sees it after both of you sync.",
+                if approve { "approved" } else { "rejected" }
+            );
+            Ok(())
+        }
+        CoordinatorCmd::Report { year, format, out } => {
+            let report = app.chapter_report(year)?;
+            let bytes = chapter_report::render(&report, format)?;
+            crate::write_file(&out, &bytes)?;
+            println!(
+                "Report {year}: {} activity-days (outreach {}, group {}, course {}) by {} peers with a signed declaration. Written to {}",
+                report.activity_days,
+                report.by_category.outreach,
+                report.by_category.group,
+                report.by_category.course,
+                report.active_peers_with_declaration,
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
