@@ -50,6 +50,22 @@ fn drop_database(url: String, name: String) {
     }
 }
 
+/// A fresh, empty database: its URL and the guard that drops it; `None` if PostgreSQL
+/// tests are skipped.
+pub async fn fresh_url() -> Option<(String, Fixture<()>)> {
+    let url = admin_url()?;
+    let name = format!("peerlog_h_{}", uuid::Uuid::now_v7().simple());
+    admin(&url)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let base = url.split('?').next().unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let db_url = format!("{server}/{name}");
+    Some((db_url, Fixture::new((), move || drop_database(url, name))))
+}
+
 /// A fresh database and the storage on it; `None` if PostgreSQL tests are skipped.
 pub async fn fresh() -> Option<Fixture<PostgresStorage>> {
     let url = admin_url()?;
