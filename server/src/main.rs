@@ -72,6 +72,9 @@ struct ServeArgs {
     /// Seconds to let in-flight requests finish on shutdown.
     #[arg(long, env = "PEERLOG_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     shutdown_timeout: u64,
+    /// Longest seconds for one request, body upload included.
+    #[arg(long, env = "PEERLOG_REQUEST_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
 }
 
 /// Only the serve arguments, to read their defaults and environment variables when no
@@ -229,6 +232,7 @@ async fn serve(database: &str, args: ServeArgs) -> Result<(), ServerError> {
         login_per_minute: args.rate_limit_login,
     };
     config.shutdown_timeout = std::time::Duration::from_secs(args.shutdown_timeout);
+    config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
     let server = peerlog_server::spawn(config).await?;
     // Tests and scripts read this line to find the port.
     println!("peerlog-server listening on {}", server.url());

@@ -51,10 +51,13 @@ pub struct ServeConfig {
     pub trust_forwarded_for: bool,
     /// How long shutdown waits for in-flight requests before dropping connections.
     pub shutdown_timeout: Duration,
+    /// Longest time for one request, body upload included (→ `408` JSON).
+    pub request_timeout: Duration,
 }
 
 impl ServeConfig {
-    /// The defaults: plain HTTP, default rate limits, no forwarded-for, 30 s shutdown grace.
+    /// The defaults: plain HTTP, default rate limits, no forwarded-for, 30 s shutdown
+    /// grace, 120 s per request.
     pub fn new(database: impl Into<String>, listen: SocketAddr) -> Self {
         ServeConfig {
             database: database.into(),
@@ -63,6 +66,7 @@ impl ServeConfig {
             rate_limits: RateLimits::default(),
             trust_forwarded_for: false,
             shutdown_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -167,7 +171,12 @@ pub async fn spawn_with<S: Storage>(
         addr: config.listen,
         source,
     })?;
-    let state = AppState::new(storage, config.rate_limits, config.trust_forwarded_for);
+    let state = AppState::new(
+        storage,
+        config.rate_limits,
+        config.trust_forwarded_for,
+        config.request_timeout,
+    );
     let app = router(state.clone());
     let (stop, stop_rx) = watch::channel(false);
     let is_tls = tls.is_some();

@@ -263,3 +263,26 @@ async fn forwarded_for_is_trusted_only_when_asked() {
     );
     direct.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_upload_times_out_with_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/peerlog.db", dir.path().display());
+    let mut config = ServeConfig::new(db.as_str(), local());
+    config.request_timeout = Duration::from_millis(300);
+    let server = spawn(config).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    stream
+        .write_all(b"POST /v1/enrol/chapter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(response).unwrap();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains(r#""code":"invalid_request""#), "{text}");
+    server.shutdown().await;
+}

@@ -7,7 +7,7 @@ mod ops;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -92,16 +92,24 @@ struct Inner<S> {
     limiter: RateLimiter,
     metrics: Metrics,
     trust_forwarded_for: bool,
+    request_timeout: Duration,
 }
 
 impl<S: Storage> AppState<S> {
-    pub fn new(storage: S, limits: RateLimits, trust_forwarded_for: bool) -> Self {
+    /// `request_timeout` bounds reading the body and handling one request (→ `408`).
+    pub fn new(
+        storage: S,
+        limits: RateLimits,
+        trust_forwarded_for: bool,
+        request_timeout: Duration,
+    ) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 storage,
                 limiter: RateLimiter::new(limits),
                 metrics: Metrics::default(),
                 trust_forwarded_for,
+                request_timeout,
             }),
         }
     }
@@ -184,8 +192,9 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal().into_response()
 }
 
-/// Logs one line per request (method, route template, status, latency, device id) and
-/// counts it. Never the raw URI, headers or bodies.
+/// Bounds the request's time (body upload included), logs one line per request (method,
+/// route template, status, latency, device id) and counts it. Never the raw URI, headers
+/// or bodies.
 async fn observe<S: Storage>(
     State(state): State<AppState<S>>,
     mut req: Request,
@@ -199,7 +208,15 @@ async fn observe<S: Storage>(
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let slot = LogSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let res = next.run(req).await;
+    let res = match tokio::time::timeout(state.inner.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            api::codes::INVALID_REQUEST,
+            "the request took too long (a slow upload?); try again",
+        )
+        .into_response(),
+    };
     let status = res.status().as_u16();
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
     state.metrics().request(&route, method.as_str(), status);
