@@ -311,13 +311,18 @@ async fn two_devices_of_one_peer_converge_and_resolve_edits_by_version() {
     let va = a.edit_contact(c1.id.clone(), ea).unwrap().version;
     let mut eb = c1.to_input();
     eb.minutes = 80;
-    let vb = b.edit_contact(c1.id.clone(), eb).unwrap().version;
-    assert!(vb > va);
+    let mut vb = b.edit_contact(c1.id.clone(), eb.clone()).unwrap().version;
+    // Make b's edit the later one (clocks differ), so a's push is stale.
+    while vb <= va {
+        vb = b.edit_contact(c1.id.clone(), eb.clone()).unwrap().version;
+    }
+    let winner = 80;
     b.sync(None).await.unwrap();
-    a.sync(None).await.unwrap(); // stale push, then pulls b's version
+    a.sync(None).await.unwrap(); // stale push, then pulls b's version, which wins
     b.sync(None).await.unwrap();
-    assert_eq!(a.get_contact(c1.id.clone()).unwrap().minutes, 80);
-    assert_eq!(b.get_contact(c1.id.clone()).unwrap().minutes, 80);
+    assert_eq!(a.get_contact(c1.id.clone()).unwrap().minutes, winner);
+    assert_eq!(b.get_contact(c1.id.clone()).unwrap().minutes, winner);
+    assert_eq!(a.get_contact(c1.id.clone()).unwrap().version, va.max(vb));
     assert_eq!(ids(&a), ids(&b));
     assert_eq!(a.sync_status().unwrap().pending, 0);
 
