@@ -117,13 +117,14 @@ impl Ctx {
     }
 }
 
-/// Extracts a top-level string field from JSON printed by cargo, without a JSON parser.
-/// Good enough for paths (handles the escapes cargo emits for them).
-fn json_string_field(json: &str, field: &str) -> Option<String> {
-    let key = format!("\"{field}\":\"");
-    let start = json.find(&key)? + key.len();
+/// Extracts a string field from JSON printed by cargo or by `peerlog --json` (compact or
+/// pretty), without a JSON parser. Good enough for paths, tokens and invitations (handles
+/// the escapes they can contain).
+pub fn json_string_field(json: &str, field: &str) -> Option<String> {
+    let key = format!("\"{field}\":");
+    let after = &json[json.find(&key)? + key.len()..];
+    let mut chars = after.trim_start().strip_prefix('"')?.chars();
     let mut out = String::new();
-    let mut chars = json[start..].chars();
     while let Some(c) = chars.next() {
         match c {
             '"' => return Some(out),

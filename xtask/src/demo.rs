@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::ctx::Ctx;
+use crate::ctx::{self, Ctx};
 use crate::util::{self, Context, Result, bail};
 
 /// What a step expects.
@@ -155,17 +155,142 @@ pub fn demo(ctx: &Ctx) -> Result<()> {
         Expect::Refused("changed after it was signed"),
     )?;
     say(&format!(
-        "Done. The encrypted store is {}: no note, reference or name is readable in it.",
+        "The encrypted store is {}: no note, reference or name is readable in it.",
         home.join("peerlog.db").display()
     ));
-    Ok(())
+    server_walkthrough(ctx, &bin, &dir, &h)
+}
+
+/// Part two: the organisation's server on embedded SQLite, a coordinator, and the peer
+/// from part one enrolling with her offline history; sync; the chapter's report.
+fn server_walkthrough(ctx: &Ctx, bin: &Path, dir: &Path, kari: &str) -> Result<()> {
+    util::run(
+        ctx.cargo()
+            .args(["build", "--quiet", "-p", "peerlog-server"]),
+    )?;
+    let server_bin = ctx.debug_dir().join("peerlog-server");
+    let db = format!(
+        "sqlite://{}",
+        dir.join("server").join("peerlog.db").display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .context(|| "finding a free port".to_string())?
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let url = format!("http://{listen}");
+    say("The organisation runs one binary; here on embedded SQLite.");
+    println!(
+        "$ peerlog-server --database {db} admin chapter create --org Kreftforeningen --chapter Bergen --json"
+    );
+    let created = util::output(Command::new(&server_bin).args([
+        "--database",
+        &db,
+        "admin",
+        "chapter",
+        "create",
+        "--org",
+        "Kreftforeningen",
+        "--chapter",
+        "Bergen",
+        "--json",
+    ]))?;
+    let token = ctx::json_string_field(&created, "coordinator_token")
+        .ok_or_else(|| util::Error::msg(format!("no coordinator_token in {created}")))?;
+    println!("(a one-time coordinator token)");
+    println!("$ peerlog-server --database {db} serve --listen {listen} &");
+    let mut server = Command::new(&server_bin)
+        .args([
+            "--database",
+            &db,
+            "--log-level",
+            "warn",
+            "serve",
+            "--listen",
+            &listen,
+        ])
+        .spawn()
+        .context(|| format!("could not start {}", server_bin.display()))?;
+    let result = (|| {
+        wait_for(&listen)?;
+        let coordinator = dir.join("coordinator").to_string_lossy().into_owned();
+        let coord = |args: &[&str], expect: Expect| step(bin, Some(&coordinator), args, expect);
+        say("The coordinator enrols; the chapter keys are made on their machine and stay there.");
+        coord(
+            &["coordinator", "enrol", &token, "--server", &url],
+            Expect::Ok,
+        )?;
+        say("They invite the peer: one string, fits a QR code.");
+        let inv = coord(&["coordinator", "invite", "--json"], Expect::Ok)?;
+        let invitation = ctx::json_string_field(&inv, "invitation")
+            .ok_or_else(|| util::Error::msg(format!("no invitation in {inv}")))?;
+        let peer = |args: &[&str], expect: Expect| step(bin, Some(kari), args, expect);
+        say("Kari enrols the phone she has used offline, then syncs her history up.");
+        peer(&["enrol", &invitation], Expect::Ok)?;
+        peer(&["sync"], Expect::Ok)?;
+        peer(&["status"], Expect::Ok)?;
+        say("The coordinator pulls the chapter's records and decrypts them on their machine.");
+        coord(&["coordinator", "sync"], Expect::Ok)?;
+        coord(&["coordinator", "peers"], Expect::Ok)?;
+        let csv = dir.join("chapter-2026.csv").to_string_lossy().into_owned();
+        let xlsx = dir.join("chapter-2026.xlsx").to_string_lossy().into_owned();
+        coord(
+            &[
+                "coordinator",
+                "report",
+                "--year",
+                "2026",
+                "--format",
+                "csv",
+                "--out",
+                &csv,
+            ],
+            Expect::Ok,
+        )?;
+        print!(
+            "{}",
+            std::fs::read_to_string(&csv).context(|| format!("reading {csv}"))?
+        );
+        coord(
+            &[
+                "coordinator",
+                "report",
+                "--year",
+                "2026",
+                "--format",
+                "xlsx",
+                "--out",
+                &xlsx,
+            ],
+            Expect::Ok,
+        )?;
+        say(&format!(
+            "Done. The server's database {} holds only ciphertext and routing metadata.",
+            dir.join("server").join("peerlog.db").display()
+        ));
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// Waits until the server accepts connections (at most 30 s).
+fn wait_for(listen: &str) -> Result<()> {
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(listen).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bail!("the server did not start listening on {listen}")
 }
 
 fn say(text: &str) {
     println!("\n# {text}");
 }
 
-fn step(bin: &Path, home: Option<&str>, args: &[&str], expect: Expect) -> Result<()> {
+fn step(bin: &Path, home: Option<&str>, args: &[&str], expect: Expect) -> Result<String> {
     let mut cmd = Command::new(bin);
     if let Some(h) = home {
         cmd.args(["--home", h]);
@@ -175,14 +300,15 @@ fn step(bin: &Path, home: Option<&str>, args: &[&str], expect: Expect) -> Result
     let out = cmd
         .output()
         .context(|| format!("could not start {}", bin.display()))?;
-    print!("{}", String::from_utf8_lossy(&out.stdout));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprint!("{stderr}");
     match expect {
-        Expect::Ok if out.status.success() => Ok(()),
+        Expect::Ok if out.status.success() => Ok(stdout),
         Expect::Refused(text) if out.status.code() == Some(3) && stderr.contains(text) => {
             println!("(refused, as it should be)");
-            Ok(())
+            Ok(stdout)
         }
         _ => bail!(
             "`peerlog {}` did not behave as expected ({})",

@@ -338,6 +338,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
 fn print_peers(peers: &[ChapterPeer]) {
     for p in peers {
         let decl = match (p.declaration_version, p.declaration_valid) {
+            _ if p.role == AccountRole::Coordinator => "holds the chapter keys".into(),
             (Some(v), true) => format!("declaration v{v} signed"),
             (Some(v), false) => format!("declaration v{v} — SIGNATURE INVALID"),
             (None, _) => "declaration NOT signed".into(),
@@ -459,7 +460,7 @@ pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
             let bytes = chapter_report::render(&report, format)?;
             crate::write_file(&out, &bytes)?;
             println!(
-                "Report {year}: {} activity-days (outreach {}, group {}, course {}) by {} peers with a signed declaration. Written to {}",
+                "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}. Written to {}",
                 report.activity_days,
                 report.by_category.outreach,
                 report.by_category.group,
