@@ -673,3 +673,54 @@ async fn status_offline_and_not_enrolled() {
     assert!(matches!(err, PeerlogError::Network { .. }), "{err:?}");
     assert!(app.sync_status().unwrap().enrolment.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_record_is_counted_kept_and_not_retried() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    a.sync(None).await.unwrap();
+    let c = a
+        .add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    // Break the author signature of the pending record on disk.
+    {
+        let db = rusqlite::Connection::open(srv.home("a").join("peerlog.db")).unwrap();
+        let bytes: Vec<u8> = db
+            .query_row(
+                "SELECT envelope FROM records WHERE collection = 'contacts' AND id = ?1",
+                [&c.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut env = peerlog_protocol::Envelope::from_json_bytes(&bytes).unwrap();
+        env.signature[0] ^= 1;
+        db.execute(
+            "UPDATE records SET envelope = ?1 WHERE collection = 'contacts' AND id = ?2",
+            rusqlite::params![env.to_json_bytes().unwrap(), c.id],
+        )
+        .unwrap();
+    }
+    let r = a.sync(None).await.unwrap();
+    assert_eq!(r.rejected, 1, "{r:?}");
+    let st = a.sync_status().unwrap();
+    assert_eq!(st.last_error.unwrap().code, "push_rejected");
+    assert_eq!(st.pending, 0);
+    assert!(
+        st.retry_after.is_none(),
+        "a refusal is not a failure to back off from"
+    );
+    // Not pushed again; the record stays on the device with the server's code.
+    let before = srv.requests().await;
+    assert_eq!(a.sync(None).await.unwrap(), SyncReport::default());
+    assert_eq!(srv.requests().await - before, 1);
+    let kept: i64 = rusqlite::Connection::open(srv.home("a").join("peerlog.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM records WHERE push_error = 'bad_signature'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 1);
+}
