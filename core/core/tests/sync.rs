@@ -724,3 +724,59 @@ async fn a_refused_record_is_counted_kept_and_not_retried() {
         .unwrap();
     assert_eq!(kept, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_self_hosted_ca() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../server/tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/server.db", dir.path().display());
+    let mut config = ServeConfig::new(&db, "127.0.0.1:0".parse().unwrap());
+    config.rate_limits = RateLimits::disabled();
+    config.tls = Some(peerlog_server::TlsFiles {
+        cert: fixtures.join("server.pem"),
+        key: fixtures.join("server.key"),
+    });
+    let server = peerlog_server::spawn(config).await.unwrap();
+    let url = server.url();
+    assert!(url.starts_with("https://"));
+    let ca = std::fs::read_to_string(fixtures.join("ca.pem")).unwrap();
+    let created = peerlog_server::create_chapter(&db, "LHL", "Bergen", 7)
+        .await
+        .unwrap();
+
+    // Without the CA: the bundled roots do not know it.
+    let untrusting = open(&dir.path().join("x"));
+    let err = untrusting
+        .enrol_as_coordinator(url.clone(), created.coordinator_token.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PeerlogError::Network { .. }), "{err:?}");
+    assert!(untrusting.sync_status().unwrap().enrolment.is_none());
+    assert!(
+        untrusting
+            .set_extra_root_certificate("not pem".into())
+            .is_err()
+    );
+
+    let coord = open(&dir.path().join("coord"));
+    coord.set_extra_root_certificate(ca.clone()).unwrap();
+    coord
+        .enrol_as_coordinator(url.clone(), created.coordinator_token)
+        .await
+        .unwrap();
+    let inv = coord.create_invitation(7).await.unwrap();
+    assert!(inv.invitation.starts_with("peerlog1:https://"));
+    let a = open(&dir.path().join("a"));
+    a.set_extra_root_certificate(ca).unwrap();
+    a.enrol(inv.invitation, Some("Kari Nordmann".into()))
+        .await
+        .unwrap();
+    a.sign_declaration("Kari Nordmann".into(), true, None)
+        .unwrap();
+    a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(coord.chapter_report(YEAR).unwrap().activity_days, 1);
+    server.shutdown().await;
+}

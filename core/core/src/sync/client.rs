@@ -926,6 +926,18 @@ impl Peerlog {
         Ok(())
     }
 
+    /// `recover` on an already opened, empty home (so `set_extra_root_certificate` can
+    /// come first, for a self-hosted CA).
+    pub async fn recover_from_server(
+        &self,
+        server: String,
+        recovery_code: String,
+    ) -> Result<(), PeerlogError> {
+        self.recover_inner(&server, &recovery_code)
+            .await
+            .map_err(|e| self.ffi("recover", e))
+    }
+
     /// Sets up a new device of an enrolled peer from the recovery code: fetches the
     /// wrapped peer key, unwraps it here (a wrong code fails before any device is
     /// registered), registers this device and pulls everything.

@@ -666,6 +666,18 @@ impl Peerlog {
         Ok(this)
     }
 
+    /// `enrol_coordinator` on an already opened, empty home (so
+    /// `set_extra_root_certificate` can come first, for a self-hosted CA).
+    pub async fn enrol_as_coordinator(
+        &self,
+        server: String,
+        token: String,
+    ) -> Result<(), PeerlogError> {
+        self.enrol_coordinator_inner(&server, &token)
+            .await
+            .map_err(|e| self.ffi("enrol_coordinator", e))
+    }
+
     /// A one-time invitation for a peer, valid `expires_days` days.
     pub async fn create_invitation(
         &self,
