@@ -6,7 +6,10 @@
 //! - pull throughput: the coordinator pulling the whole chapter (pages of 1 000), 3 runs,
 //!   median records/s;
 //! - an empty sync: the bytes of one pull request and its response, exactly as sent on
-//!   the wire (HTTP/1.1, without TLS).
+//!   the wire (HTTP/1.1, without TLS);
+//! - restore: a peer with 10 000 contacts (`PEERLOG_BENCH_RESTORE`) recovers on a new
+//!   device from the recovery code through the core (`Peerlog::recover`: Argon2id unwrap,
+//!   new device, pull, verify, decrypt, index); 3 runs, median.
 //!
 //! On SQLite always; on PostgreSQL too when `PEERLOG_TEST_POSTGRES` is set. Envelopes are
 //! sealed before timing starts. Run: `cargo bench -p peerlog-tests --bench server_sync`
@@ -26,6 +29,9 @@ use peerlog_crypto::{DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
 use peerlog_protocol::api::{self, ChapterKeys};
 use peerlog_protocol::{Collection, Envelope, RecordMeta};
 use peerlog_tests::{Backend, Database};
+
+#[path = "../../core/core/benches/common/mod.rs"]
+mod workload;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -126,8 +132,8 @@ fn sealed(
         .collect()
 }
 
-async fn run(backend: Backend, peers: usize, records: usize) {
-    let db = Database::new(backend);
+async fn run(db: &Database, peers: usize, records: usize) {
+    let backend = db.backend;
     let mut config =
         peerlog_server::ServeConfig::new(db.url.clone(), "127.0.0.1:0".parse().unwrap());
     config.rate_limits = peerlog_server::RateLimits::disabled();
@@ -307,6 +313,68 @@ fn raw_pull(addr: std::net::SocketAddr, token: &str, since: u64) -> (usize, usiz
     (req.len(), resp.len())
 }
 
+/// Restore of `n` contacts onto new devices through the core, 3 runs.
+async fn restore(db: &Database, n: usize) {
+    let mut config =
+        peerlog_server::ServeConfig::new(db.url.clone(), "127.0.0.1:0".parse().unwrap());
+    config.rate_limits = peerlog_server::RateLimits::disabled();
+    let server = peerlog_server::spawn(config).await.unwrap();
+    let created = peerlog_server::create_chapter(&db.url, "Bench", "Restore", 7)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let coord_home = dir.path().join("coordinator");
+    let coordinator = peerlog_core::Peerlog::enrol_coordinator(
+        coord_home.to_string_lossy().into_owned(),
+        workload::secrets(&coord_home),
+        server.url(),
+        created.coordinator_token,
+        None,
+    )
+    .await
+    .unwrap();
+    let invitation = coordinator.create_invitation(7).await.unwrap().invitation;
+    let home = dir.path().join("peer");
+    let peer = workload::open(&home);
+    let code = peer
+        .enrol(invitation, Some("Kari Nordmann".into()))
+        .await
+        .unwrap()
+        .recovery_code
+        .unwrap();
+    peer.sign_declaration("Kari Nordmann".into(), true, None)
+        .unwrap();
+    eprintln!("restore: logging {n} contacts and syncing them up…");
+    workload::add_contacts(&peer, &mut workload::Rng::new(0x5EED_2025), n);
+    peer.sync(None).await.unwrap();
+    let mut times = Vec::new();
+    for run in 0..3 {
+        let new_home = dir.path().join(format!("new-{run}"));
+        let start = Instant::now();
+        let restored = peerlog_core::Peerlog::recover(
+            new_home.to_string_lossy().into_owned(),
+            workload::secrets(&new_home),
+            server.url(),
+            code.clone(),
+            None,
+        )
+        .await
+        .unwrap();
+        times.push(start.elapsed().as_secs_f64());
+        assert_eq!(restored.list_contacts(None, None).unwrap().len(), n);
+    }
+    println!(
+        "restore: {n} contacts onto a new device, median {:.2} s (runs: {})",
+        median(times.clone()),
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    server.shutdown().await;
+}
+
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let peers = env_usize("PEERLOG_BENCH_PEERS", 1000);
@@ -322,6 +390,10 @@ fn main() {
         eprintln!("PEERLOG_TEST_POSTGRES not set: PostgreSQL not measured");
     }
     for b in backends {
-        rt.block_on(run(b, peers, records));
+        // Created (and dropped) outside the runtime: PostgreSQL setup blocks.
+        let db = Database::new(b);
+        rt.block_on(run(&db, peers, records));
     }
+    let db = Database::new(Backend::Sqlite);
+    rt.block_on(restore(&db, env_usize("PEERLOG_BENCH_RESTORE", 10_000)));
 }

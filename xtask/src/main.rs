@@ -34,8 +34,10 @@ commands:
         a fresh home under target/demo/ (refusals included).
   bench
         The benchmarks in release mode: criterion benches of the core (log a contact,
-        open + year summary of 10 000 contacts, list a month), then the peak memory of
-        opening that store and summarising a year. Reports medians.
+        open + year summary of 10 000 contacts, list a month), the peak memory of
+        opening that store and summarising a year, then the server: push and pull
+        throughput on SQLite and PostgreSQL (1 000 peers x 100 records), the bytes of
+        an empty sync, restore of 10 000 records to a new device. Reports medians.
   help
         This text.
 ";
@@ -98,7 +100,18 @@ fn bench(ctx: &Ctx) -> Result<()> {
         "peerlog-core",
         "--example",
         "peak_memory",
-    ]))
+    ]))?;
+    // Server push/pull throughput (SQLite, and PostgreSQL when PEERLOG_TEST_POSTGRES is
+    // set or can be started), empty-sync bytes, restore of 10 000 records.
+    let mut bench = ctx.cargo();
+    bench.args(["bench", "-p", "peerlog-tests", "--bench", "server_sync"]);
+    match postgres::ensure_postgres() {
+        Ok(url) => {
+            bench.env("PEERLOG_TEST_POSTGRES", url);
+        }
+        Err(e) => println!("PostgreSQL not available ({e}); measuring SQLite only"),
+    }
+    util::run(&mut bench)
 }
 
 fn no_options(rest: &[String]) -> Result<()> {
