@@ -398,6 +398,21 @@ pub async fn login_success_failure_and_replay<S: Storage>(s: &S) {
     h.get("/v1/declaration", Some("garbage"))
         .await
         .err(401, codes::UNAUTHENTICATED);
+    for header in [format!("bearer {}", t.token), format!("Basic {}", t.token)] {
+        let res = h
+            .http
+            .get(format!("{}/v1/declaration", h.url))
+            .header("authorization", &header)
+            .send()
+            .await
+            .unwrap();
+        let expected = if header.starts_with("bearer") {
+            200
+        } else {
+            401
+        };
+        assert_eq!(res.status().as_u16(), expected, "{header}");
+    }
     // The device's last_seen is recorded.
     let accounts: AccountsResponse = h.get("/v1/chapter/accounts", Some(&c.token)).await.ok();
     let peer = accounts
