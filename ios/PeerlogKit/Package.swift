@@ -27,7 +27,13 @@ let package = Package(
             name: "PeerlogCore",
             dependencies: ["PeerlogCoreFFI"],
             path: "Sources/PeerlogCore",
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            linkerSettings: [
+                // The static library's system dependencies (rustls certificate handling and
+                // reqwest's network configuration use these on Apple platforms).
+                .linkedFramework("Security"),
+                .linkedFramework("SystemConfiguration"),
+            ]
         ),
         .target(
             name: "PeerlogKit",

@@ -47,7 +47,7 @@ public final class PeerlogClient {
 
     /// Called after every local change that should reach the server (the app schedules
     /// background sync from here).
-    @ObservationIgnored public var onLocalChange: (() -> Void)?
+    @ObservationIgnored public var onLocalChange: (@MainActor () -> Void)?
 
     public let home: URL
     private let secrets: any ClearableSecretStore

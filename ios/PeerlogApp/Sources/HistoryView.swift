@@ -1,0 +1,252 @@
+import PeerlogKit
+import SwiftUI
+
+/// The peer's contacts by month, newest first, each with the core's judgement. Detail, edit
+/// and delete (the core keeps every version).
+struct HistoryView: View {
+    @Environment(PeerlogClient.self) private var client
+    @State private var contacts: [Contact] = []
+    @State private var kinds: [ContactKindInfo] = []
+    @State private var error: String?
+    @State private var loaded = false
+    @State private var toDelete: Contact?
+
+    /// Months (`YYYY-MM`) newest first, each with its contacts newest first.
+    private var months: [(month: String, contacts: [Contact])] {
+        let grouped = Dictionary(grouping: contacts) { String($0.date.prefix(7)) }
+        return grouped.keys.sorted(by: >).map { month in
+            (month, (grouped[month] ?? []).sorted { $0.date > $1.date })
+        }
+    }
+
+    var body: some View {
+        List {
+            if let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            }
+            if loaded && contacts.isEmpty && error == nil {
+                ContentUnavailableView("history.empty", systemImage: "tray",
+                                       description: Text("history.empty.description"))
+            }
+            ForEach(months, id: \.month) { group in
+                Section {
+                    ForEach(group.contacts, id: \.id) { contact in
+                        NavigationLink {
+                            ContactDetailView(contactId: contact.id)
+                        } label: {
+                            ContactRow(contact: contact, kinds: kinds)
+                        }
+                        .swipeActions {
+                            Button("common.delete", role: .destructive) {
+                                toDelete = contact
+                            }
+                        }
+                    }
+                } header: {
+                    Text(Self.monthTitle(group.month))
+                }
+            }
+        }
+        .navigationTitle("history.title")
+        .task(id: client.dataVersion) {
+            kinds = client.kinds()
+            do {
+                contacts = try await client.contacts()
+                error = nil
+            } catch let failure {
+                error = userMessage(for: failure)
+            }
+            loaded = true
+        }
+        .confirmationDialog("history.delete.confirm", isPresented: Binding(
+            get: { toDelete != nil },
+            set: { if !$0 { toDelete = nil } }
+        ), titleVisibility: .visible) {
+            Button("common.delete", role: .destructive) {
+                if let contact = toDelete {
+                    Task {
+                        do {
+                            try await client.deleteContact(id: contact.id)
+                        } catch let failure {
+                            error = userMessage(for: failure)
+                        }
+                    }
+                }
+                toDelete = nil
+            }
+        }
+    }
+
+    /// "March 2026" in the user's language, from `YYYY-MM`.
+    static func monthTitle(_ month: String) -> String {
+        guard let date = CoreDates.date(fromDay: month + "-01") else { return month }
+        return date.formatted(.dateTime.month(.wide).year())
+    }
+}
+
+struct ContactRow: View {
+    let contact: Contact
+    let kinds: [ContactKindInfo]
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            HStack {
+                Text(Labels.kind(contact.kind, in: kinds))
+                    .font(.headline)
+                Spacer()
+                Text(Labels.day(contact.date))
+                    .font(.subheadline)
+                    .foregroundStyle(.secondary)
+            }
+            HStack(spacing: 6) {
+                Image(systemName: contact.evaluation.counts ? "checkmark.seal.fill" : "minus.circle")
+                    .foregroundStyle(contact.evaluation.counts ? Color.green : Color.secondary)
+                Text(contact.evaluation.reason)
+                    .font(.footnote)
+                    .foregroundStyle(.secondary)
+                    .lineLimit(2)
+                Spacer()
+                if contact.pendingSync {
+                    Image(systemName: "icloud.slash")
+                        .foregroundStyle(.secondary)
+                        .accessibilityLabel(Text("history.notSynced"))
+                }
+            }
+        }
+    }
+}
+
+/// One contact: what was logged, how the core judges it, edit and delete.
+struct ContactDetailView: View {
+    let contactId: String
+
+    @Environment(PeerlogClient.self) private var client
+    @Environment(\.dismiss) private var dismiss
+    @State private var contact: Contact?
+    @State private var kinds: [ContactKindInfo] = []
+    @State private var error: String?
+    @State private var editing: LogContactView.Start?
+    @State private var confirmDelete = false
+
+    var body: some View {
+        List {
+            if let contact {
+                Section {
+                    EvaluationLine(evaluation: contact.evaluation, error: nil)
+                }
+                Section {
+                    LabeledContent {
+                        Text(Labels.kind(contact.kind, in: kinds))
+                    } label: {
+                        Text("log.kind")
+                    }
+                    LabeledContent {
+                        Text(Labels.day(contact.date))
+                    } label: {
+                        Text("log.date")
+                    }
+                    LabeledContent {
+                        Text("log.minutes.value \(Int(contact.minutes))")
+                    } label: {
+                        Text("log.minutes")
+                    }
+                    if kinds.first(where: { $0.kind == contact.kind })?.isGroup == true {
+                        LabeledContent {
+                            Text(Int(contact.participants), format: .number)
+                        } label: {
+                            Text("log.participants")
+                        }
+                    }
+                    LabeledContent {
+                        Text(Labels.who(contact.who))
+                    } label: {
+                        Text("log.who")
+                    }
+                    if let place = contact.place {
+                        LabeledContent {
+                            Text(Labels.place(place))
+                        } label: {
+                            Text("log.place")
+                        }
+                    }
+                }
+                if contact.privateRef != nil || contact.privateNote != nil || contact.sharedNote != nil {
+                    Section {
+                        if let value = contact.privateRef {
+                            LabeledContent {
+                                Text(value)
+                            } label: {
+                                Text("log.privateRef")
+                            }
+                        }
+                        if let value = contact.privateNote {
+                            VStack(alignment: .leading) {
+                                Text("log.privateNote").font(.caption).foregroundStyle(.secondary)
+                                Text(value)
+                            }
+                        }
+                        if let value = contact.sharedNote {
+                            VStack(alignment: .leading) {
+                                Text("log.sharedNote").font(.caption).foregroundStyle(.secondary)
+                                Text(value)
+                            }
+                        }
+                    } header: {
+                        Text("log.private.header")
+                    }
+                }
+                Section {
+                    Button("common.delete", role: .destructive) {
+                        confirmDelete = true
+                    }
+                }
+            } else if let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            } else {
+                ProgressView()
+            }
+        }
+        .navigationTitle("history.detail.title")
+        .navigationBarTitleDisplayMode(.inline)
+        .toolbar {
+            if let contact {
+                Button("common.edit") {
+                    editing = .edit(contact)
+                }
+            }
+        }
+        .sheet(item: $editing) { start in
+            NavigationStack {
+                LogContactView(start: start)
+            }
+        }
+        .confirmationDialog("history.delete.confirm", isPresented: $confirmDelete, titleVisibility: .visible) {
+            Button("common.delete", role: .destructive) {
+                Task {
+                    await delete()
+                }
+            }
+        }
+        .task(id: client.dataVersion) {
+            kinds = client.kinds()
+            do {
+                contact = try await client.contact(id: contactId)
+                error = nil
+            } catch let failure {
+                contact = nil
+                error = userMessage(for: failure)
+            }
+        }
+    }
+
+    private func delete() async {
+        do {
+            try await client.deleteContact(id: contactId)
+            dismiss()
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+}

@@ -1,0 +1,300 @@
+import PeerlogKit
+import SwiftUI
+
+/// Logs a contact in a few taps, offline: kind chips (the core's kinds and labels), today by
+/// default, minutes, participants only for group kinds, and a live line from the core's
+/// `evaluateContact` ("counts as outreach" / "does not count: fewer than 3 participants").
+/// Also edits an existing contact (a new version; the core keeps the history).
+struct LogContactView: View {
+    enum Start: Identifiable {
+        case blank
+        case prefilled(ContactInput)
+        case edit(Contact)
+
+        var id: String {
+            switch self {
+            case .blank: return "blank"
+            case let .prefilled(input): return "prefilled-\(input.hashValue)"
+            case let .edit(contact): return "edit-\(contact.id)"
+            }
+        }
+    }
+
+    let start: Start
+
+    @Environment(PeerlogClient.self) private var client
+    @Environment(\.dismiss) private var dismiss
+    @State private var kinds: [ContactKindInfo] = []
+    @State private var draft = Draft()
+    @State private var evaluation: ContactEvaluation?
+    @State private var evaluationError: String?
+    @State private var saving = false
+    @State private var error: String?
+    @State private var fieldErrors: [FieldError] = []
+    @State private var loaded = false
+
+    /// The form's state. Everything not on the form (start time, municipality, topics, travel)
+    /// is carried over unchanged from the input it started from.
+    struct Draft: Equatable {
+        var kind: ContactKind = .visit
+        var date = Date()
+        var minutes = 60
+        var participants = 1
+        var who: Who = .targetGroup
+        var isNew = true
+        var abroad = false
+        var ledByPeer = true
+        var place: Place?
+        var privateRef = ""
+        var privateNote = ""
+        var sharedNote = ""
+        var base: ContactInput?
+    }
+
+    private var isGroup: Bool {
+        kinds.first { $0.kind == draft.kind }?.isGroup ?? false
+    }
+
+    private var editing: Contact? {
+        if case let .edit(contact) = start {
+            return contact
+        }
+        return nil
+    }
+
+    /// The input exactly as the core will see it.
+    private var input: ContactInput {
+        let base = draft.base
+        return ContactInput(
+            date: CoreDates.day(draft.date),
+            startTime: base?.startTime,
+            minutes: UInt32(clamping: draft.minutes),
+            kind: draft.kind,
+            // One-to-one kinds have no participant count on the form: 1, the core's default.
+            participants: isGroup ? UInt32(clamping: draft.participants) : 1,
+            who: draft.who,
+            isNew: draft.isNew,
+            abroad: draft.abroad,
+            ledByPeer: draft.ledByPeer,
+            place: draft.place,
+            municipality: base?.municipality,
+            topics: base?.topics ?? [],
+            travelKm: base?.travelKm,
+            privateRef: draft.privateRef.nilIfBlank,
+            privateNote: draft.privateNote.nilIfBlank,
+            sharedNote: draft.sharedNote.nilIfBlank
+        )
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                KindChips(kinds: kinds, selection: $draft.kind)
+                    .listRowInsets(EdgeInsets(top: 8, leading: 8, bottom: 8, trailing: 8))
+            } header: {
+                Text("log.kind")
+            }
+
+            Section {
+                EvaluationLine(evaluation: evaluation, error: evaluationError)
+            }
+
+            Section {
+                DatePicker("log.date", selection: $draft.date, displayedComponents: .date)
+                Stepper(value: $draft.minutes, in: 0...10_000, step: 5) {
+                    LabeledContent {
+                        Text("log.minutes.value \(draft.minutes)")
+                    } label: {
+                        Text("log.minutes")
+                    }
+                }
+                if isGroup {
+                    Stepper(value: $draft.participants, in: 0...10_000) {
+                        LabeledContent {
+                            Text(draft.participants, format: .number)
+                        } label: {
+                            Text("log.participants")
+                        }
+                    }
+                    Toggle("log.ledByPeer", isOn: $draft.ledByPeer)
+                }
+                Picker("log.who", selection: $draft.who) {
+                    Text(Labels.who(.targetGroup)).tag(Who.targetGroup)
+                    Text(Labels.who(.relative)).tag(Who.relative)
+                    Text(Labels.who(.both)).tag(Who.both)
+                }
+                Picker("log.place", selection: $draft.place) {
+                    Text("log.place.none").tag(Place?.none)
+                    ForEach(Labels.places, id: \.self) { place in
+                        Text(Labels.place(place)).tag(Place?.some(place))
+                    }
+                }
+                Toggle("log.isNew", isOn: $draft.isNew)
+                Toggle("log.abroad", isOn: $draft.abroad)
+            }
+
+            Section {
+                TextField("log.privateRef", text: $draft.privateRef)
+                    .autocorrectionDisabled()
+                TextField("log.privateNote", text: $draft.privateNote, axis: .vertical)
+                    .lineLimit(1...5)
+                TextField("log.sharedNote", text: $draft.sharedNote, axis: .vertical)
+                    .lineLimit(1...5)
+            } header: {
+                Text("log.private.header")
+            } footer: {
+                Text("log.private.footer")
+            }
+
+            if error != nil || !fieldErrors.isEmpty {
+                Section {
+                    if let error {
+                        Text(error)
+                            .foregroundStyle(.red)
+                    }
+                    FieldErrorsView(errors: fieldErrors)
+                }
+            }
+        }
+        .navigationTitle(editing == nil ? LocalizedStringKey("log.title") : LocalizedStringKey("log.editTitle"))
+        .navigationBarTitleDisplayMode(.inline)
+        .toolbar {
+            ToolbarItem(placement: .cancellationAction) {
+                Button("common.cancel") {
+                    dismiss()
+                }
+            }
+            ToolbarItem(placement: .confirmationAction) {
+                Button("common.save") {
+                    Task {
+                        await save()
+                    }
+                }
+                .disabled(saving || !loaded)
+            }
+        }
+        .task {
+            guard !loaded else { return }
+            kinds = client.kinds()
+            switch start {
+            case .blank:
+                draft.kind = kinds.first?.kind ?? .visit
+            case let .prefilled(input):
+                apply(input)
+            case let .edit(contact):
+                apply(Self.contactInput(of: contact))
+            }
+            loaded = true
+        }
+        .task(id: input) {
+            // The live line: ask the core again shortly after each change (it writes nothing).
+            guard loaded else { return }
+            try? await Task.sleep(for: .milliseconds(120))
+            guard !Task.isCancelled else { return }
+            do {
+                evaluation = try await client.evaluate(input)
+                evaluationError = nil
+            } catch let failure {
+                evaluation = nil
+                evaluationError = userMessage(for: failure)
+            }
+        }
+    }
+
+    private func apply(_ input: ContactInput) {
+        draft.base = input
+        draft.kind = input.kind
+        draft.date = CoreDates.date(fromDay: input.date) ?? Date()
+        draft.minutes = Int(input.minutes)
+        draft.participants = Int(input.participants)
+        draft.who = input.who
+        draft.isNew = input.isNew
+        draft.abroad = input.abroad
+        draft.ledByPeer = input.ledByPeer
+        draft.place = input.place
+        draft.privateRef = input.privateRef ?? ""
+        draft.privateNote = input.privateNote ?? ""
+        draft.sharedNote = input.sharedNote ?? ""
+    }
+
+    /// The input that reproduces a stored contact (for editing).
+    static func contactInput(of contact: Contact) -> ContactInput {
+        ContactInput(date: contact.date, startTime: contact.startTime, minutes: contact.minutes,
+                     kind: contact.kind, participants: contact.participants, who: contact.who,
+                     isNew: contact.isNew, abroad: contact.abroad, ledByPeer: contact.ledByPeer,
+                     place: contact.place, municipality: contact.municipality, topics: contact.topics,
+                     travelKm: contact.travelKm, privateRef: contact.privateRef,
+                     privateNote: contact.privateNote, sharedNote: contact.sharedNote)
+    }
+
+    private func save() async {
+        saving = true
+        error = nil
+        fieldErrors = []
+        defer { saving = false }
+        let input = self.input
+        do {
+            if let editing {
+                _ = try await client.editContact(id: editing.id, input: input)
+            } else {
+                _ = try await client.addContact(input)
+            }
+            dismiss()
+        } catch let failure {
+            error = userMessage(for: failure)
+            fieldErrors = (failure as? PeerlogError)?.fieldErrors ?? []
+        }
+    }
+}
+
+/// The core's contact kinds as chips, in one horizontally scrolling row.
+struct KindChips: View {
+    let kinds: [ContactKindInfo]
+    @Binding var selection: ContactKind
+
+    var body: some View {
+        ScrollView(.horizontal, showsIndicators: false) {
+            HStack(spacing: 8) {
+                ForEach(kinds, id: \.code) { info in
+                    let selected = info.kind == selection
+                    Button {
+                        selection = info.kind
+                    } label: {
+                        Text(info.label)
+                            .font(.callout.weight(selected ? .semibold : .regular))
+                            .padding(.horizontal, 12)
+                            .padding(.vertical, 8)
+                            .background(selected ? Color.accentColor : Color.secondary.opacity(0.15),
+                                        in: Capsule())
+                            .foregroundStyle(selected ? Color.white : Color.primary)
+                    }
+                    .buttonStyle(.plain)
+                    .accessibilityAddTraits(selected ? .isSelected : [])
+                }
+            }
+        }
+    }
+}
+
+/// "Counts as …" / "Does not count: …", exactly as the core words it.
+struct EvaluationLine: View {
+    let evaluation: ContactEvaluation?
+    let error: String?
+
+    var body: some View {
+        if let evaluation {
+            Label {
+                Text(evaluation.reason)
+            } icon: {
+                Image(systemName: evaluation.counts ? "checkmark.seal.fill" : "minus.circle")
+                    .foregroundStyle(evaluation.counts ? Color.green : Color.secondary)
+            }
+            .accessibilityElement(children: .combine)
+        } else if let error {
+            Label(error, systemImage: "info.circle")
+                .foregroundStyle(.secondary)
+        } else {
+            ProgressView()
+        }
+    }
+}

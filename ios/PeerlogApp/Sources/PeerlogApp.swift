@@ -1,0 +1,187 @@
+import PeerlogKit
+import SwiftUI
+import UIKit
+
+/// Owns the one `PeerlogClient` and registers background sync before launch finishes, as
+/// BGTaskScheduler requires.
+@MainActor
+final class AppDelegate: NSObject, UIApplicationDelegate {
+    let client: PeerlogClient
+    let backgroundSync: BackgroundSync
+
+    override init() {
+        let client = PeerlogClient()
+        self.client = client
+        self.backgroundSync = BackgroundSync(client: client)
+        super.init()
+    }
+
+    func application(_ application: UIApplication,
+                     didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
+        backgroundSync.register()
+        client.onLocalChange = { [weak self] in
+            self?.localChanged()
+        }
+        return true
+    }
+
+    /// After a save: try to sync soon (never blocking the UI; skipped while the core backs
+    /// off), and keep the background requests up to date.
+    private func localChanged() {
+        backgroundSync.schedule()
+        Task {
+            _ = await client.syncIfDue()
+        }
+    }
+}
+
+@main
+struct PeerlogApp: App {
+    @UIApplicationDelegateAdaptor(AppDelegate.self) private var appDelegate
+    @Environment(\.scenePhase) private var scenePhase
+
+    var body: some Scene {
+        WindowGroup {
+            RootView()
+                .environment(appDelegate.client)
+                .task {
+                    await appDelegate.client.start()
+                }
+                .onChange(of: appDelegate.client.state) { _, _ in
+                    // Enrolled: keep runs scheduled; wiped or not enrolled: cancels them.
+                    appDelegate.backgroundSync.schedule()
+                }
+        }
+        .onChange(of: scenePhase) { _, phase in
+            switch phase {
+            case .active:
+                Task {
+                    _ = await appDelegate.client.syncIfDue()
+                }
+            case .background:
+                appDelegate.backgroundSync.schedule()
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Chooses the screen from the client's state.
+struct RootView: View {
+    @Environment(PeerlogClient.self) private var client
+    /// A recovery code just handed out by setup or enrolment, shown once before anything else.
+    @State private var recoveryCodeToShow: String?
+
+    var body: some View {
+        Group {
+            if let code = recoveryCodeToShow {
+                RecoveryCodeView(code: code, isFirstTime: true) {
+                    recoveryCodeToShow = nil
+                }
+            } else {
+                switch client.state {
+                case .starting:
+                    ProgressView("app.starting")
+                case .needsSetup:
+                    OnboardingView { code in
+                        recoveryCodeToShow = code
+                    }
+                case .ready:
+                    if let declaration = client.declaration, !declaration.signed, declaration.signature == nil {
+                        NavigationStack {
+                            DeclarationView(isResign: false)
+                        }
+                    } else {
+                        MainTabs()
+                    }
+                case let .wiped(message):
+                    MessageView(title: "wiped.title", message: message, action: "wiped.startAgain") {
+                        Task {
+                            await client.restart()
+                        }
+                    }
+                case let .failed(message):
+                    MessageView(title: "failed.title", message: message, action: "failed.retry") {
+                        Task {
+                            await client.restart()
+                        }
+                    }
+                }
+            }
+        }
+        .environment(\.locale, Foundation.Locale(identifier: Labels.identifier(client.locale)))
+    }
+}
+
+/// The app once it is set up and the declaration is signed (or a new version awaits).
+struct MainTabs: View {
+    @Environment(PeerlogClient.self) private var client
+    @State private var showResign = false
+
+    var body: some View {
+        TabView {
+            NavigationStack {
+                HomeView()
+            }
+            .tabItem {
+                Label("tab.home", systemImage: "house")
+            }
+            NavigationStack {
+                HistoryView()
+            }
+            .tabItem {
+                Label("tab.history", systemImage: "list.bullet.rectangle")
+            }
+            NavigationStack {
+                ReportView()
+            }
+            .tabItem {
+                Label("tab.report", systemImage: "doc.text")
+            }
+            NavigationStack {
+                SettingsView()
+            }
+            .tabItem {
+                Label("tab.settings", systemImage: "gearshape")
+            }
+        }
+        .onChange(of: client.declaration?.version, initial: true) { _, _ in
+            // A new declaration version arrived with a sync: ask for a new signature.
+            if let declaration = client.declaration, !declaration.signed {
+                showResign = true
+            }
+        }
+        .sheet(isPresented: $showResign) {
+            NavigationStack {
+                DeclarationView(isResign: true)
+            }
+        }
+    }
+}
+
+/// A full-screen message with one action (revoked device, failed start).
+struct MessageView: View {
+    let title: LocalizedStringKey
+    let message: String
+    let action: LocalizedStringKey
+    let perform: () -> Void
+
+    var body: some View {
+        VStack(spacing: 20) {
+            Image(systemName: "exclamationmark.shield")
+                .font(.system(size: 48))
+                .foregroundStyle(.secondary)
+            Text(title)
+                .font(.title2.bold())
+            Text(message)
+                .multilineTextAlignment(.center)
+                .foregroundStyle(.secondary)
+            Button(action: perform) {
+                Text(action)
+            }
+            .buttonStyle(.borderedProminent)
+        }
+        .padding(32)
+    }
+}

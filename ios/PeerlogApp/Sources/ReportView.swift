@@ -1,0 +1,172 @@
+import PeerlogKit
+import SwiftUI
+
+/// The year's summary as the core counts it (per category, per month, what did not count and
+/// why, warnings), signing the yearly report and sharing the signed file.
+struct ReportView: View {
+    @Environment(PeerlogClient.self) private var client
+    @State private var year = CoreDates.year()
+    @State private var summary: PeriodSummary?
+    @State private var error: String?
+    @State private var confirmSign = false
+    @State private var signing = false
+    @State private var signedFile: URL?
+
+    private var years: [Int32] {
+        let now = CoreDates.year()
+        return [now, now - 1, now - 2]
+    }
+
+    var body: some View {
+        List {
+            Section {
+                Picker("report.year", selection: $year) {
+                    ForEach(years, id: \.self) { year in
+                        Text(String(year)).tag(year)
+                    }
+                }
+            }
+
+            if let summary {
+                Section {
+                    LabeledContent {
+                        Text(Int(summary.activityDays), format: .number)
+                            .bold()
+                    } label: {
+                        Text("home.activityDays")
+                    }
+                    LabeledContent {
+                        Text(Int(summary.byCategory.outreach), format: .number)
+                    } label: {
+                        Text(Labels.category(.outreach))
+                    }
+                    LabeledContent {
+                        Text(Int(summary.byCategory.group), format: .number)
+                    } label: {
+                        Text(Labels.category(.group))
+                    }
+                    LabeledContent {
+                        Text(Int(summary.byCategory.course), format: .number)
+                    } label: {
+                        Text(Labels.category(.course))
+                    }
+                } header: {
+                    Text("report.counted")
+                } footer: {
+                    Text(summary.ruleSet)
+                }
+
+                if !summary.byMonth.isEmpty {
+                    Section {
+                        ForEach(summary.byMonth, id: \.self) { month in
+                            LabeledContent {
+                                // Per category, in the order of the summary above.
+                                Text(verbatim: "\(month.outreach) · \(month.group) · \(month.course)")
+                                    .monospacedDigit()
+                            } label: {
+                                Text(HistoryView.monthTitle(String(format: "%04d-%02d", Int(month.year), Int(month.month))))
+                            }
+                        }
+                    } header: {
+                        Text("report.byMonth")
+                    } footer: {
+                        Text("report.byMonth.footer")
+                    }
+                }
+
+                if !summary.notCounted.isEmpty {
+                    Section {
+                        ForEach(summary.notCounted, id: \.code) { reason in
+                            LabeledContent {
+                                Text(Int(reason.count), format: .number)
+                            } label: {
+                                Text(reason.message)
+                            }
+                        }
+                    } header: {
+                        Text("report.notCounted")
+                    }
+                }
+
+                if !summary.warnings.isEmpty {
+                    Section {
+                        ForEach(summary.warnings, id: \.self) { warning in
+                            Label(warning.message, systemImage: "exclamationmark.triangle")
+                                .foregroundStyle(.orange)
+                        }
+                    } header: {
+                        Text("report.warnings")
+                    }
+                }
+
+                Section {
+                    Button {
+                        confirmSign = true
+                    } label: {
+                        Label("report.sign", systemImage: "signature")
+                    }
+                    .disabled(signing)
+                    if let signedFile {
+                        ShareLink(item: signedFile) {
+                            Label("report.share", systemImage: "square.and.arrow.up")
+                        }
+                    }
+                } footer: {
+                    Text("report.sign.footer")
+                }
+            } else if let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            } else {
+                ProgressView()
+            }
+        }
+        .navigationTitle("report.title")
+        .task(id: ReloadKey(year: year, version: client.dataVersion)) {
+            do {
+                summary = try await client.yearSummary(year)
+                error = nil
+            } catch let failure {
+                summary = nil
+                error = userMessage(for: failure)
+            }
+        }
+        .onChange(of: year) { _, _ in
+            signedFile = nil
+        }
+        .confirmationDialog("report.sign.confirm \(String(year))", isPresented: $confirmSign, titleVisibility: .visible) {
+            Button("report.sign") {
+                Task {
+                    await sign()
+                }
+            }
+        }
+    }
+
+    private struct ReloadKey: Equatable {
+        let year: Int32
+        let version: Int
+    }
+
+    private func sign() async {
+        signing = true
+        defer { signing = false }
+        do {
+            let file = try await client.signYearReport(year)
+            signedFile = try Self.write(file)
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+
+    /// Writes the signed report where the share sheet can read it (the file name is the
+    /// core's). The temporary directory is this app's own and is emptied by iOS.
+    private static func write(_ file: SignedReportFile) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("reports", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(file.fileName)
+        try Data(file.contents.utf8).write(to: url, options: [.atomic, .completeFileProtection])
+        return url
+    }
+}

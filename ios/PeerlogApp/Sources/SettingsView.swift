@@ -1,0 +1,160 @@
+import LocalAuthentication
+import PeerlogKit
+import SwiftUI
+
+/// Language, the enrolment this device belongs to, the recovery code (after the owner
+/// re-authenticates) and wiping this device.
+struct SettingsView: View {
+    @Environment(PeerlogClient.self) private var client
+    @State private var error: String?
+    @State private var recoveryCode: String?
+    @State private var confirmWipe = false
+
+    var body: some View {
+        List {
+            if let profile = client.profile {
+                Section {
+                    LabeledContent {
+                        Text(profile.name)
+                    } label: {
+                        Text("settings.name")
+                    }
+                    Picker("settings.language", selection: Binding(
+                        get: { profile.locale },
+                        set: { locale in
+                            Task {
+                                await setLocale(locale)
+                            }
+                        }
+                    )) {
+                        ForEach(Labels.locales, id: \.self) { locale in
+                            Text(Labels.language(locale)).tag(locale)
+                        }
+                    }
+                } header: {
+                    Text("settings.profile")
+                }
+            }
+
+            Section {
+                if let enrolment = client.syncStatus?.enrolment {
+                    LabeledContent {
+                        Text(enrolment.organisation)
+                    } label: {
+                        Text("settings.organisation")
+                    }
+                    LabeledContent {
+                        Text(enrolment.chapter)
+                    } label: {
+                        Text("settings.chapter")
+                    }
+                    LabeledContent {
+                        Text(enrolment.server)
+                            .lineLimit(1)
+                            .truncationMode(.middle)
+                    } label: {
+                        Text("settings.server")
+                    }
+                } else {
+                    Text("sync.offlineOnly")
+                        .foregroundStyle(.secondary)
+                }
+            } header: {
+                Text("settings.chapter.header")
+            }
+
+            SyncSection()
+
+            Section {
+                Button {
+                    Task {
+                        await showRecoveryCode()
+                    }
+                } label: {
+                    Label("settings.recoveryCode", systemImage: "key.horizontal")
+                }
+            } footer: {
+                Text("settings.recoveryCode.footer")
+            }
+
+            Section {
+                Button(role: .destructive) {
+                    confirmWipe = true
+                } label: {
+                    Label("settings.wipe", systemImage: "trash")
+                }
+            } footer: {
+                Text("settings.wipe.footer")
+            }
+
+            if let error {
+                Section {
+                    Text(error)
+                        .foregroundStyle(.red)
+                }
+            }
+
+            Section {
+                LabeledContent {
+                    Text(coreVersion())
+                } label: {
+                    Text("settings.coreVersion")
+                }
+            }
+        }
+        .navigationTitle("settings.title")
+        .sheet(isPresented: Binding(
+            get: { recoveryCode != nil },
+            set: { if !$0 { recoveryCode = nil } }
+        )) {
+            if let code = recoveryCode {
+                RecoveryCodeView(code: code, isFirstTime: false) {
+                    recoveryCode = nil
+                }
+            }
+        }
+        .confirmationDialog("settings.wipe.confirm", isPresented: $confirmWipe, titleVisibility: .visible) {
+            Button("settings.wipe", role: .destructive) {
+                Task {
+                    await wipe()
+                }
+            }
+        } message: {
+            Text("settings.wipe.message \(Int(client.syncStatus?.pending ?? 0))")
+        }
+    }
+
+    private func setLocale(_ locale: CoreLocale) async {
+        do {
+            try await client.setLocale(locale)
+            error = nil
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+
+    /// Face ID / Touch ID, or the device passcode, before the code is fetched from the core.
+    private func showRecoveryCode() async {
+        let context = LAContext()
+        let reason = String(localized: "settings.recoveryCode.reason")
+        do {
+            guard try await context.evaluatePolicy(.deviceOwnerAuthentication, localizedReason: reason) else {
+                return
+            }
+            recoveryCode = try await client.recoveryCode()
+            error = nil
+        } catch let failure as LAError where failure.code == .userCancel || failure.code == .appCancel || failure.code == .systemCancel {
+            return
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+
+    private func wipe() async {
+        do {
+            try await client.wipe()
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+}
