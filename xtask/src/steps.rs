@@ -105,6 +105,13 @@ pub const STEPS: &[Step] = &[
         uses: &["setup", "bindings"],
         run: |ctx| checks::header(ctx, &bindings::Generated::layout(&ctx.bindings_dir())),
     },
+    Step {
+        name: "l10n",
+        about: "every string key in en, nb and da: Android strings.xml and the iOS String Catalog",
+        needs: &[],
+        uses: &[],
+        run: |ctx| checks::l10n(ctx),
+    },
 ];
 
 /// Makes a local PostgreSQL ready (or takes `PEERLOG_TEST_POSTGRES` as given) and hands its
@@ -281,7 +288,7 @@ mod tests {
             names(Selection::default()),
             [
                 "setup", "fmt", "clippy", "postgres", "test", "bindings", "kotlin", "swift",
-                "header"
+                "header", "l10n"
             ]
         );
     }
@@ -318,7 +325,7 @@ mod tests {
         assert_eq!(
             names(s),
             [
-                "setup", "fmt", "clippy", "postgres", "test", "bindings", "header"
+                "setup", "fmt", "clippy", "postgres", "test", "bindings", "header", "l10n"
             ]
         );
     }

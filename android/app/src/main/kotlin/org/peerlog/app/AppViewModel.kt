@@ -1,0 +1,153 @@
+// The app's state machine: which screen the peer must see (onboarding, recovery code,
+// declaration, main), decided from what the core says — never from rules of our own.
+package org.peerlog.app
+
+import android.app.Application
+import androidx.lifecycle.AndroidViewModel
+import androidx.lifecycle.viewModelScope
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.launch
+import org.peerlog.android.KeystoreSecretStore
+import org.peerlog.android.PeerlogProvider
+import org.peerlog.android.SyncWorker
+import org.peerlog.core.PeerlogClient
+import org.peerlog.core.SyncOutcome
+import org.peerlog.core.userMessage
+import uniffi.peerlog_core.DeclarationText
+import uniffi.peerlog_core.DrawnSignature
+import uniffi.peerlog_core.PeerlogException
+import uniffi.peerlog_core.RuleSetInfo
+import uniffi.peerlog_core.ruleSets
+
+sealed interface Screen {
+    data object Loading : Screen
+    data class Onboarding(val ruleSets: List<RuleSetInfo>, val wipedNotice: Boolean) : Screen
+    data class RecoveryCode(val code: String) : Screen
+    data class Declaration(val text: DeclarationText, val resign: Boolean) : Screen
+    data object Main : Screen
+}
+
+class AppViewModel(application: Application) : AndroidViewModel(application) {
+    private val _screen = MutableStateFlow<Screen>(Screen.Loading)
+    val screen: StateFlow<Screen> = _screen.asStateFlow()
+
+    /** The last error from the core, already in the peer's language; null when none. */
+    private val _error = MutableStateFlow<String?>(null)
+    val error: StateFlow<String?> = _error.asStateFlow()
+
+    private val _syncing = MutableStateFlow(false)
+    val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
+
+    private var wipedNotice = false
+    private var wipingByPeer = false
+    private var wipedWatcher: Job? = null
+
+    lateinit var client: PeerlogClient
+        private set
+
+    init {
+        viewModelScope.launch { start() }
+    }
+
+    private suspend fun start() {
+        client = PeerlogProvider.get(getApplication())
+        client.setLocale(CoreLocale.current())
+        client.refreshStatus()
+        wipedWatcher?.cancel()
+        wipedWatcher = viewModelScope.launch {
+            client.wiped.filter { it }.first()
+            onWiped(revoked = !wipingByPeer)
+        }
+        route()
+    }
+
+    /** Decides the screen from the core's state. */
+    suspend fun route(afterRecoveryCode: Boolean = true) {
+        if (!client.isInitialised()) {
+            _screen.value = Screen.Onboarding(ruleSets(CoreLocale.current()), wipedNotice)
+            return
+        }
+        val status = client.declarationStatus()
+        _screen.value = if (!status.signed && afterRecoveryCode) {
+            Screen.Declaration(client.currentDeclaration(), resign = status.signature != null)
+        } else {
+            Screen.Main
+        }
+    }
+
+    /** Shows a core error (its own message, in the peer's language). */
+    fun showError(e: PeerlogException) {
+        _error.value = e.userMessage
+    }
+
+    fun dismissError() {
+        _error.value = null
+    }
+
+    private fun launchCatching(block: suspend () -> Unit) = viewModelScope.launch {
+        try {
+            block()
+        } catch (e: PeerlogException) {
+            _error.value = e.userMessage
+        }
+    }
+
+    fun enrol(invitation: String, name: String) = launchCatching {
+        val result = client.enrol(invitation.trim(), name.trim().ifEmpty { null })
+        SyncWorker.schedulePeriodic(getApplication())
+        SyncWorker.syncSoon(getApplication())
+        val code = result.recoveryCode
+        if (code != null) _screen.value = Screen.RecoveryCode(code) else route()
+    }
+
+    fun startOffline(name: String, ruleSet: String) = launchCatching {
+        val result = client.init(name.trim(), ruleSet, CoreLocale.current())
+        _screen.value = Screen.RecoveryCode(result.recoveryCode)
+    }
+
+    fun recoveryCodeNoted() = launchCatching { route() }
+
+    fun sign(name: String, accepted: Boolean, drawn: DrawnSignature?) = launchCatching {
+        client.signDeclaration(name, accepted, drawn)
+        route()
+    }
+
+    fun syncNow() = launchCatching {
+        _syncing.value = true
+        try {
+            when (val outcome = client.sync()) {
+                is SyncOutcome.Synced ->
+                    if (outcome.report.declarationChanged) route()
+                is SyncOutcome.Failed -> _error.value = outcome.userMessage
+                is SyncOutcome.Wiped -> Unit // handled by the `wiped` flow
+            }
+        } finally {
+            _syncing.value = false
+        }
+    }
+
+    fun changeLanguage(locale: uniffi.peerlog_core.Locale) = launchCatching {
+        client.setLocale(locale)
+        CoreLocale.apply(locale)
+    }
+
+    /** The peer erases this device (Settings). */
+    fun wipe() = launchCatching {
+        wipingByPeer = true
+        client.wipe()
+    }
+
+    private suspend fun onWiped(revoked: Boolean) {
+        wipedNotice = revoked
+        wipingByPeer = false
+        SyncWorker.cancelAll(getApplication())
+        KeystoreSecretStore.deleteKey()
+        PeerlogProvider.reset()
+        start()
+    }
+}

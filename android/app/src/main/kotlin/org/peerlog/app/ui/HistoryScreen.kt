@@ -1,0 +1,106 @@
+// History: the peer's contacts by month, newest first, with the core's judgement of each;
+// delete with confirmation (the core keeps the history as a tombstone version).
+package org.peerlog.app.ui
+
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.ListItem
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalConfiguration
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import java.time.YearMonth
+import java.time.format.DateTimeFormatter
+import kotlinx.coroutines.launch
+import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
+import org.peerlog.app.R
+import uniffi.peerlog_core.Contact
+import uniffi.peerlog_core.ContactKind
+import uniffi.peerlog_core.PeerlogException
+
+@Composable
+fun HistoryScreen(model: AppViewModel, modifier: Modifier) {
+    val client = model.client
+    val status by client.status.collectAsStateWithLifecycle()
+    val scope = rememberCoroutineScope()
+    var contacts by remember { mutableStateOf<List<Contact>>(emptyList()) }
+    var labels by remember { mutableStateOf<Map<ContactKind, String>>(emptyMap()) }
+    var deleting by remember { mutableStateOf<Contact?>(null) }
+    val locale = LocalConfiguration.current.locales[0]
+    val monthFormat = remember(locale) { DateTimeFormatter.ofPattern("LLLL yyyy", locale) }
+
+    LaunchedEffect(Unit) {
+        labels = client.contactKinds(CoreLocale.current()).associate { it.kind to it.label }
+    }
+    // Reloaded after every change or sync (the status flow ticks then).
+    LaunchedEffect(status) { contacts = client.listContacts(null, null).reversed() }
+
+    if (contacts.isEmpty()) {
+        Text(stringResource(R.string.history_empty), modifier.padding(16.dp))
+    } else {
+        val byMonth = contacts.groupBy { YearMonth.parse(it.date.take(7)) }
+        LazyColumn(modifier.fillMaxSize()) {
+            byMonth.forEach { (month, inMonth) ->
+                item(key = month.toString()) {
+                    Text(
+                        month.format(monthFormat),
+                        style = MaterialTheme.typography.titleSmall,
+                        modifier = Modifier.padding(16.dp, 16.dp, 16.dp, 4.dp),
+                    )
+                }
+                items(inMonth, key = { it.id }) { c ->
+                    ListItem(
+                        headlineContent = { Text("${labels[c.kind] ?: c.kind.name} · ${c.date}") },
+                        supportingContent = {
+                            Column {
+                                Text(stringResource(R.string.history_minutes, c.minutes.toInt()))
+                                Text(c.evaluation.reason, style = MaterialTheme.typography.bodySmall)
+                            }
+                        },
+                        trailingContent = {
+                            TextButton(onClick = { deleting = c }) { Text(stringResource(R.string.history_delete)) }
+                        },
+                    )
+                }
+            }
+        }
+    }
+
+    deleting?.let { c ->
+        AlertDialog(
+            onDismissRequest = { deleting = null },
+            text = { Text(stringResource(R.string.history_delete_confirm)) },
+            confirmButton = {
+                TextButton(onClick = {
+                    deleting = null
+                    scope.launch {
+                        try {
+                            client.deleteContact(c.id)
+                        } catch (e: PeerlogException) {
+                            model.showError(e)
+                        }
+                    }
+                }) { Text(stringResource(R.string.history_delete)) }
+            },
+            dismissButton = {
+                TextButton(onClick = { deleting = null }) { Text(stringResource(R.string.action_cancel)) }
+            },
+        )
+    }
+}

@@ -1,0 +1,155 @@
+// Log a contact: kind as chips (the core's kinds and labels), today by default, minutes,
+// participants only for group kinds, and the live "counts as …" line from the core's
+// evaluateContact. Saved offline; the SyncWorker sends it later.
+package org.peerlog.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import java.time.LocalDate
+import kotlinx.coroutines.launch
+import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
+import org.peerlog.app.R
+import uniffi.peerlog_core.ContactEvaluation
+import uniffi.peerlog_core.ContactInput
+import uniffi.peerlog_core.ContactKind
+import uniffi.peerlog_core.ContactKindInfo
+import uniffi.peerlog_core.FieldError
+import uniffi.peerlog_core.PeerlogException
+import uniffi.peerlog_core.Who
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun LogContactScreen(model: AppViewModel, modifier: Modifier, onSaved: () -> Unit) {
+    val client = model.client
+    val scope = rememberCoroutineScope()
+    var kinds by remember { mutableStateOf<List<ContactKindInfo>>(emptyList()) }
+    var kind by remember { mutableStateOf(ContactKind.VISIT) }
+    var date by remember { mutableStateOf(LocalDate.now().toString()) }
+    // Text as typed; the core judges it (an empty or bad number is the core's field error).
+    var minutes by remember { mutableStateOf("") }
+    var participants by remember { mutableStateOf("1") }
+    var evaluation by remember { mutableStateOf<ContactEvaluation?>(null) }
+    var fieldErrors by remember { mutableStateOf<List<FieldError>>(emptyList()) }
+
+    LaunchedEffect(Unit) { kinds = client.contactKinds(CoreLocale.current()) }
+    val isGroup = kinds.firstOrNull { it.kind == kind }?.isGroup == true
+
+    fun input() = ContactInput(
+        date = date.trim(),
+        minutes = minutes.trim().toUIntOrNull() ?: 0u,
+        kind = kind,
+        participants = if (isGroup) participants.trim().toUIntOrNull() ?: 0u else 1u,
+        who = Who.TARGET_GROUP,
+    )
+
+    // The live line: re-evaluated by the core on every edit (it writes nothing).
+    LaunchedEffect(kind, date, minutes, participants, isGroup) {
+        evaluation = runCatching { client.evaluateContact(input()) }.getOrNull()
+    }
+
+    Column(
+        modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.log_title), style = MaterialTheme.typography.headlineMedium)
+        OutlinedButton(onClick = {
+            scope.launch {
+                client.repeatLastContact()?.let { last ->
+                    kind = last.kind
+                    date = last.date
+                    minutes = last.minutes.toString()
+                    participants = last.participants.toString()
+                }
+            }
+        }) { Text(stringResource(R.string.log_repeat_last)) }
+
+        Text(stringResource(R.string.log_kind), style = MaterialTheme.typography.labelLarge)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            kinds.forEach { info ->
+                FilterChip(
+                    selected = info.kind == kind,
+                    onClick = { kind = info.kind },
+                    label = { Text(info.label) },
+                )
+            }
+        }
+        Field(date, { date = it }, R.string.log_date, fieldErrors, "date", KeyboardType.Text)
+        Field(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, "minutes", KeyboardType.Number)
+        if (isGroup) {
+            Field(participants, { participants = it }, R.string.log_participants, fieldErrors, "participants", KeyboardType.Number)
+        }
+
+        evaluation?.let { e ->
+            Text(
+                e.reason,
+                color = if (e.counts) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+                style = MaterialTheme.typography.bodyLarge,
+            )
+        }
+
+        Button(
+            onClick = {
+                scope.launch {
+                    try {
+                        client.addContact(input())
+                        fieldErrors = emptyList()
+                        minutes = ""
+                        onSaved()
+                    } catch (e: PeerlogException.Invalid) {
+                        fieldErrors = e.fields
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
+                    }
+                }
+            },
+            modifier = Modifier.fillMaxWidth(),
+        ) { Text(stringResource(R.string.log_save)) }
+    }
+}
+
+@Composable
+private fun Field(
+    value: String,
+    onChange: (String) -> Unit,
+    label: Int,
+    errors: List<FieldError>,
+    field: String,
+    keyboard: KeyboardType,
+) {
+    val error = errors.firstOrNull { it.field == field }
+    OutlinedTextField(
+        value = value, onValueChange = onChange,
+        label = { Text(stringResource(label)) },
+        isError = error != null,
+        supportingText = error?.let { { Text(it.message) } },
+        singleLine = true,
+        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
+        modifier = Modifier.fillMaxWidth(),
+    )
+}

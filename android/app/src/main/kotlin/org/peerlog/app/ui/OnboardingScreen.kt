@@ -1,0 +1,105 @@
+// Onboarding: paste the coordinator's invitation link and join, or start offline.
+// (Scanning the invitation QR with the camera is still to do.)
+package org.peerlog.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.unit.dp
+import org.peerlog.app.AppViewModel
+import org.peerlog.app.R
+import org.peerlog.app.Screen
+
+@Composable
+fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
+    var invitation by rememberSaveable { mutableStateOf("") }
+    var name by rememberSaveable { mutableStateOf("") }
+    var ruleSet by rememberSaveable { mutableStateOf(state.ruleSets.firstOrNull()?.id ?: "") }
+
+    Column(
+        Modifier.fillMaxSize().safeDrawingPadding().verticalScroll(rememberScrollState()).padding(24.dp),
+        verticalArrangement = Arrangement.spacedBy(16.dp),
+    ) {
+        Text(stringResource(R.string.onboarding_title), style = MaterialTheme.typography.headlineMedium)
+        if (state.wipedNotice) {
+            Card { Text(stringResource(R.string.device_wiped), Modifier.padding(16.dp)) }
+        }
+        Text(stringResource(R.string.onboarding_body))
+        OutlinedTextField(
+            value = name, onValueChange = { name = it },
+            label = { Text(stringResource(R.string.onboarding_name_label)) },
+            singleLine = true, modifier = Modifier.fillMaxWidth(),
+        )
+        OutlinedTextField(
+            value = invitation, onValueChange = { invitation = it },
+            label = { Text(stringResource(R.string.onboarding_invitation_label)) },
+            modifier = Modifier.fillMaxWidth(),
+        )
+        // The core validates the invitation and the name; its message is shown on error.
+        Button(onClick = { model.enrol(invitation, name) }, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.onboarding_enrol))
+        }
+        HorizontalDivider()
+        // The organisation's rule sets, as the core lists them (only a choice if several).
+        if (state.ruleSets.size > 1) {
+            state.ruleSets.forEach { rs ->
+                Row(
+                    Modifier.fillMaxWidth().selectable(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id }),
+                    verticalAlignment = Alignment.CenterVertically,
+                ) {
+                    RadioButton(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id })
+                    Column {
+                        Text(rs.name)
+                        Text(rs.description, style = MaterialTheme.typography.bodySmall)
+                    }
+                }
+            }
+        }
+        OutlinedButton(onClick = { model.startOffline(name, ruleSet) }, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.onboarding_offline))
+        }
+    }
+}
+
+/** Shown once after set-up (and in Settings after re-authentication). */
+@Composable
+fun RecoveryCodeScreen(code: String, onDone: () -> Unit) {
+    Column(
+        Modifier.fillMaxSize().safeDrawingPadding().padding(24.dp),
+        verticalArrangement = Arrangement.spacedBy(16.dp),
+    ) {
+        Text(stringResource(R.string.recovery_title), style = MaterialTheme.typography.headlineMedium)
+        Text(stringResource(R.string.recovery_body))
+        SelectionContainer {
+            Text(code, style = MaterialTheme.typography.headlineSmall, fontFamily = FontFamily.Monospace)
+        }
+        Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.recovery_done))
+        }
+    }
+}

@@ -1,0 +1,136 @@
+// Settings: language (app + core), recovery code after re-authentication (biometrics or
+// the device PIN), erase this device.
+package org.peerlog.app.ui
+
+import android.os.Build
+import androidx.biometric.BiometricManager.Authenticators.BIOMETRIC_STRONG
+import androidx.biometric.BiometricManager.Authenticators.BIOMETRIC_WEAK
+import androidx.biometric.BiometricManager.Authenticators.DEVICE_CREDENTIAL
+import androidx.biometric.BiometricPrompt
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.unit.dp
+import androidx.core.content.ContextCompat
+import androidx.fragment.app.FragmentActivity
+import kotlinx.coroutines.launch
+import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
+import org.peerlog.app.R
+import uniffi.peerlog_core.Locale
+import uniffi.peerlog_core.PeerlogException
+
+@Composable
+fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
+    val activity = LocalContext.current as FragmentActivity
+    val scope = rememberCoroutineScope()
+    var recoveryCode by remember { mutableStateOf<String?>(null) }
+    var confirmWipe by remember { mutableStateOf(false) }
+    val current = remember { CoreLocale.current() }
+    val promptTitle = stringResource(R.string.settings_show_recovery)
+
+    Column(
+        modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.settings_title), style = MaterialTheme.typography.headlineMedium)
+        Text(stringResource(R.string.settings_language), style = MaterialTheme.typography.titleSmall)
+        listOf(
+            Locale.NB to R.string.language_nb,
+            Locale.DA to R.string.language_da,
+            Locale.EN to R.string.language_en,
+        ).forEach { (locale, label) ->
+            Row(
+                Modifier.fillMaxWidth().selectable(selected = locale == current, onClick = { model.changeLanguage(locale) }),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                RadioButton(selected = locale == current, onClick = { model.changeLanguage(locale) })
+                Text(stringResource(label))
+            }
+        }
+        HorizontalDivider()
+        OutlinedButton(onClick = {
+            authenticate(activity, promptTitle) {
+                scope.launch {
+                    try {
+                        recoveryCode = model.client.recoveryCode()
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
+                    }
+                }
+            }
+        }) { Text(stringResource(R.string.settings_show_recovery)) }
+        recoveryCode?.let { code ->
+            SelectionContainer {
+                Text(code, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.titleLarge)
+            }
+        }
+        HorizontalDivider()
+        OutlinedButton(onClick = { confirmWipe = true }) { Text(stringResource(R.string.settings_wipe)) }
+    }
+
+    if (confirmWipe) {
+        AlertDialog(
+            onDismissRequest = { confirmWipe = false },
+            text = { Text(stringResource(R.string.settings_wipe_confirm)) },
+            confirmButton = {
+                TextButton(onClick = {
+                    confirmWipe = false
+                    authenticate(activity, promptTitle) { model.wipe() }
+                }) { Text(stringResource(R.string.settings_wipe)) }
+            },
+            dismissButton = {
+                TextButton(onClick = { confirmWipe = false }) { Text(stringResource(R.string.action_cancel)) }
+            },
+        )
+    }
+}
+
+/** Biometrics or the device PIN/pattern/password, then [onSuccess]. */
+private fun authenticate(activity: FragmentActivity, title: String, onSuccess: () -> Unit) {
+    val prompt = BiometricPrompt(
+        activity,
+        ContextCompat.getMainExecutor(activity),
+        object : BiometricPrompt.AuthenticationCallback() {
+            override fun onAuthenticationSucceeded(result: BiometricPrompt.AuthenticationResult) = onSuccess()
+        },
+    )
+    prompt.authenticate(
+        BiometricPrompt.PromptInfo.Builder()
+            .setTitle(title)
+            // STRONG | DEVICE_CREDENTIAL is only supported from Android 11.
+            .setAllowedAuthenticators(
+                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) {
+                    BIOMETRIC_STRONG or DEVICE_CREDENTIAL
+                } else {
+                    BIOMETRIC_WEAK or DEVICE_CREDENTIAL
+                },
+            )
+            .build(),
+    )
+}

@@ -1,0 +1,7 @@
+// Root build: plugin versions come from gradle/libs.versions.toml; nothing is applied here.
+plugins {
+    alias(libs.plugins.android.application) apply false
+    alias(libs.plugins.android.library) apply false
+    alias(libs.plugins.kotlin.android) apply false
+    alias(libs.plugins.kotlin.compose) apply false
+}

@@ -1,0 +1,212 @@
+// The app's handle on the core: coroutines and flows over the uniffi `Peerlog` object.
+// No rule lives here: every count, validation and text comes from the core; this class only
+// moves blocking calls off the main thread and tells observers that something changed.
+package org.peerlog.core
+
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.BufferOverflow
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.MutableSharedFlow
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharedFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asSharedFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
+import uniffi.peerlog_core.Contact
+import uniffi.peerlog_core.ContactEvaluation
+import uniffi.peerlog_core.ContactInput
+import uniffi.peerlog_core.ContactKindInfo
+import uniffi.peerlog_core.DeclarationSignatureInfo
+import uniffi.peerlog_core.DeclarationStatus
+import uniffi.peerlog_core.DeclarationText
+import uniffi.peerlog_core.DrawnSignature
+import uniffi.peerlog_core.EnrolResult
+import uniffi.peerlog_core.InitResult
+import uniffi.peerlog_core.Locale
+import uniffi.peerlog_core.LogSink
+import uniffi.peerlog_core.Peerlog
+import uniffi.peerlog_core.PeerlogException
+import uniffi.peerlog_core.PeriodSummary
+import uniffi.peerlog_core.ProfileInfo
+import uniffi.peerlog_core.SecretStore
+import uniffi.peerlog_core.SignedReportFile
+import uniffi.peerlog_core.SyncPhase
+import uniffi.peerlog_core.SyncProgress
+import uniffi.peerlog_core.SyncStatus
+
+/**
+ * Suspend functions and flows over one opened [Peerlog].
+ *
+ * - Local calls are blocking (SQLite, crypto): they run on [io] (`Dispatchers.IO`).
+ * - Network calls (`enrol`, `sync`, ...) are already `suspend` in the bindings.
+ * - [status] is refreshed after every change and every sync; [changes] ticks after every
+ *   local write (the Android app schedules an expedited sync on it); [progress] carries the
+ *   core's sync progress callbacks; [wiped] turns true when the device was revoked and
+ *   wiped (or the peer wiped it).
+ */
+class PeerlogClient(
+    private val core: Peerlog,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
+) : AutoCloseable {
+
+    private val _status = MutableStateFlow<SyncStatus?>(null)
+    private val _changes = MutableSharedFlow<Unit>(
+        extraBufferCapacity = 1, onBufferOverflow = BufferOverflow.DROP_OLDEST,
+    )
+    private val _progress = MutableSharedFlow<SyncProgressEvent>(
+        extraBufferCapacity = 64, onBufferOverflow = BufferOverflow.DROP_OLDEST,
+    )
+    private val _wiped = MutableStateFlow(false)
+    private val syncLock = Mutex()
+
+    /** The core's sync status (`null` until the first refresh). */
+    val status: StateFlow<SyncStatus?> = _status.asStateFlow()
+
+    /** One tick per local change (contact, signature, expense, ...). Conflated. */
+    val changes: Flow<Unit> = _changes.asSharedFlow()
+
+    /** The progress of the running sync, as reported by the core. */
+    val progress: SharedFlow<SyncProgressEvent> = _progress.asSharedFlow()
+
+    /** True once this device has been wiped; the app returns to onboarding. */
+    val wiped: StateFlow<Boolean> = _wiped.asStateFlow()
+
+    // --- state -----------------------------------------------------------------------
+
+    /** Reads the core's sync status and publishes it on [status]. */
+    suspend fun refreshStatus(): SyncStatus {
+        val s = local { syncStatus() }
+        _status.value = s
+        return s
+    }
+
+    suspend fun isInitialised(): Boolean = local { isInitialised() }
+    suspend fun profile(): ProfileInfo = local { profile() }
+    suspend fun pendingCount(): ULong = local { pendingCount() }
+
+    /** The kinds the peer can pick, with labels in [locale] (from the core). */
+    suspend fun contactKinds(locale: Locale): List<ContactKindInfo> =
+        withContext(io) { uniffi.peerlog_core.contactKinds(locale) }
+
+    // --- setting up --------------------------------------------------------------------
+
+    /** Sets the device up for offline work; the recovery code is to be shown once. */
+    suspend fun init(name: String, ruleSet: String, locale: Locale): InitResult =
+        change { init(name, ruleSet, locale) }
+
+    /** Enrols with an invitation (`peerlog1:…`); `name` is needed on a fresh device. */
+    suspend fun enrol(invitation: String, name: String?): EnrolResult {
+        val result = core.enrol(invitation, name)
+        refreshStatus()
+        _changes.tryEmit(Unit)
+        return result
+    }
+
+    suspend fun setLocale(locale: Locale) = local { setLocale(locale) }
+
+    // --- declaration -------------------------------------------------------------------
+
+    suspend fun currentDeclaration(): DeclarationText = local { currentDeclaration() }
+    suspend fun declarationStatus(): DeclarationStatus = local { declarationStatus() }
+
+    suspend fun signDeclaration(
+        signerName: String,
+        accepted: Boolean,
+        drawn: DrawnSignature?,
+    ): DeclarationSignatureInfo = change { signDeclaration(signerName, accepted, drawn) }
+
+    // --- contacts ----------------------------------------------------------------------
+
+    /** The live "counts as …" judgement for an input being typed; writes nothing. */
+    suspend fun evaluateContact(input: ContactInput): ContactEvaluation =
+        local { evaluateContact(input) }
+
+    /** Throws [PeerlogException.Invalid] with one entry per field problem. */
+    suspend fun validateContact(input: ContactInput) = local { validateContact(input) }
+
+    suspend fun addContact(input: ContactInput): Contact = change { addContact(input) }
+    suspend fun editContact(id: String, input: ContactInput): Contact =
+        change { editContact(id, input) }
+    suspend fun deleteContact(id: String) = change { deleteContact(id) }
+    suspend fun getContact(id: String): Contact = local { getContact(id) }
+    suspend fun listContacts(from: String?, to: String?): List<Contact> =
+        local { listContacts(from, to) }
+    suspend fun repeatLastContact(): ContactInput? = local { repeatLastContact() }
+
+    // --- report ------------------------------------------------------------------------
+
+    suspend fun yearSummary(year: Int): PeriodSummary = local { yearSummary(year) }
+    suspend fun summary(from: String, to: String): PeriodSummary = local { summary(from, to) }
+    suspend fun signYearReport(year: Int): SignedReportFile = change { signYearReport(year) }
+
+    // --- settings ----------------------------------------------------------------------
+
+    /** Only after the peer re-authenticated (biometrics / PIN): the UI's duty. */
+    suspend fun recoveryCode(): String = local { recoveryCode() }
+
+    /** Erases keys and data on this device (unsynced data is lost). */
+    suspend fun wipe() {
+        local { wipe() }
+        markWiped()
+    }
+
+    // --- sync --------------------------------------------------------------------------
+
+    /**
+     * Runs the core's `sync` (one at a time per client), publishing progress on [progress]
+     * and the new status on [status]. Never throws a core error: the outcome says what
+     * happened. A revoked device is wiped by the core; that becomes [SyncOutcome.Wiped].
+     */
+    suspend fun sync(): SyncOutcome = syncLock.withLock {
+        val listener = object : SyncProgress {
+            override fun onProgress(phase: SyncPhase, done: ULong, total: ULong?) {
+                _progress.tryEmit(SyncProgressEvent(phase, done, total))
+            }
+        }
+        val outcome = try {
+            SyncOutcome.Synced(core.sync(listener))
+        } catch (e: PeerlogException.DeviceRevoked) {
+            markWiped()
+            return@withLock SyncOutcome.Wiped(e.userMessage)
+        } catch (e: PeerlogException) {
+            SyncOutcome.Failed(e)
+        }
+        refreshStatus()
+        outcome
+    }
+
+    override fun close() = core.close()
+
+    // --- plumbing ----------------------------------------------------------------------
+
+    private suspend fun <T> local(block: Peerlog.() -> T): T = withContext(io) { core.block() }
+
+    /** A local write: runs it, then tells observers (status + [changes]). */
+    private suspend fun <T> change(block: Peerlog.() -> T): T {
+        val result = local(block)
+        refreshStatus()
+        _changes.tryEmit(Unit)
+        return result
+    }
+
+    private fun markWiped() {
+        _wiped.value = true
+        // What the core reports for a wiped home is its business; the UI only needs to
+        // know there is no enrolment and nothing pending any more.
+        _status.value = null
+    }
+
+    companion object {
+        /** Opens (or creates) the core's home directory off the main thread. */
+        suspend fun open(
+            home: String,
+            secrets: SecretStore,
+            log: LogSink?,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): PeerlogClient = withContext(io) { PeerlogClient(Peerlog.open(home, secrets, log), io) }
+    }
+}
