@@ -42,15 +42,14 @@ struct PeerlogApp: App {
 
     var body: some Scene {
         WindowGroup {
-            RootView()
-                .environment(appDelegate.client)
-                .task {
-                    await appDelegate.client.start()
-                }
-                .onChange(of: appDelegate.client.state) { _, _ in
-                    // Enrolled: keep runs scheduled; wiped or not enrolled: cancels them.
-                    appDelegate.backgroundSync.schedule()
-                }
+            RootView {
+                // Enrolled: keep runs scheduled; wiped or not enrolled: cancel them.
+                appDelegate.backgroundSync.schedule()
+            }
+            .environment(appDelegate.client)
+            .task {
+                await appDelegate.client.start()
+            }
         }
         .onChange(of: scenePhase) { _, phase in
             switch phase {
@@ -69,6 +68,9 @@ struct PeerlogApp: App {
 
 /// Chooses the screen from the client's state.
 struct RootView: View {
+    /// Called whenever the client's state changes (set up, wiped, …).
+    let onStateChange: () -> Void
+
     @Environment(PeerlogClient.self) private var client
     /// A recovery code just handed out by setup or enrolment, shown once before anything else.
     @State private var recoveryCodeToShow: String?
@@ -111,6 +113,9 @@ struct RootView: View {
             }
         }
         .environment(\.locale, Foundation.Locale(identifier: Labels.identifier(client.locale)))
+        .onChange(of: client.state) { _, _ in
+            onStateChange()
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import SwiftUI
+import Vision
 import VisionKit
 
 /// Scans the coordinator's invitation QR code with the camera (VisionKit). Calls `onCode` with

@@ -189,7 +189,7 @@ public final class PeerlogClient {
         if let profile {
             return profile.locale
         }
-        switch Bundle.main.preferredLocalizations.first {
+        switch Bundle.main.preferredLocalizations.first ?? "en" {
         case "nb", "no", "nn": return .nb
         case "da": return .da
         default: return .en
