@@ -193,3 +193,21 @@ class PeerlogClientTest {
         assertFalse(client.wiped.value)
     }
 }
+
+class PeerlogClientWipeTest {
+    @Test
+    fun peerWipesTheDevice() = runBlocking<Unit> {
+        val home = Files.createTempDirectory("peerlog-kt-client").toFile()
+        val secrets = JvmFileSecretStore(Files.createTempDirectory("peerlog-secrets").toFile())
+        PeerlogClient.open(home.absolutePath, secrets, null).use { client ->
+            client.init("Kari Nordmann", "no-bufdir-2020", Locale.DA)
+            assertTrue(secrets.names().isNotEmpty())
+            assertFalse(client.wiped.value)
+            client.wipe()
+            assertTrue(client.wiped.value)
+            assertNull(client.status.value)
+            assertFalse(client.isInitialised(), "the core erased its data")
+            assertTrue(secrets.names().isEmpty(), "and its keys: ${secrets.names()}")
+        }
+    }
+}

@@ -5,13 +5,16 @@ package org.peerlog.app
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import org.peerlog.android.KeystoreSecretStore
 import org.peerlog.android.PeerlogProvider
 import org.peerlog.android.SyncWorker
@@ -46,6 +49,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     private var wipedNotice = false
     private var wipingByPeer = false
     private var wipedWatcher: Job? = null
+    private var statusWatcher: Job? = null
 
     lateinit var client: PeerlogClient
         private set
@@ -63,17 +67,26 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
             client.wiped.filter { it }.first()
             onWiped(revoked = !wipingByPeer)
         }
+        // A background sync may bring a new declaration version: the core then refuses
+        // logging until it is signed, so leave the main screens for the declaration.
+        statusWatcher?.cancel()
+        statusWatcher = viewModelScope.launch {
+            client.status.filterNotNull().collect { status ->
+                if (_screen.value == Screen.Main && !status.declarationSigned) route()
+            }
+        }
         route()
     }
 
     /** Decides the screen from the core's state. */
-    suspend fun route(afterRecoveryCode: Boolean = true) {
+    suspend fun route() {
         if (!client.isInitialised()) {
-            _screen.value = Screen.Onboarding(ruleSets(CoreLocale.current()), wipedNotice)
+            val ruleSets = withContext(Dispatchers.IO) { ruleSets(CoreLocale.current()) }
+            _screen.value = Screen.Onboarding(ruleSets, wipedNotice)
             return
         }
         val status = client.declarationStatus()
-        _screen.value = if (!status.signed && afterRecoveryCode) {
+        _screen.value = if (!status.signed) {
             Screen.Declaration(client.currentDeclaration(), resign = status.signature != null)
         } else {
             Screen.Main
@@ -102,7 +115,11 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         SyncWorker.schedulePeriodic(getApplication())
         SyncWorker.syncSoon(getApplication())
         val code = result.recoveryCode
-        if (code != null) _screen.value = Screen.RecoveryCode(code) else route()
+        if (code != null) {
+            _screen.value = Screen.RecoveryCode(code)
+        } else {
+            route()
+        }
     }
 
     fun startOffline(name: String, ruleSet: String) = launchCatching {
@@ -121,10 +138,17 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         _syncing.value = true
         try {
             when (val outcome = client.sync()) {
-                is SyncOutcome.Synced ->
+                is SyncOutcome.Synced -> {
+                    // A new declaration version arrived: the core now refuses logging
+                    // until it is signed, so show it.
                     if (outcome.report.declarationChanged) route()
-                is SyncOutcome.Failed -> _error.value = outcome.userMessage
-                is SyncOutcome.Wiped -> Unit // handled by the `wiped` flow
+                }
+                is SyncOutcome.Failed -> {
+                    _error.value = outcome.userMessage
+                }
+                is SyncOutcome.Wiped -> {
+                    // Handled by the `wiped` flow (back to onboarding).
+                }
             }
         } finally {
             _syncing.value = false
