@@ -60,12 +60,14 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     private suspend fun start() {
         client = PeerlogProvider.get(getApplication())
-        client.setLocale(CoreLocale.current())
+        // The core's texts follow the app's language (set once the device is set up).
+        if (client.isInitialised()) client.setLocale(CoreLocale.current())
         client.refreshStatus()
         wipedWatcher?.cancel()
         wipedWatcher = viewModelScope.launch {
             client.wiped.filter { it }.first()
-            onWiped(revoked = !wipingByPeer)
+            // In its own coroutine: start() cancels this watcher.
+            viewModelScope.launch { onWiped(revoked = !wipingByPeer) }
         }
         // A background sync may bring a new declaration version: the core then refuses
         // logging until it is signed, so leave the main screens for the declaration.
@@ -112,6 +114,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     fun enrol(invitation: String, name: String) = launchCatching {
         val result = client.enrol(invitation.trim(), name.trim().ifEmpty { null })
+        client.setLocale(CoreLocale.current())
         SyncWorker.schedulePeriodic(getApplication())
         SyncWorker.syncSoon(getApplication())
         val code = result.recoveryCode

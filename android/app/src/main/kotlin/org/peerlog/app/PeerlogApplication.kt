@@ -9,15 +9,13 @@ import org.peerlog.android.PeerlogProvider
 import org.peerlog.android.SyncWorker
 
 class PeerlogApplication : Application() {
-    /** Lives as long as the process: change-following and other app-wide work. */
-    val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
     override fun onCreate() {
         super.onCreate()
+        // Opening the client also makes every local change ask for an expedited sync.
         appScope.launch {
             val client = PeerlogProvider.get(this@PeerlogApplication)
-            // Every local change asks for an expedited sync (it waits for the network).
-            SyncWorker.followChanges(this@PeerlogApplication, client, appScope)
             if (client.refreshStatus().enrolment != null) {
                 SyncWorker.schedulePeriodic(this@PeerlogApplication)
             }

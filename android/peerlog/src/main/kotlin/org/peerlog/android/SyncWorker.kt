@@ -18,6 +18,7 @@ import androidx.work.WorkManager
 import androidx.work.WorkerParameters
 import java.time.Duration
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.launchIn
 import kotlinx.coroutines.flow.onEach
 import org.peerlog.core.PeerlogClient
@@ -76,9 +77,9 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         }
 
         /** Schedules an expedited sync after every local change of [client]. */
-        fun followChanges(context: Context, client: PeerlogClient, scope: CoroutineScope) {
+        fun followChanges(context: Context, client: PeerlogClient, scope: CoroutineScope): Job {
             val appContext = context.applicationContext
-            client.changes.onEach { syncSoon(appContext) }.launchIn(scope)
+            return client.changes.onEach { syncSoon(appContext) }.launchIn(scope)
         }
 
         fun cancelAll(context: Context) {
