@@ -162,6 +162,38 @@ STRINGS = {
     ),
     "report.sign.confirm %@": ("Sign your report for %@?", "Signere rapporten for %@?", "Underskrive rapporten for %@?"),
     "report.share": ("Share signed report", "Del signert rapport", "Del underskrevet rapport"),
+    # Expenses
+    "tab.expenses": ("Expenses", "Utlegg", "Udlæg"),
+    "expenses.title": ("Expenses", "Utlegg", "Udlæg"),
+    "expenses.empty": ("No expenses", "Ingen utlegg", "Ingen udlæg"),
+    "expenses.empty.description": (
+        "Travel, tickets and phone costs you had as a peer are reimbursed. Add them here.",
+        "Reise, billetter og telefonutgifter du har hatt som likeperson, dekkes. Legg dem inn her.",
+        "Rejser, billetter og telefonudgifter, du har haft som peer-støttegiver, dækkes. Tilføj dem her.",
+    ),
+    "expense.add": ("Add expense", "Nytt utlegg", "Nyt udlæg"),
+    "expense.submit": ("Submit", "Send inn", "Indsend"),
+    "expense.kind": ("Kind", "Type", "Type"),
+    "expense.kind.travel": ("Own car (km)", "Egen bil (km)", "Egen bil (km)"),
+    "expense.kind.ticket": ("Tickets", "Billetter", "Billetter"),
+    "expense.kind.phone": ("Phone", "Telefon", "Telefon"),
+    "expense.kind.other": ("Other", "Annet", "Andet"),
+    "expense.status.draft": ("Draft", "Utkast", "Kladde"),
+    "expense.status.submitted": ("Submitted", "Sendt inn", "Indsendt"),
+    "expense.status.approved": ("Approved", "Godkjent", "Godkendt"),
+    "expense.status.rejected": ("Rejected", "Avvist", "Afvist"),
+    "expense.km": ("Kilometres", "Kilometer", "Kilometer"),
+    "expense.amount": ("Amount", "Beløp", "Beløb"),
+    "expense.description": ("What for (optional)", "Hva gjelder det (valgfritt)", "Hvad drejer det sig om (valgfrit)"),
+    "expense.travel.footer": (
+        "The amount is the distance times your organisation's rate.",
+        "Beløpet er avstanden ganger organisasjonens sats.",
+        "Beløbet er afstanden gange organisationens takst.",
+    ),
+    "expense.receipt": ("Receipt", "Kvittering", "Kvittering"),
+    "expense.receipt.camera": ("Take a photo", "Ta bilde", "Tag et billede"),
+    "expense.receipt.library": ("Choose a photo", "Velg bilde", "Vælg billede"),
+    "expense.receipt.remove": ("Remove receipt", "Fjern kvitteringen", "Fjern kvitteringen"),
     # Settings
     "settings.title": ("Settings", "Innstillinger", "Indstillinger"),
     "settings.profile": ("Profile", "Profil", "Profil"),
@@ -206,6 +238,11 @@ INFO_PLIST = {
         "Peerlog bruker kameraet til å skanne QR-koden i invitasjonen fra koordinatoren.",
         "Peerlog bruger kameraet til at scanne QR-koden i invitationen fra din koordinator.",
     ),
+    "NSPhotoLibraryUsageDescription": (
+        "Peerlog lets you choose a photo of a receipt.",
+        "Peerlog lar deg velge et bilde av en kvittering.",
+        "Peerlog lader dig vælge et billede af en kvittering.",
+    ),
     "NSFaceIDUsageDescription": (
         "Peerlog asks for Face ID before it shows your recovery code.",
         "Peerlog ber om Face ID før gjenopprettingskoden vises.",
@@ -216,7 +253,7 @@ INFO_PLIST = {
 LANGUAGES = ("en", "nb", "da")
 PREFIXES = ("app", "tab", "wiped", "failed", "onboarding", "recovery", "common", "declaration",
             "home", "sync", "log", "history", "report", "settings", "language", "who", "place",
-            "category")
+            "category", "expense", "expenses")
 # Interpolated string literals: the key SwiftUI looks up has a format specifier in their place.
 INTERPOLATION = re.compile(r'\\\(([^"]*?)\)')
 

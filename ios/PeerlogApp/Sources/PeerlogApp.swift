@@ -145,6 +145,12 @@ struct MainTabs: View {
                 Label("tab.report", systemImage: "doc.text")
             }
             NavigationStack {
+                ExpensesView()
+            }
+            .tabItem {
+                Label("tab.expenses", systemImage: "creditcard")
+            }
+            NavigationStack {
                 SettingsView()
             }
             .tabItem {

@@ -300,6 +300,27 @@ public final class PeerlogClient {
         try await change { try $0.signYearReport(year: year) }
     }
 
+    // MARK: - Expenses
+
+    /// All expenses, newest first.
+    public func expenses() async throws -> [Expense] {
+        try await perform { try $0.listExpenses() }
+    }
+
+    /// Records an expense as a draft (travel: the core computes km × the organisation's rate).
+    public func addExpense(_ input: ExpenseInput) async throws -> Expense {
+        try await change { try $0.addExpense(input: input) }
+    }
+
+    /// Submits a draft to the coordinator (it goes out with the next sync).
+    public func submitExpense(id: String) async throws -> Expense {
+        try await change { try $0.submitExpense(id: id) }
+    }
+
+    public func deleteExpense(id: String) async throws {
+        try await change { try $0.deleteExpense(id: id) }
+    }
+
     // MARK: - Settings
 
     /// The recovery code. The app asks for device authentication before calling this.
