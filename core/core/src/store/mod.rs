@@ -48,6 +48,7 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
         // WAL: readers don't block the writer and a crash never loses a committed write.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
@@ -127,18 +128,17 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 // ---- meta -------------------------------------------------------------------------------
 
 pub(crate) fn meta_get(c: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
-    Ok(
-        c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?,
-    )
+    Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
 }
 
 pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 
@@ -148,27 +148,25 @@ pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
 pub(crate) fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
     let bytes = env.to_json_bytes()?;
     let m = &env.meta;
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO records (collection, id, version, author_device, deleted, envelope, pending)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (collection, id) DO UPDATE SET
             version = excluded.version, author_device = excluded.author_device,
             deleted = excluded.deleted, envelope = excluded.envelope,
             pending = excluded.pending, server_seq = NULL",
-        params![
-            m.collection.as_str(),
-            m.id,
-            m.version as i64,
-            m.author_device,
-            m.deleted,
-            bytes,
-            pending
-        ],
-    )?;
-    c.execute(
-        "INSERT OR IGNORE INTO record_history (collection, id, version, author_device, deleted, envelope)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+    )?
+    .execute(params![
+        m.collection.as_str(),
+        m.id,
+        m.version as i64,
+        m.author_device,
+        m.deleted,
+        bytes,
+        pending
+    ])?;
+    c.prepare_cached("INSERT OR IGNORE INTO record_history (collection, id, version, author_device, deleted, envelope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
             m.collection.as_str(),
             m.id,
             m.version as i64,
@@ -190,11 +188,10 @@ pub(crate) fn get_record(
     id: &str,
 ) -> Result<Option<StoredRecord>> {
     let row: Option<(Vec<u8>, bool)> = c
-        .query_row(
-            "SELECT envelope, pending FROM records WHERE collection = ?1 AND id = ?2",
-            params![collection.as_str(), id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT envelope, pending FROM records WHERE collection = ?1 AND id = ?2")?
+        .query_row(params![collection.as_str(), id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     row.map(|(bytes, pending)| {
         Ok(StoredRecord {
@@ -242,9 +239,8 @@ pub(crate) fn all_records(
 
 pub(crate) fn count_pending(c: &Connection) -> Result<u64> {
     Ok(
-        c.query_row("SELECT count(*) FROM records WHERE pending = 1", [], |r| {
-            r.get::<_, i64>(0)
-        })? as u64,
+        c.prepare_cached("SELECT count(*) FROM records WHERE pending = 1")?
+            .query_row([], |r| r.get::<_, i64>(0))? as u64,
     )
 }
 
@@ -256,21 +252,20 @@ pub(crate) fn put_device(
     public_key: &[u8],
     at: &str,
 ) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO devices (device_id, public_key, added_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (device_id) DO NOTHING",
-        params![device_id, public_key, at],
-    )?;
+    )?
+    .execute(params![device_id, public_key, at])?;
     Ok(())
 }
 
 pub(crate) fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
-    Ok(c.query_row(
-        "SELECT public_key FROM devices WHERE device_id = ?1 AND revoked = 0",
-        [device_id],
-        |r| r.get(0),
+    Ok(
+        c.prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1 AND revoked = 0")?
+            .query_row([device_id], |r| r.get(0))
+            .optional()?,
     )
-    .optional()?)
 }
 
 pub(crate) fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
@@ -282,14 +277,12 @@ pub(crate) fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
 // ---- contact index ----------------------------------------------------------------------
 
 pub(crate) fn put_contact_row(c: &Connection, row: &ContactRow, deleted: bool) -> Result<()> {
-    c.execute(
-        "INSERT INTO contact_index (id, date, kind, minutes, participants, abroad, led_by_peer, deleted)
+    c.prepare_cached("INSERT INTO contact_index (id, date, kind, minutes, participants, abroad, led_by_peer, deleted)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET date = excluded.date, kind = excluded.kind,
             minutes = excluded.minutes, participants = excluded.participants,
             abroad = excluded.abroad, led_by_peer = excluded.led_by_peer,
-            deleted = excluded.deleted",
-        params![
+            deleted = excluded.deleted")?.execute(params![
             row.id,
             row.date,
             row.kind,
@@ -304,7 +297,8 @@ pub(crate) fn put_contact_row(c: &Connection, row: &ContactRow, deleted: bool) -
 }
 
 pub(crate) fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
-    c.execute("UPDATE contact_index SET deleted = 1 WHERE id = ?1", [id])?;
+    c.prepare_cached("UPDATE contact_index SET deleted = 1 WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -329,22 +323,21 @@ pub(crate) fn contact_rows(c: &Connection, from: &str, to: &str) -> Result<Vec<C
 }
 
 pub(crate) fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
-    Ok(c.query_row(
-        "SELECT count(*) FROM contact_index WHERE id = ?1 AND deleted = 0",
-        [id],
-        |r| r.get::<_, i64>(0),
-    )? > 0)
+    Ok(
+        c.prepare_cached("SELECT count(*) FROM contact_index WHERE id = ?1 AND deleted = 0")?
+            .query_row([id], |r| r.get::<_, i64>(0))?
+            > 0,
+    )
 }
 
 /// The most recently logged live contact (by version of its record), for "repeat last".
 pub(crate) fn last_contact_id(c: &Connection) -> Result<Option<String>> {
-    Ok(c.query_row(
+    Ok(c.prepare_cached(
         "SELECT r.id FROM records r JOIN contact_index i ON i.id = r.id
          WHERE r.collection = 'contacts' AND i.deleted = 0
          ORDER BY r.version DESC LIMIT 1",
-        [],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([], |r| r.get(0))
     .optional()?)
 }
 
@@ -357,10 +350,8 @@ pub(crate) fn put_declaration_row(
     version: u32,
     signed_at: &str,
 ) -> Result<()> {
-    c.execute(
-        "INSERT OR REPLACE INTO declaration_index (id, declaration_id, declaration_version, signed_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![id, declaration_id, version, signed_at],
+    c.prepare_cached("INSERT OR REPLACE INTO declaration_index (id, declaration_id, declaration_version, signed_at)
+         VALUES (?1, ?2, ?3, ?4)")?.execute(params![id, declaration_id, version, signed_at],
     )?;
     Ok(())
 }
@@ -371,12 +362,11 @@ pub(crate) fn declaration_signature_id(
     declaration_id: &str,
     version: u32,
 ) -> Result<Option<String>> {
-    Ok(c.query_row(
+    Ok(c.prepare_cached(
         "SELECT id FROM declaration_index WHERE declaration_id = ?1 AND declaration_version = ?2
          ORDER BY signed_at DESC LIMIT 1",
-        params![declaration_id, version],
-        |r| r.get(0),
-    )
+    )?
+    .query_row(params![declaration_id, version], |r| r.get(0))
     .optional()?)
 }
 
@@ -387,12 +377,12 @@ pub(crate) fn put_expense_row(
     status: &str,
     deleted: bool,
 ) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO expense_index (id, date, status, deleted) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET date = excluded.date, status = excluded.status,
             deleted = excluded.deleted",
-        params![id, date, status, deleted],
-    )?;
+    )?
+    .execute(params![id, date, status, deleted])?;
     Ok(())
 }
 
@@ -409,10 +399,10 @@ pub(crate) fn put_report_row(
     period: &str,
     signed_at: &str,
 ) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT OR REPLACE INTO report_index (id, period, signed_at) VALUES (?1, ?2, ?3)",
-        params![id, period, signed_at],
-    )?;
+    )?
+    .execute(params![id, period, signed_at])?;
     Ok(())
 }
 
