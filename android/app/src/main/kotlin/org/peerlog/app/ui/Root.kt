@@ -7,6 +7,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.List
 import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.DateRange
 import androidx.compose.material.icons.filled.Home
 import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material3.AlertDialog
@@ -30,7 +31,7 @@ import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.app.Screen
 
-private enum class Tab { HOME, LOG, HISTORY, SETTINGS }
+private enum class Tab { HOME, LOG, HISTORY, REPORT, SETTINGS }
 
 @Composable
 fun PeerlogRoot(model: AppViewModel) {
@@ -80,6 +81,11 @@ private fun MainTabs(model: AppViewModel) {
                     label = { Text(stringResource(R.string.nav_history)) },
                 )
                 NavigationBarItem(
+                    selected = tab == Tab.REPORT, onClick = { tab = Tab.REPORT },
+                    icon = { Icon(Icons.Filled.DateRange, contentDescription = null) },
+                    label = { Text(stringResource(R.string.nav_report)) },
+                )
+                NavigationBarItem(
                     selected = tab == Tab.SETTINGS, onClick = { tab = Tab.SETTINGS },
                     icon = { Icon(Icons.Filled.Settings, contentDescription = null) },
                     label = { Text(stringResource(R.string.nav_settings)) },
@@ -92,6 +98,7 @@ private fun MainTabs(model: AppViewModel) {
             Tab.HOME -> HomeScreen(model, modifier, onLogContact = { tab = Tab.LOG })
             Tab.LOG -> LogContactScreen(model, modifier, onSaved = { tab = Tab.HOME })
             Tab.HISTORY -> HistoryScreen(model, modifier)
+            Tab.REPORT -> ReportScreen(model, modifier)
             Tab.SETTINGS -> SettingsScreen(model, modifier)
         }
     }
