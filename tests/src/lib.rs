@@ -164,6 +164,11 @@ async fn pg_admin(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The test-only TLS material of the server's tests.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/fixtures")
+}
+
 /// The server's configuration in tests: rate limits off (one test process is one client
 /// IP making many enrolments and logins; the limits have their own server tests).
 fn config(database: &str, listen: SocketAddr) -> peerlog_server::ServeConfig {
@@ -187,9 +192,23 @@ impl TestServer {
         Self::start_at(database, "127.0.0.1:0".parse().unwrap())
     }
 
+    /// Starts a server serving HTTPS with the test certificate of `server/tests/fixtures`
+    /// (for localhost and 127.0.0.1, signed by the test CA `ca_pem()`).
+    pub fn start_tls(database: &str) -> Self {
+        let mut config = config(database, "127.0.0.1:0".parse().unwrap());
+        config.tls = Some(peerlog_server::TlsFiles {
+            cert: fixtures().join("server.pem"),
+            key: fixtures().join("server.key"),
+        });
+        Self::start_with(database, config)
+    }
+
     fn start_at(database: &str, listen: SocketAddr) -> Self {
+        Self::start_with(database, config(database, listen))
+    }
+
+    fn start_with(database: &str, config: peerlog_server::ServeConfig) -> Self {
         let rt = runtime();
-        let config = config(database, listen);
         let running = rt.block_on(peerlog_server::spawn(config)).unwrap();
         let addr = running.addr();
         TestServer {
@@ -201,7 +220,10 @@ impl TestServer {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match &self.running {
+            Some(r) => r.url(),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     /// Creates a chapter as `peerlog-server admin chapter create` does; returns the

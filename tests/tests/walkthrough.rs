@@ -618,3 +618,51 @@ fn a_coordinator_sees_only_their_own_chapter() {
         .to_string();
     coordinators[0].fails(&["coordinator", "revoke", &y_device], 3);
 }
+
+#[test]
+fn a_self_hosted_https_server_needs_its_ca_and_works_with_it() {
+    let db = Database::new(Backend::Sqlite);
+    let server = TestServer::start_tls(&db.url);
+    let url = server.url();
+    assert!(url.starts_with("https://"), "{url}");
+    let token = server.create_chapter("Org", "TLS");
+    let ca = peerlog_tests::fixtures().join("ca.pem");
+    let ca = ca.to_string_lossy();
+    let coordinator = Device::new(bin());
+    // The bundled public roots do not know the test CA: refused, nothing enrolled.
+    let err = coordinator.fails(&["coordinator", "enrol", &token, "--server", &url], 1);
+    assert!(err.contains("could not be reached"), "{err}");
+    coordinator.json(&[
+        "--ca-cert",
+        &ca,
+        "coordinator",
+        "enrol",
+        &token,
+        "--server",
+        &url,
+        "--json",
+    ]);
+    let inv =
+        coordinator.json(&["--ca-cert", &ca, "coordinator", "invite", "--json"])["invitation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let peer = Device::new(bin());
+    peer.json(&[
+        "--ca-cert",
+        &ca,
+        "enrol",
+        &inv,
+        "--name",
+        "Tia Larsen",
+        "--json",
+    ]);
+    peer.ok(&["declaration", "sign", "--name", "Tia Larsen", "--accept"]);
+    add(
+        &peer,
+        &["--date", "2026-09-01", "--kind", "visit", "--minutes", "60"],
+    );
+    peer.fails(&["sync"], 1);
+    let s = peer.json(&["--ca-cert", &ca, "sync", "--json"]);
+    assert!(s["pushed"].as_u64().unwrap() >= 2, "{s}");
+}

@@ -15,6 +15,10 @@ pub struct Cli {
     /// Data directory of this device (default: $HOME/.peerlog).
     #[arg(long, global = true, env = "PEERLOG_HOME")]
     pub home: Option<PathBuf>,
+    /// Also trust this CA certificate (PEM) for the server, for a self-hosted server whose
+    /// certificate is not from a public CA.
+    #[arg(long, global = true, env = "PEERLOG_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -135,24 +135,11 @@ fn run(cli: Cli) -> CliResult {
         println!("restored: {n} contacts; new device {}", p.device_id);
         return Ok(());
     }
-    // These create the home themselves.
-    match &cli.command {
-        Command::Recover {
-            server,
-            recovery_code,
-            json,
-        } => return network::recover(&home, server.clone(), recovery_code.clone(), *json),
-        Command::Coordinator {
-            cmd:
-                CoordinatorCmd::Enrol {
-                    token,
-                    server,
-                    json,
-                },
-        } => return network::coordinator_enrol(&home, token.clone(), server.clone(), *json),
-        _ => {}
-    }
     let app = open(&home)?;
+    if let Some(ca) = &cli.ca_cert {
+        let pem = std::fs::read_to_string(ca).map_err(|e| io_failure("cannot read", ca, e))?;
+        app.set_extra_root_certificate(pem)?;
+    }
     match cli.command {
         Command::Init {
             name,
@@ -266,7 +253,20 @@ fn run(cli: Cli) -> CliResult {
                 }
             }
         },
-        Command::Restore { .. } | Command::Recover { .. } => {}
+        Command::Restore { .. } => {}
+        Command::Recover {
+            server,
+            recovery_code,
+            json,
+        } => network::recover(&app, server, recovery_code, json)?,
+        Command::Coordinator {
+            cmd:
+                CoordinatorCmd::Enrol {
+                    token,
+                    server,
+                    json,
+                },
+        } => network::coordinator_enrol(&app, &home, token, server, json)?,
         Command::Enrol {
             invitation,
             name,

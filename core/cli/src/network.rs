@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use peerlog_core::{
-    AccountRole, ChapterPeer, EnrolmentInfo, FileSecretStore, Peerlog, SyncPhase, SyncProgress,
-    SyncReport, SyncStatus,
+    AccountRole, ChapterPeer, EnrolmentInfo, Peerlog, SyncPhase, SyncProgress, SyncReport,
+    SyncStatus,
 };
 
 use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
@@ -26,19 +26,6 @@ pub fn block_on<F: std::future::Future>(f: F) -> CliResult<F::Output> {
             message: format!("cannot start the async runtime: {e}"),
         })?;
     Ok(rt.block_on(f))
-}
-
-fn secrets(home: &Path) -> CliResult<Arc<FileSecretStore>> {
-    FileSecretStore::open(&home.join("secrets"))
-        .map(Arc::new)
-        .map_err(|e| Failure {
-            code: 1,
-            message: e.to_string(),
-        })
-}
-
-fn home_string(home: &Path) -> String {
-    home.to_string_lossy().into_owned()
 }
 
 /// Progress of a sync on standard error, redrawn in place; silent unless stderr is a
@@ -254,15 +241,8 @@ pub fn status(app: &Peerlog, json: bool) -> CliResult {
 }
 
 /// `peerlog --home NEWDIR recover --server URL --recovery-code CODE`.
-pub fn recover(home: &Path, server: String, code: String, json: bool) -> CliResult {
-    let secrets = secrets(home)?;
-    let app = block_on(Peerlog::recover(
-        home_string(home),
-        secrets,
-        server,
-        code,
-        None,
-    ))??;
+pub fn recover(app: &Peerlog, server: String, code: String, json: bool) -> CliResult {
+    block_on(app.recover_from_server(server, code))??;
     let s = app.sync_status()?;
     let contacts = app.list_contacts(None, None)?.len();
     if json {
@@ -281,16 +261,15 @@ pub fn recover(home: &Path, server: String, code: String, json: bool) -> CliResu
     Ok(())
 }
 
-/// `peerlog coordinator enrol TOKEN --server URL`: creates the coordinator's home.
-pub fn coordinator_enrol(home: &Path, token: String, server: String, json: bool) -> CliResult {
-    let secrets = secrets(home)?;
-    let app = block_on(Peerlog::enrol_coordinator(
-        home_string(home),
-        secrets,
-        server,
-        token,
-        None,
-    ))??;
+/// `peerlog coordinator enrol TOKEN --server URL` on an empty home.
+pub fn coordinator_enrol(
+    app: &Peerlog,
+    home: &Path,
+    token: String,
+    server: String,
+    json: bool,
+) -> CliResult {
+    block_on(app.enrol_as_coordinator(server, token))??;
     let s = app.sync_status()?;
     let Some(e) = s.enrolment else {
         return Err(Failure {
@@ -370,7 +349,7 @@ fn print_peers(peers: &[ChapterPeer]) {
 pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
     match cmd {
         CoordinatorCmd::Enrol { .. } => Err(usage(
-            "internal: coordinator enrol is handled before opening a home",
+            "internal: coordinator enrol is handled by the caller",
         )),
         CoordinatorCmd::Invite { expires_days, json } => {
             let inv = block_on(app.create_invitation(expires_days))??;
