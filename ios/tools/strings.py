@@ -229,6 +229,15 @@ STRINGS = {
         "Oppføringer som ikke er synkronisert: %lld. De går tapt.",
         "Registreringer, der ikke er synkroniseret: %lld. De går tabt.",
     ),
+    "settings.appLock": ("App lock", "Applås", "Applås"),
+    "settings.appLock.footer": (
+        "Ask for Face ID, Touch ID or the phone's code each time Peerlog is opened again.",
+        "Be om Face ID, Touch ID eller telefonens kode hver gang Peerlog åpnes igjen.",
+        "Bed om Face ID, Touch ID eller telefonens kode, hver gang Peerlog åbnes igen.",
+    ),
+    "lock.title": ("Peerlog is locked", "Peerlog er låst", "Peerlog er låst"),
+    "lock.unlock": ("Unlock", "Lås opp", "Lås op"),
+    "lock.reason": ("Unlock Peerlog", "Lås opp Peerlog", "Lås Peerlog op"),
     "settings.coreVersion": ("Core version", "Kjerneversjon", "Kerneversion"),
 }
 
@@ -253,7 +262,7 @@ INFO_PLIST = {
 LANGUAGES = ("en", "nb", "da")
 PREFIXES = ("app", "tab", "wiped", "failed", "onboarding", "recovery", "common", "declaration",
             "home", "sync", "log", "history", "report", "settings", "language", "who", "place",
-            "category", "expense", "expenses")
+            "category", "expense", "expenses", "lock")
 # Interpolated string literals: the key SwiftUI looks up has a format specifier in their place.
 INTERPOLATION = re.compile(r'\\\(([^"]*?)\)')
 
@@ -276,10 +285,13 @@ def keys_in_sources(sources):
     found = set()
     literal = re.compile(r'"([a-z][A-Za-z]*(?:\.[A-Za-z]+)+)((?: \\\([^"]*?\))*)"')
     for path in sorted(sources.glob("**/*.swift")):
-        for match in literal.finditer(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        for match in literal.finditer(text):
             key, interpolations = match.groups()
             if key.split(".")[0] not in PREFIXES:
                 continue
+            if re.search(r"system(Name|Image):\s*$", text[max(0, match.start() - 20):match.start()]):
+                continue  # an SF Symbol name, not a string key
             for expr in INTERPOLATION.findall(interpolations):
                 key += " %@" if expr.startswith("String(") else " %lld"
             found.add(key)

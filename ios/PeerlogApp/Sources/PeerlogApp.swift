@@ -112,6 +112,7 @@ struct RootView: View {
                 }
             }
         }
+        .modifier(AppLockModifier())
         .environment(\.locale, Foundation.Locale(identifier: Labels.identifier(client.locale)))
         .onChange(of: client.state) { _, _ in
             onStateChange()

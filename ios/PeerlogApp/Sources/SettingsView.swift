@@ -9,6 +9,7 @@ struct SettingsView: View {
     @State private var error: String?
     @State private var recoveryCode: String?
     @State private var confirmWipe = false
+    @AppStorage(AppLock.enabledKey) private var appLock = false
 
     var body: some View {
         List {
@@ -64,6 +65,12 @@ struct SettingsView: View {
             }
 
             SyncSection()
+
+            Section {
+                Toggle("settings.appLock", isOn: $appLock)
+            } footer: {
+                Text("settings.appLock.footer")
+            }
 
             Section {
                 Button {
