@@ -3,6 +3,7 @@
 package org.peerlog.app
 
 import android.app.Application
+import android.content.Intent
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import kotlinx.coroutines.Dispatchers
@@ -45,6 +46,10 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     private val _syncing = MutableStateFlow(false)
     val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
+
+    /** An invitation that arrived by link or QR code, to fill in on onboarding. */
+    private val _invitation = MutableStateFlow<String?>(null)
+    val invitation: StateFlow<String?> = _invitation.asStateFlow()
 
     private var wipedNotice = false
     private var wipingByPeer = false
@@ -93,6 +98,15 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         } else {
             Screen.Main
         }
+    }
+
+    /**
+     * Takes a `peerlog1:` link from an intent. The core checks it when the peer joins; here
+     * it is only carried to the onboarding form (a device already set up ignores it).
+     */
+    fun offerInvitation(intent: Intent?) {
+        val link = intent?.takeIf { it.action == Intent.ACTION_VIEW }?.dataString ?: return
+        _invitation.value = link
     }
 
     /** Shows a core error (its own message, in the peer's language). */

@@ -1,5 +1,6 @@
 // Onboarding: paste the coordinator's invitation link and join, or start offline.
-// (Scanning the invitation QR with the camera is still to do.)
+// The invitation QR holds a `peerlog1:` link: the phone's camera app opens it in this app
+// (intent filter in the manifest), which fills the field in. (An in-app scanner is to do.)
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -22,6 +23,7 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
@@ -31,13 +33,17 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.app.Screen
 
 @Composable
 fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
+    val offered by model.invitation.collectAsStateWithLifecycle()
     var invitation by rememberSaveable { mutableStateOf("") }
+    // A link opened from the camera app or a message fills the field in.
+    LaunchedEffect(offered) { offered?.let { invitation = it } }
     var name by rememberSaveable { mutableStateOf("") }
     var ruleSet by rememberSaveable { mutableStateOf(state.ruleSets.firstOrNull()?.id ?: "") }
 
