@@ -41,11 +41,25 @@ pub fn kotlin(ctx: &Ctx, generated: &Generated) -> Result<()> {
     }
     let mut library_sources = files_with_suffix(&ctx.root.join(KOTLIN_SRC), ".kt")?;
     let android_only = ctx.root.join(KOTLIN_ANDROID_ONLY);
-    library_sources.extend(
+    let android_layer: Vec<PathBuf> =
         files_with_suffix(&ctx.root.join(KOTLIN_ANDROID_LAYER), ".kt")?
             .into_iter()
-            .filter(|file| !file.starts_with(&android_only)),
-    );
+            .filter(|file| !file.starts_with(&android_only))
+            .collect();
+    for file in &android_layer {
+        let text = read(file)?;
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.starts_with("import android.") || l.starts_with("import androidx."))
+        {
+            bail!(
+                "{}: `{line}`: the JVM-tested layer must not use the Android framework; \
+                 move Android-only code under {KOTLIN_ANDROID_ONLY}",
+                file.display()
+            );
+        }
+    }
+    library_sources.extend(android_layer);
     let test_sources = files_with_suffix(&ctx.root.join(KOTLIN_TEST), ".kt")?;
     if test_sources.is_empty() {
         bail!("no Kotlin tests (*.kt) under {KOTLIN_TEST}");
