@@ -2,36 +2,33 @@ import PeerlogKit
 import SwiftUI
 import UIKit
 
-/// Owns the one `PeerlogClient` and registers background sync before launch finishes, as
-/// BGTaskScheduler requires.
+/// The app's long-lived services: one `PeerlogClient` and its background sync. Created on
+/// first use, on the main actor (the app delegate needs them before the first scene exists).
 @MainActor
-final class AppDelegate: NSObject, UIApplicationDelegate {
-    let client: PeerlogClient
-    let backgroundSync: BackgroundSync
-
-    override init() {
-        let client = PeerlogClient()
-        self.client = client
-        self.backgroundSync = BackgroundSync(client: client)
-        super.init()
-    }
-
-    func application(_ application: UIApplication,
-                     didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
-        backgroundSync.register()
-        client.onLocalChange = { [weak self] in
-            self?.localChanged()
-        }
-        return true
-    }
+enum AppServices {
+    static let client = PeerlogClient()
+    static let backgroundSync = BackgroundSync(client: client)
 
     /// After a save: try to sync soon (never blocking the UI; skipped while the core backs
     /// off), and keep the background requests up to date.
-    private func localChanged() {
+    static func localChanged() {
         backgroundSync.schedule()
         Task {
             _ = await client.syncIfDue()
         }
+    }
+}
+
+/// Registers background sync before launch finishes, as BGTaskScheduler requires.
+@MainActor
+final class AppDelegate: NSObject, UIApplicationDelegate {
+    func application(_ application: UIApplication,
+                     didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
+        AppServices.backgroundSync.register()
+        AppServices.client.onLocalChange = {
+            AppServices.localChanged()
+        }
+        return true
     }
 }
 
@@ -44,21 +41,21 @@ struct PeerlogApp: App {
         WindowGroup {
             RootView {
                 // Enrolled: keep runs scheduled; wiped or not enrolled: cancel them.
-                appDelegate.backgroundSync.schedule()
+                AppServices.backgroundSync.schedule()
             }
-            .environment(appDelegate.client)
+            .environment(AppServices.client)
             .task {
-                await appDelegate.client.start()
+                await AppServices.client.start()
             }
         }
         .onChange(of: scenePhase) { _, phase in
             switch phase {
             case .active:
                 Task {
-                    _ = await appDelegate.client.syncIfDue()
+                    _ = await AppServices.client.syncIfDue()
                 }
             case .background:
-                appDelegate.backgroundSync.schedule()
+                AppServices.backgroundSync.schedule()
             default:
                 break
             }
