@@ -38,13 +38,13 @@ public final class BackgroundSync {
         let scheduler = BGTaskScheduler.shared
         for identifier in [Self.refreshIdentifier, Self.processingIdentifier] {
             let ok = scheduler.register(forTaskWithIdentifier: identifier, using: nil) { [weak self] task in
+                guard let sync = self else {
+                    task.setTaskCompleted(success: false)
+                    return
+                }
                 // Called on a background queue: hop to the main actor, where the client lives.
                 Task { @MainActor in
-                    guard let self else {
-                        task.setTaskCompleted(success: false)
-                        return
-                    }
-                    self.run(task)
+                    sync.run(task)
                 }
             }
             if !ok {
