@@ -63,6 +63,22 @@ fn invite(coordinator: &Device) -> String {
         .to_string()
 }
 
+/// `coordinator report --year 2026 --format json`, parsed.
+fn report_json(coordinator: &Device) -> Value {
+    let out = coordinator.home.join("report-2026.json");
+    coordinator.ok(&[
+        "coordinator",
+        "report",
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
+
 fn peer_by_name<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["peers"]
         .as_array()
@@ -213,18 +229,7 @@ fn walkthrough(backend: Backend) {
 
     // The coordinator pulls, decrypts on their machine and reports.
     coordinator.json(&["coordinator", "sync", "--json"]);
-    let out = coordinator.home.join("report.json");
-    coordinator.ok(&[
-        "coordinator",
-        "report",
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--out",
-        &out.to_string_lossy(),
-    ]);
-    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let report = report_json(&coordinator);
     assert_eq!(report["activity_days"], 4, "{report:#}");
     assert_eq!(report["by_category"]["outreach"], 2);
     assert_eq!(report["by_category"]["group"], 1);
@@ -512,18 +517,7 @@ fn a_server_crash_mid_way_loses_and_duplicates_nothing() {
     peer.json(&["sync", "--json"]);
     assert_eq!(peer.json(&["status", "--json"])["pending"], 0);
     coordinator.json(&["coordinator", "sync", "--json"]);
-    let out = coordinator.home.join("r.json");
-    coordinator.ok(&[
-        "coordinator",
-        "report",
-        "--year",
-        "2026",
-        "--format",
-        "json",
-        "--out",
-        &out.to_string_lossy(),
-    ]);
-    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let report = report_json(&coordinator);
     assert_eq!(report["activity_days"], 20, "{report:#}");
     assert_eq!(
         peer_by_name(&report, "Per Persen")["counted"]
@@ -574,18 +568,7 @@ fn a_coordinator_sees_only_their_own_chapter() {
     }
     for (c, own) in coordinators.iter().zip(["Peer X", "Peer Y"]) {
         c.json(&["coordinator", "sync", "--json"]);
-        let out = c.home.join("r.json");
-        c.ok(&[
-            "coordinator",
-            "report",
-            "--year",
-            "2026",
-            "--format",
-            "json",
-            "--out",
-            &out.to_string_lossy(),
-        ]);
-        let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let report = report_json(c);
         let names: Vec<&str> = report["peers"]
             .as_array()
             .unwrap()

@@ -1,5 +1,7 @@
-//! A fresh PostgreSQL database per test (as `server/tests/postgres.rs` does), dropped by
-//! the fixture's cleanup, also when the test fails.
+//! A fresh PostgreSQL database per test (`CREATE DATABASE peerlog_t_<random>`), dropped by
+//! the fixture's cleanup, also when the test fails. Used by the HTTP suite and the storage
+//! conformance suite.
+#![allow(dead_code)]
 
 use std::str::FromStr;
 
@@ -50,26 +52,11 @@ fn drop_database(url: String, name: String) {
     }
 }
 
-/// A fresh, empty database: its URL and the guard that drops it; `None` if PostgreSQL
-/// tests are skipped.
-pub async fn fresh_url() -> Option<(String, Fixture<()>)> {
+/// Creates a fresh database: its connection config and the cleanup that drops it; `None`
+/// if PostgreSQL tests are skipped.
+pub async fn fresh_database() -> Option<(tokio_postgres::Config, impl FnOnce() + Send + 'static)> {
     let url = admin_url()?;
-    let name = format!("peerlog_h_{}", uuid::Uuid::now_v7().simple());
-    admin(&url)
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let base = url.split('?').next().unwrap();
-    let (server, _) = base.rsplit_once('/').unwrap();
-    let db_url = format!("{server}/{name}");
-    Some((db_url, Fixture::new((), move || drop_database(url, name))))
-}
-
-/// A fresh database and the storage on it; `None` if PostgreSQL tests are skipped.
-pub async fn fresh() -> Option<Fixture<PostgresStorage>> {
-    let url = admin_url()?;
-    let name = format!("peerlog_h_{}", uuid::Uuid::now_v7().simple());
+    let name = format!("peerlog_t_{}", uuid::Uuid::now_v7().simple());
     admin(&url)
         .await
         .batch_execute(&format!("CREATE DATABASE {name}"))
@@ -77,8 +64,26 @@ pub async fn fresh() -> Option<Fixture<PostgresStorage>> {
         .unwrap();
     let mut config = tokio_postgres::Config::from_str(&url).unwrap();
     config.dbname(&name);
-    let mut guard = Fixture::new((), move || drop_database(url, name));
-    let storage = PostgresStorage::connect_config(config, 8).await.unwrap();
+    Some((config, move || drop_database(url, name)))
+}
+
+/// A fresh, empty database: its URL and the guard that drops it; `None` if PostgreSQL
+/// tests are skipped.
+pub async fn fresh_url() -> Option<(String, Fixture<()>)> {
+    let admin = admin_url()?;
+    let (config, cleanup) = fresh_database().await?;
+    let base = admin.split('?').next().unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let db_url = format!("{server}/{}", config.get_dbname().unwrap());
+    Some((db_url, Fixture::new((), cleanup)))
+}
+
+/// A fresh database and the storage on it; `None` if PostgreSQL tests are skipped.
+pub async fn fresh() -> Option<Fixture<PostgresStorage>> {
+    let (config, cleanup) = fresh_database().await?;
+    // The guard exists before connecting, so a failing connect still drops the database.
+    let mut guard = Fixture::new((), cleanup);
+    let storage = PostgresStorage::connect_config(config, 16).await.unwrap();
     let cleanup = guard.take_cleanup();
     Some(Fixture::new(storage, cleanup))
 }
