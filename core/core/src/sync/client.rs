@@ -4,7 +4,7 @@ use super::backoff;
 use super::certs::{self, CertRecord, DeviceCert};
 use super::http::Http;
 use super::*;
-use crate::api::{Inner, Peerlog, reindex, require_declaration};
+use crate::api::{Inner, Peerlog, now_rfc3339, reindex, require_declaration};
 use crate::i18n::{Msg, tr};
 use crate::platform::{LogLevel, LogSink, SecretStore};
 use crate::session::{self, Keys, Profile, Session};
@@ -83,10 +83,6 @@ impl Net {
     pub(crate) fn clear(&self) {
         *locked(&self.token) = None;
     }
-}
-
-pub(crate) fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 pub(crate) fn unix_rfc3339(t: i64) -> String {

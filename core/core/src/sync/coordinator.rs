@@ -3,9 +3,10 @@
 //! with the chapter key, never on the server).
 
 use super::certs::{self, DeviceCert, ExpenseDecision};
-use super::client::{now_rfc3339, unix_rfc3339};
+use super::client::unix_rfc3339;
 use super::http::Http;
 use super::*;
+use crate::api::now_rfc3339;
 use crate::api::{Inner, Peerlog, evaluate_rows, index_row};
 use crate::declaration::SignedDeclaration;
 use crate::i18n::{Msg, tr};
