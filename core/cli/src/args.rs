@@ -88,6 +88,7 @@ pub enum Command {
     /// Enrol this device with the organisation's server using a coordinator's invitation.
     /// On a fresh home, --name sets the device up and the recovery code is printed once.
     Enrol {
+        #[arg(allow_hyphen_values = true)]
         invitation: String,
         #[arg(long)]
         name: Option<String>,
@@ -322,6 +323,8 @@ pub enum CoordinatorCmd {
     /// Enrol this machine as the chapter's coordinator with the admin's one-time token;
     /// the chapter keys are made here and never leave it.
     Enrol {
+        /// The one-time token (base64url: it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
         token: String,
         #[arg(long)]
         server: String,
@@ -351,7 +354,11 @@ pub enum CoordinatorCmd {
         json: bool,
     },
     /// Revoke a device: it is refused from now on and wipes itself.
-    Revoke { device_id: String },
+    Revoke {
+        /// A device id (base64url: it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
+        device_id: String,
+    },
     /// Expenses submitted by peers.
     Expenses {
         #[arg(long)]
@@ -447,3 +454,33 @@ parsed_arg!(
     "expense kind",
     "travel, ticket, phone, other"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tokens and device ids are base64url and may start with `-`; they must not be read
+    /// as options.
+    #[test]
+    fn base64url_values_starting_with_a_hyphen_are_values() {
+        let cli = Cli::try_parse_from([
+            "peerlog",
+            "coordinator",
+            "enrol",
+            "-Bh0fcUcZ",
+            "--server",
+            "http://x",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Coordinator { cmd: CoordinatorCmd::Enrol { ref token, .. } } if token == "-Bh0fcUcZ"
+        ));
+        let cli = Cli::try_parse_from(["peerlog", "coordinator", "revoke", "-abc_DEF"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Coordinator { cmd: CoordinatorCmd::Revoke { ref device_id } } if device_id == "-abc_DEF"
+        ));
+        assert!(Cli::try_parse_from(["peerlog", "enrol", "-peerlog1:x"]).is_ok());
+    }
+}
