@@ -140,12 +140,11 @@ fn write_row(
     ws: &mut Worksheet,
     row: u32,
     cells: &[String],
-    numeric: &[usize],
+    numeric: &[u16],
     fmt: Option<&Format>,
 ) -> Result<(), XlsxError> {
-    for (col, cell) in cells.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        match (numeric.contains(&usize::from(col)), cell.parse::<u32>()) {
+    for (col, cell) in (0u16..).zip(cells) {
+        match (numeric.contains(&col), cell.parse::<u32>()) {
             (true, Ok(n)) => {
                 ws.write_number(row, col, f64::from(n))?;
             }

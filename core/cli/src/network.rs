@@ -7,8 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use peerlog_core::{
-    AccountRole, ChapterPeer, EnrolmentInfo, Peerlog, SyncPhase, SyncProgress, SyncReport,
-    SyncStatus,
+    AccountRole, ChapterPeer, EnrolmentInfo, Peerlog, SyncPhase, SyncProgress, SyncStatus,
 };
 
 use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
@@ -83,16 +82,17 @@ fn role_str(role: AccountRole) -> &'static str {
     }
 }
 
-fn enrolment_json(e: &EnrolmentInfo) -> serde_json::Value {
-    serde_json::json!({
-        "server": e.server,
-        "organisation": e.organisation,
-        "chapter": e.chapter,
-        "chapter_fingerprint": e.chapter_fingerprint,
-        "account_id": e.account_id,
-        "device_id": e.device_id,
-        "role": role_str(e.role),
-    })
+/// `value` as a JSON object with one more field (left out when `None`).
+fn with_field<T: serde::Serialize, V: Into<serde_json::Value>>(
+    value: &T,
+    name: &str,
+    extra: Option<V>,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Some(extra)) = (v.as_object_mut(), extra) {
+        obj.insert(name.into(), extra.into());
+    }
+    v
 }
 
 fn print_enrolment(e: &EnrolmentInfo) {
@@ -116,15 +116,6 @@ fn print_recovery_code(code: &str) {
     println!();
 }
 
-fn sync_report_json(r: &SyncReport) -> serde_json::Value {
-    serde_json::json!({
-        "pushed": r.pushed,
-        "pulled": r.pulled,
-        "rejected": r.rejected,
-        "declaration_changed": r.declaration_changed,
-    })
-}
-
 fn run_sync(app: &Peerlog, json: bool) -> CliResult {
     let progress = if json {
         None
@@ -133,7 +124,7 @@ fn run_sync(app: &Peerlog, json: bool) -> CliResult {
     };
     let report = block_on(app.sync(progress))??;
     if json {
-        print_json(&sync_report_json(&report));
+        print_json(&report);
     } else {
         println!(
             "Synced: {} sent, {} received{}.",
@@ -155,19 +146,6 @@ fn run_sync(app: &Peerlog, json: bool) -> CliResult {
         }
     }
     Ok(())
-}
-
-fn status_json(s: &SyncStatus) -> serde_json::Value {
-    serde_json::json!({
-        "device_id": s.device_id,
-        "enrolment": s.enrolment.as_ref().map(enrolment_json),
-        "declaration_signed": s.declaration_signed,
-        "last_success": s.last_success,
-        "last_attempt": s.last_attempt,
-        "last_error": s.last_error.as_ref().map(|e| serde_json::json!({"code": e.code, "message": e.message})),
-        "pending": s.pending,
-        "retry_after": s.retry_after,
-    })
 }
 
 fn print_status(s: &SyncStatus) {
@@ -207,11 +185,11 @@ fn print_status(s: &SyncStatus) {
 pub fn enrol(app: &Peerlog, invitation: String, name: Option<String>, json: bool) -> CliResult {
     let r = block_on(app.enrol(invitation, name))??;
     if json {
-        let mut v = enrolment_json(&r.info);
-        if let (Some(obj), Some(code)) = (v.as_object_mut(), &r.recovery_code) {
-            obj.insert("recovery_code".into(), code.clone().into());
-        }
-        print_json(&v);
+        print_json(&with_field(
+            &r.info,
+            "recovery_code",
+            r.recovery_code.clone(),
+        ));
     } else {
         print_enrolment(&r.info);
         if let Some(code) = &r.recovery_code {
@@ -233,7 +211,7 @@ pub fn sync(app: &Peerlog, json: bool) -> CliResult {
 pub fn status(app: &Peerlog, json: bool) -> CliResult {
     let s = app.sync_status()?;
     if json {
-        print_json(&status_json(&s));
+        print_json(&s);
     } else {
         print_status(&s);
     }
@@ -246,11 +224,7 @@ pub fn recover(app: &Peerlog, server: String, code: String, json: bool) -> CliRe
     let s = app.sync_status()?;
     let contacts = app.list_contacts(None, None)?.len();
     if json {
-        let mut v = status_json(&s);
-        if let Some(obj) = v.as_object_mut() {
-            obj.insert("contacts".into(), contacts.into());
-        }
-        print_json(&v);
+        print_json(&with_field(&s, "contacts", Some(contacts)));
     } else {
         println!(
             "Recovered: {contacts} contacts on this new device ({}).",
@@ -278,7 +252,7 @@ pub fn coordinator_enrol(
         });
     };
     if json {
-        print_json(&enrolment_json(&e));
+        print_json(&e);
     } else {
         print_enrolment(&e);
         println!(
