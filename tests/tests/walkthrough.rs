@@ -79,6 +79,29 @@ fn report_json(coordinator: &Device) -> Value {
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
 
+/// The coordinator of a new chapter `chapter` on `server`, enrolled.
+fn coordinator_of(server: &TestServer, chapter: &str) -> Device {
+    let coordinator = Device::new(bin());
+    let token = server.create_chapter("Org", chapter);
+    coordinator.json(&[
+        "coordinator",
+        "enrol",
+        &token,
+        "--server",
+        &server.url(),
+        "--json",
+    ]);
+    coordinator
+}
+
+/// A peer enrolled on a fresh device from a new invitation, declaration signed.
+fn signed_peer(coordinator: &Device, name: &str) -> Device {
+    let peer = Device::new(bin());
+    peer.json(&["enrol", &invite(coordinator), "--name", name, "--json"]);
+    peer.ok(&["declaration", "sign", "--name", name, "--accept"]);
+    peer
+}
+
 fn peer_by_name<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["peers"]
         .as_array()
@@ -446,16 +469,7 @@ fn walkthrough_on_every_backend() {
 fn a_tampered_invitation_fingerprint_is_refused_and_nothing_is_stored() {
     let db = Database::new(Backend::Sqlite);
     let server = TestServer::start(&db.url);
-    let token = server.create_chapter("Org", "X");
-    let coordinator = Device::new(bin());
-    coordinator.json(&[
-        "coordinator",
-        "enrol",
-        &token,
-        "--server",
-        &server.url(),
-        "--json",
-    ]);
+    let coordinator = coordinator_of(&server, "X");
     let inv = invite(&coordinator);
     let (head, fp) = inv.rsplit_once('.').unwrap();
     let rest: String = fp.chars().skip(1).collect();
@@ -473,25 +487,8 @@ fn a_tampered_invitation_fingerprint_is_refused_and_nothing_is_stored() {
 fn a_server_crash_mid_way_loses_and_duplicates_nothing() {
     let db = Database::new(Backend::Sqlite);
     let mut server = TestServer::start(&db.url);
-    let token = server.create_chapter("Org", "Y");
-    let coordinator = Device::new(bin());
-    coordinator.json(&[
-        "coordinator",
-        "enrol",
-        &token,
-        "--server",
-        &server.url(),
-        "--json",
-    ]);
-    let peer = Device::new(bin());
-    peer.json(&[
-        "enrol",
-        &invite(&coordinator),
-        "--name",
-        "Per Persen",
-        "--json",
-    ]);
-    peer.ok(&["declaration", "sign", "--name", "Per Persen", "--accept"]);
+    let coordinator = coordinator_of(&server, "Y");
+    let peer = signed_peer(&coordinator, "Per Persen");
     for day in 1..=20 {
         let date = format!("2026-08-{day:02}");
         add(
@@ -532,33 +529,10 @@ fn a_server_crash_mid_way_loses_and_duplicates_nothing() {
 fn a_coordinator_sees_only_their_own_chapter() {
     let db = Database::new(Backend::Sqlite);
     let server = TestServer::start(&db.url);
-    let url = server.url();
     let mut coordinators = Vec::new();
     for chapter in ["X", "Y"] {
-        let c = Device::new(bin());
-        c.json(&[
-            "coordinator",
-            "enrol",
-            &server.create_chapter("Org", chapter),
-            "--server",
-            &url,
-            "--json",
-        ]);
-        let p = Device::new(bin());
-        p.json(&[
-            "enrol",
-            &invite(&c),
-            "--name",
-            &format!("Peer {chapter}"),
-            "--json",
-        ]);
-        p.ok(&[
-            "declaration",
-            "sign",
-            "--name",
-            &format!("Peer {chapter}"),
-            "--accept",
-        ]);
+        let c = coordinator_of(&server, chapter);
+        let p = signed_peer(&c, &format!("Peer {chapter}"));
         add(
             &p,
             &["--date", "2026-09-01", "--kind", "visit", "--minutes", "60"],
@@ -577,7 +551,6 @@ fn a_coordinator_sees_only_their_own_chapter() {
             .collect();
         assert_eq!(names, [own]);
         assert_eq!(report["activity_days"], 1);
-        // Revoking another chapter's device is refused as if it did not exist.
         let peers = c.json(&["coordinator", "peers", "--json"]);
         assert_eq!(
             peers
@@ -599,7 +572,13 @@ fn a_coordinator_sees_only_their_own_chapter() {
         .as_str()
         .unwrap()
         .to_string();
-    coordinators[0].fails(&["coordinator", "revoke", &y_device], 3);
+    // Revoking another chapter's device is refused as if it did not exist.
+    let err = coordinators[0].fails(&["coordinator", "revoke", &y_device], 3);
+    assert!(!err.is_empty());
+    // Chapter Y's peer is unaffected.
+    let still = coordinators[1].json(&["coordinator", "peers", "--json"]);
+    assert!(still.to_string().contains(&y_device));
+    assert!(!still.to_string().contains("revoked_at\":\"2"), "{still}");
 }
 
 #[test]
