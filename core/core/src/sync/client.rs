@@ -832,20 +832,15 @@ fn apply_peer_page(
         loop {
             let mut progressed = false;
             for env in store::sync::deferred(tx)? {
-                if crate::store::device_key(tx, &env.meta.author_device)?.is_some()
-                    || certs::learn_author(
-                        &env,
-                        &s.keys.peer,
-                        &enrol.account_id,
-                        s.chapter_signing_key.as_ref(),
-                    )
-                    .is_some()
-                {
-                    store::sync::undefer(tx, &env)?;
-                    if apply_peer(tx, s, &enrol.account_id, &env, log)? == Applied::New {
+                // `apply_peer` defers it again while its author is still unknown.
+                store::sync::undefer(tx, &env)?;
+                match apply_peer(tx, s, &enrol.account_id, &env, log)? {
+                    Applied::Deferred => {}
+                    Applied::New => {
                         applied += 1;
+                        progressed = true;
                     }
-                    progressed = true;
+                    Applied::Known | Applied::Invalid => progressed = true,
                 }
             }
             if !progressed {
