@@ -220,26 +220,30 @@ impl Peerlog {
         f: impl FnOnce(&mut Inner) -> Result<T>,
     ) -> Result<T, PeerlogError> {
         let mut inner = self.lock();
-        let locale = inner
-            .session
-            .as_ref()
-            .map(Session::locale)
-            .unwrap_or_default();
+        let locale = inner.locale();
         let out = f(&mut inner);
         drop(inner);
-        out.map_err(|e| {
-            let ffi = e.to_ffi(locale);
-            let level = if ffi.is_user_error() {
-                LogLevel::Info
-            } else {
-                LogLevel::Error
-            };
-            // Codes only: error messages may quote user input.
-            self.log.log(level, "peerlog::api", || {
-                format!("{what} failed: {}", ffi.code())
-            });
-            ffi
-        })
+        out.map_err(|e| self.to_ffi_logged("peerlog::api", what, locale, e))
+    }
+
+    /// Converts an internal error to the FFI error in `locale`, logging only its code
+    /// (error messages may quote user input).
+    pub(crate) fn to_ffi_logged(
+        &self,
+        target: &str,
+        what: &str,
+        locale: Locale,
+        e: CoreError,
+    ) -> PeerlogError {
+        let ffi = e.to_ffi(locale);
+        let level = if ffi.is_user_error() {
+            LogLevel::Info
+        } else {
+            LogLevel::Error
+        };
+        self.log
+            .log(level, target, || format!("{what} failed: {}", ffi.code()));
+        ffi
     }
 
     /// Opens the core on `home` with Rust-side services (the CLI and tests).
@@ -278,6 +282,14 @@ fn need(session: &mut Option<Session>) -> Result<&mut Session> {
 }
 
 impl Inner {
+    /// The user's language (the default before the device is set up).
+    pub(crate) fn locale(&self) -> Locale {
+        self.session
+            .as_ref()
+            .map(Session::locale)
+            .unwrap_or_default()
+    }
+
     /// The store and the session, borrowed apart; fails when the device is not set up.
     pub(crate) fn parts(&mut self) -> Result<(&mut Store, &mut Session)> {
         let s = self.session.as_mut().ok_or(CoreError::NotInitialised)?;

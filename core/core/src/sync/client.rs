@@ -122,30 +122,11 @@ fn device_key(inner: &Inner) -> Result<&peerlog_crypto::DeviceSigningKey> {
 impl Peerlog {
     /// Converts an internal error to the FFI error, logging only its code.
     pub(crate) fn ffi(&self, what: &str, e: CoreError) -> PeerlogError {
-        let locale = self
-            .lock()
-            .session
-            .as_ref()
-            .map(Session::locale)
-            .unwrap_or_default();
-        let ffi = e.to_ffi(locale);
-        let level = if ffi.is_user_error() {
-            LogLevel::Info
-        } else {
-            LogLevel::Error
-        };
-        self.log.log(level, "peerlog::sync", || {
-            format!("{what} failed: {}", ffi.code())
-        });
-        ffi
+        self.to_ffi_logged("peerlog::sync", what, self.locale(), e)
     }
 
     fn locale(&self) -> Locale {
-        self.lock()
-            .session
-            .as_ref()
-            .map(Session::locale)
-            .unwrap_or_default()
+        self.lock().locale()
     }
 
     /// Logs in with a signed challenge and caches the token (memory only).
