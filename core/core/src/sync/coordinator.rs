@@ -230,12 +230,19 @@ fn category_str(c: peerlog_rules::Category) -> String {
         .unwrap_or_else(|| format!("{c:?}").to_lowercase())
 }
 
+impl Inner {
+    /// The coordinator's keys; `NotCoordinator` on a peer's (or an empty) home.
+    fn coordinator(&self) -> Result<&Coordinator> {
+        self.coord
+            .as_ref()
+            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))
+    }
+}
+
 impl Peerlog {
     fn coord_parts(&self) -> Result<Enrolment> {
         let inner = self.lock();
-        if inner.coord.is_none() {
-            return Err(CoreError::NotAllowed(Msg::NotCoordinator));
-        }
+        inner.coordinator()?;
         Enrolment::load(inner.store.conn())?
             .map(|(e, _)| e)
             .ok_or(CoreError::NotAllowed(Msg::NotEnrolled))
@@ -345,10 +352,7 @@ impl Peerlog {
     fn report_inner(&self, year: i32) -> Result<ChapterReport> {
         let enrol = self.coord_parts()?;
         let inner = self.lock();
-        let coord = inner
-            .coord
-            .as_ref()
-            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+        let coord = inner.coordinator()?;
         let conn = inner.store.conn();
         let locale = Locale::default();
         let rules = peerlog_rules::rule_set(REPORT_RULE_SET)
@@ -486,10 +490,7 @@ impl Peerlog {
     fn expenses_inner(&self) -> Result<Vec<ChapterExpense>> {
         let enrol = self.coord_parts()?;
         let inner = self.lock();
-        let coord = inner
-            .coord
-            .as_ref()
-            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+        let coord = inner.coordinator()?;
         let conn = inner.store.conn();
         let decls = declarations(conn, coord, &enrol, None)?;
         let mut decisions: HashMap<String, (u64, bool, Option<String>)> = HashMap::new();
@@ -571,10 +572,7 @@ impl Peerlog {
         let enrol = self.coord_parts()?;
         let (account, need_keys) = {
             let inner = self.lock();
-            let coord = inner
-                .coord
-                .as_ref()
-                .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+            let coord = inner.coordinator()?;
             let conn = inner.store.conn();
             let env = store::sync::chapter_records(conn, Collection::Expenses)?
                 .into_iter()
@@ -602,6 +600,7 @@ impl Peerlog {
             .and_then(|(_, _, k)| k)
             .ok_or(CoreError::NotFound { what: "peer key" })?;
         let peer_key = peerlog_crypto::RecipientPublicKey::from_bytes(&peer_key)?;
+        // Field borrow: the store is borrowed alongside it below.
         let coord = inner
             .coord
             .as_mut()
@@ -742,10 +741,7 @@ impl Peerlog {
             };
             let signature = {
                 let inner = self.lock();
-                let coord = inner
-                    .coord
-                    .as_ref()
-                    .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+                let coord = inner.coordinator()?;
                 coord
                     .chapter_sign
                     .sign_document(api::DECLARATION_DOMAIN, &document)?
@@ -780,10 +776,7 @@ impl Peerlog {
             let http = self.net.http(&enrol.server)?;
             let resp = self.refresh_accounts(&http, &enrol.device_id).await?;
             let inner = self.lock();
-            let coord = inner
-                .coord
-                .as_ref()
-                .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+            let coord = inner.coordinator()?;
             let conn = inner.store.conn();
             let current = current_declaration(conn)?;
             let decls = declarations(conn, coord, &enrol, current)?;
