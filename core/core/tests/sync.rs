@@ -80,6 +80,19 @@ fn open(home: &Path) -> Arc<Peerlog> {
     Peerlog::open_dir(home, secrets(home), None).unwrap()
 }
 
+/// A new device in `srv.home(home)` from a peer's recovery code.
+async fn recover(srv: &Server, home: &str, code: String) -> Result<Arc<Peerlog>, PeerlogError> {
+    let home = srv.home(home);
+    Peerlog::recover(
+        home.to_string_lossy().into_owned(),
+        secrets(&home),
+        srv.url(),
+        code,
+        None,
+    )
+    .await
+}
+
 async fn coordinator(srv: &Server, name: &str) -> Arc<Peerlog> {
     let created = peerlog_server::create_chapter(&srv.db, "LHL", name, 7)
         .await
@@ -261,15 +274,9 @@ async fn two_devices_of_one_peer_converge_and_resolve_edits_by_version() {
     a.sync(None).await.unwrap();
 
     // A wrong code is refused before any device is registered.
-    let wrong = Peerlog::recover(
-        srv.home("x").to_string_lossy().into_owned(),
-        secrets(&srv.home("x")),
-        srv.url(),
-        "00000-00000-00000-00000-00000".into(),
-        None,
-    )
-    .await
-    .unwrap_err();
+    let wrong = recover(&srv, "x", "00000-00000-00000-00000-00000".into())
+        .await
+        .unwrap_err();
     assert!(
         [
             "wrong_recovery_code",
@@ -280,16 +287,7 @@ async fn two_devices_of_one_peer_converge_and_resolve_edits_by_version() {
         "{wrong:?}"
     );
 
-    let b_home = srv.home("b");
-    let b = Peerlog::recover(
-        b_home.to_string_lossy().into_owned(),
-        secrets(&b_home),
-        srv.url(),
-        code,
-        None,
-    )
-    .await
-    .unwrap();
+    let b = recover(&srv, "b", code).await.unwrap();
     assert_eq!(b.profile().unwrap().peer_id, a.profile().unwrap().peer_id);
     assert_eq!(ids(&b), ids(&a));
     assert!(b.declaration_status().unwrap().signed);
@@ -361,16 +359,7 @@ async fn interrupted_syncs_lose_and_duplicate_nothing() {
     a.sync(None).await.unwrap();
     assert_eq!(a.sync_status().unwrap().pending, 0);
 
-    let b_home = srv.home("b");
-    let b = Peerlog::recover(
-        b_home.to_string_lossy().into_owned(),
-        secrets(&b_home),
-        srv.url(),
-        code,
-        None,
-    )
-    .await
-    .unwrap();
+    let b = recover(&srv, "b", code).await.unwrap();
     assert_eq!(ids(&b), ids(&a));
 
     // Small pages, each applied with its cursor in one transaction; the pull is cut off
@@ -602,16 +591,7 @@ async fn expense_decisions_reach_the_peer() {
     };
     check(&a);
     // A recovered device learns the decisions too.
-    let b_home = srv.home("b");
-    let b = Peerlog::recover(
-        b_home.to_string_lossy().into_owned(),
-        secrets(&b_home),
-        srv.url(),
-        code,
-        None,
-    )
-    .await
-    .unwrap();
+    let b = recover(&srv, "b", code).await.unwrap();
     check(&b);
 }
 
