@@ -815,16 +815,7 @@ impl Peerlog {
                 code.display().into_bytes(),
             )?;
             let session = Session::new(keys, profile, 0);
-            inner.store.tx(|tx| {
-                store::meta_put(tx, session::META_DEVICE_ID, session.device_id.as_bytes())?;
-                session.save_profile(tx)?;
-                store::put_device(
-                    tx,
-                    &session.device_id,
-                    session.keys.device.public_key().as_bytes(),
-                    &session.profile.created_at,
-                )
-            })?;
+            inner.store.tx(|tx| session.save_new_device(tx))?;
             let out = InitResult {
                 peer_id: session.profile.peer_id.clone(),
                 device_id: session.device_id.clone(),

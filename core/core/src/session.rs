@@ -147,6 +147,18 @@ impl Session {
         store::meta_put(conn, META_PROFILE, &sealed)
     }
 
+    /// Records a newly set-up device: its id, its profile and its own public key.
+    pub(crate) fn save_new_device(&self, conn: &Connection) -> Result<()> {
+        store::meta_put(conn, META_DEVICE_ID, self.device_id.as_bytes())?;
+        self.save_profile(conn)?;
+        store::put_device(
+            conn,
+            &self.device_id,
+            self.keys.device.public_key().as_bytes(),
+            &self.profile.created_at,
+        )
+    }
+
     pub(crate) fn locale(&self) -> Locale {
         self.profile.locale
     }

@@ -565,14 +565,7 @@ impl Peerlog {
         s.chapter_signing_key = Some(enrol.chapter_signing_key());
         inner.store.tx(|tx| {
             if fresh {
-                crate::store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
-                s.save_profile(tx)?;
-                crate::store::put_device(
-                    tx,
-                    &s.device_id,
-                    s.keys.device.public_key().as_bytes(),
-                    &s.profile.created_at,
-                )?;
+                s.save_new_device(tx)?;
             }
             store::sync::insert_sync_row(tx, &enrol.server, &serde_json::to_string(&enrol)?)?;
             // The coordinator can read the peer's offline history: wrap it for the chapter.
@@ -683,14 +676,7 @@ impl Peerlog {
             s.chapter_key = Some(enrol.chapter_key());
             s.chapter_signing_key = Some(enrol.chapter_signing_key());
             inner.store.tx(|tx| {
-                crate::store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
-                s.save_profile(tx)?;
-                crate::store::put_device(
-                    tx,
-                    &s.device_id,
-                    s.keys.device.public_key().as_bytes(),
-                    &s.profile.created_at,
-                )?;
+                s.save_new_device(tx)?;
                 store::sync::insert_sync_row(tx, &enrol.server, &serde_json::to_string(&enrol)?)?;
                 write_cert(tx, &mut s)
             })?;
