@@ -809,11 +809,7 @@ impl Peerlog {
             };
             // Secrets first: a crash before the database commit leaves an uninitialised
             // device whose next init overwrites them.
-            keys.save(inner.secrets.as_ref())?;
-            inner.secrets.put(
-                session::SECRET_RECOVERY_CODE.into(),
-                code.display().into_bytes(),
-            )?;
+            keys.save_with_recovery_code(inner.secrets.as_ref(), &code)?;
             let session = Session::new(keys, profile, 0);
             inner.store.tx(|tx| session.save_new_device(tx))?;
             let out = InitResult {
@@ -1274,10 +1270,7 @@ impl Peerlog {
         self.run("export_backup", |inner| {
             let secrets = inner.secrets.clone();
             let (st, s) = inner.parts()?;
-            let code = secrets
-                .get(session::SECRET_RECOVERY_CODE.into())?
-                .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
-            let code = RecoveryCode::parse(&String::from_utf8_lossy(&code))?;
+            let code = session::stored_recovery_code(secrets.as_ref())?;
             let bytes = backup::export(st.conn(), s, &code)?;
             write_atomically(Path::new(&path), &bytes)
         })

@@ -101,7 +101,7 @@ pub(crate) fn restore(
     let profile = session::open_profile(&keys, &file.profile)?;
     let mut s = Session::new(keys, profile, 0);
 
-    keys_to_secrets(&s, secrets, code)?;
+    s.keys.save_with_recovery_code(secrets, code)?;
     st.tx(|tx| {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         for d in &file.devices {
@@ -132,13 +132,4 @@ pub(crate) fn restore(
         s.save_profile(tx)
     })?;
     Ok(s)
-}
-
-fn keys_to_secrets(s: &Session, secrets: &dyn SecretStore, code: &RecoveryCode) -> Result<()> {
-    s.keys.save(secrets)?;
-    secrets.put(
-        session::SECRET_RECOVERY_CODE.into(),
-        code.display().into_bytes(),
-    )?;
-    Ok(())
 }

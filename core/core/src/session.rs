@@ -6,6 +6,7 @@ use crate::i18n::Msg;
 use crate::platform::SecretStore;
 use crate::store;
 use peerlog_crypto::local::LocalKey;
+use peerlog_crypto::recovery::RecoveryCode;
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
 use peerlog_protocol::canonical::to_canonical_vec;
 use peerlog_protocol::{Collection, Envelope, Hlc, RecordMeta};
@@ -76,6 +77,18 @@ impl Keys {
     pub(crate) fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
         secrets.put(SECRET_DEVICE_KEY.into(), self.device.seed().to_vec())?;
         secrets.put(SECRET_PEER_KEY.into(), self.peer.to_bytes().to_vec())?;
+        Ok(())
+    }
+
+    /// Stores a new device's keys and its recovery code. Done before the database commit:
+    /// a crash in between leaves an uninitialised device whose next set-up overwrites them.
+    pub(crate) fn save_with_recovery_code(
+        &self,
+        secrets: &dyn SecretStore,
+        code: &RecoveryCode,
+    ) -> Result<()> {
+        self.save(secrets)?;
+        secrets.put(SECRET_RECOVERY_CODE.into(), code.display().into_bytes())?;
         Ok(())
     }
 
@@ -245,6 +258,14 @@ impl Session {
             CoreError::corrupt(format!("{} payload: {e}", env.meta.collection.as_str()))
         })
     }
+}
+
+/// The recovery code kept in the secret store.
+pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<RecoveryCode> {
+    let code = secrets
+        .get(SECRET_RECOVERY_CODE.into())?
+        .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
+    Ok(RecoveryCode::parse(&String::from_utf8_lossy(&code))?)
 }
 
 pub(crate) fn author_key(conn: &Connection, device_id: &str) -> Result<DevicePublicKey> {

@@ -452,11 +452,7 @@ impl Peerlog {
             }
             match &inner.session {
                 Some(s) => {
-                    let code = inner
-                        .secrets
-                        .get(session::SECRET_RECOVERY_CODE.into())?
-                        .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
-                    let code = RecoveryCode::parse(&String::from_utf8_lossy(&code))?;
+                    let code = session::stored_recovery_code(inner.secrets.as_ref())?;
                     Some((
                         Keys::from_parts(copy_key(&s.keys.device)?, s.keys.peer.clone()),
                         s.profile.clone(),
@@ -553,11 +549,7 @@ impl Peerlog {
         let mut inner = self.lock();
         let inner = &mut *inner;
         if fresh {
-            keys.save(inner.secrets.as_ref())?;
-            inner.secrets.put(
-                session::SECRET_RECOVERY_CODE.into(),
-                code.display().into_bytes(),
-            )?;
+            keys.save_with_recovery_code(inner.secrets.as_ref(), &code)?;
             inner.session = Some(Session::new(keys, profile, 0));
         }
         let s = inner.session.as_mut().ok_or(CoreError::NotInitialised)?;
@@ -667,11 +659,7 @@ impl Peerlog {
         {
             let mut inner = self.lock();
             let inner = &mut *inner;
-            keys.save(inner.secrets.as_ref())?;
-            inner.secrets.put(
-                session::SECRET_RECOVERY_CODE.into(),
-                code.display().into_bytes(),
-            )?;
+            keys.save_with_recovery_code(inner.secrets.as_ref(), &code)?;
             let mut s = Session::new(keys, profile, 0);
             s.chapter_key = Some(enrol.chapter_key());
             s.chapter_signing_key = Some(enrol.chapter_signing_key());
