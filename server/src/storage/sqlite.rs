@@ -166,6 +166,18 @@ fn is_foreign_key(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Maps an INSERT's error: a unique or primary-key clash is `AlreadyExists(exists)`,
+/// a foreign-key miss is `NotFound(missing)`, anything else a backend error.
+fn map_insert(e: rusqlite::Error, exists: &'static str, missing: &'static str) -> StorageError {
+    if is_unique(&e) {
+        StorageError::AlreadyExists(exists)
+    } else if is_foreign_key(&e) {
+        StorageError::NotFound(missing)
+    } else {
+        db(e)
+    }
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5)).map_err(db)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
@@ -416,15 +428,7 @@ fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
             account.created_at
         ],
     )
-    .map_err(|e| {
-        if is_unique(&e) {
-            StorageError::AlreadyExists("account")
-        } else if is_foreign_key(&e) {
-            StorageError::NotFound("chapter")
-        } else {
-            db(e)
-        }
-    })?;
+    .map_err(|e| map_insert(e, "account", "chapter"))?;
     Ok(())
 }
 
@@ -439,15 +443,7 @@ fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
             device.created_at
         ],
     )
-    .map_err(|e| {
-        if is_unique(&e) {
-            StorageError::AlreadyExists("device")
-        } else if is_foreign_key(&e) {
-            StorageError::NotFound("account")
-        } else {
-            db(e)
-        }
-    })?;
+    .map_err(|e| map_insert(e, "device", "account"))?;
     Ok(())
 }
 
@@ -792,15 +788,7 @@ impl Storage for SqliteStorage {
                     token.created_by
                 ],
             )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::AlreadyExists("token")
-                } else if is_foreign_key(&e) {
-                    StorageError::NotFound("chapter or creating account")
-                } else {
-                    db(e)
-                }
-            })?;
+            .map_err(|e| map_insert(e, "token", "chapter or creating account"))?;
             Ok(())
         })
         .await
@@ -1020,15 +1008,7 @@ impl Storage for SqliteStorage {
                 "INSERT INTO challenges (device_id, challenge_hash, expires_at) VALUES (?1, ?2, ?3)",
                 params![device_id, challenge_hash, expires_at],
             )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::AlreadyExists("challenge")
-                } else if is_foreign_key(&e) {
-                    StorageError::NotFound("device")
-                } else {
-                    db(e)
-                }
-            })?;
+            .map_err(|e| map_insert(e, "challenge", "device"))?;
             Ok(())
         })
         .await
@@ -1068,15 +1048,7 @@ impl Storage for SqliteStorage {
                 "INSERT INTO sessions (token_hash, device_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![token_hash, device_id, expires_at],
             )
-            .map_err(|e| {
-                if is_unique(&e) {
-                    StorageError::AlreadyExists("session")
-                } else if is_foreign_key(&e) {
-                    StorageError::NotFound("device")
-                } else {
-                    db(e)
-                }
-            })?;
+            .map_err(|e| map_insert(e, "session", "device"))?;
             Ok(())
         })
         .await
