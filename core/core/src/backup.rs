@@ -70,7 +70,7 @@ pub(crate) fn export(conn: &Connection, s: &Session, code: &RecoveryCode) -> Res
     }
     let file = BackupFile {
         format: FORMAT.into(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: crate::api::now_rfc3339(),
         wrapped_peer_key,
         profile: session::seal_profile(&s.keys, &s.profile)?,
         devices,
@@ -103,7 +103,7 @@ pub(crate) fn restore(
 
     s.keys.save_with_recovery_code(secrets, code)?;
     st.tx(|tx| {
-        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = crate::api::now_rfc3339();
         for d in &file.devices {
             if d.public_key.device_id() != d.device_id {
                 return Err(CoreError::Verification(Msg::BackupWrongFormat));
