@@ -25,15 +25,8 @@ struct Failure {
 
 impl From<PeerlogError> for Failure {
     fn from(e: PeerlogError) -> Self {
-        // 3 is a refusal the user can act on; an unreachable or failing server is not.
-        let code = match &e {
-            PeerlogError::Network { .. } => 1,
-            PeerlogError::Server { code, .. } if code == "internal" => 1,
-            e if e.is_user_error() => 3,
-            _ => 1,
-        };
         Failure {
-            code,
+            code: if e.is_user_error() { 3 } else { 1 },
             message: e.message().to_string(),
         }
     }

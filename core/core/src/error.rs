@@ -259,13 +259,21 @@ impl PeerlogError {
         }
     }
 
-    /// True for errors caused by the user's input or the app's state (not by a broken
-    /// device): validation, refusal, missing declaration, not found, failed verification.
+    /// True for errors caused by the user's input or the app's state: validation,
+    /// refusal (also by the server), missing declaration, not found, failed verification,
+    /// a revoked device. False when something failed that the user cannot fix by acting
+    /// differently: storage, the secret store, the network, or the server itself
+    /// (`internal`, any 5xx) — those are worth retrying later.
     pub fn is_user_error(&self) -> bool {
-        !matches!(
-            self,
-            PeerlogError::Storage { .. } | PeerlogError::SecretStore { .. }
-        )
+        match self {
+            PeerlogError::Storage { .. }
+            | PeerlogError::SecretStore { .. }
+            | PeerlogError::Network { .. } => false,
+            PeerlogError::Server { code, .. } => {
+                code != peerlog_protocol::api::codes::INTERNAL && !code.starts_with("http_5")
+            }
+            _ => true,
+        }
     }
 }
 
@@ -284,3 +292,28 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
 }
 
 pub(crate) type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: &str) -> PeerlogError {
+        PeerlogError::Server {
+            code: code.into(),
+            user_message: String::new(),
+        }
+    }
+
+    #[test]
+    fn network_and_server_failures_are_not_the_users() {
+        let network = PeerlogError::Network {
+            code: "network".into(),
+            user_message: String::new(),
+        };
+        assert!(!network.is_user_error());
+        assert!(!server("internal").is_user_error());
+        assert!(!server("http_502").is_user_error());
+        assert!(server("token_used").is_user_error());
+        assert!(server("http_404").is_user_error());
+    }
+}
