@@ -239,6 +239,67 @@ public final class PeerlogClient {
         dataVersion += 1
     }
 
+    /// Sets this (empty) device up from a backup file made with `exportBackup(to:)` on the old
+    /// phone, opened with the recovery code. The file must be readable at `backup` (copy it out
+    /// of a security-scoped location first). The core checks the code, the file and every
+    /// record's signature; on any failure nothing is kept and the device stays empty.
+    public func restore(backup: URL, recoveryCode: String) async throws {
+        await start()
+        guard core != nil else { throw PeerlogClientError.notOpen }
+        let home = self.home
+        let secrets = self.secrets
+        let log = self.logSink
+        let path = backup.path
+        // `Peerlog.restore` opens the home itself. On an empty device the core opened for
+        // onboarding goes first, so that one core works on the database; on a device already
+        // set up it stays, and the core refuses the restore in its own words.
+        let wasEmpty = state == .needsSetup
+        if wasEmpty {
+            core = nil
+        }
+        do {
+            let restored = try await Task.detached(priority: .userInitiated) {
+                try Peerlog.restore(home: home.path, secrets: secrets, backupPath: path,
+                                    recoveryCode: recoveryCode, log: log)
+            }.value
+            core = restored
+        } catch {
+            if wasEmpty {
+                // Back to the empty device, as before.
+                core = try? await Task.detached(priority: .userInitiated) {
+                    try Self.openCore(home: home, secrets: secrets, log: log)
+                }.value
+                if core == nil {
+                    state = .failed(message: userMessage(for: error))
+                }
+            }
+            await refresh()
+            throw error
+        }
+        await refresh()
+        dataVersion += 1
+        onLocalChange?()
+    }
+
+    // MARK: - Server certificate (self-hosted servers)
+
+    /// Trusts an extra certificate authority (PEM text) for a self-hosted server, besides the
+    /// system's roots. The core checks the text, keeps it for every later start and reports a
+    /// bad file in its own words. Set it before enrolling or recovering.
+    public func setExtraRootCertificate(pem: String) async throws {
+        try await perform { try $0.setExtraRootCertificate(pem: pem) }
+    }
+
+    /// The extra certificate authority the core keeps (PEM), or nil if there is none.
+    public func extraRootCertificate() async throws -> String? {
+        try await perform { try $0.extraRootCertificate() }
+    }
+
+    /// Forgets the extra certificate authority: only the system's roots are trusted again.
+    public func clearExtraRootCertificate() async throws {
+        try await perform { try $0.clearExtraRootCertificate() }
+    }
+
     // MARK: - Declaration
 
     public func currentDeclaration() async throws -> DeclarationText {
@@ -249,6 +310,12 @@ public final class PeerlogClient {
         try await change { core in
             try core.signDeclaration(signerName: signerName, accepted: accepted, drawn: drawn)
         }
+    }
+
+    /// A self-contained HTML copy of the peer's signature on the current declaration (the
+    /// core's file, verifiable by anyone), for sharing.
+    public func exportSignedDeclaration() async throws -> String {
+        try await perform { try $0.exportSignedDeclaration() }
     }
 
     // MARK: - Contacts
@@ -284,6 +351,12 @@ public final class PeerlogClient {
         try await perform { try $0.listContacts(from: from, to: to) }
     }
 
+    /// Every version of a contact, oldest first, including its deletion (the core keeps them
+    /// all: an edit writes a new version, a deletion a tombstone).
+    public func contactHistory(id: String) async throws -> [ContactVersion] {
+        try await perform { try $0.contactHistory(id: id) }
+    }
+
     /// The last contact as a new input dated today, for "repeat last" (nil if none yet).
     public func repeatLastContact() async throws -> ContactInput? {
         try await perform { try $0.repeatLastContact() }
@@ -312,6 +385,17 @@ public final class PeerlogClient {
         try await change { try $0.addExpense(input: input) }
     }
 
+    /// Changes a draft expense (the core refuses any other). A `receipt` of nil in `input`
+    /// keeps the stored one.
+    public func updateExpense(id: String, input: ExpenseInput) async throws -> Expense {
+        try await change { try $0.updateExpense(id: id, input: input) }
+    }
+
+    /// The stored receipt of an expense (nil if it has none).
+    public func expenseReceipt(id: String) async throws -> Receipt? {
+        try await perform { try $0.expenseReceipt(id: id) }
+    }
+
     /// Submits a draft to the coordinator (it goes out with the next sync).
     public func submitExpense(id: String) async throws -> Expense {
         try await change { try $0.submitExpense(id: id) }
@@ -319,6 +403,30 @@ public final class PeerlogClient {
 
     public func deleteExpense(id: String) async throws {
         try await change { try $0.deleteExpense(id: id) }
+    }
+
+    // MARK: - Money
+
+    /// An amount in minor units of `currency` as the core writes money in the peer's language
+    /// (`1 234,50 kr`, `1.234,50 kr.`, `NOK 1,234.50`).
+    public func amountText(_ amountMinor: UInt64, currency: String) -> String {
+        formatAmount(amountMinor: amountMinor, currency: currency, locale: locale)
+    }
+
+    /// A typed amount (`149,50`, `1 234.5`, `kr 150`) read by the core as minor units of
+    /// `currency`. Throws the core's `PeerlogError.Invalid` (field `amount`) for anything else.
+    public func amountMinor(from text: String, currency: String) throws -> UInt64 {
+        try parseAmount(text: text, currency: currency, locale: locale)
+    }
+
+    // MARK: - Backup
+
+    /// Writes an encrypted backup of everything on this device to `url` (a file the app can
+    /// write, e.g. in its temporary directory). Restoring it on another phone needs the
+    /// recovery code (`restore(backup:recoveryCode:)`).
+    public func exportBackup(to url: URL) async throws {
+        let path = url.path
+        try await perform { try $0.exportBackup(path: path) }
     }
 
     // MARK: - Settings
