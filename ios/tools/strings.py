@@ -25,6 +25,8 @@ STRINGS = {
     "common.done": ("Done", "Ferdig", "Færdig"),
     "common.edit": ("Edit", "Rediger", "Rediger"),
     "common.save": ("Save", "Lagre", "Gem"),
+    "common.yes": ("Yes", "Ja", "Ja"),
+    "common.no": ("No", "Nei", "Nej"),
     # Onboarding
     "onboarding.title": ("Welcome to Peerlog", "Velkommen til Peerlog", "Velkommen til Peerlog"),
     "onboarding.intro": (
@@ -146,6 +148,24 @@ STRINGS = {
     "history.notSynced": ("Not yet synced", "Ikke synkronisert ennå", "Endnu ikke synkroniseret"),
     "history.detail.title": ("Contact", "Kontakt", "Kontakt"),
     "history.delete.confirm": ("Delete this contact?", "Slette denne kontakten?", "Slet denne kontakt?"),
+    "history.versions": ("Versions", "Versjoner", "Versioner"),
+    "history.versions.footer": (
+        "Every change and deletion is kept as a new version, on all your devices.",
+        "Hver endring og sletting lagres som en ny versjon, på alle enhetene dine.",
+        "Hver ændring og sletning gemmes som en ny version, på alle dine enheder.",
+    ),
+    "history.version.created": ("Logged", "Ført", "Registreret"),
+    "history.version.edited": ("Changed", "Endret", "Ændret"),
+    "history.version.deleted": ("Deleted", "Slettet", "Slettet"),
+    "history.version.thisDevice": ("On this phone", "På denne telefonen", "På denne telefon"),
+    "history.version.otherDevice %@": ("On another device (%@)", "På en annen enhet (%@)", "På en anden enhed (%@)"),
+    "history.version.number %@": ("version %@", "versjon %@", "version %@"),
+    "history.version.title %lld": ("Version %lld", "Versjon %lld", "Version %lld"),
+    "history.version.readOnly": (
+        "How the contact was at this version. Only the newest version can be changed.",
+        "Slik var kontakten i denne versjonen. Bare den nyeste versjonen kan endres.",
+        "Sådan var kontakten i denne version. Kun den nyeste version kan ændres.",
+    ),
     # Report
     "report.title": ("Report", "Rapport", "Rapport"),
     "report.year": ("Year", "År", "År"),

@@ -132,69 +132,15 @@ struct ContactDetailView: View {
     var body: some View {
         List {
             if let contact {
+                ContactFieldsSections(contact: contact, kinds: kinds)
                 Section {
-                    EvaluationLine(evaluation: contact.evaluation, error: nil)
-                }
-                Section {
-                    LabeledContent {
-                        Text(Labels.kind(contact.kind, in: kinds))
+                    NavigationLink {
+                        ContactVersionsView(contactId: contactId)
                     } label: {
-                        Text("log.kind")
+                        Label("history.versions", systemImage: "clock.arrow.circlepath")
                     }
-                    LabeledContent {
-                        Text(Labels.day(contact.date))
-                    } label: {
-                        Text("log.date")
-                    }
-                    LabeledContent {
-                        Text("log.minutes.value \(Int(contact.minutes))")
-                    } label: {
-                        Text("log.minutes")
-                    }
-                    if kinds.first(where: { $0.kind == contact.kind })?.isGroup == true {
-                        LabeledContent {
-                            Text(Int(contact.participants), format: .number)
-                        } label: {
-                            Text("log.participants")
-                        }
-                    }
-                    LabeledContent {
-                        Text(Labels.who(contact.who))
-                    } label: {
-                        Text("log.who")
-                    }
-                    if let place = contact.place {
-                        LabeledContent {
-                            Text(Labels.place(place))
-                        } label: {
-                            Text("log.place")
-                        }
-                    }
-                }
-                if contact.privateRef != nil || contact.privateNote != nil || contact.sharedNote != nil {
-                    Section {
-                        if let value = contact.privateRef {
-                            LabeledContent {
-                                Text(value)
-                            } label: {
-                                Text("log.privateRef")
-                            }
-                        }
-                        if let value = contact.privateNote {
-                            VStack(alignment: .leading) {
-                                Text("log.privateNote").font(.caption).foregroundStyle(.secondary)
-                                Text(value)
-                            }
-                        }
-                        if let value = contact.sharedNote {
-                            VStack(alignment: .leading) {
-                                Text("log.sharedNote").font(.caption).foregroundStyle(.secondary)
-                                Text(value)
-                            }
-                        }
-                    } header: {
-                        Text("log.private.header")
-                    }
+                } footer: {
+                    Text("history.versions.footer")
                 }
                 Section {
                     Button("common.delete", role: .destructive) {
@@ -248,5 +194,219 @@ struct ContactDetailView: View {
         } catch let failure {
             error = userMessage(for: failure)
         }
+    }
+}
+
+/// What was logged and how the core judges it: the sections of a contact's detail, shared by
+/// the current contact and each of its past versions.
+struct ContactFieldsSections: View {
+    let contact: Contact
+    let kinds: [ContactKindInfo]
+
+    private var isGroup: Bool {
+        kinds.first { $0.kind == contact.kind }?.isGroup == true
+    }
+
+    var body: some View {
+        Section {
+            EvaluationLine(evaluation: contact.evaluation, error: nil)
+        }
+        Section {
+            LabeledContent {
+                Text(Labels.kind(contact.kind, in: kinds))
+            } label: {
+                Text("log.kind")
+            }
+            LabeledContent {
+                Text(Labels.day(contact.date))
+            } label: {
+                Text("log.date")
+            }
+            LabeledContent {
+                Text("log.minutes.value \(Int(contact.minutes))")
+            } label: {
+                Text("log.minutes")
+            }
+            if isGroup {
+                LabeledContent {
+                    Text(Int(contact.participants), format: .number)
+                } label: {
+                    Text("log.participants")
+                }
+            }
+            LabeledContent {
+                Text(Labels.who(contact.who))
+            } label: {
+                Text("log.who")
+            }
+            if let place = contact.place {
+                LabeledContent {
+                    Text(Labels.place(place))
+                } label: {
+                    Text("log.place")
+                }
+            }
+            if isGroup {
+                LabeledContent {
+                    Text(Labels.yesNo(contact.ledByPeer))
+                } label: {
+                    Text("log.ledByPeer")
+                }
+            }
+            LabeledContent {
+                Text(Labels.yesNo(contact.isNew))
+            } label: {
+                Text("log.isNew")
+            }
+            LabeledContent {
+                Text(Labels.yesNo(contact.abroad))
+            } label: {
+                Text("log.abroad")
+            }
+        }
+        if contact.privateRef != nil || contact.privateNote != nil || contact.sharedNote != nil {
+            Section {
+                if let value = contact.privateRef {
+                    LabeledContent {
+                        Text(value)
+                    } label: {
+                        Text("log.privateRef")
+                    }
+                }
+                if let value = contact.privateNote {
+                    VStack(alignment: .leading) {
+                        Text("log.privateNote").font(.caption).foregroundStyle(.secondary)
+                        Text(value)
+                    }
+                }
+                if let value = contact.sharedNote {
+                    VStack(alignment: .leading) {
+                        Text("log.sharedNote").font(.caption).foregroundStyle(.secondary)
+                        Text(value)
+                    }
+                }
+            } header: {
+                Text("log.private.header")
+            }
+        }
+    }
+}
+
+/// Every version of one contact, newest first, as the core keeps them: when and on which of
+/// the peer's devices it was written, and the contact as it was then.
+struct ContactVersionsView: View {
+    let contactId: String
+
+    @Environment(PeerlogClient.self) private var client
+    @State private var versions: [ContactVersion] = []
+    @State private var kinds: [ContactKindInfo] = []
+    @State private var error: String?
+    @State private var loaded = false
+
+    /// Newest first, each with its place in the history (1 = created).
+    private var rows: [(number: Int, version: ContactVersion)] {
+        Array(versions.enumerated().map { (number: $0.offset + 1, version: $0.element) }.reversed())
+    }
+
+    var body: some View {
+        List {
+            if let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            } else if !loaded {
+                ProgressView()
+            }
+            ForEach(rows, id: \.version.version) { row in
+                if let contact = row.version.contact {
+                    NavigationLink {
+                        ContactVersionDetailView(number: row.number, contact: contact, kinds: kinds)
+                    } label: {
+                        ContactVersionRow(number: row.number, version: row.version,
+                                          thisDevice: client.profile?.deviceId)
+                    }
+                } else {
+                    ContactVersionRow(number: row.number, version: row.version,
+                                      thisDevice: client.profile?.deviceId)
+                }
+            }
+        }
+        .navigationTitle("history.versions")
+        .navigationBarTitleDisplayMode(.inline)
+        .task(id: client.dataVersion) {
+            kinds = client.kinds()
+            do {
+                versions = try await client.contactHistory(id: contactId)
+                error = nil
+            } catch let failure {
+                error = userMessage(for: failure)
+            }
+            loaded = true
+        }
+    }
+}
+
+/// One line of a contact's history: what happened, when, on which device.
+struct ContactVersionRow: View {
+    let number: Int
+    let version: ContactVersion
+    let thisDevice: String?
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            HStack {
+                if version.deleted {
+                    Label("history.version.deleted", systemImage: "trash")
+                        .foregroundStyle(.red)
+                } else if number == 1 {
+                    Label("history.version.created", systemImage: "plus.circle")
+                } else {
+                    Label("history.version.edited", systemImage: "pencil.circle")
+                }
+                Spacer()
+                if let written = version.contact.flatMap({ CoreDates.timestamp($0.updatedAt) }) {
+                    Text(written.formatted(date: .abbreviated, time: .shortened))
+                        .foregroundStyle(.secondary)
+                }
+            }
+            .font(.subheadline)
+            HStack(spacing: 6) {
+                if version.authorDevice == thisDevice {
+                    Text("history.version.thisDevice")
+                } else {
+                    Text("history.version.otherDevice \(String(version.authorDevice.prefix(8)))")
+                }
+                Text(verbatim: "·")
+                Text("history.version.number \(String(version.version))")
+                    .monospacedDigit()
+            }
+            .font(.caption)
+            .foregroundStyle(.secondary)
+            if let contact = version.contact {
+                Text(contact.evaluation.reason)
+                    .font(.footnote)
+                    .foregroundStyle(.secondary)
+                    .lineLimit(2)
+            }
+        }
+        .accessibilityElement(children: .combine)
+    }
+}
+
+/// A past version of a contact, read-only.
+struct ContactVersionDetailView: View {
+    let number: Int
+    let contact: Contact
+    let kinds: [ContactKindInfo]
+
+    var body: some View {
+        List {
+            Section {
+                Label("history.version.readOnly", systemImage: "clock.arrow.circlepath")
+                    .foregroundStyle(.secondary)
+            }
+            ContactFieldsSections(contact: contact, kinds: kinds)
+        }
+        .navigationTitle(Text("history.version.title \(number)"))
+        .navigationBarTitleDisplayMode(.inline)
     }
 }

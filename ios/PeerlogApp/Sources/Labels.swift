@@ -58,6 +58,10 @@ enum Labels {
         }
     }
 
+    static func yesNo(_ value: Bool) -> LocalizedStringKey {
+        value ? "common.yes" : "common.no"
+    }
+
     /// The core's label for a kind, from the list the core hands out.
     static func kind(_ kind: ContactKind, in kinds: [ContactKindInfo]) -> String {
         kinds.first { $0.kind == kind }?.label ?? ""
