@@ -20,11 +20,14 @@ import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
 import uniffi.peerlog_core.ContactInput
 import uniffi.peerlog_core.ContactKindInfo
+import uniffi.peerlog_core.ContactVersion
 import uniffi.peerlog_core.DeclarationSignatureInfo
 import uniffi.peerlog_core.DeclarationStatus
 import uniffi.peerlog_core.DeclarationText
 import uniffi.peerlog_core.DrawnSignature
 import uniffi.peerlog_core.EnrolResult
+import uniffi.peerlog_core.Expense
+import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.InitResult
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.LogSink
@@ -32,6 +35,7 @@ import uniffi.peerlog_core.Peerlog
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
 import uniffi.peerlog_core.ProfileInfo
+import uniffi.peerlog_core.Receipt
 import uniffi.peerlog_core.SecretStore
 import uniffi.peerlog_core.SignedReportFile
 import uniffi.peerlog_core.SyncPhase
@@ -137,6 +141,30 @@ class PeerlogClient(
         local { listContacts(from, to) }
     suspend fun repeatLastContact(): ContactInput? = local { repeatLastContact() }
 
+    /** Every version of a contact, oldest first, including its deletion (a tombstone). */
+    suspend fun contactHistory(id: String): List<ContactVersion> = local { contactHistory(id) }
+
+    // --- expenses ----------------------------------------------------------------------
+
+    /** Saves a draft; travel is km × the organisation's rate (the core computes it). */
+    suspend fun addExpense(input: ExpenseInput): Expense = change { addExpense(input) }
+
+    /** Changes a draft; a `null` receipt keeps the current one. */
+    suspend fun updateExpense(id: String, input: ExpenseInput): Expense =
+        change { updateExpense(id, input) }
+
+    /** Submits a draft to the coordinator (sent with the next sync). */
+    suspend fun submitExpense(id: String): Expense = change { submitExpense(id) }
+
+    /** Deletes a draft (the core refuses anything else). */
+    suspend fun deleteExpense(id: String) = change { deleteExpense(id) }
+
+    /** All expenses, newest first, with the coordinator's decision once there is one. */
+    suspend fun listExpenses(): List<Expense> = local { listExpenses() }
+
+    /** The receipt of an expense, decrypted; `null` when it has none. */
+    suspend fun expenseReceipt(id: String): Receipt? = local { expenseReceipt(id) }
+
     // --- report ------------------------------------------------------------------------
 
     suspend fun yearSummary(year: Int): PeriodSummary = local { yearSummary(year) }
@@ -147,6 +175,12 @@ class PeerlogClient(
 
     /** Only after the peer re-authenticated (biometrics / PIN): the UI's duty. */
     suspend fun recoveryCode(): String = local { recoveryCode() }
+
+    /**
+     * Writes the core's encrypted backup (sealed records, the peer key wrapped under the
+     * recovery code) to [path], atomically. Restoring it needs the recovery code.
+     */
+    suspend fun exportBackup(path: String) = local { exportBackup(path) }
 
     /** Erases keys and data on this device (unsynced data is lost). */
     suspend fun wipe() {
