@@ -205,10 +205,41 @@ STRINGS = {
     "expense.km": ("Kilometres", "Kilometer", "Kilometer"),
     "expense.amount": ("Amount", "Beløp", "Beløb"),
     "expense.description": ("What for (optional)", "Hva gjelder det (valgfritt)", "Hvad drejer det sig om (valgfrit)"),
-    "expense.travel.footer": (
-        "The amount is the distance times your organisation's rate.",
-        "Beløpet er avstanden ganger organisasjonens sats.",
-        "Beløbet er afstanden gange organisationens takst.",
+    "expense.travel.footer %@": (
+        "The amount is the distance times your organisation's rate (%@ per km).",
+        "Beløpet er avstanden ganger organisasjonens sats (%@ per km).",
+        "Beløbet er afstanden gange organisationens takst (%@ pr. km).",
+    ),
+    "expense.amount.placeholder": ("0.00", "0,00", "0,00"),
+    "expense.amount.footer %@": (
+        "Amount in %@, for example 149.50.",
+        "Beløp i %@, for eksempel 149,50.",
+        "Beløb i %@, for eksempel 149,50.",
+    ),
+    "expense.rate": ("Rate per km", "Sats per km", "Takst pr. km"),
+    "expense.status": ("Status", "Status", "Status"),
+    "expense.editTitle": ("Change expense", "Endre utlegg", "Ret udlæg"),
+    "expense.detail.title": ("Expense", "Utlegg", "Udlæg"),
+    "expense.submit.confirm": (
+        "Send this expense to your coordinator? It can no longer be changed.",
+        "Sende dette utlegget til koordinatoren? Det kan ikke endres etterpå.",
+        "Send dette udlæg til din koordinator? Det kan ikke ændres bagefter.",
+    ),
+    "expense.submit.footer": (
+        "A draft stays on this phone until you submit it; it goes to your coordinator with the next sync.",
+        "Et utkast blir på denne telefonen til du sender det inn; det går til koordinatoren ved neste synkronisering.",
+        "En kladde bliver på denne telefon, til du indsender den; den sendes til din koordinator ved næste synkronisering.",
+    ),
+    "expense.delete.confirm": ("Delete this draft?", "Slette dette utkastet?", "Slet denne kladde?"),
+    "expense.receipt.replace.footer": (
+        "A new photo replaces the stored receipt.",
+        "Et nytt bilde erstatter den lagrede kvitteringen.",
+        "Et nyt billede erstatter den gemte kvittering.",
+    ),
+    "expense.receipt.unreadable": (
+        "This receipt cannot be shown on this phone.",
+        "Denne kvitteringen kan ikke vises på denne telefonen.",
+        "Denne kvittering kan ikke vises på denne telefon.",
     ),
     "expense.receipt": ("Receipt", "Kvittering", "Kvittering"),
     "expense.receipt.camera": ("Take a photo", "Ta bilde", "Tag et billede"),
@@ -263,9 +294,9 @@ STRINGS = {
 
 INFO_PLIST = {
     "NSCameraUsageDescription": (
-        "Peerlog uses the camera to scan your coordinator's invitation QR code.",
-        "Peerlog bruker kameraet til å skanne QR-koden i invitasjonen fra koordinatoren.",
-        "Peerlog bruger kameraet til at scanne QR-koden i invitationen fra din koordinator.",
+        "Peerlog uses the camera to scan your coordinator's invitation QR code and to photograph receipts.",
+        "Peerlog bruker kameraet til å skanne QR-koden i invitasjonen fra koordinatoren og til å ta bilde av kvitteringer.",
+        "Peerlog bruger kameraet til at scanne QR-koden i invitationen fra din koordinator og til at fotografere kvitteringer.",
     ),
     "NSPhotoLibraryUsageDescription": (
         "Peerlog lets you choose a photo of a receipt.",
@@ -273,9 +304,9 @@ INFO_PLIST = {
         "Peerlog lader dig vælge et billede af en kvittering.",
     ),
     "NSFaceIDUsageDescription": (
-        "Peerlog asks for Face ID before it shows your recovery code.",
-        "Peerlog ber om Face ID før gjenopprettingskoden vises.",
-        "Peerlog beder om Face ID, før din gendannelseskode vises.",
+        "Peerlog asks for Face ID to unlock the app (if you turn the app lock on) and before it shows your recovery code.",
+        "Peerlog ber om Face ID for å låse opp appen (hvis du slår på applåsen) og før gjenopprettingskoden vises.",
+        "Peerlog beder om Face ID for at låse appen op (hvis du slår applåsen til) og før din gendannelseskode vises.",
     ),
 }
 

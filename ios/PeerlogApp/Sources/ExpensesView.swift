@@ -1,3 +1,4 @@
+import PDFKit
 import PeerlogKit
 import PhotosUI
 import SwiftUI
@@ -5,7 +6,7 @@ import UIKit
 
 /// Expenses: the list with each one's status, adding one (with a photo of the receipt), and
 /// submitting a draft to the coordinator. Amounts, the mileage rate and every check are the
-/// core's; the app only converts what is typed into minor units of the peer's currency.
+/// core's, and so are reading a typed amount and writing one (`parseAmount`, `formatAmount`).
 struct ExpensesView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var expenses: [Expense] = []
@@ -24,22 +25,26 @@ struct ExpensesView: View {
                                        description: Text("expenses.empty.description"))
             }
             ForEach(expenses, id: \.id) { expense in
-                ExpenseRow(expense: expense)
-                    .swipeActions {
-                        if expense.status == .draft {
-                            Button("common.delete", role: .destructive) {
-                                Task {
-                                    await run { try await client.deleteExpense(id: expense.id) }
-                                }
+                NavigationLink {
+                    ExpenseDetailView(expenseId: expense.id)
+                } label: {
+                    ExpenseRow(expense: expense)
+                }
+                .swipeActions {
+                    if expense.status == .draft {
+                        Button("common.delete", role: .destructive) {
+                            Task {
+                                await run { try await client.deleteExpense(id: expense.id) }
                             }
-                            Button("expense.submit") {
-                                Task {
-                                    await run { _ = try await client.submitExpense(id: expense.id) }
-                                }
-                            }
-                            .tint(.accentColor)
                         }
+                        Button("expense.submit") {
+                            Task {
+                                await run { _ = try await client.submitExpense(id: expense.id) }
+                            }
+                        }
+                        .tint(.accentColor)
                     }
+                }
             }
         }
         .navigationTitle("expenses.title")
@@ -52,7 +57,7 @@ struct ExpensesView: View {
         }
         .sheet(isPresented: $adding) {
             NavigationStack {
-                AddExpenseView()
+                ExpenseFormView(editing: nil)
             }
         }
         .task(id: client.dataVersion) {
@@ -76,13 +81,15 @@ struct ExpensesView: View {
 struct ExpenseRow: View {
     let expense: Expense
 
+    @Environment(PeerlogClient.self) private var client
+
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
                 Text(ExpenseLabels.kind(expense.kind))
                     .font(.headline)
                 Spacer()
-                Text(Money.format(minor: expense.amountMinor, currency: expense.currency))
+                Text(client.amountText(expense.amountMinor, currency: expense.currency))
                     .monospacedDigit()
             }
             HStack {
@@ -114,24 +121,49 @@ struct ExpenseRow: View {
     }
 }
 
-/// A new expense, saved as a draft.
-struct AddExpenseView: View {
+/// A new expense, or a change to a draft, saved as a draft. The typed amount is read by the
+/// core (`parseAmount`), and a travel expense's amount is the core's km × rate.
+struct ExpenseFormView: View {
+    /// The draft being changed; nil for a new expense.
+    let editing: Expense?
+
     @Environment(PeerlogClient.self) private var client
     @Environment(\.dismiss) private var dismiss
     @State private var kind: ExpenseKind = .travel
     @State private var date = Date()
     @State private var km = 0
-    @State private var amount: Decimal = 0
+    @State private var amount = ""
     @State private var description = ""
+    /// A receipt picked or photographed here (for a draft being changed: replaces the stored one).
     @State private var receipt: Receipt?
+    /// The receipt already stored with the draft being changed.
+    @State private var storedReceipt: Receipt?
     @State private var photoItem: PhotosPickerItem?
     @State private var showCamera = false
+    @State private var loaded = false
     @State private var saving = false
     @State private var error: String?
     @State private var fieldErrors: [FieldError] = []
 
     private var currency: String {
-        client.profile?.currency ?? "NOK"
+        editing?.currency ?? client.profile?.currency ?? "NOK"
+    }
+
+    /// The typed amount as the core reads it, for the line under the field (nil while it is
+    /// not an amount yet).
+    @MainActor
+    private var amountPreview: String? {
+        guard amount.nilIfBlank != nil,
+              let minor = try? client.amountMinor(from: amount, currency: currency) else {
+            return nil
+        }
+        return client.amountText(minor, currency: currency)
+    }
+
+    /// The organisation's mileage rate, written as the core writes money.
+    @MainActor
+    private var rateText: String? {
+        client.profile.map { client.amountText($0.mileageRateMinorPerKm, currency: $0.currency) }
     }
 
     var body: some View {
@@ -153,30 +185,39 @@ struct AddExpenseView: View {
                     }
                 } else {
                     LabeledContent {
-                        TextField("expense.amount", value: $amount, format: .currency(code: currency))
+                        TextField("expense.amount.placeholder", text: $amount)
                             .keyboardType(.decimalPad)
                             .multilineTextAlignment(.trailing)
                     } label: {
                         Text("expense.amount")
                     }
+                    if let amountPreview {
+                        Text(amountPreview)
+                            .font(.footnote)
+                            .foregroundStyle(.secondary)
+                            .monospacedDigit()
+                            .frame(maxWidth: .infinity, alignment: .trailing)
+                    }
                 }
                 TextField("expense.description", text: $description, axis: .vertical)
                     .lineLimit(1...4)
             } footer: {
-                if kind == .travel {
-                    Text("expense.travel.footer")
+                if kind == .travel, let rateText {
+                    Text("expense.travel.footer \(String(rateText))")
+                } else if kind != .travel {
+                    Text("expense.amount.footer \(String(currency))")
                 }
             }
 
             Section {
-                if let receipt, let image = UIImage(data: receipt.data) {
-                    Image(uiImage: image)
-                        .resizable()
-                        .scaledToFit()
-                        .frame(maxHeight: 200)
-                    Button("expense.receipt.remove", role: .destructive) {
-                        self.receipt = nil
-                        photoItem = nil
+                if let shown = receipt ?? storedReceipt {
+                    ReceiptPreview(receipt: shown)
+                        .frame(maxHeight: 240)
+                    if receipt != nil {
+                        Button("expense.receipt.remove", role: .destructive) {
+                            receipt = nil
+                            photoItem = nil
+                        }
                     }
                 }
                 if UIImagePickerController.isSourceTypeAvailable(.camera) {
@@ -191,6 +232,10 @@ struct AddExpenseView: View {
                 }
             } header: {
                 Text("expense.receipt")
+            } footer: {
+                if storedReceipt != nil {
+                    Text("expense.receipt.replace.footer")
+                }
             }
 
             if error != nil || !fieldErrors.isEmpty {
@@ -203,7 +248,7 @@ struct AddExpenseView: View {
                 }
             }
         }
-        .navigationTitle("expense.add")
+        .navigationTitle(editing == nil ? LocalizedStringKey("expense.add") : LocalizedStringKey("expense.editTitle"))
         .navigationBarTitleDisplayMode(.inline)
         .toolbar {
             ToolbarItem(placement: .cancellationAction) {
@@ -217,8 +262,22 @@ struct AddExpenseView: View {
                         await save()
                     }
                 }
-                .disabled(saving)
+                .disabled(saving || !loaded)
             }
+        }
+        .task {
+            guard !loaded else { return }
+            if let editing {
+                kind = editing.kind
+                date = CoreDates.date(fromDay: editing.date) ?? Date()
+                km = Int(editing.km ?? 0)
+                amount = editing.kind == .travel ? "" : client.amountText(editing.amountMinor, currency: editing.currency)
+                description = editing.description ?? ""
+                if editing.hasReceipt {
+                    storedReceipt = try? await client.expenseReceipt(id: editing.id)
+                }
+            }
+            loaded = true
         }
         .onChange(of: photoItem) { _, item in
             guard let item else { return }
@@ -229,7 +288,9 @@ struct AddExpenseView: View {
         }
         .fullScreenCover(isPresented: $showCamera) {
             CameraPicker { image in
-                receipt = image.jpegData(compressionQuality: 0.7).map { Receipt(mimeType: "image/jpeg", data: $0) }
+                receipt = ReceiptImage.receipt(from: image)
+                showCamera = false
+            } onCancel: {
                 showCamera = false
             }
             .ignoresSafeArea()
@@ -241,23 +302,230 @@ struct AddExpenseView: View {
         error = nil
         fieldErrors = []
         defer { saving = false }
-        let input = ExpenseInput(
-            date: CoreDates.day(date),
-            kind: kind,
-            km: kind == .travel ? UInt32(clamping: km) : nil,
-            amountMinor: kind == .travel ? nil : Money.minor(amount, currency: currency),
-            description: description.nilIfBlank,
-            contactIds: [],
-            receipt: receipt
-        )
         do {
-            _ = try await client.addExpense(input)
+            let amountMinor: UInt64?
+            if kind == .travel || amount.nilIfBlank == nil {
+                // Nothing typed: the core says what is missing, with any other problem.
+                amountMinor = nil
+            } else {
+                amountMinor = try client.amountMinor(from: amount, currency: currency)
+            }
+            let input = ExpenseInput(
+                date: CoreDates.day(date),
+                kind: kind,
+                km: kind == .travel ? UInt32(clamping: km) : nil,
+                amountMinor: amountMinor,
+                description: description.nilIfBlank,
+                contactIds: editing?.contactIds ?? [],
+                // nil keeps the stored receipt of a draft being changed.
+                receipt: receipt
+            )
+            if let editing {
+                _ = try await client.updateExpense(id: editing.id, input: input)
+            } else {
+                _ = try await client.addExpense(input)
+            }
             dismiss()
         } catch let failure {
             error = userMessage(for: failure)
             fieldErrors = (failure as? PeerlogError)?.fieldErrors ?? []
         }
     }
+}
+
+/// One expense: what was claimed, its status and the coordinator's reason, the receipt; a draft
+/// can be changed, submitted or deleted.
+struct ExpenseDetailView: View {
+    let expenseId: String
+
+    @Environment(PeerlogClient.self) private var client
+    @Environment(\.dismiss) private var dismiss
+    @State private var expense: Expense?
+    @State private var receipt: Receipt?
+    @State private var error: String?
+    @State private var editing = false
+    @State private var confirmSubmit = false
+    @State private var confirmDelete = false
+
+    var body: some View {
+        List {
+            if let expense {
+                Section {
+                    LabeledContent {
+                        Text(ExpenseLabels.kind(expense.kind))
+                    } label: {
+                        Text("expense.kind")
+                    }
+                    LabeledContent {
+                        Text(Labels.day(expense.date))
+                    } label: {
+                        Text("log.date")
+                    }
+                    if let km = expense.km {
+                        LabeledContent {
+                            Text(verbatim: "\(km) km")
+                        } label: {
+                            Text("expense.km")
+                        }
+                    }
+                    if let rate = expense.rateMinorPerKm {
+                        LabeledContent {
+                            Text(client.amountText(rate, currency: expense.currency))
+                        } label: {
+                            Text("expense.rate")
+                        }
+                    }
+                    LabeledContent {
+                        Text(client.amountText(expense.amountMinor, currency: expense.currency))
+                            .bold()
+                            .monospacedDigit()
+                    } label: {
+                        Text("expense.amount")
+                    }
+                    if let description = expense.description {
+                        Text(description)
+                    }
+                }
+                Section {
+                    LabeledContent {
+                        Text(ExpenseLabels.status(expense.status))
+                            .foregroundStyle(expense.status == .rejected ? Color.red : Color.primary)
+                    } label: {
+                        Text("expense.status")
+                    }
+                    if let reason = expense.decisionReason {
+                        Text(reason)
+                            .foregroundStyle(.secondary)
+                    }
+                    if expense.pendingSync {
+                        Label("history.notSynced", systemImage: "icloud.slash")
+                            .foregroundStyle(.secondary)
+                    }
+                }
+                if expense.hasReceipt {
+                    Section {
+                        if let receipt {
+                            ReceiptPreview(receipt: receipt)
+                                .frame(minHeight: 200, maxHeight: 480)
+                        } else {
+                            ProgressView()
+                        }
+                    } header: {
+                        Text("expense.receipt")
+                    }
+                }
+                if expense.status == .draft {
+                    Section {
+                        Button {
+                            confirmSubmit = true
+                        } label: {
+                            Label("expense.submit", systemImage: "paperplane")
+                        }
+                        Button("common.delete", role: .destructive) {
+                            confirmDelete = true
+                        }
+                    } footer: {
+                        Text("expense.submit.footer")
+                    }
+                }
+            } else if let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            } else {
+                ProgressView()
+            }
+            if expense != nil, let error {
+                Text(error)
+                    .foregroundStyle(.red)
+            }
+        }
+        .navigationTitle("expense.detail.title")
+        .navigationBarTitleDisplayMode(.inline)
+        .toolbar {
+            if expense?.status == .draft {
+                Button("common.edit") {
+                    editing = true
+                }
+            }
+        }
+        .sheet(isPresented: $editing) {
+            NavigationStack {
+                ExpenseFormView(editing: expense)
+            }
+        }
+        .confirmationDialog("expense.submit.confirm", isPresented: $confirmSubmit, titleVisibility: .visible) {
+            Button("expense.submit") {
+                Task {
+                    await run { _ = try await client.submitExpense(id: expenseId) }
+                }
+            }
+        }
+        .confirmationDialog("expense.delete.confirm", isPresented: $confirmDelete, titleVisibility: .visible) {
+            Button("common.delete", role: .destructive) {
+                Task {
+                    await run {
+                        try await client.deleteExpense(id: expenseId)
+                        dismiss()
+                    }
+                }
+            }
+        }
+        .task(id: client.dataVersion) {
+            await run {
+                let found = try await client.expenses().first { $0.id == expenseId }
+                expense = found
+                if found?.hasReceipt == true {
+                    receipt = try await client.expenseReceipt(id: expenseId)
+                } else {
+                    receipt = nil
+                }
+            }
+        }
+    }
+
+    private func run(_ work: () async throws -> Void) async {
+        do {
+            try await work()
+            error = nil
+        } catch let failure {
+            error = userMessage(for: failure)
+        }
+    }
+}
+
+/// A stored or new receipt: a photo, or a PDF another device attached.
+struct ReceiptPreview: View {
+    let receipt: Receipt
+
+    var body: some View {
+        if receipt.mimeType == "application/pdf" {
+            PDFPreview(data: receipt.data)
+                .frame(minHeight: 200)
+        } else if let image = UIImage(data: receipt.data) {
+            Image(uiImage: image)
+                .resizable()
+                .scaledToFit()
+                .accessibilityLabel(Text("expense.receipt"))
+        } else {
+            Label("expense.receipt.unreadable", systemImage: "doc.questionmark")
+                .foregroundStyle(.secondary)
+        }
+    }
+}
+
+/// A PDF receipt, with PDFKit.
+struct PDFPreview: UIViewRepresentable {
+    let data: Data
+
+    func makeUIView(context: Context) -> PDFView {
+        let view = PDFView()
+        view.autoScales = true
+        view.displayMode = .singlePageContinuous
+        view.document = PDFDocument(data: data)
+        return view
+    }
+
+    func updateUIView(_ view: PDFView, context: Context) {}
 }
 
 enum ExpenseLabels {
@@ -282,35 +550,32 @@ enum ExpenseLabels {
     }
 }
 
-/// Between typed amounts and the core's minor units (øre, cents): the currency's own number of
-/// decimals, from the system's currency data.
-enum Money {
-    static func fractionDigits(_ currency: String) -> Int {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .currency
-        formatter.currencyCode = currency
-        return formatter.maximumFractionDigits
-    }
-
-    /// nil for a negative amount (the core then reports the missing amount in its words).
-    static func minor(_ amount: Decimal, currency: String) -> UInt64? {
-        guard amount >= 0 else { return nil }
-        var scaled = amount * pow(10, fractionDigits(currency))
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &scaled, 0, .plain)
-        return NSDecimalNumber(decimal: rounded).uint64Value
-    }
-
-    static func format(minor: UInt64, currency: String) -> String {
-        let amount = Decimal(minor) / pow(10, fractionDigits(currency))
-        return amount.formatted(.currency(code: currency))
-    }
-}
-
-/// Receipts from the photo library are re-encoded as JPEG (HEIC is not for a coordinator's PC).
+/// Receipt photos as JPEG (HEIC is not for a coordinator's PC), at most 2048 points on the
+/// longer side: plenty to read a receipt, and well under the core's size limit (which the core
+/// checks).
 enum ReceiptImage {
+    static let maxSide: CGFloat = 2048
+
     static func receipt(from data: Data) -> Receipt? {
-        guard let image = UIImage(data: data), let jpeg = image.jpegData(compressionQuality: 0.7) else {
+        guard let image = UIImage(data: data) else {
+            return nil
+        }
+        return receipt(from: image)
+    }
+
+    static func receipt(from image: UIImage) -> Receipt? {
+        let longer = max(image.size.width, image.size.height)
+        var output = image
+        if longer > maxSide {
+            let scale = maxSide / longer
+            let size = CGSize(width: (image.size.width * scale).rounded(), height: (image.size.height * scale).rounded())
+            let format = UIGraphicsImageRendererFormat.default()
+            format.scale = 1
+            output = UIGraphicsImageRenderer(size: size, format: format).image { _ in
+                image.draw(in: CGRect(origin: .zero, size: size))
+            }
+        }
+        guard let jpeg = output.jpegData(compressionQuality: 0.7) else {
             return nil
         }
         return Receipt(mimeType: "image/jpeg", data: jpeg)
@@ -320,6 +585,8 @@ enum ReceiptImage {
 /// The camera, for a photo of a receipt.
 struct CameraPicker: UIViewControllerRepresentable {
     let onImage: (UIImage) -> Void
+    /// The owner dismisses the picker (it sets its own presentation state to false).
+    let onCancel: () -> Void
 
     func makeUIViewController(context: Context) -> UIImagePickerController {
         let picker = UIImagePickerController()
@@ -331,26 +598,31 @@ struct CameraPicker: UIViewControllerRepresentable {
     func updateUIViewController(_ picker: UIImagePickerController, context: Context) {}
 
     func makeCoordinator() -> Coordinator {
-        Coordinator(onImage: onImage)
+        Coordinator(onImage: onImage, onCancel: onCancel)
     }
 
     @MainActor
     final class Coordinator: NSObject, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
         let onImage: (UIImage) -> Void
+        let onCancel: () -> Void
 
-        init(onImage: @escaping (UIImage) -> Void) {
+        init(onImage: @escaping (UIImage) -> Void, onCancel: @escaping () -> Void) {
             self.onImage = onImage
+            self.onCancel = onCancel
         }
 
         func imagePickerController(_ picker: UIImagePickerController,
                                    didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]) {
             if let image = info[.originalImage] as? UIImage {
                 onImage(image)
+            } else {
+                onCancel()
             }
         }
 
         func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
-            picker.dismiss(animated: true)
+            // Dismissing the picker itself would leave SwiftUI's cover state stuck at true.
+            onCancel()
         }
     }
 }
