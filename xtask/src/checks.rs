@@ -1,5 +1,6 @@
-//! The checks of the generated bindings (Kotlin JVM tests, Swift syntax, C header) and of
-//! the apps' localisation (every string key in every language, Android and iOS).
+//! The checks of the generated bindings (Kotlin JVM tests, Swift syntax, C header), the
+//! syntax of all hand-written Kotlin (the Android app included) and the apps' localisation
+//! (every string key in every language, Android and iOS).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bindings::Generated;
 use crate::ctx::Ctx;
-use crate::setup::{KotlinTools, swift_parser_dir};
+use crate::setup::{KOTLIN_GRAMMAR, KotlinTools, SWIFT_GRAMMAR};
 use crate::util::{
     Result, bail, class_path, create_dir_all, files_with_suffix, remove_dir_if_exists, run, which,
 };
@@ -27,6 +28,11 @@ const KOTLIN_TEST_MAIN_CLASS: &str = "no.peerlog.xtask.KotlinTestMainKt";
 const SWIFT_CHECK_SCRIPT: &str = "xtask/assets/swift_syntax_check.js";
 /// Hand-written Swift checked besides the generated file.
 pub const SWIFT_DIRS: &[&str] = &["ios", "bindings/swift"];
+const KOTLIN_CHECK_SCRIPT: &str = "xtask/assets/kotlin_syntax_check.js";
+/// Small Kotlin files the check must pass (`valid/`) and must fail (`broken/`).
+const KOTLIN_CHECK_FIXTURES: &str = "xtask/assets/kotlin-syntax-fixtures";
+/// Where all hand-written Kotlin (`.kt`, `.kts`) lives; every file is syntax-checked.
+pub const KOTLIN_SYNTAX_DIRS: &[&str] = &["android", "bindings/kotlin"];
 
 /// Compiles generated Kotlin + `bindings/kotlin/{src,test}` + the Android library's JVM layer and runs the tests on the JVM
 /// against the freshly built core library (through JNA).
@@ -101,13 +107,7 @@ pub fn kotlin(ctx: &Ctx, generated: &Generated) -> Result<()> {
 
 /// Parses the generated Swift and all hand-written Swift with tree-sitter-swift.
 pub fn swift(ctx: &Ctx, generated: &Generated) -> Result<()> {
-    let parser = swift_parser_dir(ctx).join("node_modules");
-    if !parser.join("tree-sitter-swift").is_dir() {
-        bail!(
-            "tree-sitter-swift not installed in {}; run `cargo xtask setup`",
-            parser.display()
-        );
-    }
+    let parser = SWIFT_GRAMMAR.node_modules(ctx)?;
     let mut files = files_with_suffix(&generated.swift_dir, ".swift")?;
     if files.is_empty() {
         bail!(
@@ -123,6 +123,39 @@ pub fn swift(ctx: &Ctx, generated: &Generated) -> Result<()> {
         .arg(ctx.root.join(SWIFT_CHECK_SCRIPT))
         .arg(&parser)
         .args(&files))
+}
+
+/// Parses every hand-written Kotlin file with tree-sitter-kotlin: the only check the Android
+/// app and the Android-only code get on Linux. First proves on fixtures that the check still
+/// reports broken Kotlin (and that its normalisations are still needed).
+pub fn kotlin_syntax(ctx: &Ctx) -> Result<()> {
+    let parser = KOTLIN_GRAMMAR.node_modules(ctx)?;
+    let script = ctx.root.join(KOTLIN_CHECK_SCRIPT);
+    run(ctx
+        .cmd("node")
+        .arg(&script)
+        .arg(&parser)
+        .arg("--self-test")
+        .arg(ctx.root.join(KOTLIN_CHECK_FIXTURES)))?;
+    let files = kotlin_syntax_files(&ctx.root)?;
+    if files.is_empty() {
+        bail!("no Kotlin files under {}", KOTLIN_SYNTAX_DIRS.join(", "));
+    }
+    // Relative to the root (node runs there), so errors read `android/...kt:LINE:COL`.
+    let files = files.iter().map(|f| f.strip_prefix(&ctx.root).unwrap_or(f));
+    run(ctx.cmd("node").arg(&script).arg(&parser).args(files))
+}
+
+/// Every `.kt` and `.kts` file under [`KOTLIN_SYNTAX_DIRS`] (build output skipped), sorted.
+pub fn kotlin_syntax_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for dir in KOTLIN_SYNTAX_DIRS {
+        for suffix in [".kt", ".kts"] {
+            files.extend(files_with_suffix(&root.join(dir), suffix)?);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Checks that the generated C header parses, as C and as Objective-C (Swift imports it
@@ -565,6 +598,64 @@ impl JsonParser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn repo_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    #[test]
+    fn kotlin_syntax_covers_android_and_hand_written_bindings() {
+        let root = repo_root();
+        let files = kotlin_syntax_files(&root).unwrap();
+        let has = |path: &str| files.contains(&root.join(path));
+        assert!(has(
+            "android/peerlog/src/main/kotlin/org/peerlog/core/EncryptedFileSecretStore.kt"
+        ));
+        assert!(has(
+            "android/peerlog/src/main/kotlin/org/peerlog/android/SyncWorker.kt"
+        ));
+        assert!(has("android/settings.gradle.kts"));
+        assert!(has("bindings/kotlin/test/PeerlogClientTest.kt"));
+        assert!(
+            files
+                .iter()
+                .any(|f| f.starts_with(root.join("android/app/src/main")))
+        );
+        // Build output (e.g. Gradle's generated bindings) is not hand-written.
+        assert!(
+            !files
+                .iter()
+                .any(|f| f.components().any(|c| c.as_os_str() == "build"))
+        );
+    }
+
+    /// The fixtures that let the step prove it still fails on broken Kotlin.
+    #[test]
+    fn kotlin_syntax_fixtures_are_complete() {
+        let dir = repo_root().join(KOTLIN_CHECK_FIXTURES);
+        let valid = files_with_suffix(&dir.join("valid"), ".kt").unwrap();
+        let broken = files_with_suffix(&dir.join("broken"), ".kt").unwrap();
+        assert!(!valid.is_empty() && !broken.is_empty());
+        assert!(valid.iter().any(|f| {
+            read(f)
+                .unwrap()
+                .lines()
+                .any(|l| l.trim() == "// needs-normalisation")
+        }));
+        for file in &broken {
+            let text = read(file).unwrap();
+            let expect = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("// expect-error: "));
+            let Some((line, col)) = expect.and_then(|e| e.split_once(':')) else {
+                panic!("{}: no `// expect-error: LINE:COL`", file.display());
+            };
+            assert!(line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok());
+        }
+    }
 
     #[test]
     fn android_keys_skip_comments_and_untranslatable() {

@@ -28,7 +28,8 @@ commands:
         C header and module map) into DIR/kotlin and DIR/swift (default target/bindings).
   setup
         Install what the checks need, where missing: apt packages (libjna-java junit4
-        clang postgresql, ...) and, via npm, kotlinc and tree-sitter-swift in .tools/.
+        clang postgresql, ...) and, via npm, kotlinc, tree-sitter-swift and
+        tree-sitter-kotlin in .tools/.
   demo
         The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
         a fresh home under target/demo/ (refusals included).

@@ -15,9 +15,58 @@ use crate::util::{
 
 /// The Kotlin compiler distribution (npm package `kotlin-compiler`, the full kotlinc zip).
 pub const KOTLIN_VERSION: &str = "2.4.20";
-/// Node bindings of tree-sitter and the Swift grammar, for the Swift syntax check.
+/// Node bindings of tree-sitter (prebuilt for linux-x64), for the Swift and Kotlin syntax checks.
 pub const TREE_SITTER_VERSION: &str = "0.22.4";
+/// npm `tree-sitter-swift`.
 pub const TREE_SITTER_SWIFT_VERSION: &str = "0.7.1";
+/// npm `@tree-sitter-grammars/tree-sitter-kotlin` (peer dependency tree-sitter ^0.22.4).
+pub const TREE_SITTER_KOTLIN_VERSION: &str = "1.1.0";
+
+/// A tree-sitter grammar from npm. Each lives in its own npm prefix under `.tools/` with its
+/// own copy of the node bindings, so either can change version alone.
+pub struct Grammar {
+    /// Short name, in the folder name and messages.
+    pub name: &'static str,
+    /// The npm package, which is also its folder under `node_modules`.
+    pub package: &'static str,
+    pub version: &'static str,
+}
+
+pub const SWIFT_GRAMMAR: Grammar = Grammar {
+    name: "swift",
+    package: "tree-sitter-swift",
+    version: TREE_SITTER_SWIFT_VERSION,
+};
+
+pub const KOTLIN_GRAMMAR: Grammar = Grammar {
+    name: "kotlin",
+    package: "@tree-sitter-grammars/tree-sitter-kotlin",
+    version: TREE_SITTER_KOTLIN_VERSION,
+};
+
+impl Grammar {
+    /// `<tools>/tree-sitter-<version>-<name>-<version>`: the npm prefix.
+    pub fn dir(&self, ctx: &Ctx) -> PathBuf {
+        ctx.tools.join(format!(
+            "tree-sitter-{TREE_SITTER_VERSION}-{}-{}",
+            self.name, self.version
+        ))
+    }
+
+    /// The `node_modules` holding `tree-sitter` and the grammar, once installed.
+    pub fn node_modules(&self, ctx: &Ctx) -> Result<PathBuf> {
+        let dir = self.dir(ctx);
+        let modules = dir.join("node_modules");
+        if !dir.join(STAMP).is_file() || !modules.join(self.package).is_dir() {
+            bail!(
+                "{} not installed in {}; run `cargo xtask setup`",
+                self.package,
+                dir.display()
+            );
+        }
+        Ok(modules)
+    }
+}
 
 /// Written last into a tool folder; a folder without it is an interrupted install.
 const STAMP: &str = ".xtask-complete";
@@ -29,6 +78,8 @@ pub enum Need {
     Kotlin,
     /// node + tree-sitter-swift (Swift syntax check).
     Swift,
+    /// node + tree-sitter-kotlin (Kotlin syntax check).
+    KotlinSyntax,
     /// clang (C header check).
     Clang,
     /// PostgreSQL server binaries (server tests against the PostgreSQL backend).
@@ -36,7 +87,13 @@ pub enum Need {
 }
 
 impl Need {
-    pub const ALL: &[Need] = &[Need::Kotlin, Need::Swift, Need::Clang, Need::Postgres];
+    pub const ALL: &[Need] = &[
+        Need::Kotlin,
+        Need::Swift,
+        Need::KotlinSyntax,
+        Need::Clang,
+        Need::Postgres,
+    ];
 }
 
 /// Paths of the Kotlin/JVM toolchain pieces.
@@ -105,13 +162,6 @@ pub fn kotlinc_dir(ctx: &Ctx) -> PathBuf {
     ctx.tools.join(format!("kotlinc-{KOTLIN_VERSION}"))
 }
 
-/// `<tools>/tree-sitter-swift-...`: an npm prefix with tree-sitter and the Swift grammar.
-pub fn swift_parser_dir(ctx: &Ctx) -> PathBuf {
-    ctx.tools.join(format!(
-        "tree-sitter-{TREE_SITTER_VERSION}-swift-{TREE_SITTER_SWIFT_VERSION}"
-    ))
-}
-
 /// A system package and the file or command whose absence means it must be installed.
 struct SystemPackage {
     package: &'static str,
@@ -150,7 +200,7 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             node,
             npm,
         ],
-        Need::Swift => vec![node, npm],
+        Need::Swift | Need::KotlinSyntax => vec![node, npm],
         Need::Clang => vec![SystemPackage {
             package: "clang",
             present: || which("clang").is_some(),
@@ -214,7 +264,10 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
         ensure_kotlinc(ctx)?;
     }
     if needs.contains(&Need::Swift) {
-        ensure_swift_parser(ctx)?;
+        ensure_grammar(ctx, &SWIFT_GRAMMAR)?;
+    }
+    if needs.contains(&Need::KotlinSyntax) {
+        ensure_grammar(ctx, &KOTLIN_GRAMMAR)?;
     }
     Ok(())
 }
@@ -298,18 +351,22 @@ fn ensure_kotlinc(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Installs tree-sitter and tree-sitter-swift (prebuilt native modules; no scripts run).
-fn ensure_swift_parser(ctx: &Ctx) -> Result<()> {
-    let dir = swift_parser_dir(ctx);
+/// Installs tree-sitter and a grammar (prebuilt native modules; no scripts run).
+fn ensure_grammar(ctx: &Ctx, grammar: &Grammar) -> Result<()> {
+    let dir = grammar.dir(ctx);
+    let label = format!("{}@{}", grammar.package, grammar.version);
     if dir.join(STAMP).is_file() {
-        println!("tree-sitter-swift: {} (already there)", dir.display());
+        println!("{label}: {} (already there)", dir.display());
         return Ok(());
     }
     require_node_and_npm()?;
-    let tmp = fresh_tmp_dir(ctx, "tree-sitter-swift")?;
+    let tmp = fresh_tmp_dir(ctx, &format!("tree-sitter-{}", grammar.name))?;
     write(
         &tmp.join("package.json"),
-        "{ \"private\": true, \"description\": \"Swift syntax check for cargo xtask\" }\n",
+        &format!(
+            "{{ \"private\": true, \"description\": \"{} syntax check for cargo xtask\" }}\n",
+            grammar.name
+        ),
     )?;
     run(Command::new("npm")
         .current_dir(&tmp)
@@ -322,17 +379,18 @@ fn ensure_swift_parser(ctx: &Ctx) -> Result<()> {
             "--loglevel=error",
         ])
         .arg(format!("tree-sitter@{TREE_SITTER_VERSION}"))
-        .arg(format!("tree-sitter-swift@{TREE_SITTER_SWIFT_VERSION}")))?;
+        .arg(&label))?;
     // Loading the parser proves the prebuilt native modules fit this machine.
     run(Command::new("node")
         .current_dir(&tmp)
         .stdin(Stdio::null())
-        .args([
-            "-e",
-            "const P = require('tree-sitter'); new P().setLanguage(require('tree-sitter-swift'));",
-        ]))?;
+        .arg("-e")
+        .arg(format!(
+            "const P = require('tree-sitter'); new P().setLanguage(require('{}'));",
+            grammar.package
+        )))?;
     install_dir(&tmp, &dir)?;
-    println!("tree-sitter-swift: installed in {}", dir.display());
+    println!("{label}: installed in {}", dir.display());
     Ok(())
 }
 

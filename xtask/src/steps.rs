@@ -92,6 +92,13 @@ pub const STEPS: &[Step] = &[
         run: |ctx| checks::kotlin(ctx, &bindings::Generated::layout(&ctx.bindings_dir())),
     },
     Step {
+        name: "kotlin-syntax",
+        about: "tree-sitter syntax check of all hand-written Kotlin in android/ + bindings/kotlin/",
+        needs: &[Need::KotlinSyntax],
+        uses: &["setup"],
+        run: |ctx| checks::kotlin_syntax(ctx),
+    },
+    Step {
         name: "swift",
         about: "tree-sitter syntax check of generated Swift + ios/ + bindings/swift/",
         needs: &[Need::Swift],
@@ -184,7 +191,7 @@ pub fn select(selection: &Selection) -> Result<Vec<&'static Step>> {
 pub fn list() {
     println!("steps of `cargo xtask test`, in order:");
     for s in STEPS {
-        println!("  {:<10} {}", s.name, s.about);
+        println!("  {:<13} {}", s.name, s.about);
     }
 }
 
@@ -254,7 +261,7 @@ pub fn test(ctx: &mut Ctx, selection: &Selection) -> Result<()> {
                 ("not run", String::new())
             }
         };
-        println!("  {:<10} {:<8} {time:>8}", s.name, word);
+        println!("  {:<13} {:<8} {time:>8}", s.name, word);
     }
     let skipped = STEPS.len() - steps.len() + not_run;
     if skipped > 0 {
@@ -287,8 +294,17 @@ mod tests {
         assert_eq!(
             names(Selection::default()),
             [
-                "setup", "fmt", "clippy", "postgres", "test", "bindings", "kotlin", "swift",
-                "header", "l10n"
+                "setup",
+                "fmt",
+                "clippy",
+                "postgres",
+                "test",
+                "bindings",
+                "kotlin",
+                "kotlin-syntax",
+                "swift",
+                "header",
+                "l10n"
             ]
         );
     }
@@ -300,6 +316,12 @@ mod tests {
             skip: vec![],
         };
         assert_eq!(names(only), ["setup", "bindings", "kotlin"]);
+        // Hand-written Kotlin only: no bindings needed.
+        let only = Selection {
+            only: list(&["kotlin-syntax"]),
+            skip: vec![],
+        };
+        assert_eq!(names(only), ["setup", "kotlin-syntax"]);
     }
 
     #[test]
@@ -320,7 +342,7 @@ mod tests {
         assert_eq!(names(s), ["swift"]);
         let s = Selection {
             only: vec![],
-            skip: list(&["kotlin", "swift"]),
+            skip: list(&["kotlin", "kotlin-syntax", "swift"]),
         };
         assert_eq!(
             names(s),
