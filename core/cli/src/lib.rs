@@ -214,7 +214,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Settings { cmd } => match cmd {
             SettingsCmd::Locale { locale } => app.set_locale(locale.0)?,
             SettingsCmd::MileageRate { rate, currency } => {
-                let minor = parse_amount(&rate).map_err(refused)?;
+                let locale = app.profile()?.locale;
+                let minor = peerlog_core::parse_amount(rate, currency.clone(), locale)?;
                 app.set_mileage_rate(minor, currency)?;
             }
             SettingsCmd::Show { json } => {
@@ -532,11 +533,17 @@ fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
             json,
         } => {
             let kind = kind.0;
-            let amount_minor = amount
-                .as_deref()
-                .map(parse_amount)
-                .transpose()
-                .map_err(refused)?;
+            let amount_minor = match amount {
+                Some(text) => {
+                    let profile = app.profile()?;
+                    Some(peerlog_core::parse_amount(
+                        text,
+                        profile.currency,
+                        profile.locale,
+                    )?)
+                }
+                None => None,
+            };
             let receipt = receipt
                 .map(|p| -> CliResult<Receipt> {
                     let data = std::fs::read(&p).map_err(|e| io_failure("cannot read", &p, e))?;

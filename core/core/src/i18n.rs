@@ -298,7 +298,7 @@ pub(crate) fn pick<'a>(locale: Locale, en: &'a str, nb: &'a str, da: &'a str) ->
 }
 
 /// Validation messages, with the numbers of the limit filled in.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Invalid {
     BadDate,
     InFuture,
@@ -322,6 +322,8 @@ pub(crate) enum Invalid {
     BadName,
     UnknownRules,
     BadCurrency,
+    BadAmount,
+    BadCertificate,
 }
 
 impl Invalid {
@@ -349,6 +351,8 @@ impl Invalid {
             Invalid::BadName => "bad_name",
             Invalid::UnknownRules => "unknown_rule_set",
             Invalid::BadCurrency => "bad_currency",
+            Invalid::BadAmount => "bad_amount",
+            Invalid::BadCertificate => "bad_certificate",
         }
     }
 
@@ -494,6 +498,23 @@ impl Invalid {
                 "a currency is three capital letters, like NOK",
                 "en valuta er tre store bokstaver, som NOK",
                 "en valuta er tre store bogstaver, som DKK",
+            )
+            .into(),
+            Invalid::BadAmount => pick(
+                l,
+                "not an amount (write it like 149.50)",
+                "ikke et beløp (skriv det som 149,50)",
+                "ikke et beløb (skriv det som 149,50)",
+            )
+            .into(),
+            Invalid::BadCertificate => pick(
+                l,
+                "not a certificate: choose the server's CA certificate as a PEM file \
+                 (-----BEGIN CERTIFICATE-----)",
+                "ikke et sertifikat: velg serverens CA-sertifikat som PEM-fil \
+                 (-----BEGIN CERTIFICATE-----)",
+                "ikke et certifikat: vælg serverens CA-certifikat som PEM-fil \
+                 (-----BEGIN CERTIFICATE-----)",
             )
             .into(),
         }

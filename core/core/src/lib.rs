@@ -10,6 +10,7 @@ pub mod declaration;
 mod error;
 mod i18n;
 mod model;
+mod money;
 mod platform;
 mod report;
 mod session;
@@ -23,6 +24,7 @@ pub use model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
     ExpenseStatus, Receipt, limits,
 };
+pub use money::{format_amount, parse_amount};
 pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
 pub use platform::{FileSecretStore, LogLevel, LogSink, SecretStore};
 pub use report::{CategoryTotals, ReportVerification};
