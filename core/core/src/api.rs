@@ -264,6 +264,7 @@ impl Peerlog {
         let store = Store::open(&home.join(DB_FILE))?;
         let mut session = Session::load(store.conn(), &secrets)?;
         let coord = crate::sync::attach(store.conn(), &mut session, &secrets)?;
+        let net = crate::sync::Net::load(store.conn())?;
         Ok(Self {
             inner: Mutex::new(Inner {
                 store,
@@ -272,7 +273,7 @@ impl Peerlog {
                 coord,
             }),
             log: Logger::new(log),
-            net: crate::sync::Net::default(),
+            net,
         })
     }
 }

@@ -277,6 +277,27 @@ impl PeerlogError {
     }
 }
 
+#[uniffi::export]
+impl PeerlogError {
+    /// Whether trying the same thing again later, unchanged, can succeed: the network, the
+    /// server failing or asking to slow down (`internal`, any 5xx, `rate_limited`, a
+    /// timeout), or a secret store that is locked for now (a phone before its first
+    /// unlock). Background schedulers retry these (when: `SyncStatus.retry_after`) and
+    /// give up on everything else until the user acts.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PeerlogError::Network { .. } | PeerlogError::SecretStore { .. } => true,
+            PeerlogError::Server { code, .. } => {
+                code == peerlog_protocol::api::codes::INTERNAL
+                    || code == peerlog_protocol::api::codes::RATE_LIMITED
+                    || code == "http_408"
+                    || code.starts_with("http_5")
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Errors a platform secret store reports.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SecretStoreError {
@@ -315,5 +336,47 @@ mod tests {
         assert!(!server("http_502").is_user_error());
         assert!(server("token_used").is_user_error());
         assert!(server("http_404").is_user_error());
+    }
+
+    #[test]
+    fn only_what_can_heal_by_itself_is_transient() {
+        let other = |make: fn(String, String) -> PeerlogError| make("x".into(), String::new());
+        assert!(
+            other(|code, user_message| PeerlogError::Network { code, user_message }).is_transient()
+        );
+        assert!(
+            other(|code, user_message| PeerlogError::SecretStore { code, user_message })
+                .is_transient()
+        );
+        for code in [
+            "internal",
+            "http_502",
+            "http_503",
+            "rate_limited",
+            "http_408",
+        ] {
+            assert!(server(code).is_transient(), "{code}");
+        }
+        for code in [
+            "token_used",
+            "unauthenticated",
+            "forbidden",
+            "http_404",
+            "conflict",
+        ] {
+            assert!(!server(code).is_transient(), "{code}");
+        }
+        assert!(
+            !other(|code, user_message| PeerlogError::DeviceRevoked { code, user_message })
+                .is_transient()
+        );
+        assert!(
+            !other(|code, user_message| PeerlogError::Storage { code, user_message })
+                .is_transient()
+        );
+        assert!(
+            !other(|code, user_message| PeerlogError::Refused { code, user_message })
+                .is_transient()
+        );
     }
 }

@@ -732,11 +732,11 @@ async fn https_with_a_self_hosted_ca() {
         .unwrap_err();
     assert!(matches!(err, PeerlogError::Network { .. }), "{err:?}");
     assert!(untrusting.sync_status().unwrap().enrolment.is_none());
-    assert!(
-        untrusting
-            .set_extra_root_certificate("not pem".into())
-            .is_err()
-    );
+    let refused = untrusting
+        .set_extra_root_certificate("not pem".into())
+        .unwrap_err();
+    assert_eq!(refused.code(), "bad_certificate");
+    assert_eq!(untrusting.extra_root_certificate().unwrap(), None);
 
     let coord = open(&dir.path().join("coord"));
     coord.set_extra_root_certificate(ca.clone()).unwrap();
@@ -758,5 +758,37 @@ async fn https_with_a_self_hosted_ca() {
     a.sync(None).await.unwrap();
     coord.sync(None).await.unwrap();
     assert_eq!(coord.chapter_report(YEAR).unwrap().activity_days, 1);
+
+    // The CA is the device's setting: after the app restarts it is still trusted.
+    drop(a);
+    let a = open(&dir.path().join("a"));
+    assert_eq!(
+        a.extra_root_certificate().unwrap().as_deref(),
+        Some(
+            std::fs::read_to_string(fixtures.join("ca.pem"))
+                .unwrap()
+                .trim()
+        )
+    );
+    a.add_contact(contact("2025-02-02", ContactKind::Visit, 30))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(a.sync_status().unwrap().pending, 0);
+
+    // Cleared, only the bundled roots are trusted again — also after a restart.
+    a.clear_extra_root_certificate().unwrap();
+    assert_eq!(a.extra_root_certificate().unwrap(), None);
+    a.add_contact(contact("2025-02-03", ContactKind::Visit, 30))
+        .unwrap();
+    let err = a.sync(None).await.unwrap_err();
+    assert!(matches!(err, PeerlogError::Network { .. }), "{err:?}");
+    assert!(err.is_transient());
+    drop(a);
+    let a = open(&dir.path().join("a"));
+    assert_eq!(a.extra_root_certificate().unwrap(), None);
+    assert!(matches!(
+        a.sync(None).await.unwrap_err(),
+        PeerlogError::Network { .. }
+    ));
     server.shutdown().await;
 }

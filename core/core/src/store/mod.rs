@@ -142,6 +142,12 @@ pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn meta_delete(c: &Connection, key: &str) -> Result<()> {
+    c.prepare_cached("DELETE FROM meta WHERE key = ?1")?
+        .execute([key])?;
+    Ok(())
+}
+
 // ---- records ----------------------------------------------------------------------------
 
 /// Writes a record (replacing any older version) and keeps it in the history.

@@ -2,7 +2,7 @@
 
 use super::backoff;
 use super::certs::{self, CertRecord, DeviceCert};
-use super::http::Http;
+use super::http::{self, Http};
 use super::*;
 use crate::api::{Inner, Peerlog, now_rfc3339, reindex, require_declaration};
 use crate::i18n::{Msg, tr};
@@ -43,6 +43,15 @@ impl std::fmt::Debug for Net {
     }
 }
 
+fn stored_extra_roots(conn: &rusqlite::Connection) -> Result<Option<String>> {
+    crate::store::meta_get(conn, META_EXTRA_ROOTS)?
+        .map(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| CoreError::corrupt("stored extra root certificate"))
+        })
+        .transpose()
+}
+
 fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -59,6 +68,24 @@ impl Net {
         let h = Http::new(server, &locked(&self.extra_roots))?;
         *cached = Some(h.clone());
         Ok(h)
+    }
+
+    /// Replaces the extra roots; the next request builds a client that trusts them.
+    pub(crate) fn set_extra_roots(&self, ders: Vec<Vec<u8>>) {
+        *locked(&self.extra_roots) = ders;
+        *locked(&self.http) = None;
+    }
+
+    /// Net state for a store: the extra roots saved in it, if any.
+    pub(crate) fn load(conn: &rusqlite::Connection) -> Result<Net> {
+        let net = Net::default();
+        if let Some(pem) = stored_extra_roots(conn)? {
+            // Validated when it was saved; a store edited since then is corrupt.
+            let ders = http::parse_pem(&pem, Locale::default())
+                .map_err(|_| CoreError::corrupt("stored extra root certificate"))?;
+            net.set_extra_roots(ders);
+        }
+        Ok(net)
     }
 
     fn token(&self) -> Option<String> {
@@ -864,12 +891,34 @@ impl Peerlog {
         self.status_inner().map_err(|e| self.ffi("sync_status", e))
     }
 
-    /// Trusts an extra CA (PEM) for a self-hosted server, besides the bundled roots.
+    /// Trusts an extra CA (PEM, one or more certificates) for a self-hosted server, besides
+    /// the bundled roots. It replaces any earlier one and is kept in this device's
+    /// database (a CA certificate is public), so it holds across restarts until cleared or
+    /// the device is wiped. Works before the device is set up, so enrolment and recovery
+    /// can use it.
     pub fn set_extra_root_certificate(&self, pem: String) -> Result<(), PeerlogError> {
-        let ders = http::parse_pem(&pem).map_err(|e| self.ffi("set_extra_root_certificate", e))?;
-        locked(&self.net.extra_roots).extend(ders);
-        *locked(&self.net.http) = None;
-        Ok(())
+        self.run("set_extra_root_certificate", |inner| {
+            let ders = http::parse_pem(&pem, inner.locale())?;
+            crate::store::meta_put(inner.store.conn(), META_EXTRA_ROOTS, pem.trim().as_bytes())?;
+            self.net.set_extra_roots(ders);
+            Ok(())
+        })
+    }
+
+    /// The extra CA set with `set_extra_root_certificate` (its PEM text), if any.
+    pub fn extra_root_certificate(&self) -> Result<Option<String>, PeerlogError> {
+        self.run("extra_root_certificate", |inner| {
+            stored_extra_roots(inner.store.conn())
+        })
+    }
+
+    /// Stops trusting the extra CA: only the bundled roots are trusted again.
+    pub fn clear_extra_root_certificate(&self) -> Result<(), PeerlogError> {
+        self.run("clear_extra_root_certificate", |inner| {
+            crate::store::meta_delete(inner.store.conn(), META_EXTRA_ROOTS)?;
+            self.net.set_extra_roots(Vec::new());
+            Ok(())
+        })
     }
 
     /// `recover` on an already opened, empty home (so `set_extra_root_certificate` can

@@ -22,19 +22,23 @@ pub(crate) struct Http {
 }
 
 /// Parses PEM certificates (one or more) into DER.
-pub(crate) fn parse_pem(pem: &str) -> Result<Vec<Vec<u8>>> {
+pub(crate) fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<Vec<u8>>> {
+    use crate::i18n::Invalid;
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
+    let bad = || {
+        CoreError::invalid(
+            "certificate",
+            Invalid::BadCertificate.code(),
+            Invalid::BadCertificate.message(locale),
+        )
+    };
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .map(|c| c.map(|c| c.to_vec()))
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| CoreError::invalid("certificate", "bad_certificate", e.to_string()))?;
+        .map_err(|_| bad())?;
     if certs.is_empty() {
-        return Err(CoreError::invalid(
-            "certificate",
-            "bad_certificate",
-            "no PEM certificate found".into(),
-        ));
+        return Err(bad());
     }
     Ok(certs)
 }
@@ -147,6 +151,6 @@ mod tests {
     #[test]
     fn client_builds_on_ring_and_rejects_bad_pem() {
         Http::new("https://example.org/", &[]).unwrap();
-        assert!(parse_pem("not a certificate").is_err());
+        assert!(parse_pem("not a certificate", peerlog_rules::Locale::En).is_err());
     }
 }

@@ -26,6 +26,9 @@ pub(crate) const SECRET_CHAPTER_KEY: &str = "chapter-key";
 pub(crate) const SECRET_CHAPTER_SIGNING_KEY: &str = "chapter-signing-key";
 /// Meta key of this device's own certificate record id (pushed first).
 pub(crate) const META_CERT_ID: &str = "device_cert_id";
+/// The extra CA certificate(s) of a self-hosted server, as the PEM text the user gave
+/// (public data, so stored as is).
+pub(crate) const META_EXTRA_ROOTS: &str = "extra_root_certificates";
 /// Declaration id of a chapter's published declaration.
 pub(crate) const CHAPTER_DECLARATION_ID: &str = "chapter";
 /// Context of the peer key wrapped for recovery from the server.
