@@ -57,6 +57,61 @@ STRINGS = {
     "onboarding.recover.server": ("Server address", "Serveradresse", "Serveradresse"),
     "onboarding.recover.code": ("Recovery code", "Gjenopprettingskode", "Gendannelseskode"),
     "onboarding.recover": ("Restore", "Gjenopprett", "Gendan"),
+    "onboarding.recover.footer": (
+        "For a peer who joined a chapter: your records come back from the server with your recovery code.",
+        "For deg som er med i et lag: det du har ført, hentes tilbake fra serveren med gjenopprettingskoden.",
+        "Hvis du er tilsluttet en afdeling: dine registreringer hentes tilbage fra serveren med din gendannelseskode.",
+    ),
+    "onboarding.restore.header": ("Restore from a backup file", "Gjenopprett fra en sikkerhetskopi", "Gendan fra en sikkerhedskopi"),
+    "onboarding.restore.choose": ("Choose the backup file", "Velg sikkerhetskopien", "Vælg sikkerhedskopien"),
+    "onboarding.restore.chooseAnother": ("Choose another file", "Velg en annen fil", "Vælg en anden fil"),
+    "onboarding.restore": ("Restore backup", "Gjenopprett sikkerhetskopien", "Gendan sikkerhedskopien"),
+    "onboarding.restore.footer": (
+        "A backup saved in Peerlog on your old phone (Settings → Backup). It is encrypted: only your recovery code opens it.",
+        "En sikkerhetskopi lagret i Peerlog på den gamle telefonen (Innstillinger → Sikkerhetskopi). Den er kryptert: bare gjenopprettingskoden åpner den.",
+        "En sikkerhedskopi gemt i Peerlog på din gamle telefon (Indstillinger → Sikkerhedskopi). Den er krypteret: kun din gendannelseskode åbner den.",
+    ),
+    # Server certificate (self-hosted servers)
+    "certificate.advanced": ("Advanced: own server certificate", "Avansert: eget serversertifikat", "Avanceret: eget servercertifikat"),
+    "certificate.header": ("Server certificate", "Serversertifikat", "Servercertifikat"),
+    "certificate.status": ("Own certificate authority", "Egen sertifikatutsteder", "Egen certifikatudsteder"),
+    "certificate.set": ("Set", "Lagt inn", "Tilføjet"),
+    "certificate.none": ("None", "Ingen", "Ingen"),
+    "certificate.import": ("Import certificate (PEM/CRT)…", "Importer sertifikat (PEM/CRT) …", "Importér certifikat (PEM/CRT) …"),
+    "certificate.replace": ("Replace certificate…", "Bytt sertifikat …", "Udskift certifikat …"),
+    "certificate.imported": ("Certificate imported.", "Sertifikatet er importert.", "Certifikatet er importeret."),
+    "certificate.remove": ("Remove certificate", "Fjern sertifikatet", "Fjern certifikatet"),
+    "certificate.remove.confirm": (
+        "Remove the certificate? Peerlog can then no longer reach a server that uses it.",
+        "Fjerne sertifikatet? Da kan ikke Peerlog lenger nå en server som bruker det.",
+        "Fjern certifikatet? Så kan Peerlog ikke længere nå en server, der bruger det.",
+    ),
+    "certificate.onboarding.footer": (
+        "Only if your organisation runs its own server with its own certificate: import the certificate file it gave you before you join or move from another phone.",
+        "Bare hvis organisasjonen din driver sin egen server med eget sertifikat: importer sertifikatfilen du har fått, før du blir med eller flytter fra en annen telefon.",
+        "Kun hvis din organisation driver sin egen server med eget certifikat: importér den certifikatfil, du har fået, før du tilslutter dig eller flytter fra en anden telefon.",
+    ),
+    "certificate.settings.footer": (
+        "Only for a server your organisation runs with its own certificate. Peerlog then trusts that certificate besides the usual ones.",
+        "Bare for en server organisasjonen din driver med eget sertifikat. Peerlog stoler da på det sertifikatet i tillegg til de vanlige.",
+        "Kun til en server, din organisation driver med eget certifikat. Peerlog stoler så på det certifikat ud over de sædvanlige.",
+    ),
+    # Backup
+    "backup.header": ("Backup", "Sikkerhetskopi", "Sikkerhedskopi"),
+    "backup.export": ("Save an encrypted backup…", "Lagre en kryptert sikkerhetskopi …", "Gem en krypteret sikkerhedskopi …"),
+    "backup.saved": ("Backup saved.", "Sikkerhetskopien er lagret.", "Sikkerhedskopien er gemt."),
+    "backup.footer": (
+        "The backup holds everything on this phone, encrypted. Only your recovery code opens it, so keep the code safe and apart from the file. On a new phone, choose “Restore from a backup file”.",
+        "Sikkerhetskopien inneholder alt på denne telefonen, kryptert. Bare gjenopprettingskoden åpner den, så ta vare på koden og hold den atskilt fra filen. På en ny telefon velger du «Gjenopprett fra en sikkerhetskopi».",
+        "Sikkerhedskopien indeholder alt på denne telefon, krypteret. Kun din gendannelseskode åbner den, så pas på koden, og hold den adskilt fra filen. På en ny telefon vælger du »Gendan fra en sikkerhedskopi«.",
+    ),
+    # Joining a chapter later
+    "join.title": ("Join a chapter", "Bli med i et lag", "Tilslut dig en afdeling"),
+    "join.footer": (
+        "What you have logged on this phone is kept and goes to the chapter with the next sync.",
+        "Det du har ført på denne telefonen, beholdes og sendes til laget ved neste synkronisering.",
+        "Det, du har registreret på denne telefon, bevares og sendes til afdelingen ved næste synkronisering.",
+    ),
     # Recovery code
     "recovery.title": ("Your recovery code", "Gjenopprettingskoden din", "Din gendannelseskode"),
     "recovery.explanation": (
@@ -313,7 +368,7 @@ INFO_PLIST = {
 LANGUAGES = ("en", "nb", "da")
 PREFIXES = ("app", "tab", "wiped", "failed", "onboarding", "recovery", "common", "declaration",
             "home", "sync", "log", "history", "report", "settings", "language", "who", "place",
-            "category", "expense", "expenses", "lock")
+            "category", "expense", "expenses", "lock", "certificate", "backup", "join")
 # Interpolated string literals: the key SwiftUI looks up has a format specifier in their place.
 INTERPOLATION = re.compile(r'\\\(([^"]*?)\)')
 

@@ -1,5 +1,6 @@
 import PeerlogKit
 import SwiftUI
+import UniformTypeIdentifiers
 
 /// First start: join the chapter with the coordinator's invitation (scanned or pasted), start
 /// offline without a chapter, or move from another phone with the recovery code.
@@ -15,6 +16,10 @@ struct OnboardingView: View {
     @State private var recoverServer = ""
     @State private var recoverCode = ""
     @State private var showScanner = false
+    @State private var importingBackup = false
+    /// The picked backup, copied into the app's temporary directory for the core.
+    @State private var backupCopy: URL?
+    @State private var backupName: String?
     @State private var working = false
     @State private var error: String?
     @State private var fieldErrors: [FieldError] = []
@@ -38,27 +43,7 @@ struct OnboardingView: View {
                 }
 
                 Section {
-                    TextField("onboarding.invitation", text: $invitation, axis: .vertical)
-                        .lineLimit(1...4)
-                        .textInputAutocapitalization(.never)
-                        .autocorrectionDisabled()
-                        .font(.callout.monospaced())
-                    HStack {
-                        PasteButton(payloadType: String.self) { strings in
-                            if let text = strings.first {
-                                invitation = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                            }
-                        }
-                        .labelStyle(.titleAndIcon)
-                        Spacer()
-                        if QRScannerView.isAvailable {
-                            Button {
-                                showScanner = true
-                            } label: {
-                                Label("onboarding.scan", systemImage: "qrcode.viewfinder")
-                            }
-                        }
-                    }
+                    InvitationRows(invitation: $invitation, showScanner: $showScanner)
                     Button {
                         Task {
                             await enrol()
@@ -118,6 +103,46 @@ struct OnboardingView: View {
                         }
                         .disabled(working || recoverServer.nilIfBlank == nil || recoverCode.nilIfBlank == nil)
                     }
+                } footer: {
+                    Text("onboarding.recover.footer")
+                }
+
+                Section {
+                    DisclosureGroup("onboarding.restore.header") {
+                        Button {
+                            importingBackup = true
+                        } label: {
+                            Label(backupName == nil ? LocalizedStringKey("onboarding.restore.choose")
+                                                    : LocalizedStringKey("onboarding.restore.chooseAnother"),
+                                  systemImage: "doc")
+                        }
+                        .disabled(working)
+                        if let backupName {
+                            Label(backupName, systemImage: "lock.doc")
+                                .font(.footnote)
+                                .foregroundStyle(.secondary)
+                        }
+                        TextField("onboarding.recover.code", text: $recoverCode)
+                            .textInputAutocapitalization(.never)
+                            .autocorrectionDisabled()
+                            .font(.body.monospaced())
+                        Button("onboarding.restore") {
+                            Task {
+                                await restoreBackup()
+                            }
+                        }
+                        .disabled(working || backupCopy == nil || recoverCode.nilIfBlank == nil)
+                    }
+                } footer: {
+                    Text("onboarding.restore.footer")
+                }
+
+                Section {
+                    DisclosureGroup("certificate.advanced") {
+                        ServerCertificateRows()
+                    }
+                } footer: {
+                    Text("certificate.onboarding.footer")
                 }
 
                 if let error {
@@ -141,12 +166,44 @@ struct OnboardingView: View {
                 }
                 .ignoresSafeArea()
             }
+            .fileImporter(isPresented: $importingBackup, allowedContentTypes: [.json, .data]) { result in
+                Task {
+                    await pickBackup(result)
+                }
+            }
             .task {
                 ruleSets = client.availableRuleSets()
                 if ruleSet.isEmpty {
                     ruleSet = ruleSets.first?.id ?? ""
                 }
             }
+            .onDisappear {
+                TemporaryFiles.removeDirectory(Self.importDirectory)
+            }
+        }
+    }
+
+    private static let importDirectory = "backup-import"
+
+    private func pickBackup(_ result: Result<URL, Error>) async {
+        await run {
+            let url = try result.get()
+            let directory = Self.importDirectory
+            let copy = try await Task.detached(priority: .userInitiated) {
+                try ImportedFile.temporaryCopy(of: url, in: directory)
+            }.value
+            TemporaryFiles.remove(backupCopy?.deletingLastPathComponent())
+            backupCopy = copy
+            backupName = url.lastPathComponent
+        }
+    }
+
+    private func restoreBackup() async {
+        guard let backupCopy else { return }
+        await run {
+            try await client.restore(backup: backupCopy,
+                                     recoveryCode: recoverCode.trimmingCharacters(in: .whitespacesAndNewlines))
+            TemporaryFiles.removeDirectory(Self.importDirectory)
         }
     }
 
@@ -184,6 +241,119 @@ struct OnboardingView: View {
         } catch let failure {
             error = userMessage(for: failure)
             fieldErrors = (failure as? PeerlogError)?.fieldErrors ?? []
+        }
+    }
+}
+
+/// The invitation field with paste and (where the camera allows) scan: onboarding and joining a
+/// chapter later. The parent presents the scanner when `showScanner` turns true.
+struct InvitationRows: View {
+    @Binding var invitation: String
+    @Binding var showScanner: Bool
+
+    var body: some View {
+        TextField("onboarding.invitation", text: $invitation, axis: .vertical)
+            .lineLimit(1...4)
+            .textInputAutocapitalization(.never)
+            .autocorrectionDisabled()
+            .font(.callout.monospaced())
+        HStack {
+            PasteButton(payloadType: String.self) { strings in
+                if let text = strings.first {
+                    invitation = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+            }
+            .labelStyle(.titleAndIcon)
+            Spacer()
+            if QRScannerView.isAvailable {
+                Button {
+                    showScanner = true
+                } label: {
+                    Label("onboarding.scan", systemImage: "qrcode.viewfinder")
+                }
+            }
+        }
+    }
+}
+
+/// Joins a chapter from Settings, on a device that so far worked offline (or was restored from
+/// a backup): the records already logged go to the chapter with the next sync.
+struct JoinChapterView: View {
+    @Environment(PeerlogClient.self) private var client
+    @Environment(\.dismiss) private var dismiss
+    @State private var invitation = ""
+    @State private var showScanner = false
+    @State private var working = false
+    @State private var error: String?
+
+    var body: some View {
+        Form {
+            Section {
+                InvitationRows(invitation: $invitation, showScanner: $showScanner)
+            } footer: {
+                Text("onboarding.join.footer")
+            }
+            Section {
+                Button {
+                    Task {
+                        await join()
+                    }
+                } label: {
+                    Text("onboarding.join")
+                        .frame(maxWidth: .infinity)
+                }
+                .buttonStyle(.borderedProminent)
+                .disabled(working || invitation.nilIfBlank == nil)
+            } footer: {
+                Text("join.footer")
+            }
+            Section {
+                DisclosureGroup("certificate.advanced") {
+                    ServerCertificateRows()
+                }
+            } footer: {
+                Text("certificate.onboarding.footer")
+            }
+            if let error {
+                Section {
+                    Label(error, systemImage: "exclamationmark.triangle")
+                        .foregroundStyle(.red)
+                }
+            }
+        }
+        .navigationTitle("join.title")
+        .navigationBarTitleDisplayMode(.inline)
+        .toolbar {
+            ToolbarItem(placement: .cancellationAction) {
+                Button("common.cancel") {
+                    dismiss()
+                }
+            }
+        }
+        .overlay {
+            if working {
+                ProgressView()
+                    .controlSize(.large)
+            }
+        }
+        .sheet(isPresented: $showScanner) {
+            QRScannerView { text in
+                invitation = text
+                showScanner = false
+            }
+            .ignoresSafeArea()
+        }
+    }
+
+    private func join() async {
+        working = true
+        error = nil
+        defer { working = false }
+        do {
+            _ = try await client.enrol(invitation: invitation.trimmingCharacters(in: .whitespacesAndNewlines), name: nil)
+            dismiss()
+        } catch let failure {
+            error = userMessage(for: failure)
         }
     }
 }

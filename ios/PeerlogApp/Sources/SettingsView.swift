@@ -1,14 +1,21 @@
 import LocalAuthentication
 import PeerlogKit
 import SwiftUI
+import UniformTypeIdentifiers
 
-/// Language, the enrolment this device belongs to, the recovery code (after the owner
+/// Language, the chapter this device belongs to (or joining one), the server certificate of a
+/// self-hosted server, an encrypted backup, the app lock, the recovery code (after the owner
 /// re-authenticates) and wiping this device.
 struct SettingsView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var error: String?
     @State private var recoveryCode: String?
     @State private var confirmWipe = false
+    @State private var joining = false
+    @State private var preparingBackup = false
+    @State private var exportingBackup = false
+    @State private var backupFile: ExportedFile?
+    @State private var backupSaved = false
     @AppStorage(AppLock.enabledKey) private var appLock = false
 
     var body: some View {
@@ -59,12 +66,59 @@ struct SettingsView: View {
                 } else {
                     Text("sync.offlineOnly")
                         .foregroundStyle(.secondary)
+                    Button {
+                        joining = true
+                    } label: {
+                        Label("join.title", systemImage: "person.3")
+                    }
                 }
             } header: {
                 Text("settings.chapter.header")
             }
 
             SyncSection()
+
+            Section {
+                ServerCertificateRows()
+            } header: {
+                Text("certificate.header")
+            } footer: {
+                Text("certificate.settings.footer")
+            }
+
+            Section {
+                Button {
+                    Task {
+                        await prepareBackup()
+                    }
+                } label: {
+                    Label("backup.export", systemImage: "externaldrive.badge.plus")
+                }
+                .disabled(preparingBackup)
+                .fileExporter(isPresented: $exportingBackup, item: backupFile, contentTypes: [.json],
+                              defaultFilename: backupFile?.url.deletingPathExtension().lastPathComponent) { result in
+                    switch result {
+                    case .success:
+                        backupSaved = true
+                    case let .failure(failure):
+                        error = failure.localizedDescription
+                    }
+                    finishBackup()
+                } onCancellation: {
+                    finishBackup()
+                }
+                if preparingBackup {
+                    ProgressView()
+                }
+                if backupSaved {
+                    Label("backup.saved", systemImage: "checkmark.circle")
+                        .foregroundStyle(.green)
+                }
+            } header: {
+                Text("backup.header")
+            } footer: {
+                Text("backup.footer")
+            }
 
             Section {
                 Toggle("settings.appLock", isOn: $appLock)
@@ -120,6 +174,16 @@ struct SettingsView: View {
                 }
             }
         }
+        .sheet(isPresented: $joining) {
+            NavigationStack {
+                JoinChapterView()
+            }
+        }
+        .onDisappear {
+            if !exportingBackup {
+                finishBackup()
+            }
+        }
         .confirmationDialog("settings.wipe.confirm", isPresented: $confirmWipe, titleVisibility: .visible) {
             Button("settings.wipe", role: .destructive) {
                 Task {
@@ -129,6 +193,33 @@ struct SettingsView: View {
         } message: {
             Text("settings.wipe.message \(Int(client.syncStatus?.pending ?? 0))")
         }
+    }
+
+    private static let backupDirectory = "backup-export"
+
+    /// The core writes the encrypted backup into the app's temporary directory; the system's
+    /// exporter then saves a copy where the peer chooses, and the temporary file goes.
+    private func prepareBackup() async {
+        preparingBackup = true
+        backupSaved = false
+        error = nil
+        defer { preparingBackup = false }
+        TemporaryFiles.removeDirectory(Self.backupDirectory)
+        do {
+            let url = try TemporaryFiles.directory(Self.backupDirectory)
+                .appendingPathComponent("peerlog-backup-\(CoreDates.today()).json")
+            try await client.exportBackup(to: url)
+            backupFile = ExportedFile(url: url)
+            exportingBackup = true
+        } catch let failure {
+            error = userMessage(for: failure)
+            finishBackup()
+        }
+    }
+
+    private func finishBackup() {
+        backupFile = nil
+        TemporaryFiles.removeDirectory(Self.backupDirectory)
     }
 
     private func setLocale(_ locale: CoreLocale) async {
