@@ -12,6 +12,10 @@ struct AppLockModifier: ViewModifier {
     @AppStorage(AppLock.enabledKey) private var enabled = false
     @Environment(\.scenePhase) private var scenePhase
     @State private var locked = true
+    /// Whether the lock screen has already asked once since the app was locked. Face ID and the
+    /// passcode sheet make the scene inactive and then active again; without this, cancelling
+    /// the prompt would bring it straight back, over and over.
+    @State private var asked = false
     @State private var failure: String?
 
     private var showsLock: Bool {
@@ -31,8 +35,12 @@ struct AppLockModifier: ViewModifier {
                 }
             }
             .onChange(of: scenePhase) { _, phase in
+                // Only leaving for the background locks. The app's own sheets (camera, photo
+                // and file pickers, share sheet) and system prompts (Face ID, passcode) make the
+                // scene `.inactive` at most, so they never lock the user out mid-task.
                 if phase == .background {
                     locked = true
+                    asked = false
                 }
             }
             .onChange(of: enabled) { _, isOn in
@@ -42,7 +50,9 @@ struct AppLockModifier: ViewModifier {
                 }
             }
             .task(id: showsLock && scenePhase == .active) {
-                if showsLock && scenePhase == .active {
+                // Ask by itself once per lock; after a cancel the button asks again.
+                if showsLock && scenePhase == .active && !asked {
+                    asked = true
                     await unlock()
                 }
             }

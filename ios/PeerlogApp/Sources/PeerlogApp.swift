@@ -71,6 +71,10 @@ struct RootView: View {
     @Environment(PeerlogClient.self) private var client
     /// A recovery code just handed out by setup or enrolment, shown once before anything else.
     @State private var recoveryCodeToShow: String?
+    /// This device has seen a signed declaration: an unsigned one now is a new version (asked
+    /// for in `MainTabs`, over the app), not the first signature (which comes before anything
+    /// else). Only which screen to show; whether logging is allowed is the core's decision.
+    @AppStorage("declarationSignedOnce") private var declarationSignedOnce = false
 
     var body: some View {
         Group {
@@ -87,7 +91,7 @@ struct RootView: View {
                         recoveryCodeToShow = code
                     }
                 case .ready:
-                    if let declaration = client.declaration, !declaration.signed, declaration.signature == nil {
+                    if let declaration = client.declaration, !declaration.signed, !declarationSignedOnce {
                         NavigationStack {
                             DeclarationView(isResign: false)
                         }
@@ -111,8 +115,19 @@ struct RootView: View {
         }
         .modifier(AppLockModifier())
         .environment(\.locale, Foundation.Locale(identifier: Labels.identifier(client.locale)))
-        .onChange(of: client.state) { _, _ in
+        .onChange(of: client.state) { _, state in
+            switch state {
+            case .needsSetup, .wiped:
+                declarationSignedOnce = false
+            default:
+                break
+            }
             onStateChange()
+        }
+        .onChange(of: client.declaration?.signed, initial: true) { _, signed in
+            if signed == true {
+                declarationSignedOnce = true
+            }
         }
     }
 }
@@ -155,9 +170,11 @@ struct MainTabs: View {
                 Label("tab.settings", systemImage: "gearshape")
             }
         }
-        .onChange(of: client.declaration?.version, initial: true) { _, _ in
-            // A new declaration version arrived with a sync: ask for a new signature.
-            if let declaration = client.declaration, !declaration.signed {
+        .onChange(of: client.declaration, initial: true) { _, declaration in
+            // A new declaration (a new version, or the chapter's own after joining) arrived:
+            // ask for a signature. "Later" closes it; Home keeps a reminder, and the core
+            // refuses logging until it is signed.
+            if let declaration, !declaration.signed {
                 showResign = true
             }
         }
