@@ -39,7 +39,8 @@
 //
 // Known gaps not handled (no Peerlog file needs them): a statement starting with a name
 // `get` right after a property, or `by`/`where` right after a declaration, is read as a
-// getter / delegation / type constraint.
+// getter / delegation / type constraint; a one-line class body without a blank before its
+// `}` (`{val x = 1}`) has no room for the `;`.
 'use strict';
 
 const fs = require('fs');

@@ -120,7 +120,14 @@ pub fn which(name: &str) -> Option<PathBuf> {
 /// Every file under `dir` (recursively) whose name ends with `suffix`, sorted.
 /// A missing `dir` gives an empty list. Build and dependency folders are skipped.
 pub fn files_with_suffix(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
-    const SKIP_DIRS: &[&str] = &[".build", "build", "DerivedData", "node_modules", ".git"];
+    const SKIP_DIRS: &[&str] = &[
+        ".build",
+        "build",
+        "DerivedData",
+        "node_modules",
+        ".git",
+        ".gradle",
+    ];
     let mut found = Vec::new();
     if !dir.exists() {
         return Ok(found);
