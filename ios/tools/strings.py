@@ -344,6 +344,14 @@ STRINGS = {
     "lock.title": ("Peerlog is locked", "Peerlog er låst", "Peerlog er låst"),
     "lock.unlock": ("Unlock", "Lås opp", "Lås op"),
     "lock.reason": ("Unlock Peerlog", "Lås opp Peerlog", "Lås Peerlog op"),
+    "settings.declaration.signed %lld": ("Signed, version %lld", "Signert, versjon %lld", "Underskrevet, version %lld"),
+    "settings.declaration.export": ("Prepare a signed copy", "Lag en signert kopi", "Lav en underskrevet kopi"),
+    "settings.declaration.share": ("Share the signed copy", "Del den signerte kopien", "Del den underskrevne kopi"),
+    "settings.declaration.footer": (
+        "A copy of your signed declaration that anyone can open and check, for example for your coordinator.",
+        "En kopi av den signerte erklæringen som hvem som helst kan åpne og kontrollere, for eksempel for koordinatoren.",
+        "En kopi af din underskrevne erklæring, som alle kan åbne og kontrollere, for eksempel til din koordinator.",
+    ),
     "settings.coreVersion": ("Core version", "Kjerneversjon", "Kerneversion"),
 }
 

@@ -16,6 +16,7 @@ struct SettingsView: View {
     @State private var exportingBackup = false
     @State private var backupFile: ExportedFile?
     @State private var backupSaved = false
+    @State private var declarationFile: URL?
     @AppStorage(AppLock.enabledKey) private var appLock = false
 
     var body: some View {
@@ -79,11 +80,35 @@ struct SettingsView: View {
             SyncSection()
 
             Section {
-                ServerCertificateRows()
+                if let declaration = client.declaration, declaration.signed {
+                    LabeledContent {
+                        if let signedAt = declaration.signature.flatMap({ CoreDates.timestamp($0.signedAt) }) {
+                            Text(signedAt.formatted(date: .abbreviated, time: .omitted))
+                        }
+                    } label: {
+                        Text("settings.declaration.signed \(Int(declaration.version))")
+                    }
+                    if let declarationFile {
+                        ShareLink(item: declarationFile) {
+                            Label("settings.declaration.share", systemImage: "square.and.arrow.up")
+                        }
+                    } else {
+                        Button {
+                            Task {
+                                await prepareDeclaration()
+                            }
+                        } label: {
+                            Label("settings.declaration.export", systemImage: "doc.text")
+                        }
+                    }
+                } else {
+                    Text("home.declarationNeeded")
+                        .foregroundStyle(.orange)
+                }
             } header: {
-                Text("certificate.header")
+                Text("declaration.title")
             } footer: {
-                Text("certificate.settings.footer")
+                Text("settings.declaration.footer")
             }
 
             Section {
@@ -139,6 +164,14 @@ struct SettingsView: View {
             }
 
             Section {
+                ServerCertificateRows()
+            } header: {
+                Text("certificate.header")
+            } footer: {
+                Text("certificate.settings.footer")
+            }
+
+            Section {
                 Button(role: .destructive) {
                     confirmWipe = true
                 } label: {
@@ -183,6 +216,11 @@ struct SettingsView: View {
             if !exportingBackup {
                 finishBackup()
             }
+            declarationFile = nil
+            TemporaryFiles.removeDirectory(Self.declarationDirectory)
+        }
+        .onChange(of: client.declaration) { _, _ in
+            declarationFile = nil
         }
         .confirmationDialog("settings.wipe.confirm", isPresented: $confirmWipe, titleVisibility: .visible) {
             Button("settings.wipe", role: .destructive) {
@@ -214,6 +252,23 @@ struct SettingsView: View {
         } catch let failure {
             error = userMessage(for: failure)
             finishBackup()
+        }
+    }
+
+    private static let declarationDirectory = "declaration-export"
+
+    /// The core's signed copy of the declaration (HTML, verifiable by anyone), written where
+    /// the share sheet can read it; removed when Settings closes.
+    private func prepareDeclaration() async {
+        do {
+            let html = try await client.exportSignedDeclaration()
+            let url = try TemporaryFiles.directory(Self.declarationDirectory)
+                .appendingPathComponent("peerlog-declaration.html")
+            try Data(html.utf8).write(to: url, options: [.atomic, .completeFileProtection])
+            declarationFile = url
+            error = nil
+        } catch let failure {
+            error = userMessage(for: failure)
         }
     }
 
