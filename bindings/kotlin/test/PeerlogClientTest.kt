@@ -26,7 +26,6 @@ import org.peerlog.core.PeerlogClient
 import org.peerlog.core.SyncOutcome
 import org.peerlog.core.SyncProgressEvent
 import org.peerlog.core.code
-import org.peerlog.core.isTransient
 import org.peerlog.core.userMessage
 import uniffi.peerlog_core.Category
 import uniffi.peerlog_core.ContactInput
@@ -132,7 +131,7 @@ class PeerlogClientTest {
         PeerlogClient.open(home.absolutePath, MemorySecretStore(), null).use { client ->
             val e = assertFailsWith<PeerlogException.Invalid> { client.enrol("not-an-invitation", "Kari") }
             assertEquals("bad_invitation", (e as PeerlogException).code)
-            assertFalse(e.isTransient)
+            assertFalse(e.isTransient())
         }
     }
 

@@ -37,10 +37,4 @@ val PeerlogException.userMessage: String
         is PeerlogException.DeviceRevoked -> userMessage
     }
 
-/**
- * Whether a background scheduler should try again later. Only a transport-level failure
- * is worth retrying; anything else needs the peer (or the coordinator) to act first. When
- * to retry is the core's decision (`SyncStatus.retryAfter`), not ours.
- */
-val PeerlogException.isTransient: Boolean
-    get() = this is PeerlogException.Network || this is PeerlogException.Server
+// Whether to retry later is the core's rule too: `PeerlogException.isTransient()`.

@@ -11,12 +11,12 @@ sealed interface SyncOutcome {
 
     /**
      * The sync did not complete. [error] is the core's error; [PeerlogException.userMessage]
-     * is ready to show, [PeerlogException.isTransient] tells a scheduler whether to retry.
+     * is ready to show, the core's [PeerlogException.isTransient] tells a scheduler whether to retry.
      */
     data class Failed(val error: PeerlogException) : SyncOutcome {
         val code: String get() = error.code
         val userMessage: String get() = error.userMessage
-        val transient: Boolean get() = error.isTransient
+        val transient: Boolean get() = error.isTransient()
     }
 
     /**
