@@ -1,9 +1,11 @@
 import LocalAuthentication
 import SwiftUI
+import UIKit
 
 /// The optional app lock: when on, the app hides behind a lock screen each time it comes back
 /// from the background, until the owner authenticates with Face ID / Touch ID or the device
-/// passcode (`deviceOwnerAuthentication`).
+/// passcode (`deviceOwnerAuthentication`). The lock screen has a window of its own, so it also
+/// covers sheets that were open.
 enum AppLock {
     static let enabledKey = "appLockEnabled"
 }
@@ -17,22 +19,47 @@ struct AppLockModifier: ViewModifier {
     /// the prompt would bring it straight back, over and over.
     @State private var asked = false
     @State private var failure: String?
+    @Environment(\.locale) private var locale
 
     private var showsLock: Bool {
         enabled && locked
+    }
+
+    /// The lock screen, in the app's language.
+    @MainActor
+    private var lockScreen: some View {
+        LockScreen(failure: failure) {
+            Task {
+                await unlock()
+            }
+        }
+        .environment(\.locale, locale)
+    }
+
+    /// Shows or hides the lock screen's own window (above sheets and covers the app has open).
+    @MainActor
+    private func updateLockWindow() {
+        if showsLock {
+            LockWindow.shared.show(lockScreen)
+        } else {
+            LockWindow.shared.hide()
+        }
     }
 
     func body(content: Content) -> some View {
         content
             .accessibilityHidden(showsLock)
             .overlay {
+                // Under the lock window; it still covers the app if no window could be made.
                 if showsLock {
-                    LockScreen(failure: failure) {
-                        Task {
-                            await unlock()
-                        }
-                    }
+                    lockScreen
                 }
+            }
+            .onChange(of: showsLock, initial: true) { _, _ in
+                updateLockWindow()
+            }
+            .onChange(of: failure) { _, _ in
+                updateLockWindow()
             }
             .onChange(of: scenePhase) { _, phase in
                 // Only leaving for the background locks. The app's own sheets (camera, photo
@@ -73,6 +100,45 @@ struct AppLockModifier: ViewModifier {
         } catch {
             failure = error.localizedDescription
         }
+    }
+}
+
+/// A window of its own for the lock screen, above the app's window. An overlay in the app's view
+/// tree would sit under any sheet or full-screen cover that was open when the app went to the
+/// background (an unsaved contact with its private note, say), and leave it readable.
+@MainActor
+final class LockWindow {
+    static let shared = LockWindow()
+
+    private var window: UIWindow?
+    private weak var previousKeyWindow: UIWindow?
+
+    func show<Content: View>(_ content: Content) {
+        if let host = window?.rootViewController as? UIHostingController<AnyView> {
+            host.rootView = AnyView(content)
+            return
+        }
+        guard let scene = UIApplication.shared.connectedScenes
+            .compactMap({ $0 as? UIWindowScene })
+            .first(where: { $0.activationState != .unattached }) else {
+            return
+        }
+        // Nothing typed goes on under the lock, and the keyboard does not float above it.
+        _ = UIApplication.shared.sendAction(#selector(UIResponder.resignFirstResponder), to: nil, from: nil, for: nil)
+        previousKeyWindow = scene.keyWindow
+        let window = UIWindow(windowScene: scene)
+        window.windowLevel = .alert + 1
+        window.rootViewController = UIHostingController(rootView: AnyView(content))
+        window.makeKeyAndVisible()
+        self.window = window
+    }
+
+    func hide() {
+        guard let window else { return }
+        window.isHidden = true
+        self.window = nil
+        previousKeyWindow?.makeKey()
+        previousKeyWindow = nil
     }
 }
 
