@@ -43,6 +43,14 @@ struct OnboardingView: View {
                 }
 
                 Section {
+                    DisclosureGroup("certificate.advanced") {
+                        ServerCertificateRows()
+                    }
+                } footer: {
+                    Text("certificate.onboarding.footer")
+                }
+
+                Section {
                     InvitationRows(invitation: $invitation, showScanner: $showScanner)
                     Button {
                         Task {
@@ -135,14 +143,6 @@ struct OnboardingView: View {
                     }
                 } footer: {
                     Text("onboarding.restore.footer")
-                }
-
-                Section {
-                    DisclosureGroup("certificate.advanced") {
-                        ServerCertificateRows()
-                    }
-                } footer: {
-                    Text("certificate.onboarding.footer")
                 }
 
                 if let error {
