@@ -421,8 +421,25 @@ struct ExpenseDetailView: View {
                         } label: {
                             Label("expense.submit", systemImage: "paperplane")
                         }
+                        .confirmationDialog("expense.submit.confirm", isPresented: $confirmSubmit, titleVisibility: .visible) {
+                            Button("expense.submit") {
+                                Task {
+                                    await run { _ = try await client.submitExpense(id: expenseId) }
+                                }
+                            }
+                        }
                         Button("common.delete", role: .destructive) {
                             confirmDelete = true
+                        }
+                        .confirmationDialog("expense.delete.confirm", isPresented: $confirmDelete, titleVisibility: .visible) {
+                            Button("common.delete", role: .destructive) {
+                                Task {
+                                    await run {
+                                        try await client.deleteExpense(id: expenseId)
+                                        dismiss()
+                                    }
+                                }
+                            }
                         }
                     } footer: {
                         Text("expense.submit.footer")
@@ -451,23 +468,6 @@ struct ExpenseDetailView: View {
         .sheet(isPresented: $editing) {
             NavigationStack {
                 ExpenseFormView(editing: expense)
-            }
-        }
-        .confirmationDialog("expense.submit.confirm", isPresented: $confirmSubmit, titleVisibility: .visible) {
-            Button("expense.submit") {
-                Task {
-                    await run { _ = try await client.submitExpense(id: expenseId) }
-                }
-            }
-        }
-        .confirmationDialog("expense.delete.confirm", isPresented: $confirmDelete, titleVisibility: .visible) {
-            Button("common.delete", role: .destructive) {
-                Task {
-                    await run {
-                        try await client.deleteExpense(id: expenseId)
-                        dismiss()
-                    }
-                }
             }
         }
         .task(id: client.dataVersion) {

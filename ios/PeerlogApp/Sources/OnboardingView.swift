@@ -125,6 +125,12 @@ struct OnboardingView: View {
                                   systemImage: "doc")
                         }
                         .disabled(working)
+                        // On the button: the form already presents the QR scanner.
+                        .fileImporter(isPresented: $importingBackup, allowedContentTypes: [.json, .data]) { result in
+                            Task {
+                                await pickBackup(result)
+                            }
+                        }
                         if let backupName {
                             Label(backupName, systemImage: "lock.doc")
                                 .font(.footnote)
@@ -165,11 +171,6 @@ struct OnboardingView: View {
                     showScanner = false
                 }
                 .ignoresSafeArea()
-            }
-            .fileImporter(isPresented: $importingBackup, allowedContentTypes: [.json, .data]) { result in
-                Task {
-                    await pickBackup(result)
-                }
             }
             .task {
                 ruleSets = client.availableRuleSets()

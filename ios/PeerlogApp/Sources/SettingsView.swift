@@ -72,6 +72,13 @@ struct SettingsView: View {
                     } label: {
                         Label("join.title", systemImage: "person.3")
                     }
+                    // On the button: one presentation modifier per view (the recovery code has
+                    // the list's sheet).
+                    .sheet(isPresented: $joining) {
+                        NavigationStack {
+                            JoinChapterView()
+                        }
+                    }
                 }
             } header: {
                 Text("settings.chapter.header")
@@ -205,11 +212,6 @@ struct SettingsView: View {
                 RecoveryCodeView(code: code, isFirstTime: false) {
                     recoveryCode = nil
                 }
-            }
-        }
-        .sheet(isPresented: $joining) {
-            NavigationStack {
-                JoinChapterView()
             }
         }
         .onDisappear {
