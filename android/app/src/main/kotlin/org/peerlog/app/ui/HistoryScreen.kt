@@ -1,7 +1,11 @@
 // History: the peer's contacts by month, newest first, with the core's judgement of each;
-// delete with confirmation (the core keeps the history as a tombstone version).
+// delete with confirmation (the core keeps the history as a tombstone version). A tap opens
+// the contact's detail (ContactDetailScreen), and from there the log form in edit mode;
+// back (the arrow or the system back) returns one step.
 package org.peerlog.app.ui
 
+import androidx.activity.compose.BackHandler
+import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
@@ -18,6 +22,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalConfiguration
@@ -36,6 +41,38 @@ import uniffi.peerlog_core.PeerlogException
 
 @Composable
 fun HistoryScreen(model: AppViewModel, modifier: Modifier) {
+    // The open contact and whether it is being edited; kept across rotation.
+    var openId by rememberSaveable { mutableStateOf<String?>(null) }
+    var editing by rememberSaveable { mutableStateOf(false) }
+    val id = openId
+    if (id == null) {
+        HistoryList(model, modifier, onOpen = { openId = it })
+    } else if (editing) {
+        BackHandler { editing = false }
+        EditContact(model, id, modifier, onDone = { editing = false })
+    } else {
+        BackHandler { openId = null }
+        ContactDetailScreen(model, id, modifier, onBack = { openId = null }, onEdit = { editing = true })
+    }
+}
+
+/** The log form in edit mode, once the core has handed over the contact. */
+@Composable
+private fun EditContact(model: AppViewModel, id: String, modifier: Modifier, onDone: () -> Unit) {
+    var contact by remember { mutableStateOf<Contact?>(null) }
+    LaunchedEffect(id) {
+        try {
+            contact = model.client.getContact(id)
+        } catch (e: PeerlogException) {
+            model.showError(e)
+            onDone()
+        }
+    }
+    contact?.let { LogContactScreen(model, modifier, onSaved = onDone, editing = it, onCancel = onDone) }
+}
+
+@Composable
+private fun HistoryList(model: AppViewModel, modifier: Modifier, onOpen: (String) -> Unit) {
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
     val scope = rememberCoroutineScope()
@@ -66,6 +103,7 @@ fun HistoryScreen(model: AppViewModel, modifier: Modifier) {
                 }
                 items(inMonth, key = { it.id }) { c ->
                     ListItem(
+                        modifier = Modifier.clickable { onOpen(c.id) },
                         headlineContent = { Text("${labels[c.kind] ?: c.kind.name} · ${c.date}") },
                         supportingContent = {
                             Column {

@@ -1,4 +1,5 @@
-// Home: this year's activity days per category (the core's count), last sync, unsynced.
+// Home: this year's activity days per category (the core's count), last sync, unsynced;
+// the way to the expenses.
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -36,7 +37,7 @@ import org.peerlog.app.R
 import uniffi.peerlog_core.PeriodSummary
 
 @Composable
-fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit) {
+fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit, onExpenses: () -> Unit) {
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
     val syncing by model.syncing.collectAsStateWithLifecycle()
@@ -68,6 +69,9 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
         }
         Button(onClick = onLogContact, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.home_log_contact))
+        }
+        OutlinedButton(onClick = onExpenses, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.home_expenses))
         }
         SyncCard(status, syncing, onSync = model::syncNow)
     }

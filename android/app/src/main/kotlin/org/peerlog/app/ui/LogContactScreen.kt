@@ -1,6 +1,8 @@
 // Log a contact: kind as chips (the core's kinds and labels), today by default, minutes,
 // participants only for group kinds, and the live "counts as …" line from the core's
 // evaluateContact. Saved offline; the SyncWorker sends it later.
+// The same form edits a contact from the history (`editing`): prefilled from it, saved with
+// the core's editContact; what the form does not show (notes, place, …) is kept.
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -25,6 +27,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
@@ -35,6 +38,8 @@ import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
+import org.peerlog.core.toInput
+import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
 import uniffi.peerlog_core.ContactInput
 import uniffi.peerlog_core.ContactKind
@@ -45,27 +50,35 @@ import uniffi.peerlog_core.Who
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun LogContactScreen(model: AppViewModel, modifier: Modifier, onSaved: () -> Unit) {
+fun LogContactScreen(
+    model: AppViewModel,
+    modifier: Modifier,
+    onSaved: () -> Unit,
+    editing: Contact? = null,
+    onCancel: () -> Unit = {},
+) {
     val client = model.client
     val scope = rememberCoroutineScope()
+    val editId = editing?.id
     var kinds by remember { mutableStateOf<List<ContactKindInfo>>(emptyList()) }
-    var kind by remember { mutableStateOf(ContactKind.VISIT) }
-    var date by remember { mutableStateOf(LocalDate.now().toString()) }
+    var kind by rememberSaveable(editId) { mutableStateOf(editing?.kind ?: ContactKind.VISIT) }
+    var date by rememberSaveable(editId) { mutableStateOf(editing?.date ?: LocalDate.now().toString()) }
     // Text as typed; the core judges it (an empty or bad number is the core's field error).
-    var minutes by remember { mutableStateOf("") }
-    var participants by remember { mutableStateOf("1") }
+    var minutes by rememberSaveable(editId) { mutableStateOf(editing?.minutes?.toString() ?: "") }
+    var participants by rememberSaveable(editId) { mutableStateOf(editing?.participants?.toString() ?: "1") }
+    // An edit starts from the whole contact, so fields this form does not show are kept.
+    val base = remember(editing) { editing?.toInput() }
     var evaluation by remember { mutableStateOf<ContactEvaluation?>(null) }
     var fieldErrors by remember { mutableStateOf<List<FieldError>>(emptyList()) }
 
     LaunchedEffect(Unit) { kinds = client.contactKinds(CoreLocale.current()) }
     val isGroup = kinds.firstOrNull { it.kind == kind }?.isGroup == true
 
-    fun input() = ContactInput(
+    fun input() = (base ?: ContactInput(date = "", minutes = 0u, kind = kind, who = Who.TARGET_GROUP)).copy(
         date = date.trim(),
         minutes = minutes.trim().toUIntOrNull() ?: 0u,
         kind = kind,
         participants = if (isGroup) participants.trim().toUIntOrNull() ?: 0u else 1u,
-        who = Who.TARGET_GROUP,
     )
 
     // The live line: re-evaluated by the core on every edit (it writes nothing).
@@ -73,63 +86,72 @@ fun LogContactScreen(model: AppViewModel, modifier: Modifier, onSaved: () -> Uni
         evaluation = runCatching { client.evaluateContact(input()) }.getOrNull()
     }
 
-    Column(
-        modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
-        verticalArrangement = Arrangement.spacedBy(12.dp),
-    ) {
-        Text(stringResource(R.string.log_title), style = MaterialTheme.typography.headlineMedium)
-        OutlinedButton(onClick = {
-            scope.launch {
-                client.repeatLastContact()?.let { last ->
-                    kind = last.kind
-                    date = last.date
-                    minutes = last.minutes.toString()
-                    participants = last.participants.toString()
+    Column(modifier.fillMaxSize()) {
+        if (editing != null) SubScreenBar(stringResource(R.string.contact_edit_title), onBack = onCancel)
+        Column(
+            Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            if (editing == null) {
+                Text(stringResource(R.string.log_title), style = MaterialTheme.typography.headlineMedium)
+                OutlinedButton(onClick = {
+                    scope.launch {
+                        client.repeatLastContact()?.let { last ->
+                            kind = last.kind
+                            date = last.date
+                            minutes = last.minutes.toString()
+                            participants = last.participants.toString()
+                        }
+                    }
+                }) { Text(stringResource(R.string.log_repeat_last)) }
+            }
+
+            Text(stringResource(R.string.log_kind), style = MaterialTheme.typography.labelLarge)
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                kinds.forEach { info ->
+                    FilterChip(
+                        selected = info.kind == kind,
+                        onClick = { kind = info.kind },
+                        label = { Text(info.label) },
+                    )
                 }
             }
-        }) { Text(stringResource(R.string.log_repeat_last)) }
+            Field(date, { date = it }, R.string.log_date, fieldErrors, "date", KeyboardType.Text)
+            Field(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, "minutes", KeyboardType.Number)
+            if (isGroup) {
+                Field(participants, { participants = it }, R.string.log_participants, fieldErrors, "participants", KeyboardType.Number)
+            }
 
-        Text(stringResource(R.string.log_kind), style = MaterialTheme.typography.labelLarge)
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            kinds.forEach { info ->
-                FilterChip(
-                    selected = info.kind == kind,
-                    onClick = { kind = info.kind },
-                    label = { Text(info.label) },
+            evaluation?.let { e ->
+                Text(
+                    e.reason,
+                    color = if (e.counts) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+                    style = MaterialTheme.typography.bodyLarge,
                 )
             }
-        }
-        Field(date, { date = it }, R.string.log_date, fieldErrors, "date", KeyboardType.Text)
-        Field(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, "minutes", KeyboardType.Number)
-        if (isGroup) {
-            Field(participants, { participants = it }, R.string.log_participants, fieldErrors, "participants", KeyboardType.Number)
-        }
 
-        evaluation?.let { e ->
-            Text(
-                e.reason,
-                color = if (e.counts) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
-                style = MaterialTheme.typography.bodyLarge,
-            )
-        }
-
-        Button(
-            onClick = {
-                scope.launch {
-                    try {
-                        client.addContact(input())
-                        fieldErrors = emptyList()
-                        minutes = ""
-                        onSaved()
-                    } catch (e: PeerlogException.Invalid) {
-                        fieldErrors = e.fields
-                    } catch (e: PeerlogException) {
-                        model.showError(e)
+            Button(
+                onClick = {
+                    scope.launch {
+                        try {
+                            if (editing == null) {
+                                client.addContact(input())
+                                minutes = ""
+                            } else {
+                                client.editContact(editing.id, input())
+                            }
+                            fieldErrors = emptyList()
+                            onSaved()
+                        } catch (e: PeerlogException.Invalid) {
+                            fieldErrors = e.fields
+                        } catch (e: PeerlogException) {
+                            model.showError(e)
+                        }
                     }
-                }
-            },
-            modifier = Modifier.fillMaxWidth(),
-        ) { Text(stringResource(R.string.log_save)) }
+                },
+                modifier = Modifier.fillMaxWidth(),
+            ) { Text(stringResource(R.string.log_save)) }
+        }
     }
 }
 

@@ -62,11 +62,17 @@ fun PeerlogRoot(model: AppViewModel) {
 @Composable
 private fun MainTabs(model: AppViewModel) {
     var tab by rememberSaveable { mutableStateOf(Tab.HOME) }
+    // Expenses open from Home, as a screen of the Home tab: back (or Home again) returns.
+    var expensesOpen by rememberSaveable { mutableStateOf(false) }
     Scaffold(
         bottomBar = {
             NavigationBar {
                 NavigationBarItem(
-                    selected = tab == Tab.HOME, onClick = { tab = Tab.HOME },
+                    selected = tab == Tab.HOME,
+                    onClick = {
+                        if (tab == Tab.HOME) expensesOpen = false
+                        tab = Tab.HOME
+                    },
                     icon = { Icon(Icons.Filled.Home, contentDescription = null) },
                     label = { Text(stringResource(R.string.nav_home)) },
                 )
@@ -95,7 +101,11 @@ private fun MainTabs(model: AppViewModel) {
     ) { padding ->
         val modifier = Modifier.padding(padding)
         when (tab) {
-            Tab.HOME -> HomeScreen(model, modifier, onLogContact = { tab = Tab.LOG })
+            Tab.HOME -> if (expensesOpen) {
+                ExpensesScreen(model, modifier, onBack = { expensesOpen = false })
+            } else {
+                HomeScreen(model, modifier, onLogContact = { tab = Tab.LOG }, onExpenses = { expensesOpen = true })
+            }
             Tab.LOG -> LogContactScreen(model, modifier, onSaved = { tab = Tab.HOME })
             Tab.HISTORY -> HistoryScreen(model, modifier)
             Tab.REPORT -> ReportScreen(model, modifier)

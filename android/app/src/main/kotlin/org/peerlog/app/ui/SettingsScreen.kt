@@ -91,6 +91,8 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
             }
         }
         HorizontalDivider()
+        BackupSection(model)
+        HorizontalDivider()
         OutlinedButton(onClick = { confirmWipe = true }) { Text(stringResource(R.string.settings_wipe)) }
     }
 

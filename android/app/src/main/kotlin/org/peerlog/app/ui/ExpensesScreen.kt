@@ -1,0 +1,705 @@
+// Expenses: the peer's claims with the core's status, and a draft editor — kind as chips,
+// today by default, km for car travel or an amount otherwise, a description, a camera photo
+// of the receipt — then submit to the coordinator, or delete a draft. The core reads and
+// shows every amount (parseAmount / formatAmount), computes travel from the organisation's
+// rate, checks every field and words every error; this screen only lays them out.
+//
+// The receipt photo: the camera app writes it into a file in cacheDir/receipts (served by
+// the FileProvider); it is read, deleted at once, and handed to the core, which stores it
+// encrypted. No photo is left on disk in the clear, also when the camera is cancelled or
+// the app was killed while the camera was open (stale files are removed on the next visit).
+package org.peerlog.app.ui
+
+import android.Manifest
+import android.content.ActivityNotFoundException
+import android.content.Context
+import android.content.pm.PackageManager
+import android.graphics.Bitmap
+import android.graphics.BitmapFactory
+import android.graphics.Matrix
+import android.media.ExifInterface
+import android.os.Build
+import androidx.activity.compose.BackHandler
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.foundation.Image
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.Delete
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.ExtendedFloatingActionButton
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.ListItem
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.produceState
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.ImageBitmap
+import androidx.compose.ui.graphics.asImageBitmap
+import androidx.compose.ui.layout.ContentScale
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.text.style.TextOverflow
+import androidx.compose.ui.unit.dp
+import androidx.core.content.ContextCompat
+import androidx.core.content.FileProvider
+import androidx.lifecycle.ViewModel
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewModelScope
+import androidx.lifecycle.viewmodel.compose.viewModel
+import java.io.ByteArrayInputStream
+import java.io.ByteArrayOutputStream
+import java.io.File
+import java.time.LocalDate
+import java.util.UUID
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
+import org.peerlog.app.R
+import uniffi.peerlog_core.Expense
+import uniffi.peerlog_core.ExpenseInput
+import uniffi.peerlog_core.ExpenseKind
+import uniffi.peerlog_core.ExpenseStatus
+import uniffi.peerlog_core.FieldError
+import uniffi.peerlog_core.Locale
+import uniffi.peerlog_core.PeerlogException
+import uniffi.peerlog_core.ProfileInfo
+import uniffi.peerlog_core.Receipt
+import uniffi.peerlog_core.formatAmount
+import uniffi.peerlog_core.parseAmount
+
+/** Where the camera app writes the photo (see res/xml/file_paths.xml). */
+private const val PHOTO_DIR = "receipts"
+private const val RECEIPT_MIME = "image/jpeg"
+
+/** A receipt photo is kept at about this many pixels on its long side: readable, small. */
+private const val PHOTO_EDGE = 1600
+private const val THUMBNAIL_EDGE = 512
+
+/**
+ * The expense being written or looked at. A ViewModel, so the form and a photo just taken
+ * survive a rotation and the trip to the camera app.
+ */
+class ExpenseEditor : ViewModel() {
+    /** False: the list is shown. */
+    var open by mutableStateOf(false)
+        private set
+
+    /** The stored expense being edited or looked at; null for a new one not saved yet. */
+    var expense by mutableStateOf<Expense?>(null)
+        private set
+
+    var date by mutableStateOf("")
+    var kind by mutableStateOf(ExpenseKind.TRAVEL)
+    var km by mutableStateOf("")
+    var amount by mutableStateOf("")
+    var description by mutableStateOf("")
+
+    /** A photo taken in this editor and not saved yet. */
+    var newReceipt by mutableStateOf<Receipt?>(null)
+        private set
+
+    /** The stored receipt, decrypted by the core, for the thumbnail. */
+    var storedReceipt by mutableStateOf<Receipt?>(null)
+
+    /** The core's field errors from the last save. */
+    var fieldErrors by mutableStateOf<List<FieldError>>(emptyList())
+
+    /** A save or submit is running. */
+    var busy by mutableStateOf(false)
+
+    /** The file the camera app writes into, while it is open. */
+    var photoPath: String? = null
+
+    fun startNew() {
+        reset()
+        date = LocalDate.now().toString()
+        open = true
+    }
+
+    /** Opens a stored expense; [amountText] is the core's own rendering of its amount. */
+    fun startWith(stored: Expense, amountText: String) {
+        reset()
+        expense = stored
+        date = stored.date
+        kind = stored.kind
+        km = stored.km?.toString().orEmpty()
+        amount = if (stored.kind == ExpenseKind.TRAVEL) "" else amountText
+        description = stored.description.orEmpty()
+        open = true
+    }
+
+    /** After a successful save: later saves update this expense instead of adding one. */
+    fun savedAs(saved: Expense) {
+        expense = saved
+        newReceipt?.let { storedReceipt = it }
+        newReceipt = null
+        fieldErrors = emptyList()
+    }
+
+    fun close() {
+        reset()
+        open = false
+    }
+
+    /**
+     * The camera app came back. The file is read and deleted in any case (also when the
+     * camera was cancelled), so the photo never stays on disk in the clear.
+     */
+    fun photoTaken(saved: Boolean) {
+        val path = photoPath ?: return
+        photoPath = null
+        viewModelScope.launch {
+            val receipt = withContext(Dispatchers.IO) { readPhoto(File(path), saved) }
+            if (receipt != null && open) newReceipt = receipt
+        }
+    }
+
+    private fun reset() {
+        expense = null
+        kind = ExpenseKind.TRAVEL
+        date = ""
+        km = ""
+        amount = ""
+        description = ""
+        newReceipt = null
+        storedReceipt = null
+        fieldErrors = emptyList()
+        busy = false
+    }
+}
+
+@Composable
+fun ExpensesScreen(model: AppViewModel, modifier: Modifier, onBack: () -> Unit) {
+    val editor: ExpenseEditor = viewModel()
+    val context = LocalContext.current
+    LaunchedEffect(Unit) {
+        // A photo left by a camera trip that never came back (the app was killed): remove it.
+        val keep = editor.photoPath
+        withContext(Dispatchers.IO) {
+            File(context.cacheDir, PHOTO_DIR).listFiles()?.forEach { if (it.path != keep) it.delete() }
+        }
+    }
+    if (editor.open) {
+        BackHandler(onBack = editor::close)
+        ExpenseEditorScreen(model, editor, modifier)
+    } else {
+        BackHandler(onBack = onBack)
+        ExpenseList(model, editor, modifier, onBack)
+    }
+}
+
+@Composable
+private fun ExpenseList(model: AppViewModel, editor: ExpenseEditor, modifier: Modifier, onBack: () -> Unit) {
+    val client = model.client
+    val status by client.status.collectAsStateWithLifecycle()
+    val locale = remember { CoreLocale.current() }
+    var expenses by remember { mutableStateOf<List<Expense>?>(null) }
+    // Reloaded after every change or sync (a sync brings the coordinator's decisions).
+    LaunchedEffect(status) {
+        expenses = try {
+            client.listExpenses()
+        } catch (e: PeerlogException) {
+            model.showError(e)
+            emptyList()
+        }
+    }
+
+    Column(modifier.fillMaxSize()) {
+        SubScreenBar(stringResource(R.string.expenses_title), onBack)
+        Box(Modifier.fillMaxSize()) {
+            val list = expenses
+            if (list != null && list.isEmpty()) {
+                Text(stringResource(R.string.expenses_empty), Modifier.padding(16.dp))
+            } else if (list != null) {
+                // Room at the bottom so the button never covers the last expense.
+                LazyColumn(Modifier.fillMaxSize(), contentPadding = PaddingValues(bottom = 88.dp)) {
+                    items(list, key = { it.id }) { e ->
+                        ExpenseRow(e, locale, onClick = {
+                            editor.startWith(e, formatAmount(e.amountMinor, e.currency, locale))
+                        })
+                    }
+                }
+            }
+            ExtendedFloatingActionButton(
+                onClick = editor::startNew,
+                icon = { Icon(Icons.Filled.Add, contentDescription = null) },
+                text = { Text(stringResource(R.string.expenses_add)) },
+                modifier = Modifier.align(Alignment.BottomEnd).padding(16.dp),
+            )
+        }
+    }
+}
+
+@Composable
+private fun ExpenseRow(e: Expense, locale: Locale, onClick: () -> Unit) {
+    ListItem(
+        modifier = Modifier.clickable(onClick = onClick),
+        headlineContent = { Text(stringResource(kindLabel(e.kind))) },
+        supportingContent = {
+            Column {
+                val km = e.km?.let { stringResource(R.string.expense_km_value, it.toInt()) }
+                Text(listOfNotNull(e.date, km).joinToString(" · "))
+                e.description?.let { Text(it, maxLines = 2, overflow = TextOverflow.Ellipsis) }
+                e.decisionReason?.let {
+                    Text(stringResource(R.string.expense_decision, it), style = MaterialTheme.typography.bodySmall)
+                }
+            }
+        },
+        trailingContent = {
+            Column(horizontalAlignment = Alignment.End) {
+                Text(formatAmount(e.amountMinor, e.currency, locale), style = MaterialTheme.typography.titleSmall)
+                Text(
+                    stringResource(statusLabel(e.status)),
+                    style = MaterialTheme.typography.labelMedium,
+                    color = if (e.status == ExpenseStatus.REJECTED) {
+                        MaterialTheme.colorScheme.error
+                    } else {
+                        MaterialTheme.colorScheme.onSurfaceVariant
+                    },
+                )
+            }
+        },
+    )
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modifier: Modifier) {
+    val client = model.client
+    val context = LocalContext.current
+    val scope = rememberCoroutineScope()
+    val locale = remember { CoreLocale.current() }
+    val stored = editor.expense
+    // Only a draft can change; the core refuses anything else (and says so if asked).
+    val editable = stored == null || stored.status == ExpenseStatus.DRAFT
+    var profile by remember { mutableStateOf<ProfileInfo?>(null) }
+    var confirmSubmit by remember { mutableStateOf(false) }
+    var confirmDelete by remember { mutableStateOf(false) }
+    // Problems with the camera app (the platform's, not the core's).
+    var cameraNotice by remember { mutableStateOf<Int?>(null) }
+
+    LaunchedEffect(Unit) {
+        profile = try {
+            client.profile()
+        } catch (e: PeerlogException) {
+            model.showError(e)
+            null
+        }
+    }
+    LaunchedEffect(stored?.id) {
+        if (stored != null && stored.hasReceipt && editor.storedReceipt == null) {
+            try {
+                editor.storedReceipt = client.expenseReceipt(stored.id)
+            } catch (e: PeerlogException) {
+                model.showError(e)
+            }
+        }
+    }
+    // The core keeps an expense's currency on edits; a new one takes the peer's.
+    val currency = stored?.currency ?: profile?.currency
+
+    val takePicture = rememberLauncherForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
+        editor.photoTaken(saved)
+    }
+
+    fun openCamera() {
+        cameraNotice = null
+        val dir = File(context.cacheDir, PHOTO_DIR).apply { mkdirs() }
+        val file = File(dir, "receipt-${UUID.randomUUID()}.jpg")
+        editor.photoPath = file.path
+        val uri = FileProvider.getUriForFile(context, "${context.packageName}.files", file)
+        try {
+            takePicture.launch(uri)
+        } catch (e: ActivityNotFoundException) {
+            editor.photoTaken(false)
+            cameraNotice = R.string.expense_no_camera
+        } catch (e: SecurityException) {
+            editor.photoTaken(false)
+            cameraNotice = R.string.expense_camera_denied
+        }
+    }
+
+    val askCamera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        if (granted) openCamera() else cameraNotice = R.string.expense_camera_denied
+    }
+
+    /** Saves the form as a draft (new or changed); null when the core refused it. */
+    suspend fun saveDraft(): Expense? {
+        val cur = currency ?: return null
+        val travel = editor.kind == ExpenseKind.TRAVEL
+        var amountMinor: ULong? = null
+        var amountErrors: List<FieldError> = emptyList()
+        if (!travel && editor.amount.isNotBlank()) {
+            try {
+                amountMinor = parseAmount(editor.amount, cur, locale)
+            } catch (e: PeerlogException.Invalid) {
+                amountErrors = e.fields
+            }
+        }
+        val input = ExpenseInput(
+            date = editor.date.trim(),
+            kind = editor.kind,
+            km = if (travel) editor.km.trim().toUIntOrNull() else null,
+            amountMinor = if (travel) null else amountMinor,
+            description = editor.description.trim().ifEmpty { null },
+            receipt = editor.newReceipt,
+        )
+        return try {
+            val saved = if (stored == null) client.addExpense(input) else client.updateExpense(stored.id, input)
+            editor.savedAs(saved)
+            saved
+        } catch (e: PeerlogException.Invalid) {
+            // An amount the core could not read: its own words, instead of "amount missing".
+            editor.fieldErrors = if (amountErrors.isEmpty()) {
+                e.fields
+            } else {
+                e.fields.filter { it.field != "amount_minor" } + amountErrors
+            }
+            null
+        } catch (e: PeerlogException) {
+            model.showError(e)
+            null
+        }
+    }
+
+    fun runBusy(block: suspend () -> Unit) {
+        if (editor.busy) return
+        editor.busy = true
+        scope.launch {
+            try {
+                block()
+            } finally {
+                editor.busy = false
+            }
+        }
+    }
+
+    val errors = editor.fieldErrors
+    Column(modifier.fillMaxSize()) {
+        SubScreenBar(
+            stringResource(if (stored == null) R.string.expense_new_title else R.string.expense_title),
+            onBack = editor::close,
+            actions = {
+                if (stored != null && editable) {
+                    IconButton(onClick = { confirmDelete = true }) {
+                        Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.action_delete))
+                    }
+                }
+            },
+        )
+        Column(
+            Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            if (stored != null) StoredExpenseCard(stored, locale)
+
+            Text(stringResource(R.string.expense_kind), style = MaterialTheme.typography.labelLarge)
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                ExpenseKind.entries.forEach { k ->
+                    FilterChip(
+                        selected = k == editor.kind,
+                        onClick = { editor.kind = k },
+                        label = { Text(stringResource(kindLabel(k))) },
+                        enabled = editable,
+                    )
+                }
+            }
+            FormField(editor.date, { editor.date = it }, R.string.log_date, errors, setOf("date"), KeyboardType.Text, editable)
+            if (editor.kind == ExpenseKind.TRAVEL) {
+                FormField(editor.km, { editor.km = it }, R.string.expense_km, errors, setOf("km"), KeyboardType.Number, editable)
+                // The rate a draft is computed with (the core's), in the core's rendering.
+                val p = profile
+                if (editable && p != null) {
+                    Text(
+                        stringResource(R.string.expense_rate, formatAmount(p.mileageRateMinorPerKm, p.currency, locale)),
+                        style = MaterialTheme.typography.bodySmall,
+                    )
+                }
+            } else {
+                FormField(
+                    editor.amount, { editor.amount = it }, R.string.expense_amount, errors,
+                    setOf("amount", "amount_minor"), KeyboardType.Decimal, editable,
+                )
+            }
+            FormField(
+                editor.description, { editor.description = it }, R.string.expense_description, errors,
+                setOf("description"), KeyboardType.Text, editable, singleLine = false,
+            )
+
+            Text(stringResource(R.string.expense_receipt), style = MaterialTheme.typography.labelLarge)
+            val shown = editor.newReceipt ?: editor.storedReceipt
+            if (shown != null) ReceiptImage(shown)
+            errors.filter { it.field == "receipt" }.forEach {
+                Text(it.message, color = MaterialTheme.colorScheme.error)
+            }
+            if (editable) {
+                OutlinedButton(onClick = {
+                    if (needsCameraPermission(context)) askCamera.launch(Manifest.permission.CAMERA) else openCamera()
+                }) {
+                    Text(stringResource(if (shown == null) R.string.expense_receipt_take else R.string.expense_receipt_retake))
+                }
+                Text(stringResource(R.string.expense_receipt_private), style = MaterialTheme.typography.bodySmall)
+            }
+            cameraNotice?.let { Text(stringResource(it), color = MaterialTheme.colorScheme.error) }
+            // Field errors this form has no field for (e.g. linked contacts): still the core's words.
+            val shownFields = setOf("date", "km", "amount", "amount_minor", "description", "receipt")
+            errors.filter { it.field !in shownFields }.forEach {
+                Text(it.message, color = MaterialTheme.colorScheme.error)
+            }
+
+            if (editable) {
+                Button(
+                    onClick = { runBusy { if (saveDraft() != null) editor.close() } },
+                    enabled = !editor.busy && currency != null,
+                    modifier = Modifier.fillMaxWidth(),
+                ) { Text(stringResource(R.string.expense_save)) }
+                OutlinedButton(
+                    onClick = { confirmSubmit = true },
+                    enabled = !editor.busy && currency != null,
+                    modifier = Modifier.fillMaxWidth(),
+                ) { Text(stringResource(R.string.expense_submit)) }
+            }
+        }
+    }
+
+    if (confirmSubmit) {
+        AlertDialog(
+            onDismissRequest = { confirmSubmit = false },
+            text = { Text(stringResource(R.string.expense_submit_confirm)) },
+            confirmButton = {
+                TextButton(onClick = {
+                    confirmSubmit = false
+                    runBusy {
+                        // The form's changes are saved first, so what is submitted is what is shown.
+                        val saved = saveDraft() ?: return@runBusy
+                        try {
+                            client.submitExpense(saved.id)
+                            editor.close()
+                        } catch (e: PeerlogException) {
+                            model.showError(e)
+                        }
+                    }
+                }) { Text(stringResource(R.string.expense_submit)) }
+            },
+            dismissButton = {
+                TextButton(onClick = { confirmSubmit = false }) { Text(stringResource(R.string.action_cancel)) }
+            },
+        )
+    }
+
+    if (confirmDelete && stored != null) {
+        AlertDialog(
+            onDismissRequest = { confirmDelete = false },
+            text = { Text(stringResource(R.string.expense_delete_confirm)) },
+            confirmButton = {
+                TextButton(onClick = {
+                    confirmDelete = false
+                    runBusy {
+                        try {
+                            client.deleteExpense(stored.id)
+                            editor.close()
+                        } catch (e: PeerlogException) {
+                            model.showError(e)
+                        }
+                    }
+                }) { Text(stringResource(R.string.action_delete)) }
+            },
+            dismissButton = {
+                TextButton(onClick = { confirmDelete = false }) { Text(stringResource(R.string.action_cancel)) }
+            },
+        )
+    }
+}
+
+/** What the core says about a stored expense: status, amount, rate, decision, sync. */
+@Composable
+private fun StoredExpenseCard(e: Expense, locale: Locale) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(
+                stringResource(statusLabel(e.status)),
+                style = MaterialTheme.typography.titleMedium,
+                color = if (e.status == ExpenseStatus.REJECTED) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary,
+            )
+            Text(formatAmount(e.amountMinor, e.currency, locale), style = MaterialTheme.typography.headlineSmall)
+            val km = e.km
+            val rate = e.rateMinorPerKm
+            if (km != null && rate != null) {
+                Text(stringResource(R.string.expense_travel_line, km.toInt(), formatAmount(rate, e.currency, locale)))
+            }
+            e.decisionReason?.let { Text(stringResource(R.string.expense_decision, it)) }
+            if (e.pendingSync) {
+                Text(stringResource(R.string.not_synced_yet), style = MaterialTheme.typography.bodySmall)
+            }
+        }
+    }
+}
+
+@Composable
+private fun FormField(
+    value: String,
+    onChange: (String) -> Unit,
+    label: Int,
+    errors: List<FieldError>,
+    fields: Set<String>,
+    keyboard: KeyboardType,
+    editable: Boolean,
+    singleLine: Boolean = true,
+) {
+    val error = errors.firstOrNull { it.field in fields }
+    OutlinedTextField(
+        value = value,
+        onValueChange = onChange,
+        label = { Text(stringResource(label)) },
+        readOnly = !editable,
+        isError = error != null,
+        supportingText = if (error != null) {
+            { Text(error.message) }
+        } else {
+            null
+        },
+        singleLine = singleLine,
+        minLines = if (singleLine) 1 else 2,
+        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
+        modifier = Modifier.fillMaxWidth(),
+    )
+}
+
+/** The receipt, decoded off the main thread; a PDF (from another device) is only named. */
+@Composable
+private fun ReceiptImage(receipt: Receipt) {
+    val image by produceState<ImageBitmap?>(null, receipt) {
+        value = withContext(Dispatchers.Default) { decodeScaled(receipt.data, THUMBNAIL_EDGE)?.asImageBitmap() }
+    }
+    val bitmap = image
+    if (bitmap != null) {
+        Image(
+            bitmap = bitmap,
+            contentDescription = stringResource(R.string.expense_receipt),
+            contentScale = ContentScale.Fit,
+            modifier = Modifier.fillMaxWidth().heightIn(max = 280.dp),
+        )
+    } else {
+        Text(stringResource(R.string.expense_receipt_attached))
+    }
+}
+
+private fun kindLabel(kind: ExpenseKind): Int = when (kind) {
+    ExpenseKind.TRAVEL -> R.string.expense_kind_travel
+    ExpenseKind.TICKET -> R.string.expense_kind_ticket
+    ExpenseKind.PHONE -> R.string.expense_kind_phone
+    ExpenseKind.OTHER -> R.string.expense_kind_other
+}
+
+private fun statusLabel(status: ExpenseStatus): Int = when (status) {
+    ExpenseStatus.DRAFT -> R.string.expense_status_draft
+    ExpenseStatus.SUBMITTED -> R.string.expense_status_submitted
+    ExpenseStatus.APPROVED -> R.string.expense_status_approved
+    ExpenseStatus.REJECTED -> R.string.expense_status_rejected
+}
+
+/**
+ * Whether the camera permission must be asked first: only when the app declares it (then
+ * the camera app may not be started for us without it) and it is not granted yet.
+ */
+private fun needsCameraPermission(context: Context): Boolean {
+    if (ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
+        return false
+    }
+    val pm = context.packageManager
+    val requested = runCatching {
+        val info = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            pm.getPackageInfo(context.packageName, PackageManager.PackageInfoFlags.of(PackageManager.GET_PERMISSIONS.toLong()))
+        } else {
+            @Suppress("DEPRECATION")
+            pm.getPackageInfo(context.packageName, PackageManager.GET_PERMISSIONS)
+        }
+        info.requestedPermissions?.toList().orEmpty()
+    }.getOrDefault(emptyList())
+    return Manifest.permission.CAMERA in requested
+}
+
+/** Reads the camera's photo and deletes the file at once, whatever happens. */
+private fun readPhoto(file: File, saved: Boolean): Receipt? {
+    try {
+        if (!saved || !file.isFile || file.length() == 0L) return null
+        val raw = file.readBytes()
+        file.delete()
+        return Receipt(RECEIPT_MIME, uprightJpeg(raw) ?: raw)
+    } finally {
+        file.delete()
+    }
+}
+
+/**
+ * The photo turned upright (cameras often store it sideways with an EXIF orientation) and
+ * scaled to about [PHOTO_EDGE] pixels, as JPEG; null when it cannot be decoded (then the
+ * camera's own bytes are used and the core judges them).
+ */
+private fun uprightJpeg(raw: ByteArray): ByteArray? = try {
+    val orientation = ExifInterface(ByteArrayInputStream(raw))
+        .getAttributeInt(ExifInterface.TAG_ORIENTATION, ExifInterface.ORIENTATION_NORMAL)
+    val degrees = when (orientation) {
+        ExifInterface.ORIENTATION_ROTATE_90 -> 90f
+        ExifInterface.ORIENTATION_ROTATE_180 -> 180f
+        ExifInterface.ORIENTATION_ROTATE_270 -> 270f
+        else -> 0f
+    }
+    decodeScaled(raw, PHOTO_EDGE)?.let { bitmap ->
+        val upright = if (degrees == 0f) {
+            bitmap
+        } else {
+            Bitmap.createBitmap(bitmap, 0, 0, bitmap.width, bitmap.height, Matrix().apply { postRotate(degrees) }, true)
+        }
+        ByteArrayOutputStream().also { upright.compress(Bitmap.CompressFormat.JPEG, 85, it) }.toByteArray()
+    }
+} catch (e: Exception) {
+    null
+} catch (e: OutOfMemoryError) {
+    null
+}
+
+/** Decodes an image at a power-of-two reduction that keeps its long side >= [edge]. */
+private fun decodeScaled(data: ByteArray, edge: Int): Bitmap? {
+    val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
+    BitmapFactory.decodeByteArray(data, 0, data.size, bounds)
+    if (bounds.outWidth <= 0 || bounds.outHeight <= 0) return null
+    var sample = 1
+    while (maxOf(bounds.outWidth, bounds.outHeight) / (sample * 2) >= edge) sample *= 2
+    return BitmapFactory.decodeByteArray(data, 0, data.size, BitmapFactory.Options().apply { inSampleSize = sample })
+}
