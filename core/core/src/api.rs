@@ -384,22 +384,23 @@ pub(crate) fn index_row(id: &str, p: &ContactPayload) -> ContactRow {
     }
 }
 
-/// Re-derives the clear index of one record from its (verified, opened) contents. Used
-/// when records arrive from a backup (and, later, from sync).
+/// Re-derives the clear index of one verified record from its contents. Used when
+/// records arrive from sync or a backup.
 pub(crate) fn reindex(
     conn: &Connection,
     s: &Session,
-    env: &peerlog_protocol::Envelope,
+    verified: peerlog_crypto::envelope::Verified<'_>,
 ) -> Result<()> {
+    let env = verified.envelope();
     let id = env.meta.id.as_str();
     match env.meta.collection {
         Collection::Contacts if env.meta.deleted => store::mark_contact_deleted(conn, id),
         Collection::Contacts => {
-            let p: ContactPayload = s.open(conn, env)?;
+            let p: ContactPayload = s.open_verified(verified)?;
             store::put_contact_row(conn, &index_row(id, &p), false)
         }
         Collection::Declarations if !env.meta.deleted => {
-            let d: SignedDeclaration = s.open(conn, env)?;
+            let d: SignedDeclaration = s.open_verified(verified)?;
             declaration::verify(&d)?;
             store::put_declaration_row(
                 conn,
@@ -414,7 +415,7 @@ pub(crate) fn reindex(
             Ok(())
         }
         Collection::Expenses => {
-            let v: serde_json::Value = s.open(conn, env)?;
+            let v: serde_json::Value = s.open_verified(verified)?;
             if v.get("type").and_then(|t| t.as_str()) == Some(crate::sync::certs::DECISION_TYPE) {
                 let d: crate::sync::certs::ExpenseDecision = serde_json::from_value(v)?;
                 // Only a device the chapter certified may decide on an expense; anything
@@ -441,7 +442,7 @@ pub(crate) fn reindex(
             store::put_expense_row(conn, id, &e.date.to_string(), e.status.as_str(), false)
         }
         Collection::Reports if !env.meta.deleted => {
-            let r: report::SignedReport = s.open(conn, env)?;
+            let r: report::SignedReport = s.open_verified(verified)?;
             store::put_report_row(
                 conn,
                 id,
@@ -451,7 +452,7 @@ pub(crate) fn reindex(
         }
         Collection::Notes if !env.meta.deleted => {
             // A device certificate of one of the peer's devices (others are private notes).
-            let v: serde_json::Value = s.open(conn, env)?;
+            let v: serde_json::Value = s.open_verified(verified)?;
             if v.get("type").and_then(|t| t.as_str()) == Some(crate::sync::certs::CERT_RECORD_TYPE)
             {
                 let c: crate::sync::certs::CertRecord = serde_json::from_value(v)?;

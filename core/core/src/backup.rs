@@ -126,7 +126,7 @@ pub(crate) fn restore(
         }
         s.observe_version(tx, max_version)?;
         for rec in store::all_records(tx, None)? {
-            reindex(tx, &s, &rec.envelope)?;
+            reindex(tx, &s, session::verify(tx, &rec.envelope)?)?;
         }
         store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
         s.save_profile(tx)

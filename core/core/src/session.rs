@@ -5,6 +5,7 @@ use crate::error::{CoreError, Result};
 use crate::i18n::Msg;
 use crate::platform::SecretStore;
 use crate::store;
+use peerlog_crypto::envelope::Verified;
 use peerlog_crypto::local::LocalKey;
 use peerlog_crypto::recovery::RecoveryCode;
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
@@ -252,10 +253,15 @@ impl Session {
 
     /// Verifies the author's signature and opens a record's payload.
     pub(crate) fn open<T: DeserializeOwned>(&self, conn: &Connection, env: &Envelope) -> Result<T> {
-        let author = author_key(conn, &env.meta.author_device)?;
-        let plaintext = peerlog_crypto::envelope::open_record(env, &self.keys.peer, &author)?;
+        self.open_verified(verify(conn, env)?)
+    }
+
+    /// Opens the payload of a record whose signature was already checked.
+    pub(crate) fn open_verified<T: DeserializeOwned>(&self, v: Verified<'_>) -> Result<T> {
+        let plaintext = peerlog_crypto::envelope::open_verified(v, &self.keys.peer)?;
         serde_json::from_slice(&plaintext).map_err(|e| {
-            CoreError::corrupt(format!("{} payload: {e}", env.meta.collection.as_str()))
+            let collection = v.envelope().meta.collection.as_str();
+            CoreError::corrupt(format!("{collection} payload: {e}"))
         })
     }
 }
@@ -266,6 +272,12 @@ pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<Recovery
         .get(SECRET_RECOVERY_CODE.into())?
         .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
     Ok(RecoveryCode::parse(&String::from_utf8_lossy(&code))?)
+}
+
+/// Checks a stored or received record against its author's key in this store.
+pub(crate) fn verify<'a>(conn: &Connection, env: &'a Envelope) -> Result<Verified<'a>> {
+    let author = author_key(conn, &env.meta.author_device)?;
+    Ok(peerlog_crypto::envelope::verify(env, &author)?)
 }
 
 pub(crate) fn author_key(conn: &Connection, device_id: &str) -> Result<DevicePublicKey> {

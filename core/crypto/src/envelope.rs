@@ -241,14 +241,32 @@ fn unwrap_cek(env: &Envelope, sk: &RecipientSecretKey) -> Result<Zeroizing<[u8; 
     Ok(cek)
 }
 
-/// Verifies the author's signature, then unwraps the content key for `recipient`, checks
-/// the key commitment and decrypts. See the module docs for the order of checks.
-pub fn open_record(
-    env: &Envelope,
-    recipient: &RecipientSecretKey,
-    author: &DevicePublicKey,
-) -> Result<Zeroizing<Vec<u8>>> {
+/// An envelope whose structure and author signature [`verify`] has checked. Only this can
+/// be opened with [`open_verified`], so a record is never decrypted unverified, and one
+/// that was verified on arrival is not verified again to be read.
+#[derive(Clone, Copy, Debug)]
+pub struct Verified<'a>(&'a Envelope);
+
+impl<'a> Verified<'a> {
+    /// The envelope that was verified.
+    pub fn envelope(&self) -> &'a Envelope {
+        self.0
+    }
+}
+
+/// [`verify_envelope`], keeping the proof that it passed.
+pub fn verify<'a>(env: &'a Envelope, author: &DevicePublicKey) -> Result<Verified<'a>> {
     verify_envelope(env, author)?;
+    Ok(Verified(env))
+}
+
+/// Unwraps the content key of a verified envelope for `recipient`, checks the key
+/// commitment and decrypts.
+pub fn open_verified(
+    verified: Verified<'_>,
+    recipient: &RecipientSecretKey,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let env = verified.0;
     let cek = unwrap_cek(env, recipient)?;
     let meta_jcs = canonical::to_canonical_vec(&env.meta)?;
     gcm::open(
@@ -258,6 +276,16 @@ pub fn open_record(
         &content_ad(&meta_jcs),
         &env.ciphertext,
     )
+}
+
+/// Verifies the author's signature, then unwraps the content key for `recipient`, checks
+/// the key commitment and decrypts. See the module docs for the order of checks.
+pub fn open_record(
+    env: &Envelope,
+    recipient: &RecipientSecretKey,
+    author: &DevicePublicKey,
+) -> Result<Zeroizing<Vec<u8>>> {
+    open_verified(verify(env, author)?, recipient)
 }
 
 /// Wraps the content key for more recipients, using `opener` (a current recipient) to

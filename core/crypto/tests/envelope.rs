@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use peerlog_crypto::envelope::{
-    add_recipients, open_record, remove_recipient, seal_record, seal_record_deterministic,
-    verify_envelope,
+    add_recipients, open_record, open_verified, remove_recipient, seal_record,
+    seal_record_deterministic, verify, verify_envelope,
 };
 use peerlog_crypto::{
     CryptoError, DevicePublicKey, DeviceSigningKey, RecipientPublicKey, RecipientSecretKey, hpke,
@@ -123,6 +123,15 @@ fn golden_vector_opens() {
         &open_record(&env, &g.chapter, &author).unwrap()[..],
         &g.plaintext[..]
     );
+    // Verified once, opened by each recipient: the same plaintext as `open_record`.
+    let verified = verify(&env, &author).unwrap();
+    assert!(std::ptr::eq(verified.envelope(), &env));
+    for recipient in [&g.peer, &g.chapter] {
+        assert_eq!(
+            &open_verified(verified, recipient).unwrap()[..],
+            &g.plaintext[..]
+        );
+    }
     assert_eq!(env.recipients[0].kid, g.peer.public_key().key_id());
     assert_eq!(env.recipients[1].kid, g.chapter.public_key().key_id());
     // The frozen file is canonical: re-serialising gives the same bytes.
@@ -582,6 +591,15 @@ fn open_never_decrypts_before_the_signature() {
         err(open_record(&env, &s.chapter, &s.author.public_key())),
         CryptoError::BadSignature
     );
+    // Nor is there a verified envelope to open: `open_verified` only takes what `verify`
+    // let through.
+    assert_eq!(
+        err(verify(&env, &s.author.public_key())),
+        CryptoError::BadSignature
+    );
+    let other_author = DeviceSigningKey::generate().unwrap().public_key();
+    env.signature[0] ^= 1;
+    assert_eq!(err(verify(&env, &other_author)), CryptoError::WrongAuthor);
 }
 
 #[test]

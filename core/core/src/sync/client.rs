@@ -768,12 +768,12 @@ fn apply_peer(
             }
         },
     };
-    if peerlog_crypto::envelope::verify_envelope(env, &key).is_err() {
+    let Ok(verified) = peerlog_crypto::envelope::verify(env, &key) else {
         log.log(LogLevel::Warn, "peerlog::sync", || {
             "a pulled record failed verification and was ignored".into()
         });
         return Ok(Applied::Invalid);
-    }
+    };
     let local = crate::store::get_record(tx, env.meta.collection, &env.meta.id)?;
     match local {
         Some(l) if l.envelope.meta.version > env.meta.version => Ok(Applied::Known),
@@ -784,7 +784,7 @@ fn apply_peer(
         _ => {
             crate::store::put_record(tx, env, false)?;
             s.observe_version(tx, env.meta.version)?;
-            if let Err(e) = reindex(tx, s, env) {
+            if let Err(e) = reindex(tx, s, verified) {
                 let code = e.to_ffi(Locale::En).code().to_string();
                 log.log(LogLevel::Warn, "peerlog::sync", || {
                     format!("a pulled record could not be indexed: {code}")
