@@ -112,6 +112,41 @@ class PeerlogClient(
 
     suspend fun setLocale(locale: Locale) = local { setLocale(locale) }
 
+    /**
+     * Sets this phone up as a new device of a peer who is enrolled: the core fetches the
+     * peer key with the recovery code (unwrapped here: a malformed or wrong code fails before
+     * anything is registered), registers this device and pulls everything — seconds, more on
+     * a slow link. Only on an empty home. A bad code or an unreachable server leaves the home
+     * as it was; a pull interrupted after the device was registered leaves it set up, and the
+     * next [sync] finishes. [status] is refreshed either way.
+     */
+    suspend fun recover(server: String, recoveryCode: String) {
+        try {
+            core.recoverFromServer(server, recoveryCode)
+        } finally {
+            try {
+                refreshStatus()
+            } catch (e: PeerlogException) {
+                // The recovery's own outcome is what the caller needs to see.
+            }
+        }
+    }
+
+    // --- self-hosted server ------------------------------------------------------------
+
+    /**
+     * Trusts an extra certificate authority (PEM text, e.g. from a picked file) for a
+     * self-hosted server, next to the bundled public roots. The core checks it (throws
+     * [PeerlogException.Invalid] with its message) and keeps it across restarts.
+     */
+    suspend fun setExtraRootCertificate(pem: String) = local { setExtraRootCertificate(pem) }
+
+    /** The extra certificate authority the core keeps (PEM), or null. */
+    suspend fun extraRootCertificate(): String? = local { extraRootCertificate() }
+
+    /** Back to the bundled public roots only. */
+    suspend fun clearExtraRootCertificate() = local { clearExtraRootCertificate() }
+
     // --- declaration -------------------------------------------------------------------
 
     suspend fun currentDeclaration(): DeclarationText = local { currentDeclaration() }
