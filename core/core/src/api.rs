@@ -55,6 +55,10 @@ pub struct DeclarationStatus {
     /// Logging is allowed only when this is true.
     pub signed: bool,
     pub signature: Option<DeclarationSignatureInfo>,
+    /// A declaration was signed before on this account (an earlier version, or the
+    /// default one before joining a chapter). When `signed` is false, the apps then ask to
+    /// sign again ("re-sign", over the app) instead of for a first signature.
+    pub signed_before: bool,
 }
 
 /// Activity-days in one month.
@@ -905,6 +909,7 @@ impl Peerlog {
                 version: d.version,
                 signed: sig.is_some(),
                 signature: sig.map(|s| s.info()),
+                signed_before: store::any_declaration_signature(st.conn())?,
             })
         })
     }

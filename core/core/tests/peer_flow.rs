@@ -22,12 +22,14 @@ fn logging_is_refused_until_the_declaration_is_signed() {
 
     let st = d.app.declaration_status().unwrap();
     assert!(!st.signed);
+    assert!(!st.signed_before, "a new peer signs for the first time");
     let info = d
         .app
         .sign_declaration("Kari Nordmann".into(), true, None)
         .unwrap();
     assert_eq!(info.version, st.version);
-    assert!(d.app.declaration_status().unwrap().signed);
+    let st = d.app.declaration_status().unwrap();
+    assert!(st.signed && st.signed_before);
     d.app
         .add_contact(contact("2026-03-02", ContactKind::Visit, 60))
         .unwrap();

@@ -479,6 +479,12 @@ async fn published_declaration_reaches_the_peer_and_blocks_logging_until_signed(
     let p = peers.iter().find(|p| p.role == AccountRole::Peer).unwrap();
     assert_eq!(p.declaration_version, Some(1));
     assert!(!p.declaration_valid, "version 2 is current now");
+
+    // On the phone, version 2 is a re-sign (version 1 was signed), not a first signature.
+    assert!(a.sync(None).await.unwrap().declaration_changed);
+    let status = a.declaration_status().unwrap();
+    assert_eq!((status.version, status.signed), (2, false));
+    assert!(status.signed_before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
