@@ -61,12 +61,20 @@ android {
     defaultConfig {
         minSdk = 26
         consumerProguardFiles("consumer-rules.pro")
+        // Instrumented tests (./gradlew :peerlog:connectedAndroidTest) on a device/emulator.
+        testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
         ndk { abiFilters += abis }
     }
 
     sourceSets["main"].apply {
         kotlin.srcDir(generatedKotlin)
         jniLibs.srcDir(jniLibsOut)
+    }
+
+    // The SecretStore contract is one source for the JVM tests (`cargo xtask test --only
+    // kotlin`) and the instrumented test of KeystoreSecretStore on a device.
+    sourceSets["androidTest"].apply {
+        kotlin.srcDir(repoRoot.resolve("bindings/kotlin/test/contract"))
     }
 
     compileOptions {
@@ -88,4 +96,7 @@ dependencies {
     implementation(libs.androidx.work.runtime.ktx)
     testImplementation(libs.junit)
     testImplementation(libs.kotlinx.coroutines.test)
+    androidTestImplementation(libs.junit)
+    androidTestImplementation(libs.androidx.test.runner)
+    androidTestImplementation(libs.androidx.test.ext.junit)
 }

@@ -28,7 +28,10 @@ class KeystoreSecretStore private constructor(
          * moving phones goes through the core's recovery code instead).
          */
         fun create(context: Context, alias: String = DEFAULT_ALIAS): KeystoreSecretStore =
-            KeystoreSecretStore(File(context.noBackupFilesDir, "peerlog-secrets"), alias)
+            create(File(context.noBackupFilesDir, "peerlog-secrets"), alias)
+
+        /** A store in [dir] with the Keystore key [alias] (the instrumented tests use their own). */
+        fun create(dir: File, alias: String): KeystoreSecretStore = KeystoreSecretStore(dir, alias)
 
         /** Deletes the wrapping key: every secret becomes unreadable (used after a wipe). */
         fun deleteKey(alias: String = DEFAULT_ALIAS) {
