@@ -2,7 +2,10 @@
 // participants only for group kinds, and the live "counts as …" line from the core's
 // evaluateContact. Saved offline; the SyncWorker sends it later.
 // The same form edits a contact from the history (`editing`): prefilled from it, saved with
-// the core's editContact; what the form does not show (notes, place, …) is kept.
+// the core's editContact; what the form does not show (who, place, …) is kept.
+// The private reference and the notes sit behind "Notes and private reference": the core
+// seals the reference and the private note for the peer alone, the shared note for the
+// coordinator too.
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -21,6 +24,7 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -66,6 +70,12 @@ fun LogContactScreen(
     // Text as typed; the core judges it (an empty or bad number is the core's field error).
     var minutes by rememberSaveable(editId) { mutableStateOf(editing?.minutes?.toString() ?: "") }
     var participants by rememberSaveable(editId) { mutableStateOf(editing?.participants?.toString() ?: "1") }
+    var privateRef by rememberSaveable(editId) { mutableStateOf(editing?.privateRef.orEmpty()) }
+    var privateNote by rememberSaveable(editId) { mutableStateOf(editing?.privateNote.orEmpty()) }
+    var sharedNote by rememberSaveable(editId) { mutableStateOf(editing?.sharedNote.orEmpty()) }
+    var showNotes by rememberSaveable(editId) {
+        mutableStateOf(editing != null && (editing.privateRef != null || editing.privateNote != null || editing.sharedNote != null))
+    }
     // An edit starts from the whole contact, so fields this form does not show are kept.
     val base = remember(editing) { editing?.toInput() }
     var evaluation by remember { mutableStateOf<ContactEvaluation?>(null) }
@@ -79,6 +89,9 @@ fun LogContactScreen(
         minutes = minutes.trim().toUIntOrNull() ?: 0u,
         kind = kind,
         participants = if (isGroup) participants.trim().toUIntOrNull() ?: 0u else 1u,
+        privateRef = privateRef.trim().ifEmpty { null },
+        privateNote = privateNote.trim().ifEmpty { null },
+        sharedNote = sharedNote.trim().ifEmpty { null },
     )
 
     // The live line: re-evaluated by the core on every edit (it writes nothing).
@@ -121,6 +134,15 @@ fun LogContactScreen(
             if (isGroup) {
                 Field(participants, { participants = it }, R.string.log_participants, fieldErrors, "participants", KeyboardType.Number)
             }
+            val notesFields = setOf("private_ref", "private_note", "shared_note")
+            if (showNotes || fieldErrors.any { it.field in notesFields }) {
+                Text(stringResource(R.string.log_notes_hint), style = MaterialTheme.typography.bodySmall)
+                Field(privateRef, { privateRef = it }, R.string.contact_private_ref, fieldErrors, "private_ref", KeyboardType.Text)
+                Field(privateNote, { privateNote = it }, R.string.contact_private_note, fieldErrors, "private_note", KeyboardType.Text, singleLine = false)
+                Field(sharedNote, { sharedNote = it }, R.string.contact_shared_note, fieldErrors, "shared_note", KeyboardType.Text, singleLine = false)
+            } else {
+                TextButton(onClick = { showNotes = true }) { Text(stringResource(R.string.log_notes_show)) }
+            }
 
             evaluation?.let { e ->
                 Text(
@@ -137,6 +159,10 @@ fun LogContactScreen(
                             if (editing == null) {
                                 client.addContact(input())
                                 minutes = ""
+                                // Notes belong to one contact: never carried to the next.
+                                privateRef = ""
+                                privateNote = ""
+                                sharedNote = ""
                             } else {
                                 client.editContact(editing.id, input())
                             }
@@ -163,6 +189,7 @@ private fun Field(
     errors: List<FieldError>,
     field: String,
     keyboard: KeyboardType,
+    singleLine: Boolean = true,
 ) {
     val error = errors.firstOrNull { it.field == field }
     OutlinedTextField(
@@ -174,7 +201,8 @@ private fun Field(
         } else {
             null
         },
-        singleLine = true,
+        singleLine = singleLine,
+        minLines = if (singleLine) 1 else 2,
         keyboardOptions = KeyboardOptions(keyboardType = keyboard),
         modifier = Modifier.fillMaxWidth(),
     )
