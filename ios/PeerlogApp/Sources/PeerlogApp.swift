@@ -71,10 +71,6 @@ struct RootView: View {
     @Environment(PeerlogClient.self) private var client
     /// A recovery code just handed out by setup or enrolment, shown once before anything else.
     @State private var recoveryCodeToShow: String?
-    /// This device has seen a signed declaration: an unsigned one now is a new version (asked
-    /// for in `MainTabs`, over the app), not the first signature (which comes before anything
-    /// else). Only which screen to show; whether logging is allowed is the core's decision.
-    @AppStorage("declarationSignedOnce") private var declarationSignedOnce = false
 
     var body: some View {
         Group {
@@ -91,7 +87,10 @@ struct RootView: View {
                         recoveryCodeToShow = code
                     }
                 case .ready:
-                    if let declaration = client.declaration, !declaration.signed, !declarationSignedOnce {
+                    // A first signature comes before anything else; a new version of a declaration
+                    // signed before (`signedBefore`, the core's answer) is asked for over the app
+                    // in `MainTabs`.
+                    if let declaration = client.declaration, !declaration.signed, !declaration.signedBefore {
                         NavigationStack {
                             DeclarationView(isResign: false)
                         }
@@ -115,19 +114,8 @@ struct RootView: View {
         }
         .modifier(AppLockModifier())
         .environment(\.locale, Foundation.Locale(identifier: Labels.identifier(client.locale)))
-        .onChange(of: client.state) { _, state in
-            switch state {
-            case .needsSetup, .wiped:
-                declarationSignedOnce = false
-            default:
-                break
-            }
+        .onChange(of: client.state) { _, _ in
             onStateChange()
-        }
-        .onChange(of: client.declaration?.signed, initial: true) { _, signed in
-            if signed == true {
-                declarationSignedOnce = true
-            }
         }
     }
 }
