@@ -46,6 +46,16 @@ dependencies {
     implementation(libs.androidx.core.ktx)
     implementation(libs.androidx.appcompat)
     implementation(libs.androidx.biometric)
+    // BiometricPrompt needs a FragmentActivity (MainActivity is an AppCompatActivity).
+    implementation(libs.androidx.fragment.ktx)
+    // The app lock notices the whole app going to the background (not a rotation).
+    implementation(libs.androidx.lifecycle.process)
+    // The invitation QR scanner: CameraX preview + ZXing decoding, no Play services.
+    implementation(libs.camera.core)
+    implementation(libs.camera.camera2)
+    implementation(libs.camera.lifecycle)
+    implementation(libs.camera.view)
+    implementation(libs.zxing.core)
     implementation(libs.androidx.activity.compose)
     implementation(libs.androidx.lifecycle.runtime.compose)
     implementation(libs.androidx.lifecycle.viewmodel.compose)

@@ -47,6 +47,10 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     private val _syncing = MutableStateFlow(false)
     val syncing: StateFlow<Boolean> = _syncing.asStateFlow()
 
+    /** True while a new phone is being restored from the server (see [recover]). */
+    private val _restoring = MutableStateFlow(false)
+    val restoring: StateFlow<Boolean> = _restoring.asStateFlow()
+
     /** An invitation that arrived by link or QR code, to fill in on onboarding. */
     private val _invitation = MutableStateFlow<String?>(null)
     val invitation: StateFlow<String?> = _invitation.asStateFlow()
@@ -144,6 +148,31 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         _screen.value = Screen.RecoveryCode(result.recoveryCode)
     }
 
+    /**
+     * A new phone of a peer who already uses Peerlog: the core fetches the keys with the
+     * recovery code, registers this phone and pulls everything; then the screen the core's
+     * state asks for (the declaration if a new version waits, else the main screens). The
+     * peer has the recovery code already, so it is not shown again.
+     */
+    fun recover(server: String, recoveryCode: String) = launchCatching {
+        _restoring.value = true
+        try {
+            client.recover(server.trim(), recoveryCode.trim())
+        } catch (e: PeerlogException) {
+            _error.value = e.userMessage
+        } finally {
+            _restoring.value = false
+        }
+        // Also after a pull that failed half-way: the core has then set the phone up, and
+        // the next sync finishes the job.
+        if (client.isInitialised()) {
+            client.setLocale(CoreLocale.current())
+            SyncWorker.schedulePeriodic(getApplication())
+            SyncWorker.syncSoon(getApplication())
+            route()
+        }
+    }
+
     fun recoveryCodeNoted() = launchCatching { route() }
 
     fun sign(name: String, accepted: Boolean, drawn: DrawnSignature?) = launchCatching {
@@ -186,6 +215,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     private suspend fun onWiped(revoked: Boolean) {
         wipedNotice = revoked
         wipingByPeer = false
+        AppLock.disable() // an erased phone starts afresh, without the app lock
         SyncWorker.cancelAll(getApplication())
         KeystoreSecretStore.deleteKey()
         PeerlogProvider.reset()

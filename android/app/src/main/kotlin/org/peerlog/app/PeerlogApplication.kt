@@ -13,6 +13,7 @@ class PeerlogApplication : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        AppLock.install(this)
         // Opening the client also makes every local change ask for an expedited sync.
         appScope.launch {
             val client = PeerlogProvider.get(this@PeerlogApplication)

@@ -1,9 +1,11 @@
-// Onboarding: paste the coordinator's invitation link and join, or start offline.
-// The invitation QR holds a `peerlog1:` link: the phone's camera app opens it in this app
-// (intent filter in the manifest), which fills the field in. (An in-app scanner is to do.)
+// Onboarding: join with the coordinator's invitation (scanned in the app, pasted, or opened as
+// a `peerlog1:` link — the phone's camera app opens it in this app, which fills the field in),
+// start offline, or move from another phone with the recovery code. "Advanced": the
+// certificate of a self-hosted server. The core checks every input and says what is wrong.
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
@@ -12,16 +14,20 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
+import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -32,6 +38,9 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.input.KeyboardCapitalization
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.peerlog.app.AppViewModel
@@ -46,48 +55,101 @@ fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
     LaunchedEffect(offered) { offered?.let { invitation = it } }
     var name by rememberSaveable { mutableStateOf("") }
     var ruleSet by rememberSaveable { mutableStateOf(state.ruleSets.firstOrNull()?.id ?: "") }
+    var recoverServer by rememberSaveable { mutableStateOf("") }
+    var recoverCode by rememberSaveable { mutableStateOf("") }
+    var showAdvanced by rememberSaveable { mutableStateOf(false) }
+    val restoring by model.restoring.collectAsStateWithLifecycle()
 
-    Column(
-        Modifier.fillMaxSize().safeDrawingPadding().verticalScroll(rememberScrollState()).padding(24.dp),
-        verticalArrangement = Arrangement.spacedBy(16.dp),
-    ) {
-        Text(stringResource(R.string.onboarding_title), style = MaterialTheme.typography.headlineMedium)
-        if (state.wipedNotice) {
-            Card { Text(stringResource(R.string.device_wiped), Modifier.padding(16.dp)) }
-        }
-        Text(stringResource(R.string.onboarding_body))
-        OutlinedTextField(
-            value = name, onValueChange = { name = it },
-            label = { Text(stringResource(R.string.onboarding_name_label)) },
-            singleLine = true, modifier = Modifier.fillMaxWidth(),
-        )
-        OutlinedTextField(
-            value = invitation, onValueChange = { invitation = it },
-            label = { Text(stringResource(R.string.onboarding_invitation_label)) },
-            modifier = Modifier.fillMaxWidth(),
-        )
-        // The core validates the invitation and the name; its message is shown on error.
-        Button(onClick = { model.enrol(invitation, name) }, modifier = Modifier.fillMaxWidth()) {
-            Text(stringResource(R.string.onboarding_enrol))
-        }
-        HorizontalDivider()
-        // The organisation's rule sets, as the core lists them (only a choice if several).
-        if (state.ruleSets.size > 1) {
-            state.ruleSets.forEach { rs ->
-                Row(
-                    Modifier.fillMaxWidth().selectable(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id }),
-                    verticalAlignment = Alignment.CenterVertically,
-                ) {
-                    RadioButton(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id })
-                    Column {
-                        Text(rs.name)
-                        Text(rs.description, style = MaterialTheme.typography.bodySmall)
+    Box(Modifier.fillMaxSize()) {
+        Column(
+            Modifier.fillMaxSize().safeDrawingPadding().verticalScroll(rememberScrollState()).padding(24.dp),
+            verticalArrangement = Arrangement.spacedBy(16.dp),
+        ) {
+            Text(stringResource(R.string.onboarding_title), style = MaterialTheme.typography.headlineMedium)
+            if (state.wipedNotice) {
+                Card { Text(stringResource(R.string.device_wiped), Modifier.padding(16.dp)) }
+            }
+            Text(stringResource(R.string.onboarding_body))
+            OutlinedTextField(
+                value = name, onValueChange = { name = it },
+                label = { Text(stringResource(R.string.onboarding_name_label)) },
+                singleLine = true, modifier = Modifier.fillMaxWidth(),
+            )
+            OutlinedTextField(
+                value = invitation, onValueChange = { invitation = it },
+                label = { Text(stringResource(R.string.onboarding_invitation_label)) },
+                modifier = Modifier.fillMaxWidth(),
+            )
+            // The scanned text goes into the field as it is; the core checks it on joining.
+            ScanQrButton(onScanned = { invitation = it }, modifier = Modifier.fillMaxWidth())
+            // The core validates the invitation and the name; its message is shown on error.
+            Button(onClick = { model.enrol(invitation, name) }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.onboarding_enrol))
+            }
+            HorizontalDivider()
+            // The organisation's rule sets, as the core lists them (only a choice if several).
+            if (state.ruleSets.size > 1) {
+                state.ruleSets.forEach { rs ->
+                    Row(
+                        Modifier.fillMaxWidth().selectable(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id }),
+                        verticalAlignment = Alignment.CenterVertically,
+                    ) {
+                        RadioButton(selected = rs.id == ruleSet, onClick = { ruleSet = rs.id })
+                        Column {
+                            Text(rs.name)
+                            Text(rs.description, style = MaterialTheme.typography.bodySmall)
+                        }
                     }
                 }
             }
+            OutlinedButton(onClick = { model.startOffline(name, ruleSet) }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.onboarding_offline))
+            }
+            HorizontalDivider()
+            // A new phone of a peer who already uses Peerlog: the core fetches the keys with the
+            // recovery code, registers this phone and pulls everything.
+            Text(stringResource(R.string.onboarding_recover_header), style = MaterialTheme.typography.titleMedium)
+            Text(stringResource(R.string.onboarding_recover_body), style = MaterialTheme.typography.bodyMedium)
+            OutlinedTextField(
+                value = recoverServer, onValueChange = { recoverServer = it },
+                label = { Text(stringResource(R.string.onboarding_recover_server)) },
+                singleLine = true, modifier = Modifier.fillMaxWidth(),
+                keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Uri),
+            )
+            OutlinedTextField(
+                value = recoverCode, onValueChange = { recoverCode = it },
+                label = { Text(stringResource(R.string.onboarding_recover_code)) },
+                singleLine = true, modifier = Modifier.fillMaxWidth(),
+                textStyle = MaterialTheme.typography.bodyLarge.copy(fontFamily = FontFamily.Monospace),
+                keyboardOptions = KeyboardOptions(
+                    capitalization = KeyboardCapitalization.Characters,
+                    // A secret: the keyboard must not learn or suggest it (shown in clear).
+                    keyboardType = KeyboardType.Password,
+                ),
+            )
+            OutlinedButton(
+                onClick = { model.recover(recoverServer, recoverCode) },
+                enabled = !restoring && recoverServer.isNotBlank() && recoverCode.isNotBlank(),
+                modifier = Modifier.fillMaxWidth(),
+            ) { Text(stringResource(R.string.onboarding_recover)) }
+            HorizontalDivider()
+            TextButton(onClick = { showAdvanced = !showAdvanced }) {
+                Text(stringResource(if (showAdvanced) R.string.onboarding_advanced_hide else R.string.onboarding_advanced))
+            }
+            if (showAdvanced) ServerCertificateSection(model)
         }
-        OutlinedButton(onClick = { model.startOffline(name, ruleSet) }, modifier = Modifier.fillMaxWidth()) {
-            Text(stringResource(R.string.onboarding_offline))
+        // Restoring pulls everything from the server: seconds, more on a slow link.
+        if (restoring) {
+            Surface(Modifier.fillMaxSize(), color = MaterialTheme.colorScheme.surface.copy(alpha = 0.9f)) {
+                Column(
+                    Modifier.fillMaxSize().padding(32.dp),
+                    verticalArrangement = Arrangement.spacedBy(16.dp, Alignment.CenterVertically),
+                    horizontalAlignment = Alignment.CenterHorizontally,
+                ) {
+                    CircularProgressIndicator()
+                    Text(stringResource(R.string.onboarding_recovering), textAlign = TextAlign.Center)
+                }
+            }
         }
     }
 }

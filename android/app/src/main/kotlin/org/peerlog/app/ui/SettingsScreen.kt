@@ -1,12 +1,8 @@
-// Settings: language (app + core), recovery code after re-authentication (biometrics or
-// the device PIN), erase this device.
+// Settings: language (app + core), the app lock, a self-hosted server's certificate, the
+// recovery code after re-authentication (biometrics or the device PIN: AppLock.authenticate),
+// erase this device (after re-authentication too).
 package org.peerlog.app.ui
 
-import android.os.Build
-import androidx.biometric.BiometricManager.Authenticators.BIOMETRIC_STRONG
-import androidx.biometric.BiometricManager.Authenticators.BIOMETRIC_WEAK
-import androidx.biometric.BiometricManager.Authenticators.DEVICE_CREDENTIAL
-import androidx.biometric.BiometricPrompt
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -36,23 +32,29 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.unit.dp
-import androidx.core.content.ContextCompat
-import androidx.fragment.app.FragmentActivity
 import kotlinx.coroutines.launch
+import org.peerlog.app.AppLock
+import org.peerlog.app.AppLockSetting
 import org.peerlog.app.AppViewModel
+import org.peerlog.app.AuthResult
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
+import org.peerlog.app.authMessage
+import org.peerlog.app.findActivity
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.PeerlogException
 
 @Composable
 fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
-    val activity = LocalContext.current as FragmentActivity
+    val activity = LocalContext.current.findActivity()
     val scope = rememberCoroutineScope()
     var recoveryCode by remember { mutableStateOf<String?>(null) }
     var confirmWipe by remember { mutableStateOf(false) }
     val current = remember { CoreLocale.current() }
     val promptTitle = stringResource(R.string.settings_show_recovery)
+    val wipeTitle = stringResource(R.string.settings_wipe)
+    // Why the last re-authentication did not go through (no screen lock, too many tries).
+    var authProblem by remember { mutableStateOf<String?>(null) }
 
     Column(
         modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
@@ -74,9 +76,15 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
             }
         }
         HorizontalDivider()
+        AppLockSetting()
+        HorizontalDivider()
+        ServerCertificateSection(model)
+        HorizontalDivider()
         OutlinedButton(onClick = {
-            authenticate(activity, promptTitle) {
-                scope.launch {
+            scope.launch {
+                val result = AppLock.authenticate(activity, promptTitle)
+                authProblem = authMessage(activity, result)
+                if (result == AuthResult.Success) {
                     try {
                         recoveryCode = model.client.recoveryCode()
                     } catch (e: PeerlogException) {
@@ -85,6 +93,7 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
                 }
             }
         }) { Text(stringResource(R.string.settings_show_recovery)) }
+        authProblem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         recoveryCode?.let { code ->
             SelectionContainer {
                 Text(code, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.titleLarge)
@@ -103,7 +112,11 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
             confirmButton = {
                 TextButton(onClick = {
                     confirmWipe = false
-                    authenticate(activity, promptTitle) { model.wipe() }
+                    scope.launch {
+                        val result = AppLock.authenticate(activity, wipeTitle)
+                        authProblem = authMessage(activity, result)
+                        if (result == AuthResult.Success) model.wipe()
+                    }
                 }) { Text(stringResource(R.string.settings_wipe)) }
             },
             dismissButton = {
@@ -111,28 +124,4 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
             },
         )
     }
-}
-
-/** Biometrics or the device PIN/pattern/password, then [onSuccess]. */
-private fun authenticate(activity: FragmentActivity, title: String, onSuccess: () -> Unit) {
-    val prompt = BiometricPrompt(
-        activity,
-        ContextCompat.getMainExecutor(activity),
-        object : BiometricPrompt.AuthenticationCallback() {
-            override fun onAuthenticationSucceeded(result: BiometricPrompt.AuthenticationResult) = onSuccess()
-        },
-    )
-    prompt.authenticate(
-        BiometricPrompt.PromptInfo.Builder()
-            .setTitle(title)
-            // STRONG | DEVICE_CREDENTIAL is only supported from Android 11.
-            .setAllowedAuthenticators(
-                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) {
-                    BIOMETRIC_STRONG or DEVICE_CREDENTIAL
-                } else {
-                    BIOMETRIC_WEAK or DEVICE_CREDENTIAL
-                },
-            )
-            .build(),
-    )
 }
