@@ -31,6 +31,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.core.PeerlogClient
@@ -73,7 +74,10 @@ fun BackupSection(model: AppViewModel, modifier: Modifier = Modifier) {
         Text(stringResource(R.string.settings_backup_title), style = MaterialTheme.typography.titleSmall)
         Text(stringResource(R.string.settings_backup_body), style = MaterialTheme.typography.bodyMedium)
         OutlinedButton(
-            onClick = { createFile.launch("peerlog-backup-${LocalDate.now()}.peerlog") },
+            onClick = {
+                AppLock.expectReturn() // coming back from the file picker does not lock the app
+                createFile.launch("peerlog-backup-${LocalDate.now()}.peerlog")
+            },
             enabled = !running,
         ) { Text(stringResource(R.string.settings_backup_export)) }
         when (result) {

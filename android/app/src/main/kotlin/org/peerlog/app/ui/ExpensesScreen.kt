@@ -87,6 +87,7 @@ import java.util.UUID
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
@@ -344,6 +345,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
         editor.photoPath = file.path
         val uri = FileProvider.getUriForFile(context, "${context.packageName}.files", file)
         try {
+            AppLock.expectReturn() // coming back from the camera does not lock the app
             takePicture.launch(uri)
         } catch (e: ActivityNotFoundException) {
             editor.photoTaken(false)

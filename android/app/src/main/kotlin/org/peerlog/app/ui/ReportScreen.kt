@@ -38,6 +38,7 @@ import java.time.format.TextStyle
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
@@ -139,5 +140,6 @@ private suspend fun share(context: Context, file: SignedReportFile) {
         .setType("application/json")
         .putExtra(Intent.EXTRA_STREAM, uri)
         .addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION)
+    AppLock.expectReturn() // coming back from the share sheet does not lock the app
     context.startActivity(Intent.createChooser(send, null))
 }
