@@ -27,6 +27,7 @@
 package org.peerlog.app
 
 import android.app.Application
+import android.content.ActivityNotFoundException
 import android.content.Context
 import android.content.ContextWrapper
 import android.content.Intent
@@ -248,10 +249,14 @@ object AppLock {
                 main,
                 object : BiometricPrompt.AuthenticationCallback() {
                     override fun onAuthenticationSucceeded(result: BiometricPrompt.AuthenticationResult) {
+                        expectedAt = 0L
                         if (cont.isActive) cont.resume(AuthResult.Success)
                     }
 
                     override fun onAuthenticationError(errorCode: Int, errString: CharSequence) {
+                        // E.g. the prompt was cancelled because the peer left the app: that
+                        // trip was not expected, so it locks.
+                        expectedAt = 0L
                         val outcome = when (errorCode) {
                             BiometricPrompt.ERROR_USER_CANCELED,
                             BiometricPrompt.ERROR_NEGATIVE_BUTTON,
@@ -269,8 +274,9 @@ object AppLock {
             )
             cont.invokeOnCancellation { main.execute { prompt.cancelAuthentication() } }
             // Before Android 11 the PIN screen may be an activity of the system: coming back
-            // from it must not lock the app again.
-            expectReturn()
+            // from it must not lock the app again. (From Android 11 the prompt is a system
+            // dialog over the app, which stays in the foreground.)
+            if (Build.VERSION.SDK_INT < Build.VERSION_CODES.R) expectReturn()
             // No negative button: it is not allowed together with DEVICE_CREDENTIAL.
             prompt.authenticate(
                 BiometricPrompt.PromptInfo.Builder()
@@ -359,7 +365,11 @@ private fun LockScreen(activity: FragmentActivity) {
             if (noScreenLock) {
                 OutlinedButton(onClick = {
                     AppLock.expectReturn()
-                    activity.startActivity(Intent(Settings.ACTION_SECURITY_SETTINGS))
+                    try {
+                        activity.startActivity(Intent(Settings.ACTION_SECURITY_SETTINGS))
+                    } catch (e: ActivityNotFoundException) {
+                        // A phone without that settings screen: the message says what to do.
+                    }
                 }) { Text(stringResource(R.string.lock_open_security_settings)) }
             }
         }

@@ -6,6 +6,7 @@
 package org.peerlog.app.ui
 
 import android.Manifest
+import android.content.ActivityNotFoundException
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.net.Uri
@@ -94,9 +95,13 @@ fun ScanQrButton(onScanned: (String) -> Unit, modifier: Modifier = Modifier) {
             Text(stringResource(R.string.scan_denied), style = MaterialTheme.typography.bodySmall)
             TextButton(onClick = {
                 AppLock.expectReturn()
-                context.startActivity(
-                    Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", context.packageName, null)),
-                )
+                try {
+                    context.startActivity(
+                        Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", context.packageName, null)),
+                    )
+                } catch (e: ActivityNotFoundException) {
+                    // A phone without that settings screen: the text says what to do.
+                }
             }) { Text(stringResource(R.string.scan_open_settings)) }
         }
     }
@@ -108,7 +113,8 @@ fun ScanQrButton(onScanned: (String) -> Unit, modifier: Modifier = Modifier) {
             confirmButton = {
                 TextButton(onClick = {
                     rationale = false
-                    AppLock.expectReturn()
+                    // The permission dialog floats over the app, which stays in front: no
+                    // AppLock.expectReturn() needed.
                     permission.launch(Manifest.permission.CAMERA)
                 }) { Text(stringResource(R.string.scan_continue)) }
             },
