@@ -98,7 +98,9 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         }
         val status = client.declarationStatus()
         _screen.value = if (!status.signed) {
-            Screen.Declaration(client.currentDeclaration(), resign = status.signature != null)
+            // The core says whether this is a first signature or a new version to sign again
+            // (`signature` is only ever the current version's, so it is null here).
+            Screen.Declaration(client.currentDeclaration(), resign = status.signedBefore)
         } else {
             Screen.Main
         }
