@@ -190,7 +190,20 @@ class ExpenseEditor : ViewModel() {
         }
     }
 
+    override fun onCleared() = discardPendingPhoto()
+
+    /**
+     * A camera trip whose answer never arrived (the screen was left meanwhile): its file is
+     * deleted, so no photo stays on disk in the clear.
+     */
+    private fun discardPendingPhoto() {
+        val path = photoPath ?: return
+        photoPath = null
+        File(path).delete()
+    }
+
     private fun reset() {
+        discardPendingPhoto()
         expense = null
         kind = ExpenseKind.TRAVEL
         date = ""
