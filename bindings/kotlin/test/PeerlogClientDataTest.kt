@@ -35,6 +35,8 @@ import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.Place
 import uniffi.peerlog_core.Receipt
 import uniffi.peerlog_core.Who
+import uniffi.peerlog_core.formatAmount
+import uniffi.peerlog_core.parseAmount
 
 /** A JPEG as far as the core's type check goes (SOI + APP0 marker), then [tail]. */
 private fun jpeg(tail: String): ByteArray =
@@ -213,5 +215,28 @@ class PeerlogClientBackupTest {
         other.use {
             assertFailsWith<PeerlogException> { other.exportBackup("/nonexistent-dir/x/backup.peerlog") }
         }
+    }
+}
+
+/**
+ * The expense editor shows a stored amount with the core's `formatAmount` and reads the field
+ * back with the core's `parseAmount`: an unchanged field must give the same minor units in
+ * every language, and a bad one the core's field error.
+ */
+class AmountRoundTripTest {
+    @Test
+    fun theCoresRenderingReadsBackUnchanged() {
+        val amounts = listOf(1uL, 99uL, 14_950uL, 123_456uL, 10_000_000uL)
+        for (locale in Locale.entries) {
+            for (currency in listOf("NOK", "DKK", "EUR", "ISK")) {
+                for (minor in amounts) {
+                    val shown = formatAmount(minor, currency, locale)
+                    assertEquals(minor, parseAmount(shown, currency, locale), "$shown ($locale, $currency)")
+                }
+            }
+        }
+        val bad = assertFailsWith<PeerlogException.Invalid> { parseAmount("twelve", "NOK", Locale.EN) }
+        assertEquals("amount", bad.fields.single().field)
+        assertTrue(bad.userMessage.isNotBlank())
     }
 }
