@@ -16,6 +16,7 @@ mod report;
 mod session;
 mod store;
 mod sync;
+mod vocabulary;
 
 pub use api::*;
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
@@ -32,6 +33,9 @@ pub use sync::{
     AccountRole, CategoryCounts, ChapterDevice, ChapterExpense, ChapterPeer, ChapterReport,
     CountedContact, EnrolResult, EnrolmentInfo, InvitationInfo, PeerReport, SyncErrorInfo,
     SyncPhase, SyncProgress, SyncReport, SyncStatus,
+};
+pub use vocabulary::{
+    CategoryInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary, WhoInfo, vocabulary,
 };
 
 uniffi::setup_scaffolding!();

@@ -2,7 +2,7 @@
 //! they are sealed into envelopes (serde payloads), with validation.
 
 use crate::error::{CoreError, FieldError, Result};
-use crate::i18n::Invalid;
+use crate::i18n::{Invalid, pick};
 use chrono::NaiveDate;
 use peerlog_rules::{Category, ContactFacts, ContactKind, Locale, Place, Who};
 use serde::{Deserialize, Serialize};
@@ -489,6 +489,29 @@ pub enum ExpenseKind {
 }
 
 impl ExpenseKind {
+    /// Every kind, in the order the apps list them.
+    pub const ALL: &'static [ExpenseKind] = &[
+        ExpenseKind::Travel,
+        ExpenseKind::Ticket,
+        ExpenseKind::Phone,
+        ExpenseKind::Other,
+    ];
+
+    /// A short label for the user interface.
+    pub fn label(self, locale: Locale) -> &'static str {
+        match self {
+            ExpenseKind::Travel => pick(
+                locale,
+                "Car travel",
+                "Kjøring med egen bil",
+                "Kørsel i egen bil",
+            ),
+            ExpenseKind::Ticket => pick(locale, "Ticket", "Billett", "Billet"),
+            ExpenseKind::Phone => pick(locale, "Phone", "Telefon", "Telefon"),
+            ExpenseKind::Other => pick(locale, "Other", "Annet", "Andet"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ExpenseKind::Travel => "travel",
@@ -523,6 +546,24 @@ pub enum ExpenseStatus {
 }
 
 impl ExpenseStatus {
+    /// Every status, from draft to decided.
+    pub const ALL: &'static [ExpenseStatus] = &[
+        ExpenseStatus::Draft,
+        ExpenseStatus::Submitted,
+        ExpenseStatus::Approved,
+        ExpenseStatus::Rejected,
+    ];
+
+    /// A short label for the user interface.
+    pub fn label(self, locale: Locale) -> &'static str {
+        match self {
+            ExpenseStatus::Draft => pick(locale, "Draft", "Utkast", "Kladde"),
+            ExpenseStatus::Submitted => pick(locale, "Submitted", "Sendt inn", "Indsendt"),
+            ExpenseStatus::Approved => pick(locale, "Approved", "Godkjent", "Godkendt"),
+            ExpenseStatus::Rejected => pick(locale, "Rejected", "Avvist", "Afvist"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ExpenseStatus::Draft => "draft",
