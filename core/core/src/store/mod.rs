@@ -378,8 +378,10 @@ pub(crate) fn declaration_signature_id(
 
 /// Whether any declaration (any id, any version) was ever signed in this store.
 pub(crate) fn any_declaration_signature(c: &Connection) -> Result<bool> {
-    Ok(c.prepare_cached("SELECT EXISTS (SELECT 1 FROM declaration_index)")?
-        .query_row([], |r| r.get(0))?)
+    Ok(
+        c.prepare_cached("SELECT EXISTS (SELECT 1 FROM declaration_index)")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 pub(crate) fn put_expense_row(
