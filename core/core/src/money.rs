@@ -104,7 +104,7 @@ pub(crate) fn format(amount_minor: u64, currency: &str, locale: Locale) -> Strin
     let whole = (amount_minor / scale).to_string();
     let mut number = String::with_capacity(whole.len() + 8);
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
             number.push(group);
         }
         number.push(c);
