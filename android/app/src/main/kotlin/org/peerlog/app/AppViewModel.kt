@@ -26,7 +26,9 @@ import uniffi.peerlog_core.DeclarationText
 import uniffi.peerlog_core.DrawnSignature
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.RuleSetInfo
+import uniffi.peerlog_core.Vocabulary
 import uniffi.peerlog_core.ruleSets
+import uniffi.peerlog_core.vocabulary as coreVocabulary
 
 sealed interface Screen {
     data object Loading : Screen
@@ -54,6 +56,13 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     /** An invitation that arrived by link or QR code, to fill in on onboarding. */
     private val _invitation = MutableStateFlow<String?>(null)
     val invitation: StateFlow<String?> = _invitation.asStateFlow()
+
+    /**
+     * The core's names of who, places, categories, contact and expense kinds and statuses, in
+     * the app's current language (reloaded when the peer changes it). A pure core call.
+     */
+    private val _vocabulary = MutableStateFlow<Vocabulary>(coreVocabulary(CoreLocale.current()))
+    val vocabulary: StateFlow<Vocabulary> = _vocabulary.asStateFlow()
 
     private var wipedNotice = false
     private var wipingByPeer = false
@@ -205,6 +214,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     fun changeLanguage(locale: uniffi.peerlog_core.Locale) = launchCatching {
         client.setLocale(locale)
+        _vocabulary.value = withContext(Dispatchers.IO) { coreVocabulary(locale) }
         CoreLocale.apply(locale)
     }
 

@@ -41,14 +41,12 @@ import java.time.format.DateTimeFormatter
 import java.time.format.FormatStyle
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
-import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
+import org.peerlog.core.label
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactKindInfo
 import uniffi.peerlog_core.ContactVersion
 import uniffi.peerlog_core.PeerlogException
-import uniffi.peerlog_core.Place
-import uniffi.peerlog_core.Who
 
 @Composable
 fun ContactDetailScreen(
@@ -63,13 +61,13 @@ fun ContactDetailScreen(
     val scope = rememberCoroutineScope()
     var contact by remember { mutableStateOf<Contact?>(null) }
     var versions by remember { mutableStateOf<List<ContactVersion>>(emptyList()) }
-    var kinds by remember { mutableStateOf<List<ContactKindInfo>>(emptyList()) }
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
+    val kinds = vocabulary.contactKinds
     var deviceId by remember { mutableStateOf<String?>(null) }
     var confirmDelete by remember { mutableStateOf(false) }
     val locale = LocalConfiguration.current.locales[0]
 
     LaunchedEffect(Unit) {
-        kinds = client.contactKinds(CoreLocale.current())
         deviceId = try {
             client.profile().deviceId
         } catch (e: PeerlogException) {
@@ -124,8 +122,8 @@ fun ContactDetailScreen(
                 if (kindInfo?.isGroup == true) {
                     DetailRow(stringResource(R.string.log_participants), c.participants.toString())
                 }
-                DetailRow(stringResource(R.string.contact_who), stringResource(whoLabel(c.who)))
-                c.place?.let { DetailRow(stringResource(R.string.contact_place), stringResource(placeLabel(it))) }
+                DetailRow(stringResource(R.string.contact_who), vocabulary.label(c.who))
+                c.place?.let { DetailRow(stringResource(R.string.contact_place), vocabulary.label(it)) }
                 c.privateRef?.let { DetailRow(stringResource(R.string.contact_private_ref), it) }
                 c.privateNote?.let { Note(stringResource(R.string.contact_private_note), it) }
                 c.sharedNote?.let { Note(stringResource(R.string.contact_shared_note), it) }
@@ -219,19 +217,6 @@ private fun Note(label: String, text: String) {
         Text(label, style = MaterialTheme.typography.labelMedium, color = MaterialTheme.colorScheme.onSurfaceVariant)
         Text(text, style = MaterialTheme.typography.bodyLarge)
     }
-}
-
-private fun whoLabel(who: Who): Int = when (who) {
-    Who.TARGET_GROUP -> R.string.who_target_group
-    Who.RELATIVE -> R.string.who_relative
-    Who.BOTH -> R.string.who_both
-}
-
-private fun placeLabel(place: Place): Int = when (place) {
-    Place.HOME -> R.string.place_home
-    Place.HOSPITAL -> R.string.place_hospital
-    Place.INSTITUTION -> R.string.place_institution
-    Place.OTHER -> R.string.place_other
 }
 
 /** `YYYY-MM-DD` from the core, in the phone's language. */

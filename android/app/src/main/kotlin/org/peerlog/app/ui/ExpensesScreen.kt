@@ -91,6 +91,7 @@ import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
+import org.peerlog.core.label
 import uniffi.peerlog_core.Expense
 import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.ExpenseKind
@@ -100,6 +101,7 @@ import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.ProfileInfo
 import uniffi.peerlog_core.Receipt
+import uniffi.peerlog_core.Vocabulary
 import uniffi.peerlog_core.formatAmount
 import uniffi.peerlog_core.parseAmount
 
@@ -241,6 +243,7 @@ fun ExpensesScreen(model: AppViewModel, modifier: Modifier, onBack: () -> Unit) 
 private fun ExpenseList(model: AppViewModel, editor: ExpenseEditor, modifier: Modifier, onBack: () -> Unit) {
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val locale = remember { CoreLocale.current() }
     var expenses by remember { mutableStateOf<List<Expense>?>(null) }
     // Reloaded after every change or sync (a sync brings the coordinator's decisions).
@@ -263,7 +266,7 @@ private fun ExpenseList(model: AppViewModel, editor: ExpenseEditor, modifier: Mo
                 // Room at the bottom so the button never covers the last expense.
                 LazyColumn(Modifier.fillMaxSize(), contentPadding = PaddingValues(bottom = 88.dp)) {
                     items(list, key = { it.id }) { e ->
-                        ExpenseRow(e, locale, onClick = {
+                        ExpenseRow(e, vocabulary, locale, onClick = {
                             editor.startWith(e, formatAmount(e.amountMinor, e.currency, locale))
                         })
                     }
@@ -280,10 +283,10 @@ private fun ExpenseList(model: AppViewModel, editor: ExpenseEditor, modifier: Mo
 }
 
 @Composable
-private fun ExpenseRow(e: Expense, locale: Locale, onClick: () -> Unit) {
+private fun ExpenseRow(e: Expense, vocabulary: Vocabulary, locale: Locale, onClick: () -> Unit) {
     ListItem(
         modifier = Modifier.clickable(onClick = onClick),
-        headlineContent = { Text(stringResource(kindLabel(e.kind))) },
+        headlineContent = { Text(vocabulary.label(e.kind)) },
         supportingContent = {
             Column {
                 val km = e.km?.let { stringResource(R.string.expense_km_value, it.toInt()) }
@@ -298,7 +301,7 @@ private fun ExpenseRow(e: Expense, locale: Locale, onClick: () -> Unit) {
             Column(horizontalAlignment = Alignment.End) {
                 Text(formatAmount(e.amountMinor, e.currency, locale), style = MaterialTheme.typography.titleSmall)
                 Text(
-                    stringResource(statusLabel(e.status)),
+                    vocabulary.label(e.status),
                     style = MaterialTheme.typography.labelMedium,
                     color = if (e.status == ExpenseStatus.REJECTED) {
                         MaterialTheme.colorScheme.error
@@ -317,6 +320,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
     val client = model.client
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val locale = remember { CoreLocale.current() }
     val stored = editor.expense
     // Only a draft can change; the core refuses anything else (and says so if asked).
@@ -441,15 +445,16 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
             Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
             verticalArrangement = Arrangement.spacedBy(12.dp),
         ) {
-            if (stored != null) StoredExpenseCard(stored, locale)
+            if (stored != null) StoredExpenseCard(stored, vocabulary, locale)
 
             Text(stringResource(R.string.expense_kind), style = MaterialTheme.typography.labelLarge)
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                ExpenseKind.entries.forEach { k ->
+                // The core's kinds, in its order, with its names.
+                vocabulary.expenseKinds.forEach { info ->
                     FilterChip(
-                        selected = k == editor.kind,
-                        onClick = { editor.kind = k },
-                        label = { Text(stringResource(kindLabel(k))) },
+                        selected = info.kind == editor.kind,
+                        onClick = { editor.kind = info.kind },
+                        label = { Text(info.label) },
                         enabled = editable,
                     )
                 }
@@ -563,11 +568,11 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
 
 /** What the core says about a stored expense: status, amount, rate, decision, sync. */
 @Composable
-private fun StoredExpenseCard(e: Expense, locale: Locale) {
+private fun StoredExpenseCard(e: Expense, vocabulary: Vocabulary, locale: Locale) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Text(
-                stringResource(statusLabel(e.status)),
+                vocabulary.label(e.status),
                 style = MaterialTheme.typography.titleMedium,
                 color = if (e.status == ExpenseStatus.REJECTED) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.primary,
             )
@@ -632,20 +637,6 @@ private fun ReceiptImage(receipt: Receipt) {
     } else {
         Text(stringResource(R.string.expense_receipt_attached))
     }
-}
-
-private fun kindLabel(kind: ExpenseKind): Int = when (kind) {
-    ExpenseKind.TRAVEL -> R.string.expense_kind_travel
-    ExpenseKind.TICKET -> R.string.expense_kind_ticket
-    ExpenseKind.PHONE -> R.string.expense_kind_phone
-    ExpenseKind.OTHER -> R.string.expense_kind_other
-}
-
-private fun statusLabel(status: ExpenseStatus): Int = when (status) {
-    ExpenseStatus.DRAFT -> R.string.expense_status_draft
-    ExpenseStatus.SUBMITTED -> R.string.expense_status_submitted
-    ExpenseStatus.APPROVED -> R.string.expense_status_approved
-    ExpenseStatus.REJECTED -> R.string.expense_status_rejected
 }
 
 /**

@@ -34,6 +34,8 @@ import java.time.format.DateTimeFormatter
 import java.time.format.FormatStyle
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
+import org.peerlog.core.label
+import uniffi.peerlog_core.Category
 import uniffi.peerlog_core.PeriodSummary
 
 @Composable
@@ -41,6 +43,7 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
     val syncing by model.syncing.collectAsStateWithLifecycle()
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val year = remember { LocalDate.now().year }
     var summary by remember { mutableStateOf<PeriodSummary?>(null) }
     // Recounted by the core whenever the status changes (a change or a sync happened).
@@ -56,9 +59,9 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     Text(stringResource(R.string.home_activity_days), style = MaterialTheme.typography.labelLarge)
                     Text(s.activityDays.toString(), style = MaterialTheme.typography.displaySmall)
-                    CountRow(stringResource(R.string.category_outreach), s.byCategory.outreach)
-                    CountRow(stringResource(R.string.category_group), s.byCategory.group)
-                    CountRow(stringResource(R.string.category_course), s.byCategory.course)
+                    CountRow(vocabulary.label(Category.OUTREACH), s.byCategory.outreach)
+                    CountRow(vocabulary.label(Category.GROUP), s.byCategory.group)
+                    CountRow(vocabulary.label(Category.COURSE), s.byCategory.course)
                     if (s.notCountedTotal > 0u) {
                         Text(stringResource(R.string.home_not_counted, s.notCountedTotal.toInt()))
                     }

@@ -40,9 +40,9 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
-import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
-import uniffi.peerlog_core.ContactKind
+import org.peerlog.core.label
+import uniffi.peerlog_core.Category
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
 import uniffi.peerlog_core.SignedReportFile
@@ -56,12 +56,9 @@ fun ReportScreen(model: AppViewModel, modifier: Modifier) {
     val year = remember { LocalDate.now().year }
     val locale = LocalConfiguration.current.locales[0]
     var summary by remember { mutableStateOf<PeriodSummary?>(null) }
-    var labels by remember { mutableStateOf<Map<ContactKind, String>>(emptyMap()) }
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     var signed by remember { mutableStateOf<SignedReportFile?>(null) }
 
-    LaunchedEffect(Unit) {
-        labels = client.contactKinds(CoreLocale.current()).associate { it.kind to it.label }
-    }
     LaunchedEffect(status) { summary = client.yearSummary(year) }
 
     Column(
@@ -72,9 +69,9 @@ fun ReportScreen(model: AppViewModel, modifier: Modifier) {
         val s = summary
         if (s != null) {
             Line(stringResource(R.string.home_activity_days), s.activityDays)
-            Line(stringResource(R.string.category_outreach), s.byCategory.outreach)
-            Line(stringResource(R.string.category_group), s.byCategory.group)
-            Line(stringResource(R.string.category_course), s.byCategory.course)
+            Line(vocabulary.label(Category.OUTREACH), s.byCategory.outreach)
+            Line(vocabulary.label(Category.GROUP), s.byCategory.group)
+            Line(vocabulary.label(Category.COURSE), s.byCategory.course)
             s.warnings.forEach { Text(it.message, color = MaterialTheme.colorScheme.error) }
 
             HorizontalDivider()
@@ -92,7 +89,7 @@ fun ReportScreen(model: AppViewModel, modifier: Modifier) {
             Text(stringResource(R.string.report_by_kind), style = MaterialTheme.typography.titleSmall)
             s.byKind.filter { it.total > 0u }.forEach { k ->
                 Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text(labels[k.kind] ?: k.kind.name)
+                    Text(vocabulary.label(k.kind))
                     Text(stringResource(R.string.report_kind_counted, k.counted.toInt(), k.total.toInt()))
                 }
             }
