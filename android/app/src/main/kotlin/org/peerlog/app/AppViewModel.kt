@@ -4,10 +4,15 @@ package org.peerlog.app
 
 import android.app.Application
 import android.content.Intent
+import android.net.Uri
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
+import java.io.File
+import java.io.IOException
+import java.util.UUID
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -181,6 +186,48 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
             SyncWorker.schedulePeriodic(getApplication())
             SyncWorker.syncSoon(getApplication())
             route()
+        }
+    }
+
+    /**
+     * A new phone set up from a backup file the peer picked ([uri], from the document
+     * picker) and the recovery code. The file is copied into the app's cache for the core
+     * (which reads a path) and the copy is deleted whatever happens. The core checks the
+     * code and the file and says what is wrong; afterwards the screen its state asks for.
+     */
+    fun restoreBackup(uri: Uri, recoveryCode: String) = launchCatching {
+        val app = getApplication<Application>()
+        _restoring.value = true
+        val copy = File(app.cacheDir, "restore-${UUID.randomUUID()}.peerlog")
+        try {
+            val copied = withContext(Dispatchers.IO) {
+                try {
+                    app.contentResolver.openInputStream(uri)?.use { input ->
+                        copy.outputStream().use { output -> input.copyTo(output) }
+                    } != null
+                } catch (e: IOException) {
+                    false
+                } catch (e: SecurityException) {
+                    false
+                }
+            }
+            if (!copied) {
+                _error.value = app.getString(R.string.onboarding_restore_unreadable)
+                return@launchCatching
+            }
+            PeerlogProvider.restore(app, copy.absolutePath, recoveryCode.trim())
+        } catch (e: PeerlogException) {
+            _error.value = e.userMessage
+        } finally {
+            withContext(NonCancellable + Dispatchers.IO) { copy.delete() }
+            _restoring.value = false
+        }
+        // The provider holds a new client now (the restored one, or the empty home reopened):
+        // watch that one and route as its state says.
+        start()
+        if (client.isInitialised()) {
+            SyncWorker.schedulePeriodic(getApplication())
+            SyncWorker.syncSoon(getApplication())
         }
     }
 

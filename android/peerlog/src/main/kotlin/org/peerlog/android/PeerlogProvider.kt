@@ -12,6 +12,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import org.peerlog.core.PeerlogClient
+import uniffi.peerlog_core.PeerlogException
 
 object PeerlogProvider {
     private val lock = Mutex()
@@ -26,14 +27,45 @@ object PeerlogProvider {
         }
     }
 
+    private fun home(app: Context) = File(app.noBackupFilesDir, "peerlog").absolutePath
+
     private suspend fun open(app: Context): PeerlogClient {
         val opened = PeerlogClient.open(
-            home = File(app.noBackupFilesDir, "peerlog").absolutePath,
+            home = home(app),
             secrets = KeystoreSecretStore.create(app),
             log = LogcatLogSink(),
         )
         following = SyncWorker.followChanges(app, opened, scope)
         return opened
+    }
+
+    /**
+     * Sets this phone up from a backup file ([backupPath], a private copy) and the recovery
+     * code. The core's `restore` opens the home itself: the empty client of onboarding is
+     * closed first, so one core works on the database. On failure the home is reopened as
+     * it was (the core kept nothing) and the core's error is rethrown. Either way, the next
+     * [get] returns the client to use (the caller re-reads it).
+     */
+    suspend fun restore(context: Context, backupPath: String, recoveryCode: String) = lock.withLock {
+        val app = context.applicationContext
+        following?.cancel()
+        following = null
+        client?.close()
+        client = null
+        val restored = try {
+            PeerlogClient.restore(
+                home = home(app),
+                secrets = KeystoreSecretStore.create(app),
+                backupPath = backupPath,
+                recoveryCode = recoveryCode,
+                log = LogcatLogSink(),
+            )
+        } catch (e: PeerlogException) {
+            client = open(app)
+            throw e
+        }
+        following = SyncWorker.followChanges(app, restored, scope)
+        client = restored
     }
 
     /** After a wipe: the next [get] opens a fresh, empty home. */

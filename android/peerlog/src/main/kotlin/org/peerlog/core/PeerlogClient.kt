@@ -277,5 +277,27 @@ class PeerlogClient(
             log: LogSink?,
             io: CoroutineDispatcher = Dispatchers.IO,
         ): PeerlogClient = withContext(io) { PeerlogClient(Peerlog.open(home, secrets, log), io) }
+
+        /**
+         * Sets a new device up from a backup file (exported by [exportBackup]) and the
+         * recovery code, off the main thread: the core opens [home] itself, checks it holds
+         * no Peerlog data, unwraps the peer key with the code and imports every record.
+         * A client still open on [home] (the empty one of onboarding) must be closed first,
+         * so one core works on the database; the caller reopens it with [open] if this
+         * throws. Throws the core's error (a wrong code, a damaged file, a home already set
+         * up) in its own words; the home then holds no enrolment and no key.
+         */
+        suspend fun restore(
+            home: String,
+            secrets: SecretStore,
+            backupPath: String,
+            recoveryCode: String,
+            log: LogSink?,
+            io: CoroutineDispatcher = Dispatchers.IO,
+        ): PeerlogClient = withContext(io) {
+            val restored = PeerlogClient(Peerlog.restore(home, secrets, backupPath, recoveryCode, log), io)
+            restored.refreshStatus()
+            restored
+        }
     }
 }

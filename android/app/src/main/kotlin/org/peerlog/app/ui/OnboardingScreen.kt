@@ -1,9 +1,15 @@
 // Onboarding: join with the coordinator's invitation (scanned in the app, pasted, or opened as
 // a `peerlog1:` link — the phone's camera app opens it in this app, which fills the field in),
-// start offline, or move from another phone with the recovery code. "Advanced": the
+// start offline, or move from another phone with the recovery code (from the server, or from a
+// backup file the peer picks). "Advanced": the
 // certificate of a self-hosted server. The core checks every input and says what is wrong.
 package org.peerlog.app.ui
 
+import android.content.Context
+import android.net.Uri
+import android.provider.OpenableColumns
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
@@ -36,6 +42,7 @@ import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontFamily
 import androidx.compose.ui.text.input.KeyboardCapitalization
@@ -43,6 +50,7 @@ import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.app.Screen
@@ -59,6 +67,16 @@ fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
     var recoverCode by rememberSaveable { mutableStateOf("") }
     var showAdvanced by rememberSaveable { mutableStateOf(false) }
     val restoring by model.restoring.collectAsStateWithLifecycle()
+    val context = LocalContext.current
+    // The picked backup file (read only when restoring) and its name, to show.
+    var backup by rememberSaveable { mutableStateOf<Uri?>(null) }
+    var backupName by rememberSaveable { mutableStateOf<String?>(null) }
+    val pickBackup = rememberLauncherForActivityResult(ActivityResultContracts.OpenDocument()) { uri ->
+        if (uri != null) {
+            backup = uri
+            backupName = displayName(context, uri)
+        }
+    }
 
     Box(Modifier.fillMaxSize()) {
         Column(
@@ -132,6 +150,26 @@ fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
                 enabled = !restoring && recoverServer.isNotBlank() && recoverCode.isNotBlank(),
                 modifier = Modifier.fillMaxWidth(),
             ) { Text(stringResource(R.string.onboarding_recover)) }
+            // Or from a backup file (exported in Settings on the old phone), with the same code.
+            Text(stringResource(R.string.onboarding_restore_body), style = MaterialTheme.typography.bodyMedium)
+            OutlinedButton(
+                onClick = {
+                    AppLock.expectReturn() // the document picker is another app's activity
+                    pickBackup.launch(arrayOf("*/*"))
+                },
+                enabled = !restoring,
+                modifier = Modifier.fillMaxWidth(),
+            ) {
+                Text(
+                    backupName?.let { stringResource(R.string.onboarding_restore_chosen, it) }
+                        ?: stringResource(R.string.onboarding_restore_choose),
+                )
+            }
+            OutlinedButton(
+                onClick = { backup?.let { model.restoreBackup(it, recoverCode) } },
+                enabled = !restoring && backup != null && recoverCode.isNotBlank(),
+                modifier = Modifier.fillMaxWidth(),
+            ) { Text(stringResource(R.string.onboarding_restore)) }
             HorizontalDivider()
             TextButton(onClick = { showAdvanced = !showAdvanced }) {
                 Text(stringResource(if (showAdvanced) R.string.onboarding_advanced_hide else R.string.onboarding_advanced))
@@ -152,6 +190,15 @@ fun OnboardingScreen(state: Screen.Onboarding, model: AppViewModel) {
             }
         }
     }
+}
+
+/** The file's name as the document provider shows it, or null. */
+private fun displayName(context: Context, uri: Uri): String? = try {
+    context.contentResolver.query(uri, arrayOf(OpenableColumns.DISPLAY_NAME), null, null, null)?.use { c ->
+        if (c.moveToFirst()) c.getString(0) else null
+    }
+} catch (e: SecurityException) {
+    null
 }
 
 /** Shown once after set-up (and in Settings after re-authentication). */
