@@ -8,13 +8,13 @@
 // Keystore key has no user-authentication requirement, so background sync keeps working while
 // the phone is locked; see KeystoreSecretStore).
 //
-// Launching another app's activity (the camera for a receipt photo, a document picker, the
-// share sheet, the phone's settings) sends Peerlog to the background too. So that coming back
+// Launching another app's activity (a document picker, the share sheet, the phone's
+// settings; the receipt camera is inside the app and needs none of this) sends Peerlog to the background too. So that coming back
 // from it does not ask for the PIN again, call `AppLock.expectReturn()` right before the
 // launch:
 //
 //     AppLock.expectReturn()
-//     takePicture.launch(uri)
+//     pickBackup.launch(arrayOf("*/*"))
 //
 // The expectation is used up by the next time the app goes to the background (if that
 // happens within EXPECT_WINDOW_MS of the call), or cleared when the activity resumes; an
@@ -117,7 +117,7 @@ object AppLock {
     /** An [expectReturn] counts only if the app goes to the background this soon after it. */
     private const val EXPECT_WINDOW_MS = 10_000L
 
-    /** An expected trip (camera, picker) longer than this locks anyway. */
+    /** An expected trip (picker, share sheet) longer than this locks anyway. */
     private const val MAX_EXPECTED_AWAY_MS = 10 * 60_000L
 
     private var prefs: SharedPreferences? = null
@@ -148,8 +148,8 @@ object AppLock {
     }
 
     /**
-     * Call right before launching another app's activity (camera, document picker, share
-     * sheet, settings) so that coming back from it does not lock the app.
+     * Call right before launching another app's activity (document picker, share sheet,
+     * settings) so that coming back from it does not lock the app.
      */
     fun expectReturn() {
         expectedAt = SystemClock.elapsedRealtime()

@@ -4,21 +4,17 @@
 // shows every amount (parseAmount / formatAmount), computes travel from the organisation's
 // rate, checks every field and words every error; this screen only lays them out.
 //
-// The receipt photo: the camera app writes it into a file in cacheDir/receipts (served by
-// the FileProvider); it is read, deleted at once, and handed to the core, which stores it
-// encrypted. No photo is left on disk in the clear, also when the camera is cancelled or
-// the app was killed while the camera was open (stale files are removed on the next visit).
+// The receipt photo is taken inside the app (ReceiptCamera: CameraX ImageCapture into
+// memory), made upright, scaled and compressed to JPEG in memory, and handed to the core,
+// which stores it encrypted. It is never written to disk, and no other camera app (which might
+// keep its own copy in the gallery) sees it.
 package org.peerlog.app.ui
 
 import android.Manifest
-import android.content.ActivityNotFoundException
 import android.content.Context
 import android.content.pm.PackageManager
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
-import android.graphics.Matrix
-import android.media.ExifInterface
-import android.os.Build
 import androidx.activity.compose.BackHandler
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
@@ -73,21 +69,17 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
+import androidx.compose.ui.window.Dialog
+import androidx.compose.ui.window.DialogProperties
 import androidx.core.content.ContextCompat
-import androidx.core.content.FileProvider
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import androidx.lifecycle.viewModelScope
 import androidx.lifecycle.viewmodel.compose.viewModel
-import java.io.ByteArrayInputStream
-import java.io.ByteArrayOutputStream
 import java.io.File
 import java.time.LocalDate
-import java.util.UUID
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
-import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
@@ -105,17 +97,13 @@ import uniffi.peerlog_core.Vocabulary
 import uniffi.peerlog_core.formatAmount
 import uniffi.peerlog_core.parseAmount
 
-/** Where the camera app writes the photo (see res/xml/file_paths.xml). */
-private const val PHOTO_DIR = "receipts"
-private const val RECEIPT_MIME = "image/jpeg"
-
-/** A receipt photo is kept at about this many pixels on its long side: readable, small. */
-private const val PHOTO_EDGE = 1600
+/** Where earlier versions had the camera app write the photo; removed if still there. */
+private const val LEGACY_PHOTO_DIR = "receipts"
 private const val THUMBNAIL_EDGE = 512
 
 /**
  * The expense being written or looked at. A ViewModel, so the form and a photo just taken
- * survive a rotation and the trip to the camera app.
+ * survive a rotation.
  */
 class ExpenseEditor : ViewModel() {
     /** False: the list is shown. */
@@ -145,8 +133,8 @@ class ExpenseEditor : ViewModel() {
     /** A save or submit is running. */
     var busy by mutableStateOf(false)
 
-    /** The file the camera app writes into, while it is open. */
-    var photoPath: String? = null
+    /** The in-app receipt camera is shown. */
+    var camera by mutableStateOf(false)
 
     fun startNew() {
         reset()
@@ -179,33 +167,14 @@ class ExpenseEditor : ViewModel() {
         open = false
     }
 
-    /**
-     * The camera app came back. The file is read and deleted in any case (also when the
-     * camera was cancelled), so the photo never stays on disk in the clear.
-     */
-    fun photoTaken(saved: Boolean) {
-        val path = photoPath ?: return
-        photoPath = null
-        viewModelScope.launch {
-            val receipt = withContext(Dispatchers.IO) { readPhoto(File(path), saved) }
-            if (receipt != null && open) newReceipt = receipt
-        }
-    }
-
-    override fun onCleared() = discardPendingPhoto()
-
-    /**
-     * A camera trip whose answer never arrived (the screen was left meanwhile): its file is
-     * deleted, so no photo stays on disk in the clear.
-     */
-    private fun discardPendingPhoto() {
-        val path = photoPath ?: return
-        photoPath = null
-        File(path).delete()
+    /** The in-app camera took a photo (JPEG bytes in memory); saved with the next save. */
+    fun photoTaken(receipt: Receipt) {
+        camera = false
+        if (open) newReceipt = receipt
     }
 
     private fun reset() {
-        discardPendingPhoto()
+        camera = false
         expense = null
         kind = ExpenseKind.TRAVEL
         date = ""
@@ -224,11 +193,8 @@ fun ExpensesScreen(model: AppViewModel, modifier: Modifier, onBack: () -> Unit) 
     val editor: ExpenseEditor = viewModel()
     val context = LocalContext.current
     LaunchedEffect(Unit) {
-        // A photo left by a camera trip that never came back (the app was killed): remove it.
-        val keep = editor.photoPath
-        withContext(Dispatchers.IO) {
-            File(context.cacheDir, PHOTO_DIR).listFiles()?.forEach { if (it.path != keep) it.delete() }
-        }
+        // A photo an earlier version's camera trip left behind (the app was killed): remove it.
+        withContext(Dispatchers.IO) { File(context.cacheDir, LEGACY_PHOTO_DIR).deleteRecursively() }
     }
     if (editor.open) {
         BackHandler(onBack = editor::close)
@@ -328,7 +294,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
     var profile by remember { mutableStateOf<ProfileInfo?>(null) }
     var confirmSubmit by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
-    // Problems with the camera app (the platform's, not the core's).
+    // Problems with the camera (the platform's, not the core's).
     var cameraNotice by remember { mutableStateOf<Int?>(null) }
 
     LaunchedEffect(Unit) {
@@ -351,28 +317,16 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
     // The core keeps an expense's currency on edits; a new one takes the peer's.
     val currency = stored?.currency ?: profile?.currency
 
-    val takePicture = rememberLauncherForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
-        editor.photoTaken(saved)
-    }
-
     fun openCamera() {
         cameraNotice = null
-        val dir = File(context.cacheDir, PHOTO_DIR).apply { mkdirs() }
-        val file = File(dir, "receipt-${UUID.randomUUID()}.jpg")
-        editor.photoPath = file.path
-        val uri = FileProvider.getUriForFile(context, "${context.packageName}.files", file)
-        try {
-            AppLock.expectReturn() // coming back from the camera does not lock the app
-            takePicture.launch(uri)
-        } catch (e: ActivityNotFoundException) {
-            editor.photoTaken(false)
+        if (!context.packageManager.hasSystemFeature(PackageManager.FEATURE_CAMERA_ANY)) {
             cameraNotice = R.string.expense_no_camera
-        } catch (e: SecurityException) {
-            editor.photoTaken(false)
-            cameraNotice = R.string.expense_camera_denied
+            return
         }
+        editor.camera = true
     }
 
+    // The permission dialog floats over the app, which stays in front: no expectReturn().
     val askCamera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         if (granted) openCamera() else cameraNotice = R.string.expense_camera_denied
     }
@@ -489,7 +443,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
             }
             if (editable) {
                 OutlinedButton(onClick = {
-                    if (needsCameraPermission(context)) askCamera.launch(Manifest.permission.CAMERA) else openCamera()
+                    if (hasCameraPermission(context)) openCamera() else askCamera.launch(Manifest.permission.CAMERA)
                 }) {
                     Text(stringResource(if (shown == null) R.string.expense_receipt_take else R.string.expense_receipt_retake))
                 }
@@ -514,6 +468,15 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
                     modifier = Modifier.fillMaxWidth(),
                 ) { Text(stringResource(R.string.expense_submit)) }
             }
+        }
+    }
+
+    if (editor.camera) {
+        Dialog(
+            onDismissRequest = { editor.camera = false },
+            properties = DialogProperties(usePlatformDefaultWidth = false),
+        ) {
+            ReceiptCamera(onPhoto = editor::photoTaken, onClose = { editor.camera = false })
         }
     }
 
@@ -639,66 +602,8 @@ private fun ReceiptImage(receipt: Receipt) {
     }
 }
 
-/**
- * Whether the camera permission must be asked first: only when the app declares it (then
- * the camera app may not be started for us without it) and it is not granted yet.
- */
-private fun needsCameraPermission(context: Context): Boolean {
-    if (ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
-        return false
-    }
-    val pm = context.packageManager
-    val requested = runCatching {
-        val info = if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
-            pm.getPackageInfo(context.packageName, PackageManager.PackageInfoFlags.of(PackageManager.GET_PERMISSIONS.toLong()))
-        } else {
-            @Suppress("DEPRECATION")
-            pm.getPackageInfo(context.packageName, PackageManager.GET_PERMISSIONS)
-        }
-        info.requestedPermissions?.toList().orEmpty()
-    }.getOrDefault(emptyList())
-    return Manifest.permission.CAMERA in requested
-}
-
-/** Reads the camera's photo and deletes the file at once, whatever happens. */
-private fun readPhoto(file: File, saved: Boolean): Receipt? {
-    try {
-        if (!saved || !file.isFile || file.length() == 0L) return null
-        val raw = file.readBytes()
-        file.delete()
-        return Receipt(RECEIPT_MIME, uprightJpeg(raw) ?: raw)
-    } finally {
-        file.delete()
-    }
-}
-
-/**
- * The photo turned upright (cameras often store it sideways with an EXIF orientation) and
- * scaled to about [PHOTO_EDGE] pixels, as JPEG; null when it cannot be decoded (then the
- * camera's own bytes are used and the core judges them).
- */
-private fun uprightJpeg(raw: ByteArray): ByteArray? = try {
-    val orientation = ExifInterface(ByteArrayInputStream(raw))
-        .getAttributeInt(ExifInterface.TAG_ORIENTATION, ExifInterface.ORIENTATION_NORMAL)
-    val degrees = when (orientation) {
-        ExifInterface.ORIENTATION_ROTATE_90 -> 90f
-        ExifInterface.ORIENTATION_ROTATE_180 -> 180f
-        ExifInterface.ORIENTATION_ROTATE_270 -> 270f
-        else -> 0f
-    }
-    decodeScaled(raw, PHOTO_EDGE)?.let { bitmap ->
-        val upright = if (degrees == 0f) {
-            bitmap
-        } else {
-            Bitmap.createBitmap(bitmap, 0, 0, bitmap.width, bitmap.height, Matrix().apply { postRotate(degrees) }, true)
-        }
-        ByteArrayOutputStream().also { upright.compress(Bitmap.CompressFormat.JPEG, 85, it) }.toByteArray()
-    }
-} catch (e: Exception) {
-    null
-} catch (e: OutOfMemoryError) {
-    null
-}
+private fun hasCameraPermission(context: Context): Boolean =
+    ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
 
 /** Decodes an image at a power-of-two reduction that keeps its long side >= [edge]. */
 private fun decodeScaled(data: ByteArray, edge: Int): Bitmap? {

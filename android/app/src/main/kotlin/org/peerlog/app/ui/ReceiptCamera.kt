@@ -1,0 +1,217 @@
+// The receipt camera inside the app: CameraX preview + ImageCapture, the photo taken into
+// memory (OnImageCapturedCallback), turned upright, scaled to about PHOTO_EDGE pixels and
+// compressed to JPEG in memory, then handed to the expense editor (and from there to the core,
+// which stores it encrypted). No file is written at any point, and no other camera app is
+// involved: a camera app may keep its own copy of a photo in the gallery, and a receipt can
+// tell where a peer was. The app stays in front, so the app lock needs no expectReturn().
+package org.peerlog.app.ui
+
+import android.graphics.Bitmap
+import android.graphics.Matrix
+import android.util.Size
+import androidx.activity.compose.BackHandler
+import androidx.camera.core.CameraSelector
+import androidx.camera.core.ImageCapture
+import androidx.camera.core.ImageCaptureException
+import androidx.camera.core.ImageProxy
+import androidx.camera.core.Preview
+import androidx.camera.core.resolutionselector.ResolutionSelector
+import androidx.camera.core.resolutionselector.ResolutionStrategy
+import androidx.camera.lifecycle.ProcessCameraProvider
+import androidx.camera.view.PreviewView
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
+import androidx.compose.material3.Button
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberUpdatedState
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.style.TextAlign
+import androidx.compose.ui.unit.dp
+import androidx.compose.ui.viewinterop.AndroidView
+import androidx.core.content.ContextCompat
+import androidx.lifecycle.compose.LocalLifecycleOwner
+import java.io.ByteArrayOutputStream
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+import org.peerlog.app.R
+import uniffi.peerlog_core.Receipt
+
+/** The type of the receipt handed to the core. */
+const val RECEIPT_MIME = "image/jpeg"
+
+/** A receipt photo is kept at about this many pixels on its long side: readable, small. */
+const val PHOTO_EDGE = 1600
+
+/**
+ * Full-screen camera for a receipt. [onPhoto] is called once, on the main thread, with the
+ * photo as JPEG bytes in memory; [onClose] when the peer leaves without one. The caller has
+ * the camera permission already.
+ */
+@Composable
+fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Modifier = Modifier) {
+    val context = LocalContext.current
+    val lifecycleOwner = LocalLifecycleOwner.current
+    val currentOnPhoto by rememberUpdatedState(onPhoto)
+    var failed by remember { mutableStateOf(false) }
+    var captureFailed by remember { mutableStateOf(false) }
+    var capturing by remember { mutableStateOf(false) }
+    val previewView = remember {
+        PreviewView(context).apply {
+            implementationMode = PreviewView.ImplementationMode.COMPATIBLE
+            scaleType = PreviewView.ScaleType.FIT_CENTER
+        }
+    }
+    // The use case lives as long as this screen; the shutter button uses it.
+    val imageCapture = remember {
+        ImageCapture.Builder()
+            .setCaptureMode(ImageCapture.CAPTURE_MODE_MINIMIZE_LATENCY)
+            // About the size that is kept: no 50-megapixel frame in memory for a receipt.
+            .setResolutionSelector(
+                ResolutionSelector.Builder()
+                    .setResolutionStrategy(
+                        ResolutionStrategy(
+                            Size(PHOTO_EDGE * 4 / 3, PHOTO_EDGE),
+                            ResolutionStrategy.FALLBACK_RULE_CLOSEST_HIGHER_THEN_LOWER,
+                        ),
+                    )
+                    .build(),
+            )
+            .build()
+    }
+    val worker: ExecutorService = remember { Executors.newSingleThreadExecutor() }
+    BackHandler(onBack = onClose)
+
+    DisposableEffect(lifecycleOwner) {
+        val main = ContextCompat.getMainExecutor(context)
+        val preview = Preview.Builder().build()
+        var provider: ProcessCameraProvider? = null
+        var disposed = false
+        val future = ProcessCameraProvider.getInstance(context)
+        future.addListener({
+            if (disposed) return@addListener
+            try {
+                val p = future.get()
+                provider = p
+                val camera = if (p.hasCamera(CameraSelector.DEFAULT_BACK_CAMERA)) {
+                    CameraSelector.DEFAULT_BACK_CAMERA
+                } else {
+                    CameraSelector.DEFAULT_FRONT_CAMERA
+                }
+                preview.setSurfaceProvider(previewView.surfaceProvider)
+                p.bindToLifecycle(lifecycleOwner, camera, preview, imageCapture)
+            } catch (e: Exception) {
+                // No usable camera, or it is in use by another app.
+                failed = true
+            }
+        }, main)
+        onDispose {
+            disposed = true
+            provider?.unbind(preview, imageCapture)
+        }
+    }
+    DisposableEffect(Unit) { onDispose { worker.shutdown() } }
+
+    fun shoot() {
+        if (capturing) return
+        capturing = true
+        captureFailed = false
+        val main = ContextCompat.getMainExecutor(context)
+        imageCapture.takePicture(
+            worker,
+            object : ImageCapture.OnImageCapturedCallback() {
+                override fun onCaptureSuccess(image: ImageProxy) {
+                    // On the worker thread: the bytes never leave memory.
+                    val jpeg = try {
+                        uprightJpeg(image)
+                    } finally {
+                        image.close()
+                    }
+                    main.execute {
+                        capturing = false
+                        if (jpeg != null) currentOnPhoto(Receipt(RECEIPT_MIME, jpeg)) else captureFailed = true
+                    }
+                }
+
+                override fun onError(exception: ImageCaptureException) {
+                    main.execute {
+                        capturing = false
+                        captureFailed = true
+                    }
+                }
+            },
+        )
+    }
+
+    Box(modifier.fillMaxSize().background(Color.Black)) {
+        AndroidView(factory = { previewView }, modifier = Modifier.fillMaxSize())
+        Column(
+            Modifier.align(Alignment.BottomCenter).fillMaxWidth().safeDrawingPadding()
+                .background(Color.Black.copy(alpha = 0.6f)).padding(16.dp),
+            horizontalAlignment = Alignment.CenterHorizontally,
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            val hint = when {
+                failed -> R.string.scan_camera_failed
+                captureFailed -> R.string.receipt_camera_failed
+                else -> R.string.receipt_camera_hint
+            }
+            Text(stringResource(hint), color = Color.White, textAlign = TextAlign.Center)
+            Row(horizontalArrangement = Arrangement.spacedBy(12.dp), verticalAlignment = Alignment.CenterVertically) {
+                OutlinedButton(onClick = onClose) { Text(stringResource(R.string.action_cancel), color = Color.White) }
+                if (capturing) {
+                    CircularProgressIndicator()
+                } else {
+                    Button(onClick = ::shoot, enabled = !failed) { Text(stringResource(R.string.receipt_camera_shoot)) }
+                }
+            }
+        }
+    }
+}
+
+/**
+ * The captured frame turned upright (the sensor's rotation, [ImageProxy.getImageInfo]'s
+ * rotationDegrees) and scaled so its long side is at most [PHOTO_EDGE], as JPEG bytes; null
+ * when it cannot be decoded.
+ */
+private fun uprightJpeg(image: ImageProxy): ByteArray? = try {
+    val bitmap = image.toBitmap()
+    val degrees = image.imageInfo.rotationDegrees
+    val long = maxOf(bitmap.width, bitmap.height)
+    val scale = if (long > PHOTO_EDGE) PHOTO_EDGE.toFloat() / long else 1f
+    val matrix = Matrix().apply {
+        postScale(scale, scale)
+        postRotate(degrees.toFloat())
+    }
+    val upright = if (scale == 1f && degrees == 0) {
+        bitmap
+    } else {
+        Bitmap.createBitmap(bitmap, 0, 0, bitmap.width, bitmap.height, matrix, true)
+    }
+    val bytes = ByteArrayOutputStream().also { upright.compress(Bitmap.CompressFormat.JPEG, 85, it) }.toByteArray()
+    if (upright !== bitmap) upright.recycle()
+    bitmap.recycle()
+    bytes
+} catch (e: Exception) {
+    null
+} catch (e: OutOfMemoryError) {
+    null
+}
