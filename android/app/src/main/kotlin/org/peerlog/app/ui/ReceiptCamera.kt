@@ -52,6 +52,7 @@ import androidx.lifecycle.compose.LocalLifecycleOwner
 import java.io.ByteArrayOutputStream
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicBoolean
 import org.peerlog.app.R
 import uniffi.peerlog_core.Receipt
 
@@ -60,6 +61,12 @@ const val RECEIPT_MIME = "image/jpeg"
 
 /** A receipt photo is kept at about this many pixels on its long side: readable, small. */
 const val PHOTO_EDGE = 1600
+
+/**
+ * Where captured frames are turned into JPEG. One thread for the process, never shut down:
+ * a capture still running when the camera screen closes must find its executor alive.
+ */
+private val captureWorker: ExecutorService by lazy { Executors.newSingleThreadExecutor() }
 
 /**
  * Full-screen camera for a receipt. [onPhoto] is called once, on the main thread, with the
@@ -97,7 +104,8 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
             )
             .build()
     }
-    val worker: ExecutorService = remember { Executors.newSingleThreadExecutor() }
+    // Set when the screen goes away: a photo that arrives later is dropped, not attached.
+    val closed = remember { AtomicBoolean(false) }
     BackHandler(onBack = onClose)
 
     DisposableEffect(lifecycleOwner) {
@@ -128,7 +136,7 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
             provider?.unbind(preview, imageCapture)
         }
     }
-    DisposableEffect(Unit) { onDispose { worker.shutdown() } }
+    DisposableEffect(Unit) { onDispose { closed.set(true) } }
 
     fun shoot() {
         if (capturing) return
@@ -136,7 +144,7 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
         captureFailed = false
         val main = ContextCompat.getMainExecutor(context)
         imageCapture.takePicture(
-            worker,
+            captureWorker,
             object : ImageCapture.OnImageCapturedCallback() {
                 override fun onCaptureSuccess(image: ImageProxy) {
                     // On the worker thread: the bytes never leave memory.
@@ -147,7 +155,11 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
                     }
                     main.execute {
                         capturing = false
-                        if (jpeg != null) currentOnPhoto(Receipt(RECEIPT_MIME, jpeg)) else captureFailed = true
+                        when {
+                            closed.get() -> {}
+                            jpeg != null -> currentOnPhoto(Receipt(RECEIPT_MIME, jpeg))
+                            else -> captureFailed = true
+                        }
                     }
                 }
 
