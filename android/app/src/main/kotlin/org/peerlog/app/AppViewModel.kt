@@ -66,8 +66,21 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
      * The core's names of who, places, categories, contact and expense kinds and statuses, in
      * the app's current language (reloaded when the peer changes it). A pure core call.
      */
-    private val _vocabulary = MutableStateFlow<Vocabulary>(coreVocabulary(CoreLocale.current()))
+    private var vocabularyLocale = CoreLocale.current()
+    private val _vocabulary = MutableStateFlow<Vocabulary>(coreVocabulary(vocabularyLocale))
     val vocabulary: StateFlow<Vocabulary> = _vocabulary.asStateFlow()
+
+    /**
+     * The activity was (re)created, perhaps in another language (the phone's changed while
+     * the app lived): the names follow the language the app shows now.
+     */
+    fun followLanguage() {
+        val locale = CoreLocale.current()
+        if (locale != vocabularyLocale) {
+            vocabularyLocale = locale
+            _vocabulary.value = coreVocabulary(locale)
+        }
+    }
 
     private var wipedNotice = false
     private var wipingByPeer = false
@@ -262,6 +275,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     fun changeLanguage(locale: uniffi.peerlog_core.Locale) = launchCatching {
         client.setLocale(locale)
         _vocabulary.value = withContext(Dispatchers.IO) { coreVocabulary(locale) }
+        vocabularyLocale = locale
         CoreLocale.apply(locale)
     }
 

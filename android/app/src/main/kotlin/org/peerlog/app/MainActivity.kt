@@ -20,6 +20,7 @@ class MainActivity : AppCompatActivity() {
         enableEdgeToEdge()
         AppLock.attach(this)
         if (savedInstanceState == null) model.offerInvitation(intent)
+        model.followLanguage()
         setContent {
             PeerlogTheme {
                 AppLockGate {
