@@ -55,6 +55,7 @@ public final class PeerlogClient {
     @ObservationIgnored private var core: Peerlog?
     @ObservationIgnored private var startTask: Task<Void, Never>?
     @ObservationIgnored private var syncTask: Task<SyncReport?, Never>?
+    @ObservationIgnored private var vocabularyCache: VocabularyCache?
 
     /// - Parameters:
     ///   - home: the core's data directory (default: Application Support/Peerlog).
@@ -322,7 +323,25 @@ public final class PeerlogClient {
 
     /// The kinds for the "kind" chips, with the core's labels in the peer's language.
     public func kinds() -> [ContactKindInfo] {
-        contactKinds(locale: locale)
+        vocabulary.contactKinds
+    }
+
+    /// The core's names of the domain's values (contact kinds, who, places, categories, expense
+    /// kinds and statuses) in the core's language, in the order to show them. Follows
+    /// `setLocale` (it is read for the current `locale`, which comes from the profile).
+    public var vocabulary: Vocabulary {
+        let locale = self.locale
+        if let cached = vocabularyCache, cached.locale == locale {
+            return cached.vocabulary
+        }
+        let fresh = PeerlogCore.vocabulary(locale: locale)
+        vocabularyCache = VocabularyCache(locale: locale, vocabulary: fresh)
+        return fresh
+    }
+
+    private struct VocabularyCache {
+        let locale: CoreLocale
+        let vocabulary: Vocabulary
     }
 
     /// The core's live judgement of an input ("counts as outreach", "does not count: …").

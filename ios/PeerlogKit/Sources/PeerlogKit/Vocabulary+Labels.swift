@@ -1,0 +1,40 @@
+import PeerlogCore
+
+/// The core's label of one value, looked up in the core's lists (ADR 0009: the core names the
+/// domain's values; the shells only show them). Empty if the core has no such value.
+public extension Vocabulary {
+    func label(_ value: ContactKind) -> String {
+        contactKinds.first { $0.kind == value }?.label ?? ""
+    }
+
+    func label(_ value: Who) -> String {
+        who.first { $0.who == value }?.label ?? ""
+    }
+
+    func label(_ value: Place) -> String {
+        places.first { $0.place == value }?.label ?? ""
+    }
+
+    func label(_ value: CoreCategory) -> String {
+        categories.first { $0.category == value }?.label ?? ""
+    }
+
+    func label(_ value: ExpenseKind) -> String {
+        expenseKinds.first { $0.kind == value }?.label ?? ""
+    }
+
+    func label(_ value: ExpenseStatus) -> String {
+        expenseStatuses.first { $0.status == value }?.label ?? ""
+    }
+}
+
+public extension CategoryCounts {
+    /// The count of one category (to list the categories in the core's order).
+    func count(_ category: CoreCategory) -> UInt32 {
+        switch category {
+        case .outreach: return outreach
+        case .group: return group
+        case .course: return course
+        }
+    }
+}
