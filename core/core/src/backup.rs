@@ -16,6 +16,8 @@ use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey};
 use peerlog_protocol::Envelope;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 const FORMAT: &str = "peerlog-backup/1";
 const PEER_KEY_CONTEXT: &str = "peerlog/v1/backup-peer-key";
@@ -116,17 +118,26 @@ pub(crate) fn restore(
             s.keys.device.public_key().as_bytes(),
             &now,
         )?;
+        // Each record is verified once. History comes first, so the last envelope of an id
+        // is the one `records` keeps; the index is built from those, in file order.
         let mut max_version = 0;
+        let mut current = Vec::new();
+        let mut position = HashMap::new();
         for env in &file.records {
-            let author = session::author_key(tx, &env.meta.author_device)?;
-            peerlog_crypto::envelope::verify_envelope(env, &author)?;
-            // History first, then the current version overwrites `records`.
+            let verified = session::verify(tx, env)?;
             store::put_record(tx, env, true)?;
             max_version = max_version.max(env.meta.version);
+            match position.entry((env.meta.collection, env.meta.id.as_str())) {
+                Entry::Occupied(at) => current[*at.get()] = verified,
+                Entry::Vacant(slot) => {
+                    slot.insert(current.len());
+                    current.push(verified);
+                }
+            }
         }
         s.observe_version(tx, max_version)?;
-        for rec in store::all_records(tx, None)? {
-            reindex(tx, &s, session::verify(tx, &rec.envelope)?)?;
+        for verified in current {
+            reindex(tx, &s, verified)?;
         }
         store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
         s.save_profile(tx)
