@@ -86,7 +86,7 @@ struct ExpenseRow: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
-                Text(ExpenseLabels.kind(expense.kind))
+                Text(client.vocabulary.label(expense.kind))
                     .font(.headline)
                 Spacer()
                 Text(client.amountText(expense.amountMinor, currency: expense.currency))
@@ -102,7 +102,7 @@ struct ExpenseRow: View {
                         .accessibilityLabel(Text("expense.receipt"))
                 }
                 Spacer()
-                Text(ExpenseLabels.status(expense.status))
+                Text(client.vocabulary.label(expense.status))
                     .foregroundStyle(expense.status == .rejected ? Color.red : Color.secondary)
             }
             .font(.subheadline)
@@ -170,8 +170,8 @@ struct ExpenseFormView: View {
         Form {
             Section {
                 Picker("expense.kind", selection: $kind) {
-                    ForEach(ExpenseLabels.kinds, id: \.self) { kind in
-                        Text(ExpenseLabels.kind(kind)).tag(kind)
+                    ForEach(client.vocabulary.expenseKinds, id: \.code) { info in
+                        Text(info.label).tag(info.kind)
                     }
                 }
                 DatePicker("log.date", selection: $date, displayedComponents: .date)
@@ -352,7 +352,7 @@ struct ExpenseDetailView: View {
             if let expense {
                 Section {
                     LabeledContent {
-                        Text(ExpenseLabels.kind(expense.kind))
+                        Text(client.vocabulary.label(expense.kind))
                     } label: {
                         Text("expense.kind")
                     }
@@ -388,7 +388,7 @@ struct ExpenseDetailView: View {
                 }
                 Section {
                     LabeledContent {
-                        Text(ExpenseLabels.status(expense.status))
+                        Text(client.vocabulary.label(expense.status))
                             .foregroundStyle(expense.status == .rejected ? Color.red : Color.primary)
                     } label: {
                         Text("expense.status")
@@ -526,28 +526,6 @@ struct PDFPreview: UIViewRepresentable {
     }
 
     func updateUIView(_ view: PDFView, context: Context) {}
-}
-
-enum ExpenseLabels {
-    static let kinds: [ExpenseKind] = [.travel, .ticket, .phone, .other]
-
-    static func kind(_ kind: ExpenseKind) -> LocalizedStringKey {
-        switch kind {
-        case .travel: return "expense.kind.travel"
-        case .ticket: return "expense.kind.ticket"
-        case .phone: return "expense.kind.phone"
-        case .other: return "expense.kind.other"
-        }
-    }
-
-    static func status(_ status: ExpenseStatus) -> LocalizedStringKey {
-        switch status {
-        case .draft: return "expense.status.draft"
-        case .submitted: return "expense.status.submitted"
-        case .approved: return "expense.status.approved"
-        case .rejected: return "expense.status.rejected"
-        }
-    }
 }
 
 /// Receipt photos as JPEG (HEIC is not for a coordinator's PC), at most 2048 points on the

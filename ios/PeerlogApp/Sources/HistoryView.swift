@@ -6,7 +6,6 @@ import SwiftUI
 struct HistoryView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var contacts: [Contact] = []
-    @State private var kinds: [ContactKindInfo] = []
     @State private var error: String?
     @State private var loaded = false
     @State private var toDelete: Contact?
@@ -35,7 +34,7 @@ struct HistoryView: View {
                         NavigationLink {
                             ContactDetailView(contactId: contact.id)
                         } label: {
-                            ContactRow(contact: contact, kinds: kinds)
+                            ContactRow(contact: contact)
                         }
                         .swipeActions {
                             Button("common.delete", role: .destructive) {
@@ -50,7 +49,6 @@ struct HistoryView: View {
         }
         .navigationTitle("history.title")
         .task(id: client.dataVersion) {
-            kinds = client.kinds()
             do {
                 contacts = try await client.contacts()
                 error = nil
@@ -87,12 +85,13 @@ struct HistoryView: View {
 
 struct ContactRow: View {
     let contact: Contact
-    let kinds: [ContactKindInfo]
+
+    @Environment(PeerlogClient.self) private var client
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
-                Text(Labels.kind(contact.kind, in: kinds))
+                Text(client.vocabulary.label(contact.kind))
                     .font(.headline)
                 Spacer()
                 Text(Labels.day(contact.date))
@@ -124,7 +123,6 @@ struct ContactDetailView: View {
     @Environment(PeerlogClient.self) private var client
     @Environment(\.dismiss) private var dismiss
     @State private var contact: Contact?
-    @State private var kinds: [ContactKindInfo] = []
     @State private var error: String?
     @State private var editing: LogContactView.Start?
     @State private var confirmDelete = false
@@ -132,7 +130,7 @@ struct ContactDetailView: View {
     var body: some View {
         List {
             if let contact {
-                ContactFieldsSections(contact: contact, kinds: kinds)
+                ContactFieldsSections(contact: contact)
                 Section {
                     NavigationLink {
                         ContactVersionsView(contactId: contactId)
@@ -176,7 +174,6 @@ struct ContactDetailView: View {
             }
         }
         .task(id: client.dataVersion) {
-            kinds = client.kinds()
             do {
                 contact = try await client.contact(id: contactId)
                 error = nil
@@ -201,10 +198,11 @@ struct ContactDetailView: View {
 /// the current contact and each of its past versions.
 struct ContactFieldsSections: View {
     let contact: Contact
-    let kinds: [ContactKindInfo]
+
+    @Environment(PeerlogClient.self) private var client
 
     private var isGroup: Bool {
-        kinds.first { $0.kind == contact.kind }?.isGroup == true
+        client.vocabulary.contactKinds.first { $0.kind == contact.kind }?.isGroup == true
     }
 
     var body: some View {
@@ -213,7 +211,7 @@ struct ContactFieldsSections: View {
         }
         Section {
             LabeledContent {
-                Text(Labels.kind(contact.kind, in: kinds))
+                Text(client.vocabulary.label(contact.kind))
             } label: {
                 Text("log.kind")
             }
@@ -235,13 +233,13 @@ struct ContactFieldsSections: View {
                 }
             }
             LabeledContent {
-                Text(Labels.who(contact.who))
+                Text(client.vocabulary.label(contact.who))
             } label: {
                 Text("log.who")
             }
             if let place = contact.place {
                 LabeledContent {
-                    Text(Labels.place(place))
+                    Text(client.vocabulary.label(place))
                 } label: {
                     Text("log.place")
                 }
@@ -299,7 +297,6 @@ struct ContactVersionsView: View {
 
     @Environment(PeerlogClient.self) private var client
     @State private var versions: [ContactVersion] = []
-    @State private var kinds: [ContactKindInfo] = []
     @State private var error: String?
     @State private var loaded = false
 
@@ -319,7 +316,7 @@ struct ContactVersionsView: View {
             ForEach(rows, id: \.version.version) { row in
                 if let contact = row.version.contact {
                     NavigationLink {
-                        ContactVersionDetailView(number: row.number, contact: contact, kinds: kinds)
+                        ContactVersionDetailView(number: row.number, contact: contact)
                     } label: {
                         ContactVersionRow(number: row.number, version: row.version,
                                           thisDevice: client.profile?.deviceId)
@@ -333,7 +330,6 @@ struct ContactVersionsView: View {
         .navigationTitle("history.versions")
         .navigationBarTitleDisplayMode(.inline)
         .task(id: client.dataVersion) {
-            kinds = client.kinds()
             do {
                 versions = try await client.contactHistory(id: contactId)
                 error = nil
@@ -396,7 +392,6 @@ struct ContactVersionRow: View {
 struct ContactVersionDetailView: View {
     let number: Int
     let contact: Contact
-    let kinds: [ContactKindInfo]
 
     var body: some View {
         List {
@@ -404,7 +399,7 @@ struct ContactVersionDetailView: View {
                 Label("history.version.readOnly", systemImage: "clock.arrow.circlepath")
                     .foregroundStyle(.secondary)
             }
-            ContactFieldsSections(contact: contact, kinds: kinds)
+            ContactFieldsSections(contact: contact)
         }
         .navigationTitle(Text("history.version.title \(number)"))
         .navigationBarTitleDisplayMode(.inline)

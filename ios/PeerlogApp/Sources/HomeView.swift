@@ -50,20 +50,12 @@ struct HomeView: View {
                     } label: {
                         Text("home.activityDays")
                     }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.outreach), format: .number)
-                    } label: {
-                        Text(Labels.category(.outreach))
-                    }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.group), format: .number)
-                    } label: {
-                        Text(Labels.category(.group))
-                    }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.course), format: .number)
-                    } label: {
-                        Text(Labels.category(.course))
+                    ForEach(client.vocabulary.categories, id: \.code) { info in
+                        LabeledContent {
+                            Text(Int(summary.byCategory.count(info.category)), format: .number)
+                        } label: {
+                            Text(info.label)
+                        }
                     }
                     LabeledContent {
                         Text(Int(summary.notCountedTotal), format: .number)

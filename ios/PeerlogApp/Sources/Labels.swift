@@ -1,8 +1,9 @@
 import PeerlogKit
 import SwiftUI
 
-/// Labels for the core's enums that the core does not name itself (the contact kinds come
-/// with the core's own labels, see `PeerlogClient.kinds()`). Only names: no rule lives here.
+/// Names of the UI chrome: the languages, sync phases, yes/no, and dates as the device writes
+/// them. The domain's values (kinds, who, places, categories, expense kinds and statuses) are
+/// named by the core: `client.vocabulary` and `Vocabulary.label(_:)`. No rule lives here.
 enum Labels {
     static let locales: [CoreLocale] = [.nb, .da, .en]
 
@@ -22,33 +23,6 @@ enum Labels {
         }
     }
 
-    static func who(_ who: Who) -> LocalizedStringKey {
-        switch who {
-        case .targetGroup: return "who.targetGroup"
-        case .relative: return "who.relative"
-        case .both: return "who.both"
-        }
-    }
-
-    static let places: [Place] = [.home, .hospital, .institution, .other]
-
-    static func place(_ place: Place) -> LocalizedStringKey {
-        switch place {
-        case .home: return "place.home"
-        case .hospital: return "place.hospital"
-        case .institution: return "place.institution"
-        case .other: return "place.other"
-        }
-    }
-
-    static func category(_ category: CoreCategory) -> LocalizedStringKey {
-        switch category {
-        case .outreach: return "category.outreach"
-        case .group: return "category.group"
-        case .course: return "category.course"
-        }
-    }
-
     static func syncPhase(_ phase: SyncPhase) -> LocalizedStringKey {
         switch phase {
         case .login: return "sync.phase.login"
@@ -60,11 +34,6 @@ enum Labels {
 
     static func yesNo(_ value: Bool) -> LocalizedStringKey {
         value ? "common.yes" : "common.no"
-    }
-
-    /// The core's label for a kind, from the list the core hands out.
-    static func kind(_ kind: ContactKind, in kinds: [ContactKindInfo]) -> String {
-        kinds.first { $0.kind == kind }?.label ?? ""
     }
 
     /// A `YYYY-MM-DD` day as the user's locale writes it.

@@ -24,7 +24,6 @@ struct LogContactView: View {
 
     @Environment(PeerlogClient.self) private var client
     @Environment(\.dismiss) private var dismiss
-    @State private var kinds: [ContactKindInfo] = []
     @State private var draft = Draft()
     @State private var evaluation: ContactEvaluation?
     @State private var evaluationError: String?
@@ -49,6 +48,10 @@ struct LogContactView: View {
         var privateNote = ""
         var sharedNote = ""
         var base: ContactInput?
+    }
+
+    private var kinds: [ContactKindInfo] {
+        client.vocabulary.contactKinds
     }
 
     private var isGroup: Bool {
@@ -119,14 +122,14 @@ struct LogContactView: View {
                     Toggle("log.ledByPeer", isOn: $draft.ledByPeer)
                 }
                 Picker("log.who", selection: $draft.who) {
-                    Text(Labels.who(.targetGroup)).tag(Who.targetGroup)
-                    Text(Labels.who(.relative)).tag(Who.relative)
-                    Text(Labels.who(.both)).tag(Who.both)
+                    ForEach(client.vocabulary.who, id: \.code) { info in
+                        Text(info.label).tag(info.who)
+                    }
                 }
                 Picker("log.place", selection: $draft.place) {
                     Text("log.place.none").tag(Place?.none)
-                    ForEach(Labels.places, id: \.self) { place in
-                        Text(Labels.place(place)).tag(Place?.some(place))
+                    ForEach(client.vocabulary.places, id: \.code) { info in
+                        Text(info.label).tag(Place?.some(info.place))
                     }
                 }
                 Toggle("log.isNew", isOn: $draft.isNew)
@@ -175,7 +178,6 @@ struct LogContactView: View {
         }
         .task {
             guard !loaded else { return }
-            kinds = client.kinds()
             switch start {
             case .blank:
                 draft.kind = kinds.first?.kind ?? .visit

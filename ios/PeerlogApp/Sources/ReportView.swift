@@ -35,20 +35,12 @@ struct ReportView: View {
                     } label: {
                         Text("home.activityDays")
                     }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.outreach), format: .number)
-                    } label: {
-                        Text(Labels.category(.outreach))
-                    }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.group), format: .number)
-                    } label: {
-                        Text(Labels.category(.group))
-                    }
-                    LabeledContent {
-                        Text(Int(summary.byCategory.course), format: .number)
-                    } label: {
-                        Text(Labels.category(.course))
+                    ForEach(client.vocabulary.categories, id: \.code) { info in
+                        LabeledContent {
+                            Text(Int(summary.byCategory.count(info.category)), format: .number)
+                        } label: {
+                            Text(info.label)
+                        }
                     }
                 } header: {
                     Text("report.counted")

@@ -321,11 +321,6 @@ public final class PeerlogClient {
 
     // MARK: - Contacts
 
-    /// The kinds for the "kind" chips, with the core's labels in the peer's language.
-    public func kinds() -> [ContactKindInfo] {
-        vocabulary.contactKinds
-    }
-
     /// The core's names of the domain's values (contact kinds, who, places, categories, expense
     /// kinds and statuses) in the core's language, in the order to show them. Follows
     /// `setLocale` (it is read for the current `locale`, which comes from the profile).

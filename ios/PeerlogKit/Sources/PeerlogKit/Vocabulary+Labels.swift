@@ -28,8 +28,9 @@ public extension Vocabulary {
     }
 }
 
-public extension CategoryCounts {
-    /// The count of one category (to list the categories in the core's order).
+public extension CategoryTotals {
+    /// The activity-days of one category (a summary's `byCategory`), to list the categories in
+    /// the order of `Vocabulary.categories`.
     func count(_ category: CoreCategory) -> UInt32 {
         switch category {
         case .outreach: return outreach
