@@ -174,6 +174,20 @@ final class PeerlogKitTests: XCTestCase {
     }
 
     @MainActor
+    func testVocabularyFollowsTheCoresLanguage() async throws {
+        let (client, _) = try await readyClient("vocabulary")
+        var outreach: [CoreLocale: String] = [:]
+        for locale: CoreLocale in [.nb, .da, .en] {
+            try await client.setLocale(locale)
+            XCTAssertEqual(client.locale, locale)
+            XCTAssertEqual(client.vocabulary, vocabulary(locale: locale), "\(locale)")
+            outreach[locale] = client.vocabulary.label(CoreCategory.outreach)
+            XCTAssertFalse(outreach[locale]?.isEmpty ?? true, "\(locale)")
+        }
+        XCTAssertNotEqual(outreach[.nb], outreach[.en])
+    }
+
+    @MainActor
     func testMoneyIsReadAndWrittenByTheCore() async throws {
         let (client, _) = try await readyClient("money")
         let currency = try XCTUnwrap(client.profile?.currency)
