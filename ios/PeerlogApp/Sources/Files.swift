@@ -182,3 +182,17 @@ struct ServerCertificateRows: View {
         await load()
     }
 }
+
+/// The self-hosted server's certificate, collapsed under "Advanced": before enrolling, in
+/// onboarding and when joining a chapter later.
+struct AdvancedCertificateSection: View {
+    var body: some View {
+        Section {
+            DisclosureGroup("certificate.advanced") {
+                ServerCertificateRows()
+            }
+        } footer: {
+            Text("certificate.onboarding.footer")
+        }
+    }
+}

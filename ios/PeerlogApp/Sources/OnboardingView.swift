@@ -15,7 +15,6 @@ struct OnboardingView: View {
     @State private var ruleSet = ""
     @State private var recoverServer = ""
     @State private var recoverCode = ""
-    @State private var showScanner = false
     @State private var importingBackup = false
     /// The picked backup, copied into the app's temporary directory for the core.
     @State private var backupCopy: URL?
@@ -42,16 +41,10 @@ struct OnboardingView: View {
                     FieldErrorsView(errors: fieldErrors)
                 }
 
-                Section {
-                    DisclosureGroup("certificate.advanced") {
-                        ServerCertificateRows()
-                    }
-                } footer: {
-                    Text("certificate.onboarding.footer")
-                }
+                AdvancedCertificateSection()
 
                 Section {
-                    InvitationRows(invitation: $invitation, showScanner: $showScanner)
+                    InvitationRows(invitation: $invitation)
                     Button {
                         Task {
                             await enrol()
@@ -125,7 +118,7 @@ struct OnboardingView: View {
                                   systemImage: "doc")
                         }
                         .disabled(working)
-                        // On the button: the form already presents the QR scanner.
+                        // On the button: one presentation modifier per view.
                         .fileImporter(isPresented: $importingBackup, allowedContentTypes: [.json, .data]) { result in
                             Task {
                                 await pickBackup(result)
@@ -164,13 +157,6 @@ struct OnboardingView: View {
                     ProgressView()
                         .controlSize(.large)
                 }
-            }
-            .sheet(isPresented: $showScanner) {
-                QRScannerView { text in
-                    invitation = text
-                    showScanner = false
-                }
-                .ignoresSafeArea()
             }
             .task {
                 ruleSets = client.availableRuleSets()
@@ -247,10 +233,10 @@ struct OnboardingView: View {
 }
 
 /// The invitation field with paste and (where the camera allows) scan: onboarding and joining a
-/// chapter later. The parent presents the scanner when `showScanner` turns true.
+/// chapter later.
 struct InvitationRows: View {
     @Binding var invitation: String
-    @Binding var showScanner: Bool
+    @State private var showScanner = false
 
     var body: some View {
         TextField("onboarding.invitation", text: $invitation, axis: .vertical)
@@ -272,6 +258,13 @@ struct InvitationRows: View {
                 } label: {
                     Label("onboarding.scan", systemImage: "qrcode.viewfinder")
                 }
+                .sheet(isPresented: $showScanner) {
+                    QRScannerView { text in
+                        invitation = text
+                        showScanner = false
+                    }
+                    .ignoresSafeArea()
+                }
             }
         }
     }
@@ -283,14 +276,13 @@ struct JoinChapterView: View {
     @Environment(PeerlogClient.self) private var client
     @Environment(\.dismiss) private var dismiss
     @State private var invitation = ""
-    @State private var showScanner = false
     @State private var working = false
     @State private var error: String?
 
     var body: some View {
         Form {
             Section {
-                InvitationRows(invitation: $invitation, showScanner: $showScanner)
+                InvitationRows(invitation: $invitation)
             } footer: {
                 Text("onboarding.join.footer")
             }
@@ -308,13 +300,7 @@ struct JoinChapterView: View {
             } footer: {
                 Text("join.footer")
             }
-            Section {
-                DisclosureGroup("certificate.advanced") {
-                    ServerCertificateRows()
-                }
-            } footer: {
-                Text("certificate.onboarding.footer")
-            }
+            AdvancedCertificateSection()
             if let error {
                 Section {
                     Label(error, systemImage: "exclamationmark.triangle")
@@ -336,13 +322,6 @@ struct JoinChapterView: View {
                 ProgressView()
                     .controlSize(.large)
             }
-        }
-        .sheet(isPresented: $showScanner) {
-            QRScannerView { text in
-                invitation = text
-                showScanner = false
-            }
-            .ignoresSafeArea()
         }
     }
 
