@@ -14,14 +14,12 @@ import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Delete
 import androidx.compose.material.icons.filled.Edit
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
-import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -142,25 +140,20 @@ fun ContactDetailScreen(
     }
 
     if (confirmDelete) {
-        AlertDialog(
-            onDismissRequest = { confirmDelete = false },
-            text = { Text(stringResource(R.string.history_delete_confirm)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    confirmDelete = false
-                    scope.launch {
-                        try {
-                            client.deleteContact(contactId)
-                            onBack()
-                        } catch (e: PeerlogException) {
-                            model.showError(e)
-                        }
+        ConfirmDialog(
+            stringResource(R.string.history_delete_confirm),
+            stringResource(R.string.action_delete),
+            onConfirm = {
+                scope.launch {
+                    try {
+                        client.deleteContact(contactId)
+                        onBack()
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
                     }
-                }) { Text(stringResource(R.string.action_delete)) }
+                }
             },
-            dismissButton = {
-                TextButton(onClick = { confirmDelete = false }) { Text(stringResource(R.string.action_cancel)) }
-            },
+            onDismiss = { confirmDelete = false },
         )
     }
 }

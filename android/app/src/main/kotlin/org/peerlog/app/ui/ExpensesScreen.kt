@@ -38,7 +38,6 @@ import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Delete
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.ExtendedFloatingActionButton
@@ -50,7 +49,6 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
-import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -481,50 +479,40 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
     }
 
     if (confirmSubmit) {
-        AlertDialog(
-            onDismissRequest = { confirmSubmit = false },
-            text = { Text(stringResource(R.string.expense_submit_confirm)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    confirmSubmit = false
-                    runBusy {
-                        // The form's changes are saved first, so what is submitted is what is shown.
-                        val saved = saveDraft() ?: return@runBusy
-                        try {
-                            client.submitExpense(saved.id)
-                            editor.close()
-                        } catch (e: PeerlogException) {
-                            model.showError(e)
-                        }
+        ConfirmDialog(
+            stringResource(R.string.expense_submit_confirm),
+            stringResource(R.string.expense_submit),
+            onConfirm = {
+                runBusy {
+                    // The form's changes are saved first, so what is submitted is what is shown.
+                    val saved = saveDraft() ?: return@runBusy
+                    try {
+                        client.submitExpense(saved.id)
+                        editor.close()
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
                     }
-                }) { Text(stringResource(R.string.expense_submit)) }
+                }
             },
-            dismissButton = {
-                TextButton(onClick = { confirmSubmit = false }) { Text(stringResource(R.string.action_cancel)) }
-            },
+            onDismiss = { confirmSubmit = false },
         )
     }
 
     if (confirmDelete && stored != null) {
-        AlertDialog(
-            onDismissRequest = { confirmDelete = false },
-            text = { Text(stringResource(R.string.expense_delete_confirm)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    confirmDelete = false
-                    runBusy {
-                        try {
-                            client.deleteExpense(stored.id)
-                            editor.close()
-                        } catch (e: PeerlogException) {
-                            model.showError(e)
-                        }
+        ConfirmDialog(
+            stringResource(R.string.expense_delete_confirm),
+            stringResource(R.string.action_delete),
+            onConfirm = {
+                runBusy {
+                    try {
+                        client.deleteExpense(stored.id)
+                        editor.close()
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
                     }
-                }) { Text(stringResource(R.string.action_delete)) }
+                }
             },
-            dismissButton = {
-                TextButton(onClick = { confirmDelete = false }) { Text(stringResource(R.string.action_cancel)) }
-            },
+            onDismiss = { confirmDelete = false },
         )
     }
 }

@@ -11,7 +11,6 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
@@ -121,24 +120,19 @@ private fun HistoryList(model: AppViewModel, modifier: Modifier, onOpen: (String
     }
 
     deleting?.let { c ->
-        AlertDialog(
-            onDismissRequest = { deleting = null },
-            text = { Text(stringResource(R.string.history_delete_confirm)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    deleting = null
-                    scope.launch {
-                        try {
-                            client.deleteContact(c.id)
-                        } catch (e: PeerlogException) {
-                            model.showError(e)
-                        }
+        ConfirmDialog(
+            stringResource(R.string.history_delete_confirm),
+            stringResource(R.string.history_delete),
+            onConfirm = {
+                scope.launch {
+                    try {
+                        client.deleteContact(c.id)
+                    } catch (e: PeerlogException) {
+                        model.showError(e)
                     }
-                }) { Text(stringResource(R.string.history_delete)) }
+                }
             },
-            dismissButton = {
-                TextButton(onClick = { deleting = null }) { Text(stringResource(R.string.action_cancel)) }
-            },
+            onDismiss = { deleting = null },
         )
     }
 }

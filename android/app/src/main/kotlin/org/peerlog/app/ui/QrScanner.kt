@@ -27,7 +27,6 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.safeDrawingPadding
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -107,20 +106,13 @@ fun ScanQrButton(onScanned: (String) -> Unit, modifier: Modifier = Modifier) {
     }
 
     if (rationale) {
-        AlertDialog(
-            onDismissRequest = { rationale = false },
-            text = { Text(stringResource(R.string.scan_rationale)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    rationale = false
-                    // The permission dialog floats over the app, which stays in front: no
-                    // AppLock.expectReturn() needed.
-                    permission.launch(Manifest.permission.CAMERA)
-                }) { Text(stringResource(R.string.scan_continue)) }
-            },
-            dismissButton = {
-                TextButton(onClick = { rationale = false }) { Text(stringResource(R.string.action_cancel)) }
-            },
+        ConfirmDialog(
+            stringResource(R.string.scan_rationale),
+            stringResource(R.string.scan_continue),
+            // The permission dialog floats over the app, which stays in front: no
+            // AppLock.expectReturn() needed.
+            onConfirm = { permission.launch(Manifest.permission.CAMERA) },
+            onDismiss = { rationale = false },
         )
     }
 

@@ -13,13 +13,11 @@ import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.foundation.verticalScroll
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Text
-import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
@@ -106,22 +104,17 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
     }
 
     if (confirmWipe) {
-        AlertDialog(
-            onDismissRequest = { confirmWipe = false },
-            text = { Text(stringResource(R.string.settings_wipe_confirm)) },
-            confirmButton = {
-                TextButton(onClick = {
-                    confirmWipe = false
-                    scope.launch {
-                        val result = AppLock.authenticate(activity, wipeTitle)
-                        authProblem = authMessage(activity, result)
-                        if (result == AuthResult.Success) model.wipe()
-                    }
-                }) { Text(stringResource(R.string.settings_wipe)) }
+        ConfirmDialog(
+            stringResource(R.string.settings_wipe_confirm),
+            stringResource(R.string.settings_wipe),
+            onConfirm = {
+                scope.launch {
+                    val result = AppLock.authenticate(activity, wipeTitle)
+                    authProblem = authMessage(activity, result)
+                    if (result == AuthResult.Success) model.wipe()
+                }
             },
-            dismissButton = {
-                TextButton(onClick = { confirmWipe = false }) { Text(stringResource(R.string.action_cancel)) }
-            },
+            onDismiss = { confirmWipe = false },
         )
     }
 }
