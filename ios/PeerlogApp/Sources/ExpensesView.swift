@@ -445,13 +445,10 @@ struct ExpenseDetailView: View {
                         Text("expense.submit.footer")
                     }
                 }
-            } else if let error {
-                Text(error)
-                    .foregroundStyle(.red)
-            } else {
+            } else if error == nil {
                 ProgressView()
             }
-            if expense != nil, let error {
+            if let error {
                 Text(error)
                     .foregroundStyle(.red)
             }
