@@ -42,9 +42,9 @@ import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.core.label
 import uniffi.peerlog_core.Contact
-import uniffi.peerlog_core.ContactKindInfo
 import uniffi.peerlog_core.ContactVersion
 import uniffi.peerlog_core.PeerlogException
+import uniffi.peerlog_core.Vocabulary
 
 @Composable
 fun ContactDetailScreen(
@@ -60,18 +60,9 @@ fun ContactDetailScreen(
     var contact by remember { mutableStateOf<Contact?>(null) }
     var versions by remember { mutableStateOf<List<ContactVersion>>(emptyList()) }
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
-    val kinds = vocabulary.contactKinds
-    var deviceId by remember { mutableStateOf<String?>(null) }
     var confirmDelete by remember { mutableStateOf(false) }
     val locale = LocalConfiguration.current.locales[0]
 
-    LaunchedEffect(Unit) {
-        deviceId = try {
-            client.profile().deviceId
-        } catch (e: PeerlogException) {
-            null
-        }
-    }
     // Reloaded after every change or sync: an edit on another device shows up here.
     LaunchedEffect(contactId, status) {
         try {
@@ -86,10 +77,9 @@ fun ContactDetailScreen(
     }
 
     val c = contact
-    val kindInfo = kinds.firstOrNull { it.kind == c?.kind }
     Column(modifier.fillMaxSize()) {
         SubScreenBar(
-            kindInfo?.label ?: stringResource(R.string.contact_title),
+            c?.let { vocabulary.label(it.kind) } ?: stringResource(R.string.contact_title),
             onBack = onBack,
             actions = {
                 if (c != null) {
@@ -115,9 +105,9 @@ fun ContactDetailScreen(
                 )
                 val day = formatDay(c.date, locale)
                 DetailRow(stringResource(R.string.contact_date), c.startTime?.let { "$day $it" } ?: day)
-                DetailRow(stringResource(R.string.log_kind), kindInfo?.label ?: c.kind.name)
+                DetailRow(stringResource(R.string.log_kind), vocabulary.label(c.kind))
                 DetailRow(stringResource(R.string.contact_duration), stringResource(R.string.history_minutes, c.minutes.toInt()))
-                if (kindInfo?.isGroup == true) {
+                if (vocabulary.contactKinds.any { it.kind == c.kind && it.isGroup }) {
                     DetailRow(stringResource(R.string.log_participants), c.participants.toString())
                 }
                 DetailRow(stringResource(R.string.contact_who), vocabulary.label(c.who))
@@ -131,9 +121,11 @@ fun ContactDetailScreen(
 
                 HorizontalDivider()
                 Text(stringResource(R.string.contact_versions), style = MaterialTheme.typography.titleSmall)
-                // Newest first; numbered from the first version the core keeps.
+                // Newest first; numbered from the first version the core keeps. This device's
+                // id is in the status the screen already watches.
+                val deviceId = status?.deviceId
                 versions.withIndex().reversed().forEach { (i, v) ->
-                    VersionItem(i + 1, v, first = i == 0, thisDevice = v.authorDevice == deviceId, kinds, locale)
+                    VersionItem(i + 1, v, first = i == 0, thisDevice = v.authorDevice == deviceId, vocabulary, locale)
                 }
             }
         }
@@ -164,7 +156,7 @@ private fun VersionItem(
     v: ContactVersion,
     first: Boolean,
     thisDevice: Boolean,
-    kinds: List<ContactKindInfo>,
+    vocabulary: Vocabulary,
     locale: java.util.Locale,
 ) {
     val device = if (thisDevice) {
@@ -183,9 +175,8 @@ private fun VersionItem(
                     val at = formatTimestamp(snapshot.updatedAt, locale)
                     val what = if (first) R.string.contact_version_created else R.string.contact_version_edited
                     Text("${stringResource(what, at)} $device")
-                    val kind = kinds.firstOrNull { it.kind == snapshot.kind }?.label ?: snapshot.kind.name
                     Text(
-                        "$kind · ${formatDay(snapshot.date, locale)} · " +
+                        "${vocabulary.label(snapshot.kind)} · ${formatDay(snapshot.date, locale)} · " +
                             stringResource(R.string.history_minutes, snapshot.minutes.toInt()),
                         style = MaterialTheme.typography.bodySmall,
                     )

@@ -32,10 +32,9 @@ import java.time.YearMonth
 import java.time.format.DateTimeFormatter
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
-import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
+import org.peerlog.core.label
 import uniffi.peerlog_core.Contact
-import uniffi.peerlog_core.ContactKind
 import uniffi.peerlog_core.PeerlogException
 
 @Composable
@@ -76,14 +75,11 @@ private fun HistoryList(model: AppViewModel, modifier: Modifier, onOpen: (String
     val status by client.status.collectAsStateWithLifecycle()
     val scope = rememberCoroutineScope()
     var contacts by remember { mutableStateOf<List<Contact>>(emptyList()) }
-    var labels by remember { mutableStateOf<Map<ContactKind, String>>(emptyMap()) }
+    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     var deleting by remember { mutableStateOf<Contact?>(null) }
     val locale = LocalConfiguration.current.locales[0]
     val monthFormat = remember(locale) { DateTimeFormatter.ofPattern("LLLL yyyy", locale) }
 
-    LaunchedEffect(Unit) {
-        labels = client.contactKinds(CoreLocale.current()).associate { it.kind to it.label }
-    }
     // Reloaded after every change or sync (the status flow ticks then).
     LaunchedEffect(status) { contacts = client.listContacts(null, null).reversed() }
 
@@ -103,7 +99,7 @@ private fun HistoryList(model: AppViewModel, modifier: Modifier, onOpen: (String
                 items(inMonth, key = { it.id }) { c ->
                     ListItem(
                         modifier = Modifier.clickable { onOpen(c.id) },
-                        headlineContent = { Text("${labels[c.kind] ?: c.kind.name} · ${c.date}") },
+                        headlineContent = { Text("${vocabulary.label(c.kind)} · ${c.date}") },
                         supportingContent = {
                             Column {
                                 Text(stringResource(R.string.history_minutes, c.minutes.toInt()))
