@@ -16,6 +16,14 @@ enum TemporaryFiles {
         return directory
     }
 
+    /// Writes `text` (UTF-8) to `tmp/<directory>/<fileName>`, protected on disk, for a share
+    /// sheet to read.
+    static func write(_ text: String, named fileName: String, in name: String) throws -> URL {
+        let url = try directory(name).appendingPathComponent(fileName)
+        try Data(text.utf8).write(to: url, options: [.atomic, .completeFileProtection])
+        return url
+    }
+
     static func remove(_ url: URL?) {
         guard let url else { return }
         try? FileManager.default.removeItem(at: url)

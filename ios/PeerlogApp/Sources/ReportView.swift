@@ -145,20 +145,10 @@ struct ReportView: View {
         defer { signing = false }
         do {
             let file = try await client.signYearReport(year)
-            signedFile = try Self.write(file)
+            // The file name is the core's; iOS empties the app's temporary directory.
+            signedFile = try TemporaryFiles.write(file.contents, named: file.fileName, in: "reports")
         } catch let failure {
             error = userMessage(for: failure)
         }
-    }
-
-    /// Writes the signed report where the share sheet can read it (the file name is the
-    /// core's). The temporary directory is this app's own and is emptied by iOS.
-    private static func write(_ file: SignedReportFile) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("reports", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(file.fileName)
-        try Data(file.contents.utf8).write(to: url, options: [.atomic, .completeFileProtection])
-        return url
     }
 }

@@ -264,10 +264,8 @@ struct SettingsView: View {
     private func prepareDeclaration() async {
         do {
             let html = try await client.exportSignedDeclaration()
-            let url = try TemporaryFiles.directory(Self.declarationDirectory)
-                .appendingPathComponent("peerlog-declaration.html")
-            try Data(html.utf8).write(to: url, options: [.atomic, .completeFileProtection])
-            declarationFile = url
+            declarationFile = try TemporaryFiles.write(html, named: "peerlog-declaration.html",
+                                                       in: Self.declarationDirectory)
             error = nil
         } catch let failure {
             error = userMessage(for: failure)
