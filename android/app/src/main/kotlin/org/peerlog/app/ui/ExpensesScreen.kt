@@ -11,7 +11,6 @@
 package org.peerlog.app.ui
 
 import android.Manifest
-import android.content.Context
 import android.content.pm.PackageManager
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
@@ -69,7 +68,6 @@ import androidx.compose.ui.text.style.TextOverflow
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.window.Dialog
 import androidx.compose.ui.window.DialogProperties
-import androidx.core.content.ContextCompat
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
@@ -589,9 +587,6 @@ private fun ReceiptImage(receipt: Receipt) {
         Text(stringResource(R.string.expense_receipt_attached))
     }
 }
-
-private fun hasCameraPermission(context: Context): Boolean =
-    ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
 
 /** Decodes an image at a power-of-two reduction that keeps its long side >= [edge]. */
 private fun decodeScaled(data: ByteArray, edge: Int): Bitmap? {

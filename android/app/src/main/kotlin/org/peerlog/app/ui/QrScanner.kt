@@ -14,19 +14,10 @@ import android.provider.Settings
 import androidx.activity.compose.BackHandler
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
-import androidx.camera.core.CameraSelector
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.core.ImageProxy
-import androidx.camera.core.Preview
-import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
-import androidx.compose.foundation.background
-import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.foundation.layout.fillMaxWidth
-import androidx.compose.foundation.layout.padding
-import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -40,18 +31,14 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberUpdatedState
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
-import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.style.TextAlign
-import androidx.compose.ui.unit.dp
-import androidx.compose.ui.viewinterop.AndroidView
 import androidx.compose.ui.window.Dialog
 import androidx.compose.ui.window.DialogProperties
 import androidx.core.content.ContextCompat
-import androidx.lifecycle.compose.LocalLifecycleOwner
 import com.google.zxing.BinaryBitmap
 import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.ReaderException
@@ -78,13 +65,10 @@ fun ScanQrButton(onScanned: (String) -> Unit, modifier: Modifier = Modifier) {
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         if (granted) scanning = true else denied = true
     }
-    fun hasPermission() =
-        ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
-
     OutlinedButton(
         onClick = {
             denied = false
-            if (hasPermission()) scanning = true else rationale = true
+            if (hasCameraPermission(context)) scanning = true else rationale = true
         },
         modifier = modifier,
     ) { Text(stringResource(R.string.scan_qr)) }
@@ -136,76 +120,38 @@ fun ScanQrButton(onScanned: (String) -> Unit, modifier: Modifier = Modifier) {
 @Composable
 fun QrScanner(onCode: (String) -> Unit, onClose: () -> Unit, modifier: Modifier = Modifier) {
     val context = LocalContext.current
-    val lifecycleOwner = LocalLifecycleOwner.current
     val currentOnCode by rememberUpdatedState(onCode)
     var failed by remember { mutableStateOf(false) }
-    val previewView = remember {
-        PreviewView(context).apply {
-            // A TextureView: behaves inside Compose (dialogs, animations).
-            implementationMode = PreviewView.ImplementationMode.COMPATIBLE
-            scaleType = PreviewView.ScaleType.FILL_CENTER
-        }
+    val analysis = remember {
+        ImageAnalysis.Builder()
+            .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
+            .build()
     }
     BackHandler(onBack = onClose)
 
-    DisposableEffect(lifecycleOwner) {
+    DisposableEffect(analysis) {
         val analysisThread = Executors.newSingleThreadExecutor()
         val main = ContextCompat.getMainExecutor(context)
         val delivered = AtomicBoolean(false)
-        val preview = Preview.Builder().build()
-        val analysis = ImageAnalysis.Builder()
-            .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
-            .build()
         analysis.setAnalyzer(
             analysisThread,
             QrCodeAnalyzer { text ->
                 if (delivered.compareAndSet(false, true)) main.execute { currentOnCode(text) }
             },
         )
-        var provider: ProcessCameraProvider? = null
-        var disposed = false
-        val future = ProcessCameraProvider.getInstance(context)
-        future.addListener({
-            if (disposed) return@addListener
-            try {
-                val p = future.get()
-                provider = p
-                val camera = if (p.hasCamera(CameraSelector.DEFAULT_BACK_CAMERA)) {
-                    CameraSelector.DEFAULT_BACK_CAMERA
-                } else {
-                    CameraSelector.DEFAULT_FRONT_CAMERA
-                }
-                preview.setSurfaceProvider(previewView.surfaceProvider)
-                p.bindToLifecycle(lifecycleOwner, camera, preview, analysis)
-            } catch (e: Exception) {
-                // No usable camera, or it is in use by another app.
-                failed = true
-            }
-        }, main)
         onDispose {
-            disposed = true
-            provider?.unbind(preview, analysis)
             analysis.clearAnalyzer()
             analysisThread.shutdown()
         }
     }
 
-    Box(modifier.fillMaxSize().background(Color.Black)) {
-        AndroidView(factory = { previewView }, modifier = Modifier.fillMaxSize())
-        Column(
-            Modifier.align(Alignment.BottomCenter).fillMaxWidth().safeDrawingPadding()
-                .background(Color.Black.copy(alpha = 0.6f)).padding(16.dp),
-            horizontalAlignment = Alignment.CenterHorizontally,
-        ) {
-            Text(
-                stringResource(if (failed) R.string.scan_camera_failed else R.string.scan_hint),
-                color = Color.White,
-                textAlign = TextAlign.Center,
-            )
-            Button(onClick = onClose, modifier = Modifier.padding(top = 12.dp)) {
-                Text(stringResource(R.string.scan_close))
-            }
-        }
+    CameraScreen(analysis, PreviewView.ScaleType.FILL_CENTER, onFailed = { failed = true }, modifier) {
+        Text(
+            stringResource(if (failed) R.string.scan_camera_failed else R.string.scan_hint),
+            color = Color.White,
+            textAlign = TextAlign.Center,
+        )
+        Button(onClick = onClose) { Text(stringResource(R.string.scan_close)) }
     }
 }
 

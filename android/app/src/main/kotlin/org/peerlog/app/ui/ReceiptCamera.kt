@@ -10,24 +10,14 @@ import android.graphics.Bitmap
 import android.graphics.Matrix
 import android.util.Size
 import androidx.activity.compose.BackHandler
-import androidx.camera.core.CameraSelector
 import androidx.camera.core.ImageCapture
 import androidx.camera.core.ImageCaptureException
 import androidx.camera.core.ImageProxy
-import androidx.camera.core.Preview
 import androidx.camera.core.resolutionselector.ResolutionSelector
 import androidx.camera.core.resolutionselector.ResolutionStrategy
-import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.camera.view.PreviewView
-import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Arrangement
-import androidx.compose.foundation.layout.Box
-import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
-import androidx.compose.foundation.layout.fillMaxSize
-import androidx.compose.foundation.layout.fillMaxWidth
-import androidx.compose.foundation.layout.padding
-import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.material3.Button
 import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.OutlinedButton
@@ -46,9 +36,7 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
-import androidx.compose.ui.viewinterop.AndroidView
 import androidx.core.content.ContextCompat
-import androidx.lifecycle.compose.LocalLifecycleOwner
 import java.io.ByteArrayOutputStream
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
@@ -76,17 +64,10 @@ private val captureWorker: ExecutorService by lazy { Executors.newSingleThreadEx
 @Composable
 fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Modifier = Modifier) {
     val context = LocalContext.current
-    val lifecycleOwner = LocalLifecycleOwner.current
     val currentOnPhoto by rememberUpdatedState(onPhoto)
     var failed by remember { mutableStateOf(false) }
     var captureFailed by remember { mutableStateOf(false) }
     var capturing by remember { mutableStateOf(false) }
-    val previewView = remember {
-        PreviewView(context).apply {
-            implementationMode = PreviewView.ImplementationMode.COMPATIBLE
-            scaleType = PreviewView.ScaleType.FIT_CENTER
-        }
-    }
     // The use case lives as long as this screen; the shutter button uses it.
     val imageCapture = remember {
         ImageCapture.Builder()
@@ -108,34 +89,6 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
     val closed = remember { AtomicBoolean(false) }
     BackHandler(onBack = onClose)
 
-    DisposableEffect(lifecycleOwner) {
-        val main = ContextCompat.getMainExecutor(context)
-        val preview = Preview.Builder().build()
-        var provider: ProcessCameraProvider? = null
-        var disposed = false
-        val future = ProcessCameraProvider.getInstance(context)
-        future.addListener({
-            if (disposed) return@addListener
-            try {
-                val p = future.get()
-                provider = p
-                val camera = if (p.hasCamera(CameraSelector.DEFAULT_BACK_CAMERA)) {
-                    CameraSelector.DEFAULT_BACK_CAMERA
-                } else {
-                    CameraSelector.DEFAULT_FRONT_CAMERA
-                }
-                preview.setSurfaceProvider(previewView.surfaceProvider)
-                p.bindToLifecycle(lifecycleOwner, camera, preview, imageCapture)
-            } catch (e: Exception) {
-                // No usable camera, or it is in use by another app.
-                failed = true
-            }
-        }, main)
-        onDispose {
-            disposed = true
-            provider?.unbind(preview, imageCapture)
-        }
-    }
     DisposableEffect(Unit) { onDispose { closed.set(true) } }
 
     fun shoot() {
@@ -173,27 +126,19 @@ fun ReceiptCamera(onPhoto: (Receipt) -> Unit, onClose: () -> Unit, modifier: Mod
         )
     }
 
-    Box(modifier.fillMaxSize().background(Color.Black)) {
-        AndroidView(factory = { previewView }, modifier = Modifier.fillMaxSize())
-        Column(
-            Modifier.align(Alignment.BottomCenter).fillMaxWidth().safeDrawingPadding()
-                .background(Color.Black.copy(alpha = 0.6f)).padding(16.dp),
-            horizontalAlignment = Alignment.CenterHorizontally,
-            verticalArrangement = Arrangement.spacedBy(12.dp),
-        ) {
-            val hint = when {
-                failed -> R.string.scan_camera_failed
-                captureFailed -> R.string.receipt_camera_failed
-                else -> R.string.receipt_camera_hint
-            }
-            Text(stringResource(hint), color = Color.White, textAlign = TextAlign.Center)
-            Row(horizontalArrangement = Arrangement.spacedBy(12.dp), verticalAlignment = Alignment.CenterVertically) {
-                OutlinedButton(onClick = onClose) { Text(stringResource(R.string.action_cancel), color = Color.White) }
-                if (capturing) {
-                    CircularProgressIndicator()
-                } else {
-                    Button(onClick = ::shoot, enabled = !failed) { Text(stringResource(R.string.receipt_camera_shoot)) }
-                }
+    CameraScreen(imageCapture, PreviewView.ScaleType.FIT_CENTER, onFailed = { failed = true }, modifier) {
+        val hint = when {
+            failed -> R.string.scan_camera_failed
+            captureFailed -> R.string.receipt_camera_failed
+            else -> R.string.receipt_camera_hint
+        }
+        Text(stringResource(hint), color = Color.White, textAlign = TextAlign.Center)
+        Row(horizontalArrangement = Arrangement.spacedBy(12.dp), verticalAlignment = Alignment.CenterVertically) {
+            OutlinedButton(onClick = onClose) { Text(stringResource(R.string.action_cancel), color = Color.White) }
+            if (capturing) {
+                CircularProgressIndicator()
+            } else {
+                Button(onClick = ::shoot, enabled = !failed) { Text(stringResource(R.string.receipt_camera_shoot)) }
             }
         }
     }
