@@ -202,10 +202,10 @@ struct ExpenseFormView: View {
                 TextField("expense.description", text: $description, axis: .vertical)
                     .lineLimit(1...4)
             } footer: {
-                if kind == .travel, let rateText {
-                    Text("expense.travel.footer \(String(rateText))")
-                } else if kind != .travel {
+                if kind != .travel {
                     Text("expense.amount.footer \(String(currency))")
+                } else if let rateText {
+                    Text("expense.travel.footer \(String(rateText))")
                 }
             }
 
