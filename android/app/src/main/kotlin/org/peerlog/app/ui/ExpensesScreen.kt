@@ -32,7 +32,6 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.rememberScrollState
-import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
@@ -46,7 +45,6 @@ import androidx.compose.material3.IconButton
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
@@ -537,36 +535,6 @@ private fun StoredExpenseCard(e: Expense, vocabulary: Vocabulary, locale: Locale
             }
         }
     }
-}
-
-@Composable
-private fun FormField(
-    value: String,
-    onChange: (String) -> Unit,
-    label: Int,
-    errors: List<FieldError>,
-    fields: Set<String>,
-    keyboard: KeyboardType,
-    editable: Boolean,
-    singleLine: Boolean = true,
-) {
-    val error = errors.firstOrNull { it.field in fields }
-    OutlinedTextField(
-        value = value,
-        onValueChange = onChange,
-        label = { Text(stringResource(label)) },
-        readOnly = !editable,
-        isError = error != null,
-        supportingText = if (error != null) {
-            { Text(error.message) }
-        } else {
-            null
-        },
-        singleLine = singleLine,
-        minLines = if (singleLine) 1 else 2,
-        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
-        modifier = Modifier.fillMaxWidth(),
-    )
 }
 
 /** The receipt, decoded off the main thread; a PDF (from another device) is only named. */

@@ -21,13 +21,11 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.toggleable
-import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
-import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
@@ -149,10 +147,10 @@ fun LogContactScreen(
                     )
                 }
             }
-            Field(date, { date = it }, R.string.log_date, fieldErrors, "date", KeyboardType.Text)
-            Field(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, "minutes", KeyboardType.Number)
+            FormField(date, { date = it }, R.string.log_date, fieldErrors, setOf("date"), KeyboardType.Text)
+            FormField(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, setOf("minutes"), KeyboardType.Number)
             if (isGroup) {
-                Field(participants, { participants = it }, R.string.log_participants, fieldErrors, "participants", KeyboardType.Number)
+                FormField(participants, { participants = it }, R.string.log_participants, fieldErrors, setOf("participants"), KeyboardType.Number)
             }
 
             // Who the peer talked with, and where: the core's values and names.
@@ -187,9 +185,9 @@ fun LogContactScreen(
             val notesFields = setOf("private_ref", "private_note", "shared_note")
             if (showNotes || fieldErrors.any { it.field in notesFields }) {
                 Text(stringResource(R.string.log_notes_hint), style = MaterialTheme.typography.bodySmall)
-                Field(privateRef, { privateRef = it }, R.string.contact_private_ref, fieldErrors, "private_ref", KeyboardType.Text)
-                Field(privateNote, { privateNote = it }, R.string.contact_private_note, fieldErrors, "private_note", KeyboardType.Text, singleLine = false)
-                Field(sharedNote, { sharedNote = it }, R.string.contact_shared_note, fieldErrors, "shared_note", KeyboardType.Text, singleLine = false)
+                FormField(privateRef, { privateRef = it }, R.string.contact_private_ref, fieldErrors, setOf("private_ref"), KeyboardType.Text)
+                FormField(privateNote, { privateNote = it }, R.string.contact_private_note, fieldErrors, setOf("private_note"), KeyboardType.Text, singleLine = false)
+                FormField(sharedNote, { sharedNote = it }, R.string.contact_shared_note, fieldErrors, setOf("shared_note"), KeyboardType.Text, singleLine = false)
             } else {
                 TextButton(onClick = { showNotes = true }) { Text(stringResource(R.string.log_notes_show)) }
             }
@@ -242,31 +240,4 @@ private fun SwitchRow(label: String, checked: Boolean, onChange: (Boolean) -> Un
         // The row handles the click (one target for talkback and touch).
         Switch(checked = checked, onCheckedChange = null)
     }
-}
-
-@Composable
-private fun Field(
-    value: String,
-    onChange: (String) -> Unit,
-    label: Int,
-    errors: List<FieldError>,
-    field: String,
-    keyboard: KeyboardType,
-    singleLine: Boolean = true,
-) {
-    val error = errors.firstOrNull { it.field == field }
-    OutlinedTextField(
-        value = value, onValueChange = onChange,
-        label = { Text(stringResource(label)) },
-        isError = error != null,
-        supportingText = if (error != null) {
-            { Text(error.message) }
-        } else {
-            null
-        },
-        singleLine = singleLine,
-        minLines = if (singleLine) 1 else 2,
-        keyboardOptions = KeyboardOptions(keyboardType = keyboard),
-        modifier = Modifier.fillMaxWidth(),
-    )
 }
