@@ -53,7 +53,9 @@ struct ReportView: View {
                         ForEach(summary.byMonth, id: \.self) { month in
                             LabeledContent {
                                 // Per category, in the order of the summary above.
-                                Text(verbatim: "\(month.outreach) · \(month.group) · \(month.course)")
+                                Text(verbatim: client.vocabulary.categories
+                                    .map { String(month.count($0.category)) }
+                                    .joined(separator: " · "))
                                     .monospacedDigit()
                             } label: {
                                 Text(HistoryView.monthTitle(String(format: "%04d-%02d", Int(month.year), Int(month.month))))

@@ -39,3 +39,15 @@ public extension CategoryTotals {
         }
     }
 }
+
+public extension MonthTotals {
+    /// The activity-days of one category in this month (a summary's `byMonth`), to list them
+    /// in the order of `Vocabulary.categories`.
+    func count(_ category: CoreCategory) -> UInt32 {
+        switch category {
+        case .outreach: return outreach
+        case .group: return group
+        case .course: return course
+        }
+    }
+}
