@@ -351,16 +351,8 @@ struct ExpenseDetailView: View {
         List {
             if let expense {
                 Section {
-                    LabeledContent {
-                        Text(client.vocabulary.label(expense.kind))
-                    } label: {
-                        Text("expense.kind")
-                    }
-                    LabeledContent {
-                        Text(Labels.day(expense.date))
-                    } label: {
-                        Text("log.date")
-                    }
+                    LabeledContent("expense.kind", value: client.vocabulary.label(expense.kind))
+                    LabeledContent("log.date", value: Labels.day(expense.date))
                     if let km = expense.km {
                         LabeledContent {
                             Text(verbatim: "\(km) km")

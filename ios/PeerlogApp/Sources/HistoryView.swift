@@ -210,16 +210,8 @@ struct ContactFieldsSections: View {
             EvaluationLine(evaluation: contact.evaluation, error: nil)
         }
         Section {
-            LabeledContent {
-                Text(client.vocabulary.label(contact.kind))
-            } label: {
-                Text("log.kind")
-            }
-            LabeledContent {
-                Text(Labels.day(contact.date))
-            } label: {
-                Text("log.date")
-            }
+            LabeledContent("log.kind", value: client.vocabulary.label(contact.kind))
+            LabeledContent("log.date", value: Labels.day(contact.date))
             LabeledContent {
                 Text("log.minutes.value \(Int(contact.minutes))")
             } label: {
@@ -232,17 +224,9 @@ struct ContactFieldsSections: View {
                     Text("log.participants")
                 }
             }
-            LabeledContent {
-                Text(client.vocabulary.label(contact.who))
-            } label: {
-                Text("log.who")
-            }
+            LabeledContent("log.who", value: client.vocabulary.label(contact.who))
             if let place = contact.place {
-                LabeledContent {
-                    Text(client.vocabulary.label(place))
-                } label: {
-                    Text("log.place")
-                }
+                LabeledContent("log.place", value: client.vocabulary.label(place))
             }
             if isGroup {
                 LabeledContent {
@@ -265,11 +249,7 @@ struct ContactFieldsSections: View {
         if contact.privateRef != nil || contact.privateNote != nil || contact.sharedNote != nil {
             Section {
                 if let value = contact.privateRef {
-                    LabeledContent {
-                        Text(value)
-                    } label: {
-                        Text("log.privateRef")
-                    }
+                    LabeledContent("log.privateRef", value: value)
                 }
                 if let value = contact.privateNote {
                     VStack(alignment: .leading) {
