@@ -187,13 +187,7 @@ fn default_mileage(locale: Locale) -> (u64, &'static str) {
 }
 
 fn parse_day(field: &str, s: &str, locale: Locale) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        CoreError::invalid(
-            field,
-            Invalid::BadDate.code(),
-            Invalid::BadDate.message(locale),
-        )
-    })
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| Invalid::BadDate.at(field, locale))
 }
 
 fn year_bounds(year: i32, locale: Locale) -> Result<(NaiveDate, NaiveDate)> {
@@ -202,11 +196,7 @@ fn year_bounds(year: i32, locale: Locale) -> Result<(NaiveDate, NaiveDate)> {
         NaiveDate::from_ymd_opt(year, 12, 31),
     ) {
         (Some(a), Some(b)) if (2000..=2200).contains(&year) => Ok((a, b)),
-        _ => Err(CoreError::invalid(
-            "year",
-            Invalid::BadDate.code(),
-            Invalid::BadDate.message(locale),
-        )),
+        _ => Err(Invalid::BadDate.at("year", locale)),
     }
 }
 
@@ -794,11 +784,7 @@ impl Peerlog {
             }
             let name = declaration::validate_name(&name, locale)?;
             if peerlog_rules::rule_set(&rule_set).is_none() {
-                return Err(CoreError::invalid(
-                    "rule_set",
-                    Invalid::UnknownRules.code(),
-                    Invalid::UnknownRules.message(locale),
-                ));
+                return Err(Invalid::UnknownRules.at("rule_set", locale));
             }
             let keys = Keys::generate()?;
             let code = RecoveryCode::generate()?;

@@ -149,11 +149,7 @@ pub(crate) fn validate_name(name: &str, locale: Locale) -> Result<String> {
     let n = name.split_whitespace().collect::<Vec<_>>().join(" ");
     let len = n.chars().count();
     if !(2..=100).contains(&len) || n.chars().any(char::is_control) {
-        return Err(CoreError::invalid(
-            "name",
-            Invalid::BadName.code(),
-            Invalid::BadName.message(locale),
-        ));
+        return Err(Invalid::BadName.at("name", locale));
     }
     Ok(n)
 }
@@ -173,11 +169,7 @@ fn validate_drawn(d: &DrawnSignature, locale: Locale) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(CoreError::invalid(
-            "drawn_signature",
-            Invalid::Strokes.code(),
-            Invalid::Strokes.message(locale),
-        ))
+        Err(Invalid::Strokes.at("drawn_signature", locale))
     }
 }
 
@@ -195,11 +187,7 @@ pub(crate) fn sign(
 ) -> Result<SignedDeclaration> {
     let signer_name = validate_name(signer_name, locale)?;
     if !accepted {
-        return Err(CoreError::invalid(
-            "accept",
-            Msg::MustAccept.code(),
-            crate::i18n::tr(locale, Msg::MustAccept),
-        ));
+        return Err(Msg::MustAccept.at("accept", locale));
     }
     if let Some(d) = &drawn {
         validate_drawn(d, locale)?;

@@ -43,6 +43,11 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// An `Invalid` error on `field` with this message in `locale`.
+    pub(crate) fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
+        crate::error::CoreError::invalid(field, self.code(), tr(locale, self))
+    }
+
     /// Stable machine code.
     pub fn code(self) -> &'static str {
         match self {
@@ -327,6 +332,11 @@ pub(crate) enum Invalid {
 }
 
 impl Invalid {
+    /// An `Invalid` error on `field` with this message in `locale`.
+    pub(crate) fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
+        crate::error::CoreError::invalid(field, self.code(), self.message(locale))
+    }
+
     pub(crate) fn code(self) -> &'static str {
         match self {
             Invalid::BadDate => "bad_date",

@@ -4,7 +4,7 @@
 
 use peerlog_rules::Locale;
 
-use crate::error::{CoreError, PeerlogError};
+use crate::error::PeerlogError;
 use crate::i18n::Invalid;
 
 /// More digits than any amount the core accepts (its limit is 100 000 in major units).
@@ -128,8 +128,7 @@ pub(crate) fn format(amount_minor: u64, currency: &str, locale: Locale) -> Strin
 /// saved.
 #[uniffi::export]
 pub fn parse_amount(text: String, currency: String, locale: Locale) -> Result<u64, PeerlogError> {
-    parse(&text, &currency)
-        .map_err(|why| CoreError::invalid("amount", why.code(), why.message(locale)).to_ffi(locale))
+    parse(&text, &currency).map_err(|why| why.at("amount", locale).to_ffi(locale))
 }
 
 /// Shows an amount in minor units of `currency` the way `locale` writes money.

@@ -464,13 +464,9 @@ impl Peerlog {
 
     async fn enrol_inner(&self, invitation: String, name: Option<String>) -> Result<EnrolResult> {
         let locale = self.locale();
-        let inv: Invitation = invitation.parse().map_err(|_| {
-            CoreError::invalid(
-                "invitation",
-                Msg::BadInvitation.code(),
-                tr(locale, Msg::BadInvitation),
-            )
-        })?;
+        let inv: Invitation = invitation
+            .parse()
+            .map_err(|_| Msg::BadInvitation.at("invitation", locale))?;
         // An offline-initialised home keeps its keys; a fresh one gets new ones below.
         let existing = {
             let inner = self.lock();
@@ -491,11 +487,7 @@ impl Peerlog {
         };
         let name = match (&existing, name) {
             (None, None) => {
-                return Err(CoreError::invalid(
-                    "name",
-                    Msg::NameRequired.code(),
-                    tr(locale, Msg::NameRequired),
-                ));
+                return Err(Msg::NameRequired.at("name", locale));
             }
             (None, Some(n)) => Some(crate::declaration::validate_name(&n, locale)?),
             (Some(_), _) => None,

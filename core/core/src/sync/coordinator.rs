@@ -9,7 +9,7 @@ use super::*;
 use crate::api::now_rfc3339;
 use crate::api::{Inner, Peerlog, evaluate_rows, index_row};
 use crate::declaration::SignedDeclaration;
-use crate::i18n::{Msg, tr};
+use crate::i18n::Msg;
 use crate::model::{ContactPayload, ExpensePayload};
 use crate::platform::{LogLevel, LogSink, SecretStore};
 use crate::report::SignedReport;
@@ -363,11 +363,7 @@ impl Peerlog {
         ) {
             (Some(a), Some(b)) if (2000..=2200).contains(&year) => (a, b),
             _ => {
-                return Err(CoreError::invalid(
-                    "year",
-                    crate::i18n::Invalid::BadDate.code(),
-                    crate::i18n::Invalid::BadDate.message(locale),
-                ));
+                return Err(crate::i18n::Invalid::BadDate.at("year", locale));
             }
         };
         let (fs, ts) = (from.to_string(), to.to_string());
@@ -556,18 +552,10 @@ impl Peerlog {
             .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|r| !r.is_empty());
         if !approve && reason.is_none() {
-            return Err(CoreError::invalid(
-                "reason",
-                Msg::ReasonRequired.code(),
-                tr(locale, Msg::ReasonRequired),
-            ));
+            return Err(Msg::ReasonRequired.at("reason", locale));
         }
         if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(CoreError::invalid(
-                "reason",
-                crate::i18n::Invalid::TooLong(500).code(),
-                crate::i18n::Invalid::TooLong(500).message(locale),
-            ));
+            return Err(crate::i18n::Invalid::TooLong(500).at("reason", locale));
         }
         let enrol = self.coord_parts()?;
         let (account, need_keys) = {
@@ -717,11 +705,10 @@ impl Peerlog {
         let run = async {
             let enrol = self.coord_parts()?;
             if text.trim().is_empty() || text.len() > api::MAX_DECLARATION_TEXT_BYTES {
-                return Err(CoreError::invalid(
-                    "text",
-                    crate::i18n::Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).code(),
-                    crate::i18n::Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).message(locale),
-                ));
+                return Err(
+                    crate::i18n::Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES)
+                        .at("text", locale),
+                );
             }
             let http = self.net.http(&enrol.server)?;
             let current: DeclarationResponse = self

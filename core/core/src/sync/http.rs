@@ -26,13 +26,7 @@ pub(crate) fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<
     use crate::i18n::Invalid;
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    let bad = || {
-        CoreError::invalid(
-            "certificate",
-            Invalid::BadCertificate.code(),
-            Invalid::BadCertificate.message(locale),
-        )
-    };
+    let bad = || Invalid::BadCertificate.at("certificate", locale);
     let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
         .map(|c| c.map(|c| c.to_vec()))
         .collect::<std::result::Result<Vec<_>, _>>()
