@@ -269,12 +269,15 @@ impl PeerlogError {
             PeerlogError::Storage { .. }
             | PeerlogError::SecretStore { .. }
             | PeerlogError::Network { .. } => false,
-            PeerlogError::Server { code, .. } => {
-                code != peerlog_protocol::api::codes::INTERNAL && !code.starts_with("http_5")
-            }
+            PeerlogError::Server { code, .. } => !server_failed(code),
             _ => true,
         }
     }
+}
+
+/// The server itself failed (`internal`, any 5xx): not the request's fault.
+fn server_failed(code: &str) -> bool {
+    code == peerlog_protocol::api::codes::INTERNAL || code.starts_with("http_5")
 }
 
 #[uniffi::export]
@@ -288,10 +291,9 @@ impl PeerlogError {
         match self {
             PeerlogError::Network { .. } | PeerlogError::SecretStore { .. } => true,
             PeerlogError::Server { code, .. } => {
-                code == peerlog_protocol::api::codes::INTERNAL
+                server_failed(code)
                     || code == peerlog_protocol::api::codes::RATE_LIMITED
                     || code == "http_408"
-                    || code.starts_with("http_5")
             }
             _ => false,
         }
