@@ -12,7 +12,9 @@ mod output;
 use args::*;
 use clap::Parser;
 use output::*;
-use peerlog_core::{ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt};
+use peerlog_core::{
+    ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt, format_amount,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -236,9 +238,8 @@ fn run(cli: Cli) -> CliResult {
                     println!("rules      {}", p.rule_set);
                     println!("language   {}", p.locale.as_str());
                     println!(
-                        "mileage    {} {}/km",
-                        format_amount(p.mileage_rate_minor_per_km),
-                        p.currency
+                        "mileage    {}/km",
+                        format_amount(p.mileage_rate_minor_per_km, p.currency, p.locale)
                     );
                     println!(
                         "declaration {}",
@@ -533,17 +534,10 @@ fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
             json,
         } => {
             let kind = kind.0;
-            let amount_minor = match amount {
-                Some(text) => {
-                    let profile = app.profile()?;
-                    Some(peerlog_core::parse_amount(
-                        text,
-                        profile.currency,
-                        profile.locale,
-                    )?)
-                }
-                None => None,
-            };
+            let locale = app.profile()?.locale;
+            let amount_minor = amount
+                .map(|text| peerlog_core::parse_amount(text, app.profile()?.currency, locale))
+                .transpose()?;
             let receipt = receipt
                 .map(|p| -> CliResult<Receipt> {
                     let data = std::fs::read(&p).map_err(|e| io_failure("cannot read", &p, e))?;
@@ -566,11 +560,10 @@ fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
                 print_json(&e);
             } else {
                 println!(
-                    "{}  {} {} {} (draft)",
+                    "{}  {} {} (draft)",
                     e.id,
                     e.kind.as_str(),
-                    format_amount(e.amount_minor),
-                    e.currency
+                    format_amount(e.amount_minor, e.currency, locale)
                 );
             }
         }
@@ -579,14 +572,14 @@ fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
             if json {
                 print_json(&list);
             } else {
-                for e in &list {
+                let locale = app.profile()?.locale;
+                for e in list {
                     println!(
-                        "{}  {}  {:<7} {:>10} {}  {}{}",
+                        "{}  {}  {:<7} {:>14}  {}{}",
                         e.id,
                         e.date,
                         e.kind.as_str(),
-                        format_amount(e.amount_minor),
-                        e.currency,
+                        format_amount(e.amount_minor, e.currency, locale),
                         e.status.as_str(),
                         if e.has_receipt { "  (receipt)" } else { "" }
                     );
@@ -595,11 +588,11 @@ fn expense(app: &Peerlog, cmd: ExpenseCmd) -> CliResult {
         }
         ExpenseCmd::Submit { id } => {
             let e = app.submit_expense(id)?;
+            let locale = app.profile()?.locale;
             println!(
-                "Submitted {} ({} {}).",
+                "Submitted {} ({}).",
                 e.id,
-                format_amount(e.amount_minor),
-                e.currency
+                format_amount(e.amount_minor, e.currency, locale)
             );
         }
         ExpenseCmd::Delete { id } => {

@@ -12,8 +12,9 @@ use peerlog_core::{
 
 use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
 use crate::chapter_report;
-use crate::output::{format_amount, print_json};
+use crate::output::print_json;
 use crate::{CliResult, Failure, io_failure, usage};
+use peerlog_core::format_amount;
 
 /// Runs one async core call to completion on a current-thread runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> CliResult<F::Output> {
@@ -377,15 +378,15 @@ pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
             if json {
                 print_json(&list);
             } else {
+                let locale = app.profile().map(|p| p.locale).unwrap_or_default();
                 for e in &list {
                     println!(
-                        "{}  {}  {}  {:<7} {:>10} {}  {:<9} {}",
+                        "{}  {}  {}  {:<7} {:>14}  {:<9} {}",
                         e.id,
                         e.date,
                         e.peer_name.as_deref().unwrap_or(&e.account_id),
                         e.kind,
-                        format_amount(e.amount_minor.unsigned_abs()),
-                        e.currency,
+                        format_amount(e.amount_minor.unsigned_abs(), e.currency.clone(), locale),
                         e.status.as_str(),
                         e.decision_reason
                             .as_deref()

@@ -172,19 +172,3 @@ pub fn print_summary(s: &PeriodSummary) {
         );
     }
 }
-
-/// Parses an amount like `149`, `149.5` or `149,50` into minor units (no floats).
-pub fn format_amount(minor: u64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_shown_with_two_decimals() {
-        assert_eq!(format_amount(14950), "149.50");
-        assert_eq!(format_amount(7), "0.07");
-    }
-}

@@ -551,3 +551,52 @@ fn export_and_restore_move_everything_to_a_new_home() {
         ],
     );
 }
+
+#[test]
+fn amounts_are_read_and_shown_as_the_peers_language_writes_money() {
+    let h = home();
+    init(&h.path);
+    let added = ok(
+        &h.path,
+        &[
+            "expense",
+            "add",
+            "--date",
+            "2026-03-01",
+            "--kind",
+            "ticket",
+            "--amount",
+            "1 234,50",
+        ],
+    );
+    assert!(added.contains("NOK\u{a0}1,234.50 (draft)"), "{added}");
+    let rate = ok(&h.path, &["settings", "show"]);
+    assert!(rate.contains("NOK\u{a0}3.50/km"), "{rate}");
+
+    ok(&h.path, &["settings", "locale", "nb"]);
+    let list = ok(&h.path, &["expense", "list"]);
+    assert!(list.contains("1\u{a0}234,50\u{a0}kr"), "{list}");
+
+    let err = fails(
+        Some(&h.path),
+        &[
+            "expense",
+            "add",
+            "--date",
+            "2026-03-02",
+            "--kind",
+            "ticket",
+            "--amount",
+            "12,34,56",
+        ],
+        3,
+    );
+    assert!(err.contains("ikke et beløp"), "{err}");
+    assert_eq!(
+        json(&h.path, &["expense", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
