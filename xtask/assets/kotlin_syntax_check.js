@@ -46,7 +46,9 @@
 const fs = require('fs');
 const path = require('path');
 
-const MAX_SHOWN = 5;
+const { checkFiles, errorsOf, flag, parse, position } = require(
+  path.join(__dirname, 'syntax_check_common.js'),
+);
 
 // Modifiers the grammar cannot also read as a name at the start of a statement (each checked
 // with `X[0] = 1`, `X = 1`, `X.y()`, `X(1)` and a bare `X`). `data`, `value`, `enum`, `inner`,
@@ -92,11 +94,6 @@ function oneLineClassBodyEnds(tree, source) {
   return offsets;
 }
 
-function parse(parser, source) {
-  // A callback input avoids the node binding's size limit on string input (32 KiB).
-  return parser.parse((index) => source.slice(index, index + 16384));
-}
-
 /** The source with the normalisations described at the top applied. */
 function normalise(parser, original) {
   let source = modifiersAsNames(original);
@@ -109,92 +106,6 @@ function normalise(parser, original) {
     source = chars.join('');
   }
   return source;
-}
-
-/** Fails loudly if a normalisation moved anything (length or line breaks). */
-function checkSameShape(file, source, normalised) {
-  const breaks = (s) => s.split('').flatMap((c, i) => (c === '\n' ? [i] : [])).join(',');
-  if (normalised.length !== source.length || breaks(normalised) !== breaks(source)) {
-    throw new Error(`${file}: normalisation changed the length or the line breaks`);
-  }
-}
-
-function flag(node, name) {
-  const v = node[name];
-  return typeof v === 'function' ? v.call(node) : Boolean(v);
-}
-
-// Depth-first, only into subtrees that contain an error.
-function findErrors(node, out) {
-  if (out.length >= MAX_SHOWN) return;
-  if (node.type === 'ERROR' || flag(node, 'isMissing')) {
-    out.push(node);
-    return;
-  }
-  if (!flag(node, 'hasError')) return;
-  for (let i = 0; i < node.childCount; i++) findErrors(node.child(i), out);
-}
-
-function position(point) {
-  return `${point.row + 1}:${point.column + 1}`;
-}
-
-/** The innermost node holding an error that the node API does not show (a MISSING hidden
- * token such as `_class_member_semi`). */
-function innermostWithError(node) {
-  for (;;) {
-    let next = null;
-    for (let i = 0; i < node.childCount && !next; i++) {
-      if (flag(node.child(i), 'hasError')) next = node.child(i);
-    }
-    if (!next) return node;
-    node = next;
-  }
-}
-
-/** The errors of one text: [] when it parses. */
-function errorsOf(parser, source) {
-  const tree = parse(parser, source);
-  const errors = [];
-  findErrors(tree.rootNode, errors);
-  if (errors.length === 0 && flag(tree.rootNode, 'hasError')) {
-    errors.push(innermostWithError(tree.rootNode));
-  }
-  return errors;
-}
-
-/** Parses each file, prints a line per file (and its errors); returns the failed count. */
-function checkFiles(parser, files) {
-  let failed = 0;
-  for (const file of files) {
-    const original = fs.readFileSync(file, 'utf8');
-    const source = normalise(parser, original);
-    checkSameShape(file, original, source);
-    const lines = source.split('\n').length;
-    const errors = errorsOf(parser, source);
-    if (errors.length === 0) {
-      console.log(`ok   ${file} (${lines} lines)`);
-      continue;
-    }
-    failed++;
-    console.log(`FAIL ${file} (${lines} lines)`);
-    const sourceLines = original.split('\n');
-    for (const node of errors) {
-      const kind =
-        node.type === 'ERROR'
-          ? 'syntax error'
-          : flag(node, 'isMissing')
-            ? `missing ${node.type}`
-            : `syntax error in this ${node.type} (a missing token)`;
-      const span =
-        node.endPosition.row > node.startPosition.row
-          ? ` (the parser gave up on the text up to ${position(node.endPosition)})`
-          : '';
-      console.log(`    ${file}:${position(node.startPosition)}: ${kind}${span}`);
-      console.log(`        ${(sourceLines[node.startPosition.row] || '').trim().slice(0, 160)}`);
-    }
-  }
-  return failed;
 }
 
 function fixtures(dir) {
@@ -267,7 +178,7 @@ function main(argv) {
     for (const p of problems) console.log(`    ${p}`);
     return problems.length === 0 ? 0 : 1;
   }
-  const failed = checkFiles(parser, rest);
+  const failed = checkFiles(parser, rest, (original) => normalise(parser, original));
   console.log(`kotlin syntax: ${rest.length - failed} of ${rest.length} file(s) parse`);
   return failed === 0 ? 0 : 1;
 }

@@ -15,8 +15,9 @@
 //     `()` for a parameter list and wants `in`. `{ }` is the same closure.
 'use strict';
 
-const fs = require('fs');
 const path = require('path');
+
+const { checkFiles } = require(path.join(__dirname, 'syntax_check_common.js'));
 
 const [modules, ...files] = process.argv.slice(2);
 if (!modules || files.length === 0) {
@@ -27,8 +28,6 @@ const Parser = require(path.resolve(modules, 'tree-sitter'));
 const Swift = require(path.resolve(modules, 'tree-sitter-swift'));
 const parser = new Parser();
 parser.setLanguage(Swift);
-
-const MAX_SHOWN = 5;
 
 function blank(text) {
   return text.replace(/[^\n]/g, ' ');
@@ -42,43 +41,6 @@ function normalise(source) {
     .replace(/\{\s*\(\s*\)\s*\}/g, (m) => '{' + blank(m.slice(1, -1)) + '}');
 }
 
-function flag(node, name) {
-  const v = node[name];
-  return typeof v === 'function' ? v.call(node) : Boolean(v);
-}
-
-// Depth-first, only into subtrees that contain an error.
-function findErrors(node, out) {
-  if (out.length >= MAX_SHOWN) return;
-  if (node.type === 'ERROR' || flag(node, 'isMissing')) {
-    out.push(node);
-    return;
-  }
-  if (!flag(node, 'hasError')) return;
-  for (let i = 0; i < node.childCount; i++) findErrors(node.child(i), out);
-}
-
-let failed = 0;
-for (const file of files) {
-  const source = normalise(fs.readFileSync(file, 'utf8'));
-  // A callback input avoids the node binding's size limit on string input (32 KiB).
-  const tree = parser.parse((index) => source.slice(index, index + 16384));
-  const lines = source.split('\n').length;
-  const errors = [];
-  findErrors(tree.rootNode, errors);
-  if (errors.length === 0 && !flag(tree.rootNode, 'hasError')) {
-    console.log(`ok   ${file} (${lines} lines)`);
-    continue;
-  }
-  failed++;
-  console.log(`FAIL ${file} (${lines} lines)`);
-  const sourceLines = source.split('\n');
-  for (const node of errors) {
-    const { row, column } = node.startPosition;
-    const kind = node.type === 'ERROR' ? 'syntax error' : `missing ${node.type}`;
-    console.log(`    ${file}:${row + 1}:${column + 1}: ${kind}`);
-    console.log(`        ${(sourceLines[row] || '').trim().slice(0, 160)}`);
-  }
-}
+const failed = checkFiles(parser, files, normalise);
 console.log(`swift syntax: ${files.length - failed} of ${files.length} file(s) parse`);
 process.exit(failed === 0 ? 0 : 1);
