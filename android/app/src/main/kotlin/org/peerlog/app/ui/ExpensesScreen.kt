@@ -69,7 +69,6 @@ import androidx.compose.ui.window.DialogProperties
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
-import java.io.File
 import java.time.LocalDate
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
@@ -91,8 +90,6 @@ import uniffi.peerlog_core.Vocabulary
 import uniffi.peerlog_core.formatAmount
 import uniffi.peerlog_core.parseAmount
 
-/** Where earlier versions had the camera app write the photo; removed if still there. */
-private const val LEGACY_PHOTO_DIR = "receipts"
 private const val THUMBNAIL_EDGE = 512
 
 /**
@@ -185,11 +182,6 @@ class ExpenseEditor : ViewModel() {
 @Composable
 fun ExpensesScreen(model: AppViewModel, modifier: Modifier, onBack: () -> Unit) {
     val editor: ExpenseEditor = viewModel()
-    val context = LocalContext.current
-    LaunchedEffect(Unit) {
-        // A photo an earlier version's camera trip left behind (the app was killed): remove it.
-        withContext(Dispatchers.IO) { File(context.cacheDir, LEGACY_PHOTO_DIR).deleteRecursively() }
-    }
     if (editor.open) {
         BackHandler(onBack = editor::close)
         ExpenseEditorScreen(model, editor, modifier)
