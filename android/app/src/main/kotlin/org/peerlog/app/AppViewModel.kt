@@ -64,7 +64,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     /**
      * The core's names of who, places, categories, contact and expense kinds and statuses, in
-     * the app's current language (reloaded when the peer changes it). A pure core call.
+     * the app's current language. A pure core call; reloaded only by [followLanguage].
      */
     private var vocabularyLocale = CoreLocale.current()
     private val _vocabulary = MutableStateFlow<Vocabulary>(coreVocabulary(vocabularyLocale))
@@ -72,7 +72,8 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     /**
      * The activity was (re)created, perhaps in another language (the phone's changed while
-     * the app lived): the names follow the language the app shows now.
+     * the app lived, or the peer picked one in Settings: [changeLanguage] recreates the
+     * activity): the names follow the language the app shows now.
      */
     fun followLanguage() {
         val locale = CoreLocale.current()
@@ -274,8 +275,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     fun changeLanguage(locale: uniffi.peerlog_core.Locale) = launchCatching {
         client.setLocale(locale)
-        _vocabulary.value = withContext(Dispatchers.IO) { coreVocabulary(locale) }
-        vocabularyLocale = locale
+        // Recreates the activity, whose onCreate reloads the names (followLanguage).
         CoreLocale.apply(locale)
     }
 
