@@ -163,8 +163,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     fun enrol(invitation: String, name: String) = launchCatching {
         val result = client.enrol(invitation.trim(), name.trim().ifEmpty { null })
         client.setLocale(CoreLocale.current())
-        SyncWorker.schedulePeriodic(getApplication())
-        SyncWorker.syncSoon(getApplication())
+        startSyncing()
         val code = result.recoveryCode
         if (code != null) {
             _screen.value = Screen.RecoveryCode(code)
@@ -197,8 +196,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         // the next sync finishes the job.
         if (client.isInitialised()) {
             client.setLocale(CoreLocale.current())
-            SyncWorker.schedulePeriodic(getApplication())
-            SyncWorker.syncSoon(getApplication())
+            startSyncing()
             route()
         }
     }
@@ -240,9 +238,14 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         // watch that one and route as its state says.
         start()
         if (client.isInitialised()) {
-            SyncWorker.schedulePeriodic(getApplication())
-            SyncWorker.syncSoon(getApplication())
+            startSyncing()
         }
+    }
+
+    /** A device that is set up now (joined, recovered, restored): sync every 4 h and soon. */
+    private fun startSyncing() {
+        SyncWorker.schedulePeriodic(getApplication())
+        SyncWorker.syncSoon(getApplication())
     }
 
     fun recoveryCodeNoted() = launchCatching { route() }
