@@ -51,7 +51,7 @@ class RestoreClientTest {
         // Onboarding's client on the empty home goes first (one core per database).
         PeerlogClient.open(home, secrets, null).use { empty -> assertFalse(empty.isInitialised()) }
 
-        PeerlogClient.restore(home, secrets, backup.absolutePath, "  $code  ".trim(), null).use { restored ->
+        PeerlogClient.restore(home, secrets, backup.absolutePath, code, null).use { restored ->
             assertTrue(restored.isInitialised())
             assertNotNull(restored.status.value, "the status is published once restored")
             assertNotNull(restored.status.value?.deviceId, "the new device has its own id")
