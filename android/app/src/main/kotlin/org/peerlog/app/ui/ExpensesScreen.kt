@@ -182,9 +182,19 @@ class ExpenseEditor : ViewModel() {
 @Composable
 fun ExpensesScreen(model: AppViewModel, modifier: Modifier, onBack: () -> Unit) {
     val editor: ExpenseEditor = viewModel()
+    // The peer's currency and the organisation's km rate: read once per visit, for every draft.
+    var profile by remember { mutableStateOf<ProfileInfo?>(null) }
+    LaunchedEffect(Unit) {
+        profile = try {
+            model.client.profile()
+        } catch (e: PeerlogException) {
+            model.showError(e)
+            null
+        }
+    }
     if (editor.open) {
         BackHandler(onBack = editor::close)
-        ExpenseEditorScreen(model, editor, modifier)
+        ExpenseEditorScreen(model, editor, profile, modifier)
     } else {
         BackHandler(onBack = onBack)
         ExpenseList(model, editor, modifier, onBack)
@@ -268,7 +278,7 @@ private fun ExpenseRow(e: Expense, vocabulary: Vocabulary, locale: Locale, onCli
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modifier: Modifier) {
+private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, profile: ProfileInfo?, modifier: Modifier) {
     val client = model.client
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
@@ -277,20 +287,11 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, modi
     val stored = editor.expense
     // Only a draft can change; the core refuses anything else (and says so if asked).
     val editable = stored == null || stored.status == ExpenseStatus.DRAFT
-    var profile by remember { mutableStateOf<ProfileInfo?>(null) }
     var confirmSubmit by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
     // Problems with the camera (the platform's, not the core's).
     var cameraNotice by remember { mutableStateOf<Int?>(null) }
 
-    LaunchedEffect(Unit) {
-        profile = try {
-            client.profile()
-        } catch (e: PeerlogException) {
-            model.showError(e)
-            null
-        }
-    }
     LaunchedEffect(stored?.id) {
         if (stored != null && stored.hasReceipt && editor.storedReceipt == null) {
             try {
