@@ -139,7 +139,11 @@ pub struct ContactKindInfo {
     pub kind: ContactKind,
     pub code: String,
     pub label: String,
+    /// Group kinds take a number of participants.
     pub is_group: bool,
+    /// A place (home, hospital, …) is recorded for this kind; the core refuses one for
+    /// any other kind, so the apps show the place picker only for these.
+    pub has_place: bool,
 }
 
 pub(crate) struct Inner {
@@ -571,36 +575,33 @@ fn expense_draft(
     use crate::model::limits::*;
     let mut c = Checker::new(profile.locale);
     let date = c.date("date", &input.date, today());
-    let (rate, amount) = match input.kind {
-        ExpenseKind::Travel => {
-            if input.amount_minor.is_some() {
-                c.fail("amount_minor", Invalid::AmountForTravel);
-            }
-            match input.km {
-                None | Some(0) => {
-                    c.fail("km", Invalid::KmRequired);
-                    (None, 0)
-                }
-                Some(km) if km > MAX_KM => {
-                    c.fail("km", Invalid::KmRange(MAX_KM));
-                    (None, 0)
-                }
-                Some(km) => (
-                    Some(profile.mileage_rate_minor_per_km),
-                    u64::from(km) * profile.mileage_rate_minor_per_km,
-                ),
-            }
+    let (rate, amount) = if input.kind.uses_km() {
+        if input.amount_minor.is_some() {
+            c.fail("amount_minor", Invalid::AmountForTravel);
         }
-        _ => {
-            if input.km.is_some() {
-                c.fail("km", Invalid::PlaceNotApplicable);
+        match input.km {
+            None | Some(0) => {
+                c.fail("km", Invalid::KmRequired);
+                (None, 0)
             }
-            match input.amount_minor {
-                Some(a) if a > 0 && a <= MAX_AMOUNT_MINOR => (None, a),
-                _ => {
-                    c.fail("amount_minor", Invalid::AmountRange);
-                    (None, 0)
-                }
+            Some(km) if km > MAX_KM => {
+                c.fail("km", Invalid::KmRange(MAX_KM));
+                (None, 0)
+            }
+            Some(km) => (
+                Some(profile.mileage_rate_minor_per_km),
+                u64::from(km) * profile.mileage_rate_minor_per_km,
+            ),
+        }
+    } else {
+        if input.km.is_some() {
+            c.fail("km", Invalid::PlaceNotApplicable);
+        }
+        match input.amount_minor {
+            Some(a) if a > 0 && a <= MAX_AMOUNT_MINOR => (None, a),
+            _ => {
+                c.fail("amount_minor", Invalid::AmountRange);
+                (None, 0)
             }
         }
     };
@@ -1483,6 +1484,7 @@ pub fn contact_kinds(locale: Locale) -> Vec<ContactKindInfo> {
             code: k.as_str().to_string(),
             label: k.label(locale).to_string(),
             is_group: k.is_group(),
+            has_place: crate::model::records_place(*k),
         })
         .collect()
 }

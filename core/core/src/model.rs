@@ -305,6 +305,11 @@ pub(crate) struct ValidContact {
     pub shared_note: Option<String>,
 }
 
+/// Whether a place is recorded for contacts of `kind` (visits and meetings only).
+pub(crate) fn records_place(kind: ContactKind) -> bool {
+    matches!(kind, ContactKind::Visit | ContactKind::Meeting)
+}
+
 /// Collects one error per field.
 pub(crate) struct Checker {
     locale: Locale,
@@ -413,7 +418,7 @@ pub(crate) fn validate_contact(
             Invalid::TooManyParticipants(MAX_PARTICIPANTS),
         );
     }
-    if input.place.is_some() && !matches!(input.kind, ContactKind::Visit | ContactKind::Meeting) {
+    if input.place.is_some() && !records_place(input.kind) {
         c.fail("place", Invalid::PlaceNotApplicable);
     }
     let municipality = c.text(
@@ -496,6 +501,12 @@ impl ExpenseKind {
         ExpenseKind::Phone,
         ExpenseKind::Other,
     ];
+
+    /// Paid per km at the organisation's rate (the peer gives km, not an amount); every
+    /// other kind takes an amount.
+    pub fn uses_km(self) -> bool {
+        matches!(self, ExpenseKind::Travel)
+    }
 
     /// A short label for the user interface.
     pub fn label(self, locale: Locale) -> &'static str {

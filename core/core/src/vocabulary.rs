@@ -38,6 +38,8 @@ pub struct ExpenseKindInfo {
     pub kind: ExpenseKind,
     pub code: String,
     pub label: String,
+    /// Paid per km at the organisation's rate: the form asks for km, not an amount.
+    pub uses_km: bool,
 }
 
 /// A status of an expense, with its label.
@@ -94,6 +96,7 @@ pub fn vocabulary(locale: Locale) -> Vocabulary {
                 kind,
                 code: kind.as_str().into(),
                 label: kind.label(locale).into(),
+                uses_km: kind.uses_km(),
             })
             .collect(),
         expense_statuses: ExpenseStatus::ALL

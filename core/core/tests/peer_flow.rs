@@ -515,3 +515,47 @@ fn wipe_erases_keys_and_data() {
     let app = open(&home);
     assert!(!app.is_initialised());
 }
+
+#[test]
+fn the_place_picker_is_offered_exactly_where_a_place_is_accepted() {
+    let d = device(Locale::En);
+    let kinds = contact_kinds(Locale::En);
+    assert!(kinds.iter().any(|k| k.has_place) && kinds.iter().any(|k| !k.has_place));
+    for k in kinds {
+        let mut input = if k.is_group {
+            group("2026-03-02", k.kind, 90, 5)
+        } else {
+            contact("2026-03-02", k.kind, 60)
+        };
+        input.place = Some(Place::Hospital);
+        let refused_place = match d.app.validate_contact(input) {
+            Ok(()) => false,
+            Err(PeerlogError::Invalid { fields, .. }) => fields.iter().any(|f| f.field == "place"),
+            Err(other) => panic!("{other:?}"),
+        };
+        assert_eq!(refused_place, !k.has_place, "{}", k.code);
+    }
+}
+
+#[test]
+fn the_expense_form_asks_for_km_or_an_amount_as_the_core_checks_them() {
+    let d = signed_device(Locale::En);
+    for k in vocabulary(Locale::En).expense_kinds {
+        let input = |by_km: bool| ExpenseInput {
+            date: "2026-03-02".into(),
+            kind: k.kind,
+            km: by_km.then_some(12),
+            amount_minor: (!by_km).then_some(14_950),
+            description: None,
+            contact_ids: vec![],
+            receipt: None,
+        };
+        assert!(d.app.add_expense(input(k.uses_km)).is_ok(), "{}", k.code);
+        let err = d.app.add_expense(input(!k.uses_km)).unwrap_err();
+        assert!(
+            matches!(err, PeerlogError::Invalid { .. }),
+            "{}: {err:?}",
+            k.code
+        );
+    }
+}

@@ -145,6 +145,11 @@ struct ExpenseFormView: View {
     @State private var error: String?
     @State private var fieldErrors: [FieldError] = []
 
+    /// Paid per km (the core's answer for the chosen kind): km instead of an amount.
+    private var usesKm: Bool {
+        client.vocabulary.usesKm(kind)
+    }
+
     private var currency: String {
         editing?.currency ?? client.profile?.currency ?? "NOK"
     }
@@ -175,7 +180,7 @@ struct ExpenseFormView: View {
                     }
                 }
                 DatePicker("log.date", selection: $date, displayedComponents: .date)
-                if kind == .travel {
+                if usesKm {
                     LabeledContent {
                         TextField("expense.km", value: $km, format: .number)
                             .keyboardType(.numberPad)
@@ -202,7 +207,7 @@ struct ExpenseFormView: View {
                 TextField("expense.description", text: $description, axis: .vertical)
                     .lineLimit(1...4)
             } footer: {
-                if kind != .travel {
+                if !usesKm {
                     Text("expense.amount.footer \(String(currency))")
                 } else if let rateText {
                     Text("expense.travel.footer \(String(rateText))")
@@ -271,7 +276,8 @@ struct ExpenseFormView: View {
                 kind = editing.kind
                 date = CoreDates.date(fromDay: editing.date) ?? Date()
                 km = Int(editing.km ?? 0)
-                amount = editing.kind == .travel ? "" : client.amountText(editing.amountMinor, currency: editing.currency)
+                // An expense paid per km has km and no typed amount.
+                amount = editing.km != nil ? "" : client.amountText(editing.amountMinor, currency: editing.currency)
                 description = editing.description ?? ""
                 if editing.hasReceipt {
                     storedReceipt = try? await client.expenseReceipt(id: editing.id)
@@ -304,7 +310,7 @@ struct ExpenseFormView: View {
         defer { saving = false }
         do {
             let amountMinor: UInt64?
-            if kind == .travel || amount.nilIfBlank == nil {
+            if usesKm || amount.nilIfBlank == nil {
                 // Nothing typed: the core says what is missing, with any other problem.
                 amountMinor = nil
             } else {
@@ -313,7 +319,7 @@ struct ExpenseFormView: View {
             let input = ExpenseInput(
                 date: CoreDates.day(date),
                 kind: kind,
-                km: kind == .travel ? UInt32(clamping: km) : nil,
+                km: usesKm ? UInt32(clamping: km) : nil,
                 amountMinor: amountMinor,
                 description: description.nilIfBlank,
                 contactIds: editing?.contactIds ?? [],

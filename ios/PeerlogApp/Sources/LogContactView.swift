@@ -54,8 +54,17 @@ struct LogContactView: View {
         client.vocabulary.contactKinds
     }
 
+    private var kindInfo: ContactKindInfo? {
+        kinds.first { $0.kind == draft.kind }
+    }
+
     private var isGroup: Bool {
-        kinds.first { $0.kind == draft.kind }?.isGroup ?? false
+        kindInfo?.isGroup ?? false
+    }
+
+    /// The core records a place only for some kinds (and refuses one for the others).
+    private var hasPlace: Bool {
+        kindInfo?.hasPlace ?? false
     }
 
     private var editing: Contact? {
@@ -79,7 +88,8 @@ struct LogContactView: View {
             isNew: draft.isNew,
             abroad: draft.abroad,
             ledByPeer: draft.ledByPeer,
-            place: draft.place,
+            // A place picked for another kind is kept on the form but not sent.
+            place: hasPlace ? draft.place : nil,
             municipality: base?.municipality,
             topics: base?.topics ?? [],
             travelKm: base?.travelKm,
@@ -126,10 +136,12 @@ struct LogContactView: View {
                         Text(info.label).tag(info.who)
                     }
                 }
-                Picker("log.place", selection: $draft.place) {
-                    Text("log.place.none").tag(Place?.none)
-                    ForEach(client.vocabulary.places, id: \.code) { info in
-                        Text(info.label).tag(Place?.some(info.place))
+                if hasPlace {
+                    Picker("log.place", selection: $draft.place) {
+                        Text("log.place.none").tag(Place?.none)
+                        ForEach(client.vocabulary.places, id: \.code) { info in
+                            Text(info.label).tag(Place?.some(info.place))
+                        }
                     }
                 }
                 Toggle("log.isNew", isOn: $draft.isNew)

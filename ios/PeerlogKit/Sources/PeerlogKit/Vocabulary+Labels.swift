@@ -26,6 +26,16 @@ public extension Vocabulary {
     func label(_ value: ExpenseStatus) -> String {
         expenseStatuses.first { $0.status == value }?.label ?? ""
     }
+
+    /// Whether the core records a place for contacts of this kind (it refuses one otherwise).
+    func hasPlace(_ kind: ContactKind) -> Bool {
+        contactKinds.first { $0.kind == kind }?.hasPlace ?? false
+    }
+
+    /// Whether the core pays this kind per km: the form asks for km, not an amount.
+    func usesKm(_ kind: ExpenseKind) -> Bool {
+        expenseKinds.first { $0.kind == kind }?.usesKm ?? false
+    }
 }
 
 public extension CategoryTotals {

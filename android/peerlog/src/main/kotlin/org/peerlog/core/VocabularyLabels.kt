@@ -29,3 +29,11 @@ fun Vocabulary.label(kind: ExpenseKind): String =
 
 fun Vocabulary.label(status: ExpenseStatus): String =
     expenseStatuses.firstOrNull { it.status == status }?.label ?: status.name
+
+/** Whether the core records a place for contacts of [kind] (it refuses one otherwise). */
+fun Vocabulary.hasPlace(kind: ContactKind): Boolean =
+    contactKinds.firstOrNull { it.kind == kind }?.hasPlace == true
+
+/** Whether the core pays [kind] per km (the form asks for km, not an amount). */
+fun Vocabulary.usesKm(kind: ExpenseKind): Boolean =
+    expenseKinds.firstOrNull { it.kind == kind }?.usesKm == true

@@ -77,6 +77,7 @@ import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
 import org.peerlog.core.label
+import org.peerlog.core.usesKm
 import uniffi.peerlog_core.Expense
 import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.ExpenseKind
@@ -140,7 +141,8 @@ class ExpenseEditor : ViewModel() {
         date = stored.date
         kind = stored.kind
         km = stored.km?.toString().orEmpty()
-        amount = if (stored.kind == ExpenseKind.TRAVEL) "" else amountText
+        // An expense paid per km has km and no typed amount.
+        amount = if (stored.km != null) "" else amountText
         description = stored.description.orEmpty()
         open = true
     }
@@ -321,7 +323,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
     /** Saves the form as a draft (new or changed); null when the core refused it. */
     suspend fun saveDraft(): Expense? {
         val cur = currency ?: return null
-        val travel = editor.kind == ExpenseKind.TRAVEL
+        val travel = vocabulary.usesKm(editor.kind)
         var amountMinor: ULong? = null
         var amountErrors: List<FieldError> = emptyList()
         if (!travel && editor.amount.isNotBlank()) {
@@ -401,7 +403,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
                 }
             }
             FormField(editor.date, { editor.date = it }, R.string.log_date, errors, setOf("date"), KeyboardType.Text, editable)
-            if (editor.kind == ExpenseKind.TRAVEL) {
+            if (vocabulary.usesKm(editor.kind)) {
                 FormField(editor.km, { editor.km = it }, R.string.expense_km, errors, setOf("km"), KeyboardType.Number, editable)
                 // The rate a draft is computed with (the core's), in the core's rendering.
                 val p = profile

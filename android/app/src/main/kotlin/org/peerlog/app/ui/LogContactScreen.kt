@@ -48,6 +48,7 @@ import java.time.LocalDate
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
+import org.peerlog.core.hasPlace
 import org.peerlog.core.toInput
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
@@ -93,6 +94,9 @@ fun LogContactScreen(
     var fieldErrors by remember { mutableStateOf<List<FieldError>>(emptyList()) }
 
     val isGroup = kinds.firstOrNull { it.kind == kind }?.isGroup == true
+    // The core records a place only for some kinds; one picked for another kind stays on the
+    // form but is not sent.
+    val hasPlace = vocabulary.hasPlace(kind)
 
     fun input() = (base ?: ContactInput(date = "", minutes = 0u, kind = kind, who = Who.TARGET_GROUP)).copy(
         date = date.trim(),
@@ -100,7 +104,7 @@ fun LogContactScreen(
         kind = kind,
         participants = if (isGroup) participants.trim().toUIntOrNull() ?: 0u else 1u,
         who = who,
-        place = place,
+        place = if (hasPlace) place else null,
         isNew = isNew,
         abroad = abroad,
         privateRef = privateRef.trim().ifEmpty { null },
@@ -109,7 +113,7 @@ fun LogContactScreen(
     )
 
     // The live line: re-evaluated by the core on every edit (it writes nothing).
-    LaunchedEffect(kind, date, minutes, participants, isGroup, who, place, isNew, abroad) {
+    LaunchedEffect(kind, date, minutes, participants, isGroup, who, place, hasPlace, isNew, abroad) {
         evaluation = runCatching { client.evaluateContact(input()) }.getOrNull()
     }
 
@@ -164,19 +168,21 @@ fun LogContactScreen(
                     )
                 }
             }
-            Text(stringResource(R.string.log_place), style = MaterialTheme.typography.labelLarge)
-            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                FilterChip(
-                    selected = place == null,
-                    onClick = { place = null },
-                    label = { Text(stringResource(R.string.log_place_none)) },
-                )
-                vocabulary.places.forEach { info ->
+            if (hasPlace) {
+                Text(stringResource(R.string.log_place), style = MaterialTheme.typography.labelLarge)
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     FilterChip(
-                        selected = info.place == place,
-                        onClick = { place = info.place },
-                        label = { Text(info.label) },
+                        selected = place == null,
+                        onClick = { place = null },
+                        label = { Text(stringResource(R.string.log_place_none)) },
                     )
+                    vocabulary.places.forEach { info ->
+                        FilterChip(
+                            selected = info.place == place,
+                            onClick = { place = info.place },
+                            label = { Text(info.label) },
+                        )
+                    }
                 }
             }
             SwitchRow(stringResource(R.string.log_is_new), isNew) { isNew = it }
