@@ -8,7 +8,7 @@
 //! - an empty sync: the bytes of one pull request and its response, exactly as sent on
 //!   the wire (HTTP/1.1, without TLS);
 //! - restore: a peer with 10 000 contacts (`PEERLOG_BENCH_RESTORE`) recovers on a new
-//!   device from the recovery code through the core (`Peerlog::recover`: Argon2id unwrap,
+//!   device from the recovery code through the core (`Peerlog::recover_from_server`: Argon2id unwrap,
 //!   new device, pull, verify, decrypt, index); 3 runs, median.
 //!
 //! On SQLite always; on PostgreSQL too when `PEERLOG_TEST_POSTGRES` is set. Envelopes are
@@ -324,15 +324,13 @@ async fn restore(db: &Database, n: usize) {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let coord_home = dir.path().join("coordinator");
-    let coordinator = peerlog_core::Peerlog::enrol_coordinator(
-        coord_home.to_string_lossy().into_owned(),
-        workload::secrets(&coord_home),
-        server.url(),
-        created.coordinator_token,
-        None,
-    )
-    .await
-    .unwrap();
+    let coordinator =
+        peerlog_coordinator::Coordinator::open(&coord_home, workload::secrets(&coord_home), None)
+            .unwrap();
+    coordinator
+        .enrol(server.url(), created.coordinator_token)
+        .await
+        .unwrap();
     let invitation = coordinator.create_invitation(7).await.unwrap().invitation;
     let home = dir.path().join("peer");
     let peer = workload::open(&home);
@@ -351,15 +349,11 @@ async fn restore(db: &Database, n: usize) {
     for run in 0..3 {
         let new_home = dir.path().join(format!("new-{run}"));
         let start = Instant::now();
-        let restored = peerlog_core::Peerlog::recover(
-            new_home.to_string_lossy().into_owned(),
-            workload::secrets(&new_home),
-            server.url(),
-            code.clone(),
-            None,
-        )
-        .await
-        .unwrap();
+        let restored = workload::open(&new_home);
+        restored
+            .recover_from_server(server.url(), code.clone())
+            .await
+            .unwrap();
         times.push(start.elapsed().as_secs_f64());
         assert_eq!(restored.list_contacts(None, None).unwrap().len(), n);
     }

@@ -3,7 +3,7 @@
 //! sheet plus one sheet per peer with their counted contacts). The numbers all come from
 //! the core; this module only lays them out.
 
-use peerlog_core::{ChapterReport, PeerReport};
+use peerlog_coordinator::{ChapterReport, PeerReport};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::args::ReportFormat;

@@ -12,8 +12,10 @@ mod output;
 use args::*;
 use clap::Parser;
 use output::*;
+use peerlog_coordinator::Coordinator;
 use peerlog_core::{
-    ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt, format_amount,
+    AccountRole, ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt,
+    format_amount,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -80,12 +82,28 @@ fn home_dir(cli_home: Option<PathBuf>) -> CliResult<PathBuf> {
     }
 }
 
-fn open(home: &Path) -> CliResult<Arc<Peerlog>> {
-    let secrets = FileSecretStore::open(&home.join("secrets")).map_err(|e| Failure {
-        code: 1,
-        message: e.to_string(),
-    })?;
-    Ok(Peerlog::open_dir(home, Arc::new(secrets), None)?)
+fn secrets(home: &Path) -> CliResult<Arc<FileSecretStore>> {
+    FileSecretStore::open(&home.join("secrets"))
+        .map(Arc::new)
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })
+}
+
+fn read_ca(ca: &Option<PathBuf>) -> CliResult<Option<String>> {
+    ca.as_ref()
+        .map(|ca| std::fs::read_to_string(ca).map_err(|e| io_failure("cannot read", ca, e)))
+        .transpose()
+}
+
+/// Whether `home` belongs to a coordinator's machine (its commands then go to the
+/// coordinator's side, which holds the chapter keys).
+fn is_coordinators(app: &Peerlog) -> CliResult<bool> {
+    Ok(app
+        .sync_status()?
+        .enrolment
+        .is_some_and(|e| e.role == AccountRole::Coordinator))
 }
 
 fn run(cli: Cli) -> CliResult {
@@ -109,18 +127,22 @@ fn run(cli: Cli) -> CliResult {
         return Ok(());
     }
     let home = home_dir(cli.home)?;
+    let ca = read_ca(&cli.ca_cert)?;
+    if let Command::Coordinator { cmd } = cli.command {
+        let coord = Coordinator::open(&home, secrets(&home)?, None)?;
+        if let Some(pem) = ca {
+            coord.set_extra_root_certificate(pem)?;
+        }
+        return network::coordinator(&coord, &home, cmd);
+    }
     if let Command::Restore {
         from,
         recovery_code,
     } = &cli.command
     {
-        let secrets = FileSecretStore::open(&home.join("secrets")).map_err(|e| Failure {
-            code: 1,
-            message: e.to_string(),
-        })?;
         let app = Peerlog::restore(
             home.to_string_lossy().into_owned(),
-            Arc::new(secrets),
+            secrets(&home)?,
             from.to_string_lossy().into_owned(),
             recovery_code.clone(),
             None,
@@ -130,10 +152,18 @@ fn run(cli: Cli) -> CliResult {
         println!("restored: {n} contacts; new device {}", p.device_id);
         return Ok(());
     }
-    let app = open(&home)?;
-    if let Some(ca) = &cli.ca_cert {
-        let pem = std::fs::read_to_string(ca).map_err(|e| io_failure("cannot read", ca, e))?;
+    let app = Peerlog::open_dir(&home, secrets(&home)?, None)?;
+    if let Some(pem) = ca.clone() {
         app.set_extra_root_certificate(pem)?;
+    }
+    if matches!(
+        cli.command,
+        Command::Sync { .. } | Command::Status { .. } | Command::Wipe { .. }
+    ) && is_coordinators(&app)?
+    {
+        drop(app);
+        let coord = Coordinator::open(&home, secrets(&home)?, None)?;
+        return network::coordinator_machine(&coord, cli.command);
     }
     match cli.command {
         Command::Init {
@@ -254,14 +284,6 @@ fn run(cli: Cli) -> CliResult {
             recovery_code,
             json,
         } => network::recover(&app, server, recovery_code, json)?,
-        Command::Coordinator {
-            cmd:
-                CoordinatorCmd::Enrol {
-                    token,
-                    server,
-                    json,
-                },
-        } => network::coordinator_enrol(&app, &home, token, server, json)?,
         Command::Enrol {
             invitation,
             name,
@@ -269,7 +291,9 @@ fn run(cli: Cli) -> CliResult {
         } => network::enrol(&app, invitation, name, json)?,
         Command::Sync { json } => network::sync(&app, json)?,
         Command::Status { json } => network::status(&app, json)?,
-        Command::Coordinator { cmd } => network::coordinator(&app, cmd)?,
+        Command::Coordinator { .. } => {
+            return Err(usage("internal: coordinator commands are handled first"));
+        }
         Command::Wipe { yes } => {
             if !yes {
                 return Err(usage(

@@ -6,11 +6,13 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use peerlog_coordinator::{ChapterPeer, Coordinator};
 use peerlog_core::{
-    AccountRole, ChapterPeer, EnrolmentInfo, Peerlog, SyncPhase, SyncProgress, SyncStatus,
+    AccountRole, EnrolmentInfo, Peerlog, PeerlogError, SyncPhase, SyncProgress, SyncReport,
+    SyncStatus,
 };
 
-use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
+use crate::args::{Command, CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
 use crate::chapter_report;
 use crate::output::print_json;
 use crate::{CliResult, Failure, io_failure, usage};
@@ -76,13 +78,6 @@ impl Drop for TerminalProgress {
     }
 }
 
-fn role_str(role: AccountRole) -> &'static str {
-    match role {
-        AccountRole::Peer => "peer",
-        AccountRole::Coordinator => "coordinator",
-    }
-}
-
 /// `value` as a JSON object with one more field (left out when `None`).
 fn with_field<T: serde::Serialize, V: Into<serde_json::Value>>(
     value: &T,
@@ -99,7 +94,7 @@ fn with_field<T: serde::Serialize, V: Into<serde_json::Value>>(
 fn print_enrolment(e: &EnrolmentInfo) {
     println!(
         "Enrolled as {} of {} / {} on {}",
-        role_str(e.role),
+        e.role.as_str(),
         e.organisation,
         e.chapter,
         e.server
@@ -117,13 +112,16 @@ fn print_recovery_code(code: &str) {
     println!();
 }
 
-fn run_sync(app: &Peerlog, json: bool) -> CliResult {
-    let progress = if json {
+/// Progress on the terminal, unless the output is JSON.
+fn progress_unless(json: bool) -> Option<Arc<dyn SyncProgress>> {
+    if json {
         None
     } else {
         TerminalProgress::new_if_terminal()
-    };
-    let report = block_on(app.sync(progress))??;
+    }
+}
+
+fn print_sync(report: &SyncReport, json: bool) {
     if json {
         print_json(&report);
     } else {
@@ -146,7 +144,6 @@ fn run_sync(app: &Peerlog, json: bool) -> CliResult {
             );
         }
     }
-    Ok(())
 }
 
 fn print_status(s: &SyncStatus) {
@@ -158,7 +155,7 @@ fn print_status(s: &SyncStatus) {
                 "chapter      {} / {} ({})",
                 e.organisation,
                 e.chapter,
-                role_str(e.role)
+                e.role.as_str()
             );
             println!("server       {}", e.server);
         }
@@ -205,18 +202,45 @@ pub fn enrol(app: &Peerlog, invitation: String, name: Option<String>, json: bool
 
 /// `peerlog sync`.
 pub fn sync(app: &Peerlog, json: bool) -> CliResult {
-    run_sync(app, json)
+    let report = block_on(app.sync(progress_unless(json)))??;
+    print_sync(&report, json);
+    Ok(())
 }
 
-/// `peerlog status`.
-pub fn status(app: &Peerlog, json: bool) -> CliResult {
-    let s = app.sync_status()?;
+fn show_status(s: Result<SyncStatus, PeerlogError>, json: bool) -> CliResult {
+    let s = s?;
     if json {
         print_json(&s);
     } else {
         print_status(&s);
     }
     Ok(())
+}
+
+/// `peerlog status`.
+pub fn status(app: &Peerlog, json: bool) -> CliResult {
+    show_status(app.sync_status(), json)
+}
+
+/// `sync`, `status` and `wipe` on a coordinator's machine.
+pub fn coordinator_machine(coord: &Coordinator, cmd: Command) -> CliResult {
+    match cmd {
+        Command::Sync { json } => {
+            print_sync(&block_on(coord.sync(progress_unless(json)))??, json);
+            Ok(())
+        }
+        Command::Status { json } => show_status(coord.status(), json),
+        Command::Wipe { yes: true } => {
+            coord.wipe()?;
+            println!(
+                "All Peerlog data and keys on this machine were erased, the chapter keys too."
+            );
+            Ok(())
+        }
+        _ => Err(usage(
+            "this is a coordinator's machine: use `peerlog coordinator …`",
+        )),
+    }
 }
 
 /// `peerlog --home NEWDIR recover --server URL --recovery-code CODE`.
@@ -236,22 +260,14 @@ pub fn recover(app: &Peerlog, server: String, code: String, json: bool) -> CliRe
     Ok(())
 }
 
-/// `peerlog coordinator enrol TOKEN --server URL` on an empty home.
-pub fn coordinator_enrol(
-    app: &Peerlog,
+fn coordinator_enrol(
+    coord: &Coordinator,
     home: &Path,
     token: String,
     server: String,
     json: bool,
 ) -> CliResult {
-    block_on(app.enrol_as_coordinator(server, token))??;
-    let s = app.sync_status()?;
-    let Some(e) = s.enrolment else {
-        return Err(Failure {
-            code: 1,
-            message: "enrolment did not complete".into(),
-        });
-    };
+    let e = block_on(coord.enrol(server, token))??;
     if json {
         print_json(&e);
     } else {
@@ -272,7 +288,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
             .map(|p| {
                 serde_json::json!({
                     "account_id": p.account_id,
-                    "role": role_str(p.role),
+                    "role": p.role.as_str(),
                     "name": p.name,
                     "declaration_version": p.declaration_version,
                     "declaration_valid": p.declaration_valid,
@@ -300,7 +316,7 @@ fn print_peers(peers: &[ChapterPeer]) {
         println!(
             "{}  {}  {}  {}  last sync {}",
             p.account_id,
-            role_str(p.role),
+            p.role.as_str(),
             p.name.as_deref().unwrap_or("(no name yet)"),
             decl,
             p.last_sync.as_deref().unwrap_or("never")
@@ -320,12 +336,14 @@ fn print_peers(peers: &[ChapterPeer]) {
     }
 }
 
-/// The coordinator commands that need an enrolled coordinator home.
-pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
+/// `peerlog coordinator …`.
+pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliResult {
     match cmd {
-        CoordinatorCmd::Enrol { .. } => Err(usage(
-            "internal: coordinator enrol is handled by the caller",
-        )),
+        CoordinatorCmd::Enrol {
+            token,
+            server,
+            json,
+        } => coordinator_enrol(app, home, token, server, json),
         CoordinatorCmd::Invite { expires_days, json } => {
             let inv = block_on(app.create_invitation(expires_days))??;
             if json {
@@ -353,7 +371,7 @@ pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
             );
             Ok(())
         }
-        CoordinatorCmd::Sync { json } => run_sync(app, json),
+        CoordinatorCmd::Sync { json } => coordinator_machine(app, Command::Sync { json }),
         CoordinatorCmd::Peers { json } => {
             let peers = block_on(app.chapter_peers())??;
             if json {
@@ -378,7 +396,7 @@ pub fn coordinator(app: &Peerlog, cmd: CoordinatorCmd) -> CliResult {
             if json {
                 print_json(&list);
             } else {
-                let locale = app.profile().map(|p| p.locale).unwrap_or_default();
+                let locale = peerlog_core::Locale::default();
                 for e in &list {
                     println!(
                         "{}  {}  {}  {:<7} {:>14}  {:<9} {}",

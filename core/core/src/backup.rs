@@ -5,12 +5,16 @@
 //! wrapped under a key derived from the recovery code with Argon2id. Without the code it
 //! reveals nothing but record ids, collections and versions.
 
-use crate::api::reindex;
+use crate::clock::Clock;
 use crate::error::{CoreError, Result};
 use crate::i18n::Msg;
+use crate::index::reindex;
+use crate::keys::Keys;
 use crate::platform::SecretStore;
-use crate::session::{self, Keys, Session};
+use crate::profile::Profile;
+use crate::session::{self, Session};
 use crate::store::{self, Store};
+use crate::util::now_rfc3339;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey};
 use peerlog_protocol::Envelope;
@@ -72,9 +76,9 @@ pub(crate) fn export(conn: &Connection, s: &Session, code: &RecoveryCode) -> Res
     }
     let file = BackupFile {
         format: FORMAT.into(),
-        created_at: crate::api::now_rfc3339(),
+        created_at: now_rfc3339(),
         wrapped_peer_key,
-        profile: session::seal_profile(&s.keys, &s.profile)?,
+        profile: s.profile.seal(&s.keys)?,
         devices,
         records,
     };
@@ -100,12 +104,12 @@ pub(crate) fn restore(
         .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
     let peer = RecipientSecretKey::from_bytes(peer_bytes);
     let keys = Keys::from_parts(DeviceSigningKey::generate()?, peer);
-    let profile = session::open_profile(&keys, &file.profile)?;
-    let mut s = Session::new(keys, profile, 0);
+    let profile = Profile::open(&keys, &file.profile)?;
+    let mut s = Session::new(keys, profile, Clock::default());
 
     s.keys.save_with_recovery_code(secrets, code)?;
     st.tx(|tx| {
-        let now = crate::api::now_rfc3339();
+        let now = now_rfc3339();
         for d in &file.devices {
             if d.public_key.device_id() != d.device_id {
                 return Err(CoreError::Verification(Msg::BackupWrongFormat));

@@ -93,7 +93,7 @@ pub struct DrawnSignature {
 /// What the device signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DeclarationSignatureDoc {
+pub struct DeclarationSignatureDoc {
     #[serde(rename = "type")]
     pub doc_type: String,
     pub declaration_id: String,
@@ -112,7 +112,7 @@ pub(crate) struct DeclarationSignatureDoc {
 /// A signed declaration: the document, its signature and the text it covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SignedDeclaration {
+pub struct SignedDeclaration {
     pub doc: DeclarationSignatureDoc,
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
@@ -215,7 +215,7 @@ pub(crate) fn sign(
 
 /// Verifies a signed declaration: the signature over the document, and that the text
 /// carried is the text whose hash was signed.
-pub(crate) fn verify(s: &SignedDeclaration) -> Result<()> {
+pub fn verify(s: &SignedDeclaration) -> Result<()> {
     if s.doc.doc_type != DOC_TYPE || !s.doc.accepted {
         return Err(CoreError::Verification(Msg::DeclarationSignatureInvalid));
     }

@@ -66,11 +66,11 @@ pub enum CoreError {
 }
 
 impl CoreError {
-    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+    pub fn corrupt(what: impl Into<String>) -> Self {
         CoreError::Corrupt(what.into())
     }
 
-    pub(crate) fn invalid(field: &str, code: &str, message: String) -> Self {
+    pub fn invalid(field: &str, code: &str, message: String) -> Self {
         CoreError::Invalid(vec![FieldError {
             field: field.to_string(),
             code: code.to_string(),
@@ -314,7 +314,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {
     }
 }
 
-pub(crate) type Result<T, E = CoreError> = std::result::Result<T, E>;
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,7 @@ pub enum Msg {
     ServerRefused,
     DeviceRevoked,
     NotCoordinator,
+    CoordinatorHome,
     ReasonRequired,
     BadInvitation,
     ChapterDeclarationInvalid,
@@ -44,7 +45,7 @@ pub enum Msg {
 
 impl Msg {
     /// An `Invalid` error on `field` with this message in `locale`.
-    pub(crate) fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
+    pub fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
         crate::error::CoreError::invalid(field, self.code(), tr(locale, self))
     }
 
@@ -78,6 +79,7 @@ impl Msg {
             Msg::ServerRefused => "server",
             Msg::DeviceRevoked => "device_revoked",
             Msg::NotCoordinator => "not_coordinator",
+            Msg::CoordinatorHome => "coordinator_home",
             Msg::ReasonRequired => "reason_required",
             Msg::BadInvitation => "bad_invitation",
             Msg::ChapterDeclarationInvalid => "chapter_declaration_invalid",
@@ -116,6 +118,7 @@ impl Msg {
         Msg::ServerRefused,
         Msg::DeviceRevoked,
         Msg::NotCoordinator,
+        Msg::CoordinatorHome,
         Msg::ReasonRequired,
         Msg::BadInvitation,
         Msg::ChapterDeclarationInvalid,
@@ -264,6 +267,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "bare koordinatorens maskin kan gjøre dette",
             "kun koordinatorens maskine kan gøre dette",
         ),
+        Msg::CoordinatorHome => (
+            "this is a coordinator's machine; open it with the coordinator's tools",
+            "dette er en koordinatormaskin; åpne den med koordinatorverktøyene",
+            "dette er en koordinatormaskine; åbn den med koordinatorværktøjerne",
+        ),
         Msg::ReasonRequired => (
             "a rejection needs a reason",
             "et avslag må ha en begrunnelse",
@@ -304,7 +312,7 @@ pub(crate) fn pick<'a>(locale: Locale, en: &'a str, nb: &'a str, da: &'a str) ->
 
 /// Validation messages, with the numbers of the limit filled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Invalid {
+pub enum Invalid {
     BadDate,
     InFuture,
     TooOld,
@@ -333,11 +341,11 @@ pub(crate) enum Invalid {
 
 impl Invalid {
     /// An `Invalid` error on `field` with this message in `locale`.
-    pub(crate) fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
+    pub fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
         crate::error::CoreError::invalid(field, self.code(), self.message(locale))
     }
 
-    pub(crate) fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Invalid::BadDate => "bad_date",
             Invalid::InFuture => "in_future",
@@ -366,7 +374,7 @@ impl Invalid {
         }
     }
 
-    pub(crate) fn message(self, l: Locale) -> String {
+    pub fn message(self, l: Locale) -> String {
         match self {
             Invalid::BadDate => pick(
                 l,

@@ -1,47 +1,71 @@
 //! The Peerlog core: every rule, every byte of crypto and all storage of the peer's app.
 //!
-//! The one entry point is [`Peerlog`] (exported to Kotlin and Swift with uniffi and used
-//! by the `peerlog` CLI). See `docs/ARCHITECTURE.md` for the map.
+//! The one entry point for the apps is [`Peerlog`] (exported to Kotlin and Swift with
+//! uniffi and used by the `peerlog` CLI), in `ffi`. It is a thin list of operations over
+//! the domain modules below; nothing imports from it. The coordinator's tools are not
+//! here (the phone library carries none of them): they are the `peerlog-coordinator`
+//! crate, which builds on the public Rust modules marked below. See
+//! `docs/ARCHITECTURE.md` for the map.
 #![allow(unsafe_code)] // uniffi scaffolding
 
-mod api;
-mod backup;
-pub mod declaration;
-mod error;
+// Foundations.
+pub mod clock;
+pub mod error;
 mod i18n;
-mod model;
-mod money;
+mod keys;
 mod platform;
-mod report;
+mod profile;
 mod session;
-mod store;
-mod sync;
+pub mod store;
+pub mod util;
+// Documents and records.
+pub mod certs;
+pub mod declaration;
+pub mod enrolment;
+pub mod model;
+mod money;
+pub mod report;
+// The peer's domain.
+mod backup;
+mod contacts;
+mod declarations;
+mod expenses;
+mod home;
+pub mod index;
+mod reports;
+mod summary;
 mod vocabulary;
+// The server connection (shared with the coordinator's crate) and the peer's sync.
+mod device;
+pub mod net;
+mod sync;
+// The app surface.
+mod ffi;
 
-pub use api::*;
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
-pub use error::{FieldError, PeerlogError, SecretStoreError};
+pub use declarations::DeclarationStatus;
+pub use enrolment::{AccountRole, EnrolmentInfo};
+pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
+pub use ffi::*;
+pub use home::{DB_FILE, store_is_empty};
+pub use i18n::{Invalid, Msg};
+pub use keys::SECRET_DEVICE_KEY;
 pub use model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
     ExpenseStatus, Receipt, limits,
 };
 pub use money::{format_amount, parse_amount};
+pub use net::{SyncErrorInfo, SyncPhase, SyncProgress, SyncReport, SyncStatus};
 pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
-pub use platform::{FileSecretStore, LogLevel, LogSink, SecretStore};
+pub use platform::{FileSecretStore, LogLevel, LogSink, Logger, SecretStore};
+pub use profile::ProfileInfo;
 pub use report::{CategoryTotals, ReportVerification};
-pub use sync::{
-    AccountRole, CategoryCounts, ChapterDevice, ChapterExpense, ChapterPeer, ChapterReport,
-    CountedContact, EnrolResult, EnrolmentInfo, InvitationInfo, PeerReport, SyncErrorInfo,
-    SyncPhase, SyncProgress, SyncReport, SyncStatus,
-};
+pub use reports::SignedReportFile;
+pub use summary::{KindTotal, MonthTotals, PeriodSummary, ReasonTotal, SummaryWarning};
+pub use sync::EnrolResult;
 pub use vocabulary::{
-    CategoryInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary, WhoInfo, vocabulary,
+    CategoryInfo, ContactKindInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary,
+    WhoInfo, contact_kinds, vocabulary,
 };
 
 uniffi::setup_scaffolding!();
-
-/// Version of the core library, for "about" screens and bug reports.
-#[uniffi::export]
-pub fn core_version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
-}

@@ -138,6 +138,19 @@ impl ContactInput {
             shared_note: None,
         }
     }
+
+    /// The facts the rules would see if this input were saved as it is (it need not be
+    /// valid yet: the live line judges what the peer has typed so far). A peer leads only
+    /// groups, as validation decides.
+    pub(crate) fn facts(&self) -> ContactFacts {
+        ContactFacts {
+            kind: self.kind,
+            minutes: self.minutes,
+            participants: self.participants,
+            abroad: self.abroad,
+            led_by_peer: self.kind.is_group() && self.led_by_peer,
+        }
+    }
 }
 
 /// How a contact is judged by the organisation's reporting rules.
@@ -232,7 +245,7 @@ pub struct ContactVersion {
 /// The part of a contact sealed for the peer and the chapter (collection `contacts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ContactPayload {
+pub struct ContactPayload {
     pub schema: u32,
     pub date: NaiveDate,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,16 +272,13 @@ pub(crate) struct ContactPayload {
 }
 
 impl ContactPayload {
-    pub(crate) fn facts(&self) -> ContactFacts {
+    pub fn facts(&self) -> ContactFacts {
         ContactFacts {
             kind: self.kind,
             minutes: self.minutes,
             participants: self.participants,
             abroad: self.abroad,
             led_by_peer: self.led_by_peer,
-            who: self.who,
-            place: self.place,
-            is_new: self.is_new,
         }
     }
 }
@@ -639,7 +649,7 @@ pub struct Expense {
 /// Sealed expense (collection `expenses`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ExpensePayload {
+pub struct ExpensePayload {
     pub schema: u32,
     pub date: NaiveDate,
     pub kind: ExpenseKind,

@@ -144,7 +144,7 @@ pub trait LogSink: Send + Sync {
 
 /// The core's logger: forwards to the app's sink if there is one.
 #[derive(Clone, Default)]
-pub(crate) struct Logger(Option<Arc<dyn LogSink>>);
+pub struct Logger(Option<Arc<dyn LogSink>>);
 
 impl std::fmt::Debug for Logger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,11 +157,11 @@ impl std::fmt::Debug for Logger {
 }
 
 impl Logger {
-    pub(crate) fn new(sink: Option<Arc<dyn LogSink>>) -> Self {
+    pub fn new(sink: Option<Arc<dyn LogSink>>) -> Self {
         Self(sink)
     }
 
-    pub(crate) fn log(&self, level: LogLevel, target: &str, message: impl FnOnce() -> String) {
+    pub fn log(&self, level: LogLevel, target: &str, message: impl FnOnce() -> String) {
         if let Some(sink) = &self.0 {
             sink.log(level, target.to_string(), message());
         }

@@ -15,7 +15,7 @@ pub(crate) const FORMAT: &str = "peerlog-report/1";
 /// A counted contact in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CountedEntry {
+pub struct CountedEntry {
     pub date: String,
     pub kind: ContactKind,
     pub category: Category,
@@ -24,7 +24,7 @@ pub(crate) struct CountedEntry {
 /// A contact that was logged but does not count, with the reason code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct NotCountedEntry {
+pub struct NotCountedEntry {
     pub date: String,
     pub kind: ContactKind,
     pub reason: String,
@@ -39,10 +39,28 @@ pub struct CategoryTotals {
     pub course: u32,
 }
 
+impl From<&peerlog_rules::CategoryCounts> for CategoryTotals {
+    fn from(c: &peerlog_rules::CategoryCounts) -> Self {
+        CategoryTotals {
+            outreach: c.outreach,
+            group: c.group,
+            course: c.course,
+        }
+    }
+}
+
+impl std::ops::AddAssign for CategoryTotals {
+    fn add_assign(&mut self, o: Self) {
+        self.outreach += o.outreach;
+        self.group += o.group;
+        self.course += o.course;
+    }
+}
+
 /// Which declaration the peer had signed when signing the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DeclarationRef {
+pub struct DeclarationRef {
     pub declaration_id: String,
     pub version: u32,
     pub signed_at: String,
@@ -51,7 +69,7 @@ pub(crate) struct DeclarationRef {
 /// The signed document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ReportDoc {
+pub struct ReportDoc {
     pub format: String,
     pub report_id: String,
     pub peer_id: String,
@@ -74,7 +92,7 @@ pub(crate) struct ReportDoc {
 /// The exported file: the document and its signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct SignedReport {
+pub struct SignedReport {
     pub report: ReportDoc,
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
@@ -137,7 +155,7 @@ pub(crate) fn verify_bytes(bytes: &[u8]) -> Result<ReportVerification> {
     verify(&s)
 }
 
-pub(crate) fn verify(s: &SignedReport) -> Result<ReportVerification> {
+pub fn verify(s: &SignedReport) -> Result<ReportVerification> {
     let r = &s.report;
     r.device_key
         .verify_document(SIGNATURE_DOMAIN, r, &s.signature)

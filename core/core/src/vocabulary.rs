@@ -3,10 +3,37 @@
 //! name as the reports and the rules' reasons do. The contact kinds have their own list
 //! (`contact_kinds`), which also says which kinds are group kinds.
 
-use peerlog_rules::{Category, Locale, Place, Who};
+use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
 
-use crate::api::{ContactKindInfo, contact_kinds};
-use crate::model::{ExpenseKind, ExpenseStatus};
+use crate::model::{ExpenseKind, ExpenseStatus, records_place};
+
+/// A contact kind for the "kind" chips.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ContactKindInfo {
+    pub kind: ContactKind,
+    pub code: String,
+    pub label: String,
+    /// Group kinds take a number of participants.
+    pub is_group: bool,
+    /// A place (home, hospital, …) is recorded for this kind; the core refuses one for
+    /// any other kind, so the apps show the place picker only for these.
+    pub has_place: bool,
+}
+
+/// Contact kinds in display order with labels, for the "kind" chips.
+#[uniffi::export]
+pub fn contact_kinds(locale: Locale) -> Vec<ContactKindInfo> {
+    ContactKind::ALL
+        .iter()
+        .map(|k| ContactKindInfo {
+            kind: *k,
+            code: k.as_str().to_string(),
+            label: k.label(locale).to_string(),
+            is_group: k.is_group(),
+            has_place: records_place(*k),
+        })
+        .collect()
+}
 
 /// Who the peer talked with, with its label.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

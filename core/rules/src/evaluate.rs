@@ -5,11 +5,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::locale::{Locale, plural};
 use crate::rule_set::rule_sets;
-use crate::vocab::{Category, ContactKind, Place, Who};
+use crate::vocab::{Category, ContactKind};
 
-/// The facts about one logged contact that reporting rules may look at. Nothing here
-/// identifies the person helped.
+/// The facts about one logged contact that reporting rules may look at, and nothing
+/// more: exactly what a device keeps in its clear index (and a coordinator reads from a
+/// decrypted contact), so a rule that needed another field could not be written without
+/// adding it here — and the per-contact evaluation and every summary decide on the same
+/// facts. Nothing here identifies the person helped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactFacts {
     /// What kind of contact it was.
     pub kind: ContactKind,
@@ -21,13 +25,6 @@ pub struct ContactFacts {
     pub abroad: bool,
     /// Whether a peer led it (relevant for groups).
     pub led_by_peer: bool,
-    /// Who the peer talked with.
-    pub who: Who,
-    /// Where it took place, if the peer said.
-    pub place: Option<Place>,
-    /// Whether this was the first contact with the person (or, for a group, with new
-    /// participants). Logged for the report; no current rule set decides on it.
-    pub is_new: bool,
 }
 
 /// Why a contact counts or does not count. Thresholds travel with the reason so the

@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used)] // test helpers unwrap known-good fixtures
 
 use peerlog_rules::{
-    Category, ContactFacts, ContactKind, DEFAULT_RULE_SET, Evaluation, Place, Reason, RuleSet,
-    Treatment, Who, default_rule_set, rule_set, rule_set_version, rule_sets,
+    Category, ContactFacts, ContactKind, DEFAULT_RULE_SET, Evaluation, Reason, RuleSet, Treatment,
+    default_rule_set, rule_set, rule_set_version, rule_sets,
 };
 
-/// A contact with neutral facts: one hour, one participant, at home, led by the peer.
+/// A contact with neutral facts: one hour, one participant, led by the peer.
 fn f(kind: ContactKind) -> ContactFacts {
     ContactFacts {
         kind,
@@ -15,9 +15,6 @@ fn f(kind: ContactKind) -> ContactFacts {
         participants: 1,
         abroad: false,
         led_by_peer: true,
-        who: Who::TargetGroup,
-        place: Some(Place::Home),
-        is_new: false,
     }
 }
 
@@ -64,41 +61,6 @@ fn no_bufdir_2020_table() {
         (
             "visit, 0 minutes",
             minutes(f(Visit), 0),
-            Reason::CountsOutreach,
-        ),
-        (
-            "visit, no place given",
-            ContactFacts {
-                place: None,
-                ..f(Visit)
-            },
-            Reason::CountsOutreach,
-        ),
-        (
-            "visit in hospital to a relative",
-            ContactFacts {
-                place: Some(Place::Hospital),
-                who: Who::Relative,
-                ..f(Visit)
-            },
-            Reason::CountsOutreach,
-        ),
-        (
-            "visit at an institution, both",
-            ContactFacts {
-                place: Some(Place::Institution),
-                who: Who::Both,
-                ..f(Visit)
-            },
-            Reason::CountsOutreach,
-        ),
-        (
-            "visit elsewhere, new person",
-            ContactFacts {
-                place: Some(Place::Other),
-                is_new: true,
-                ..f(Visit)
-            },
             Reason::CountsOutreach,
         ),
         ("meeting", f(Meeting), Reason::MeetingNotOutreach),
@@ -376,14 +338,9 @@ fn evaluation_serde_round_trip_and_validation() {
 
 #[test]
 fn contact_facts_serde_uses_kebab_case_values() {
-    let facts = ContactFacts {
-        who: Who::TargetGroup,
-        ..group(ContactKind::SelfHelpGroup, 4, 50)
-    };
+    let facts = group(ContactKind::SelfHelpGroup, 4, 50);
     let json = serde_json::to_value(facts).unwrap();
     assert_eq!(json["kind"], "self-help-group");
-    assert_eq!(json["who"], "target-group");
-    assert_eq!(json["place"], "home");
     assert_eq!(json["led_by_peer"], true);
     let back: ContactFacts = serde_json::from_value(json).unwrap();
     assert_eq!(back, facts);

@@ -4,8 +4,8 @@
 
 use chrono::NaiveDate;
 use peerlog_rules::{
-    Category, ContactFacts, ContactKind, Locale, MonthCounts, Place, RuleSet, Summary,
-    SummaryEntry, WarningCode, Who, rule_set, summarise,
+    Category, ContactFacts, ContactKind, Locale, MonthCounts, RuleSet, Summary, SummaryEntry,
+    WarningCode, rule_set, summarise,
 };
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -23,9 +23,6 @@ fn facts(kind: ContactKind, participants: u32, minutes: u32) -> ContactFacts {
         participants,
         abroad: false,
         led_by_peer: true,
-        who: Who::TargetGroup,
-        place: Some(Place::Home),
-        is_new: true,
     }
 }
 

@@ -147,4 +147,4 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -5,43 +5,43 @@
 //! knows nothing about keys; the caller seals and opens.
 
 mod migrations;
-pub(crate) mod sync;
+pub mod sync;
 
 use crate::error::{CoreError, Result};
+use chrono::NaiveDate;
 use peerlog_protocol::{Collection, Envelope};
+use peerlog_rules::ContactFacts;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::path::Path;
 
-pub(crate) use migrations::SCHEMA_VERSION;
+pub use migrations::SCHEMA_VERSION;
 
 /// A stored record: its envelope and sync state.
 #[derive(Debug, Clone)]
-pub(crate) struct StoredRecord {
+pub struct StoredRecord {
     pub envelope: Envelope,
     pub pending: bool,
 }
 
-/// One contact's clear index row.
+/// One contact as the clear index holds it: its id, its date and exactly the facts the
+/// reporting rules decide on. Parsed when read, so a row that cannot be read is an error
+/// naming the record, never a silently dropped or defaulted contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ContactRow {
+pub struct IndexedContact {
     pub id: String,
-    pub date: String,
-    pub kind: String,
-    pub minutes: u32,
-    pub participants: u32,
-    pub abroad: bool,
-    pub led_by_peer: bool,
+    pub date: NaiveDate,
+    pub facts: ContactFacts,
 }
 
 /// The SQLite store.
 #[derive(Debug)]
-pub(crate) struct Store {
+pub struct Store {
     conn: Connection,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub(crate) fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
         Self::setup(conn)
     }
@@ -64,20 +64,20 @@ impl Store {
     }
 
     /// Runs `f` in one transaction: everything or nothing is written.
-    pub(crate) fn tx<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn tx<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
     }
 
-    pub(crate) fn conn(&self) -> &Connection {
+    pub fn conn(&self) -> &Connection {
         &self.conn
     }
 
     /// Deletes every row (with `secure_delete`, freed pages are zeroed) and compacts the
     /// file, leaving an empty, current schema.
-    pub(crate) fn wipe(&mut self) -> Result<()> {
+    pub fn wipe(&mut self) -> Result<()> {
         self.tx(|tx| {
             for table in [
                 "meta",
@@ -127,13 +127,13 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 
 // ---- meta -------------------------------------------------------------------------------
 
-pub(crate) fn meta_get(c: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+pub fn meta_get(c: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
     Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
-pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
+pub fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -142,7 +142,7 @@ pub(crate) fn meta_put(c: &Connection, key: &str, value: &[u8]) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn meta_delete(c: &Connection, key: &str) -> Result<()> {
+pub fn meta_delete(c: &Connection, key: &str) -> Result<()> {
     c.prepare_cached("DELETE FROM meta WHERE key = ?1")?
         .execute([key])?;
     Ok(())
@@ -151,7 +151,7 @@ pub(crate) fn meta_delete(c: &Connection, key: &str) -> Result<()> {
 // ---- records ----------------------------------------------------------------------------
 
 /// Writes a record (replacing any older version) and keeps it in the history.
-pub(crate) fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
+pub fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
     let bytes = env.to_json_bytes()?;
     let m = &env.meta;
     c.prepare_cached(
@@ -188,7 +188,7 @@ fn parse_envelope(bytes: Vec<u8>) -> Result<Envelope> {
     Envelope::from_json_bytes(&bytes).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
 }
 
-pub(crate) fn get_record(
+pub fn get_record(
     c: &Connection,
     collection: Collection,
     id: &str,
@@ -209,11 +209,7 @@ pub(crate) fn get_record(
 }
 
 /// Every version of a record, oldest first.
-pub(crate) fn record_history(
-    c: &Connection,
-    collection: Collection,
-    id: &str,
-) -> Result<Vec<Envelope>> {
+pub fn record_history(c: &Connection, collection: Collection, id: &str) -> Result<Vec<Envelope>> {
     let mut stmt = c.prepare(
         "SELECT envelope FROM record_history WHERE collection = ?1 AND id = ?2 ORDER BY version",
     )?;
@@ -222,10 +218,7 @@ pub(crate) fn record_history(
 }
 
 /// All current records, optionally of one collection, in a stable order.
-pub(crate) fn all_records(
-    c: &Connection,
-    collection: Option<Collection>,
-) -> Result<Vec<StoredRecord>> {
+pub fn all_records(c: &Connection, collection: Option<Collection>) -> Result<Vec<StoredRecord>> {
     let mut stmt = c.prepare(
         "SELECT envelope, pending FROM records
          WHERE ?1 IS NULL OR collection = ?1 ORDER BY collection, id",
@@ -243,7 +236,7 @@ pub(crate) fn all_records(
     .collect()
 }
 
-pub(crate) fn count_pending(c: &Connection) -> Result<u64> {
+pub fn count_pending(c: &Connection) -> Result<u64> {
     Ok(
         c.prepare_cached("SELECT count(*) FROM records WHERE pending = 1")?
             .query_row([], |r| r.get::<_, i64>(0))? as u64,
@@ -252,12 +245,7 @@ pub(crate) fn count_pending(c: &Connection) -> Result<u64> {
 
 // ---- devices ----------------------------------------------------------------------------
 
-pub(crate) fn put_device(
-    c: &Connection,
-    device_id: &str,
-    public_key: &[u8],
-    at: &str,
-) -> Result<()> {
+pub fn put_device(c: &Connection, device_id: &str, public_key: &[u8], at: &str) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO devices (device_id, public_key, added_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (device_id) DO NOTHING",
@@ -266,7 +254,7 @@ pub(crate) fn put_device(
     Ok(())
 }
 
-pub(crate) fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
+pub fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
     Ok(
         c.prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1 AND revoked = 0")?
             .query_row([device_id], |r| r.get(0))
@@ -274,7 +262,7 @@ pub(crate) fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u
     )
 }
 
-pub(crate) fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
     let mut stmt = c.prepare("SELECT device_id, public_key FROM devices ORDER BY device_id")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -282,7 +270,8 @@ pub(crate) fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
 
 // ---- contact index ----------------------------------------------------------------------
 
-pub(crate) fn put_contact_row(c: &Connection, row: &ContactRow, deleted: bool) -> Result<()> {
+pub fn put_contact_row(c: &Connection, row: &IndexedContact, deleted: bool) -> Result<()> {
+    let f = &row.facts;
     c.prepare_cached("INSERT INTO contact_index (id, date, kind, minutes, participants, abroad, led_by_peer, deleted)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET date = excluded.date, kind = excluded.kind,
@@ -290,45 +279,65 @@ pub(crate) fn put_contact_row(c: &Connection, row: &ContactRow, deleted: bool) -
             abroad = excluded.abroad, led_by_peer = excluded.led_by_peer,
             deleted = excluded.deleted")?.execute(params![
             row.id,
-            row.date,
-            row.kind,
-            row.minutes,
-            row.participants,
-            row.abroad,
-            row.led_by_peer,
+            row.date.to_string(),
+            f.kind.as_str(),
+            f.minutes,
+            f.participants,
+            f.abroad,
+            f.led_by_peer,
             deleted
         ],
     )?;
     Ok(())
 }
 
-pub(crate) fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
+pub fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
     c.prepare_cached("UPDATE contact_index SET deleted = 1 WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
-/// Live contacts with `from <= date <= to` (ISO dates compare as text), by date then id.
-pub(crate) fn contact_rows(c: &Connection, from: &str, to: &str) -> Result<Vec<ContactRow>> {
+/// Live contacts with `from <= date <= to`, by date then id. A row that does not parse
+/// (an unknown kind, a bad date) is an error naming the record: a report must never leave
+/// a contact out silently.
+pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<IndexedContact>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, date, kind, minutes, participants, abroad, led_by_peer FROM contact_index
          WHERE deleted = 0 AND date >= ?1 AND date <= ?2 ORDER BY date, id",
     )?;
-    let rows = stmt.query_map([from, to], |r| {
-        Ok(ContactRow {
-            id: r.get(0)?,
-            date: r.get(1)?,
-            kind: r.get(2)?,
-            minutes: r.get(3)?,
-            participants: r.get(4)?,
-            abroad: r.get(5)?,
-            led_by_peer: r.get(6)?,
-        })
+    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, u32>(3)?,
+            r.get::<_, u32>(4)?,
+            r.get::<_, bool>(5)?,
+            r.get::<_, bool>(6)?,
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    rows.map(|row| {
+        let (id, date, kind, minutes, participants, abroad, led_by_peer) = row?;
+        let unreadable =
+            |what: &str| CoreError::corrupt(format!("contact index row {id}: unreadable {what}"));
+        let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| unreadable("date"))?;
+        let kind = kind.parse().map_err(|_| unreadable("kind"))?;
+        Ok(IndexedContact {
+            id,
+            date,
+            facts: ContactFacts {
+                kind,
+                minutes,
+                participants,
+                abroad,
+                led_by_peer,
+            },
+        })
+    })
+    .collect()
 }
 
-pub(crate) fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
+pub fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
     Ok(
         c.prepare_cached("SELECT count(*) FROM contact_index WHERE id = ?1 AND deleted = 0")?
             .query_row([id], |r| r.get::<_, i64>(0))?
@@ -337,7 +346,7 @@ pub(crate) fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
 }
 
 /// The most recently logged live contact (by version of its record), for "repeat last".
-pub(crate) fn last_contact_id(c: &Connection) -> Result<Option<String>> {
+pub fn last_contact_id(c: &Connection) -> Result<Option<String>> {
     Ok(c.prepare_cached(
         "SELECT r.id FROM records r JOIN contact_index i ON i.id = r.id
          WHERE r.collection = 'contacts' AND i.deleted = 0
@@ -349,7 +358,7 @@ pub(crate) fn last_contact_id(c: &Connection) -> Result<Option<String>> {
 
 // ---- declarations, expenses, reports ----------------------------------------------------
 
-pub(crate) fn put_declaration_row(
+pub fn put_declaration_row(
     c: &Connection,
     id: &str,
     declaration_id: &str,
@@ -363,7 +372,7 @@ pub(crate) fn put_declaration_row(
 }
 
 /// The record id of the newest signature of this declaration version, if any.
-pub(crate) fn declaration_signature_id(
+pub fn declaration_signature_id(
     c: &Connection,
     declaration_id: &str,
     version: u32,
@@ -377,14 +386,14 @@ pub(crate) fn declaration_signature_id(
 }
 
 /// Whether any declaration (any id, any version) was ever signed in this store.
-pub(crate) fn any_declaration_signature(c: &Connection) -> Result<bool> {
+pub fn any_declaration_signature(c: &Connection) -> Result<bool> {
     Ok(
         c.prepare_cached("SELECT EXISTS (SELECT 1 FROM declaration_index)")?
             .query_row([], |r| r.get(0))?,
     )
 }
 
-pub(crate) fn put_expense_row(
+pub fn put_expense_row(
     c: &Connection,
     id: &str,
     date: &str,
@@ -400,19 +409,20 @@ pub(crate) fn put_expense_row(
     Ok(())
 }
 
-pub(crate) fn expense_ids(c: &Connection) -> Result<Vec<String>> {
+pub fn mark_expense_deleted(c: &Connection, id: &str) -> Result<()> {
+    c.prepare_cached("UPDATE expense_index SET deleted = 1 WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+pub fn expense_ids(c: &Connection) -> Result<Vec<String>> {
     let mut stmt =
         c.prepare("SELECT id FROM expense_index WHERE deleted = 0 ORDER BY date DESC, id")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(crate) fn put_report_row(
-    c: &Connection,
-    id: &str,
-    period: &str,
-    signed_at: &str,
-) -> Result<()> {
+pub fn put_report_row(c: &Connection, id: &str, period: &str, signed_at: &str) -> Result<()> {
     c.prepare_cached(
         "INSERT OR REPLACE INTO report_index (id, period, signed_at) VALUES (?1, ?2, ?3)",
     )?
@@ -423,6 +433,40 @@ pub(crate) fn put_report_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_unreadable_index_row_is_an_error_that_names_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.db")).unwrap();
+        let row = |id: &str, date: &str| IndexedContact {
+            id: id.into(),
+            date: day(date),
+            facts: ContactFacts {
+                kind: peerlog_rules::ContactKind::Visit,
+                minutes: 60,
+                participants: 1,
+                abroad: false,
+                led_by_peer: false,
+            },
+        };
+        put_contact_row(store.conn(), &row("a", "2026-03-01"), false).unwrap();
+        put_contact_row(store.conn(), &row("b", "2026-03-02"), false).unwrap();
+        let all = contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31")).unwrap();
+        assert_eq!(all, vec![row("a", "2026-03-01"), row("b", "2026-03-02")]);
+        store
+            .conn()
+            .execute(
+                "UPDATE contact_index SET kind = 'tea-party' WHERE id = 'b'",
+                [],
+            )
+            .unwrap();
+        let err = contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31")).unwrap_err();
+        assert!(err.to_string().contains("contact index row b"), "{err}");
+    }
 
     /// A database as schema version 1 wrote it, frozen: upgrading must keep its data.
     const SCHEMA_V1_FIXTURE: &str = include_str!("../../tests/fixtures/schema-v1.sql");
@@ -446,9 +490,9 @@ mod tests {
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
         // Old rows survive and the history was seeded from them.
-        let rows = contact_rows(store.conn(), "2000-01-01", "2100-01-01").unwrap();
+        let rows = contact_rows(store.conn(), day("2000-01-01"), day("2100-01-01")).unwrap();
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].kind, "visit");
+        assert_eq!(rows[0].facts.kind, peerlog_rules::ContactKind::Visit);
         let hist: i64 = store
             .conn()
             .query_row("SELECT count(*) FROM record_history", [], |r| r.get(0))

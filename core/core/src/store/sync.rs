@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// The `sync_state` row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SyncRow {
+pub struct SyncRow {
     pub server: String,
     /// JSON of `sync::Enrolment` (public data only).
     pub enrolment: String,
@@ -24,7 +24,7 @@ pub(crate) struct SyncRow {
     pub retry_after: Option<String>,
 }
 
-pub(crate) fn sync_row(c: &Connection) -> Result<Option<SyncRow>> {
+pub fn sync_row(c: &Connection) -> Result<Option<SyncRow>> {
     Ok(c.query_row(
         "SELECT server, enrolment, cursor, declaration_version, declaration, last_success,
                 last_attempt, last_error_code, last_error_message, failures, retry_after
@@ -49,7 +49,7 @@ pub(crate) fn sync_row(c: &Connection) -> Result<Option<SyncRow>> {
     .optional()?)
 }
 
-pub(crate) fn insert_sync_row(c: &Connection, server: &str, enrolment: &str) -> Result<()> {
+pub fn insert_sync_row(c: &Connection, server: &str, enrolment: &str) -> Result<()> {
     c.execute(
         "INSERT INTO sync_state (id, server, enrolment) VALUES (1, ?1, ?2)",
         params![server, enrolment],
@@ -57,13 +57,13 @@ pub(crate) fn insert_sync_row(c: &Connection, server: &str, enrolment: &str) -> 
     Ok(())
 }
 
-pub(crate) fn set_cursor(c: &Connection, cursor: u64) -> Result<()> {
+pub fn set_cursor(c: &Connection, cursor: u64) -> Result<()> {
     let cursor = i64::try_from(cursor).map_err(|_| CoreError::corrupt("cursor out of range"))?;
     c.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [cursor])?;
     Ok(())
 }
 
-pub(crate) fn set_declaration(c: &Connection, version: u32, json: &str) -> Result<()> {
+pub fn set_declaration(c: &Connection, version: u32, json: &str) -> Result<()> {
     c.execute(
         "UPDATE sync_state SET declaration_version = ?1, declaration = ?2 WHERE id = 1",
         params![version, json],
@@ -71,12 +71,12 @@ pub(crate) fn set_declaration(c: &Connection, version: u32, json: &str) -> Resul
     Ok(())
 }
 
-pub(crate) fn set_attempt(c: &Connection, at: &str) -> Result<()> {
+pub fn set_attempt(c: &Connection, at: &str) -> Result<()> {
     c.execute("UPDATE sync_state SET last_attempt = ?1 WHERE id = 1", [at])?;
     Ok(())
 }
 
-pub(crate) fn set_success(c: &Connection, at: &str, error: Option<(&str, &str)>) -> Result<()> {
+pub fn set_success(c: &Connection, at: &str, error: Option<(&str, &str)>) -> Result<()> {
     c.execute(
         "UPDATE sync_state SET last_success = ?1, failures = 0, retry_after = NULL,
             last_error_code = ?2, last_error_message = ?3 WHERE id = 1",
@@ -85,7 +85,7 @@ pub(crate) fn set_success(c: &Connection, at: &str, error: Option<(&str, &str)>)
     Ok(())
 }
 
-pub(crate) fn set_failure(
+pub fn set_failure(
     c: &Connection,
     code: &str,
     message: &str,
@@ -104,11 +104,7 @@ pub(crate) fn set_failure(
 
 /// Pending records, the ones in `first` (record ids) first, then by version: a device's
 /// certificate reaches the server (and so every puller) before anything it wrote.
-pub(crate) fn pending_envelopes(
-    c: &Connection,
-    first: &str,
-    limit: usize,
-) -> Result<Vec<Envelope>> {
+pub fn pending_envelopes(c: &Connection, first: &str, limit: usize) -> Result<Vec<Envelope>> {
     let mut stmt = c.prepare(
         "SELECT envelope FROM records WHERE pending = 1
          ORDER BY (id = ?1) DESC, version, collection, id LIMIT ?2",
@@ -121,7 +117,7 @@ pub(crate) fn pending_envelopes(
 }
 
 /// Clears the pending mark of exactly this version (a newer local edit stays pending).
-pub(crate) fn mark_pushed(c: &Connection, env: &Envelope, seq: Option<u64>) -> Result<()> {
+pub fn mark_pushed(c: &Connection, env: &Envelope, seq: Option<u64>) -> Result<()> {
     c.execute(
         "UPDATE records SET pending = 0, push_error = NULL, server_seq = ?4
          WHERE collection = ?1 AND id = ?2 AND version = ?3",
@@ -136,7 +132,7 @@ pub(crate) fn mark_pushed(c: &Connection, env: &Envelope, seq: Option<u64>) -> R
 }
 
 /// The server refused this version: stop pushing it and remember why.
-pub(crate) fn mark_rejected(c: &Connection, env: &Envelope, code: &str) -> Result<()> {
+pub fn mark_rejected(c: &Connection, env: &Envelope, code: &str) -> Result<()> {
     c.execute(
         "UPDATE records SET pending = 0, push_error = ?4
          WHERE collection = ?1 AND id = ?2 AND version = ?3",
@@ -151,13 +147,13 @@ pub(crate) fn mark_rejected(c: &Connection, env: &Envelope, code: &str) -> Resul
 }
 
 /// Marks every record pending (after enrolment: everything goes up once).
-pub(crate) fn mark_all_pending(c: &Connection) -> Result<()> {
+pub fn mark_all_pending(c: &Connection) -> Result<()> {
     c.execute("UPDATE records SET pending = 1, push_error = NULL", [])?;
     Ok(())
 }
 
 /// Replaces the stored bytes of the current version (recipients added; same version).
-pub(crate) fn replace_envelope(c: &Connection, env: &Envelope) -> Result<()> {
+pub fn replace_envelope(c: &Connection, env: &Envelope) -> Result<()> {
     let bytes = env.to_json_bytes()?;
     let m = &env.meta;
     c.execute(
@@ -174,7 +170,7 @@ pub(crate) fn replace_envelope(c: &Connection, env: &Envelope) -> Result<()> {
 
 // ---- deferred ---------------------------------------------------------------------------
 
-pub(crate) fn defer(c: &Connection, env: &Envelope) -> Result<()> {
+pub fn defer(c: &Connection, env: &Envelope) -> Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO deferred_records (collection, id, version, envelope)
          VALUES (?1, ?2, ?3, ?4)",
@@ -188,7 +184,7 @@ pub(crate) fn defer(c: &Connection, env: &Envelope) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn deferred(c: &Connection) -> Result<Vec<Envelope>> {
+pub fn deferred(c: &Connection) -> Result<Vec<Envelope>> {
     let mut stmt = c.prepare("SELECT envelope FROM deferred_records ORDER BY version")?;
     let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
     rows.map(|b| {
@@ -197,7 +193,7 @@ pub(crate) fn deferred(c: &Connection) -> Result<Vec<Envelope>> {
     .collect()
 }
 
-pub(crate) fn undefer(c: &Connection, env: &Envelope) -> Result<()> {
+pub fn undefer(c: &Connection, env: &Envelope) -> Result<()> {
     c.execute(
         "DELETE FROM deferred_records WHERE collection = ?1 AND id = ?2 AND version = ?3",
         params![
@@ -211,7 +207,7 @@ pub(crate) fn undefer(c: &Connection, env: &Envelope) -> Result<()> {
 
 // ---- expense decisions ------------------------------------------------------------------
 
-pub(crate) fn put_decision(
+pub fn put_decision(
     c: &Connection,
     expense_id: &str,
     decision_id: &str,
@@ -230,7 +226,7 @@ pub(crate) fn put_decision(
 }
 
 /// The decision record id and verdict for an expense, if decided.
-pub(crate) fn decision(c: &Connection, expense_id: &str) -> Result<Option<(String, bool)>> {
+pub fn decision(c: &Connection, expense_id: &str) -> Result<Option<(String, bool)>> {
     Ok(c.query_row(
         "SELECT decision_id, approved FROM expense_decisions WHERE expense_id = ?1",
         [expense_id],
@@ -241,7 +237,7 @@ pub(crate) fn decision(c: &Connection, expense_id: &str) -> Result<Option<(Strin
 
 // ---- coordinator ------------------------------------------------------------------------
 
-pub(crate) fn put_chapter_record(c: &Connection, env: &Envelope, seq: u64) -> Result<bool> {
+pub fn put_chapter_record(c: &Connection, env: &Envelope, seq: u64) -> Result<bool> {
     let m = &env.meta;
     let n = c.execute(
         "INSERT INTO chapter_records (collection, id, version, author_device, deleted, envelope, seq)
@@ -263,7 +259,7 @@ pub(crate) fn put_chapter_record(c: &Connection, env: &Envelope, seq: u64) -> Re
     Ok(n > 0)
 }
 
-pub(crate) fn chapter_records(c: &Connection, collection: Collection) -> Result<Vec<Envelope>> {
+pub fn chapter_records(c: &Connection, collection: Collection) -> Result<Vec<Envelope>> {
     let mut stmt = c.prepare(
         "SELECT envelope FROM chapter_records WHERE collection = ?1 AND deleted = 0 ORDER BY id",
     )?;
@@ -274,9 +270,21 @@ pub(crate) fn chapter_records(c: &Connection, collection: Collection) -> Result<
     .collect()
 }
 
+/// How many pulled chapter records have an author whose device the coordinator does not
+/// know yet (other than `own_device`).
+pub fn unknown_chapter_authors(c: &Connection, own_device: &str) -> Result<i64> {
+    Ok(c.query_row(
+        "SELECT count(*) FROM chapter_records
+         WHERE author_device NOT IN (SELECT device_id FROM chapter_devices)
+           AND author_device != ?1",
+        [own_device],
+        |r| r.get(0),
+    )?)
+}
+
 /// A device of the chapter as the coordinator knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ChapterDeviceRow {
+pub struct ChapterDeviceRow {
     pub device_id: String,
     pub account_id: String,
     pub public_key: Vec<u8>,
@@ -285,7 +293,7 @@ pub(crate) struct ChapterDeviceRow {
     pub revoked_at: Option<i64>,
 }
 
-pub(crate) fn put_chapter_account(
+pub fn put_chapter_account(
     c: &Connection,
     account_id: &str,
     role: &str,
@@ -299,7 +307,7 @@ pub(crate) fn put_chapter_account(
     Ok(())
 }
 
-pub(crate) fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result<()> {
+pub fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result<()> {
     c.execute(
         "INSERT INTO chapter_devices (device_id, account_id, public_key, created_at, last_seen, revoked_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -318,7 +326,7 @@ pub(crate) fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result
     Ok(())
 }
 
-pub(crate) fn chapter_device(c: &Connection, device_id: &str) -> Result<Option<ChapterDeviceRow>> {
+pub fn chapter_device(c: &Connection, device_id: &str) -> Result<Option<ChapterDeviceRow>> {
     Ok(c.query_row(
         "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at
          FROM chapter_devices WHERE device_id = ?1",
@@ -339,13 +347,26 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
     })
 }
 
-/// `(account_id, role, peer_key)` of an account.
-pub(crate) type AccountRow = (String, String, Option<Vec<u8>>);
+/// An account of the chapter as the coordinator knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterAccountRow {
+    pub account_id: String,
+    /// `peer`, `coordinator` or `admin`, as the server says.
+    pub role: String,
+    /// The peer key records for this account are addressed to.
+    pub peer_key: Option<Vec<u8>>,
+}
 
 /// Every account, by id.
-pub(crate) fn chapter_accounts(c: &Connection) -> Result<Vec<AccountRow>> {
+pub fn chapter_accounts(c: &Connection) -> Result<Vec<ChapterAccountRow>> {
     let mut stmt =
         c.prepare("SELECT account_id, role, peer_key FROM chapter_accounts ORDER BY account_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ChapterAccountRow {
+            account_id: r.get(0)?,
+            role: r.get(1)?,
+            peer_key: r.get(2)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

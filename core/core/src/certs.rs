@@ -8,6 +8,8 @@
 //! the new device writes (a private `notes` record for a peer's device, inside the
 //! decision record for a coordinator's device). See ADR 0008.
 //!
+//! Public for the coordinator's crate, which issues decisions; not exported to the apps.
+//!
 //! Learning a key means opening that one record before its author is known: the content
 //! key is unwrapped and checked against the envelope's key commitment, the AES-GCM tag
 //! authenticates the plaintext under it, the certificate's signature is checked, and only
@@ -26,16 +28,16 @@ const CERT_DOMAIN: &str = "device-certificate";
 /// Payload type of a device certificate record.
 pub(crate) const CERT_RECORD_TYPE: &str = "peerlog-device-certificate/1";
 /// Payload type of an expense decision record.
-pub(crate) const DECISION_TYPE: &str = "peerlog-expense-decision/1";
+pub const DECISION_TYPE: &str = "peerlog-expense-decision/1";
 /// Issued by the account key (one of the peer's own devices).
 pub(crate) const ISSUER_ACCOUNT: &str = "account";
 /// Issued by the chapter signing key (a coordinator's machine).
-pub(crate) const ISSUER_CHAPTER: &str = "chapter";
+pub const ISSUER_CHAPTER: &str = "chapter";
 
 /// The certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct DeviceCert {
+pub struct DeviceCert {
     pub account_id: String,
     pub device_key: DevicePublicKey,
     pub issuer: String,
@@ -62,7 +64,7 @@ impl DeviceCert {
         }
     }
 
-    pub(crate) fn issue(
+    pub fn issue(
         account_id: &str,
         device_key: DevicePublicKey,
         issuer: &str,
@@ -80,7 +82,7 @@ impl DeviceCert {
         Ok(cert)
     }
 
-    pub(crate) fn verify(&self, issuer: &str, key: &DevicePublicKey) -> Result<()> {
+    pub fn verify(&self, issuer: &str, key: &DevicePublicKey) -> Result<()> {
         if self.issuer != issuer {
             return Err(CoreError::corrupt("certificate issuer"));
         }
@@ -101,7 +103,7 @@ pub(crate) struct CertRecord {
 /// addressed to the chapter and to the peer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ExpenseDecision {
+pub struct ExpenseDecision {
     #[serde(rename = "type")]
     pub kind: String,
     pub expense_id: String,

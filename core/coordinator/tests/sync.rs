@@ -1,9 +1,7 @@
 //! The sync client and the coordinator side against a real server (SQLite, 127.0.0.1:0).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{contact, group, secrets};
+use peerlog_coordinator::Coordinator;
 use peerlog_core::*;
 use peerlog_server::{RateLimits, RunningServer, ServeConfig};
 use std::path::{Path, PathBuf};
@@ -76,41 +74,55 @@ async fn spawn(db: &str, addr: std::net::SocketAddr) -> RunningServer {
     peerlog_server::spawn(config).await.unwrap()
 }
 
+fn secrets(home: &Path) -> Arc<FileSecretStore> {
+    Arc::new(FileSecretStore::open(&home.join("secrets")).unwrap())
+}
+
+fn contact(date: &str, kind: ContactKind, minutes: u32) -> ContactInput {
+    ContactInput::new(date, kind, minutes)
+}
+
+fn group(date: &str, kind: ContactKind, minutes: u32, participants: u32) -> ContactInput {
+    ContactInput {
+        participants,
+        ..ContactInput::new(date, kind, minutes)
+    }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 fn open(home: &Path) -> Arc<Peerlog> {
     Peerlog::open_dir(home, secrets(home), None).unwrap()
 }
 
-/// A new device in `srv.home(home)` from a peer's recovery code.
-async fn recover(srv: &Server, home: &str, code: String) -> Result<Arc<Peerlog>, PeerlogError> {
-    let home = srv.home(home);
-    Peerlog::recover(
-        home.to_string_lossy().into_owned(),
-        secrets(&home),
-        srv.url(),
-        code,
-        None,
-    )
-    .await
+fn open_coordinator(home: &Path) -> Arc<Coordinator> {
+    Coordinator::open(home, secrets(home), None).unwrap()
 }
 
-async fn coordinator(srv: &Server, name: &str) -> Arc<Peerlog> {
+/// A new device in `srv.home(home)` from a peer's recovery code.
+async fn recover(srv: &Server, home: &str, code: String) -> Result<Arc<Peerlog>, PeerlogError> {
+    let app = open(&srv.home(home));
+    app.recover_from_server(srv.url(), code).await?;
+    Ok(app)
+}
+
+async fn coordinator(srv: &Server, name: &str) -> Arc<Coordinator> {
     let created = peerlog_server::create_chapter(&srv.db, "LHL", name, 7)
         .await
         .unwrap();
-    let home = srv.home(&format!("coord-{name}"));
-    Peerlog::enrol_coordinator(
-        home.to_string_lossy().into_owned(),
-        secrets(&home),
-        srv.url(),
-        created.coordinator_token,
-        None,
-    )
-    .await
-    .unwrap()
+    let coord = open_coordinator(&srv.home(&format!("coord-{name}")));
+    coord
+        .enrol(srv.url(), created.coordinator_token)
+        .await
+        .unwrap();
+    coord
 }
 
 /// A peer on a fresh home, enrolled, with the current declaration signed and synced.
-async fn peer(srv: &Server, coord: &Peerlog, home: &str) -> (Arc<Peerlog>, String) {
+async fn peer(srv: &Server, coord: &Coordinator, home: &str) -> (Arc<Peerlog>, String) {
     let inv = coord.create_invitation(7).await.unwrap();
     let app = open(&srv.home(home));
     let res = app
@@ -142,7 +154,7 @@ async fn walkthrough_counts_match_the_peers_own_summary() {
     let srv = Server::start().await;
     let coord = coordinator(&srv, "Oslo").await;
     assert_eq!(
-        coord.sync_status().unwrap().enrolment.unwrap().role,
+        coord.status().unwrap().enrolment.unwrap().role,
         AccountRole::Coordinator
     );
 
@@ -226,7 +238,7 @@ async fn walkthrough_counts_match_the_peers_own_summary() {
     // The private note never left the peer's device in a form the chapter can open, and
     // no free text is in the server's database.
     let db = std::fs::read(srv.dir.path().join("server.db")).unwrap();
-    assert!(!common::contains(&db, b"PRIVATE-MARKER"));
+    assert!(!contains(&db, b"PRIVATE-MARKER"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -545,7 +557,7 @@ async fn expense_decision_by_the_coordinator() {
     assert_eq!(list[0].status, ExpenseStatus::Rejected);
     assert_eq!(list[0].decision_reason.as_deref(), Some("no receipt"));
     // The decision survives a restart of the coordinator's app.
-    let reopened = open(&srv.home("coord-Oslo"));
+    let reopened = open_coordinator(&srv.home("coord-Oslo"));
     assert_eq!(
         reopened.chapter_expenses().unwrap()[0].status,
         ExpenseStatus::Rejected
@@ -731,23 +743,25 @@ async fn https_with_a_self_hosted_ca() {
         .unwrap();
 
     // Without the CA: the bundled roots do not know it.
-    let untrusting = open(&dir.path().join("x"));
+    let untrusting = open_coordinator(&dir.path().join("x"));
     let err = untrusting
-        .enrol_as_coordinator(url.clone(), created.coordinator_token.clone())
+        .enrol(url.clone(), created.coordinator_token.clone())
         .await
         .unwrap_err();
     assert!(matches!(err, PeerlogError::Network { .. }), "{err:?}");
-    assert!(untrusting.sync_status().unwrap().enrolment.is_none());
+    assert!(untrusting.status().unwrap().enrolment.is_none());
+    drop(untrusting);
+    let untrusting = open(&dir.path().join("x"));
     let refused = untrusting
         .set_extra_root_certificate("not pem".into())
         .unwrap_err();
     assert_eq!(refused.code(), "bad_certificate");
     assert_eq!(untrusting.extra_root_certificate().unwrap(), None);
 
-    let coord = open(&dir.path().join("coord"));
+    let coord = open_coordinator(&dir.path().join("coord"));
     coord.set_extra_root_certificate(ca.clone()).unwrap();
     coord
-        .enrol_as_coordinator(url.clone(), created.coordinator_token)
+        .enrol(url.clone(), created.coordinator_token)
         .await
         .unwrap();
     let inv = coord.create_invitation(7).await.unwrap();

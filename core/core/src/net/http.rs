@@ -10,19 +10,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Connecting (TCP + TLS) may take this long.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A whole request (a push of up to 500 records, a pull page) may take this long.
-pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A client for one server.
 #[derive(Debug, Clone)]
-pub(crate) struct Http {
+pub struct Http {
     client: reqwest::Client,
     base: String,
 }
 
 /// Parses PEM certificates (one or more) into DER.
-pub(crate) fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<Vec<u8>>> {
+pub fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<Vec<u8>>> {
     use crate::i18n::Invalid;
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
@@ -40,7 +40,7 @@ pub(crate) fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<
 impl Http {
     /// A client for `base` (`https://…`, no trailing slash), trusting webpki roots and
     /// `extra_roots` (DER).
-    pub(crate) fn new(base: &str, extra_roots: &[Vec<u8>]) -> Result<Self> {
+    pub fn new(base: &str, extra_roots: &[Vec<u8>]) -> Result<Self> {
         // The process-wide provider is ring; aws-lc is never linked.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut roots = rustls::RootCertStore {
@@ -71,11 +71,11 @@ impl Http {
         })
     }
 
-    pub(crate) fn base(&self) -> &str {
+    pub fn base(&self) -> &str {
         &self.base
     }
 
-    pub(crate) async fn post<B: Serialize + ?Sized, R: DeserializeOwned>(
+    pub async fn post<B: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         path: &str,
         body: &B,
@@ -88,11 +88,7 @@ impl Http {
         Self::finish(req).await
     }
 
-    pub(crate) async fn get<R: DeserializeOwned>(
-        &self,
-        path: &str,
-        token: Option<&str>,
-    ) -> Result<R> {
+    pub async fn get<R: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<R> {
         let mut req = self.client.get(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);

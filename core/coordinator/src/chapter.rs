@@ -1,0 +1,284 @@
+//! Reading the chapter's records on the coordinator's machine: each is verified against
+//! its author's key and opened with the chapter key here, never on the server. The
+//! chapter report counts with the same index facts and rules as the peers' own apps.
+
+use crate::keys::Keys;
+use crate::{CategoryTotals, ChapterExpense, ChapterReport, CountedContact, PeerReport};
+use peerlog_core::certs::{self, ExpenseDecision};
+use peerlog_core::declaration::{self, SignedDeclaration};
+use peerlog_core::enrolment::{self, AccountRole, Enrolment};
+use peerlog_core::error::Result;
+use peerlog_core::model::{ContactPayload, ExpensePayload};
+use peerlog_core::report::{self, SignedReport};
+use peerlog_core::store::{self, IndexedContact};
+use peerlog_core::{ExpenseStatus, Locale, index};
+use peerlog_crypto::DevicePublicKey;
+use peerlog_protocol::{Collection, Envelope};
+use peerlog_rules::RuleSet;
+use rusqlite::Connection;
+use std::collections::{BTreeMap, HashMap};
+
+/// An account's newest declaration signature as the coordinator checked it.
+#[derive(Debug, Clone)]
+pub(crate) struct SignatureState {
+    pub name: String,
+    pub version: u32,
+    signed_at: String,
+    /// It verifies, was made by the account's own device, and is of the current version.
+    pub valid: bool,
+}
+
+/// Who may read what: the coordinator's keys and enrolment.
+pub(crate) struct Reader<'a> {
+    pub conn: &'a Connection,
+    pub keys: &'a Keys,
+    pub enrol: &'a Enrolment,
+}
+
+impl Reader<'_> {
+    /// The author's key and account, from the accounts the server listed.
+    fn author(&self, device_id: &str) -> Result<Option<(DevicePublicKey, String)>> {
+        if device_id == self.keys.device.device_id() {
+            return Ok(Some((
+                self.keys.device.public_key(),
+                self.enrol.account_id.clone(),
+            )));
+        }
+        let Some(row) = store::sync::chapter_device(self.conn, device_id)? else {
+            return Ok(None);
+        };
+        let key = DevicePublicKey::from_bytes(&row.public_key)?;
+        // The device id is a hash of the key: the server cannot pair an id with another key.
+        if key.device_id() != device_id {
+            return Ok(None);
+        }
+        Ok(Some((key, row.account_id)))
+    }
+
+    /// Verifies and opens a chapter record: its contents and author account, or `None`
+    /// if the author is unknown or anything fails to verify or parse.
+    pub fn open<T: serde::de::DeserializeOwned>(
+        &self,
+        env: &Envelope,
+    ) -> Result<Option<(T, String)>> {
+        let Some((key, account)) = self.author(&env.meta.author_device)? else {
+            return Ok(None);
+        };
+        let Ok(pt) = peerlog_crypto::envelope::open_record(env, &self.keys.chapter, &key) else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&pt).ok().map(|t| (t, account)))
+    }
+
+    /// The chapter's current published declaration (id, version), if one was published.
+    pub fn current_declaration(&self) -> Result<Option<(String, u32)>> {
+        let Some((_, row)) = Enrolment::load(self.conn)? else {
+            return Ok(None);
+        };
+        Ok(enrolment::stored_declaration(&row)?
+            .map(|p| (p.document.declaration_id, p.document.version)))
+    }
+
+    /// Each account's newest declaration signature; `valid` also requires `current`
+    /// (when given) to be the version signed.
+    pub fn signatures(
+        &self,
+        current: Option<(String, u32)>,
+    ) -> Result<HashMap<String, SignatureState>> {
+        let mut out: HashMap<String, SignatureState> = HashMap::new();
+        for env in store::sync::chapter_records(self.conn, Collection::Declarations)? {
+            let Some((d, account)) = self.open::<SignedDeclaration>(&env)? else {
+                continue;
+            };
+            let valid = declaration::verify(&d).is_ok()
+                && d.doc.peer_id == account
+                && d.doc.device_key.device_id() == env.meta.author_device
+                && current.as_ref().is_none_or(|(id, v)| {
+                    *id == d.doc.declaration_id && *v == d.doc.declaration_version
+                });
+            let newer = out
+                .get(&account)
+                .is_none_or(|s| d.doc.signed_at > s.signed_at);
+            if newer {
+                out.insert(
+                    account,
+                    SignatureState {
+                        name: d.doc.signer_name.clone(),
+                        version: d.doc.declaration_version,
+                        signed_at: d.doc.signed_at.clone(),
+                        valid,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The chapter's report for `from..=to` (a calendar year).
+    pub fn report(
+        &self,
+        year: i32,
+        rules: &RuleSet,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        mut unreadable: impl FnMut(),
+    ) -> Result<ChapterReport> {
+        let locale = Locale::default();
+        // Contacts per peer account, as the peer's own index holds them.
+        let mut rows: BTreeMap<String, Vec<IndexedContact>> = BTreeMap::new();
+        for a in store::sync::chapter_accounts(self.conn)? {
+            if AccountRole::parse(&a.role) == Some(AccountRole::Peer) {
+                rows.entry(a.account_id).or_default();
+            }
+        }
+        for env in store::sync::chapter_records(self.conn, Collection::Contacts)? {
+            let Some((p, account)) = self.open::<ContactPayload>(&env)? else {
+                unreadable();
+                continue;
+            };
+            let row = index::contact_row(&env.meta.id, &p);
+            if row.date >= from && row.date <= to {
+                rows.entry(account).or_default().push(row);
+            }
+        }
+        let signatures = self.signatures(self.current_declaration()?)?;
+        let reports = self.signed_reports(&from.to_string(), &to.to_string())?;
+        let mut total = ChapterReport {
+            year,
+            organisation: self.enrol.organisation.clone(),
+            chapter: self.enrol.chapter.clone(),
+            rule_set: rules.id.to_string(),
+            activity_days: 0,
+            by_category: CategoryTotals::default(),
+            not_counted: 0,
+            active_peers_with_declaration: 0,
+            peers: Vec::new(),
+        };
+        for (account, mut list) in rows {
+            list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+            let entries = index::evaluate(rules, &list);
+            let sum = peerlog_rules::summarise(rules, from, to, &entries, locale);
+            let by_category = CategoryTotals::from(&sum.by_category);
+            let counted = entries
+                .iter()
+                .zip(&list)
+                .filter_map(|(e, row)| {
+                    let category = e.evaluation.category.filter(|_| e.evaluation.counts)?;
+                    Some(CountedContact {
+                        date: e.date.to_string(),
+                        kind: e.kind.as_str().to_string(),
+                        category: category.as_str().to_string(),
+                        minutes: row.facts.minutes,
+                        participants: row.facts.participants,
+                    })
+                })
+                .collect();
+            let signature = signatures.get(&account);
+            let own_reports = reports.get(&account).map(Vec::as_slice).unwrap_or_default();
+            let report_valid = own_reports.iter().any(|r| {
+                report::verify(r).is_ok_and(|v| {
+                    v.activity_days == sum.activity_days && v.by_category == by_category
+                })
+            });
+            let p = PeerReport {
+                account_id: account,
+                name: signature.map(|s| s.name.clone()),
+                activity_days: sum.activity_days,
+                by_category,
+                not_counted: sum.not_counted_total,
+                declaration_version: signature.map(|s| s.version),
+                declaration_valid: signature.is_some_and(|s| s.valid),
+                report_signed: !own_reports.is_empty(),
+                report_valid,
+                counted,
+            };
+            total.activity_days += p.activity_days;
+            total.by_category += p.by_category;
+            total.not_counted += p.not_counted;
+            if !list.is_empty() && p.declaration_valid {
+                total.active_peers_with_declaration += 1;
+            }
+            total.peers.push(p);
+        }
+        Ok(total)
+    }
+
+    /// Signed reports for exactly `from..=to`, by account: each signed by the device that
+    /// wrote the record, for its own account.
+    fn signed_reports(&self, from: &str, to: &str) -> Result<HashMap<String, Vec<SignedReport>>> {
+        let mut out: HashMap<String, Vec<SignedReport>> = HashMap::new();
+        for env in store::sync::chapter_records(self.conn, Collection::Reports)? {
+            if let Some((r, account)) = self.open::<SignedReport>(&env)? {
+                if r.report.from == from
+                    && r.report.to == to
+                    && r.report.peer_id == account
+                    && r.report.device_key.device_id() == env.meta.author_device
+                {
+                    out.entry(account).or_default().push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Submitted, approved and rejected expenses, newest first, with their decisions.
+    pub fn expenses(&self) -> Result<Vec<ChapterExpense>> {
+        let names = self.signatures(None)?;
+        // expense id → (decision version, approved, reason)
+        let mut decisions: HashMap<String, (u64, bool, Option<String>)> = HashMap::new();
+        let mut expenses = Vec::new();
+        let mut envs = store::sync::chapter_records(self.conn, Collection::Expenses)?;
+        // Decisions made here and not pushed yet.
+        envs.extend(
+            store::all_records(self.conn, Some(Collection::Expenses))?
+                .into_iter()
+                .map(|r| r.envelope),
+        );
+        for env in envs {
+            let Some((v, account)) = self.open::<serde_json::Value>(&env)? else {
+                continue;
+            };
+            if v.get("type").and_then(|t| t.as_str()) == Some(certs::DECISION_TYPE) {
+                if let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) {
+                    let newer = decisions
+                        .get(&d.expense_id)
+                        .is_none_or(|(ver, _, _)| env.meta.version > *ver);
+                    if newer {
+                        decisions.insert(d.expense_id, (env.meta.version, d.approved, d.reason));
+                    }
+                }
+                continue;
+            }
+            let Ok(p) = serde_json::from_value::<ExpensePayload>(v) else {
+                continue;
+            };
+            if p.status == ExpenseStatus::Draft {
+                continue;
+            }
+            expenses.push(ChapterExpense {
+                id: env.meta.id.clone(),
+                peer_name: names.get(&account).map(|s| s.name.clone()),
+                account_id: account,
+                date: p.date.to_string(),
+                kind: p.kind.as_str().to_string(),
+                amount_minor: i64::try_from(p.amount_minor).unwrap_or(i64::MAX),
+                currency: p.currency,
+                description: p.description,
+                status: p.status,
+                decision_reason: None,
+            });
+        }
+        for e in &mut expenses {
+            if let Some((_, approved, reason)) = decisions.get(&e.id) {
+                e.status = if *approved {
+                    ExpenseStatus::Approved
+                } else {
+                    ExpenseStatus::Rejected
+                };
+                e.decision_reason = reason.clone();
+            }
+        }
+        expenses.sort_by(|a, b| (&b.date, &a.id).cmp(&(&a.date, &b.id)));
+        Ok(expenses)
+    }
+}

@@ -1,0 +1,745 @@
+//! The coordinator's side of Peerlog, on the coordinator's own machine: enrolment with the
+//! admin's token (the chapter keys are made here), invitations, the published declaration,
+//! the chapter's accounts, revocation, expense decisions, and reading the chapter's records
+//! — decrypted here with the chapter key, never on the server.
+//!
+//! Used by the `peerlog` CLI (and the coordinator's console); not part of the library the
+//! Android and iOS apps link. It builds on the peer core's public Rust modules: the same
+//! store, clock, connection, certificates and rules.
+
+mod chapter;
+mod keys;
+
+use chapter::Reader;
+use keys::Keys;
+pub use peerlog_core::CategoryTotals;
+use peerlog_core::certs::{self, DeviceCert, ExpenseDecision};
+use peerlog_core::clock::Clock;
+use peerlog_core::enrolment::{AccountRole, CHAPTER_DECLARATION_ID, Enrolment, EnrolmentInfo};
+use peerlog_core::error::{CoreError, PeerlogError, Result};
+use peerlog_core::model::ExpensePayload;
+use peerlog_core::net::{self, Host, Net, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+use peerlog_core::store::sync::ChapterDeviceRow;
+use peerlog_core::store::{self, Store};
+use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
+use peerlog_core::{
+    DB_FILE, ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore,
+};
+use peerlog_protocol::api::{
+    self, AccountsResponse, AuthChallengeDocument, DeclarationDocument, DeclarationResponse,
+    EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest, InvitationResponse,
+    PublishedDeclaration, RevokeResponse,
+};
+use peerlog_protocol::{Collection, RecordMeta};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Rule set of coordinator reports (the one peers are set up with).
+const REPORT_RULE_SET: &str = "no-bufdir-2020";
+/// The longest reason a coordinator can give for a rejection, in characters.
+const MAX_REASON_CHARS: usize = 500;
+
+/// A new invitation for a peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvitationInfo {
+    /// `peerlog1:…`, for a QR code or a link.
+    pub invitation: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+/// A device of a chapter account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChapterDevice {
+    pub device_id: String,
+    pub created_at: String,
+    pub last_seen: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// An account of the chapter as the coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChapterPeer {
+    pub account_id: String,
+    pub role: AccountRole,
+    /// From their signed declaration.
+    pub name: Option<String>,
+    pub declaration_version: Option<u32>,
+    pub declaration_valid: bool,
+    pub devices: Vec<ChapterDevice>,
+    /// RFC 3339: the most recent contact of any of their devices.
+    pub last_sync: Option<String>,
+}
+
+/// One counted contact in a coordinator report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountedContact {
+    pub date: String,
+    pub kind: String,
+    pub category: String,
+    pub minutes: u32,
+    pub participants: u32,
+}
+
+/// One peer's year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerReport {
+    pub account_id: String,
+    pub name: Option<String>,
+    pub activity_days: u32,
+    pub by_category: CategoryTotals,
+    pub not_counted: u32,
+    pub declaration_version: Option<u32>,
+    pub declaration_valid: bool,
+    /// The peer signed a report for this year.
+    pub report_signed: bool,
+    /// Its signature verifies and its totals equal the ones computed here.
+    pub report_valid: bool,
+    pub counted: Vec<CountedContact>,
+}
+
+/// The chapter's yearly report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChapterReport {
+    pub year: i32,
+    pub organisation: String,
+    pub chapter: String,
+    pub rule_set: String,
+    pub activity_days: u32,
+    pub by_category: CategoryTotals,
+    pub not_counted: u32,
+    /// Peers with at least one contact in the year and a valid declaration signature.
+    pub active_peers_with_declaration: u32,
+    pub peers: Vec<PeerReport>,
+}
+
+/// An expense as the coordinator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChapterExpense {
+    pub id: String,
+    pub account_id: String,
+    pub peer_name: Option<String>,
+    pub date: String,
+    pub kind: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub description: Option<String>,
+    pub status: ExpenseStatus,
+    pub decision_reason: Option<String>,
+}
+
+/// The coordinator machine's state under one lock.
+struct State {
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
+    /// `None` until enrolled.
+    keys: Option<Keys>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl State {
+    fn keys(&self) -> Result<&Keys> {
+        self.keys
+            .as_ref()
+            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))
+    }
+}
+
+/// The coordinator's machine, opened on its home directory.
+#[derive(Debug)]
+pub struct Coordinator {
+    state: Mutex<State>,
+    net: Net,
+    log: Logger,
+    locale: Locale,
+}
+
+impl Host for Coordinator {
+    fn sign_login(&self, doc: &AuthChallengeDocument) -> Result<[u8; 64]> {
+        Ok(self
+            .lock()
+            .keys()?
+            .device
+            .sign_document(api::AUTH_DOMAIN, doc)?)
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        f(&mut self.lock().store)
+    }
+}
+
+impl Coordinator {
+    /// Opens the coordinator's home (creating it). The keys are loaded if this home was
+    /// enrolled as a coordinator's; a peer's home is refused.
+    pub fn open(
+        home: &Path,
+        secrets: Arc<dyn SecretStore>,
+        log: Option<Arc<dyn LogSink>>,
+    ) -> Result<Arc<Self>, PeerlogError> {
+        Self::build(home, secrets, log)
+            .map(Arc::new)
+            .map_err(|e| e.to_ffi(Locale::default()))
+    }
+
+    fn build(
+        home: &Path,
+        secrets: Arc<dyn SecretStore>,
+        log: Option<Arc<dyn LogSink>>,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(home)?;
+        let store = Store::open(&home.join(DB_FILE))?;
+        let keys = match Enrolment::load(store.conn())? {
+            Some((e, _)) if e.role == AccountRole::Coordinator => {
+                Some(Keys::load(secrets.as_ref())?)
+            }
+            Some(_) => return Err(CoreError::NotAllowed(Msg::NotCoordinator)),
+            None if !peerlog_core::store_is_empty(store.conn())? => {
+                return Err(CoreError::NotAllowed(Msg::NotCoordinator));
+            }
+            None => None,
+        };
+        let clock = Clock::load(store.conn())?;
+        let net = Net::load(store.conn())?;
+        Ok(Self {
+            state: Mutex::new(State {
+                store,
+                secrets,
+                keys,
+                clock,
+            }),
+            net,
+            log: Logger::new(log),
+            locale: Locale::default(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Transactions keep the store whole even if a holder panicked.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Converts an internal error to the FFI error, logging only its code.
+    fn fail(&self, what: &str, e: CoreError) -> PeerlogError {
+        let ffi = e.to_ffi(self.locale);
+        let level = if ffi.is_user_error() {
+            LogLevel::Info
+        } else {
+            LogLevel::Error
+        };
+        self.log.log(level, "peerlog::coordinator", || {
+            format!("{what} failed: {}", ffi.code())
+        });
+        ffi
+    }
+
+    fn enrolment(&self) -> Result<Enrolment> {
+        let st = self.lock();
+        st.keys()?;
+        Enrolment::require(st.store.conn())
+    }
+
+    /// One authenticated request to the chapter's server.
+    async fn authed<B: Serialize + ?Sized, R: serde::de::DeserializeOwned>(
+        &self,
+        enrol: &Enrolment,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<R> {
+        let http = self.net.http(&enrol.server)?;
+        self.net
+            .authed(self, &http, &enrol.device_id, path, body)
+            .await
+    }
+
+    /// Trusts an extra CA (PEM) for a self-hosted server, kept in this home.
+    pub fn set_extra_root_certificate(&self, pem: String) -> Result<(), PeerlogError> {
+        let st = self.lock();
+        self.net
+            .set_extra_root_certificate(st.store.conn(), &pem, self.locale)
+            .map_err(|e| self.fail("set_extra_root_certificate", e))
+    }
+
+    /// Enrols this (empty) home as the coordinator's machine with the admin's one-time
+    /// token. The chapter keys (X25519 and Ed25519) are generated here; their secret
+    /// halves go to the secret store, only the public halves to the server.
+    pub async fn enrol(
+        &self,
+        server: String,
+        token: String,
+    ) -> Result<EnrolmentInfo, PeerlogError> {
+        self.enrol_inner(&server, &token)
+            .await
+            .map_err(|e| self.fail("enrol_coordinator", e))
+    }
+
+    async fn enrol_inner(&self, server: &str, token: &str) -> Result<EnrolmentInfo> {
+        {
+            let st = self.lock();
+            if st.keys.is_some() || !peerlog_core::store_is_empty(st.store.conn())? {
+                return Err(CoreError::NotAllowed(Msg::HomeNotEmpty));
+            }
+        }
+        let server = server.trim().trim_end_matches('/').to_string();
+        let keys = Keys::generate()?;
+        let http = self.net.http(&server)?;
+        // Secrets first: if the server accepts and the machine then dies, the keys exist.
+        keys.save(self.lock().secrets.as_ref())?;
+        let req = EnrolCoordinatorRequest {
+            token: token.trim().to_string(),
+            device_key: *keys.device.public_key().as_bytes(),
+            chapter_keys: keys.public(),
+        };
+        let resp: EnrolResponse = http.post("/v1/enrol/coordinator", &req, None).await?;
+        if resp.chapter.keys != keys.public() || resp.device_id != keys.device.device_id() {
+            return Err(CoreError::NotAllowed(Msg::ChapterMismatch));
+        }
+        let enrol = Enrolment::from_response(&server, &resp);
+        let mut st = self.lock();
+        st.store.tx(|tx| {
+            enrol.insert(tx)?;
+            store::sync::put_chapter_account(
+                tx,
+                &enrol.account_id,
+                AccountRole::Coordinator.as_str(),
+                None,
+            )?;
+            store::sync::put_chapter_device(
+                tx,
+                &ChapterDeviceRow {
+                    device_id: keys.device.device_id(),
+                    account_id: enrol.account_id.clone(),
+                    public_key: keys.device.public_key().as_bytes().to_vec(),
+                    created_at: chrono::Utc::now().timestamp(),
+                    last_seen: None,
+                    revoked_at: None,
+                },
+            )
+        })?;
+        st.keys = Some(keys);
+        Ok(enrol.info())
+    }
+
+    /// Sync state of this machine.
+    pub fn status(&self) -> Result<SyncStatus, PeerlogError> {
+        let st = self.lock();
+        let device_id = st.keys.as_ref().map(|k| k.device.device_id());
+        net::status(st.store.conn(), device_id, false).map_err(|e| self.fail("sync_status", e))
+    }
+
+    /// Pushes this machine's decisions and pulls the chapter's records (kept sealed;
+    /// opened only when read). Learns the devices of authors not seen before. A refusal
+    /// (also a revoked device) is reported; nothing here is ever wiped automatically.
+    pub async fn sync(
+        &self,
+        progress: Option<Arc<dyn SyncProgress>>,
+    ) -> Result<SyncReport, PeerlogError> {
+        let _one_at_a_time = self.net.one_sync_at_a_time().await;
+        let out = self.sync_inner(&progress).await;
+        let st = self.lock();
+        let bookkeeping = match &out {
+            Ok(report) => net::sync_succeeded(st.store.conn(), report, self.locale),
+            Err(e) => net::sync_failed(st.store.conn(), &e.to_ffi(self.locale)),
+        };
+        drop(st);
+        let report = out.and_then(|r| bookkeeping.map(|()| r));
+        report.map_err(|e| self.fail("sync", e))
+    }
+
+    async fn sync_inner(&self, progress: &Option<Arc<dyn SyncProgress>>) -> Result<SyncReport> {
+        let enrol = {
+            let st = self.lock();
+            st.keys()?;
+            net::begin_sync(st.store.conn())?
+        };
+        let http = self.net.http(&enrol.server)?;
+        let device_id = enrol.device_id.as_str();
+        if self.net.needs_login() {
+            net::progress(progress, SyncPhase::Login, 0, None);
+        }
+        let pushed = self
+            .net
+            .push_pending(self, &http, device_id, progress)
+            .await?;
+        let pulled = self
+            .net
+            .pull_all(self, &http, device_id, progress, |page| {
+                self.lock().store.tx(|tx| {
+                    let mut n = 0;
+                    for rec in &page.records {
+                        if rec.envelope.validate().is_ok()
+                            && store::sync::put_chapter_record(tx, &rec.envelope, rec.seq)?
+                        {
+                            n += 1;
+                        }
+                    }
+                    store::sync::set_cursor(tx, page.cursor)?;
+                    Ok(n)
+                })
+            })
+            .await?;
+        self.refresh_accounts_if_needed(&enrol).await?;
+        Ok(SyncReport {
+            pushed: pushed.accepted,
+            pulled: pulled.applied,
+            rejected: pushed.rejected,
+            declaration_changed: false,
+        })
+    }
+
+    /// Asks the server for the chapter's accounts and devices and keeps them.
+    async fn refresh_accounts(&self, enrol: &Enrolment) -> Result<AccountsResponse> {
+        let resp: AccountsResponse = self
+            .authed::<(), _>(enrol, "/v1/chapter/accounts", None)
+            .await?;
+        self.lock().store.tx(|tx| {
+            for a in &resp.accounts {
+                store::sync::put_chapter_account(
+                    tx,
+                    &a.account_id,
+                    AccountRole::from_api(a.role).as_str(),
+                    a.peer_key.as_ref().map(|k| &k[..]),
+                )?;
+                for d in &a.devices {
+                    store::sync::put_chapter_device(
+                        tx,
+                        &ChapterDeviceRow {
+                            device_id: d.device_id.clone(),
+                            account_id: a.account_id.clone(),
+                            public_key: d.device_key.to_vec(),
+                            created_at: d.created_at,
+                            last_seen: d.last_seen,
+                            revoked_at: d.revoked_at,
+                        },
+                    )?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(resp)
+    }
+
+    /// After a pull: learn the devices of authors not seen before.
+    async fn refresh_accounts_if_needed(&self, enrol: &Enrolment) -> Result<()> {
+        let unknown =
+            store::sync::unknown_chapter_authors(self.lock().store.conn(), &enrol.device_id)?;
+        if unknown > 0 {
+            self.refresh_accounts(enrol).await?;
+        }
+        Ok(())
+    }
+
+    /// A one-time invitation for a peer, valid `expires_days` days.
+    pub async fn create_invitation(
+        &self,
+        expires_days: u32,
+    ) -> Result<InvitationInfo, PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            let resp: InvitationResponse = self
+                .authed(
+                    &enrol,
+                    "/v1/chapter/invitations",
+                    Some(&InvitationRequest { expires_days }),
+                )
+                .await?;
+            let inv = Invitation {
+                server: enrol.server.clone(),
+                token: resp.token,
+                fingerprint: enrol.fingerprint(),
+            };
+            Ok(InvitationInfo {
+                invitation: inv.to_string(),
+                expires_at: unix_rfc3339(resp.expires_at),
+            })
+        };
+        run.await.map_err(|e| self.fail("create_invitation", e))
+    }
+
+    /// Publishes a new declaration text (the next version), signed with the chapter
+    /// signing key. Peers must sign it before they can log again.
+    pub async fn publish_declaration(
+        &self,
+        text: String,
+        locale: Locale,
+    ) -> Result<u32, PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            if text.trim().is_empty() || text.len() > api::MAX_DECLARATION_TEXT_BYTES {
+                return Err(Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).at("text", locale));
+            }
+            let current: DeclarationResponse = self
+                .authed::<(), _>(&enrol, "/v1/declaration", None)
+                .await?;
+            let version = current
+                .declaration
+                .map(|d| d.document.version)
+                .unwrap_or(0)
+                .saturating_add(1);
+            let document = DeclarationDocument {
+                declaration_id: CHAPTER_DECLARATION_ID.into(),
+                version,
+                locale: locale.as_str().to_string(),
+                text,
+                published_at: chrono::Utc::now().timestamp(),
+            };
+            let signature = self
+                .lock()
+                .keys()?
+                .chapter_sign
+                .sign_document(api::DECLARATION_DOMAIN, &document)?;
+            let published = PublishedDeclaration {
+                document,
+                signature,
+            };
+            let _: DeclarationResponse = self
+                .authed(&enrol, "/v1/chapter/declaration", Some(&published))
+                .await?;
+            store::sync::set_declaration(
+                self.lock().store.conn(),
+                version,
+                &serde_json::to_string(&published)?,
+            )?;
+            Ok(version)
+        };
+        run.await.map_err(|e| self.fail("publish_declaration", e))
+    }
+
+    /// The chapter's accounts with their devices and declaration state (asks the server
+    /// for accounts; declarations come from the last sync).
+    pub async fn chapter_peers(&self) -> Result<Vec<ChapterPeer>, PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            let resp = self.refresh_accounts(&enrol).await?;
+            let st = self.lock();
+            let reader = Reader {
+                conn: st.store.conn(),
+                keys: st.keys()?,
+                enrol: &enrol,
+            };
+            let signatures = reader.signatures(reader.current_declaration()?)?;
+            Ok(resp
+                .accounts
+                .iter()
+                .map(|a| {
+                    let s = signatures.get(&a.account_id);
+                    ChapterPeer {
+                        account_id: a.account_id.clone(),
+                        role: AccountRole::from_api(a.role),
+                        name: s.map(|s| s.name.clone()),
+                        declaration_version: s.map(|s| s.version),
+                        declaration_valid: s.is_some_and(|s| s.valid),
+                        devices: a
+                            .devices
+                            .iter()
+                            .map(|dev| ChapterDevice {
+                                device_id: dev.device_id.clone(),
+                                created_at: unix_rfc3339(dev.created_at),
+                                last_seen: dev.last_seen.map(unix_rfc3339),
+                                revoked_at: dev.revoked_at.map(unix_rfc3339),
+                            })
+                            .collect(),
+                        last_sync: a
+                            .devices
+                            .iter()
+                            .filter_map(|d| d.last_seen)
+                            .max()
+                            .map(unix_rfc3339),
+                    }
+                })
+                .collect())
+        };
+        run.await.map_err(|e| self.fail("chapter_peers", e))
+    }
+
+    /// Revokes a device: on its next contact it is refused and wipes itself. `false` if
+    /// it was already revoked.
+    pub async fn revoke_device(&self, device_id: String) -> Result<bool, PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            if !peerlog_protocol::is_device_id(&device_id) {
+                return Err(CoreError::NotFound { what: "device" });
+            }
+            let resp: RevokeResponse = self
+                .authed(
+                    &enrol,
+                    &format!("/v1/devices/{device_id}/revoke"),
+                    Some(&serde_json::json!({})),
+                )
+                .await?;
+            Ok(resp.revoked)
+        };
+        run.await.map_err(|e| self.fail("revoke_device", e))
+    }
+
+    /// The chapter's report for a calendar year, from the records pulled by the last
+    /// sync, decrypted here with the chapter key and counted with the same rules the
+    /// peers' apps use.
+    pub fn chapter_report(&self, year: i32) -> Result<ChapterReport, PeerlogError> {
+        let run = || {
+            let enrol = self.enrolment()?;
+            let rules = peerlog_rules::rule_set(REPORT_RULE_SET)
+                .ok_or_else(|| CoreError::corrupt("rule set missing"))?;
+            let (from, to) = year_bounds(year, self.locale)?;
+            let st = self.lock();
+            let reader = Reader {
+                conn: st.store.conn(),
+                keys: st.keys()?,
+                enrol: &enrol,
+            };
+            reader.report(year, rules, from, to, || {
+                self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
+                    "a chapter record could not be verified and is not counted".into()
+                });
+            })
+        };
+        run().map_err(|e| self.fail("chapter_report", e))
+    }
+
+    /// Submitted, approved and rejected expenses of the chapter, newest first.
+    pub fn chapter_expenses(&self) -> Result<Vec<ChapterExpense>, PeerlogError> {
+        let run = || {
+            let enrol = self.enrolment()?;
+            let st = self.lock();
+            Reader {
+                conn: st.store.conn(),
+                keys: st.keys()?,
+                enrol: &enrol,
+            }
+            .expenses()
+        };
+        run().map_err(|e| self.fail("chapter_expenses", e))
+    }
+
+    /// Approves or rejects (with a reason) a submitted expense. The decision is a record
+    /// for the chapter and the peer, pushed with the next sync.
+    pub async fn decide_expense(
+        &self,
+        id: String,
+        approve: bool,
+        reason: Option<String>,
+    ) -> Result<(), PeerlogError> {
+        self.decide_inner(&id, approve, reason)
+            .await
+            .map_err(|e| self.fail("decide_expense", e))
+    }
+
+    async fn decide_inner(&self, id: &str, approve: bool, reason: Option<String>) -> Result<()> {
+        let locale = self.locale;
+        let reason = reason
+            .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|r| !r.is_empty());
+        if !approve && reason.is_none() {
+            return Err(Msg::ReasonRequired.at("reason", locale));
+        }
+        if reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+        {
+            return Err(Invalid::TooLong(MAX_REASON_CHARS).at("reason", locale));
+        }
+        let enrol = self.enrolment()?;
+        let (account, need_keys) = {
+            let st = self.lock();
+            let reader = Reader {
+                conn: st.store.conn(),
+                keys: st.keys()?,
+                enrol: &enrol,
+            };
+            let env = store::sync::chapter_records(reader.conn, Collection::Expenses)?
+                .into_iter()
+                .find(|e| e.meta.id == id)
+                .ok_or(CoreError::NotFound { what: "expense" })?;
+            let (p, account) = reader
+                .open::<ExpensePayload>(&env)?
+                .ok_or(CoreError::NotFound { what: "expense" })?;
+            if p.status == ExpenseStatus::Draft {
+                return Err(CoreError::NotFound { what: "expense" });
+            }
+            let has_key = peer_key(reader.conn, &account)?.is_some();
+            (account, !has_key)
+        };
+        if need_keys {
+            self.refresh_accounts(&enrol).await?;
+        }
+        let mut st = self.lock();
+        let st = &mut *st;
+        let peer_key =
+            peer_key(st.store.conn(), &account)?.ok_or(CoreError::NotFound { what: "peer key" })?;
+        let keys = st
+            .keys
+            .as_ref()
+            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+        let cert = DeviceCert::issue(
+            &account,
+            keys.device.public_key(),
+            certs::ISSUER_CHAPTER,
+            &keys.chapter_sign,
+            now_rfc3339(),
+        )?;
+        let decision = ExpenseDecision {
+            kind: certs::DECISION_TYPE.into(),
+            expense_id: id.to_string(),
+            account_id: account,
+            approved: approve,
+            reason,
+            decided_at: now_rfc3339(),
+            cert,
+        };
+        let plaintext =
+            zeroize::Zeroizing::new(peerlog_protocol::canonical::to_canonical_vec(&decision)?);
+        let decision_id = uuid::Uuid::now_v7().to_string();
+        let clock = &mut st.clock;
+        st.store.tx(|tx| {
+            let meta = RecordMeta {
+                id: decision_id.clone(),
+                collection: Collection::Expenses,
+                version: clock.next(tx)?,
+                author_device: keys.device.device_id(),
+                deleted: false,
+            };
+            let env = peerlog_crypto::envelope::seal_record(
+                &meta,
+                &plaintext,
+                &[keys.chapter.public_key(), peer_key.clone()],
+                &keys.device,
+            )?;
+            store::put_record(tx, &env, true)?;
+            store::sync::put_decision(tx, id, &decision_id, approve, meta.version)
+        })
+    }
+
+    /// Erases this machine's keys and every local row — the chapter's keys too, so only
+    /// on the coordinator's explicit request (back the home up first).
+    pub fn wipe(&self) -> Result<(), PeerlogError> {
+        self.net.clear();
+        let run = || {
+            let mut st = self.lock();
+            Keys::delete(st.secrets.as_ref())?;
+            st.keys = None;
+            st.store.wipe()
+        };
+        run().map_err(|e| self.fail("wipe", e))
+    }
+}
+
+/// The peer key decisions for `account` are addressed to, if the server listed one.
+fn peer_key(
+    conn: &rusqlite::Connection,
+    account: &str,
+) -> Result<Option<peerlog_crypto::RecipientPublicKey>> {
+    store::sync::chapter_accounts(conn)?
+        .into_iter()
+        .find(|a| a.account_id == account)
+        .and_then(|a| a.peer_key)
+        .map(|k| Ok(peerlog_crypto::RecipientPublicKey::from_bytes(&k)?))
+        .transpose()
+}

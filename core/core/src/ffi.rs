@@ -1,0 +1,559 @@
+//! The app surface: the [`Peerlog`] object that both apps (through uniffi) and the
+//! `peerlog` CLI use, and the exported free functions. Each operation is a line or two
+//! over the domain modules; nothing in the core imports from here.
+//!
+//! Local operations are synchronous: each is one small SQLite transaction plus a few
+//! signatures (about a millisecond, see `benches/`). The shells call them off the main
+//! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
+
+use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
+use crate::declarations::{self, DeclarationStatus};
+use crate::device::Device;
+use crate::error::{CoreError, PeerlogError, Result};
+use crate::i18n::Invalid;
+use crate::keys::{self, Keys};
+use crate::model::{
+    Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, Receipt,
+    validate_contact,
+};
+use crate::net::{Net, SyncProgress, SyncReport, SyncStatus};
+use crate::platform::{LogLevel, LogSink, SecretStore};
+use crate::profile::{Profile, ProfileInfo};
+use crate::report::{self, ReportVerification};
+use crate::reports::{self, SignedReportFile};
+use crate::session::Session;
+use crate::summary::{PeriodSummary, summarise};
+use crate::sync::EnrolResult;
+use crate::util::{parse_day, today, write_atomically, year_bounds};
+use crate::{backup, clock::Clock, contacts, expenses};
+use peerlog_crypto::recovery::RecoveryCode;
+use peerlog_rules::{ContactKind, Locale};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What `init` hands back. The recovery code is shown to the peer once, to write down.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InitResult {
+    pub peer_id: String,
+    pub device_id: String,
+    pub recovery_code: String,
+}
+
+/// A reporting rule set the organisation can choose.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RuleSetInfo {
+    pub id: String,
+    pub version: u32,
+    pub name: String,
+    pub description: String,
+}
+
+/// The Peerlog core, opened on one device's data directory.
+#[derive(Debug, uniffi::Object)]
+pub struct Peerlog {
+    dev: Device,
+}
+
+impl Peerlog {
+    /// Opens the core on `home` with Rust-side services (the CLI and tests).
+    pub fn open_dir(
+        home: &Path,
+        secrets: Arc<dyn SecretStore>,
+        log: Option<Arc<dyn LogSink>>,
+    ) -> Result<Arc<Self>, PeerlogError> {
+        Device::open(home, secrets, log)
+            .map(|dev| Arc::new(Self { dev }))
+            .map_err(|e| e.to_ffi(Locale::default()))
+    }
+
+    /// Records per pull page (default and most: the server's limits); for tests of
+    /// interrupted pulls. Not exported to the apps.
+    pub fn set_pull_page_size(&self, records: u32) {
+        self.dev.net.set_pull_page_size(records);
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Peerlog {
+    /// Opens the core on the app's data directory `home`. `secrets` is the platform's
+    /// secret store; `log` receives log lines (never contents).
+    #[uniffi::constructor]
+    pub fn open(
+        home: String,
+        secrets: Arc<dyn SecretStore>,
+        log: Option<Arc<dyn LogSink>>,
+    ) -> Result<Arc<Self>, PeerlogError> {
+        Self::open_dir(Path::new(&home), secrets, log)
+    }
+
+    /// Restores a peer's data on a new device from an exported backup file and the
+    /// recovery code. `home` must hold no Peerlog data yet. The new device gets its own
+    /// key; records keep their original authors' signatures.
+    #[uniffi::constructor]
+    pub fn restore(
+        home: String,
+        secrets: Arc<dyn SecretStore>,
+        backup_path: String,
+        recovery_code: String,
+        log: Option<Arc<dyn LogSink>>,
+    ) -> Result<Arc<Self>, PeerlogError> {
+        let this = Self::open_dir(Path::new(&home), secrets, log)?;
+        this.dev.run("restore", |h| {
+            h.require_empty()?;
+            let code = RecoveryCode::parse(&recovery_code)?;
+            let bytes = std::fs::read(&backup_path)?;
+            h.session = Some(backup::restore(
+                &mut h.store,
+                h.secrets.as_ref(),
+                &bytes,
+                &code,
+            )?);
+            Ok(())
+        })?;
+        this.dev.log.log(LogLevel::Info, "peerlog::backup", || {
+            "restored from backup".into()
+        });
+        Ok(this)
+    }
+
+    /// True once `init` (or a restore) has set this device up.
+    pub fn is_initialised(&self) -> bool {
+        self.dev.lock().session.is_some()
+    }
+
+    /// Sets the device up for a peer working offline: creates the device key and the
+    /// peer key, and returns the recovery code to show once.
+    pub fn init(
+        &self,
+        name: String,
+        rule_set: String,
+        locale: Locale,
+    ) -> Result<InitResult, PeerlogError> {
+        self.dev.run("init", |h| {
+            if h.session.is_some() {
+                return Err(CoreError::AlreadyInitialised);
+            }
+            h.require_empty()?;
+            let name = declaration::validate_name(&name, locale)?;
+            if peerlog_rules::rule_set(&rule_set).is_none() {
+                return Err(Invalid::UnknownRules.at("rule_set", locale));
+            }
+            let keys = Keys::generate()?;
+            let code = RecoveryCode::generate()?;
+            let profile = Profile::new(uuid::Uuid::now_v7().to_string(), name, rule_set, locale);
+            // Secrets first: a crash before the database commit leaves an uninitialised
+            // device whose next init overwrites them.
+            keys.save_with_recovery_code(h.secrets.as_ref(), &code)?;
+            let session = Session::new(keys, profile, Clock::default());
+            h.store.tx(|tx| session.save_new_device(tx))?;
+            let out = InitResult {
+                peer_id: session.profile.peer_id.clone(),
+                device_id: session.device_id.clone(),
+                recovery_code: code.display(),
+            };
+            h.session = Some(session);
+            Ok(out)
+        })
+    }
+
+    /// The peer's settings.
+    pub fn profile(&self) -> Result<ProfileInfo, PeerlogError> {
+        self.dev.run("profile", |h| {
+            let s = h.session()?;
+            Ok(s.profile.info(&s.device_id))
+        })
+    }
+
+    /// Changes the language of the texts the core returns.
+    pub fn set_locale(&self, locale: Locale) -> Result<(), PeerlogError> {
+        self.dev.run("set_locale", |h| {
+            let (st, s) = h.parts()?;
+            s.profile.locale = locale;
+            s.save_profile(st.conn())
+        })
+    }
+
+    /// Sets the organisation's mileage rate (minor units per km, e.g. 350 = 3.50 NOK/km).
+    pub fn set_mileage_rate(
+        &self,
+        minor_per_km: u64,
+        currency: String,
+    ) -> Result<(), PeerlogError> {
+        self.dev.run("set_mileage_rate", |h| {
+            let (st, s) = h.parts()?;
+            s.profile.set_mileage_rate(minor_per_km, currency)?;
+            s.save_profile(st.conn())
+        })
+    }
+
+    /// The recovery code (the apps show it only after the peer re-authenticates).
+    pub fn recovery_code(&self) -> Result<String, PeerlogError> {
+        self.dev.run("recovery_code", |h| {
+            h.session()?;
+            keys::stored_recovery_code_text(h.secrets.as_ref())
+        })
+    }
+
+    // ---- declaration ----------------------------------------------------------------
+
+    /// The declaration the peer must have signed, in the peer's language.
+    pub fn current_declaration(&self) -> Result<DeclarationText, PeerlogError> {
+        self.dev.run("current_declaration", |h| {
+            Ok(declarations::current(h.session()?))
+        })
+    }
+
+    /// Whether the current declaration version is signed.
+    pub fn declaration_status(&self) -> Result<DeclarationStatus, PeerlogError> {
+        self.dev.run("declaration_status", |h| {
+            declarations::status(h.store.conn(), h.session()?)
+        })
+    }
+
+    /// Signs the current declaration: typed full name, explicit acceptance, and an
+    /// optional hand-drawn signature.
+    pub fn sign_declaration(
+        &self,
+        signer_name: String,
+        accepted: bool,
+        drawn: Option<DrawnSignature>,
+    ) -> Result<DeclarationSignatureInfo, PeerlogError> {
+        self.dev.run("sign_declaration", |h| {
+            let (st, s) = h.parts()?;
+            declarations::sign_current(st, s, &signer_name, accepted, drawn)
+        })
+    }
+
+    /// A self-contained HTML copy of the peer's signature on the current declaration,
+    /// readable by anyone and verifiable with [`verify_declaration_html`].
+    pub fn export_signed_declaration(&self) -> Result<String, PeerlogError> {
+        self.dev.run("export_signed_declaration", |h| {
+            let signed = declarations::latest_signature(h.store.conn(), h.session()?)?
+                .ok_or(CoreError::DeclarationRequired)?;
+            declaration::to_html(&signed)
+        })
+    }
+
+    // ---- contacts -------------------------------------------------------------------
+
+    /// How the organisation's rules judge this input right now — for the live line while
+    /// the peer types. Works on incomplete input and writes nothing.
+    pub fn evaluate_contact(&self, input: ContactInput) -> Result<ContactEvaluation, PeerlogError> {
+        self.dev.run("evaluate_contact", |h| {
+            contacts::evaluate_input(h.session()?, &input)
+        })
+    }
+
+    /// Checks an input without saving it: `Invalid` lists every field's problem.
+    pub fn validate_contact(&self, input: ContactInput) -> Result<(), PeerlogError> {
+        self.dev.run("validate_contact", |h| {
+            validate_contact(&input, today(), h.session()?.locale()).map(|_| ())
+        })
+    }
+
+    /// Logs a contact (sealed on write). Refused until the current declaration is
+    /// signed; nothing is written when the input is invalid.
+    pub fn add_contact(&self, input: ContactInput) -> Result<Contact, PeerlogError> {
+        self.dev.run("add_contact", |h| {
+            let (st, s) = h.parts()?;
+            contacts::write(st, s, &uuid::Uuid::now_v7().to_string(), &input, None)
+        })
+    }
+
+    /// Replaces a contact's fields with `input` (a new version; the old one stays in the
+    /// history).
+    pub fn edit_contact(&self, id: String, input: ContactInput) -> Result<Contact, PeerlogError> {
+        self.dev.run("edit_contact", |h| {
+            let (st, s) = h.parts()?;
+            contacts::edit(st, s, &id, &input)
+        })
+    }
+
+    /// Deletes a contact (a tombstone version; the history is kept).
+    pub fn delete_contact(&self, id: String) -> Result<(), PeerlogError> {
+        self.dev.run("delete_contact", |h| {
+            let (st, s) = h.parts()?;
+            contacts::delete(st, s, &id)
+        })
+    }
+
+    /// One contact, decrypted.
+    pub fn get_contact(&self, id: String) -> Result<Contact, PeerlogError> {
+        self.dev.run("get_contact", |h| {
+            contacts::get(h.store.conn(), h.session()?, &id)
+        })
+    }
+
+    /// Contacts with `from <= date <= to` (both optional, `YYYY-MM-DD`), oldest first.
+    pub fn list_contacts(
+        &self,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<Vec<Contact>, PeerlogError> {
+        self.dev.run("list_contacts", |h| {
+            let s = h.session()?;
+            let from = from
+                .map(|f| parse_day("from", &f, s.locale()))
+                .transpose()?;
+            let to = to.map(|t| parse_day("to", &t, s.locale())).transpose()?;
+            contacts::list(h.store.conn(), s, from, to)
+        })
+    }
+
+    /// Every version of a contact, oldest first, including its deletion.
+    pub fn contact_history(&self, id: String) -> Result<Vec<ContactVersion>, PeerlogError> {
+        self.dev.run("contact_history", |h| {
+            contacts::history(h.store.conn(), h.session()?, &id)
+        })
+    }
+
+    /// An input prefilled from the last logged contact, dated today, without its notes —
+    /// for "repeat last".
+    pub fn repeat_last_contact(&self) -> Result<Option<ContactInput>, PeerlogError> {
+        self.dev.run("repeat_last_contact", |h| {
+            contacts::repeat_last(h.store.conn(), h.session()?)
+        })
+    }
+
+    // ---- summaries and reports ------------------------------------------------------
+
+    /// What counts in `from..=to` (`YYYY-MM-DD`).
+    pub fn summary(&self, from: String, to: String) -> Result<PeriodSummary, PeerlogError> {
+        self.dev.run("summary", |h| {
+            let s = h.session()?;
+            let l = s.locale();
+            let (from, to) = (parse_day("from", &from, l)?, parse_day("to", &to, l)?);
+            Ok(summarise(h.store.conn(), s.profile.rules()?, from, to, l)?.0)
+        })
+    }
+
+    /// What counts in a calendar year.
+    pub fn year_summary(&self, year: i32) -> Result<PeriodSummary, PeerlogError> {
+        self.dev.run("year_summary", |h| {
+            let s = h.session()?;
+            let (from, to) = year_bounds(year, s.locale())?;
+            Ok(summarise(h.store.conn(), s.profile.rules()?, from, to, s.locale())?.0)
+        })
+    }
+
+    /// Signs the peer's report for a calendar year: dates and kinds of counted and
+    /// not-counted contacts and totals per category. Returns the file to save or share.
+    pub fn sign_year_report(&self, year: i32) -> Result<SignedReportFile, PeerlogError> {
+        self.dev.run("sign_year_report", |h| {
+            let (st, s) = h.parts()?;
+            let (from, to) = year_bounds(year, s.locale())?;
+            Ok(SignedReportFile {
+                file_name: format!("peerlog-report-{year}.json"),
+                ..reports::sign_period(st, s, from, to)?
+            })
+        })
+    }
+
+    /// Signs the peer's report for any period.
+    pub fn sign_report(&self, from: String, to: String) -> Result<SignedReportFile, PeerlogError> {
+        self.dev.run("sign_report", |h| {
+            let (st, s) = h.parts()?;
+            let l = s.locale();
+            let (from, to) = (parse_day("from", &from, l)?, parse_day("to", &to, l)?);
+            reports::sign_period(st, s, from, to)
+        })
+    }
+
+    // ---- expenses -------------------------------------------------------------------
+
+    /// Records an expense as a draft. Travel is km × the organisation's rate.
+    pub fn add_expense(&self, input: ExpenseInput) -> Result<Expense, PeerlogError> {
+        self.dev.run("add_expense", |h| {
+            let (st, s) = h.parts()?;
+            expenses::add(st, s, input)
+        })
+    }
+
+    /// Changes a draft expense. A receipt of `None` keeps the current one.
+    pub fn update_expense(&self, id: String, input: ExpenseInput) -> Result<Expense, PeerlogError> {
+        self.dev.run("update_expense", |h| {
+            let (st, s) = h.parts()?;
+            expenses::update(st, s, &id, input)
+        })
+    }
+
+    /// Submits a draft expense to the coordinator (it syncs with the next sync).
+    pub fn submit_expense(&self, id: String) -> Result<Expense, PeerlogError> {
+        self.dev.run("submit_expense", |h| {
+            let (st, s) = h.parts()?;
+            expenses::submit(st, s, &id)
+        })
+    }
+
+    /// Deletes a draft expense.
+    pub fn delete_expense(&self, id: String) -> Result<(), PeerlogError> {
+        self.dev.run("delete_expense", |h| {
+            let (st, s) = h.parts()?;
+            expenses::delete(st, s, &id)
+        })
+    }
+
+    /// All expenses, newest first.
+    pub fn list_expenses(&self) -> Result<Vec<Expense>, PeerlogError> {
+        self.dev.run("list_expenses", |h| {
+            expenses::list(h.store.conn(), h.session()?)
+        })
+    }
+
+    /// The receipt of an expense, if it has one.
+    pub fn expense_receipt(&self, id: String) -> Result<Option<Receipt>, PeerlogError> {
+        self.dev.run("expense_receipt", |h| {
+            expenses::receipt(h.store.conn(), h.session()?, &id)
+        })
+    }
+
+    // ---- backup, status, wipe ---------------------------------------------------------
+
+    /// Writes an encrypted backup of everything to `path` (atomically). Restoring it
+    /// needs the recovery code.
+    pub fn export_backup(&self, path: String) -> Result<(), PeerlogError> {
+        self.dev.run("export_backup", |h| {
+            let code = keys::stored_recovery_code(h.secrets.as_ref())?;
+            let bytes = backup::export(h.store.conn(), h.session()?, &code)?;
+            write_atomically(Path::new(&path), &bytes)
+        })
+    }
+
+    /// Records written on this device that the server has not acknowledged yet.
+    pub fn pending_count(&self) -> Result<u64, PeerlogError> {
+        self.dev.run("pending_count", |h| {
+            crate::store::count_pending(h.store.conn())
+        })
+    }
+
+    /// Erases this device's keys and all local Peerlog data (after revocation, or when
+    /// the peer hands the phone on). Unsynced data is lost.
+    pub fn wipe(&self) -> Result<(), PeerlogError> {
+        self.dev.net.clear();
+        self.dev.run("wipe", |h| h.wipe())
+    }
+
+    // ---- the organisation's server --------------------------------------------------
+
+    /// Enrols this device with the chapter from an invitation (`peerlog1:…`). On a fresh
+    /// home `name` is required: the device is set up (rules `no-bufdir-2020`) and the
+    /// recovery code is returned to show once. On a home already used offline its
+    /// records are uploaded with the next sync (and the coordinator can read them).
+    /// Refuses, sending and storing nothing, when the server's chapter key does not match
+    /// the invitation's fingerprint.
+    pub async fn enrol(
+        &self,
+        invitation: String,
+        name: Option<String>,
+    ) -> Result<EnrolResult, PeerlogError> {
+        self.dev
+            .run_async("enrol", self.dev.enrol(&invitation, name))
+            .await
+    }
+
+    /// Pushes pending records, pulls new ones and applies them. Safe to run any time;
+    /// resumes after interruption. Always tries (schedulers consult
+    /// `sync_status().retry_after`). A revoked device is wiped and gets `DeviceRevoked`.
+    pub async fn sync(
+        &self,
+        progress: Option<Arc<dyn SyncProgress>>,
+    ) -> Result<SyncReport, PeerlogError> {
+        let report = self.dev.run_async("sync", self.dev.sync(progress)).await?;
+        self.dev.log.log(LogLevel::Info, "peerlog::sync", || {
+            format!(
+                "synced: pushed {}, pulled {}, rejected {}",
+                report.pushed, report.pulled, report.rejected
+            )
+        });
+        Ok(report)
+    }
+
+    /// Sync state for the UI and for background schedulers.
+    pub fn sync_status(&self) -> Result<SyncStatus, PeerlogError> {
+        self.dev
+            .sync_status()
+            .map_err(|e| self.dev.to_ffi("sync_status", self.dev.locale(), e))
+    }
+
+    /// Trusts an extra CA (PEM, one or more certificates) for a self-hosted server, besides
+    /// the bundled roots. It replaces any earlier one and is kept in this device's
+    /// database (a CA certificate is public), so it holds across restarts until cleared or
+    /// the device is wiped. Works before the device is set up, so enrolment and recovery
+    /// can use it.
+    pub fn set_extra_root_certificate(&self, pem: String) -> Result<(), PeerlogError> {
+        self.dev.run("set_extra_root_certificate", |h| {
+            let locale = h.locale();
+            self.dev
+                .net
+                .set_extra_root_certificate(h.store.conn(), &pem, locale)
+        })
+    }
+
+    /// The extra CA set with `set_extra_root_certificate` (its PEM text), if any.
+    pub fn extra_root_certificate(&self) -> Result<Option<String>, PeerlogError> {
+        self.dev.run("extra_root_certificate", |h| {
+            Net::extra_root_certificate(h.store.conn())
+        })
+    }
+
+    /// Stops trusting the extra CA: only the bundled roots are trusted again.
+    pub fn clear_extra_root_certificate(&self) -> Result<(), PeerlogError> {
+        self.dev.run("clear_extra_root_certificate", |h| {
+            self.dev.net.clear_extra_root_certificate(h.store.conn())
+        })
+    }
+
+    /// Sets up this empty home as a new device of an enrolled peer from the recovery
+    /// code: fetches the wrapped peer key, unwraps it here (a wrong code fails before any
+    /// device is registered), registers this device and pulls everything. (Open the home
+    /// first, so `set_extra_root_certificate` can come before, for a self-hosted CA.)
+    pub async fn recover_from_server(
+        &self,
+        server: String,
+        recovery_code: String,
+    ) -> Result<(), PeerlogError> {
+        self.dev
+            .run_async("recover", self.dev.recover(&server, &recovery_code))
+            .await
+    }
+}
+
+/// Verifies a signed report file offline (anyone can: the signer's key is inside).
+#[uniffi::export]
+pub fn verify_report_file(contents: Vec<u8>) -> Result<ReportVerification, PeerlogError> {
+    report::verify_bytes(&contents).map_err(|e| e.to_ffi(Locale::default()))
+}
+
+/// Verifies the signed copy of a declaration exported with `export_signed_declaration`.
+#[uniffi::export]
+pub fn verify_declaration_html(html: String) -> Result<DeclarationSignatureInfo, PeerlogError> {
+    declaration::verify_html(&html)
+        .map(|s| s.info())
+        .map_err(|e| e.to_ffi(Locale::default()))
+}
+
+/// The reporting rule sets this build knows.
+#[uniffi::export]
+pub fn rule_sets(locale: Locale) -> Vec<RuleSetInfo> {
+    peerlog_rules::rule_sets()
+        .iter()
+        .map(|r| RuleSetInfo {
+            id: r.id.to_string(),
+            version: r.version,
+            name: r.name(locale).to_string(),
+            description: r.description(locale).to_string(),
+        })
+        .collect()
+}
+
+/// Parses a contact kind code (`visit`, `conversation-group`, …).
+#[uniffi::export]
+pub fn parse_contact_kind(code: String) -> Option<ContactKind> {
+    code.parse().ok()
+}
+
+/// Version of the core library, for "about" screens and bug reports.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,117 @@
+//! The peer's device keys and where they live in the platform's secret store.
+
+use crate::error::{CoreError, Result};
+use crate::i18n::Msg;
+use crate::platform::SecretStore;
+use peerlog_crypto::local::LocalKey;
+use peerlog_crypto::recovery::RecoveryCode;
+use peerlog_crypto::{DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
+
+/// Secret-store name of this device's signing key (a peer's or a coordinator's).
+pub const SECRET_DEVICE_KEY: &str = "device-signing-key";
+pub(crate) const SECRET_PEER_KEY: &str = "peer-key";
+pub(crate) const SECRET_RECOVERY_CODE: &str = "recovery-code";
+const PROFILE_KEY_LABEL: &str = "peerlog/v1/local-profile";
+
+/// The device's keys.
+pub(crate) struct Keys {
+    pub device: DeviceSigningKey,
+    pub peer: RecipientSecretKey,
+    pub peer_public: RecipientPublicKey,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("device_id", &self.device.device_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    pub(crate) fn generate() -> Result<Self> {
+        let device = DeviceSigningKey::generate()?;
+        let peer = RecipientSecretKey::generate()?;
+        Ok(Self::from_parts(device, peer))
+    }
+
+    pub(crate) fn from_parts(device: DeviceSigningKey, peer: RecipientSecretKey) -> Self {
+        let peer_public = peer.public_key();
+        Self {
+            device,
+            peer,
+            peer_public,
+        }
+    }
+
+    /// The same keys again (the signing key type is deliberately not `Clone`).
+    pub(crate) fn duplicate(&self) -> Result<Self> {
+        Ok(Self::from_parts(
+            DeviceSigningKey::from_seed(&self.device.seed())?,
+            self.peer.clone(),
+        ))
+    }
+
+    /// The key that seals the profile at rest, derived from the peer key.
+    pub(crate) fn profile_key(&self) -> LocalKey {
+        LocalKey::derive(&self.peer.to_bytes()[..], PROFILE_KEY_LABEL)
+    }
+
+    fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
+        secrets.put(SECRET_DEVICE_KEY.into(), self.device.seed().to_vec())?;
+        secrets.put(SECRET_PEER_KEY.into(), self.peer.to_bytes().to_vec())?;
+        Ok(())
+    }
+
+    /// Stores a new device's keys and its recovery code. Done before the database commit:
+    /// a crash in between leaves an uninitialised device whose next set-up overwrites them.
+    pub(crate) fn save_with_recovery_code(
+        &self,
+        secrets: &dyn SecretStore,
+        code: &RecoveryCode,
+    ) -> Result<()> {
+        self.save(secrets)?;
+        secrets.put(SECRET_RECOVERY_CODE.into(), code.display().into_bytes())?;
+        Ok(())
+    }
+
+    pub(crate) fn load(secrets: &dyn SecretStore) -> Result<Self> {
+        let missing = || CoreError::NotAllowed(Msg::KeysMissing);
+        let seed =
+            zeroize::Zeroizing::new(secrets.get(SECRET_DEVICE_KEY.into())?.ok_or_else(missing)?);
+        let peer =
+            zeroize::Zeroizing::new(secrets.get(SECRET_PEER_KEY.into())?.ok_or_else(missing)?);
+        let seed: &[u8; 32] = seed.as_slice().try_into().map_err(|_| missing())?;
+        let peer: &[u8; 32] = peer.as_slice().try_into().map_err(|_| missing())?;
+        Ok(Self::from_parts(
+            DeviceSigningKey::from_seed(seed)?,
+            RecipientSecretKey::from_bytes(peer),
+        ))
+    }
+
+    /// Deletes the peer's secrets (device key, peer key, recovery code).
+    pub(crate) fn delete(secrets: &dyn SecretStore) -> Result<()> {
+        for name in [SECRET_DEVICE_KEY, SECRET_PEER_KEY, SECRET_RECOVERY_CODE] {
+            secrets.delete(name.into())?;
+        }
+        Ok(())
+    }
+}
+
+/// The recovery code kept in the secret store.
+pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<RecoveryCode> {
+    let code = zeroize::Zeroizing::new(
+        secrets
+            .get(SECRET_RECOVERY_CODE.into())?
+            .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?,
+    );
+    Ok(RecoveryCode::parse(&String::from_utf8_lossy(&code))?)
+}
+
+/// The recovery code as text, to show the peer again.
+pub(crate) fn stored_recovery_code_text(secrets: &dyn SecretStore) -> Result<String> {
+    let bytes = secrets
+        .get(SECRET_RECOVERY_CODE.into())?
+        .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
+    String::from_utf8(bytes).map_err(|_| CoreError::corrupt("recovery code"))
+}
