@@ -1,4 +1,4 @@
-//! Server sync benchmarks over real HTTP on 127.0.0.1 (issue 3, point 11):
+//! Server sync benchmarks over real HTTP on 127.0.0.1:
 //!
 //! - push throughput: `PEERS` peers (default 1 000) × `RECORDS` records (default 100),
 //!   each peer pushing its records in one batch, 4 peers at a time; records/s per slice of

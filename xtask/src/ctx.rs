@@ -7,8 +7,6 @@ use std::process::Command;
 use crate::setup::Need;
 use crate::util::{Result, bail, output};
 
-type Cleanup = Box<dyn FnOnce() -> Result<()>>;
-
 /// Paths plus what earlier steps hand to later ones (environment, clean-up actions).
 pub struct Ctx {
     /// The workspace root (the folder with the root `Cargo.toml`).
@@ -22,8 +20,6 @@ pub struct Ctx {
     /// Extra environment for every command started through [`Ctx::cmd`]. A step that starts a
     /// service (say PostgreSQL for server tests) records its address here for later steps.
     env: Vec<(String, String)>,
-    /// Run in reverse order when the run ends, whether it passed or not (stop a server, ...).
-    cleanups: Vec<(String, Cleanup)>,
 }
 
 impl Ctx {
@@ -52,7 +48,6 @@ impl Ctx {
             tools,
             needs: Need::ALL.to_vec(),
             env: Vec::new(),
-            cleanups: Vec::new(),
         };
         ctx.target = ctx.find_target_dir()?;
         Ok(ctx)
@@ -88,22 +83,6 @@ impl Ctx {
         let key = key.into();
         self.env.retain(|(k, _)| *k != key);
         self.env.push((key, value.into()));
-    }
-
-    /// Registers an action to run when the whole run ends (pass or fail), e.g. stopping a server.
-    #[allow(dead_code)] // hook for later steps
-    pub fn on_finish(&mut self, what: impl Into<String>, f: impl FnOnce() -> Result<()> + 'static) {
-        self.cleanups.push((what.into(), Box::new(f)));
-    }
-
-    /// Runs the registered clean-up actions, newest first. Failures are reported, not fatal.
-    pub fn finish(&mut self) {
-        while let Some((what, f)) = self.cleanups.pop() {
-            println!("xtask: clean-up: {what}");
-            if let Err(e) = f() {
-                eprintln!("xtask: clean-up `{what}` failed: {e}");
-            }
-        }
     }
 
     /// `target/debug`, where `cargo build --workspace` puts the core library and uniffi-bindgen.

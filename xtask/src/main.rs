@@ -4,6 +4,7 @@ mod bindings;
 mod checks;
 mod ctx;
 mod demo;
+mod layers;
 mod postgres;
 mod setup;
 mod steps;

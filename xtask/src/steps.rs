@@ -3,13 +3,14 @@
 //! To add a step (start PostgreSQL for the server tests, a localisation check, ...): write a
 //! `fn(&mut Ctx) -> Result<()>`, add a [`Step`] to [`STEPS`] where it belongs in the order, and
 //! list in `needs` what `setup` must install for it. A step that starts a service can hand its
-//! address to later steps with [`Ctx::set_env`] and stop it with [`Ctx::on_finish`].
+//! address to later steps with [`Ctx::set_env`] (PostgreSQL stays up after the run).
 
 use std::time::{Duration, Instant};
 
 use crate::bindings;
 use crate::checks;
 use crate::ctx::Ctx;
+use crate::layers;
 use crate::postgres;
 use crate::setup::{self, Need};
 use crate::util::{Error, Result, bail, human_duration, run, succeeds};
@@ -41,6 +42,13 @@ pub const STEPS: &[Step] = &[
         needs: &[],
         uses: &[],
         run: |ctx| run(ctx.cargo().args(["fmt", "--all", "--check"])),
+    },
+    Step {
+        name: "layers",
+        about: "the peer core's modules import one way (no cycle, nothing imports ffi)",
+        needs: &[],
+        uses: &[],
+        run: |ctx| layers::check_core(ctx),
     },
     Step {
         name: "clippy",
@@ -83,6 +91,13 @@ pub const STEPS: &[Step] = &[
             let out = ctx.bindings_dir();
             bindings::generate(ctx, &out).map(|_| ())
         },
+    },
+    Step {
+        name: "exports",
+        about: "nm -D of the phone library: no coordinator function is exported",
+        needs: &[],
+        uses: &["bindings"],
+        run: |ctx| layers::check_exports(&bindings::core_library(ctx)),
     },
     Step {
         name: "kotlin",
@@ -239,7 +254,6 @@ pub fn test(ctx: &mut Ctx, selection: &Selection) -> Result<()> {
             }
         }
     }
-    ctx.finish();
 
     println!(
         "\nxtask test summary ({} in all):",

@@ -91,80 +91,76 @@ fn secrets(home: &Path) -> CliResult<Arc<FileSecretStore>> {
         })
 }
 
-fn read_ca(ca: &Option<PathBuf>) -> CliResult<Option<String>> {
-    ca.as_ref()
-        .map(|ca| std::fs::read_to_string(ca).map_err(|e| io_failure("cannot read", ca, e)))
-        .transpose()
+/// The home the command line names. It is opened on first use, so the commands that need
+/// no device (verifying a file) neither need a home nor create one.
+struct Place {
+    home: Option<PathBuf>,
+    ca_cert: Option<PathBuf>,
+    app: std::cell::OnceCell<Arc<Peerlog>>,
 }
 
-/// Whether `home` belongs to a coordinator's machine (its commands then go to the
-/// coordinator's side, which holds the chapter keys).
-fn is_coordinators(app: &Peerlog) -> CliResult<bool> {
-    Ok(app
-        .sync_status()?
-        .enrolment
-        .is_some_and(|e| e.role == AccountRole::Coordinator))
+/// Who a home belongs to.
+enum Owner {
+    Peer(Arc<Peerlog>),
+    Coordinator(Arc<Coordinator>),
+}
+
+impl Place {
+    fn dir(&self) -> CliResult<PathBuf> {
+        home_dir(self.home.clone())
+    }
+
+    fn ca(&self) -> CliResult<Option<String>> {
+        self.ca_cert
+            .as_ref()
+            .map(|ca| std::fs::read_to_string(ca).map_err(|e| io_failure("cannot read", ca, e)))
+            .transpose()
+    }
+
+    /// The peer's device.
+    fn app(&self) -> CliResult<Arc<Peerlog>> {
+        if let Some(app) = self.app.get() {
+            return Ok(app.clone());
+        }
+        let dir = self.dir()?;
+        let app = Peerlog::open_dir(&dir, secrets(&dir)?, None)?;
+        if let Some(pem) = self.ca()? {
+            app.set_extra_root_certificate(pem)?;
+        }
+        Ok(self.app.get_or_init(|| app).clone())
+    }
+
+    /// The coordinator's machine.
+    fn coordinator(&self) -> CliResult<Arc<Coordinator>> {
+        let dir = self.dir()?;
+        let coord = Coordinator::open(&dir, secrets(&dir)?, None)?;
+        if let Some(pem) = self.ca()? {
+            coord.set_extra_root_certificate(pem)?;
+        }
+        Ok(coord)
+    }
+
+    /// The peer's device, or the coordinator's machine if the home is enrolled as one.
+    fn owner(&self) -> CliResult<Owner> {
+        let app = self.app()?;
+        let coordinators = app
+            .sync_status()?
+            .enrolment
+            .is_some_and(|e| e.role == AccountRole::Coordinator);
+        Ok(if coordinators {
+            Owner::Coordinator(self.coordinator()?)
+        } else {
+            Owner::Peer(app)
+        })
+    }
 }
 
 fn run(cli: Cli) -> CliResult {
-    // `report verify` needs no device at all.
-    if let Command::Report {
-        cmd: ReportCmd::Verify { file, json },
-    } = &cli.command
-    {
-        return report_verify(file, *json);
-    }
-    if let Command::Declaration {
-        cmd: DeclarationCmd::Verify { file },
-    } = &cli.command
-    {
-        let html = std::fs::read_to_string(file).map_err(|e| io_failure("cannot read", file, e))?;
-        let info = peerlog_core::verify_declaration_html(html)?;
-        println!(
-            "valid: signed by {} on {} (declaration {} v{}, device {})",
-            info.signer_name, info.signed_at, info.declaration_id, info.version, info.device_id
-        );
-        return Ok(());
-    }
-    let home = home_dir(cli.home)?;
-    let ca = read_ca(&cli.ca_cert)?;
-    if let Command::Coordinator { cmd } = cli.command {
-        let coord = Coordinator::open(&home, secrets(&home)?, None)?;
-        if let Some(pem) = ca {
-            coord.set_extra_root_certificate(pem)?;
-        }
-        return network::coordinator(&coord, &home, cmd);
-    }
-    if let Command::Restore {
-        from,
-        recovery_code,
-    } = &cli.command
-    {
-        let app = Peerlog::restore(
-            home.to_string_lossy().into_owned(),
-            secrets(&home)?,
-            from.to_string_lossy().into_owned(),
-            recovery_code.clone(),
-            None,
-        )?;
-        let n = app.list_contacts(None, None)?.len();
-        let p = app.profile()?;
-        println!("restored: {n} contacts; new device {}", p.device_id);
-        return Ok(());
-    }
-    let app = Peerlog::open_dir(&home, secrets(&home)?, None)?;
-    if let Some(pem) = ca.clone() {
-        app.set_extra_root_certificate(pem)?;
-    }
-    if matches!(
-        cli.command,
-        Command::Sync { .. } | Command::Status { .. } | Command::Wipe { .. }
-    ) && is_coordinators(&app)?
-    {
-        drop(app);
-        let coord = Coordinator::open(&home, secrets(&home)?, None)?;
-        return network::coordinator_machine(&coord, cli.command);
-    }
+    let place = Place {
+        home: cli.home,
+        ca_cert: cli.ca_cert,
+        app: std::cell::OnceCell::new(),
+    };
     match cli.command {
         Command::Init {
             name,
@@ -172,7 +168,7 @@ fn run(cli: Cli) -> CliResult {
             locale,
             json,
         } => {
-            let r = app.init(name, rules, locale.0)?;
+            let r = place.app()?.init(name, rules, locale.0)?;
             if json {
                 print_json(&serde_json::json!({
                     "peer_id": r.peer_id,
@@ -193,14 +189,15 @@ fn run(cli: Cli) -> CliResult {
                 );
             }
         }
-        Command::Declaration { cmd } => declaration(&app, cmd)?,
-        Command::Contact { cmd } => contact(&app, cmd)?,
+        Command::Declaration { cmd } => declaration(&place, cmd)?,
+        Command::Contact { cmd } => contact(&*place.app()?, cmd)?,
         Command::Summary {
             year,
             from,
             to,
             json,
         } => {
+            let app = place.app()?;
             let s = match (year, from, to) {
                 (Some(y), None, None) => app.year_summary(y)?,
                 (None, Some(f), Some(t)) => app.summary(f, t)?,
@@ -214,7 +211,7 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Report { cmd } => match cmd {
             ReportCmd::Sign { year, out, json } => {
-                let f = app.sign_year_report(year)?;
+                let f = place.app()?.sign_year_report(year)?;
                 write_file(&out, f.contents.as_bytes())?;
                 if json {
                     print_json(&f.verification);
@@ -233,66 +230,55 @@ fn run(cli: Cli) -> CliResult {
                     println!("Written to {}", out.display());
                 }
             }
-            ReportCmd::Verify { .. } => unreachable_verify()?,
+            ReportCmd::Verify { file, json } => report_verify(&file, json)?,
         },
-        Command::Expense { cmd } => expense(&app, cmd)?,
+        Command::Expense { cmd } => expense(&*place.app()?, cmd)?,
         Command::Export { out } => {
-            app.export_backup(out.to_string_lossy().into_owned())?;
+            place
+                .app()?
+                .export_backup(out.to_string_lossy().into_owned())?;
             println!(
                 "Encrypted backup written to {}. Restoring it needs your recovery code.",
                 out.display()
             );
         }
-        Command::Settings { cmd } => match cmd {
-            SettingsCmd::Locale { locale } => app.set_locale(locale.0)?,
-            SettingsCmd::MileageRate { rate, currency } => {
-                let locale = app.profile()?.locale;
-                let minor = peerlog_core::parse_amount(rate, currency.clone(), locale)?;
-                app.set_mileage_rate(minor, currency)?;
-            }
-            SettingsCmd::Show { json } => {
-                let p = app.profile()?;
-                let d = app.declaration_status()?;
-                if json {
-                    print_json(&serde_json::json!({
-                        "peer_id": p.peer_id, "device_id": p.device_id, "name": p.name,
-                        "rule_set": p.rule_set, "locale": p.locale.as_str(),
-                        "mileage_rate_minor_per_km": p.mileage_rate_minor_per_km,
-                        "currency": p.currency, "declaration_signed": d.signed,
-                        "pending_sync": app.pending_count()?,
-                    }));
-                } else {
-                    println!("peer       {}", p.peer_id);
-                    println!("device     {}", p.device_id);
-                    println!("name       {}", p.name);
-                    println!("rules      {}", p.rule_set);
-                    println!("language   {}", p.locale.as_str());
-                    println!(
-                        "mileage    {}/km",
-                        format_amount(p.mileage_rate_minor_per_km, p.currency, p.locale)
-                    );
-                    println!(
-                        "declaration {}",
-                        if d.signed { "signed" } else { "NOT signed" }
-                    );
-                }
-            }
-        },
-        Command::Restore { .. } => {}
+        Command::Settings { cmd } => settings(&*place.app()?, cmd)?,
+        Command::Restore {
+            from,
+            recovery_code,
+        } => {
+            let home = place.dir()?;
+            let app = Peerlog::restore(
+                home.to_string_lossy().into_owned(),
+                secrets(&home)?,
+                from.to_string_lossy().into_owned(),
+                recovery_code,
+                None,
+            )?;
+            let n = app.list_contacts(None, None)?.len();
+            let p = app.profile()?;
+            println!("restored: {n} contacts; new device {}", p.device_id);
+        }
         Command::Recover {
             server,
             recovery_code,
             json,
-        } => network::recover(&app, server, recovery_code, json)?,
+        } => network::recover(&*place.app()?, server, recovery_code, json)?,
         Command::Enrol {
             invitation,
             name,
             json,
-        } => network::enrol(&app, invitation, name, json)?,
-        Command::Sync { json } => network::sync(&app, json)?,
-        Command::Status { json } => network::status(&app, json)?,
-        Command::Coordinator { .. } => {
-            return Err(usage("internal: coordinator commands are handled first"));
+        } => network::enrol(&*place.app()?, invitation, name, json)?,
+        Command::Sync { json } => match place.owner()? {
+            Owner::Peer(app) => network::sync(&app, json)?,
+            Owner::Coordinator(c) => network::coordinator_sync(&c, json)?,
+        },
+        Command::Status { json } => match place.owner()? {
+            Owner::Peer(app) => network::status(&app, json)?,
+            Owner::Coordinator(c) => network::coordinator_status(&c, json)?,
+        },
+        Command::Coordinator { cmd } => {
+            network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
         }
         Command::Wipe { yes } => {
             if !yes {
@@ -300,17 +286,60 @@ fn run(cli: Cli) -> CliResult {
                     "wipe erases all Peerlog data and keys here; confirm with --yes",
                 ));
             }
-            app.wipe()?;
-            println!("All Peerlog data and keys on this device were erased.");
+            match place.owner()? {
+                Owner::Peer(app) => {
+                    app.wipe()?;
+                    println!("All Peerlog data and keys on this device were erased.");
+                }
+                Owner::Coordinator(c) => {
+                    c.wipe()?;
+                    println!(
+                        "All Peerlog data and keys on this machine were erased, the chapter keys too."
+                    );
+                }
+            }
         }
     }
     Ok(())
 }
 
-fn unreachable_verify() -> CliResult {
-    Err(usage(
-        "internal: report verify is handled before opening a device",
-    ))
+fn settings(app: &Peerlog, cmd: SettingsCmd) -> CliResult {
+    match cmd {
+        SettingsCmd::Locale { locale } => app.set_locale(locale.0)?,
+        SettingsCmd::MileageRate { rate, currency } => {
+            let locale = app.profile()?.locale;
+            let minor = peerlog_core::parse_amount(rate, currency.clone(), locale)?;
+            app.set_mileage_rate(minor, currency)?;
+        }
+        SettingsCmd::Show { json } => {
+            let p = app.profile()?;
+            let d = app.declaration_status()?;
+            if json {
+                print_json(&serde_json::json!({
+                    "peer_id": p.peer_id, "device_id": p.device_id, "name": p.name,
+                    "rule_set": p.rule_set, "locale": p.locale.as_str(),
+                    "mileage_rate_minor_per_km": p.mileage_rate_minor_per_km,
+                    "currency": p.currency, "declaration_signed": d.signed,
+                    "pending_sync": app.pending_count()?,
+                }));
+            } else {
+                println!("peer       {}", p.peer_id);
+                println!("device     {}", p.device_id);
+                println!("name       {}", p.name);
+                println!("rules      {}", p.rule_set);
+                println!("language   {}", p.locale.as_str());
+                println!(
+                    "mileage    {}/km",
+                    format_amount(p.mileage_rate_minor_per_km, p.currency, p.locale)
+                );
+                println!(
+                    "declaration {}",
+                    if d.signed { "signed" } else { "NOT signed" }
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn report_verify(file: &Path, json: bool) -> CliResult {
@@ -344,9 +373,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> CliResult {
     std::fs::write(path, bytes).map_err(|e| io_failure("cannot write", path, e))
 }
 
-fn declaration(app: &Peerlog, cmd: DeclarationCmd) -> CliResult {
+fn declaration(place: &Place, cmd: DeclarationCmd) -> CliResult {
     match cmd {
         DeclarationCmd::Show { json } => {
+            let app = place.app()?;
             let d = app.current_declaration()?;
             let st = app.declaration_status()?;
             if json {
@@ -373,7 +403,7 @@ fn declaration(app: &Peerlog, cmd: DeclarationCmd) -> CliResult {
             }
         }
         DeclarationCmd::Sign { name, accept, json } => {
-            let info = app.sign_declaration(name, accept, None)?;
+            let info = place.app()?.sign_declaration(name, accept, None)?;
             if json {
                 print_json(&info);
             } else {
@@ -384,11 +414,19 @@ fn declaration(app: &Peerlog, cmd: DeclarationCmd) -> CliResult {
             }
         }
         DeclarationCmd::Export { out } => {
-            let html = app.export_signed_declaration()?;
+            let html = place.app()?.export_signed_declaration()?;
             write_file(&out, html.as_bytes())?;
             println!("Signed copy written to {}", out.display());
         }
-        DeclarationCmd::Verify { .. } => {}
+        DeclarationCmd::Verify { file } => {
+            let html =
+                std::fs::read_to_string(&file).map_err(|e| io_failure("cannot read", &file, e))?;
+            let info = peerlog_core::verify_declaration_html(html)?;
+            println!(
+                "valid: signed by {} on {} (declaration {} v{}, device {})",
+                info.signer_name, info.signed_at, info.declaration_id, info.version, info.device_id
+            );
+        }
     }
     Ok(())
 }

@@ -12,10 +12,10 @@ use peerlog_core::{
     SyncStatus,
 };
 
-use crate::args::{Command, CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
+use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
 use crate::chapter_report;
 use crate::output::print_json;
-use crate::{CliResult, Failure, io_failure, usage};
+use crate::{CliResult, Failure, io_failure};
 use peerlog_core::format_amount;
 
 /// Runs one async core call to completion on a current-thread runtime.
@@ -222,25 +222,15 @@ pub fn status(app: &Peerlog, json: bool) -> CliResult {
     show_status(app.sync_status(), json)
 }
 
-/// `sync`, `status` and `wipe` on a coordinator's machine.
-pub fn coordinator_machine(coord: &Coordinator, cmd: Command) -> CliResult {
-    match cmd {
-        Command::Sync { json } => {
-            print_sync(&block_on(coord.sync(progress_unless(json)))??, json);
-            Ok(())
-        }
-        Command::Status { json } => show_status(coord.status(), json),
-        Command::Wipe { yes: true } => {
-            coord.wipe()?;
-            println!(
-                "All Peerlog data and keys on this machine were erased, the chapter keys too."
-            );
-            Ok(())
-        }
-        _ => Err(usage(
-            "this is a coordinator's machine: use `peerlog coordinator …`",
-        )),
-    }
+/// `sync` on a coordinator's machine.
+pub fn coordinator_sync(coord: &Coordinator, json: bool) -> CliResult {
+    print_sync(&block_on(coord.sync(progress_unless(json)))??, json);
+    Ok(())
+}
+
+/// `status` on a coordinator's machine.
+pub fn coordinator_status(coord: &Coordinator, json: bool) -> CliResult {
+    show_status(coord.status(), json)
 }
 
 /// `peerlog --home NEWDIR recover --server URL --recovery-code CODE`.
@@ -371,7 +361,7 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
-        CoordinatorCmd::Sync { json } => coordinator_machine(app, Command::Sync { json }),
+        CoordinatorCmd::Sync { json } => coordinator_sync(app, json),
         CoordinatorCmd::Peers { json } => {
             let peers = block_on(app.chapter_peers())??;
             if json {

@@ -18,7 +18,7 @@ use peerlog_core::clock::Clock;
 use peerlog_core::enrolment::{AccountRole, CHAPTER_DECLARATION_ID, Enrolment, EnrolmentInfo};
 use peerlog_core::error::{CoreError, PeerlogError, Result};
 use peerlog_core::model::ExpensePayload;
-use peerlog_core::net::{self, Host, Net, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+use peerlog_core::net::{self, Host, Net, SyncProgress, SyncReport, SyncStatus};
 use peerlog_core::store::sync::ChapterDeviceRow;
 use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
@@ -229,16 +229,8 @@ impl Coordinator {
 
     /// Converts an internal error to the FFI error, logging only its code.
     fn fail(&self, what: &str, e: CoreError) -> PeerlogError {
-        let ffi = e.to_ffi(self.locale);
-        let level = if ffi.is_user_error() {
-            LogLevel::Info
-        } else {
-            LogLevel::Error
-        };
-        self.log.log(level, "peerlog::coordinator", || {
-            format!("{what} failed: {}", ffi.code())
-        });
-        ffi
+        self.log
+            .failure("peerlog::coordinator", what, self.locale, e)
     }
 
     fn enrolment(&self) -> Result<Enrolment> {
@@ -360,18 +352,9 @@ impl Coordinator {
             st.keys()?;
             net::begin_sync(st.store.conn())?
         };
-        let http = self.net.http(&enrol.server)?;
-        let device_id = enrol.device_id.as_str();
-        if self.net.needs_login() {
-            net::progress(progress, SyncPhase::Login, 0, None);
-        }
-        let pushed = self
+        let (pushed, pulled) = self
             .net
-            .push_pending(self, &http, device_id, progress)
-            .await?;
-        let pulled = self
-            .net
-            .pull_all(self, &http, device_id, progress, |page| {
+            .exchange(self, &enrol, progress, |page| {
                 self.lock().store.tx(|tx| {
                     let mut n = 0;
                     for rec in &page.records {

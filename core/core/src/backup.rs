@@ -7,13 +7,13 @@
 
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
+use crate::home::Home;
 use crate::i18n::Msg;
 use crate::index::reindex;
 use crate::keys::Keys;
-use crate::platform::SecretStore;
 use crate::profile::Profile;
 use crate::session::{self, Session};
-use crate::store::{self, Store};
+use crate::store;
 use crate::util::now_rfc3339;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey};
@@ -85,13 +85,10 @@ pub(crate) fn export(conn: &Connection, s: &Session, code: &RecoveryCode) -> Res
     Ok(serde_json::to_vec(&file)?)
 }
 
-/// Restores into an empty store. Verifies every record's signature before accepting it.
-pub(crate) fn restore(
-    st: &mut Store,
-    secrets: &dyn SecretStore,
-    bytes: &[u8],
-    code: &RecoveryCode,
-) -> Result<Session> {
+/// Restores a backup into an empty home, which becomes a new device of the peer. Verifies
+/// every record's signature before accepting it; refuses a home that holds Peerlog data.
+pub(crate) fn restore(home: &mut Home, bytes: &[u8], code: &RecoveryCode) -> Result<()> {
+    home.require_empty()?;
     let file: BackupFile = serde_json::from_slice(bytes)
         .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
     if file.format != FORMAT {
@@ -107,8 +104,9 @@ pub(crate) fn restore(
     let profile = Profile::open(&keys, &file.profile)?;
     let mut s = Session::new(keys, profile, Clock::default());
 
-    s.keys.save_with_recovery_code(secrets, code)?;
-    st.tx(|tx| {
+    s.keys
+        .save_with_recovery_code(home.secrets.as_ref(), code)?;
+    home.store.tx(|tx| {
         let now = now_rfc3339();
         for d in &file.devices {
             if d.public_key.device_id() != d.device_id {
@@ -146,5 +144,68 @@ pub(crate) fn restore(
         store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
         s.save_profile(tx)
     })?;
-    Ok(s)
+    home.session = Some(s);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ContactInput;
+    use crate::{contacts, keys, testing};
+    use peerlog_rules::ContactKind;
+    use std::path::Path;
+
+    const C1: &str = "0193a000-0000-7000-8000-000000000001";
+
+    /// A device with the declaration signed and one contact (`C1`).
+    fn set_up(dir: &Path) -> (Home, RecoveryCode) {
+        let (mut h, code) = testing::device(dir);
+        let (st, s) = h.parts().unwrap();
+        let input = ContactInput::new("2026-03-02", ContactKind::Visit, 60);
+        contacts::write(st, s, C1, &input, None).unwrap();
+        (h, code)
+    }
+
+    fn contact_ids(h: &Home) -> Vec<String> {
+        contacts::list(h.store.conn(), h.session().unwrap(), None, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    }
+
+    #[test]
+    fn restore_refuses_a_home_with_data_and_changes_nothing_there() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (old, code) = set_up(a.path());
+        let bytes = export(old.store.conn(), old.session().unwrap(), &code).unwrap();
+        let (mut other, _) = set_up(b.path());
+        let device_before = other.session().unwrap().device_id.clone();
+        let err = restore(&mut other, &bytes, &code).unwrap_err();
+        assert!(
+            matches!(err, CoreError::NotAllowed(Msg::HomeNotEmpty)),
+            "{err}"
+        );
+        assert_eq!(other.session().unwrap().device_id, device_before);
+        assert_eq!(contact_ids(&other), [C1]);
+        assert_eq!(
+            store::all_records(other.store.conn(), None).unwrap().len(),
+            2,
+            "the signature and the contact, nothing added"
+        );
+        // Into an empty home it works: a new device with the old contact, indexed.
+        let c = tempfile::tempdir().unwrap();
+        let mut fresh = testing::home(c.path());
+        restore(&mut fresh, &bytes, &code).unwrap();
+        assert_ne!(
+            fresh.session().unwrap().device_id,
+            old.session().unwrap().device_id
+        );
+        assert_eq!(contact_ids(&fresh), [C1]);
+        assert_eq!(
+            keys::stored_recovery_code_text(fresh.secrets.as_ref()).unwrap(),
+            code.display()
+        );
+    }
 }

@@ -6,7 +6,7 @@
 use crate::error::{CoreError, PeerlogError, Result};
 use crate::home::Home;
 use crate::net::{Host, Net};
-use crate::platform::{LogLevel, LogSink, Logger, SecretStore};
+use crate::platform::{LogSink, Logger, SecretStore};
 use crate::store::Store;
 use peerlog_protocol::api::{self, AuthChallengeDocument};
 use peerlog_rules::Locale;
@@ -69,19 +69,9 @@ impl Device {
         out.map_err(|e| self.to_ffi(what, self.locale(), e))
     }
 
-    /// Converts an internal error to the FFI error in `locale`, logging only its code
-    /// (error messages may quote user input).
+    /// Converts an internal error to the FFI error in `locale`, logging only its code.
     pub(crate) fn to_ffi(&self, what: &str, locale: Locale, e: CoreError) -> PeerlogError {
-        let ffi = e.to_ffi(locale);
-        let level = if ffi.is_user_error() {
-            LogLevel::Info
-        } else {
-            LogLevel::Error
-        };
-        self.log.log(level, "peerlog::core", || {
-            format!("{what} failed: {}", ffi.code())
-        });
-        ffi
+        self.log.failure("peerlog::core", what, locale, e)
     }
 }
 

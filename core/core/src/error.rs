@@ -2,7 +2,7 @@
 //! crosses the FFI (and is printed by the CLI). Every variant carries a machine code and a
 //! human message in the user's language.
 
-use crate::i18n::{Msg, tr};
+use crate::i18n::{Invalid, Msg, tr};
 use peerlog_rules::Locale;
 
 /// One problem with one field of an input, in the user's language.
@@ -177,6 +177,20 @@ impl CoreError {
                 user_message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
             },
         }
+    }
+}
+
+impl Msg {
+    /// An `Invalid` error on `field` with this message in `locale`.
+    pub fn at(self, field: &str, locale: Locale) -> CoreError {
+        CoreError::invalid(field, self.code(), tr(locale, self))
+    }
+}
+
+impl Invalid {
+    /// An `Invalid` error on `field` with this message in `locale`.
+    pub fn at(self, field: &str, locale: Locale) -> CoreError {
+        CoreError::invalid(field, self.code(), self.message(locale))
     }
 }
 

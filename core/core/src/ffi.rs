@@ -99,16 +99,8 @@ impl Peerlog {
     ) -> Result<Arc<Self>, PeerlogError> {
         let this = Self::open_dir(Path::new(&home), secrets, log)?;
         this.dev.run("restore", |h| {
-            h.require_empty()?;
             let code = RecoveryCode::parse(&recovery_code)?;
-            let bytes = std::fs::read(&backup_path)?;
-            h.session = Some(backup::restore(
-                &mut h.store,
-                h.secrets.as_ref(),
-                &bytes,
-                &code,
-            )?);
-            Ok(())
+            backup::restore(h, &std::fs::read(&backup_path)?, &code)
         })?;
         this.dev.log.log(LogLevel::Info, "peerlog::backup", || {
             "restored from backup".into()

@@ -108,35 +108,19 @@ impl Home {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::Clock;
-    use crate::platform::FileSecretStore;
-    use crate::profile::{ENROLLED_RULE_SET, Profile};
-
-    fn home(dir: &Path) -> Home {
-        let secrets = Arc::new(FileSecretStore::open(&dir.join("secrets")).unwrap());
-        Home::open(dir, secrets).unwrap()
-    }
+    use crate::testing;
 
     #[test]
     fn a_home_is_empty_until_a_device_is_set_up_or_enrolled() {
         let dir = tempfile::tempdir().unwrap();
-        let h = home(dir.path());
-        assert!(h.require_empty().is_ok());
+        assert!(testing::home(dir.path()).require_empty().is_ok());
         // A device set up offline.
-        let keys = Keys::generate().unwrap();
-        let profile = Profile::new(
-            "p".into(),
-            "Kari".into(),
-            ENROLLED_RULE_SET.into(),
-            Locale::En,
-        );
-        Session::new(keys, profile, Clock::default())
-            .save_new_device(h.store.conn())
-            .unwrap();
+        let (h, _) = testing::device(dir.path());
         assert!(!store_is_empty(h.store.conn()).unwrap());
+        assert!(h.require_empty().is_err());
         // Only enrolled (a coordinator's machine has no peer device id).
         let dir2 = tempfile::tempdir().unwrap();
-        let h2 = home(dir2.path());
+        let h2 = testing::home(dir2.path());
         assert!(h2.require_empty().is_ok());
         Enrolment {
             server: "https://peerlog.example".into(),
@@ -155,5 +139,12 @@ mod tests {
         .unwrap();
         assert!(store_is_empty(h2.store.conn()).is_ok_and(|empty| !empty));
         assert!(h2.require_empty().is_err());
+        // The peer's object never wipes a coordinator's home (the chapter keys live there).
+        let mut h2 = h2;
+        assert!(matches!(
+            h2.wipe(),
+            Err(CoreError::NotAllowed(Msg::CoordinatorHome))
+        ));
+        assert!(!store_is_empty(h2.store.conn()).unwrap());
     }
 }

@@ -44,11 +44,6 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// An `Invalid` error on `field` with this message in `locale`.
-    pub fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
-        crate::error::CoreError::invalid(field, self.code(), tr(locale, self))
-    }
-
     /// Stable machine code.
     pub fn code(self) -> &'static str {
         match self {
@@ -340,11 +335,6 @@ pub enum Invalid {
 }
 
 impl Invalid {
-    /// An `Invalid` error on `field` with this message in `locale`.
-    pub fn at(self, field: &str, locale: Locale) -> crate::error::CoreError {
-        crate::error::CoreError::invalid(field, self.code(), self.message(locale))
-    }
-
     pub fn code(self) -> &'static str {
         match self {
             Invalid::BadDate => "bad_date",

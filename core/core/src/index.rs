@@ -117,3 +117,147 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certs::DeviceCert;
+    use crate::home::Home;
+    use crate::model::{ContactInput, ExpenseInput, ExpenseKind};
+    use crate::{contacts, declarations, expenses, session, testing};
+    use chrono::NaiveDate;
+    use peerlog_crypto::DeviceSigningKey;
+    use peerlog_protocol::RecordMeta;
+    use peerlog_rules::ContactKind;
+
+    const G: &str = "0193a000-0000-7000-8000-00000000000a";
+    const V: &str = "0193a000-0000-7000-8000-00000000000b";
+    const GONE: &str = "0193a000-0000-7000-8000-00000000000c";
+
+    fn all_rows(h: &Home) -> Vec<IndexedContact> {
+        let day = |y| NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        store::contact_rows(h.store.conn(), day(2000), day(2100)).unwrap()
+    }
+
+    fn reindex_all(h: &Home) {
+        let conn = h.store.conn();
+        for rec in store::all_records(conn, None).unwrap() {
+            let verified = session::verify(conn, &rec.envelope).unwrap();
+            reindex(conn, h.session().unwrap(), verified).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_index_is_rebuilt_from_the_records_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (st, s) = h.parts().unwrap();
+        let group = ContactInput {
+            participants: 4,
+            ..ContactInput::new("2026-03-05", ContactKind::SelfHelpGroup, 90)
+        };
+        contacts::write(st, s, G, &group, None).unwrap();
+        let visit = ContactInput::new("2026-03-02", ContactKind::Visit, 60);
+        contacts::write(st, s, V, &visit, None).unwrap();
+        contacts::write(st, s, GONE, &visit, None).unwrap();
+        contacts::delete(st, s, GONE).unwrap();
+        let before = all_rows(&h);
+        assert_eq!(
+            before.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            [V, G]
+        );
+        assert_eq!(before[1].facts.participants, 4);
+
+        h.store
+            .conn()
+            .execute_batch("DELETE FROM contact_index; DELETE FROM declaration_index;")
+            .unwrap();
+        assert!(all_rows(&h).is_empty());
+        reindex_all(&h);
+        assert_eq!(all_rows(&h), before);
+        let status = declarations::status(h.store.conn(), h.session().unwrap()).unwrap();
+        assert!(status.signed, "the declaration signature is indexed again");
+    }
+
+    /// A decision on expense `e`, approving it, written by `author` with a certificate
+    /// issued by `issuer` as if it were the chapter signing key.
+    fn decision(h: &Home, id: &str, e: &str, author: &DeviceSigningKey, issuer: &DeviceSigningKey) {
+        let s = h.session().unwrap();
+        let cert = DeviceCert::issue(
+            &s.profile.peer_id,
+            author.public_key(),
+            certs::ISSUER_CHAPTER,
+            issuer,
+            "2026-03-01T00:00:00Z".into(),
+        )
+        .unwrap();
+        let d = ExpenseDecision {
+            kind: certs::DECISION_TYPE.into(),
+            expense_id: e.into(),
+            account_id: s.profile.peer_id.clone(),
+            approved: true,
+            reason: None,
+            decided_at: "2026-03-01T00:00:00Z".into(),
+            cert,
+        };
+        let meta = RecordMeta {
+            id: id.into(),
+            collection: Collection::Expenses,
+            version: 1,
+            author_device: author.device_id(),
+            deleted: false,
+        };
+        let plaintext = peerlog_protocol::canonical::to_canonical_vec(&d).unwrap();
+        let env = peerlog_crypto::envelope::seal_record(
+            &meta,
+            &plaintext,
+            std::slice::from_ref(&s.keys.peer_public),
+            author,
+        )
+        .unwrap();
+        let conn = h.store.conn();
+        // As if the author's key had been learned: only the certificate decides.
+        store::put_device(
+            conn,
+            &author.device_id(),
+            author.public_key().as_bytes(),
+            "x",
+        )
+        .unwrap();
+        store::put_record(conn, &env, false).unwrap();
+        reindex(conn, s, session::verify(conn, &env).unwrap()).unwrap();
+    }
+
+    const FORGED: &str = "0193a000-0000-7000-8000-0000000000f0";
+    const REAL: &str = "0193a000-0000-7000-8000-0000000000f1";
+
+    #[test]
+    fn only_a_decision_certified_by_the_chapter_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let chapter = DeviceSigningKey::generate().unwrap();
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        let input = ExpenseInput {
+            date: "2026-03-02".into(),
+            kind: ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(12_000),
+            description: None,
+            contact_ids: Vec::new(),
+            receipt: None,
+        };
+        let e = expenses::add(st, s, input).unwrap().id;
+
+        let forger = DeviceSigningKey::generate().unwrap();
+        decision(&h, FORGED, &e, &forger, &forger);
+        assert_eq!(store::sync::decision(h.store.conn(), &e).unwrap(), None);
+
+        let coordinator = DeviceSigningKey::generate().unwrap();
+        decision(&h, REAL, &e, &coordinator, &chapter);
+        assert_eq!(
+            store::sync::decision(h.store.conn(), &e).unwrap(),
+            Some((REAL.to_string(), true))
+        );
+    }
+}

@@ -41,6 +41,8 @@ pub mod net;
 mod sync;
 // The app surface.
 mod ffi;
+#[cfg(test)]
+mod testing;
 
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;

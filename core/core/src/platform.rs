@@ -2,7 +2,8 @@
 //! (Android Keystore, iOS Keychain) and a log sink (Logcat, os.Logger). A file-based
 //! secret store for the CLI and tests lives here too.
 
-use crate::error::SecretStoreError;
+use crate::error::{CoreError, PeerlogError, SecretStoreError};
+use peerlog_rules::Locale;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -165,6 +166,19 @@ impl Logger {
         if let Some(sink) = &self.0 {
             sink.log(level, target.to_string(), message());
         }
+    }
+
+    /// Converts a failed operation's error to the FFI error in `locale` and logs only its
+    /// code (messages may quote user input): as info for the user's errors, else as error.
+    pub fn failure(&self, target: &str, what: &str, locale: Locale, e: CoreError) -> PeerlogError {
+        let ffi = e.to_ffi(locale);
+        let level = if ffi.is_user_error() {
+            LogLevel::Info
+        } else {
+            LogLevel::Error
+        };
+        self.log(level, target, || format!("{what} failed: {}", ffi.code()));
+        ffi
     }
 }
 

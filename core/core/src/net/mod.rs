@@ -234,7 +234,7 @@ impl Net {
     }
 
     /// Whether a login will be needed before the next request.
-    pub fn needs_login(&self) -> bool {
+    fn needs_login(&self) -> bool {
         self.token().is_none()
     }
 
@@ -319,7 +319,7 @@ impl Net {
     }
 
     /// Pushes every pending record in batches (this device's certificate first).
-    pub async fn push_pending<H: Host>(
+    async fn push_pending<H: Host>(
         &self,
         host: &H,
         http: &Http,
@@ -378,9 +378,32 @@ impl Net {
         Ok(out)
     }
 
+    /// One exchange with the enrolment's server: log in if needed, push what is pending,
+    /// then pull every page (`apply` stores one page and moves the cursor).
+    pub async fn exchange<H: Host>(
+        &self,
+        host: &H,
+        enrol: &Enrolment,
+        progress_cb: &Option<Arc<dyn SyncProgress>>,
+        apply: impl FnMut(&PullResponse) -> Result<u64>,
+    ) -> Result<(Pushed, Pulled)> {
+        let http = self.http(&enrol.server)?;
+        let device_id = enrol.device_id.as_str();
+        if self.needs_login() {
+            progress(progress_cb, SyncPhase::Login, 0, None);
+        }
+        let pushed = self
+            .push_pending(host, &http, device_id, progress_cb)
+            .await?;
+        let pulled = self
+            .pull_all(host, &http, device_id, progress_cb, apply)
+            .await?;
+        Ok((pushed, pulled))
+    }
+
     /// Pulls every page since the stored cursor; `apply` stores one page and moves the
     /// cursor in one transaction, returning how many records it applied.
-    pub async fn pull_all<H: Host>(
+    async fn pull_all<H: Host>(
         &self,
         host: &H,
         http: &Http,

@@ -79,7 +79,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         signed_at TEXT NOT NULL
     ) STRICT;
     "#,
-    // 3: sync with a server (issue 3): enrolment and sync state, rejected pushes, records
+    // 3: sync with a server: enrolment and sync state, rejected pushes, records
     // waiting for their author's key, and the coordinator's copy of the chapter.
     r#"
     ALTER TABLE records ADD COLUMN push_error TEXT;

@@ -123,3 +123,114 @@ pub(super) fn page(
         Ok(applied)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::keys::Keys;
+    use crate::model::ContactInput;
+    use crate::sync::enrol::write_cert;
+    use crate::{contacts, declarations, testing};
+    use peerlog_crypto::DeviceSigningKey;
+    use peerlog_protocol::Collection;
+    use peerlog_protocol::api::PulledEnvelope;
+    use peerlog_rules::ContactKind;
+
+    const C2: &str = "0193a000-0000-7000-8000-0000000000c2";
+
+    /// Records written on a second device of the same peer: its certificate, its
+    /// declaration signature and one contact (`C2`).
+    fn second_device(first: &Session, dir: &std::path::Path) -> Vec<Envelope> {
+        let mut h = testing::home(dir);
+        let keys = Keys::from_parts(
+            DeviceSigningKey::generate().unwrap(),
+            first.keys.peer.clone(),
+        );
+        let s = Session::new(keys, first.profile.clone(), Clock::default());
+        h.store.tx(|tx| s.save_new_device(tx)).unwrap();
+        h.session = Some(s);
+        let (st, s) = h.parts().unwrap();
+        st.tx(|tx| write_cert(tx, s)).unwrap();
+        declarations::sign_current(st, s, "Kari Nordmann", true, None).unwrap();
+        let input = ContactInput::new("2026-03-03", ContactKind::Visit, 30);
+        contacts::write(st, s, C2, &input, None).unwrap();
+        store::all_records(st.conn(), None)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.envelope)
+            .collect()
+    }
+
+    fn pull(envs: Vec<Envelope>, cursor: u64) -> PullResponse {
+        PullResponse {
+            records: envs
+                .into_iter()
+                .enumerate()
+                .map(|(i, envelope)| PulledEnvelope {
+                    seq: i as u64 + 1,
+                    envelope,
+                })
+                .collect(),
+            cursor,
+            has_more: false,
+            declaration_version: None,
+        }
+    }
+
+    #[test]
+    fn records_wait_for_their_authors_certificate_and_then_apply() {
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let (mut h, _) = testing::device(a.path());
+        let mut envs = second_device(h.session().unwrap(), b.path());
+        // The certificate arrives last: the contact and the signature must wait for it.
+        envs.sort_by_key(|e| e.meta.collection == Collection::Notes);
+        assert_eq!(envs.len(), 3);
+        assert_eq!(envs[2].meta.collection, Collection::Notes);
+        // And a record by another peer's device, which nothing here can certify.
+        let (stranger, _) = testing::device(c.path());
+        let strangers = store::all_records(stranger.store.conn(), None).unwrap();
+        assert_eq!(strangers.len(), 1);
+        let mut page_envs = envs.clone();
+        page_envs.push(strangers[0].envelope.clone());
+
+        let (st, s) = h.parts().unwrap();
+        let log = Logger::default();
+        let applied = page(st, s, "p", &pull(page_envs, 10), &log).unwrap();
+        assert_eq!(applied, 3, "every record of the second device");
+        let ids: Vec<_> = contacts::list(st.conn(), s, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, [C2]);
+        let waiting = store::sync::deferred(st.conn()).unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].meta.id, strangers[0].envelope.meta.id);
+        // Later pages try it again and leave it waiting; nothing else changes.
+        assert_eq!(page(st, s, "p", &pull(Vec::new(), 11), &log).unwrap(), 0);
+        assert_eq!(store::sync::deferred(st.conn()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_author_without_a_certificate_waits() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut h, _) = testing::device(a.path());
+        let envs = second_device(h.session().unwrap(), b.path());
+        let contact: Vec<_> = envs
+            .into_iter()
+            .filter(|e| e.meta.collection == Collection::Contacts)
+            .collect();
+        let (st, s) = h.parts().unwrap();
+        let applied = page(st, s, "p", &pull(contact, 5), &Logger::default()).unwrap();
+        assert_eq!(applied, 0);
+        let waiting = store::sync::deferred(st.conn()).unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].meta.id, C2);
+        assert!(contacts::list(st.conn(), s, None, None).unwrap().is_empty());
+    }
+}

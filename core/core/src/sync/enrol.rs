@@ -64,7 +64,7 @@ fn code_copy(code: &RecoveryCode) -> Result<RecoveryCode> {
 }
 
 /// Writes this device's certificate (a private record, pushed first).
-fn write_cert(tx: &rusqlite::Connection, s: &mut Session) -> Result<()> {
+pub(super) fn write_cert(tx: &rusqlite::Connection, s: &mut Session) -> Result<()> {
     let account = certs::account_key(&s.keys.peer)?;
     let cert = DeviceCert::issue(
         &s.profile.peer_id,

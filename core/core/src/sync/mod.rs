@@ -11,7 +11,7 @@ use crate::enrolment::{self, Enrolment};
 use crate::error::{CoreError, Result};
 use crate::i18n::Msg;
 use crate::net::http::Http;
-use crate::net::{self, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+use crate::net::{self, SyncProgress, SyncReport, SyncStatus};
 use crate::platform::LogLevel;
 use crate::store;
 use peerlog_protocol::api::{self, DeclarationResponse};
@@ -56,18 +56,9 @@ impl Device {
     ) -> Result<SyncReport> {
         let known_declaration =
             store::sync::sync_row(self.lock().store.conn())?.and_then(|r| r.declaration_version);
-        let http = self.net.http(&enrol.server)?;
-        let device_id = enrol.device_id.as_str();
-        if self.net.needs_login() {
-            net::progress(progress, SyncPhase::Login, 0, None);
-        }
-        let pushed = self
+        let (pushed, pulled) = self
             .net
-            .push_pending(self, &http, device_id, progress)
-            .await?;
-        let pulled = self
-            .net
-            .pull_all(self, &http, device_id, progress, |page| {
+            .exchange(self, enrol, progress, |page| {
                 let mut home = self.lock();
                 let (st, s) = home.parts()?;
                 apply::page(st, s, &enrol.account_id, page, &self.log)
@@ -80,6 +71,7 @@ impl Device {
             declaration_changed: false,
         };
         if pulled.newest_declaration > known_declaration {
+            let http = self.net.http(&enrol.server)?;
             report.declaration_changed = self
                 .fetch_declaration(&http, enrol, known_declaration)
                 .await?;
