@@ -310,10 +310,12 @@ mod tests {
             [
                 "setup",
                 "fmt",
+                "layers",
                 "clippy",
                 "postgres",
                 "test",
                 "bindings",
+                "exports",
                 "kotlin",
                 "kotlin-syntax",
                 "swift",
@@ -361,7 +363,8 @@ mod tests {
         assert_eq!(
             names(s),
             [
-                "setup", "fmt", "clippy", "postgres", "test", "bindings", "header", "l10n"
+                "setup", "fmt", "layers", "clippy", "postgres", "test", "bindings", "exports",
+                "header", "l10n"
             ]
         );
     }
