@@ -8,13 +8,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use peerlog_crypto::{DevicePublicKey, RecipientPublicKey, envelope::verify_envelope};
+use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::api::{
     self, AccountSummary, AccountsResponse, AuthChallengeDocument, ChallengeRequest,
     ChallengeResponse, ChapterInfo, DeclarationResponse, DeviceSummary, EnrolCoordinatorRequest,
     EnrolPeerRequest, EnrolResponse, InvitationLookup, InvitationRequest, InvitationResponse,
     PublishedDeclaration, PushRequest, PushResponse, PushResult, RecoveryDeviceRequest,
-    RecoveryFetchResponse, RecoveryLookup, RevokeResponse, TokenRequest, TokenResponse, codes,
+    RecoveryFetchResponse, RecoveryLookup, RevokeResponse, TokenRequest, TokenResponse,
 };
 use peerlog_protocol::{Envelope, b64, is_uuid_text};
 use serde::Deserialize;
@@ -23,9 +23,9 @@ use super::AppState;
 use super::extract::{ApiJson, ApiQuery, Auth, EnrolClass, Limited, LoginClass};
 use crate::error::ApiError;
 use crate::metrics::inc;
+use crate::push::{self, Batch, PushPolicy};
 use crate::storage::{
-    self, DeviceInfo, Enrolment, IncomingRecord, NewDevice, NewToken, PullScope, PushOutcome,
-    Storage,
+    self, DeviceInfo, Enrolment, IncomingRecord, NewDevice, NewToken, PullScope, Storage,
 };
 use crate::{now, random, sha256};
 
@@ -334,75 +334,22 @@ async fn login<S: Storage>(state: &AppState<S>, req: TokenRequest) -> ApiResult<
 
 // ---- sync ----
 
-fn rejected(code: &str, message: impl Into<String>) -> PushResult {
-    PushResult::Rejected {
-        code: code.to_owned(),
-        message: message.into(),
-    }
-}
-
-/// Checks one envelope against the pushing account's devices and builds the row to store.
-fn check_record(
-    env: &Envelope,
-    devices: &HashMap<String, DeviceInfo>,
-    chapter_kid: Option<&str>,
-    peers: &HashMap<String, String>,
-) -> Result<IncomingRecord, PushResult> {
-    env.validate()
-        .map_err(|e| rejected(codes::MALFORMED, e.to_string()))?;
-    let device = devices
-        .get(&env.meta.author_device)
-        .filter(|d| d.revoked_at.is_none())
-        .ok_or_else(|| {
-            rejected(
-                codes::UNKNOWN_DEVICE,
-                "the author device is not a live device of this account",
-            )
-        })?;
-    verify_envelope(env, &DevicePublicKey::from(device.public_key))
-        .map_err(|_| rejected(codes::BAD_SIGNATURE, "the author signature does not verify"))?;
-    let for_chapter = chapter_kid.is_some_and(|kid| env.recipients.iter().any(|r| r.kid == kid));
-    let addressed_to = env
-        .recipients
-        .iter()
-        .find_map(|r| peers.get(&r.kid))
-        .cloned();
-    let envelope = env
-        .to_json_bytes()
-        .map_err(|e| rejected(codes::MALFORMED, e.to_string()))?;
-    Ok(IncomingRecord {
-        collection: env.meta.collection.as_str().to_owned(),
-        id: env.meta.id.clone(),
-        version: env.meta.version,
-        author_device: env.meta.author_device.clone(),
-        deleted: env.meta.deleted,
-        for_chapter,
-        addressed_to,
-        envelope,
-    })
-}
-
-/// Runs [`check_record`] over the batch on the blocking pool, split over the cores.
+/// Runs [`PushPolicy::check`] over the batch on the blocking pool, split over the cores.
 async fn check_records(
     records: Vec<Envelope>,
-    devices: HashMap<String, DeviceInfo>,
-    chapter_kid: Option<String>,
-    peers: HashMap<String, String>,
+    policy: PushPolicy,
 ) -> ApiResult<Vec<Result<IncomingRecord, PushResult>>> {
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let chunk = records.len().div_ceil(parallel).max(64);
-    let shared = std::sync::Arc::new((devices, chapter_kid, peers));
+    let policy = std::sync::Arc::new(policy);
     let mut tasks = Vec::new();
     let mut records = records;
     while !records.is_empty() {
         let rest = records.split_off(chunk.min(records.len()));
         let part = std::mem::replace(&mut records, rest);
-        let shared = std::sync::Arc::clone(&shared);
+        let policy = std::sync::Arc::clone(&policy);
         tasks.push(tokio::task::spawn_blocking(move || {
-            let (devices, kid, peers) = &*shared;
-            part.iter()
-                .map(|env| check_record(env, devices, kid.as_deref(), peers))
-                .collect::<Vec<_>>()
+            part.iter().map(|env| policy.check(env)).collect::<Vec<_>>()
         }));
     }
     let mut out = Vec::new();
@@ -429,76 +376,25 @@ pub async fn push<S: Storage>(
         storage.chapter(auth.chapter_id()),
         storage.list_devices(auth.chapter_id(), Some(auth.account_id())),
         async {
-            if auth.is_coordinator() {
+            if push::routes_to_peers(auth.is_coordinator()) {
                 storage.list_accounts(auth.chapter_id()).await
             } else {
                 Ok(Vec::new())
             }
         },
     )?;
-    let chapter_kid = chapter
-        .and_then(|c| c.keys)
-        .map(|k| RecipientPublicKey::from(k.encryption_public_key).key_id());
-    let devices: HashMap<String, DeviceInfo> = devices
-        .into_iter()
-        .map(|d| (d.device_id.clone(), d))
-        .collect();
-    // A coordinator's record wrapped for a peer's key (a decision on the peer's expense)
-    // is routed to that peer's pulls too: peer key id → account.
-    let peers: HashMap<String, String> = accounts
-        .into_iter()
-        .filter(|a| a.id != auth.account_id())
-        .filter_map(|a| {
-            a.peer_key
-                .map(|k| (RecipientPublicKey::from(k).key_id(), a.id))
-        })
-        .collect();
+    let policy = PushPolicy::new(auth.account_id(), chapter, devices, accounts);
     // Signature checks are CPU work: off the async workers, in parallel chunks.
-    let checked = check_records(req.records, devices, chapter_kid, peers).await?;
-    let mut results: Vec<Option<PushResult>> = Vec::with_capacity(checked.len());
-    let mut incoming = Vec::new();
-    let mut positions = Vec::new();
-    for (i, c) in checked.into_iter().enumerate() {
-        match c {
-            Ok(rec) => {
-                incoming.push(rec);
-                positions.push(i);
-                results.push(None);
-            }
-            Err(r) => results.push(Some(r)),
-        }
-    }
-    if !incoming.is_empty() {
-        let outcomes = state
+    let batch = Batch::new(check_records(req.records, policy).await?);
+    let outcomes = if batch.to_store().is_empty() {
+        Vec::new()
+    } else {
+        state
             .storage()
-            .push(auth.account_id(), auth.chapter_id(), &incoming)
-            .await?;
-        for (i, o) in positions.into_iter().zip(outcomes) {
-            if let Some(slot) = results.get_mut(i) {
-                *slot = Some(match o {
-                    PushOutcome::Accepted { seq } => PushResult::Accepted { seq },
-                    PushOutcome::Duplicate { seq } => PushResult::Duplicate { seq },
-                    PushOutcome::Stale { current_version } => PushResult::Stale { current_version },
-                    PushOutcome::Rejected { code } => rejected(
-                        code,
-                        match code {
-                            storage::reject::NOT_OWNER => {
-                                "this record id belongs to another account"
-                            }
-                            storage::reject::VERSION_CONFLICT => {
-                                "this version is stored with different bytes"
-                            }
-                            _ => "refused",
-                        },
-                    ),
-                });
-            }
-        }
-    }
-    let results: Vec<PushResult> = results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| rejected(codes::INTERNAL, "not processed")))
-        .collect();
+            .push(auth.account_id(), auth.chapter_id(), batch.to_store())
+            .await?
+    };
+    let results = batch.finish(outcomes);
     let m = state.metrics();
     for r in &results {
         inc(
