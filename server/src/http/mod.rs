@@ -48,25 +48,25 @@ pub const ROUTES: &[(&str, &str)] = &[
 ];
 
 fn handler<S: Storage>(method: &str, path: &str) -> Option<MethodRouter<AppState<S>>> {
-    use handlers as h;
+    use handlers::{accounts, auth, declaration, devices, enrol, invitations, recovery, sync};
     let route = match (method, path) {
         ("GET", "/healthz") => get(ops::healthz::<S>),
         ("GET", "/metrics") => get(ops::metrics::<S>),
         ("GET", "/v1/openapi.json") => get(ops::openapi),
-        ("POST", "/v1/enrol/coordinator") => post(h::enrol_coordinator::<S>),
-        ("POST", "/v1/enrol/chapter") => post(h::enrol_chapter::<S>),
-        ("POST", "/v1/enrol/peer") => post(h::enrol_peer::<S>),
-        ("POST", "/v1/recovery/fetch") => post(h::recovery_fetch::<S>),
-        ("POST", "/v1/recovery/device") => post(h::recovery_device::<S>),
-        ("POST", "/v1/auth/challenge") => post(h::challenge::<S>),
-        ("POST", "/v1/auth/token") => post(h::token::<S>),
-        ("POST", "/v1/sync/push") => post(h::push::<S>),
-        ("GET", "/v1/sync/pull") => get(h::pull::<S>),
-        ("GET", "/v1/declaration") => get(h::declaration::<S>),
-        ("POST", "/v1/chapter/declaration") => post(h::publish_declaration::<S>),
-        ("POST", "/v1/chapter/invitations") => post(h::create_invitation::<S>),
-        ("GET", "/v1/chapter/accounts") => get(h::accounts::<S>),
-        ("POST", "/v1/devices/{device_id}/revoke") => post(h::revoke::<S>),
+        ("POST", "/v1/enrol/coordinator") => post(enrol::enrol_coordinator::<S>),
+        ("POST", "/v1/enrol/chapter") => post(enrol::enrol_chapter::<S>),
+        ("POST", "/v1/enrol/peer") => post(enrol::enrol_peer::<S>),
+        ("POST", "/v1/recovery/fetch") => post(recovery::recovery_fetch::<S>),
+        ("POST", "/v1/recovery/device") => post(recovery::recovery_device::<S>),
+        ("POST", "/v1/auth/challenge") => post(auth::challenge::<S>),
+        ("POST", "/v1/auth/token") => post(auth::token::<S>),
+        ("POST", "/v1/sync/push") => post(sync::push::<S>),
+        ("GET", "/v1/sync/pull") => get(sync::pull::<S>),
+        ("GET", "/v1/declaration") => get(declaration::declaration::<S>),
+        ("POST", "/v1/chapter/declaration") => post(declaration::publish_declaration::<S>),
+        ("POST", "/v1/chapter/invitations") => post(invitations::create_invitation::<S>),
+        ("GET", "/v1/chapter/accounts") => get(accounts::accounts::<S>),
+        ("POST", "/v1/devices/{device_id}/revoke") => post(devices::revoke::<S>),
         _ => return None,
     };
     Some(route)
