@@ -11,6 +11,19 @@
 use std::future::Future;
 use std::path::Path;
 
+/// A [`Migration`] whose SQL is `server/migrations/<dir>/<file>`, compiled in.
+macro_rules! migration {
+    ($dir:literal, $version:literal, $name:literal, $file:literal) => {
+        $crate::storage::Migration {
+            version: $version,
+            name: $name,
+            #[cfg(test)]
+            file: $file,
+            sql: include_str!(concat!("../../migrations/", $dir, "/", $file)),
+        }
+    };
+}
+
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod postgres;
@@ -483,6 +496,36 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
 // ---- helpers shared by the backends ----
 
+/// One numbered schema migration. The SQL lives in `server/migrations/<backend>/`, one
+/// file per version, each dialect on its own.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub version: i64,
+    /// Recorded in `schema_migrations` (existing databases hold these names).
+    pub name: &'static str,
+    /// The file under `server/migrations/<backend>/`, named after the version (checked by
+    /// the tests, the only readers).
+    #[cfg(test)]
+    pub file: &'static str,
+    pub sql: &'static str,
+}
+
+/// The migrations a database at schema version `current` still needs, in order.
+/// `SchemaTooNew` if a newer binary wrote it.
+pub(crate) fn pending(
+    migrations: &'static [Migration],
+    current: i64,
+) -> Result<impl Iterator<Item = &'static Migration>> {
+    let supported = migrations.last().map_or(0, |m| m.version);
+    if current > supported {
+        return Err(StorageError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    Ok(migrations.iter().filter(move |m| m.version > current))
+}
+
 pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| StorageError::InvalidInput(format!("{what} {v} is out of range")))
 }
@@ -572,4 +615,51 @@ pub(crate) fn check_limit(limit: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_from_one_and_named_after_their_files() {
+        for migrations in [sqlite::MIGRATIONS, postgres::MIGRATIONS] {
+            for (i, m) in migrations.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "{}", m.file);
+                assert!(
+                    m.file.starts_with(&format!("{:04}_", m.version)) && m.file.ends_with(".sql"),
+                    "{}",
+                    m.file
+                );
+                assert!(!m.sql.trim().is_empty(), "{}", m.file);
+            }
+        }
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let list = |ms: &[Migration]| {
+            ms.iter()
+                .map(|m| (m.version, m.name, m.file))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(sqlite::MIGRATIONS), list(postgres::MIGRATIONS));
+    }
+
+    #[test]
+    fn pending_migrations_follow_the_current_version() {
+        let versions = |current| {
+            pending(sqlite::MIGRATIONS, current).map(|ms| ms.map(|m| m.version).collect::<Vec<_>>())
+        };
+        let last = sqlite::MIGRATIONS.len() as i64;
+        assert_eq!(versions(0).unwrap(), (1..=last).collect::<Vec<_>>());
+        assert_eq!(versions(last - 1).unwrap(), vec![last]);
+        assert_eq!(versions(last).unwrap(), Vec::<i64>::new());
+        assert!(matches!(
+            versions(last + 1),
+            Err(StorageError::SchemaTooNew { found, supported }) if found == last + 1 && supported == last
+        ));
+    }
 }

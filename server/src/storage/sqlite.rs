@@ -10,113 +10,22 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 
 use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
+    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    check_limit, check_name, decide, page, to_hash, to_i64, to_u64, to_version,
+    check_limit, check_name, decide, page, pending, to_hash, to_i64, to_u64, to_version,
 };
 
-/// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", MIGRATION_1),
-    (2, "account peer key", MIGRATION_2),
-    (3, "records addressed to an account", MIGRATION_3),
+/// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    migration!("sqlite", 1, "initial", "0001_initial.sql"),
+    migration!("sqlite", 2, "account peer key", "0002_account_peer_key.sql"),
+    migration!(
+        "sqlite",
+        3,
+        "records addressed to an account",
+        "0003_records_addressed_to.sql"
+    ),
 ];
-
-/// A record can also be addressed to another account of the chapter (a coordinator's
-/// decision for a peer); that account's pulls include it.
-const MIGRATION_3: &str = "
-ALTER TABLE records ADD COLUMN addressed_to TEXT REFERENCES accounts(id);
-CREATE INDEX records_addressed_seq ON records(addressed_to, seq) WHERE addressed_to IS NOT NULL;
-";
-
-/// The peer's X25519 public key, so the coordinator can address records to the peer.
-const MIGRATION_2: &str = "
-ALTER TABLE accounts ADD COLUMN peer_key BLOB CHECK (peer_key IS NULL OR length(peer_key) = 32);
-";
-
-const MIGRATION_1: &str = "
-CREATE TABLE organisations (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
-) STRICT;
-CREATE TABLE chapters (
-    id     INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organisations(id),
-    name   TEXT NOT NULL,
-    encryption_public_key BLOB CHECK (encryption_public_key IS NULL OR length(encryption_public_key) = 32),
-    signing_public_key    BLOB CHECK (signing_public_key IS NULL OR length(signing_public_key) = 32),
-    CHECK ((encryption_public_key IS NULL) = (signing_public_key IS NULL)),
-    UNIQUE (org_id, name)
-) STRICT;
--- The per-chapter record sequence counter (see ADR 0006).
-CREATE TABLE chapter_seq (
-    chapter_id INTEGER PRIMARY KEY REFERENCES chapters(id),
-    seq        INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE TABLE accounts (
-    id               TEXT PRIMARY KEY,
-    chapter_id       INTEGER NOT NULL REFERENCES chapters(id),
-    role             TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    recovery_lookup  BLOB UNIQUE CHECK (recovery_lookup IS NULL OR length(recovery_lookup) = 32),
-    wrapped_peer_key BLOB,
-    created_at       INTEGER NOT NULL
-) STRICT;
-CREATE INDEX accounts_chapter ON accounts(chapter_id);
-CREATE TABLE tokens (
-    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
-    chapter_id INTEGER NOT NULL REFERENCES chapters(id),
-    role       TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    expires_at INTEGER NOT NULL,
-    created_by TEXT REFERENCES accounts(id),
-    used_at    INTEGER
-) STRICT;
-CREATE TABLE devices (
-    device_id  TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    public_key BLOB NOT NULL CHECK (length(public_key) = 32),
-    created_at INTEGER NOT NULL,
-    last_seen  INTEGER,
-    revoked_at INTEGER
-) STRICT;
-CREATE INDEX devices_account ON devices(account_id);
-CREATE TABLE challenges (
-    device_id      TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    challenge_hash BLOB NOT NULL CHECK (length(challenge_hash) = 32),
-    expires_at     INTEGER NOT NULL,
-    PRIMARY KEY (device_id, challenge_hash)
-) STRICT;
-CREATE TABLE sessions (
-    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
-    device_id  TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    expires_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX sessions_device ON sessions(device_id);
-CREATE TABLE declarations (
-    chapter_id     INTEGER NOT NULL REFERENCES chapters(id),
-    version        INTEGER NOT NULL CHECK (version >= 0),
-    declaration_id TEXT NOT NULL,
-    document       BLOB NOT NULL,
-    published_at   INTEGER NOT NULL,
-    PRIMARY KEY (chapter_id, version)
-) STRICT;
--- Only the current version of each (collection, id); the history lives on the devices.
-CREATE TABLE records (
-    collection    TEXT NOT NULL CHECK (length(collection) BETWEEN 1 AND 64),
-    id            TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
-    chapter_id    INTEGER NOT NULL REFERENCES chapters(id),
-    account_id    TEXT NOT NULL REFERENCES accounts(id),
-    version       INTEGER NOT NULL CHECK (version >= 0),
-    author_device TEXT NOT NULL,
-    deleted       INTEGER NOT NULL CHECK (deleted IN (0, 1)),
-    for_chapter   INTEGER NOT NULL CHECK (for_chapter IN (0, 1)),
-    envelope      BLOB NOT NULL,
-    seq           INTEGER NOT NULL,
-    PRIMARY KEY (collection, id)
-) STRICT;
-CREATE UNIQUE INDEX records_chapter_seq ON records(chapter_id, seq);
-CREATE INDEX records_account_seq ON records(account_id, seq);
-";
-
 const READERS: usize = 4;
 
 /// The SQLite storage. Cheap to clone.
@@ -299,21 +208,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             |r| r.get(0),
         )
         .map_err(db)?;
-    let supported = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > supported {
-        return Err(StorageError::SchemaTooNew {
-            found: current,
-            supported,
-        });
-    }
+    let pending = pending(MIGRATIONS, current)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        tx.execute_batch(sql).map_err(db)?;
+    for m in pending {
+        tx.execute_batch(m.sql).map_err(db)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            params![version, name, now],
+            params![m.version, m.name, now],
         )
         .map_err(db)?;
     }
