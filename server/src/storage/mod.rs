@@ -595,6 +595,42 @@ pub(crate) fn decide(
     }
 }
 
+/// Whether a token can still be used at `now`: not used, not expired.
+pub(crate) fn check_token_usable(token: &Token, now: Timestamp) -> Result<()> {
+    if token.used_at.is_some() {
+        return Err(StorageError::AlreadyUsed);
+    }
+    if token.expires_at <= now {
+        return Err(StorageError::Expired);
+    }
+    Ok(())
+}
+
+/// The token checks of [`Storage::enrol`], the same on every backend: the token exists, is
+/// of the enrolment's role (one of another role is as good as unknown), and is usable at
+/// the enrolment's time. The backend fetches the row (locked) and writes.
+pub(crate) fn check_enrolment_token(token: Option<Token>, e: &Enrolment) -> Result<Token> {
+    let token = token
+        .filter(|t| t.role == e.role)
+        .ok_or(StorageError::NotFound("token"))?;
+    check_token_usable(&token, e.at)?;
+    Ok(token)
+}
+
+/// The chapter-key check of [`Storage::enrol`] when the enrolment carries keys: `true` if
+/// they must be written (the chapter has none yet), `false` if the chapter already has these
+/// very keys; other keys are a `Conflict`, no chapter `NotFound`.
+pub(crate) fn chapter_keys_to_set(wanted: &ChapterKeys, chapter: Option<&Chapter>) -> Result<bool> {
+    let chapter = chapter.ok_or(StorageError::NotFound("chapter"))?;
+    match &chapter.keys {
+        None => Ok(true),
+        Some(current) if current == wanted => Ok(false),
+        Some(_) => Err(StorageError::Conflict(
+            "the chapter already has other keys".into(),
+        )),
+    }
+}
+
 /// `limit + 1` rows were fetched; trims and builds the page.
 pub(crate) fn page(mut records: Vec<PulledRecord>, since: u64, limit: u32) -> PullPage {
     let limit = limit as usize;
@@ -622,6 +658,102 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    fn token(role: Role, used_at: Option<Timestamp>, expires_at: Timestamp) -> Token {
+        Token {
+            token_hash: [1; 32],
+            chapter_id: 7,
+            role,
+            expires_at,
+            created_by: None,
+            used_at,
+        }
+    }
+
+    fn enrolment(role: Role, at: Timestamp) -> Enrolment {
+        Enrolment {
+            role,
+            account_id: "a".into(),
+            peer_key: None,
+            recovery_lookup: None,
+            wrapped_peer_key: None,
+            chapter_keys: None,
+            device_id: "d".into(),
+            device_key: [2; 32],
+            at,
+        }
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> &'static str {
+        r.expect_err("expected an error").code()
+    }
+
+    #[test]
+    fn an_enrolment_token_must_exist_and_be_of_the_enrolment_role() {
+        let peer = enrolment(Role::Peer, 100);
+        assert_eq!(code(check_enrolment_token(None, &peer)), "not_found");
+        let coordinator_token = token(Role::Coordinator, None, 200);
+        assert_eq!(
+            code(check_enrolment_token(
+                Some(coordinator_token.clone()),
+                &peer
+            )),
+            "not_found"
+        );
+        let ok = check_enrolment_token(
+            Some(coordinator_token.clone()),
+            &enrolment(Role::Coordinator, 100),
+        )
+        .unwrap();
+        assert_eq!(ok, coordinator_token);
+    }
+
+    #[test]
+    fn an_enrolment_token_must_be_unused_and_unexpired() {
+        let peer = enrolment(Role::Peer, 100);
+        let used = token(Role::Peer, Some(50), 200);
+        assert_eq!(
+            code(check_enrolment_token(Some(used), &peer)),
+            "already_used"
+        );
+        // Expiry is exclusive: a token expiring at the enrolment's second is expired.
+        let expired = token(Role::Peer, None, 100);
+        assert_eq!(code(check_enrolment_token(Some(expired), &peer)), "expired");
+        // Used and expired: reported as used.
+        let both = token(Role::Peer, Some(50), 10);
+        assert_eq!(
+            code(check_enrolment_token(Some(both), &peer)),
+            "already_used"
+        );
+        assert!(check_enrolment_token(Some(token(Role::Peer, None, 101)), &peer).is_ok());
+    }
+
+    #[test]
+    fn chapter_keys_are_set_once_and_may_be_repeated_but_not_changed() {
+        let keys = ChapterKeys {
+            encryption_public_key: [3; 32],
+            signing_public_key: [4; 32],
+        };
+        let mut chapter = Chapter {
+            id: 7,
+            org_id: 1,
+            org_name: "Org".into(),
+            name: "Oslo".into(),
+            keys: None,
+        };
+        assert_eq!(code(chapter_keys_to_set(&keys, None)), "not_found");
+        assert!(chapter_keys_to_set(&keys, Some(&chapter)).unwrap());
+        chapter.keys = Some(keys);
+        assert!(!chapter_keys_to_set(&keys, Some(&chapter)).unwrap());
+        let other = ChapterKeys {
+            signing_public_key: [5; 32],
+            ..keys
+        };
+        assert_eq!(
+            code(chapter_keys_to_set(&other, Some(&chapter))),
+            "conflict"
+        );
+    }
 
     #[test]
     fn migrations_are_numbered_from_one_and_named_after_their_files() {

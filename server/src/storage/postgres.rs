@@ -12,7 +12,8 @@ use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    check_limit, check_name, decide, page, pending, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
+    to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -258,52 +259,35 @@ async fn enrol_tx(
     token_hash: Hash,
     e: &Enrolment,
 ) -> Result<Token> {
-    let Some(row) = tx
+    let token = tx
         .query_opt(&format!("{TOKEN_SELECT} FOR UPDATE"), &[&&token_hash[..]])
         .await
         .map_err(db)?
-    else {
-        return Err(StorageError::NotFound("token"));
-    };
-    let token = token_from_row(token_hash, &row)?;
-    if token.role != e.role {
-        return Err(StorageError::NotFound("token"));
-    }
-    if token.used_at.is_some() {
-        return Err(StorageError::AlreadyUsed);
-    }
-    if token.expires_at <= e.at {
-        return Err(StorageError::Expired);
-    }
+        .map(|row| token_from_row(token_hash, &row))
+        .transpose()?;
+    let token = check_enrolment_token(token, e)?;
     if let Some(keys) = e.chapter_keys {
-        let row = tx
+        let chapter = tx
             .query_opt(
                 &format!("{CHAPTER_SELECT} WHERE c.id = $1 FOR UPDATE OF c"),
                 &[&token.chapter_id],
             )
             .await
             .map_err(db)?
-            .ok_or(StorageError::NotFound("chapter"))?;
-        match chapter_from_row(&row)?.keys {
-            None => {
-                tx.execute(
-                    "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
-                     WHERE id = $1",
-                    &[
-                        &token.chapter_id,
-                        &&keys.encryption_public_key[..],
-                        &&keys.signing_public_key[..],
-                    ],
-                )
-                .await
-                .map_err(db)?;
-            }
-            Some(current) if current == keys => {}
-            Some(_) => {
-                return Err(StorageError::Conflict(
-                    "the chapter already has other keys".into(),
-                ));
-            }
+            .map(|row| chapter_from_row(&row))
+            .transpose()?;
+        if chapter_keys_to_set(&keys, chapter.as_ref())? {
+            tx.execute(
+                "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
+                 WHERE id = $1",
+                &[
+                    &token.chapter_id,
+                    &&keys.encryption_public_key[..],
+                    &&keys.signing_public_key[..],
+                ],
+            )
+            .await
+            .map_err(db)?;
         }
     }
     insert_account(

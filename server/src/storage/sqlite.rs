@@ -12,7 +12,8 @@ use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    check_limit, check_name, decide, page, pending, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
+    to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -363,41 +364,36 @@ fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<RawToken>> {
     .map_err(db)
 }
 
+fn token_by_hash(conn: &Connection, token_hash: Hash) -> Result<Option<Token>> {
+    token_row(conn, &token_hash)?
+        .map(|(chapter_id, role, expires_at, created_by, used_at)| {
+            Ok(Token {
+                token_hash,
+                chapter_id,
+                role: Role::from_db(&role)?,
+                expires_at,
+                created_by,
+                used_at,
+            })
+        })
+        .transpose()
+}
+
 fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Token> {
-    let Some((chapter_id, role, expires_at, created_by, used_at)) = token_row(tx, &token_hash)?
-    else {
-        return Err(StorageError::NotFound("token"));
-    };
-    if Role::from_db(&role)? != e.role {
-        return Err(StorageError::NotFound("token"));
-    }
-    if used_at.is_some() {
-        return Err(StorageError::AlreadyUsed);
-    }
-    if expires_at <= e.at {
-        return Err(StorageError::Expired);
-    }
+    let token = check_enrolment_token(token_by_hash(tx, token_hash)?, e)?;
+    let chapter_id = token.chapter_id;
     if let Some(keys) = e.chapter_keys {
-        let chapter = chapter_by_id(tx, chapter_id)?.ok_or(StorageError::NotFound("chapter"))?;
-        match chapter.keys {
-            None => {
-                tx.execute(
-                    "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
-                     WHERE id = ?1",
-                    params![
-                        chapter_id,
-                        keys.encryption_public_key,
-                        keys.signing_public_key
-                    ],
-                )
-                .map_err(db)?;
-            }
-            Some(current) if current == keys => {}
-            Some(_) => {
-                return Err(StorageError::Conflict(
-                    "the chapter already has other keys".into(),
-                ));
-            }
+        if chapter_keys_to_set(&keys, chapter_by_id(tx, chapter_id)?.as_ref())? {
+            tx.execute(
+                "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
+                 WHERE id = ?1",
+                params![
+                    chapter_id,
+                    keys.encryption_public_key,
+                    keys.signing_public_key
+                ],
+            )
+            .map_err(db)?;
         }
     }
     insert_account(
@@ -427,12 +423,8 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
     )
     .map_err(db)?;
     Ok(Token {
-        token_hash,
-        chapter_id,
-        role: e.role,
-        expires_at,
-        created_by,
         used_at: Some(e.at),
+        ..token
     })
 }
 
@@ -747,21 +739,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn token(&self, token_hash: Hash) -> Result<Option<Token>> {
-        self.read(move |conn| {
-            token_row(conn, &token_hash)?
-                .map(|(chapter_id, role, expires_at, created_by, used_at)| {
-                    Ok(Token {
-                        token_hash,
-                        chapter_id,
-                        role: Role::from_db(&role)?,
-                        expires_at,
-                        created_by,
-                        used_at,
-                    })
-                })
-                .transpose()
-        })
-        .await
+        self.read(move |conn| token_by_hash(conn, token_hash)).await
     }
 
     async fn enrol(&self, token_hash: Hash, enrolment: Enrolment) -> Result<Token> {

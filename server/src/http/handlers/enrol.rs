@@ -64,12 +64,7 @@ pub async fn enrol_chapter<S: Storage>(
         .await?
         .filter(|t| t.role == storage::Role::Peer)
         .ok_or_else(|| ApiError::not_found("unknown invitation"))?;
-    if token.used_at.is_some() {
-        return Err(storage::StorageError::AlreadyUsed.into());
-    }
-    if token.expires_at <= now() {
-        return Err(storage::StorageError::Expired.into());
-    }
+    storage::check_token_usable(&token, now())?;
     Ok(Json(chapter_info(&state, token.chapter_id).await?))
 }
 
