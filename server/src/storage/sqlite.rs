@@ -224,33 +224,37 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit().map_err(db)
 }
 
-const CHAPTER_SELECT: &str =
-    "SELECT c.id, c.org_id, o.name, c.name, c.encryption_public_key, c.signing_public_key
+// Rows are read by column name into the structs below (as the PostgreSQL backend reads
+// into named fields), so a reordered SELECT cannot silently swap two columns of one type.
+
+const CHAPTER_SELECT: &str = "SELECT c.id, c.org_id, o.name AS org_name, c.name,
+            c.encryption_public_key, c.signing_public_key
      FROM chapters c JOIN organisations o ON o.id = c.org_id";
 
-fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawChapter> {
-    Ok(RawChapter {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        org_name: r.get(2)?,
-        name: r.get(3)?,
-        enc: r.get(4)?,
-        sig: r.get(5)?,
-    })
-}
-
-struct RawChapter {
+/// A row of [`CHAPTER_SELECT`].
+struct ChapterRow {
     id: i64,
     org_id: i64,
     org_name: String,
     name: String,
-    enc: Option<Vec<u8>>,
-    sig: Option<Vec<u8>>,
+    encryption_public_key: Option<Vec<u8>>,
+    signing_public_key: Option<Vec<u8>>,
 }
 
-impl RawChapter {
+fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterRow> {
+    Ok(ChapterRow {
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        org_name: r.get("org_name")?,
+        name: r.get("name")?,
+        encryption_public_key: r.get("encryption_public_key")?,
+        signing_public_key: r.get("signing_public_key")?,
+    })
+}
+
+impl ChapterRow {
     fn finish(self) -> Result<Chapter> {
-        let keys = match (self.enc, self.sig) {
+        let keys = match (self.encryption_public_key, self.signing_public_key) {
             (Some(e), Some(s)) => Some(ChapterKeys {
                 encryption_public_key: to_hash(e, "chapter encryption key")?,
                 signing_public_key: to_hash(s, "chapter signing key")?,
@@ -275,43 +279,48 @@ fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
     )
     .optional()
     .map_err(db)?
-    .map(RawChapter::finish)
+    .map(ChapterRow::finish)
     .transpose()
 }
 
-type RawAccount = (
-    String,
-    i64,
-    String,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-    i64,
-    Option<Vec<u8>>,
-);
-
-fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
+/// A row of [`ACCOUNT_SELECT`].
+struct AccountRow {
+    id: String,
+    chapter_id: i64,
+    role: String,
+    recovery_lookup: Option<Vec<u8>>,
+    wrapped_peer_key: Option<Vec<u8>>,
+    created_at: i64,
+    peer_key: Option<Vec<u8>>,
 }
 
-fn finish_account(raw: RawAccount) -> Result<Account> {
-    let (id, chapter_id, role, lookup, wrapped, created_at, peer_key) = raw;
-    Ok(Account {
-        id,
-        chapter_id,
-        role: Role::from_db(&role)?,
-        recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
-        wrapped_peer_key: wrapped,
-        peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
-        created_at,
+fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    Ok(AccountRow {
+        id: r.get("id")?,
+        chapter_id: r.get("chapter_id")?,
+        role: r.get("role")?,
+        recovery_lookup: r.get("recovery_lookup")?,
+        wrapped_peer_key: r.get("wrapped_peer_key")?,
+        created_at: r.get("created_at")?,
+        peer_key: r.get("peer_key")?,
     })
+}
+
+impl AccountRow {
+    fn finish(self) -> Result<Account> {
+        Ok(Account {
+            id: self.id,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            recovery_lookup: self
+                .recovery_lookup
+                .map(|l| to_hash(l, "recovery lookup"))
+                .transpose()?,
+            wrapped_peer_key: self.wrapped_peer_key,
+            peer_key: self.peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
+            created_at: self.created_at,
+        })
+    }
 }
 
 const ACCOUNT_SELECT: &str =
@@ -351,31 +360,50 @@ fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
     Ok(())
 }
 
-type RawToken = (i64, String, i64, Option<String>, Option<i64>);
+const TOKEN_SELECT: &str =
+    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens WHERE token_hash = ?1";
 
-fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<RawToken>> {
-    conn.query_row(
-        "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
-         WHERE token_hash = ?1",
-        [token_hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )
-    .optional()
-    .map_err(db)
+/// A row of [`TOKEN_SELECT`].
+struct TokenRow {
+    chapter_id: i64,
+    role: String,
+    expires_at: i64,
+    created_by: Option<String>,
+    used_at: Option<i64>,
+}
+
+fn token_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        chapter_id: r.get("chapter_id")?,
+        role: r.get("role")?,
+        expires_at: r.get("expires_at")?,
+        created_by: r.get("created_by")?,
+        used_at: r.get("used_at")?,
+    })
+}
+
+impl TokenRow {
+    fn finish(self, token_hash: Hash) -> Result<Token> {
+        Ok(Token {
+            token_hash,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            expires_at: self.expires_at,
+            created_by: self.created_by,
+            used_at: self.used_at,
+        })
+    }
+}
+
+fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<TokenRow>> {
+    conn.query_row(TOKEN_SELECT, [token_hash], token_from_row)
+        .optional()
+        .map_err(db)
 }
 
 fn token_by_hash(conn: &Connection, token_hash: Hash) -> Result<Option<Token>> {
     token_row(conn, &token_hash)?
-        .map(|(chapter_id, role, expires_at, created_by, used_at)| {
-            Ok(Token {
-                token_hash,
-                chapter_id,
-                role: Role::from_db(&role)?,
-                expires_at,
-                created_by,
-                used_at,
-            })
-        })
+        .map(|row| row.finish(token_hash))
         .transpose()
 }
 
@@ -428,46 +456,167 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
     })
 }
 
-type RawDevice = (
-    String,
-    String,
-    i64,
-    String,
-    Vec<u8>,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
-
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
             d.created_at, d.last_seen, d.revoked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
-fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawDevice> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+/// A row of [`DEVICE_SELECT`].
+struct DeviceRow {
+    device_id: String,
+    account_id: String,
+    chapter_id: i64,
+    role: String,
+    public_key: Vec<u8>,
+    created_at: i64,
+    last_seen: Option<i64>,
+    revoked_at: Option<i64>,
 }
 
-fn finish_device(raw: RawDevice) -> Result<DeviceInfo> {
-    let (device_id, account_id, chapter_id, role, key, created_at, last_seen, revoked_at) = raw;
-    Ok(DeviceInfo {
-        device_id,
-        account_id,
-        chapter_id,
-        role: Role::from_db(&role)?,
-        public_key: to_hash(key, "device public key")?,
-        created_at,
-        last_seen,
-        revoked_at,
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        device_id: r.get("device_id")?,
+        account_id: r.get("account_id")?,
+        chapter_id: r.get("chapter_id")?,
+        role: r.get("role")?,
+        public_key: r.get("public_key")?,
+        created_at: r.get("created_at")?,
+        last_seen: r.get("last_seen")?,
+        revoked_at: r.get("revoked_at")?,
     })
+}
+
+impl DeviceRow {
+    fn finish(self) -> Result<DeviceInfo> {
+        Ok(DeviceInfo {
+            device_id: self.device_id,
+            account_id: self.account_id,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            public_key: to_hash(self.public_key, "device public key")?,
+            created_at: self.created_at,
+            last_seen: self.last_seen,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+/// The stored version of a record, as `push` decides against it.
+struct StoredRow {
+    account_id: String,
+    version: i64,
+    envelope: Vec<u8>,
+    seq: i64,
+}
+
+fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok(StoredRow {
+        account_id: r.get("account_id")?,
+        version: r.get("version")?,
+        envelope: r.get("envelope")?,
+        seq: r.get("seq")?,
+    })
+}
+
+impl StoredRow {
+    fn finish(self) -> Result<StoredRecord> {
+        Ok(StoredRecord {
+            account_id: self.account_id,
+            version: to_u64(self.version, "record version")?,
+            envelope: self.envelope,
+            seq: to_u64(self.seq, "record seq")?,
+        })
+    }
+}
+
+/// A record as a pull returns it.
+struct PulledRow {
+    seq: i64,
+    collection: String,
+    id: String,
+    version: i64,
+    deleted: bool,
+    envelope: Vec<u8>,
+}
+
+fn pulled_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PulledRow> {
+    Ok(PulledRow {
+        seq: r.get("seq")?,
+        collection: r.get("collection")?,
+        id: r.get("id")?,
+        version: r.get("version")?,
+        deleted: r.get("deleted")?,
+        envelope: r.get("envelope")?,
+    })
+}
+
+impl PulledRow {
+    fn finish(self) -> Result<PulledRecord> {
+        Ok(PulledRecord {
+            seq: to_u64(self.seq, "seq")?,
+            collection: self.collection,
+            id: self.id,
+            version: to_u64(self.version, "version")?,
+            deleted: self.deleted,
+            envelope: self.envelope,
+        })
+    }
+}
+
+/// The current declaration of a chapter.
+struct DeclarationRow {
+    declaration_id: String,
+    version: i64,
+    document: Vec<u8>,
+    published_at: i64,
+}
+
+fn declaration_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeclarationRow> {
+    Ok(DeclarationRow {
+        declaration_id: r.get("declaration_id")?,
+        version: r.get("version")?,
+        document: r.get("document")?,
+        published_at: r.get("published_at")?,
+    })
+}
+
+impl DeclarationRow {
+    fn finish(self) -> Result<Declaration> {
+        Ok(Declaration {
+            declaration_id: self.declaration_id,
+            version: u32::try_from(self.version)
+                .map_err(|_| StorageError::corrupt("declaration version"))?,
+            document: self.document,
+            published_at: self.published_at,
+        })
+    }
+}
+
+/// The row counts `stats` reports.
+struct CountsRow {
+    chapters: i64,
+    accounts: i64,
+    devices: i64,
+    records: i64,
+}
+
+fn counts_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CountsRow> {
+    Ok(CountsRow {
+        chapters: r.get("chapters")?,
+        accounts: r.get("accounts")?,
+        devices: r.get("devices")?,
+        records: r.get("records")?,
+    })
+}
+
+impl CountsRow {
+    fn finish(self) -> Result<Stats> {
+        Ok(Stats {
+            chapters: to_u64(self.chapters, "count")?,
+            accounts: to_u64(self.accounts, "count")?,
+            devices: to_u64(self.devices, "count")?,
+            records: to_u64(self.records, "count")?,
+        })
+    }
 }
 
 fn push_tx(
@@ -510,25 +659,11 @@ fn push_tx(
             .query_row(
                 "SELECT account_id, version, envelope, seq FROM records WHERE collection = ?1 AND id = ?2",
                 params![rec.collection, rec.id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                },
+                stored_from_row,
             )
             .optional()
             .map_err(db)?
-            .map(|(account_id, version, envelope, seq)| {
-                Ok::<_, StorageError>(StoredRecord {
-                    account_id,
-                    version: to_u64(version, "record version")?,
-                    envelope,
-                    seq: to_u64(seq, "record seq")?,
-                })
-            })
+            .map(StoredRow::finish)
             .transpose()?;
         match decide(account_id, rec, stored.as_ref()) {
             Decision::Outcome(o) => outcomes.push(o),
@@ -694,30 +829,13 @@ impl Storage for SqliteStorage {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(db)?;
-            let row = tx
-                .query_row(
-                    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
-                     WHERE token_hash = ?1",
-                    [&token_hash],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, Option<String>>(3)?,
-                            r.get::<_, Option<i64>>(4)?,
-                        ))
-                    },
-                )
-                .optional()
-                .map_err(db)?;
-            let Some((chapter_id, role, expires_at, created_by, used_at)) = row else {
+            let Some(row) = token_row(&tx, &token_hash)? else {
                 return Err(StorageError::NotFound("token"));
             };
-            if used_at.is_some() {
+            if row.used_at.is_some() {
                 return Err(StorageError::AlreadyUsed);
             }
-            if expires_at <= now {
+            if row.expires_at <= now {
                 return Err(StorageError::Expired);
             }
             tx.execute(
@@ -727,12 +845,8 @@ impl Storage for SqliteStorage {
             .map_err(db)?;
             tx.commit().map_err(db)?;
             Ok(Token {
-                token_hash,
-                chapter_id,
-                role: Role::from_db(&role)?,
-                expires_at,
-                created_by,
                 used_at: Some(now),
+                ..row.finish(token_hash)?
             })
         })
         .await
@@ -769,7 +883,7 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(db)?
-            .map(finish_account)
+            .map(AccountRow::finish)
             .transpose()
         })
         .await
@@ -784,7 +898,7 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(db)?
-            .map(finish_account)
+            .map(AccountRow::finish)
             .transpose()
         })
         .await
@@ -802,7 +916,7 @@ impl Storage for SqliteStorage {
                 ))
                 .map_err(db)?;
             let rows = stmt.query_map([chapter_id], account_from_row).map_err(db)?;
-            rows.map(|r| r.map_err(db).and_then(finish_account))
+            rows.map(|r| r.map_err(db).and_then(AccountRow::finish))
                 .collect()
         })
         .await
@@ -818,7 +932,7 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(db)?
-            .map(finish_device)
+            .map(DeviceRow::finish)
             .transpose()
         })
         .await
@@ -871,7 +985,7 @@ impl Storage for SqliteStorage {
             let rows = stmt
                 .query_map(params![chapter_id, account_id], device_from_row)
                 .map_err(db)?;
-            rows.map(|r| r.map_err(db).and_then(finish_device))
+            rows.map(|r| r.map_err(db).and_then(DeviceRow::finish))
                 .collect()
         })
         .await
@@ -961,7 +1075,7 @@ impl Storage for SqliteStorage {
             )
             .optional()
             .map_err(db)?
-            .map(finish_device)
+            .map(DeviceRow::finish)
             .transpose()
         })
         .await
@@ -1045,27 +1159,11 @@ impl Storage for SqliteStorage {
                     "SELECT declaration_id, version, document, published_at FROM declarations
                      WHERE chapter_id = ?1 ORDER BY version DESC LIMIT 1",
                     [chapter_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, Vec<u8>>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    },
+                    declaration_from_row,
                 )
                 .optional()
                 .map_err(db)?;
-            row.map(|(declaration_id, version, document, published_at)| {
-                Ok(Declaration {
-                    declaration_id,
-                    version: u32::try_from(version)
-                        .map_err(|_| StorageError::corrupt("declaration version"))?,
-                    document,
-                    published_at,
-                })
-            })
-            .transpose()
+            row.map(DeclarationRow::finish).transpose()
         })
         .await
     }
@@ -1125,29 +1223,10 @@ impl Storage for SqliteStorage {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(sql).map_err(db)?;
                 let rows = stmt
-                    .query_map(params![key, since_i, fetch], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, bool>(4)?,
-                            r.get::<_, Vec<u8>>(5)?,
-                        ))
-                    })
+                    .query_map(params![key, since_i, fetch], pulled_from_row)
                     .map_err(db)?;
-                rows.map(|row| {
-                    let (seq, collection, id, version, deleted, envelope) = row.map_err(db)?;
-                    Ok(PulledRecord {
-                        seq: to_u64(seq, "seq")?,
-                        collection,
-                        id,
-                        version: to_u64(version, "version")?,
-                        deleted,
-                        envelope,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()
+                rows.map(|row| row.map_err(db).and_then(PulledRow::finish))
+                    .collect::<Result<Vec<_>>>()
             })
             .await?;
         Ok(page(records, since, limit))
@@ -1182,27 +1261,16 @@ impl Storage for SqliteStorage {
 
     async fn stats(&self) -> Result<Stats> {
         self.read(|conn| {
-            let (chapters, accounts, devices, records) = conn
-                .query_row(
-                    "SELECT (SELECT COUNT(*) FROM chapters), (SELECT COUNT(*) FROM accounts),
-                            (SELECT COUNT(*) FROM devices), (SELECT COUNT(*) FROM records)",
-                    [],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    },
-                )
-                .map_err(db)?;
-            Ok(Stats {
-                chapters: to_u64(chapters, "count")?,
-                accounts: to_u64(accounts, "count")?,
-                devices: to_u64(devices, "count")?,
-                records: to_u64(records, "count")?,
-            })
+            conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM chapters) AS chapters,
+                        (SELECT COUNT(*) FROM accounts) AS accounts,
+                        (SELECT COUNT(*) FROM devices) AS devices,
+                        (SELECT COUNT(*) FROM records) AS records",
+                [],
+                counts_from_row,
+            )
+            .map_err(db)?
+            .finish()
         })
         .await
     }
