@@ -224,6 +224,25 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit().map_err(db)
 }
 
+/// A row struct read from a `rusqlite::Row` by column name: each field is read from the
+/// column of the same name, so a field and its column cannot drift apart.
+macro_rules! named_row {
+    ($(#[$meta:meta])* struct $name:ident { $($field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        struct $name {
+            $($field: $ty,)*
+        }
+
+        impl $name {
+            fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok($name {
+                    $($field: r.get(stringify!($field))?,)*
+                })
+            }
+        }
+    };
+}
+
 // Rows are read by column name into the structs below (as the PostgreSQL backend reads
 // into named fields), so a reordered SELECT cannot silently swap two columns of one type.
 
@@ -231,25 +250,16 @@ const CHAPTER_SELECT: &str = "SELECT c.id, c.org_id, o.name AS org_name, c.name,
             c.encryption_public_key, c.signing_public_key
      FROM chapters c JOIN organisations o ON o.id = c.org_id";
 
-/// A row of [`CHAPTER_SELECT`].
-struct ChapterRow {
-    id: i64,
-    org_id: i64,
-    org_name: String,
-    name: String,
-    encryption_public_key: Option<Vec<u8>>,
-    signing_public_key: Option<Vec<u8>>,
-}
-
-fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterRow> {
-    Ok(ChapterRow {
-        id: r.get("id")?,
-        org_id: r.get("org_id")?,
-        org_name: r.get("org_name")?,
-        name: r.get("name")?,
-        encryption_public_key: r.get("encryption_public_key")?,
-        signing_public_key: r.get("signing_public_key")?,
-    })
+named_row! {
+    /// A row of [`CHAPTER_SELECT`].
+    struct ChapterRow {
+        id: i64,
+        org_id: i64,
+        org_name: String,
+        name: String,
+        encryption_public_key: Option<Vec<u8>>,
+        signing_public_key: Option<Vec<u8>>,
+    }
 }
 
 impl ChapterRow {
@@ -275,7 +285,7 @@ fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
     conn.query_row(
         &format!("{CHAPTER_SELECT} WHERE c.id = ?1"),
         [id],
-        chapter_from_row,
+        ChapterRow::from_row,
     )
     .optional()
     .map_err(db)?
@@ -283,27 +293,17 @@ fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
     .transpose()
 }
 
-/// A row of [`ACCOUNT_SELECT`].
-struct AccountRow {
-    id: String,
-    chapter_id: i64,
-    role: String,
-    recovery_lookup: Option<Vec<u8>>,
-    wrapped_peer_key: Option<Vec<u8>>,
-    created_at: i64,
-    peer_key: Option<Vec<u8>>,
-}
-
-fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
-    Ok(AccountRow {
-        id: r.get("id")?,
-        chapter_id: r.get("chapter_id")?,
-        role: r.get("role")?,
-        recovery_lookup: r.get("recovery_lookup")?,
-        wrapped_peer_key: r.get("wrapped_peer_key")?,
-        created_at: r.get("created_at")?,
-        peer_key: r.get("peer_key")?,
-    })
+named_row! {
+    /// A row of [`ACCOUNT_SELECT`].
+    struct AccountRow {
+        id: String,
+        chapter_id: i64,
+        role: String,
+        recovery_lookup: Option<Vec<u8>>,
+        wrapped_peer_key: Option<Vec<u8>>,
+        created_at: i64,
+        peer_key: Option<Vec<u8>>,
+    }
 }
 
 impl AccountRow {
@@ -363,23 +363,15 @@ fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
 const TOKEN_SELECT: &str =
     "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens WHERE token_hash = ?1";
 
-/// A row of [`TOKEN_SELECT`].
-struct TokenRow {
-    chapter_id: i64,
-    role: String,
-    expires_at: i64,
-    created_by: Option<String>,
-    used_at: Option<i64>,
-}
-
-fn token_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
-    Ok(TokenRow {
-        chapter_id: r.get("chapter_id")?,
-        role: r.get("role")?,
-        expires_at: r.get("expires_at")?,
-        created_by: r.get("created_by")?,
-        used_at: r.get("used_at")?,
-    })
+named_row! {
+    /// A row of [`TOKEN_SELECT`].
+    struct TokenRow {
+        chapter_id: i64,
+        role: String,
+        expires_at: i64,
+        created_by: Option<String>,
+        used_at: Option<i64>,
+    }
 }
 
 impl TokenRow {
@@ -396,7 +388,7 @@ impl TokenRow {
 }
 
 fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<TokenRow>> {
-    conn.query_row(TOKEN_SELECT, [token_hash], token_from_row)
+    conn.query_row(TOKEN_SELECT, [token_hash], TokenRow::from_row)
         .optional()
         .map_err(db)
 }
@@ -460,29 +452,18 @@ const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.r
             d.created_at, d.last_seen, d.revoked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
-/// A row of [`DEVICE_SELECT`].
-struct DeviceRow {
-    device_id: String,
-    account_id: String,
-    chapter_id: i64,
-    role: String,
-    public_key: Vec<u8>,
-    created_at: i64,
-    last_seen: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
-    Ok(DeviceRow {
-        device_id: r.get("device_id")?,
-        account_id: r.get("account_id")?,
-        chapter_id: r.get("chapter_id")?,
-        role: r.get("role")?,
-        public_key: r.get("public_key")?,
-        created_at: r.get("created_at")?,
-        last_seen: r.get("last_seen")?,
-        revoked_at: r.get("revoked_at")?,
-    })
+named_row! {
+    /// A row of [`DEVICE_SELECT`].
+    struct DeviceRow {
+        device_id: String,
+        account_id: String,
+        chapter_id: i64,
+        role: String,
+        public_key: Vec<u8>,
+        created_at: i64,
+        last_seen: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 }
 
 impl DeviceRow {
@@ -500,21 +481,14 @@ impl DeviceRow {
     }
 }
 
-/// The stored version of a record, as `push` decides against it.
-struct StoredRow {
-    account_id: String,
-    version: i64,
-    envelope: Vec<u8>,
-    seq: i64,
-}
-
-fn stored_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
-    Ok(StoredRow {
-        account_id: r.get("account_id")?,
-        version: r.get("version")?,
-        envelope: r.get("envelope")?,
-        seq: r.get("seq")?,
-    })
+named_row! {
+    /// The stored version of a record, as `push` decides against it.
+    struct StoredRow {
+        account_id: String,
+        version: i64,
+        envelope: Vec<u8>,
+        seq: i64,
+    }
 }
 
 impl StoredRow {
@@ -528,25 +502,16 @@ impl StoredRow {
     }
 }
 
-/// A record as a pull returns it.
-struct PulledRow {
-    seq: i64,
-    collection: String,
-    id: String,
-    version: i64,
-    deleted: bool,
-    envelope: Vec<u8>,
-}
-
-fn pulled_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PulledRow> {
-    Ok(PulledRow {
-        seq: r.get("seq")?,
-        collection: r.get("collection")?,
-        id: r.get("id")?,
-        version: r.get("version")?,
-        deleted: r.get("deleted")?,
-        envelope: r.get("envelope")?,
-    })
+named_row! {
+    /// A record as a pull returns it.
+    struct PulledRow {
+        seq: i64,
+        collection: String,
+        id: String,
+        version: i64,
+        deleted: bool,
+        envelope: Vec<u8>,
+    }
 }
 
 impl PulledRow {
@@ -562,21 +527,14 @@ impl PulledRow {
     }
 }
 
-/// The current declaration of a chapter.
-struct DeclarationRow {
-    declaration_id: String,
-    version: i64,
-    document: Vec<u8>,
-    published_at: i64,
-}
-
-fn declaration_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeclarationRow> {
-    Ok(DeclarationRow {
-        declaration_id: r.get("declaration_id")?,
-        version: r.get("version")?,
-        document: r.get("document")?,
-        published_at: r.get("published_at")?,
-    })
+named_row! {
+    /// The current declaration of a chapter.
+    struct DeclarationRow {
+        declaration_id: String,
+        version: i64,
+        document: Vec<u8>,
+        published_at: i64,
+    }
 }
 
 impl DeclarationRow {
@@ -591,21 +549,14 @@ impl DeclarationRow {
     }
 }
 
-/// The row counts `stats` reports.
-struct CountsRow {
-    chapters: i64,
-    accounts: i64,
-    devices: i64,
-    records: i64,
-}
-
-fn counts_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CountsRow> {
-    Ok(CountsRow {
-        chapters: r.get("chapters")?,
-        accounts: r.get("accounts")?,
-        devices: r.get("devices")?,
-        records: r.get("records")?,
-    })
+named_row! {
+    /// The row counts `stats` reports.
+    struct CountsRow {
+        chapters: i64,
+        accounts: i64,
+        devices: i64,
+        records: i64,
+    }
 }
 
 impl CountsRow {
@@ -659,7 +610,7 @@ fn push_tx(
             .query_row(
                 "SELECT account_id, version, envelope, seq FROM records WHERE collection = ?1 AND id = ?2",
                 params![rec.collection, rec.id],
-                stored_from_row,
+                StoredRow::from_row,
             )
             .optional()
             .map_err(db)?
@@ -879,7 +830,7 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{ACCOUNT_SELECT} WHERE id = ?1"),
                 [id],
-                account_from_row,
+                AccountRow::from_row,
             )
             .optional()
             .map_err(db)?
@@ -894,7 +845,7 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{ACCOUNT_SELECT} WHERE recovery_lookup = ?1"),
                 [lookup],
-                account_from_row,
+                AccountRow::from_row,
             )
             .optional()
             .map_err(db)?
@@ -915,7 +866,9 @@ impl Storage for SqliteStorage {
                     "{ACCOUNT_SELECT} WHERE chapter_id = ?1 ORDER BY created_at, id"
                 ))
                 .map_err(db)?;
-            let rows = stmt.query_map([chapter_id], account_from_row).map_err(db)?;
+            let rows = stmt
+                .query_map([chapter_id], AccountRow::from_row)
+                .map_err(db)?;
             rows.map(|r| r.map_err(db).and_then(AccountRow::finish))
                 .collect()
         })
@@ -928,7 +881,7 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{DEVICE_SELECT} WHERE d.device_id = ?1"),
                 [device_id],
-                device_from_row,
+                DeviceRow::from_row,
             )
             .optional()
             .map_err(db)?
@@ -983,7 +936,7 @@ impl Storage for SqliteStorage {
                 ))
                 .map_err(db)?;
             let rows = stmt
-                .query_map(params![chapter_id, account_id], device_from_row)
+                .query_map(params![chapter_id, account_id], DeviceRow::from_row)
                 .map_err(db)?;
             rows.map(|r| r.map_err(db).and_then(DeviceRow::finish))
                 .collect()
@@ -1071,7 +1024,7 @@ impl Storage for SqliteStorage {
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2"
                 ),
                 params![token_hash, now],
-                device_from_row,
+                DeviceRow::from_row,
             )
             .optional()
             .map_err(db)?
@@ -1159,7 +1112,7 @@ impl Storage for SqliteStorage {
                     "SELECT declaration_id, version, document, published_at FROM declarations
                      WHERE chapter_id = ?1 ORDER BY version DESC LIMIT 1",
                     [chapter_id],
-                    declaration_from_row,
+                    DeclarationRow::from_row,
                 )
                 .optional()
                 .map_err(db)?;
@@ -1223,7 +1176,7 @@ impl Storage for SqliteStorage {
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(sql).map_err(db)?;
                 let rows = stmt
-                    .query_map(params![key, since_i, fetch], pulled_from_row)
+                    .query_map(params![key, since_i, fetch], PulledRow::from_row)
                     .map_err(db)?;
                 rows.map(|row| row.map_err(db).and_then(PulledRow::finish))
                     .collect::<Result<Vec<_>>>()
@@ -1267,7 +1220,7 @@ impl Storage for SqliteStorage {
                         (SELECT COUNT(*) FROM devices) AS devices,
                         (SELECT COUNT(*) FROM records) AS records",
                 [],
-                counts_from_row,
+                CountsRow::from_row,
             )
             .map_err(db)?
             .finish()
