@@ -41,11 +41,7 @@ impl<S: Storage> Route<S> {
         H: Handler<T, AppState<S>>,
         T: 'static,
     {
-        Route {
-            method: Method::GET,
-            path,
-            handler: routing::get(handler),
-        }
+        Self::new(Method::GET, path, routing::get(handler))
     }
 
     fn post<H, T>(path: &'static str, handler: H) -> Self
@@ -53,10 +49,14 @@ impl<S: Storage> Route<S> {
         H: Handler<T, AppState<S>>,
         T: 'static,
     {
+        Self::new(Method::POST, path, routing::post(handler))
+    }
+
+    fn new(method: Method, path: &'static str, handler: MethodRouter<AppState<S>>) -> Self {
         Route {
-            method: Method::POST,
+            method,
             path,
-            handler: routing::post(handler),
+            handler,
         }
     }
 

@@ -7,13 +7,13 @@ use peerlog_protocol::api::{
     self, AuthChallengeDocument, ChallengeRequest, ChallengeResponse, TokenRequest, TokenResponse,
 };
 
-use super::{ApiResult, new_secret};
+use super::{ApiResult, new_secret, random_bytes};
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::{ApiJson, Limited, LoginClass};
 use crate::metrics::inc;
 use crate::storage::{DeviceInfo, Storage};
-use crate::{now, random, sha256};
+use crate::{now, sha256};
 
 /// The device asking to log in; unknown → 401, revoked → 403 wipe.
 async fn login_device<S: Storage>(state: &AppState<S>, device_id: &str) -> ApiResult<DeviceInfo> {
@@ -37,10 +37,7 @@ pub async fn challenge<S: Storage>(
     ApiJson(req): ApiJson<ChallengeRequest>,
 ) -> ApiResult<Json<ChallengeResponse>> {
     let device = login_device(&state, &req.device_id).await?;
-    let challenge = random::<32>().map_err(|e| {
-        tracing::error!(error = %e, "no randomness");
-        ApiError::internal()
-    })?;
+    let challenge = random_bytes::<32>()?;
     state
         .storage()
         .put_challenge(

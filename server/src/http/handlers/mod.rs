@@ -66,9 +66,14 @@ pub(crate) fn token_hash(token: &str) -> ApiResult<[u8; 32]> {
     Ok(sha256(token.as_bytes()))
 }
 
-pub(crate) fn new_secret<const N: usize>() -> ApiResult<String> {
-    random::<N>().map(|b| b64::encode(&b)).map_err(|e| {
+/// `N` random bytes; a failing system RNG is a `500` (logged).
+pub(crate) fn random_bytes<const N: usize>() -> ApiResult<[u8; N]> {
+    random::<N>().map_err(|e| {
         tracing::error!(error = %e, "no randomness");
         ApiError::internal()
     })
+}
+
+pub(crate) fn new_secret<const N: usize>() -> ApiResult<String> {
+    random_bytes::<N>().map(|b| b64::encode(&b))
 }
