@@ -28,6 +28,8 @@ macro_rules! migration {
 pub mod conformance;
 mod postgres;
 mod sqlite;
+#[cfg(any(test, feature = "conformance"))]
+pub mod test_list;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
@@ -657,8 +659,6 @@ pub(crate) fn check_limit(limit: u32) -> Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-    use std::collections::BTreeSet;
-
     use super::*;
 
     fn token(role: Role, used_at: Option<Timestamp>, expires_at: Timestamp) -> Token {
@@ -798,42 +798,17 @@ mod tests {
     }
 
     /// The conformance macro lists its tests by hand; a function left off the list would
-    /// never run on any backend, and a name on the list without a function would not build.
+    /// never run on any backend.
     #[test]
     fn the_conformance_macro_lists_every_conformance_test() {
-        let source = include_str!("conformance.rs");
-        let (defined, listed) = conformance_names(source);
-        assert!(!defined.is_empty() && !listed.is_empty());
-        let unlisted: Vec<_> = defined.difference(&listed).collect();
-        let undefined: Vec<_> = listed.difference(&defined).collect();
-        assert!(
-            unlisted.is_empty() && undefined.is_empty(),
-            "conformance_tests! is out of step with conformance.rs: \
-             not listed {unlisted:?}, listed without a function {undefined:?}"
+        let check = test_list::check(
+            include_str!("conformance.rs"),
+            "$crate::conformance_tests!(@each $fresh;",
         );
-    }
-
-    /// The public top-level functions of `conformance.rs` (the tests) and the names in its
-    /// `conformance_tests!` list.
-    fn conformance_names(source: &str) -> (BTreeSet<&str>, BTreeSet<&str>) {
-        let defined = source
-            .lines()
-            .filter_map(|l| {
-                l.strip_prefix("pub async fn ")
-                    .or_else(|| l.strip_prefix("pub fn "))
-            })
-            .filter_map(|rest| rest.split(['<', '(']).next())
-            .collect();
-        let start = "$crate::conformance_tests!(@each $fresh;";
-        let list = source
-            .split_once(start)
-            .and_then(|(_, rest)| rest.split_once(");"))
-            .map_or("", |(list, _)| list);
-        let listed = list
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .collect();
-        (defined, listed)
+        assert_eq!(
+            check,
+            Ok(()),
+            "conformance_tests! is out of step with conformance.rs"
+        );
     }
 }
