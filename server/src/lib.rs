@@ -19,6 +19,7 @@
 mod error;
 pub mod http;
 mod metrics;
+mod push;
 mod ratelimit;
 mod serve;
 pub mod storage;

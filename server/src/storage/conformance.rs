@@ -52,7 +52,8 @@ impl<S> Drop for Fixture<S> {
     }
 }
 
-/// Every conformance test, by name. Keep in step with the functions below.
+/// Every conformance test, by name. Keep in step with the functions below (a unit test in
+/// `storage/mod.rs` compares this list with them).
 ///
 /// `$fresh` is an `async fn() -> Option<Fixture<S>>` giving a fresh, empty storage per test
 /// (`None` only when the backend is explicitly skipped).

@@ -11,10 +11,25 @@
 use std::future::Future;
 use std::path::Path;
 
+/// A [`Migration`] whose SQL is `server/migrations/<dir>/<file>`, compiled in.
+macro_rules! migration {
+    ($dir:literal, $version:literal, $name:literal, $file:literal) => {
+        $crate::storage::Migration {
+            version: $version,
+            name: $name,
+            #[cfg(test)]
+            file: $file,
+            sql: include_str!(concat!("../../migrations/", $dir, "/", $file)),
+        }
+    };
+}
+
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod postgres;
 mod sqlite;
+#[cfg(any(test, feature = "conformance"))]
+pub mod test_list;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
@@ -483,6 +498,36 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
 // ---- helpers shared by the backends ----
 
+/// One numbered schema migration. The SQL lives in `server/migrations/<backend>/`, one
+/// file per version, each dialect on its own.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub version: i64,
+    /// Recorded in `schema_migrations` (existing databases hold these names).
+    pub name: &'static str,
+    /// The file under `server/migrations/<backend>/`, named after the version (checked by
+    /// the tests, the only readers).
+    #[cfg(test)]
+    pub file: &'static str,
+    pub sql: &'static str,
+}
+
+/// The migrations a database at schema version `current` still needs, in order.
+/// `SchemaTooNew` if a newer binary wrote it.
+pub(crate) fn pending(
+    migrations: &'static [Migration],
+    current: i64,
+) -> Result<impl Iterator<Item = &'static Migration>> {
+    let supported = migrations.last().map_or(0, |m| m.version);
+    if current > supported {
+        return Err(StorageError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    Ok(migrations.iter().filter(move |m| m.version > current))
+}
+
 pub(crate) fn to_i64(v: u64, what: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| StorageError::InvalidInput(format!("{what} {v} is out of range")))
 }
@@ -552,6 +597,42 @@ pub(crate) fn decide(
     }
 }
 
+/// Whether a token can still be used at `now`: not used, not expired.
+pub(crate) fn check_token_usable(token: &Token, now: Timestamp) -> Result<()> {
+    if token.used_at.is_some() {
+        return Err(StorageError::AlreadyUsed);
+    }
+    if token.expires_at <= now {
+        return Err(StorageError::Expired);
+    }
+    Ok(())
+}
+
+/// The token checks of [`Storage::enrol`], the same on every backend: the token exists, is
+/// of the enrolment's role (one of another role is as good as unknown), and is usable at
+/// the enrolment's time. The backend fetches the row (locked) and writes.
+pub(crate) fn check_enrolment_token(token: Option<Token>, e: &Enrolment) -> Result<Token> {
+    let token = token
+        .filter(|t| t.role == e.role)
+        .ok_or(StorageError::NotFound("token"))?;
+    check_token_usable(&token, e.at)?;
+    Ok(token)
+}
+
+/// The chapter-key check of [`Storage::enrol`] when the enrolment carries keys: `true` if
+/// they must be written (the chapter has none yet), `false` if the chapter already has these
+/// very keys; other keys are a `Conflict`, no chapter `NotFound`.
+pub(crate) fn chapter_keys_to_set(wanted: &ChapterKeys, chapter: Option<&Chapter>) -> Result<bool> {
+    let chapter = chapter.ok_or(StorageError::NotFound("chapter"))?;
+    match &chapter.keys {
+        None => Ok(true),
+        Some(current) if current == wanted => Ok(false),
+        Some(_) => Err(StorageError::Conflict(
+            "the chapter already has other keys".into(),
+        )),
+    }
+}
+
 /// `limit + 1` rows were fetched; trims and builds the page.
 pub(crate) fn page(mut records: Vec<PulledRecord>, since: u64, limit: u32) -> PullPage {
     let limit = limit as usize;
@@ -572,4 +653,162 @@ pub(crate) fn check_limit(limit: u32) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    fn token(role: Role, used_at: Option<Timestamp>, expires_at: Timestamp) -> Token {
+        Token {
+            token_hash: [1; 32],
+            chapter_id: 7,
+            role,
+            expires_at,
+            created_by: None,
+            used_at,
+        }
+    }
+
+    fn enrolment(role: Role, at: Timestamp) -> Enrolment {
+        Enrolment {
+            role,
+            account_id: "a".into(),
+            peer_key: None,
+            recovery_lookup: None,
+            wrapped_peer_key: None,
+            chapter_keys: None,
+            device_id: "d".into(),
+            device_key: [2; 32],
+            at,
+        }
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> &'static str {
+        r.expect_err("expected an error").code()
+    }
+
+    #[test]
+    fn an_enrolment_token_must_exist_and_be_of_the_enrolment_role() {
+        let peer = enrolment(Role::Peer, 100);
+        assert_eq!(code(check_enrolment_token(None, &peer)), "not_found");
+        let coordinator_token = token(Role::Coordinator, None, 200);
+        assert_eq!(
+            code(check_enrolment_token(
+                Some(coordinator_token.clone()),
+                &peer
+            )),
+            "not_found"
+        );
+        let ok = check_enrolment_token(
+            Some(coordinator_token.clone()),
+            &enrolment(Role::Coordinator, 100),
+        )
+        .unwrap();
+        assert_eq!(ok, coordinator_token);
+    }
+
+    #[test]
+    fn an_enrolment_token_must_be_unused_and_unexpired() {
+        let peer = enrolment(Role::Peer, 100);
+        let used = token(Role::Peer, Some(50), 200);
+        assert_eq!(
+            code(check_enrolment_token(Some(used), &peer)),
+            "already_used"
+        );
+        // Expiry is exclusive: a token expiring at the enrolment's second is expired.
+        let expired = token(Role::Peer, None, 100);
+        assert_eq!(code(check_enrolment_token(Some(expired), &peer)), "expired");
+        // Used and expired: reported as used.
+        let both = token(Role::Peer, Some(50), 10);
+        assert_eq!(
+            code(check_enrolment_token(Some(both), &peer)),
+            "already_used"
+        );
+        assert!(check_enrolment_token(Some(token(Role::Peer, None, 101)), &peer).is_ok());
+    }
+
+    #[test]
+    fn chapter_keys_are_set_once_and_may_be_repeated_but_not_changed() {
+        let keys = ChapterKeys {
+            encryption_public_key: [3; 32],
+            signing_public_key: [4; 32],
+        };
+        let mut chapter = Chapter {
+            id: 7,
+            org_id: 1,
+            org_name: "Org".into(),
+            name: "Oslo".into(),
+            keys: None,
+        };
+        assert_eq!(code(chapter_keys_to_set(&keys, None)), "not_found");
+        assert!(chapter_keys_to_set(&keys, Some(&chapter)).unwrap());
+        chapter.keys = Some(keys);
+        assert!(!chapter_keys_to_set(&keys, Some(&chapter)).unwrap());
+        let other = ChapterKeys {
+            signing_public_key: [5; 32],
+            ..keys
+        };
+        assert_eq!(
+            code(chapter_keys_to_set(&other, Some(&chapter))),
+            "conflict"
+        );
+    }
+
+    #[test]
+    fn migrations_are_numbered_from_one_and_named_after_their_files() {
+        for migrations in [sqlite::MIGRATIONS, postgres::MIGRATIONS] {
+            for (i, m) in migrations.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "{}", m.file);
+                assert!(
+                    m.file.starts_with(&format!("{:04}_", m.version)) && m.file.ends_with(".sql"),
+                    "{}",
+                    m.file
+                );
+                assert!(!m.sql.trim().is_empty(), "{}", m.file);
+            }
+        }
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let list = |ms: &[Migration]| {
+            ms.iter()
+                .map(|m| (m.version, m.name, m.file))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(list(sqlite::MIGRATIONS), list(postgres::MIGRATIONS));
+    }
+
+    #[test]
+    fn pending_migrations_follow_the_current_version() {
+        let versions = |current| {
+            pending(sqlite::MIGRATIONS, current).map(|ms| ms.map(|m| m.version).collect::<Vec<_>>())
+        };
+        let last = sqlite::MIGRATIONS.len() as i64;
+        assert_eq!(versions(0).unwrap(), (1..=last).collect::<Vec<_>>());
+        assert_eq!(versions(last - 1).unwrap(), vec![last]);
+        assert_eq!(versions(last).unwrap(), Vec::<i64>::new());
+        assert!(matches!(
+            versions(last + 1),
+            Err(StorageError::SchemaTooNew { found, supported }) if found == last + 1 && supported == last
+        ));
+    }
+
+    /// The conformance macro lists its tests by hand; a function left off the list would
+    /// never run on any backend.
+    #[test]
+    fn the_conformance_macro_lists_every_conformance_test() {
+        let check = test_list::check(
+            include_str!("conformance.rs"),
+            "$crate::conformance_tests!(@each $fresh;",
+        );
+        assert_eq!(
+            check,
+            Ok(()),
+            "conformance_tests! is out of step with conformance.rs"
+        );
+    }
 }

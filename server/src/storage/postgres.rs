@@ -10,114 +10,28 @@ use tokio_postgres::{NoTls, Row};
 
 use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
+    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    check_limit, check_name, decide, page, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
+    to_hash, to_i64, to_u64, to_version,
 };
 
-/// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", MIGRATION_1),
-    (2, "account peer key", MIGRATION_2),
-    (3, "records addressed to an account", MIGRATION_3),
+/// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    migration!("postgres", 1, "initial", "0001_initial.sql"),
+    migration!(
+        "postgres",
+        2,
+        "account peer key",
+        "0002_account_peer_key.sql"
+    ),
+    migration!(
+        "postgres",
+        3,
+        "records addressed to an account",
+        "0003_records_addressed_to.sql"
+    ),
 ];
-
-/// A record can also be addressed to another account of the chapter (a coordinator's
-/// decision for a peer); that account's pulls include it.
-const MIGRATION_3: &str = "
-ALTER TABLE records ADD COLUMN addressed_to TEXT REFERENCES accounts(id);
-CREATE INDEX records_addressed_seq ON records(addressed_to, seq) WHERE addressed_to IS NOT NULL;
-";
-
-/// The peer's X25519 public key, so the coordinator can address records to the peer.
-const MIGRATION_2: &str = "
-ALTER TABLE accounts ADD COLUMN peer_key BYTEA CHECK (octet_length(peer_key) = 32);
-";
-
-const MIGRATION_1: &str = "
-CREATE TABLE organisations (
-    id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
-);
-CREATE TABLE chapters (
-    id     BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    org_id BIGINT NOT NULL REFERENCES organisations(id),
-    name   TEXT NOT NULL,
-    encryption_public_key BYTEA CHECK (octet_length(encryption_public_key) = 32),
-    signing_public_key    BYTEA CHECK (octet_length(signing_public_key) = 32),
-    CHECK ((encryption_public_key IS NULL) = (signing_public_key IS NULL)),
-    UNIQUE (org_id, name)
-);
--- The per-chapter record sequence counter. Pushes lock this row for their whole
--- transaction, so sequence numbers of one chapter commit in order (ADR 0006).
-CREATE TABLE chapter_seq (
-    chapter_id BIGINT PRIMARY KEY REFERENCES chapters(id),
-    seq        BIGINT NOT NULL DEFAULT 0
-);
-CREATE TABLE accounts (
-    id               TEXT PRIMARY KEY,
-    chapter_id       BIGINT NOT NULL REFERENCES chapters(id),
-    role             TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    recovery_lookup  BYTEA UNIQUE CHECK (octet_length(recovery_lookup) = 32),
-    wrapped_peer_key BYTEA,
-    created_at       BIGINT NOT NULL
-);
-CREATE INDEX accounts_chapter ON accounts(chapter_id);
-CREATE TABLE tokens (
-    token_hash BYTEA PRIMARY KEY CHECK (octet_length(token_hash) = 32),
-    chapter_id BIGINT NOT NULL REFERENCES chapters(id),
-    role       TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    expires_at BIGINT NOT NULL,
-    created_by TEXT REFERENCES accounts(id),
-    used_at    BIGINT
-);
-CREATE TABLE devices (
-    device_id  TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    public_key BYTEA NOT NULL CHECK (octet_length(public_key) = 32),
-    created_at BIGINT NOT NULL,
-    last_seen  BIGINT,
-    revoked_at BIGINT
-);
-CREATE INDEX devices_account ON devices(account_id);
-CREATE TABLE challenges (
-    device_id      TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    challenge_hash BYTEA NOT NULL CHECK (octet_length(challenge_hash) = 32),
-    expires_at     BIGINT NOT NULL,
-    PRIMARY KEY (device_id, challenge_hash)
-);
-CREATE TABLE sessions (
-    token_hash BYTEA PRIMARY KEY CHECK (octet_length(token_hash) = 32),
-    device_id  TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    expires_at BIGINT NOT NULL
-);
-CREATE INDEX sessions_device ON sessions(device_id);
-CREATE TABLE declarations (
-    chapter_id     BIGINT NOT NULL REFERENCES chapters(id),
-    version        BIGINT NOT NULL CHECK (version >= 0),
-    declaration_id TEXT NOT NULL,
-    document       BYTEA NOT NULL,
-    published_at   BIGINT NOT NULL,
-    PRIMARY KEY (chapter_id, version)
-);
--- Only the current version of each (collection, id); the history lives on the devices.
-CREATE TABLE records (
-    collection    TEXT NOT NULL CHECK (length(collection) BETWEEN 1 AND 64),
-    id            TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
-    chapter_id    BIGINT NOT NULL REFERENCES chapters(id),
-    account_id    TEXT NOT NULL REFERENCES accounts(id),
-    version       BIGINT NOT NULL CHECK (version >= 0),
-    author_device TEXT NOT NULL,
-    deleted       BOOLEAN NOT NULL,
-    for_chapter   BOOLEAN NOT NULL,
-    envelope      BYTEA NOT NULL,
-    seq           BIGINT NOT NULL,
-    PRIMARY KEY (collection, id)
-);
-CREATE UNIQUE INDEX records_chapter_seq ON records(chapter_id, seq);
-CREATE INDEX records_account_seq ON records(account_id, seq);
-";
-
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
 
@@ -225,18 +139,11 @@ impl PostgresStorage {
             .await
             .map_err(db)?
             .get(0);
-        let supported = MIGRATIONS.last().map_or(0, |m| m.0);
-        if current > supported {
-            return Err(StorageError::SchemaTooNew {
-                found: current,
-                supported,
-            });
-        }
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-            tx.batch_execute(sql).await.map_err(db)?;
+        for m in pending(MIGRATIONS, current)? {
+            tx.batch_execute(m.sql).await.map_err(db)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                &[version, name],
+                &[&m.version, &m.name],
             )
             .await
             .map_err(db)?;
@@ -352,52 +259,35 @@ async fn enrol_tx(
     token_hash: Hash,
     e: &Enrolment,
 ) -> Result<Token> {
-    let Some(row) = tx
+    let token = tx
         .query_opt(&format!("{TOKEN_SELECT} FOR UPDATE"), &[&&token_hash[..]])
         .await
         .map_err(db)?
-    else {
-        return Err(StorageError::NotFound("token"));
-    };
-    let token = token_from_row(token_hash, &row)?;
-    if token.role != e.role {
-        return Err(StorageError::NotFound("token"));
-    }
-    if token.used_at.is_some() {
-        return Err(StorageError::AlreadyUsed);
-    }
-    if token.expires_at <= e.at {
-        return Err(StorageError::Expired);
-    }
+        .map(|row| token_from_row(token_hash, &row))
+        .transpose()?;
+    let token = check_enrolment_token(token, e)?;
     if let Some(keys) = e.chapter_keys {
-        let row = tx
+        let chapter = tx
             .query_opt(
                 &format!("{CHAPTER_SELECT} WHERE c.id = $1 FOR UPDATE OF c"),
                 &[&token.chapter_id],
             )
             .await
             .map_err(db)?
-            .ok_or(StorageError::NotFound("chapter"))?;
-        match chapter_from_row(&row)?.keys {
-            None => {
-                tx.execute(
-                    "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
-                     WHERE id = $1",
-                    &[
-                        &token.chapter_id,
-                        &&keys.encryption_public_key[..],
-                        &&keys.signing_public_key[..],
-                    ],
-                )
-                .await
-                .map_err(db)?;
-            }
-            Some(current) if current == keys => {}
-            Some(_) => {
-                return Err(StorageError::Conflict(
-                    "the chapter already has other keys".into(),
-                ));
-            }
+            .map(|row| chapter_from_row(&row))
+            .transpose()?;
+        if chapter_keys_to_set(&keys, chapter.as_ref())? {
+            tx.execute(
+                "UPDATE chapters SET encryption_public_key = $2, signing_public_key = $3
+                 WHERE id = $1",
+                &[
+                    &token.chapter_id,
+                    &&keys.encryption_public_key[..],
+                    &&keys.signing_public_key[..],
+                ],
+            )
+            .await
+            .map_err(db)?;
         }
     }
     insert_account(

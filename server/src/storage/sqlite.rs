@@ -10,113 +10,23 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 
 use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
+    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    check_limit, check_name, decide, page, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
+    to_hash, to_i64, to_u64, to_version,
 };
 
-/// Numbered migrations; applied in order at `open`, recorded in `schema_migrations`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", MIGRATION_1),
-    (2, "account peer key", MIGRATION_2),
-    (3, "records addressed to an account", MIGRATION_3),
+/// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    migration!("sqlite", 1, "initial", "0001_initial.sql"),
+    migration!("sqlite", 2, "account peer key", "0002_account_peer_key.sql"),
+    migration!(
+        "sqlite",
+        3,
+        "records addressed to an account",
+        "0003_records_addressed_to.sql"
+    ),
 ];
-
-/// A record can also be addressed to another account of the chapter (a coordinator's
-/// decision for a peer); that account's pulls include it.
-const MIGRATION_3: &str = "
-ALTER TABLE records ADD COLUMN addressed_to TEXT REFERENCES accounts(id);
-CREATE INDEX records_addressed_seq ON records(addressed_to, seq) WHERE addressed_to IS NOT NULL;
-";
-
-/// The peer's X25519 public key, so the coordinator can address records to the peer.
-const MIGRATION_2: &str = "
-ALTER TABLE accounts ADD COLUMN peer_key BLOB CHECK (peer_key IS NULL OR length(peer_key) = 32);
-";
-
-const MIGRATION_1: &str = "
-CREATE TABLE organisations (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE
-) STRICT;
-CREATE TABLE chapters (
-    id     INTEGER PRIMARY KEY,
-    org_id INTEGER NOT NULL REFERENCES organisations(id),
-    name   TEXT NOT NULL,
-    encryption_public_key BLOB CHECK (encryption_public_key IS NULL OR length(encryption_public_key) = 32),
-    signing_public_key    BLOB CHECK (signing_public_key IS NULL OR length(signing_public_key) = 32),
-    CHECK ((encryption_public_key IS NULL) = (signing_public_key IS NULL)),
-    UNIQUE (org_id, name)
-) STRICT;
--- The per-chapter record sequence counter (see ADR 0006).
-CREATE TABLE chapter_seq (
-    chapter_id INTEGER PRIMARY KEY REFERENCES chapters(id),
-    seq        INTEGER NOT NULL DEFAULT 0
-) STRICT;
-CREATE TABLE accounts (
-    id               TEXT PRIMARY KEY,
-    chapter_id       INTEGER NOT NULL REFERENCES chapters(id),
-    role             TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    recovery_lookup  BLOB UNIQUE CHECK (recovery_lookup IS NULL OR length(recovery_lookup) = 32),
-    wrapped_peer_key BLOB,
-    created_at       INTEGER NOT NULL
-) STRICT;
-CREATE INDEX accounts_chapter ON accounts(chapter_id);
-CREATE TABLE tokens (
-    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
-    chapter_id INTEGER NOT NULL REFERENCES chapters(id),
-    role       TEXT NOT NULL CHECK (role IN ('peer', 'coordinator', 'admin')),
-    expires_at INTEGER NOT NULL,
-    created_by TEXT REFERENCES accounts(id),
-    used_at    INTEGER
-) STRICT;
-CREATE TABLE devices (
-    device_id  TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL REFERENCES accounts(id),
-    public_key BLOB NOT NULL CHECK (length(public_key) = 32),
-    created_at INTEGER NOT NULL,
-    last_seen  INTEGER,
-    revoked_at INTEGER
-) STRICT;
-CREATE INDEX devices_account ON devices(account_id);
-CREATE TABLE challenges (
-    device_id      TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    challenge_hash BLOB NOT NULL CHECK (length(challenge_hash) = 32),
-    expires_at     INTEGER NOT NULL,
-    PRIMARY KEY (device_id, challenge_hash)
-) STRICT;
-CREATE TABLE sessions (
-    token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
-    device_id  TEXT NOT NULL REFERENCES devices(device_id) ON DELETE CASCADE,
-    expires_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX sessions_device ON sessions(device_id);
-CREATE TABLE declarations (
-    chapter_id     INTEGER NOT NULL REFERENCES chapters(id),
-    version        INTEGER NOT NULL CHECK (version >= 0),
-    declaration_id TEXT NOT NULL,
-    document       BLOB NOT NULL,
-    published_at   INTEGER NOT NULL,
-    PRIMARY KEY (chapter_id, version)
-) STRICT;
--- Only the current version of each (collection, id); the history lives on the devices.
-CREATE TABLE records (
-    collection    TEXT NOT NULL CHECK (length(collection) BETWEEN 1 AND 64),
-    id            TEXT NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
-    chapter_id    INTEGER NOT NULL REFERENCES chapters(id),
-    account_id    TEXT NOT NULL REFERENCES accounts(id),
-    version       INTEGER NOT NULL CHECK (version >= 0),
-    author_device TEXT NOT NULL,
-    deleted       INTEGER NOT NULL CHECK (deleted IN (0, 1)),
-    for_chapter   INTEGER NOT NULL CHECK (for_chapter IN (0, 1)),
-    envelope      BLOB NOT NULL,
-    seq           INTEGER NOT NULL,
-    PRIMARY KEY (collection, id)
-) STRICT;
-CREATE UNIQUE INDEX records_chapter_seq ON records(chapter_id, seq);
-CREATE INDEX records_account_seq ON records(account_id, seq);
-";
-
 const READERS: usize = 4;
 
 /// The SQLite storage. Cheap to clone.
@@ -299,54 +209,82 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             |r| r.get(0),
         )
         .map_err(db)?;
-    let supported = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > supported {
-        return Err(StorageError::SchemaTooNew {
-            found: current,
-            supported,
-        });
-    }
+    let pending = pending(MIGRATIONS, current)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-        tx.execute_batch(sql).map_err(db)?;
+    for m in pending {
+        tx.execute_batch(m.sql).map_err(db)?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            params![version, name, now],
+            params![m.version, m.name, now],
         )
         .map_err(db)?;
     }
     tx.commit().map_err(db)
 }
 
-const CHAPTER_SELECT: &str =
-    "SELECT c.id, c.org_id, o.name, c.name, c.encryption_public_key, c.signing_public_key
+/// A row struct read from a `rusqlite::Row` by column name: each field is read from the
+/// column of the same name, so a field and its column cannot drift apart. Lists look the
+/// names up once per statement (`columns`, then `read` per row): a look-up per row made
+/// pulls measurably slower.
+macro_rules! named_row {
+    ($(#[$meta:meta])* struct $name:ident { $($field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        struct $name {
+            $($field: $ty,)*
+        }
+
+        impl $name {
+            /// The index in `stmt` of each field's column, in field order.
+            fn columns(stmt: &rusqlite::Statement<'_>) -> rusqlite::Result<Vec<usize>> {
+                [$(stringify!($field)),*]
+                    .into_iter()
+                    .map(|name| stmt.column_index(name))
+                    .collect()
+            }
+
+            /// Reads the row at the indices [`Self::columns`] gave (fields are evaluated
+            /// in the order written, which is the order of `at`).
+            fn read(r: &rusqlite::Row<'_>, at: &[usize]) -> rusqlite::Result<Self> {
+                let mut at = at.iter().copied();
+                let mut next = || at.next().ok_or(rusqlite::Error::InvalidColumnIndex(usize::MAX));
+                Ok($name {
+                    $($field: r.get(next()?)?,)*
+                })
+            }
+
+            /// One row on its own (names looked up for this row).
+            #[allow(dead_code, reason = "rows only ever listed do not need it")]
+            fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Self::read(r, &Self::columns(r.as_ref())?)
+            }
+        }
+    };
+}
+
+// Rows are read by column name into the structs below (as the PostgreSQL backend reads
+// into named fields), so a reordered SELECT cannot silently swap two columns of one type.
+
+const CHAPTER_SELECT: &str = "SELECT c.id, c.org_id, o.name AS org_name, c.name,
+            c.encryption_public_key, c.signing_public_key
      FROM chapters c JOIN organisations o ON o.id = c.org_id";
 
-fn chapter_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawChapter> {
-    Ok(RawChapter {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        org_name: r.get(2)?,
-        name: r.get(3)?,
-        enc: r.get(4)?,
-        sig: r.get(5)?,
-    })
+named_row! {
+    /// A row of [`CHAPTER_SELECT`].
+    struct ChapterRow {
+        id: i64,
+        org_id: i64,
+        org_name: String,
+        name: String,
+        encryption_public_key: Option<Vec<u8>>,
+        signing_public_key: Option<Vec<u8>>,
+    }
 }
 
-struct RawChapter {
-    id: i64,
-    org_id: i64,
-    org_name: String,
-    name: String,
-    enc: Option<Vec<u8>>,
-    sig: Option<Vec<u8>>,
-}
-
-impl RawChapter {
+impl ChapterRow {
     fn finish(self) -> Result<Chapter> {
-        let keys = match (self.enc, self.sig) {
+        let keys = match (self.encryption_public_key, self.signing_public_key) {
             (Some(e), Some(s)) => Some(ChapterKeys {
                 encryption_public_key: to_hash(e, "chapter encryption key")?,
                 signing_public_key: to_hash(s, "chapter signing key")?,
@@ -367,47 +305,42 @@ fn chapter_by_id(conn: &Connection, id: i64) -> Result<Option<Chapter>> {
     conn.query_row(
         &format!("{CHAPTER_SELECT} WHERE c.id = ?1"),
         [id],
-        chapter_from_row,
+        ChapterRow::from_row,
     )
     .optional()
     .map_err(db)?
-    .map(RawChapter::finish)
+    .map(ChapterRow::finish)
     .transpose()
 }
 
-type RawAccount = (
-    String,
-    i64,
-    String,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
-    i64,
-    Option<Vec<u8>>,
-);
-
-fn account_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawAccount> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
+named_row! {
+    /// A row of [`ACCOUNT_SELECT`].
+    struct AccountRow {
+        id: String,
+        chapter_id: i64,
+        role: String,
+        recovery_lookup: Option<Vec<u8>>,
+        wrapped_peer_key: Option<Vec<u8>>,
+        created_at: i64,
+        peer_key: Option<Vec<u8>>,
+    }
 }
 
-fn finish_account(raw: RawAccount) -> Result<Account> {
-    let (id, chapter_id, role, lookup, wrapped, created_at, peer_key) = raw;
-    Ok(Account {
-        id,
-        chapter_id,
-        role: Role::from_db(&role)?,
-        recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
-        wrapped_peer_key: wrapped,
-        peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
-        created_at,
-    })
+impl AccountRow {
+    fn finish(self) -> Result<Account> {
+        Ok(Account {
+            id: self.id,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            recovery_lookup: self
+                .recovery_lookup
+                .map(|l| to_hash(l, "recovery lookup"))
+                .transpose()?,
+            wrapped_peer_key: self.wrapped_peer_key,
+            peer_key: self.peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
+            created_at: self.created_at,
+        })
+    }
 }
 
 const ACCOUNT_SELECT: &str =
@@ -447,54 +380,60 @@ fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
     Ok(())
 }
 
-type RawToken = (i64, String, i64, Option<String>, Option<i64>);
+const TOKEN_SELECT: &str =
+    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens WHERE token_hash = ?1";
 
-fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<RawToken>> {
-    conn.query_row(
-        "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
-         WHERE token_hash = ?1",
-        [token_hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )
-    .optional()
-    .map_err(db)
+named_row! {
+    /// A row of [`TOKEN_SELECT`].
+    struct TokenRow {
+        chapter_id: i64,
+        role: String,
+        expires_at: i64,
+        created_by: Option<String>,
+        used_at: Option<i64>,
+    }
+}
+
+impl TokenRow {
+    fn finish(self, token_hash: Hash) -> Result<Token> {
+        Ok(Token {
+            token_hash,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            expires_at: self.expires_at,
+            created_by: self.created_by,
+            used_at: self.used_at,
+        })
+    }
+}
+
+fn token_row(conn: &Connection, token_hash: &Hash) -> Result<Option<TokenRow>> {
+    conn.query_row(TOKEN_SELECT, [token_hash], TokenRow::from_row)
+        .optional()
+        .map_err(db)
+}
+
+fn token_by_hash(conn: &Connection, token_hash: Hash) -> Result<Option<Token>> {
+    token_row(conn, &token_hash)?
+        .map(|row| row.finish(token_hash))
+        .transpose()
 }
 
 fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Token> {
-    let Some((chapter_id, role, expires_at, created_by, used_at)) = token_row(tx, &token_hash)?
-    else {
-        return Err(StorageError::NotFound("token"));
-    };
-    if Role::from_db(&role)? != e.role {
-        return Err(StorageError::NotFound("token"));
-    }
-    if used_at.is_some() {
-        return Err(StorageError::AlreadyUsed);
-    }
-    if expires_at <= e.at {
-        return Err(StorageError::Expired);
-    }
+    let token = check_enrolment_token(token_by_hash(tx, token_hash)?, e)?;
+    let chapter_id = token.chapter_id;
     if let Some(keys) = e.chapter_keys {
-        let chapter = chapter_by_id(tx, chapter_id)?.ok_or(StorageError::NotFound("chapter"))?;
-        match chapter.keys {
-            None => {
-                tx.execute(
-                    "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
-                     WHERE id = ?1",
-                    params![
-                        chapter_id,
-                        keys.encryption_public_key,
-                        keys.signing_public_key
-                    ],
-                )
-                .map_err(db)?;
-            }
-            Some(current) if current == keys => {}
-            Some(_) => {
-                return Err(StorageError::Conflict(
-                    "the chapter already has other keys".into(),
-                ));
-            }
+        if chapter_keys_to_set(&keys, chapter_by_id(tx, chapter_id)?.as_ref())? {
+            tx.execute(
+                "UPDATE chapters SET encryption_public_key = ?2, signing_public_key = ?3
+                 WHERE id = ?1",
+                params![
+                    chapter_id,
+                    keys.encryption_public_key,
+                    keys.signing_public_key
+                ],
+            )
+            .map_err(db)?;
         }
     }
     insert_account(
@@ -524,55 +463,131 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
     )
     .map_err(db)?;
     Ok(Token {
-        token_hash,
-        chapter_id,
-        role: e.role,
-        expires_at,
-        created_by,
         used_at: Some(e.at),
+        ..token
     })
 }
-
-type RawDevice = (
-    String,
-    String,
-    i64,
-    String,
-    Vec<u8>,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
             d.created_at, d.last_seen, d.revoked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
-fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawDevice> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
+named_row! {
+    /// A row of [`DEVICE_SELECT`].
+    struct DeviceRow {
+        device_id: String,
+        account_id: String,
+        chapter_id: i64,
+        role: String,
+        public_key: Vec<u8>,
+        created_at: i64,
+        last_seen: Option<i64>,
+        revoked_at: Option<i64>,
+    }
 }
 
-fn finish_device(raw: RawDevice) -> Result<DeviceInfo> {
-    let (device_id, account_id, chapter_id, role, key, created_at, last_seen, revoked_at) = raw;
-    Ok(DeviceInfo {
-        device_id,
-        account_id,
-        chapter_id,
-        role: Role::from_db(&role)?,
-        public_key: to_hash(key, "device public key")?,
-        created_at,
-        last_seen,
-        revoked_at,
-    })
+impl DeviceRow {
+    fn finish(self) -> Result<DeviceInfo> {
+        Ok(DeviceInfo {
+            device_id: self.device_id,
+            account_id: self.account_id,
+            chapter_id: self.chapter_id,
+            role: Role::from_db(&self.role)?,
+            public_key: to_hash(self.public_key, "device public key")?,
+            created_at: self.created_at,
+            last_seen: self.last_seen,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+named_row! {
+    /// The stored version of a record, as `push` decides against it.
+    struct StoredRow {
+        account_id: String,
+        version: i64,
+        envelope: Vec<u8>,
+        seq: i64,
+    }
+}
+
+impl StoredRow {
+    fn finish(self) -> Result<StoredRecord> {
+        Ok(StoredRecord {
+            account_id: self.account_id,
+            version: to_u64(self.version, "record version")?,
+            envelope: self.envelope,
+            seq: to_u64(self.seq, "record seq")?,
+        })
+    }
+}
+
+named_row! {
+    /// A record as a pull returns it.
+    struct PulledRow {
+        seq: i64,
+        collection: String,
+        id: String,
+        version: i64,
+        deleted: bool,
+        envelope: Vec<u8>,
+    }
+}
+
+impl PulledRow {
+    fn finish(self) -> Result<PulledRecord> {
+        Ok(PulledRecord {
+            seq: to_u64(self.seq, "seq")?,
+            collection: self.collection,
+            id: self.id,
+            version: to_u64(self.version, "version")?,
+            deleted: self.deleted,
+            envelope: self.envelope,
+        })
+    }
+}
+
+named_row! {
+    /// The current declaration of a chapter.
+    struct DeclarationRow {
+        declaration_id: String,
+        version: i64,
+        document: Vec<u8>,
+        published_at: i64,
+    }
+}
+
+impl DeclarationRow {
+    fn finish(self) -> Result<Declaration> {
+        Ok(Declaration {
+            declaration_id: self.declaration_id,
+            version: u32::try_from(self.version)
+                .map_err(|_| StorageError::corrupt("declaration version"))?,
+            document: self.document,
+            published_at: self.published_at,
+        })
+    }
+}
+
+named_row! {
+    /// The row counts `stats` reports.
+    struct CountsRow {
+        chapters: i64,
+        accounts: i64,
+        devices: i64,
+        records: i64,
+    }
+}
+
+impl CountsRow {
+    fn finish(self) -> Result<Stats> {
+        Ok(Stats {
+            chapters: to_u64(self.chapters, "count")?,
+            accounts: to_u64(self.accounts, "count")?,
+            devices: to_u64(self.devices, "count")?,
+            records: to_u64(self.records, "count")?,
+        })
+    }
 }
 
 fn push_tx(
@@ -615,25 +630,11 @@ fn push_tx(
             .query_row(
                 "SELECT account_id, version, envelope, seq FROM records WHERE collection = ?1 AND id = ?2",
                 params![rec.collection, rec.id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                },
+                StoredRow::from_row,
             )
             .optional()
             .map_err(db)?
-            .map(|(account_id, version, envelope, seq)| {
-                Ok::<_, StorageError>(StoredRecord {
-                    account_id,
-                    version: to_u64(version, "record version")?,
-                    envelope,
-                    seq: to_u64(seq, "record seq")?,
-                })
-            })
+            .map(StoredRow::finish)
             .transpose()?;
         match decide(account_id, rec, stored.as_ref()) {
             Decision::Outcome(o) => outcomes.push(o),
@@ -799,30 +800,13 @@ impl Storage for SqliteStorage {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(db)?;
-            let row = tx
-                .query_row(
-                    "SELECT chapter_id, role, expires_at, created_by, used_at FROM tokens
-                     WHERE token_hash = ?1",
-                    [&token_hash],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, Option<String>>(3)?,
-                            r.get::<_, Option<i64>>(4)?,
-                        ))
-                    },
-                )
-                .optional()
-                .map_err(db)?;
-            let Some((chapter_id, role, expires_at, created_by, used_at)) = row else {
+            let Some(row) = token_row(&tx, &token_hash)? else {
                 return Err(StorageError::NotFound("token"));
             };
-            if used_at.is_some() {
+            if row.used_at.is_some() {
                 return Err(StorageError::AlreadyUsed);
             }
-            if expires_at <= now {
+            if row.expires_at <= now {
                 return Err(StorageError::Expired);
             }
             tx.execute(
@@ -832,33 +816,15 @@ impl Storage for SqliteStorage {
             .map_err(db)?;
             tx.commit().map_err(db)?;
             Ok(Token {
-                token_hash,
-                chapter_id,
-                role: Role::from_db(&role)?,
-                expires_at,
-                created_by,
                 used_at: Some(now),
+                ..row.finish(token_hash)?
             })
         })
         .await
     }
 
     async fn token(&self, token_hash: Hash) -> Result<Option<Token>> {
-        self.read(move |conn| {
-            token_row(conn, &token_hash)?
-                .map(|(chapter_id, role, expires_at, created_by, used_at)| {
-                    Ok(Token {
-                        token_hash,
-                        chapter_id,
-                        role: Role::from_db(&role)?,
-                        expires_at,
-                        created_by,
-                        used_at,
-                    })
-                })
-                .transpose()
-        })
-        .await
+        self.read(move |conn| token_by_hash(conn, token_hash)).await
     }
 
     async fn enrol(&self, token_hash: Hash, enrolment: Enrolment) -> Result<Token> {
@@ -884,11 +850,11 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{ACCOUNT_SELECT} WHERE id = ?1"),
                 [id],
-                account_from_row,
+                AccountRow::from_row,
             )
             .optional()
             .map_err(db)?
-            .map(finish_account)
+            .map(AccountRow::finish)
             .transpose()
         })
         .await
@@ -899,11 +865,11 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{ACCOUNT_SELECT} WHERE recovery_lookup = ?1"),
                 [lookup],
-                account_from_row,
+                AccountRow::from_row,
             )
             .optional()
             .map_err(db)?
-            .map(finish_account)
+            .map(AccountRow::finish)
             .transpose()
         })
         .await
@@ -920,8 +886,11 @@ impl Storage for SqliteStorage {
                     "{ACCOUNT_SELECT} WHERE chapter_id = ?1 ORDER BY created_at, id"
                 ))
                 .map_err(db)?;
-            let rows = stmt.query_map([chapter_id], account_from_row).map_err(db)?;
-            rows.map(|r| r.map_err(db).and_then(finish_account))
+            let at = AccountRow::columns(&stmt).map_err(db)?;
+            let rows = stmt
+                .query_map([chapter_id], |r| AccountRow::read(r, &at))
+                .map_err(db)?;
+            rows.map(|r| r.map_err(db).and_then(AccountRow::finish))
                 .collect()
         })
         .await
@@ -933,11 +902,11 @@ impl Storage for SqliteStorage {
             conn.query_row(
                 &format!("{DEVICE_SELECT} WHERE d.device_id = ?1"),
                 [device_id],
-                device_from_row,
+                DeviceRow::from_row,
             )
             .optional()
             .map_err(db)?
-            .map(finish_device)
+            .map(DeviceRow::finish)
             .transpose()
         })
         .await
@@ -987,10 +956,11 @@ impl Storage for SqliteStorage {
                      ORDER BY d.created_at, d.device_id"
                 ))
                 .map_err(db)?;
+            let at = DeviceRow::columns(&stmt).map_err(db)?;
             let rows = stmt
-                .query_map(params![chapter_id, account_id], device_from_row)
+                .query_map(params![chapter_id, account_id], |r| DeviceRow::read(r, &at))
                 .map_err(db)?;
-            rows.map(|r| r.map_err(db).and_then(finish_device))
+            rows.map(|r| r.map_err(db).and_then(DeviceRow::finish))
                 .collect()
         })
         .await
@@ -1076,11 +1046,11 @@ impl Storage for SqliteStorage {
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2"
                 ),
                 params![token_hash, now],
-                device_from_row,
+                DeviceRow::from_row,
             )
             .optional()
             .map_err(db)?
-            .map(finish_device)
+            .map(DeviceRow::finish)
             .transpose()
         })
         .await
@@ -1164,27 +1134,11 @@ impl Storage for SqliteStorage {
                     "SELECT declaration_id, version, document, published_at FROM declarations
                      WHERE chapter_id = ?1 ORDER BY version DESC LIMIT 1",
                     [chapter_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, Vec<u8>>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    },
+                    DeclarationRow::from_row,
                 )
                 .optional()
                 .map_err(db)?;
-            row.map(|(declaration_id, version, document, published_at)| {
-                Ok(Declaration {
-                    declaration_id,
-                    version: u32::try_from(version)
-                        .map_err(|_| StorageError::corrupt("declaration version"))?,
-                    document,
-                    published_at,
-                })
-            })
-            .transpose()
+            row.map(DeclarationRow::finish).transpose()
         })
         .await
     }
@@ -1243,30 +1197,12 @@ impl Storage for SqliteStorage {
         let records = self
             .read(move |conn| {
                 let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+                let at = PulledRow::columns(&stmt).map_err(db)?;
                 let rows = stmt
-                    .query_map(params![key, since_i, fetch], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, bool>(4)?,
-                            r.get::<_, Vec<u8>>(5)?,
-                        ))
-                    })
+                    .query_map(params![key, since_i, fetch], |r| PulledRow::read(r, &at))
                     .map_err(db)?;
-                rows.map(|row| {
-                    let (seq, collection, id, version, deleted, envelope) = row.map_err(db)?;
-                    Ok(PulledRecord {
-                        seq: to_u64(seq, "seq")?,
-                        collection,
-                        id,
-                        version: to_u64(version, "version")?,
-                        deleted,
-                        envelope,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()
+                rows.map(|row| row.map_err(db).and_then(PulledRow::finish))
+                    .collect::<Result<Vec<_>>>()
             })
             .await?;
         Ok(page(records, since, limit))
@@ -1301,27 +1237,16 @@ impl Storage for SqliteStorage {
 
     async fn stats(&self) -> Result<Stats> {
         self.read(|conn| {
-            let (chapters, accounts, devices, records) = conn
-                .query_row(
-                    "SELECT (SELECT COUNT(*) FROM chapters), (SELECT COUNT(*) FROM accounts),
-                            (SELECT COUNT(*) FROM devices), (SELECT COUNT(*) FROM records)",
-                    [],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, i64>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    },
-                )
-                .map_err(db)?;
-            Ok(Stats {
-                chapters: to_u64(chapters, "count")?,
-                accounts: to_u64(accounts, "count")?,
-                devices: to_u64(devices, "count")?,
-                records: to_u64(records, "count")?,
-            })
+            conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM chapters) AS chapters,
+                        (SELECT COUNT(*) FROM accounts) AS accounts,
+                        (SELECT COUNT(*) FROM devices) AS devices,
+                        (SELECT COUNT(*) FROM records) AS records",
+                [],
+                CountsRow::from_row,
+            )
+            .map_err(db)?
+            .finish()
         })
         .await
     }
