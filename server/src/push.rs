@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use peerlog_crypto::envelope::verify_envelope;
 use peerlog_crypto::{DevicePublicKey, RecipientPublicKey};
-use peerlog_protocol::Envelope;
 use peerlog_protocol::api::{PushResult, codes};
+use peerlog_protocol::{Collection, Envelope};
 
 use crate::storage::{self, Account, Chapter, DeviceInfo, IncomingRecord, PushOutcome};
 
@@ -93,11 +93,18 @@ impl PushPolicy {
             .chapter_kid
             .as_deref()
             .is_some_and(|kid| env.recipients.iter().any(|r| r.kid == kid));
-        let addressed_to = env
-            .recipients
-            .iter()
-            .find_map(|r| self.peers.get(&r.kid))
-            .cloned();
+        // What reaches another account's pull is only what the chapter writes into a
+        // peer's log: expense decisions. A coordinator's contact, note, report, signature
+        // or tombstone wrapped for a peer stays with the chapter (the peer's core refuses
+        // them too).
+        let addressed_to = (env.meta.collection == Collection::Expenses && !env.meta.deleted)
+            .then(|| {
+                env.recipients
+                    .iter()
+                    .find_map(|r| self.peers.get(&r.kid))
+                    .cloned()
+            })
+            .flatten();
         let envelope = env
             .to_json_bytes()
             .map_err(|e| rejected(codes::MALFORMED, e.to_string()))?;
@@ -320,6 +327,22 @@ mod tests {
         let rec = policy(&w, None).check(&env).unwrap();
         assert!(rec.for_chapter);
         assert_eq!(rec.addressed_to.as_deref(), Some("account-other"));
+    }
+
+    #[test]
+    fn only_expense_records_are_routed_into_another_peers_log() {
+        let w = world();
+        for collection in [
+            Collection::Contacts,
+            Collection::Notes,
+            Collection::Declarations,
+            Collection::Reports,
+        ] {
+            let env = seal(&w.device, collection, &[&w.chapter, &w.other_peer_key]);
+            let rec = policy(&w, None).check(&env).unwrap();
+            assert!(rec.for_chapter, "{collection}");
+            assert_eq!(rec.addressed_to, None, "{collection}");
+        }
     }
 
     #[test]

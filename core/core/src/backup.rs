@@ -5,6 +5,7 @@
 //! wrapped under a key derived from the recovery code with Argon2id. Without the code it
 //! reveals nothing but record ids, collections and versions.
 
+use crate::certs;
 use crate::clock::Clock;
 use crate::error::{CoreError, Result};
 use crate::home::Home;
@@ -13,7 +14,7 @@ use crate::index::reindex;
 use crate::keys::Keys;
 use crate::profile::Profile;
 use crate::session::{self, Session};
-use crate::store;
+use crate::store::{self, CertifiedBy};
 use crate::util::now_rfc3339;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey};
@@ -112,13 +113,20 @@ pub(crate) fn restore(home: &mut Home, bytes: &[u8], code: &RecoveryCode) -> Res
             if d.public_key.device_id() != d.device_id {
                 return Err(CoreError::Verification(Msg::BackupWrongFormat));
             }
-            store::put_device(tx, &d.device_id, d.public_key.as_bytes(), &now)?;
+            store::put_device(
+                tx,
+                &d.device_id,
+                d.public_key.as_bytes(),
+                &now,
+                CertifiedBy::Account,
+            )?;
         }
         store::put_device(
             tx,
             &s.device_id,
             s.keys.device.public_key().as_bytes(),
             &now,
+            CertifiedBy::Account,
         )?;
         // Each record is verified once. History comes first, so the last envelope of an id
         // is the one `records` keeps; the index is built from those, in file order.
@@ -127,6 +135,11 @@ pub(crate) fn restore(home: &mut Home, bytes: &[u8], code: &RecoveryCode) -> Res
         let mut position = HashMap::new();
         for env in &file.records {
             let verified = session::verify(tx, env)?;
+            // The file does not say who certified a device; a decision's own certificate
+            // does, and a coordinator's machine must not write the peer's log after restore.
+            if certs::claims_chapter_author(env, &s.keys.peer) {
+                store::mark_chapter_device(tx, &env.meta.author_device)?;
+            }
             store::put_record(tx, env, true)?;
             max_version = max_version.max(env.meta.version);
             match position.entry((env.meta.collection, env.meta.id.as_str())) {

@@ -17,6 +17,7 @@
 //! unverified record is ever applied.
 
 use crate::error::{CoreError, Result};
+use crate::store::CertifiedBy;
 use peerlog_crypto::envelope::{CONTENT_AD_PREFIX, KEY_COMMITMENT_LABEL, WRAP_INFO};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey, hpke, sha256};
 use peerlog_protocol::{Envelope, b64, canonical};
@@ -151,15 +152,31 @@ fn open_unverified(env: &Envelope, sk: &RecipientSecretKey) -> Option<Zeroizing<
     Some(Zeroizing::new(pt.to_vec()))
 }
 
+/// Whether `env` carries a certificate of its own author issued by the chapter (a decision
+/// by a coordinator's machine). Not verified: it only ever restricts what that device may
+/// write, so a false claim hurts nobody but its author.
+pub(crate) fn claims_chapter_author(env: &Envelope, peer: &RecipientSecretKey) -> bool {
+    let Some(pt) = open_unverified(env, peer) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&pt)
+        .ok()
+        .and_then(|v| serde_json::from_value::<DeviceCert>(v.get("cert")?.clone()).ok())
+        .is_some_and(|c| {
+            c.issuer == ISSUER_CHAPTER && c.device_key.device_id() == env.meta.author_device
+        })
+}
+
 /// Tries to learn the key of `env`'s unknown author from a certificate inside it: issued
 /// by `account_id`'s account key, or (with `chapter_signing`) by the chapter. Returns the
-/// key only if the certificate and then the envelope signature verify.
+/// key and who certified it, only if the certificate and then the envelope signature
+/// verify.
 pub(crate) fn learn_author(
     env: &Envelope,
     peer: &RecipientSecretKey,
     account_id: &str,
     chapter_signing: Option<&DevicePublicKey>,
-) -> Option<DevicePublicKey> {
+) -> Option<(DevicePublicKey, CertifiedBy)> {
     if env.meta.deleted {
         return None;
     }
@@ -169,22 +186,22 @@ pub(crate) fn learn_author(
     if cert.device_key.device_id() != env.meta.author_device {
         return None;
     }
-    let ok = match cert.issuer.as_str() {
+    let by = match cert.issuer.as_str() {
         ISSUER_ACCOUNT => {
             let account = account_key(peer).ok()?;
-            cert.account_id == account_id
-                && cert.verify(ISSUER_ACCOUNT, &account.public_key()).is_ok()
+            (cert.account_id == account_id
+                && cert.verify(ISSUER_ACCOUNT, &account.public_key()).is_ok())
+            .then_some(CertifiedBy::Account)
         }
-        ISSUER_CHAPTER => chapter_signing.is_some_and(|k| {
-            cert.account_id == account_id && cert.verify(ISSUER_CHAPTER, k).is_ok()
-        }),
-        _ => false,
-    };
-    if !ok {
-        return None;
-    }
+        ISSUER_CHAPTER => chapter_signing
+            .is_some_and(|k| {
+                cert.account_id == account_id && cert.verify(ISSUER_CHAPTER, k).is_ok()
+            })
+            .then_some(CertifiedBy::Chapter),
+        _ => None,
+    }?;
     peerlog_crypto::envelope::verify_envelope(env, &cert.device_key).ok()?;
-    Some(cert.device_key)
+    Some((cert.device_key, by))
 }
 
 #[cfg(test)]
@@ -234,7 +251,7 @@ mod tests {
         let env = sealed(&device, &peer, &rec);
         assert_eq!(
             learn_author(&env, &peer, "acc", None),
-            Some(device.public_key())
+            Some((device.public_key(), CertifiedBy::Account))
         );
         // Another account id, or a certificate signed by someone without the peer key.
         assert_eq!(learn_author(&env, &peer, "other", None), None);

@@ -110,6 +110,7 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
                     &c.cert.device_key.device_id(),
                     c.cert.device_key.as_bytes(),
                     &c.cert.issued_at,
+                    store::CertifiedBy::Account,
                 )?;
             }
             Ok(())
@@ -222,6 +223,7 @@ mod tests {
             &author.device_id(),
             author.public_key().as_bytes(),
             "x",
+            store::CertifiedBy::Chapter,
         )
         .unwrap();
         store::put_record(conn, &env, false).unwrap();

@@ -88,6 +88,7 @@ impl Session {
             &self.device_id,
             self.keys.device.public_key().as_bytes(),
             &self.profile.created_at,
+            store::CertifiedBy::Account,
         )
     }
 

@@ -144,6 +144,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     ) STRICT;
     "#,
+    // 4: who certified each known device. A device certified by the chapter (a
+    // coordinator's machine) may only write what the chapter issues; devices that wrote
+    // an expense decision before this version were learned from the chapter's certificate.
+    r#"
+    ALTER TABLE devices ADD COLUMN certified_by TEXT NOT NULL DEFAULT 'account'
+        CHECK (certified_by IN ('account', 'chapter'));
+    UPDATE devices SET certified_by = 'chapter'
+     WHERE device_id IN (
+        SELECT r.author_device FROM records r JOIN expense_decisions d
+            ON r.collection = 'expenses' AND r.id = d.decision_id);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -245,21 +245,79 @@ pub fn count_pending(c: &Connection) -> Result<u64> {
 
 // ---- devices ----------------------------------------------------------------------------
 
-pub fn put_device(c: &Connection, device_id: &str, public_key: &[u8], at: &str) -> Result<()> {
+/// Who vouched for a device this store knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertifiedBy {
+    /// The peer's account key: one of the peer's own devices.
+    Account,
+    /// The chapter signing key: a coordinator's machine, which writes only what the
+    /// chapter issues (expense decisions).
+    Chapter,
+}
+
+impl CertifiedBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            CertifiedBy::Account => "account",
+            CertifiedBy::Chapter => "chapter",
+        }
+    }
+}
+
+/// A device this store knows (and has not revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDevice {
+    pub public_key: Vec<u8>,
+    pub certified_by: CertifiedBy,
+}
+
+pub fn put_device(
+    c: &Connection,
+    device_id: &str,
+    public_key: &[u8],
+    at: &str,
+    certified_by: CertifiedBy,
+) -> Result<()> {
     c.prepare_cached(
-        "INSERT INTO devices (device_id, public_key, added_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO devices (device_id, public_key, added_at, certified_by)
+         VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (device_id) DO NOTHING",
     )?
-    .execute(params![device_id, public_key, at])?;
+    .execute(params![device_id, public_key, at, certified_by.as_str()])?;
+    Ok(())
+}
+
+/// Marks a known device as the chapter's (it then writes only what the chapter issues).
+pub fn mark_chapter_device(c: &Connection, device_id: &str) -> Result<()> {
+    c.prepare_cached("UPDATE devices SET certified_by = 'chapter' WHERE device_id = ?1")?
+        .execute([device_id])?;
     Ok(())
 }
 
 pub fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
-    Ok(
-        c.prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1 AND revoked = 0")?
-            .query_row([device_id], |r| r.get(0))
-            .optional()?,
-    )
+    Ok(device(c, device_id)?.map(|d| d.public_key))
+}
+
+/// A known, unrevoked device and who certified it.
+pub fn device(c: &Connection, device_id: &str) -> Result<Option<KnownDevice>> {
+    let row: Option<(Vec<u8>, String)> = c
+        .prepare_cached(
+            "SELECT public_key, certified_by FROM devices WHERE device_id = ?1 AND revoked = 0",
+        )?
+        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(public_key, by)| {
+        let certified_by = match by.as_str() {
+            "account" => CertifiedBy::Account,
+            "chapter" => CertifiedBy::Chapter,
+            other => return Err(CoreError::corrupt(format!("device {device_id}: {other}"))),
+        };
+        Ok(KnownDevice {
+            public_key,
+            certified_by,
+        })
+    })
+    .transpose()
 }
 
 pub fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {

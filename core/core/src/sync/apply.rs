@@ -7,11 +7,11 @@ use crate::error::Result;
 use crate::index::reindex;
 use crate::platform::{LogLevel, Logger};
 use crate::session::Session;
-use crate::store::{self, Store};
+use crate::store::{self, CertifiedBy, Store};
 use crate::util::now_rfc3339;
 use peerlog_crypto::DevicePublicKey;
-use peerlog_protocol::Envelope;
 use peerlog_protocol::api::PullResponse;
+use peerlog_protocol::{Collection, Envelope};
 use peerlog_rules::Locale;
 use rusqlite::Connection;
 
@@ -21,6 +21,30 @@ enum Applied {
     Known,
     Deferred,
     Invalid,
+}
+
+/// What a device certified by the chapter (a coordinator's machine) may write into a
+/// peer's store: new expense decisions, nothing else. Not a contact, a note, a report, a
+/// declaration signature, a tombstone, or a new version of a record the peer wrote.
+fn chapter_may_write(
+    tx: &Connection,
+    s: &Session,
+    verified: peerlog_crypto::envelope::Verified<'_>,
+) -> Result<bool> {
+    let env = verified.envelope();
+    if env.meta.deleted || env.meta.collection != Collection::Expenses {
+        return Ok(false);
+    }
+    if let Some(local) = store::get_record(tx, env.meta.collection, &env.meta.id)? {
+        let by = store::device(tx, &local.envelope.meta.author_device)?.map(|d| d.certified_by);
+        if by != Some(CertifiedBy::Chapter) {
+            return Ok(false);
+        }
+    }
+    let Ok(v) = s.open_verified::<serde_json::Value>(verified) else {
+        return Ok(false);
+    };
+    Ok(v.get("type").and_then(|t| t.as_str()) == Some(certs::DECISION_TYPE))
 }
 
 /// Applies one pulled record.
@@ -34,17 +58,17 @@ fn record(
     if env.validate().is_err() {
         return Ok(Applied::Invalid);
     }
-    let key = match store::device_key(tx, &env.meta.author_device)? {
-        Some(b) => DevicePublicKey::from_bytes(&b)?,
+    let (key, certified_by) = match store::device(tx, &env.meta.author_device)? {
+        Some(d) => (DevicePublicKey::from_bytes(&d.public_key)?, d.certified_by),
         None => match certs::learn_author(
             env,
             &s.keys.peer,
             account_id,
             s.chapter_signing_key.as_ref(),
         ) {
-            Some(k) => {
-                store::put_device(tx, &k.device_id(), k.as_bytes(), &now_rfc3339())?;
-                k
+            Some((k, by)) => {
+                store::put_device(tx, &k.device_id(), k.as_bytes(), &now_rfc3339(), by)?;
+                (k, by)
             }
             None => {
                 store::sync::defer(tx, env)?;
@@ -58,6 +82,12 @@ fn record(
         });
         return Ok(Applied::Invalid);
     };
+    if certified_by == CertifiedBy::Chapter && !chapter_may_write(tx, s, verified)? {
+        log.log(LogLevel::Warn, "peerlog::sync", || {
+            "a record from the chapter that only the peer may write was ignored".into()
+        });
+        return Ok(Applied::Invalid);
+    }
     let local = store::get_record(tx, env.meta.collection, &env.meta.id)?;
     match local {
         Some(l) if l.envelope.meta.version > env.meta.version => Ok(Applied::Known),
@@ -232,5 +262,104 @@ mod tests {
         assert_eq!(waiting.len(), 1);
         assert_eq!(waiting[0].meta.id, C2);
         assert!(contacts::list(st.conn(), s, None, None).unwrap().is_empty());
+    }
+
+    /// `payload` (or a tombstone) as record `id` of `collection`, written by `author`.
+    fn sealed(
+        s: &Session,
+        author: &DeviceSigningKey,
+        collection: Collection,
+        id: &str,
+        version: u64,
+        payload: Option<serde_json::Value>,
+    ) -> Envelope {
+        let meta = peerlog_protocol::RecordMeta {
+            id: id.into(),
+            collection,
+            version,
+            author_device: author.device_id(),
+            deleted: payload.is_none(),
+        };
+        let plaintext = peerlog_protocol::canonical::to_canonical_vec(
+            &payload.unwrap_or_else(|| serde_json::json!({})),
+        )
+        .unwrap();
+        let to = std::slice::from_ref(&s.keys.peer_public);
+        peerlog_crypto::envelope::seal_record(&meta, &plaintext, to, author).unwrap()
+    }
+
+    #[test]
+    fn a_coordinators_machine_writes_decisions_and_nothing_else_into_a_peers_log() {
+        use crate::certs::{DeviceCert, ExpenseDecision};
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (chapter, coordinator) = (
+            DeviceSigningKey::generate().unwrap(),
+            DeviceSigningKey::generate().unwrap(),
+        );
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        let own = ContactInput::new("2026-03-02", ContactKind::Visit, 60);
+        contacts::write(st, s, C2, &own, None).unwrap();
+        let log = Logger::default();
+        let later = s.next_version(st.conn()).unwrap() + 1_000;
+
+        // A decision carries the coordinator's chapter certificate: learned and applied.
+        let cert = DeviceCert::issue(
+            "p",
+            coordinator.public_key(),
+            certs::ISSUER_CHAPTER,
+            &chapter,
+            "2026-03-03T00:00:00Z".into(),
+        )
+        .unwrap();
+        let decision = ExpenseDecision {
+            kind: certs::DECISION_TYPE.into(),
+            expense_id: "0193a000-0000-7000-8000-0000000000e1".into(),
+            account_id: "p".into(),
+            approved: true,
+            reason: None,
+            decided_at: "2026-03-03T00:00:00Z".into(),
+            cert,
+        };
+        let d = sealed(
+            s,
+            &coordinator,
+            Collection::Expenses,
+            "0193a000-0000-7000-8000-0000000000d1",
+            later,
+            Some(serde_json::to_value(&decision).unwrap()),
+        );
+        assert_eq!(page(st, s, "p", &pull(vec![d], 1), &log).unwrap(), 1);
+
+        // Now known, the same machine tries to add a contact to the peer's own log,
+        // replace the peer's contact, and delete it.
+        let contact = |id: &str, version| {
+            let payload = serde_json::json!({
+                "schema": 1, "date": "2026-03-04", "minutes": 60, "kind": "visit",
+                "participants": 1, "who": "target-group", "is_new": true, "abroad": false,
+                "led_by_peer": false, "created_at": "2026-03-04T00:00:00Z",
+                "updated_at": "2026-03-04T00:00:00Z",
+            });
+            sealed(
+                s,
+                &coordinator,
+                Collection::Contacts,
+                id,
+                version,
+                Some(payload),
+            )
+        };
+        let added = contact("0193a000-0000-7000-8000-0000000000a9", later + 1);
+        let replaced = contact(C2, later + 2);
+        let deleted = sealed(s, &coordinator, Collection::Contacts, C2, later + 3, None);
+        let applied = page(st, s, "p", &pull(vec![added, replaced, deleted], 2), &log).unwrap();
+        assert_eq!(applied, 0);
+        let list = contacts::list(st.conn(), s, None, None).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (list[0].id.as_str(), list[0].date.as_str()),
+            (C2, "2026-03-02")
+        );
     }
 }
