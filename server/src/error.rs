@@ -89,14 +89,17 @@ impl ApiError {
         )
     }
 
-    /// The device was revoked: `403 device_revoked` with `"wipe": true`.
-    pub fn revoked() -> Self {
+    /// The device was revoked: `403 device_revoked` with `"wipe": true` and the signed
+    /// revocation kept with it (the device checks the signature before it wipes anything;
+    /// a stored statement that no longer parses is left out, and the device only locks).
+    pub fn revoked(revocation: Option<&[u8]>) -> Self {
         let mut e = Self::new(
             StatusCode::FORBIDDEN,
             codes::DEVICE_REVOKED,
             "this device was revoked; delete its keys and local data",
         );
         e.body.wipe = true;
+        e.body.revocation = revocation.and_then(|b| serde_json::from_slice(b).ok());
         e
     }
 

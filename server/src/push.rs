@@ -226,6 +226,7 @@ mod tests {
             created_at: 1,
             last_seen: None,
             revoked_at,
+            revocation: None,
         }
     }
 

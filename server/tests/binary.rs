@@ -263,7 +263,7 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         reqwest::Method::POST,
         &format!("/v1/devices/{}/revoke", peer_device.device_id()),
         Some(&coord.token),
-        None,
+        Some(coord.revocation(&peer_device, &req.account_id)),
     )
     .await
     .ok::<api::RevokeResponse>();

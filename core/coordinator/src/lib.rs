@@ -28,7 +28,7 @@ use peerlog_core::{
 use peerlog_protocol::api::{
     self, AccountsResponse, AuthChallengeDocument, DeclarationDocument, DeclarationResponse,
     EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest, InvitationResponse,
-    PublishedDeclaration, RevokeResponse,
+    PublishedDeclaration, RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
 };
 use peerlog_protocol::{Collection, RecordMeta};
 use serde::Serialize;
@@ -551,11 +551,41 @@ impl Coordinator {
             if !peerlog_protocol::is_device_id(&device_id) {
                 return Err(CoreError::NotFound { what: "device" });
             }
+            let known = |c: &Self| {
+                store::sync::chapter_device(c.lock().store.conn(), &device_id)
+                    .map(|d| d.map(|d| d.account_id))
+            };
+            let account_id = match known(self)? {
+                Some(a) => a,
+                None => {
+                    self.refresh_accounts(&enrol).await?;
+                    known(self)?.ok_or(CoreError::NotFound { what: "device" })?
+                }
+            };
+            // Signed with the chapter key: the device wipes itself only on a statement that
+            // verifies, so the server alone can never make it wipe.
+            let statement = RevocationStatement {
+                device_id: device_id.clone(),
+                account_id,
+                revoked_at: chrono::Utc::now().timestamp(),
+                issuer: api::REVOKED_BY_CHAPTER.into(),
+            };
+            let signature = self
+                .lock()
+                .keys()?
+                .chapter_sign
+                .sign_document(api::REVOCATION_DOMAIN, &statement)?;
+            let req = RevokeRequest {
+                revocation: SignedRevocation {
+                    statement,
+                    signature,
+                },
+            };
             let resp: RevokeResponse = self
                 .authed(
                     &enrol,
                     &format!("/v1/devices/{device_id}/revoke"),
-                    Some(&serde_json::json!({})),
+                    Some(&req),
                 )
                 .await?;
             Ok(resp.revoked)

@@ -446,6 +446,124 @@ async fn revoked_device_is_refused_and_wiped() {
     assert!(!open(&home).is_initialised());
 }
 
+/// A hostile server on `addr`: whatever it is asked, it answers `403` with the body
+/// currently in `body`.
+async fn hostile(addr: std::net::SocketAddr, body: Arc<std::sync::Mutex<String>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.lock().unwrap().clone();
+            tokio::spawn(async move {
+                // Read the request head and its announced body, then answer and close.
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 16 * 1024];
+                loop {
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if seen.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_no_trusted_key_signed_wipes_nothing() {
+    use peerlog_crypto::DeviceSigningKey;
+    use peerlog_protocol::api::{self, RevocationStatement, SignedRevocation};
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    let device = a.sync_status().unwrap().device_id.unwrap();
+    let account = a.profile().unwrap().peer_id;
+    let chapter_seed = secrets(&srv.home("coord-Oslo"))
+        .get("chapter-signing-key".into())
+        .unwrap()
+        .unwrap();
+    let chapter = DeviceSigningKey::from_seed(&chapter_seed.try_into().unwrap()).unwrap();
+    let stranger = DeviceSigningKey::generate().unwrap();
+    let body = |statement: Option<(&str, &DeviceSigningKey)>| {
+        let revocation = statement.map(|(device_id, key)| {
+            let statement = RevocationStatement {
+                device_id: device_id.into(),
+                account_id: account.clone(),
+                revoked_at: 1_767_225_600,
+                issuer: api::REVOKED_BY_CHAPTER.into(),
+            };
+            let signature = key
+                .sign_document(api::REVOCATION_DOMAIN, &statement)
+                .unwrap();
+            Box::new(SignedRevocation {
+                statement,
+                signature,
+            })
+        });
+        let e = api::ErrorBody {
+            wipe: true,
+            revocation,
+            ..api::ErrorBody::new(api::codes::DEVICE_REVOKED, "revoked")
+        };
+        serde_json::to_string(&e).unwrap()
+    };
+    // The server (or anyone on the path) turns hostile.
+    srv.kill().await;
+    let reply = Arc::new(std::sync::Mutex::new(String::new()));
+    hostile(srv.addr, reply.clone()).await;
+    for (what, claim) in [
+        ("the old reply: wipe, nothing signed", body(None)),
+        (
+            "signed by a key nobody trusts",
+            body(Some((&device, &stranger))),
+        ),
+        (
+            "signed by the chapter for another device",
+            body(Some(("dev_other", &chapter))),
+        ),
+    ] {
+        *reply.lock().unwrap() = claim;
+        let err = a.sync(None).await.unwrap_err();
+        assert_eq!(err.code(), "revoked_not_wiped", "{what}: {err:?}");
+        assert!(a.is_initialised(), "{what}");
+        assert_eq!(a.list_contacts(None, None).unwrap().len(), 1, "{what}");
+        assert!(
+            secrets(&srv.home("a"))
+                .get("peer-key".into())
+                .unwrap()
+                .is_some(),
+            "{what}"
+        );
+        let status = a.sync_status().unwrap();
+        assert_eq!(
+            status.last_error.unwrap().code,
+            "revoked_not_wiped",
+            "{what}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_declaration_reaches_the_peer_and_blocks_logging_until_signed() {
     let srv = Server::start().await;

@@ -20,6 +20,7 @@ use crate::error::{CoreError, Result};
 use crate::store::CertifiedBy;
 use peerlog_crypto::envelope::{CONTENT_AD_PREFIX, KEY_COMMITMENT_LABEL, WRAP_INFO};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey, hpke, sha256};
+use peerlog_protocol::api::{self, SignedRevocation};
 use peerlog_protocol::{Envelope, b64, canonical};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -165,6 +166,31 @@ pub(crate) fn claims_chapter_author(env: &Envelope, peer: &RecipientSecretKey) -
         .is_some_and(|c| {
             c.issuer == ISSUER_CHAPTER && c.device_key.device_id() == env.meta.author_device
         })
+}
+
+/// Whether a revocation the server handed over really revokes this device: it names this
+/// device and account, and its signature verifies with the chapter signing key (checked
+/// against the invitation) or with this account's own key. Nothing else may wipe a device.
+pub(crate) fn revocation_is_genuine(
+    rev: &SignedRevocation,
+    device_id: &str,
+    account_id: &str,
+    chapter_signing: Option<&DevicePublicKey>,
+    peer: &RecipientSecretKey,
+) -> bool {
+    let st = &rev.statement;
+    if st.device_id != device_id || st.account_id != account_id {
+        return false;
+    }
+    let verifies = |key: &DevicePublicKey| {
+        key.verify_document(api::REVOCATION_DOMAIN, st, &rev.signature)
+            .is_ok()
+    };
+    match st.issuer.as_str() {
+        api::REVOKED_BY_CHAPTER => chapter_signing.is_some_and(verifies),
+        api::REVOKED_BY_ACCOUNT => account_key(peer).is_ok_and(|k| verifies(&k.public_key())),
+        _ => false,
+    }
 }
 
 /// Tries to learn the key of `env`'s unknown author from a certificate inside it: issued

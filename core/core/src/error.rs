@@ -63,6 +63,10 @@ pub enum CoreError {
     /// The device was revoked; it has been wiped.
     #[error("device revoked")]
     DeviceRevoked,
+    /// The server refuses this device as revoked and hands over the revocation statement,
+    /// if it has one. Nothing is wiped until that statement verifies.
+    #[error("the server says this device is revoked")]
+    RevocationClaimed(Option<Box<peerlog_protocol::api::SignedRevocation>>),
 }
 
 impl CoreError {
@@ -171,6 +175,10 @@ impl CoreError {
             CoreError::DeviceRevoked => PeerlogError::DeviceRevoked {
                 code: "device_revoked".into(),
                 user_message: tr(locale, Msg::DeviceRevoked),
+            },
+            CoreError::RevocationClaimed(_) => PeerlogError::Refused {
+                code: Msg::RevokedNotWiped.code().into(),
+                user_message: tr(locale, Msg::RevokedNotWiped),
             },
             CoreError::Secrets(e) => PeerlogError::SecretStore {
                 code: "secret_store".into(),

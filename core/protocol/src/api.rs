@@ -103,6 +103,12 @@ pub struct ErrorBody {
     /// The device must wipe itself.
     #[serde(default, skip_serializing_if = "is_false")]
     pub wipe: bool,
+    /// With `device_revoked`: the revocation as its issuer signed it. A device wipes itself
+    /// only on a statement that verifies against a key it trusts (the chapter signing key
+    /// or its own account key); `wipe` alone, which anyone on the path could send, is not
+    /// enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Box<SignedRevocation>>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]
@@ -129,6 +135,7 @@ impl ErrorBody {
                 message: message.into(),
             },
             wipe: false,
+            revocation: None,
         }
     }
 }
@@ -512,6 +519,48 @@ pub struct AccountsResponse {
     pub accounts: Vec<AccountSummary>,
 }
 
+/// Signature domain of a [`RevocationStatement`].
+pub const REVOCATION_DOMAIN: &str = "peerlog/v1/device-revocation";
+/// Issuer of a revocation: the chapter signing key (a coordinator).
+pub const REVOKED_BY_CHAPTER: &str = "chapter";
+/// Issuer of a revocation: the account key (the peer, from another of their devices).
+pub const REVOKED_BY_ACCOUNT: &str = "account";
+
+/// What a revocation says: this device of this account is revoked, since then, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationStatement {
+    /// The revoked device.
+    pub device_id: String,
+    /// Its account.
+    pub account_id: String,
+    /// Unix seconds.
+    pub revoked_at: i64,
+    /// [`REVOKED_BY_CHAPTER`] or [`REVOKED_BY_ACCOUNT`]: which key signed.
+    pub issuer: String,
+}
+
+/// A revocation statement and its Ed25519 signature over
+/// `sign_document(REVOCATION_DOMAIN, statement)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedRevocation {
+    /// What is revoked.
+    pub statement: RevocationStatement,
+    /// By the issuer's key.
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Body of `POST /v1/devices/{device_id}/revoke`: the signed statement the server hands to
+/// the revoked device on its next contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// For the device in the path, of its account.
+    pub revocation: SignedRevocation,
+}
+
 /// Answer to `POST /v1/devices/{device_id}/revoke`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -652,6 +701,28 @@ mod tests {
             serde_json::from_str::<ErrorBody>(r#"{"error":{"code":"x","message":"y"},"z":1}"#)
                 .is_err()
         );
+        let signed = ErrorBody {
+            wipe: true,
+            revocation: Some(Box::new(SignedRevocation {
+                statement: RevocationStatement {
+                    device_id: "dev_1".into(),
+                    account_id: "acc".into(),
+                    revoked_at: 1_767_225_600,
+                    issuer: REVOKED_BY_CHAPTER.into(),
+                },
+                signature: [7; 64],
+            })),
+            ..ErrorBody::new(codes::DEVICE_REVOKED, "revoked")
+        };
+        let frozen = concat!(
+            r#"{"error":{"code":"device_revoked","message":"revoked"},"wipe":true,"#,
+            r#""revocation":{"statement":{"device_id":"dev_1","account_id":"acc","#,
+            r#""revoked_at":1767225600,"issuer":"chapter"},"signature":""#,
+            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBw",
+            r#""}}"#
+        );
+        assert_eq!(serde_json::to_string(&signed).unwrap(), frozen);
+        assert_eq!(serde_json::from_str::<ErrorBody>(frozen).unwrap(), signed);
     }
 
     #[test]

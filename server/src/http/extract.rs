@@ -182,7 +182,7 @@ impl<S: Storage> FromRequestParts<AppState<S>> for Auth {
             slot.set(&device.device_id);
         }
         if device.revoked_at.is_some() {
-            return Err(ApiError::revoked());
+            return Err(ApiError::revoked(device.revocation.as_deref()));
         }
         if device.last_seen.is_none_or(|t| now - t >= TOUCH_EVERY)
             && let Err(e) = state.storage().touch_device(&device.device_id, now).await

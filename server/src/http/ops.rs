@@ -137,7 +137,8 @@ pub fn openapi_document() -> Value {
             "schemas": {
                 "ErrorBody": obj(&["error"], json!({
                     "error": obj(&["code", "message"], json!({ "code": str_, "message": str_ })),
-                    "wipe": { "type": "boolean" }
+                    "wipe": { "type": "boolean" },
+                    "revocation": r("SignedRevocation")
                 })),
                 "ChapterKeys": obj(&["encryption_key", "signing_key"], json!({ "encryption_key": b64(32), "signing_key": b64(32) })),
                 "ChapterInfo": obj(&["chapter_id", "organisation", "chapter", "keys"], json!({
@@ -195,7 +196,13 @@ pub fn openapi_document() -> Value {
                     "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }
                 })),
                 "AccountsResponse": obj(&["accounts"], json!({ "accounts": { "type": "array", "items": r("AccountSummary") } })),
-                "RevokeResponse": obj(&["revoked"], json!({ "revoked": { "type": "boolean" } }))
+                "RevokeResponse": obj(&["revoked"], json!({ "revoked": { "type": "boolean" } })),
+                "RevocationStatement": obj(&["device_id", "account_id", "revoked_at", "issuer"], json!({
+                    "device_id": str_, "account_id": str_, "revoked_at": int,
+                    "issuer": { "type": "string", "enum": ["chapter", "account"] }
+                })),
+                "SignedRevocation": obj(&["statement", "signature"], json!({ "statement": r("RevocationStatement"), "signature": b64(64) })),
+                "RevokeRequest": obj(&["revocation"], json!({ "revocation": r("SignedRevocation") }))
             }
         },
         "paths": {
@@ -242,11 +249,13 @@ pub fn openapi_document() -> Value {
             "/v1/chapter/invitations": { "post": op("Create a one-time peer invitation token (coordinator)", Some("InvitationRequest"), ok("InvitationResponse"), &[], true) },
             "/v1/chapter/accounts": { "get": op("The chapter's accounts and devices (coordinator)", None, ok("AccountsResponse"), &[], true) },
             "/v1/devices/{device_id}/revoke": { "post": {
-                "summary": "Revoke a device (the chapter's coordinator, or the device's own account); it is told to wipe itself on its next request",
+                "summary": "Revoke a device (the chapter's coordinator, or the device's own account) with a signed statement; the device is handed it on its next request and wipes itself only if the signature verifies",
                 "security": [{ "bearer": [] }],
                 "parameters": [{ "name": "device_id", "in": "path", "required": true, "schema": str_ }],
+                "requestBody": body("RevokeRequest"),
                 "responses": {
                     "200": ok("RevokeResponse"),
+                    "400": err("The statement names another device or account, the wrong issuer, or does not verify with the chapter signing key (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
                     "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
                     "404": err("No such device in your reach (`not_found`)"),

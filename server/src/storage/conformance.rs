@@ -374,14 +374,23 @@ pub async fn device_revocation<S: Storage>(s: &S) {
         s.session(hash(1), 100).await.unwrap().as_deref(),
         Some("dev-1")
     );
-    assert!(s.revoke_device("dev-1", 200).await.unwrap());
+    assert_eq!(s.device("dev-1").await.unwrap().unwrap().revocation, None);
+    assert!(s.revoke_device("dev-1", 200, b"first").await.unwrap());
     assert!(
-        !s.revoke_device("dev-1", 300).await.unwrap(),
+        !s.revoke_device("dev-1", 300, b"second").await.unwrap(),
         "already revoked"
     );
-    assert!(!s.revoke_device("dev-x", 300).await.unwrap(), "unknown");
+    assert!(
+        !s.revoke_device("dev-x", 300, b"x").await.unwrap(),
+        "unknown"
+    );
     let d = s.device("dev-1").await.unwrap().unwrap();
     assert_eq!(d.revoked_at, Some(200), "first revocation time kept");
+    assert_eq!(
+        d.revocation.as_deref(),
+        Some(&b"first"[..]),
+        "and its statement"
+    );
     assert_eq!(
         s.session(hash(1), 100).await.unwrap(),
         None,
@@ -1091,7 +1100,7 @@ pub async fn session_device_reports_revoked<S: Storage>(s: &S) {
         None,
         "unknown"
     );
-    assert!(s.revoke_device("dev-1", 60).await.unwrap());
+    assert!(s.revoke_device("dev-1", 60, b"{}").await.unwrap());
     let d = s.session_device(hash(1), 70).await.unwrap().unwrap();
     assert_eq!(
         d.revoked_at,

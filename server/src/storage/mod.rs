@@ -240,6 +240,8 @@ pub struct DeviceInfo {
     pub created_at: Timestamp,
     pub last_seen: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// The signed revocation statement (JSON, as the revoker sent it), once revoked.
+    pub revocation: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -387,11 +389,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     fn add_device(&self, device: NewDevice) -> impl Future<Output = Result<()>> + Send;
     fn device(&self, device_id: &str) -> impl Future<Output = Result<Option<DeviceInfo>>> + Send;
-    /// Marks the device revoked. `false` if unknown or already revoked.
+    /// Marks the device revoked and keeps the signed revocation it is to be shown. `false`
+    /// if unknown or already revoked (the first revocation stays).
     fn revoke_device(
         &self,
         device_id: &str,
         at: Timestamp,
+        revocation: &[u8],
     ) -> impl Future<Output = Result<bool>> + Send;
     /// Records that the device was seen. Unknown → `NotFound`.
     fn touch_device(

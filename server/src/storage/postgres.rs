@@ -31,6 +31,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "records addressed to an account",
         "0003_records_addressed_to.sql"
     ),
+    migration!(
+        "postgres",
+        4,
+        "device revocation",
+        "0004_device_revocation.sql"
+    ),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -326,7 +332,7 @@ async fn enrol_tx(
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at
+            d.created_at, d.last_seen, d.revoked_at, d.revocation
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 fn device_from_row(r: &Row) -> Result<DeviceInfo> {
@@ -340,6 +346,7 @@ fn device_from_row(r: &Row) -> Result<DeviceInfo> {
         created_at: r.get(5),
         last_seen: r.get(6),
         revoked_at: r.get(7),
+        revocation: r.get(8),
     })
 }
 
@@ -727,12 +734,18 @@ impl Storage for PostgresStorage {
             .transpose()
     }
 
-    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> Result<bool> {
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        at: Timestamp,
+        revocation: &[u8],
+    ) -> Result<bool> {
         let client = self.client().await?;
         let n = client
             .execute(
-                "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
-                &[&device_id, &at],
+                "UPDATE devices SET revoked_at = $2, revocation = $3
+                 WHERE device_id = $1 AND revoked_at IS NULL",
+                &[&device_id, &at, &revocation],
             )
             .await
             .map_err(db)?;

@@ -26,6 +26,12 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "records addressed to an account",
         "0003_records_addressed_to.sql"
     ),
+    migration!(
+        "sqlite",
+        4,
+        "device revocation",
+        "0004_device_revocation.sql"
+    ),
 ];
 const READERS: usize = 4;
 
@@ -469,7 +475,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at
+            d.created_at, d.last_seen, d.revoked_at, d.revocation
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 named_row! {
@@ -483,6 +489,7 @@ named_row! {
         created_at: i64,
         last_seen: Option<i64>,
         revoked_at: Option<i64>,
+        revocation: Option<Vec<u8>>,
     }
 }
 
@@ -497,6 +504,7 @@ impl DeviceRow {
             created_at: self.created_at,
             last_seen: self.last_seen,
             revoked_at: self.revoked_at,
+            revocation: self.revocation,
         })
     }
 }
@@ -912,13 +920,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> Result<bool> {
+    async fn revoke_device(
+        &self,
+        device_id: &str,
+        at: Timestamp,
+        revocation: &[u8],
+    ) -> Result<bool> {
         let device_id = device_id.to_owned();
+        let revocation = revocation.to_vec();
         self.write(move |conn| {
             let n = conn
                 .execute(
-                    "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-                    params![device_id, at],
+                    "UPDATE devices SET revoked_at = ?2, revocation = ?3
+                     WHERE device_id = ?1 AND revoked_at IS NULL",
+                    params![device_id, at, revocation],
                 )
                 .map_err(db)?;
             Ok(n == 1)

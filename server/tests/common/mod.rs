@@ -350,6 +350,27 @@ impl Coordinator {
         self.enc.public_key()
     }
 
+    /// The body of a revocation of `device` (of `account`), signed with the chapter key.
+    pub fn revocation(&self, device: &DeviceSigningKey, account: &str) -> (Vec<u8>, &'static str) {
+        let statement = api::RevocationStatement {
+            device_id: device.device_id(),
+            account_id: account.to_owned(),
+            revoked_at: 1_767_225_600,
+            issuer: api::REVOKED_BY_CHAPTER.into(),
+        };
+        let signature = self
+            .sig
+            .sign_document(api::REVOCATION_DOMAIN, &statement)
+            .unwrap();
+        let body = api::RevokeRequest {
+            revocation: api::SignedRevocation {
+                statement,
+                signature,
+            },
+        };
+        (serde_json::to_vec(&body).unwrap(), "application/json")
+    }
+
     pub fn declaration(&self, version: u32, text: &str) -> PublishedDeclaration {
         let document = DeclarationDocument {
             declaration_id: "chapter".into(),

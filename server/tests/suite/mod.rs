@@ -776,25 +776,75 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
     assert_eq!(coord.peer_key, None);
     let y_list: AccountsResponse = h.get("/v1/chapter/accounts", Some(&y.token)).await.ok();
     assert_eq!(y_list.accounts.len(), 1);
+    // A revocation is a statement its issuer signs: the chapter signing key for a
+    // coordinator, the account key for the device's own account (which only the device
+    // can check, so the server takes it as it is).
+    let statement =
+        |dev: &DeviceSigningKey, account: &str, issuer: &str, key: &DeviceSigningKey| {
+            let statement = api::RevocationStatement {
+                device_id: dev.device_id(),
+                account_id: account.to_owned(),
+                revoked_at: 1_767_225_600,
+                issuer: issuer.to_owned(),
+            };
+            let signature = key
+                .sign_document(api::REVOCATION_DOMAIN, &statement)
+                .unwrap();
+            let body = api::RevokeRequest {
+                revocation: api::SignedRevocation {
+                    statement,
+                    signature,
+                },
+            };
+            Some((serde_json::to_vec(&body).unwrap(), "application/json"))
+        };
+    let by_account = statement(&a2, &a.account_id, api::REVOKED_BY_ACCOUNT, &a.device);
     // Who may revoke: not B (A's device), not Y's coordinator: 404 either way.
     let revoke = |dev: &DeviceSigningKey| format!("/v1/devices/{}/revoke", dev.device_id());
-    h.send(reqwest::Method::POST, &revoke(&a2), Some(&b.token), None)
-        .await
-        .err(404, codes::NOT_FOUND);
-    h.send(reqwest::Method::POST, &revoke(&a2), Some(&y.token), None)
-        .await
-        .err(404, codes::NOT_FOUND);
+    h.send(
+        reqwest::Method::POST,
+        &revoke(&a2),
+        Some(&b.token),
+        by_account.clone(),
+    )
+    .await
+    .err(404, codes::NOT_FOUND);
+    h.send(
+        reqwest::Method::POST,
+        &revoke(&a2),
+        Some(&y.token),
+        by_account.clone(),
+    )
+    .await
+    .err(404, codes::NOT_FOUND);
     h.send(
         reqwest::Method::POST,
         "/v1/devices/nope/revoke",
         Some(&x.token),
-        None,
+        by_account.clone(),
     )
     .await
     .err(404, codes::NOT_FOUND);
+    // Without a statement, for another device, or with the wrong issuer: refused, and
+    // nothing is revoked.
+    let wrong_device = statement(&a.device, &a.account_id, api::REVOKED_BY_ACCOUNT, &a.device);
+    let as_chapter = statement(&a2, &a.account_id, api::REVOKED_BY_CHAPTER, &a.device);
+    h.send(reqwest::Method::POST, &revoke(&a2), Some(&a.token), None)
+        .await
+        .err(415, codes::INVALID_REQUEST);
+    for body in [wrong_device, as_chapter] {
+        h.send(reqwest::Method::POST, &revoke(&a2), Some(&a.token), body)
+            .await
+            .err(400, codes::INVALID_REQUEST);
+    }
     // A revokes its own second device.
     let r: RevokeResponse = h
-        .send(reqwest::Method::POST, &revoke(&a2), Some(&a.token), None)
+        .send(
+            reqwest::Method::POST,
+            &revoke(&a2),
+            Some(&a.token),
+            by_account,
+        )
         .await
         .ok();
     assert!(r.revoked);
@@ -816,7 +866,12 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
         )
         .await,
     ] {
-        assert!(res.err(403, codes::DEVICE_REVOKED).wipe);
+        let body = res.err(403, codes::DEVICE_REVOKED);
+        assert!(body.wipe);
+        // With the statement as A signed it, for the device to check.
+        let revocation = body.revocation.expect("the signed statement");
+        assert_eq!(revocation.statement.device_id, a2.device_id());
+        assert_eq!(revocation.statement.issuer, api::REVOKED_BY_ACCOUNT);
     }
     let token_attempt = api::TokenRequest {
         device_id: a2.device_id(),
@@ -835,14 +890,25 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
         rejected_code(&h.push(&a.token, vec![late]).await[0]),
         codes::UNKNOWN_DEVICE
     );
+    // The coordinator's statement must verify with the chapter signing key.
+    let forged = statement(&b.device, &b.account_id, api::REVOKED_BY_CHAPTER, &x.device);
+    h.send(
+        reqwest::Method::POST,
+        &revoke(&b.device),
+        Some(&x.token),
+        forged,
+    )
+    .await
+    .err(400, codes::INVALID_REQUEST);
     // The coordinator revokes B's device; again → revoked: false.
     for expected in [true, false] {
+        let body = statement(&b.device, &b.account_id, api::REVOKED_BY_CHAPTER, &x.sig);
         let r: RevokeResponse = h
             .send(
                 reqwest::Method::POST,
                 &revoke(&b.device),
                 Some(&x.token),
-                None,
+                body,
             )
             .await
             .ok();

@@ -108,8 +108,8 @@ impl Http {
             });
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) if body.error.code == api::codes::DEVICE_REVOKED && body.wipe => {
-                Err(CoreError::DeviceRevoked)
+            Ok(body) if body.error.code == api::codes::DEVICE_REVOKED => {
+                Err(CoreError::RevocationClaimed(body.revocation))
             }
             Ok(body) => Err(CoreError::Server {
                 status: status.as_u16(),

@@ -5,6 +5,7 @@
 mod apply;
 mod enrol;
 
+use crate::certs;
 use crate::declarations;
 use crate::device::Device;
 use crate::enrolment::{self, Enrolment};
@@ -34,18 +35,44 @@ impl Device {
         let out = self.sync_run(&enrol, &progress).await;
         let locale = self.locale();
         let mut home = self.lock();
-        match &out {
-            Ok(report) => net::sync_succeeded(home.store.conn(), report, locale)?,
-            Err(CoreError::DeviceRevoked) => {
-                self.net.clear();
-                home.wipe()?;
-                self.log.log(LogLevel::Warn, "peerlog::sync", || {
-                    "device revoked: wiped".into()
-                });
+        match out {
+            Ok(report) => {
+                net::sync_succeeded(home.store.conn(), &report, locale)?;
+                Ok(report)
             }
-            Err(e) => net::sync_failed(home.store.conn(), &e.to_ffi(locale))?,
+            Err(CoreError::RevocationClaimed(rev)) => {
+                let genuine = match (rev, home.session()) {
+                    (Some(rev), Ok(s)) => certs::revocation_is_genuine(
+                        &rev,
+                        &s.device_id,
+                        &s.profile.peer_id,
+                        s.chapter_signing_key.as_ref(),
+                        &s.keys.peer,
+                    ),
+                    _ => false,
+                };
+                if genuine {
+                    self.net.clear();
+                    home.wipe()?;
+                    self.log.log(LogLevel::Warn, "peerlog::sync", || {
+                        "device revoked: wiped".into()
+                    });
+                    return Err(CoreError::DeviceRevoked);
+                }
+                // A claim nobody we trust signed: a hostile server or path. Keep
+                // everything, say so, and let the peer ask the coordinator.
+                self.log.log(LogLevel::Warn, "peerlog::sync", || {
+                    "the server claims this device is revoked without a valid signature: nothing wiped".into()
+                });
+                let e = CoreError::RevocationClaimed(None);
+                net::sync_failed(home.store.conn(), &e.to_ffi(locale))?;
+                Err(e)
+            }
+            Err(e) => {
+                net::sync_failed(home.store.conn(), &e.to_ffi(locale))?;
+                Err(e)
+            }
         }
-        out
     }
 
     /// The whole sync, without the status bookkeeping.

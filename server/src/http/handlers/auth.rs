@@ -26,7 +26,7 @@ async fn login_device<S: Storage>(state: &AppState<S>, device_id: &str) -> ApiRe
         .await?
         .ok_or_else(|| ApiError::unauthenticated("unknown device"))?;
     if device.revoked_at.is_some() {
-        return Err(ApiError::revoked());
+        return Err(ApiError::revoked(device.revocation.as_deref()));
     }
     Ok(device)
 }
