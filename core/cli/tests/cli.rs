@@ -600,3 +600,44 @@ fn amounts_are_read_and_shown_as_the_peers_language_writes_money() {
         1
     );
 }
+
+// ---- server addresses and secrets -------------------------------------------------------
+
+#[test]
+fn a_plain_http_server_is_refused_before_anything_is_sent() {
+    let h = home();
+    let err = fails(
+        Some(&h.path),
+        &[
+            "coordinator",
+            "enrol",
+            "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8",
+            "--server",
+            "http://peerlog.example",
+        ],
+        3,
+    );
+    assert!(err.contains("not be encrypted"), "{err}");
+    assert!(err.contains("https://"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let code = init(&home().path)["recovery_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fresh = home();
+    let err = fails(
+        Some(&fresh.path),
+        &[
+            "recover",
+            "--server",
+            "http://127.0.0.1.evil.example",
+            "--recovery-code",
+            &code,
+        ],
+        3,
+    );
+    assert!(err.contains("not be encrypted"), "{err}");
+    let status = json(&fresh.path, &["status", "--json"]);
+    assert_eq!(status["enrolment"], Value::Null, "{status}");
+    assert_eq!(status["device_id"], Value::Null, "{status}");
+}

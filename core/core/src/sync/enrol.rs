@@ -19,7 +19,7 @@ use peerlog_crypto::RecipientSecretKey;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_protocol::Collection;
 use peerlog_protocol::api::{
-    ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationLookup,
+    ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationError, InvitationLookup,
     RecoveryDeviceRequest, RecoveryFetchResponse, RecoveryLookup, RecoveryUpload,
 };
 use peerlog_rules::Locale;
@@ -105,9 +105,13 @@ impl Device {
         name: Option<String>,
     ) -> Result<EnrolResult> {
         let locale = self.locale();
-        let inv: Invitation = invitation
-            .parse()
-            .map_err(|_| Msg::BadInvitation.at("invitation", locale))?;
+        let inv: Invitation = invitation.parse().map_err(|e| {
+            if e == InvitationError::INSECURE_SERVER {
+                CoreError::NotAllowed(Msg::InsecureServer)
+            } else {
+                Msg::BadInvitation.at("invitation", locale)
+            }
+        })?;
         // An offline-initialised home keeps its keys; a fresh one gets new ones below.
         let existing = {
             let home = self.lock();
