@@ -171,6 +171,12 @@ fn print_status(s: &SyncStatus) {
     );
     println!("last sync    {}", or_dash(&s.last_success));
     println!("unsynced     {}", s.pending);
+    if s.waiting_records > 0 || s.dropped_records > 0 {
+        println!(
+            "waiting      {} from devices not known yet; {} dropped (too many waited)",
+            s.waiting_records, s.dropped_records
+        );
+    }
     if let Some(e) = &s.last_error {
         println!("last error   {} ({})", e.message, e.code);
     }
