@@ -56,13 +56,6 @@ impl Drop for RecoveryBlob {
     }
 }
 
-/// A copy of the recovery code for a blocking task.
-fn code_copy(code: &RecoveryCode) -> Result<RecoveryCode> {
-    Ok(RecoveryCode::parse(&zeroize::Zeroizing::new(
-        code.display(),
-    ))?)
-}
-
 /// Writes this device's certificate (a private record, pushed first).
 pub(super) fn write_cert(tx: &rusqlite::Connection, s: &mut Session) -> Result<()> {
     let account = certs::account_key(&s.keys.peer)?;
@@ -176,7 +169,8 @@ impl Device {
         let blob_json = zeroize::Zeroizing::new(serde_json::to_vec(&blob)?);
         drop(blob);
         // Argon2id (64 MiB) is seconds of CPU on a cheap phone: off the async workers.
-        let copy = code_copy(&code)?;
+        // A copy for the blocking task, zeroised on drop like the original.
+        let copy = code.clone();
         let wrapped = tokio::task::spawn_blocking(move || {
             recovery::wrap_secret(&copy, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)
         })
@@ -256,7 +250,8 @@ impl Device {
         let wrapped: WrappedSecret = serde_json::from_slice(&fetched.wrapped_peer_key)
             .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
         // A wrong code fails here, before any device is registered.
-        let copy = code_copy(&code)?;
+        // A copy for the blocking task, zeroised on drop like the original.
+        let copy = code.clone();
         let bytes = tokio::task::spawn_blocking(move || {
             recovery::unwrap_secret(&copy, &wrapped, RECOVERY_CONTEXT)
         })
