@@ -49,7 +49,7 @@ private class FakeSyncCore(
     override fun syncStatus(): SyncStatus = SyncStatus(
         deviceId = if (wipedByCore) null else "dev-1", enrolment = null, lastSuccess = "2026-03-02T10:00:00Z",
         lastAttempt = "2026-03-02T10:00:00Z", lastError = null, pending = 0u, retryAfter = null,
-        declarationSigned = true,
+        declarationSigned = true, waitingRecords = 0u, droppedRecords = 0u,
     )
 }
 

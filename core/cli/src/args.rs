@@ -77,8 +77,8 @@ pub enum Command {
     Restore {
         #[arg(long)]
         from: PathBuf,
-        #[arg(long)]
-        recovery_code: String,
+        #[command(flatten)]
+        code: RecoveryCodeArgs,
     },
     /// Language, mileage rate.
     Settings {
@@ -109,8 +109,8 @@ pub enum Command {
     Recover {
         #[arg(long)]
         server: String,
-        #[arg(long)]
-        recovery_code: String,
+        #[command(flatten)]
+        code: RecoveryCodeArgs,
         #[arg(long)]
         json: bool,
     },
@@ -125,6 +125,21 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// The recovery code: `--recovery-code CODE`, `--recovery-code -` (standard input),
+/// `--recovery-code-file PATH`, or else the environment variable `PEERLOG_RECOVERY_CODE`.
+#[derive(Debug, Args)]
+pub struct RecoveryCodeArgs {
+    /// The recovery code, or `-` to read it from standard input. Given here it is visible
+    /// in the process list and kept in shell history: prefer `-`, --recovery-code-file,
+    /// or the environment variable PEERLOG_RECOVERY_CODE (used when neither option is
+    /// given).
+    #[arg(long, value_name = "CODE", allow_hyphen_values = true)]
+    pub recovery_code: Option<String>,
+    /// Read the recovery code from this file (one trailing newline is ignored).
+    #[arg(long, value_name = "PATH", conflicts_with = "recovery_code")]
+    pub recovery_code_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -323,9 +338,15 @@ pub enum CoordinatorCmd {
     /// Enrol this machine as the chapter's coordinator with the admin's one-time token;
     /// the chapter keys are made here and never leave it.
     Enrol {
-        /// The one-time token (base64url: it may start with `-`).
-        #[arg(allow_hyphen_values = true)]
-        token: String,
+        /// The one-time token (base64url: it may start with `-`), or `-` to read it from
+        /// standard input. Given here it is visible in the process list and kept in shell
+        /// history: prefer `-`, --token-file, or the environment variable
+        /// PEERLOG_COORDINATOR_TOKEN (used when neither is given).
+        #[arg(allow_hyphen_values = true, value_name = "TOKEN")]
+        token: Option<String>,
+        /// Read the token from this file (one trailing newline is ignored).
+        #[arg(long, value_name = "PATH", conflicts_with = "token")]
+        token_file: Option<PathBuf>,
         #[arg(long)]
         server: String,
         #[arg(long)]
@@ -474,7 +495,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             cli.command,
-            Command::Coordinator { cmd: CoordinatorCmd::Enrol { ref token, .. } } if token == "-Bh0fcUcZ"
+            Command::Coordinator { cmd: CoordinatorCmd::Enrol { ref token, .. } } if token.as_deref() == Some("-Bh0fcUcZ")
         ));
         let cli = Cli::try_parse_from(["peerlog", "coordinator", "revoke", "-abc_DEF"]).unwrap();
         assert!(matches!(

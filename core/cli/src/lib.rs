@@ -8,6 +8,7 @@ mod args;
 mod chapter_report;
 mod network;
 mod output;
+mod secret;
 
 use args::*;
 use clap::Parser;
@@ -243,27 +244,25 @@ fn run(cli: Cli) -> CliResult {
             );
         }
         Command::Settings { cmd } => settings(&*place.app()?, cmd)?,
-        Command::Restore {
-            from,
-            recovery_code,
-        } => {
+        Command::Restore { from, code } => {
+            let code = recovery_code(code)?;
             let home = place.dir()?;
             let app = Peerlog::restore(
                 home.to_string_lossy().into_owned(),
                 secrets(&home)?,
                 from.to_string_lossy().into_owned(),
-                recovery_code,
+                // The core zeroises its copy; ours is zeroised on drop.
+                String::clone(&code),
                 None,
             )?;
             let n = app.list_contacts(None, None)?.len();
             let p = app.profile()?;
             println!("restored: {n} contacts; new device {}", p.device_id);
         }
-        Command::Recover {
-            server,
-            recovery_code,
-            json,
-        } => network::recover(&*place.app()?, server, recovery_code, json)?,
+        Command::Recover { server, code, json } => {
+            let code = recovery_code(code)?;
+            network::recover(&*place.app()?, server, code, json)?;
+        }
         Command::Enrol {
             invitation,
             name,
@@ -301,6 +300,18 @@ fn run(cli: Cli) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// The recovery code from the argument, standard input, a file or the environment.
+fn recovery_code(code: RecoveryCodeArgs) -> CliResult<zeroize::Zeroizing<String>> {
+    secret::read(secret::Sources {
+        what: "recovery code",
+        arg: code.recovery_code,
+        file: code.recovery_code_file.as_deref(),
+        env: "PEERLOG_RECOVERY_CODE",
+        how: "--recovery-code-file PATH, --recovery-code - (standard input), \
+              PEERLOG_RECOVERY_CODE or --recovery-code CODE",
+    })
 }
 
 fn settings(app: &Peerlog, cmd: SettingsCmd) -> CliResult {

@@ -6,6 +6,8 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use zeroize::Zeroizing;
+
 use peerlog_coordinator::{ChapterPeer, Coordinator};
 use peerlog_core::{
     AccountRole, EnrolmentInfo, Peerlog, PeerlogError, SyncPhase, SyncProgress, SyncReport,
@@ -171,6 +173,12 @@ fn print_status(s: &SyncStatus) {
     );
     println!("last sync    {}", or_dash(&s.last_success));
     println!("unsynced     {}", s.pending);
+    if s.waiting_records > 0 || s.dropped_records > 0 {
+        println!(
+            "waiting      {} from devices not known yet; {} dropped (too many waited)",
+            s.waiting_records, s.dropped_records
+        );
+    }
     if let Some(e) = &s.last_error {
         println!("last error   {} ({})", e.message, e.code);
     }
@@ -234,8 +242,9 @@ pub fn coordinator_status(coord: &Coordinator, json: bool) -> CliResult {
 }
 
 /// `peerlog --home NEWDIR recover --server URL --recovery-code CODE`.
-pub fn recover(app: &Peerlog, server: String, code: String, json: bool) -> CliResult {
-    block_on(app.recover_from_server(server, code))??;
+pub fn recover(app: &Peerlog, server: String, code: Zeroizing<String>, json: bool) -> CliResult {
+    // The core zeroises its copy; ours is zeroised on drop.
+    block_on(app.recover_from_server(server, String::clone(&code)))??;
     let s = app.sync_status()?;
     let contacts = app.list_contacts(None, None)?.len();
     if json {
@@ -253,11 +262,11 @@ pub fn recover(app: &Peerlog, server: String, code: String, json: bool) -> CliRe
 fn coordinator_enrol(
     coord: &Coordinator,
     home: &Path,
-    token: String,
+    token: Zeroizing<String>,
     server: String,
     json: bool,
 ) -> CliResult {
-    let e = block_on(coord.enrol(server, token))??;
+    let e = block_on(coord.enrol(server, String::clone(&token)))??;
     if json {
         print_json(&e);
     } else {
@@ -331,9 +340,20 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
     match cmd {
         CoordinatorCmd::Enrol {
             token,
+            token_file,
             server,
             json,
-        } => coordinator_enrol(app, home, token, server, json),
+        } => {
+            let token = crate::secret::read(crate::secret::Sources {
+                what: "token",
+                arg: token,
+                file: token_file.as_deref(),
+                env: "PEERLOG_COORDINATOR_TOKEN",
+                how: "--token-file PATH, - (standard input), PEERLOG_COORDINATOR_TOKEN \
+                      or the token as an argument",
+            })?;
+            coordinator_enrol(app, home, token, server, json)
+        }
         CoordinatorCmd::Invite { expires_days, json } => {
             let inv = block_on(app.create_invitation(expires_days))??;
             if json {

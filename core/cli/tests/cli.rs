@@ -600,3 +600,271 @@ fn amounts_are_read_and_shown_as_the_peers_language_writes_money() {
         1
     );
 }
+
+// ---- server addresses and secrets -------------------------------------------------------
+
+#[test]
+fn a_plain_http_server_is_refused_before_anything_is_sent() {
+    let h = home();
+    let err = fails(
+        Some(&h.path),
+        &[
+            "coordinator",
+            "enrol",
+            "AAECAwQFBgcICQoLDA0ODwABAgMEBQYHCAkKCwwNDg8",
+            "--server",
+            "http://peerlog.example",
+        ],
+        3,
+    );
+    assert!(err.contains("not be encrypted"), "{err}");
+    assert!(err.contains("https://"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let code = init(&home().path)["recovery_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fresh = home();
+    let err = fails(
+        Some(&fresh.path),
+        &[
+            "recover",
+            "--server",
+            "http://127.0.0.1.evil.example",
+            "--recovery-code",
+            &code,
+        ],
+        3,
+    );
+    assert!(err.contains("not be encrypted"), "{err}");
+    let status = json(&fresh.path, &["status", "--json"]);
+    assert_eq!(status["enrolment"], Value::Null, "{status}");
+    assert_eq!(status["device_id"], Value::Null, "{status}");
+}
+
+/// A one-request HTTP server on loopback: records the request, answers `status` with an
+/// API error body. Returns its URL and the request as received.
+fn one_request_server(status: &str) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let status = status.to_string();
+    let handle = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Headers, then as much body as Content-Length says.
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            req.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&req).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if req.len() >= end + 4 + len {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        let body = r#"{"error":{"code":"not_found","message":"no"}}"#;
+        let _ = conn.write_all(
+            format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        String::from_utf8_lossy(&req).to_string()
+    });
+    (url, handle)
+}
+
+fn peerlog_with(home: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_peerlog"));
+    cmd.env_remove("PEERLOG_HOME")
+        .env_remove("PEERLOG_RECOVERY_CODE")
+        .env_remove("PEERLOG_COORDINATOR_TOKEN")
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// How a secret is given: arguments, environment variables, standard input.
+type SecretInput<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], Option<&'a str>);
+
+const TOKEN: &str = "-Bh0fcUcZAAECAwQFBgcICQoLDA0ODwABAgMEBQYHCA";
+
+/// The coordinator's token from a file, standard input or the environment reaches the
+/// server exactly (one trailing newline trimmed), and is never needed on the command line.
+#[test]
+fn the_coordinator_token_can_come_from_a_file_stdin_or_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let cases: [SecretInput; 3] = [
+        (&["--token-file", file], &[], None),
+        (&["-"], &[], Some(&format!("{TOKEN}\r\n"))),
+        (&[], &[("PEERLOG_COORDINATOR_TOKEN", TOKEN)], None),
+    ];
+    for (how, env, stdin) in cases {
+        let h = home();
+        let (url, server) = one_request_server("403 Forbidden");
+        let mut args = vec!["coordinator", "enrol"];
+        args.extend_from_slice(how);
+        args.extend_from_slice(&["--server", &url]);
+        let out = peerlog_with(&h.path, &args, env, stdin);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{how:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let request = server.join().unwrap();
+        assert!(
+            request.starts_with("POST /v1/enrol/coordinator "),
+            "{request}"
+        );
+        assert!(
+            request.contains(&format!("\"token\":\"{TOKEN}\"")),
+            "{how:?}: {request}"
+        );
+    }
+    // No token at all is a usage error; so is an empty file.
+    let h = home();
+    let out = peerlog_with(
+        &h.path,
+        &[
+            "coordinator",
+            "enrol",
+            "--server",
+            "https://peerlog.example",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let out = peerlog_with(
+        &h.path,
+        &[
+            "coordinator",
+            "enrol",
+            "--token-file",
+            empty.to_str().unwrap(),
+            "--server",
+            "https://peerlog.example",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let help = String::from_utf8(
+        peerlog_with(&h.path, &["coordinator", "enrol", "--help"], &[], None).stdout,
+    )
+    .unwrap();
+    for hint in [
+        "--token-file",
+        "PEERLOG_COORDINATOR_TOKEN",
+        "standard input",
+    ] {
+        assert!(help.contains(hint), "{hint} missing from: {help}");
+    }
+}
+
+/// The recovery code from a file, standard input or the environment restores a backup
+/// and reaches a recovery server.
+#[test]
+fn the_recovery_code_can_come_from_a_file_stdin_or_the_environment() {
+    let a = home();
+    let code = init(&a.path)["recovery_code"].as_str().unwrap().to_string();
+    let backup = a.path.parent().unwrap().join("backup.peerlog");
+    ok(&a.path, &["export", "--out", backup.to_str().unwrap()]);
+    let backup = backup.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("code");
+    std::fs::write(&file, format!("{code}\n")).unwrap();
+    let file = file.to_str().unwrap();
+    let line = format!("{code}\n");
+    let cases: [SecretInput; 3] = [
+        (&["--recovery-code-file", file], &[], None),
+        (&["--recovery-code", "-"], &[], Some(&line)),
+        (&[], &[("PEERLOG_RECOVERY_CODE", &code)], None),
+    ];
+    for (how, env, stdin) in cases {
+        let b = home();
+        let mut args = vec!["restore", "--from", backup];
+        args.extend_from_slice(how);
+        let out = peerlog_with(&b.path, &args, env, stdin);
+        assert!(
+            out.status.success(),
+            "restore {how:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Recovery from the server: the code is read and checked before the request.
+        let c = home();
+        let (url, server) = one_request_server("404 Not Found");
+        let mut args = vec!["recover", "--server", &url];
+        args.extend_from_slice(how);
+        let out = peerlog_with(&c.path, &args, env, stdin);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "recover {how:?}: {err}");
+        assert!(err.contains("no account for this recovery code"), "{err}");
+        let request = server.join().unwrap();
+        assert!(request.starts_with("POST /v1/recovery/fetch "), "{request}");
+    }
+    // A wrong code from a file is refused like a wrong one on the command line.
+    std::fs::write(dir.path().join("bad"), "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA\n").unwrap();
+    let b = home();
+    let out = peerlog_with(
+        &b.path,
+        &[
+            "restore",
+            "--from",
+            backup,
+            "--recovery-code-file",
+            dir.path().join("bad").to_str().unwrap(),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    // None given: a usage error.
+    let out = peerlog_with(&b.path, &["restore", "--from", backup], &[], None);
+    assert_eq!(out.status.code(), Some(2));
+    for cmd in ["restore", "recover"] {
+        let help =
+            String::from_utf8(peerlog_with(&b.path, &[cmd, "--help"], &[], None).stdout).unwrap();
+        for hint in [
+            "--recovery-code-file",
+            "PEERLOG_RECOVERY_CODE",
+            "standard input",
+        ] {
+            assert!(help.contains(hint), "{cmd}: {hint} missing from: {help}");
+        }
+    }
+}

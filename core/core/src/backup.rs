@@ -217,7 +217,9 @@ mod tests {
         );
         assert_eq!(contact_ids(&fresh), [C1]);
         assert_eq!(
-            keys::stored_recovery_code_text(fresh.secrets.as_ref()).unwrap(),
+            keys::stored_recovery_code_text(fresh.secrets.as_ref())
+                .unwrap()
+                .as_str(),
             code.display()
         );
     }

@@ -97,6 +97,7 @@ impl Peerlog {
         recovery_code: String,
         log: Option<Arc<dyn LogSink>>,
     ) -> Result<Arc<Self>, PeerlogError> {
+        let recovery_code = zeroize::Zeroizing::new(recovery_code);
         let this = Self::open_dir(Path::new(&home), secrets, log)?;
         this.dev.run("restore", |h| {
             let code = RecoveryCode::parse(&recovery_code)?;
@@ -182,7 +183,8 @@ impl Peerlog {
     pub fn recovery_code(&self) -> Result<String, PeerlogError> {
         self.dev.run("recovery_code", |h| {
             h.session()?;
-            keys::stored_recovery_code_text(h.secrets.as_ref())
+            // The apps get their own copy; this one is zeroised.
+            keys::stored_recovery_code_text(h.secrets.as_ref()).map(|code| String::clone(&code))
         })
     }
 
@@ -504,6 +506,7 @@ impl Peerlog {
         server: String,
         recovery_code: String,
     ) -> Result<(), PeerlogError> {
+        let recovery_code = zeroize::Zeroizing::new(recovery_code);
         self.dev
             .run_async("recover", self.dev.recover(&server, &recovery_code))
             .await

@@ -42,6 +42,8 @@ pub enum Msg {
     ChapterDeclarationInvalid,
     NameRequired,
     RecoveryNotFound,
+    InsecureServer,
+    BadServerAddress,
 }
 
 impl Msg {
@@ -82,6 +84,8 @@ impl Msg {
             Msg::ChapterDeclarationInvalid => "chapter_declaration_invalid",
             Msg::NameRequired => "name_required",
             Msg::RecoveryNotFound => "recovery_not_found",
+            Msg::InsecureServer => "insecure_server",
+            Msg::BadServerAddress => "bad_server_address",
         }
     }
 
@@ -122,6 +126,8 @@ impl Msg {
         Msg::ChapterDeclarationInvalid,
         Msg::NameRequired,
         Msg::RecoveryNotFound,
+        Msg::InsecureServer,
+        Msg::BadServerAddress,
     ];
 }
 
@@ -299,6 +305,19 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "the server knows no account for this recovery code",
             "serveren kjenner ingen konto for denne gjenopprettingskoden",
             "serveren kender ingen konto til denne gendannelseskode",
+        ),
+        Msg::InsecureServer => (
+            "the server address starts with http://, so the connection would not be encrypted: \
+             nothing was sent. Ask your coordinator for an https:// address",
+            "serveradressen begynner med http://, så forbindelsen ville ikke vært kryptert: \
+             ingenting ble sendt. Be koordinatoren om en https://-adresse",
+            "serveradressen begynder med http://, så forbindelsen ville ikke være krypteret: \
+             intet blev sendt. Bed koordinatoren om en https://-adresse",
+        ),
+        Msg::BadServerAddress => (
+            "this is not a server address: ask your coordinator for an https:// address",
+            "dette er ikke en serveradresse: be koordinatoren om en https://-adresse",
+            "dette er ikke en serveradresse: bed koordinatoren om en https://-adresse",
         ),
     };
     pick(locale, en, nb, da).to_string()

@@ -71,7 +71,8 @@ impl Keys {
         code: &RecoveryCode,
     ) -> Result<()> {
         self.save(secrets)?;
-        secrets.put(SECRET_RECOVERY_CODE.into(), code.display().into_bytes())?;
+        let text = zeroize::Zeroizing::new(code.display());
+        secrets.put(SECRET_RECOVERY_CODE.into(), text.as_bytes().to_vec())?;
         Ok(())
     }
 
@@ -109,9 +110,14 @@ pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<Recovery
 }
 
 /// The recovery code as text, to show the peer again.
-pub(crate) fn stored_recovery_code_text(secrets: &dyn SecretStore) -> Result<String> {
-    let bytes = secrets
-        .get(SECRET_RECOVERY_CODE.into())?
-        .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?;
-    String::from_utf8(bytes).map_err(|_| CoreError::corrupt("recovery code"))
+pub(crate) fn stored_recovery_code_text(
+    secrets: &dyn SecretStore,
+) -> Result<zeroize::Zeroizing<String>> {
+    let bytes = zeroize::Zeroizing::new(
+        secrets
+            .get(SECRET_RECOVERY_CODE.into())?
+            .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?,
+    );
+    let text = std::str::from_utf8(&bytes).map_err(|_| CoreError::corrupt("recovery code"))?;
+    Ok(zeroize::Zeroizing::new(text.to_owned()))
 }

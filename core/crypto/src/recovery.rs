@@ -154,6 +154,9 @@ impl RecoveryCode {
     }
 }
 
+// Its only field is `Zeroizing`, so the code's bytes are wiped when it (or a clone) drops.
+impl zeroize::ZeroizeOnDrop for RecoveryCode {}
+
 impl fmt::Debug for RecoveryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RecoveryCode(<redacted>)")
@@ -336,6 +339,17 @@ pub fn unwrap_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_code_bytes_are_zeroised_on_drop() {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        let code = RecoveryCode::generate().unwrap();
+        // The bytes live only in a `Zeroizing`, which wipes them on drop.
+        let bytes: &Zeroizing<[u8; CODE_BYTES]> = &code.bytes;
+        wiped_on_drop(bytes);
+        wiped_on_drop(&code);
+        wiped_on_drop(&code.clone());
+    }
 
     #[test]
     fn lookup_id_is_frozen_hkdf_of_the_code() {

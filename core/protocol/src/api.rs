@@ -576,7 +576,8 @@ pub const INVITATION_SCHEME: &str = "peerlog1:";
 /// `peerlog1:<server base URL>#<token>.<chapter fingerprint>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Invitation {
-    /// Server base URL (`https://…` or `http://…`), without a trailing slash.
+    /// Server base URL (`https://…`, or `http://…` to a loopback host), without a
+    /// trailing slash.
     pub server: String,
     /// One-time token.
     pub token: String,
@@ -609,6 +610,52 @@ impl fmt::Display for Invitation {
 #[error("not a Peerlog invitation: {0}")]
 pub struct InvitationError(pub &'static str);
 
+impl InvitationError {
+    /// The invitation is well formed but names a plain-HTTP server that is not this
+    /// machine: callers tell the user why, not just "not valid".
+    pub const INSECURE_SERVER: InvitationError =
+        InvitationError("the server address is plain http:// (only https:// is accepted)");
+}
+
+/// Why a server address is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ServerAddressError {
+    /// Not an absolute `http(s)://host` URL.
+    #[error("the server address is not an https:// URL")]
+    NotAnAddress,
+    /// `http://` to a host other than this machine: tokens, the recovery lookup id and
+    /// records would cross the network unencrypted.
+    #[error("the server address is plain http:// (only https:// is accepted)")]
+    Insecure,
+}
+
+/// Checks a server address: `https://` only, except `http://` to a loopback host
+/// (`127.0.0.0/8`, `[::1]`, `localhost`) for tests and local trials. The URL is parsed
+/// (WHATWG, as the HTTP client parses it), so `http://127.0.0.1.evil.example` and
+/// `http://127.0.0.1@evil.example` are not loopback.
+pub fn check_server_address(address: &str) -> Result<(), ServerAddressError> {
+    let url = url::Url::parse(address).map_err(|_| ServerAddressError::NotAnAddress)?;
+    let host = url.host().ok_or(ServerAddressError::NotAnAddress)?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&host) => Ok(()),
+        "http" => Err(ServerAddressError::Insecure),
+        _ => Err(ServerAddressError::NotAnAddress),
+    }
+}
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        // The parser has already read decimal, octal and hex IPv4 forms as addresses.
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        // Only ::1; an IPv4-mapped address is refused rather than reasoned about.
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        // Exactly `localhost` (the parser lowercases): not `localhost.`, not
+        // `x.localhost`, which depend on the resolver.
+        url::Host::Domain(d) => *d == "localhost",
+    }
+}
+
 impl FromStr for Invitation {
     type Err = InvitationError;
 
@@ -632,6 +679,13 @@ impl FromStr for Invitation {
             || server.contains(char::is_whitespace)
         {
             return Err(InvitationError("the server address is not an http(s) URL"));
+        }
+        match check_server_address(server) {
+            Ok(()) => {}
+            Err(ServerAddressError::Insecure) => return Err(InvitationError::INSECURE_SERVER),
+            Err(ServerAddressError::NotAnAddress) => {
+                return Err(InvitationError("the server address is not an http(s) URL"));
+            }
         }
         if token.is_empty() || b64::decode(token).is_err() {
             return Err(InvitationError("the token is not base64url"));
@@ -679,6 +733,99 @@ mod tests {
             "peerlog1:https://x.org#AAEC.XYZ",
         ] {
             assert!(bad.parse::<Invitation>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_https_or_loopback_http_servers_are_accepted() {
+        for ok in [
+            "https://peerlog.example.org",
+            "https://peerlog.example.org:8443/base",
+            "https://127.0.0.1.evil.example",
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080",
+            "http://127.255.255.254:1",
+            "http://[::1]:3000",
+            "http://localhost",
+            "http://LOCALHOST:80",
+            "HTTP://127.0.0.1:9",
+            // Other spellings of 127.0.0.1 that the parser (and so the client) reads as it.
+            "http://127.1",
+            "http://2130706433",
+            "http://0x7f.0.0.1",
+        ] {
+            assert_eq!(check_server_address(ok), Ok(()), "{ok}");
+        }
+        for insecure in [
+            "http://peerlog.example.org",
+            "http://127.0.0.1.evil.example",
+            "http://127.0.0.1@evil.example",
+            "http://localhost@evil.example",
+            "http://user:pw@evil.example:80",
+            "http://evil.example#@127.0.0.1",
+            "http://evil.example/127.0.0.1",
+            "http://evil.example?127.0.0.1",
+            "http://localhost.evil.example",
+            "http://localhost.",
+            "http://x.localhost",
+            "http://localhostevil.example",
+            "http://128.0.0.1",
+            "http://10.0.0.1",
+            "http://0.0.0.0",
+            "http://[::ffff:127.0.0.1]",
+            "http://[::2]",
+            "http://192.168.1.1:8080",
+        ] {
+            assert_eq!(
+                check_server_address(insecure),
+                Err(ServerAddressError::Insecure),
+                "{insecure}"
+            );
+        }
+        for garbage in [
+            "",
+            "peerlog.example.org",
+            "127.0.0.1:8080",
+            "ftp://127.0.0.1",
+            "file:///etc/passwd",
+            "ws://127.0.0.1",
+            "https://",
+            "http://",
+            "http:// 127.0.0.1",
+        ] {
+            assert_eq!(
+                check_server_address(garbage),
+                Err(ServerAddressError::NotAnAddress),
+                "{garbage}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_invitation_to_a_plain_http_server_is_refused() {
+        let fp = "a1b2-c3d4";
+        for server in [
+            "http://peerlog.example.org",
+            "http://127.0.0.1.evil.example",
+            "http://127.0.0.1@evil.example",
+        ] {
+            let inv = format!("peerlog1:{server}#AAECAwQFBgcICQoLDA0ODw.{fp}");
+            assert_eq!(
+                inv.parse::<Invitation>(),
+                Err(InvitationError::INSECURE_SERVER),
+                "{inv}"
+            );
+        }
+        for server in [
+            "http://127.0.0.1:41234",
+            "http://[::1]:8080",
+            "https://x.org",
+        ] {
+            let inv = format!("peerlog1:{server}#AAECAwQFBgcICQoLDA0ODw.{fp}");
+            assert_eq!(
+                inv.parse::<Invitation>().map(|i| i.server),
+                Ok(server.to_string())
+            );
         }
     }
 

@@ -1,9 +1,12 @@
 //! The HTTP client: reqwest on rustls with the ring provider, Mozilla's roots
 //! (webpki-roots) plus any CA the app adds for a self-hosted server. Timeouts on every
-//! request. Never logs bodies or tokens.
+//! request. Never logs bodies or tokens. Only `https://` servers (plain `http://` to this
+//! machine only), also after a redirect, so no token or lookup id crosses a network in
+//! the clear.
 
 use crate::error::{CoreError, Result};
-use peerlog_protocol::api::{self, ErrorBody};
+use crate::i18n::Msg;
+use peerlog_protocol::api::{self, ErrorBody, ServerAddressError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -13,6 +16,25 @@ use std::time::Duration;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A whole request (a push of up to 500 records, a pull page) may take this long.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Redirects followed at most (reqwest's default).
+const MAX_REDIRECTS: usize = 10;
+
+/// A redirect to a server [`check_server`] would refuse.
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to a plain-http server")]
+struct InsecureRedirect;
+
+/// Refuses a server address that is not `https://` (or `http://` to a loopback host)
+/// before anything is sent to it.
+pub fn check_server(address: &str) -> Result<()> {
+    api::check_server_address(address).map_err(|e| {
+        CoreError::NotAllowed(match e {
+            ServerAddressError::Insecure => Msg::InsecureServer,
+            ServerAddressError::NotAnAddress => Msg::BadServerAddress,
+        })
+    })
+}
 
 /// A client for one server.
 #[derive(Debug, Clone)]
@@ -39,8 +61,11 @@ pub fn parse_pem(pem: &str, locale: peerlog_rules::Locale) -> Result<Vec<Vec<u8>
 
 impl Http {
     /// A client for `base` (`https://…`, no trailing slash), trusting webpki roots and
-    /// `extra_roots` (DER).
+    /// `extra_roots` (DER). Every request of the peer and the coordinator goes through
+    /// one of these, so this is where a plain-HTTP server is refused.
     pub fn new(base: &str, extra_roots: &[Vec<u8>]) -> Result<Self> {
+        let base = base.trim_end_matches('/');
+        check_server(base)?;
         // The process-wide provider is ring; aws-lc is never linked.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut roots = rustls::RootCertStore {
@@ -63,11 +88,21 @@ impl Http {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("peerlog-core/", env!("CARGO_PKG_VERSION")))
+            // A 307/308 resends the body (a token) to wherever the server points.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else if api::check_server_address(attempt.url().as_str()).is_err() {
+                    attempt.error(InsecureRedirect)
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| CoreError::Network(format!("http client: {e}")))?;
         Ok(Self {
             client,
-            base: base.trim_end_matches('/').to_string(),
+            base: base.to_string(),
         })
     }
 
@@ -130,6 +165,13 @@ impl Http {
 }
 
 fn net(e: reqwest::Error) -> CoreError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        if err.is::<InsecureRedirect>() {
+            return CoreError::NotAllowed(Msg::InsecureServer);
+        }
+        source = err.source();
+    }
     // Without the URL: it is harmless, but keeps logs short.
     CoreError::Network(e.without_url().to_string())
 }
@@ -142,5 +184,75 @@ mod tests {
     fn client_builds_on_ring_and_rejects_bad_pem() {
         Http::new("https://example.org/", &[]).unwrap();
         assert!(parse_pem("not a certificate", peerlog_rules::Locale::En).is_err());
+    }
+
+    fn refusal(base: &str) -> Option<Msg> {
+        match Http::new(base, &[]) {
+            Ok(_) => None,
+            Err(CoreError::NotAllowed(m)) => Some(m),
+            Err(e) => panic!("{base}: {e}"),
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_unless_the_server_is_this_machine() {
+        for ok in [
+            "https://peerlog.example.org",
+            "https://peerlog.example.org/",
+            "http://127.0.0.1:8080/",
+            "http://127.8.9.10",
+            "http://[::1]:3000",
+            "http://localhost:3000",
+        ] {
+            assert_eq!(refusal(ok), None, "{ok}");
+        }
+        for insecure in [
+            "http://peerlog.example",
+            "http://127.0.0.1.evil.example",
+            "http://127.0.0.1.evil.example:8080/",
+            "http://127.0.0.1@evil.example",
+            "http://127.0.0.1:80@evil.example",
+            "http://[::1]@evil.example",
+            "http://localhost@evil.example",
+            "http://localhost.evil.example",
+            "http://evil.example/http://127.0.0.1",
+            "http://evil.example#@localhost",
+            "http://[::ffff:7f00:1]",
+            "http://10.0.0.2",
+        ] {
+            assert_eq!(refusal(insecure), Some(Msg::InsecureServer), "{insecure}");
+        }
+        for garbage in ["", "peerlog.example", "ftp://127.0.0.1", "https://"] {
+            assert_eq!(refusal(garbage), Some(Msg::BadServerAddress), "{garbage:?}");
+        }
+    }
+
+    /// A loopback server that redirects every request to a plain-http server elsewhere:
+    /// the client must not follow (a 307 would resend the token in the clear).
+    #[test]
+    fn a_redirect_to_plain_http_is_not_followed() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(
+                    b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://peerlog.invalid/v1/enrol/peer\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        let http = Http::new(&format!("http://127.0.0.1:{port}"), &[]).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out: Result<serde_json::Value> =
+            rt.block_on(http.post("/v1/enrol/peer", &serde_json::json!({"token": "t"}), None));
+        assert!(
+            matches!(out, Err(CoreError::NotAllowed(Msg::InsecureServer))),
+            "{out:?}"
+        );
     }
 }

@@ -70,6 +70,12 @@ pub struct SyncStatus {
     pub retry_after: Option<String>,
     /// The current declaration (the chapter's, once published) is signed.
     pub declaration_signed: bool,
+    /// Pulled records waiting for their author's device certificate; they apply when it
+    /// arrives.
+    pub waiting_records: u64,
+    /// Pulled records dropped, never applied, because too many were waiting: a sign that
+    /// the server or a device sends records this device cannot check.
+    pub dropped_records: u64,
 }
 
 /// The phase a sync is in, for progress reporting.
@@ -482,6 +488,7 @@ pub fn status(
     declaration_signed: bool,
 ) -> Result<SyncStatus> {
     let pending = store::count_pending(conn)?;
+    let (waiting_records, _) = store::sync::deferred_size(conn)?;
     let (enrolment, row) = match Enrolment::load(conn)? {
         Some((e, r)) => (Some(e.info()), r),
         None => (None, store::sync::SyncRow::default()),
@@ -498,5 +505,7 @@ pub fn status(
         pending,
         retry_after: row.retry_after,
         declaration_signed,
+        waiting_records,
+        dropped_records: store::sync::deferred_dropped(conn)?,
     })
 }

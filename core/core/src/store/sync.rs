@@ -170,7 +170,11 @@ pub fn replace_envelope(c: &Connection, env: &Envelope) -> Result<()> {
 
 // ---- deferred ---------------------------------------------------------------------------
 
-pub fn defer(c: &Connection, env: &Envelope) -> Result<()> {
+/// Meta key of how many pulled records were dropped because too many were waiting.
+const META_DEFERRED_DROPPED: &str = "deferred_dropped";
+
+/// Puts a pulled record (its canonical `bytes`) on the waiting list.
+pub fn defer(c: &Connection, env: &Envelope, bytes: &[u8]) -> Result<()> {
     c.execute(
         "INSERT OR REPLACE INTO deferred_records (collection, id, version, envelope)
          VALUES (?1, ?2, ?3, ?4)",
@@ -178,10 +182,48 @@ pub fn defer(c: &Connection, env: &Envelope) -> Result<()> {
             env.meta.collection.as_str(),
             env.meta.id,
             env.meta.version as i64,
-            env.to_json_bytes()?
+            bytes
         ],
     )?;
     Ok(())
+}
+
+/// Whether exactly this version is on the waiting list.
+pub fn is_deferred(c: &Connection, env: &Envelope) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT 1 FROM deferred_records WHERE collection = ?1 AND id = ?2 AND version = ?3",
+        params![
+            env.meta.collection.as_str(),
+            env.meta.id,
+            env.meta.version as i64
+        ],
+        |_| Ok(()),
+    )
+    .optional()?
+    .is_some())
+}
+
+/// How many records wait, and their envelopes' bytes.
+pub fn deferred_size(c: &Connection) -> Result<(u64, u64)> {
+    let (n, bytes): (i64, i64) = c.query_row(
+        "SELECT count(*), coalesce(sum(length(envelope)), 0) FROM deferred_records",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok((n.max(0) as u64, bytes.max(0) as u64))
+}
+
+/// How many pulled records were dropped, never applied, because too many were waiting.
+pub fn deferred_dropped(c: &Connection) -> Result<u64> {
+    Ok(super::meta_get(c, META_DEFERRED_DROPPED)?
+        .and_then(|b| String::from_utf8(b).ok()?.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Counts `n` more dropped records.
+pub fn add_deferred_dropped(c: &Connection, n: u64) -> Result<()> {
+    let total = deferred_dropped(c)?.saturating_add(n);
+    super::meta_put(c, META_DEFERRED_DROPPED, total.to_string().as_bytes())
 }
 
 pub fn deferred(c: &Connection) -> Result<Vec<Envelope>> {

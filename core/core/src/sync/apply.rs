@@ -1,6 +1,7 @@
 //! Applying pulled records on a peer's device: verify (learning the author from a
 //! certificate if needed), the higher version wins, then re-derive the clear index.
-//! Records whose author is not known yet wait, and are retried as certificates arrive.
+//! Records whose author is not known yet wait, and are retried as certificates arrive;
+//! the waiting list is bounded, so a server or device cannot fill the phone with them.
 
 use crate::certs;
 use crate::error::Result;
@@ -15,11 +16,22 @@ use peerlog_protocol::{Collection, Envelope};
 use peerlog_rules::Locale;
 use rusqlite::Connection;
 
+/// At most this many pulled records wait for their author's certificate. A real backlog
+/// is small (a device pushes its certificate before anything it writes, so only records
+/// around a page boundary wait); more means a server or device is filling the phone, and
+/// every waiting record is opened again whenever a certificate arrives.
+pub(crate) const MAX_DEFERRED_RECORDS: u64 = 1_000;
+/// And at most this many bytes of their envelopes (four of the largest records the
+/// protocol allows), so a few huge records cannot fill the phone either.
+pub(crate) const MAX_DEFERRED_BYTES: u64 = 32 * 1024 * 1024;
+
 #[derive(Debug, PartialEq, Eq)]
 enum Applied {
     New,
     Known,
     Deferred,
+    /// The author is unknown and the waiting list is full: not kept, never applied.
+    Dropped,
     Invalid,
 }
 
@@ -47,12 +59,66 @@ fn chapter_may_write(
     Ok(v.get("type").and_then(|t| t.as_str()) == Some(certs::DECISION_TYPE))
 }
 
+/// The waiting list while a page is applied.
+#[derive(Debug)]
+struct Waiting {
+    records: u64,
+    bytes: u64,
+    max_records: u64,
+    max_bytes: u64,
+    /// Records dropped in this page.
+    dropped: u64,
+    /// A device key was learned in this page, so waiting records may now apply.
+    learned: bool,
+}
+
+impl Waiting {
+    fn load(tx: &Connection) -> Result<Self> {
+        let (records, bytes) = store::sync::deferred_size(tx)?;
+        Ok(Self {
+            records,
+            bytes,
+            max_records: MAX_DEFERRED_RECORDS,
+            max_bytes: MAX_DEFERRED_BYTES,
+            dropped: 0,
+            learned: false,
+        })
+    }
+
+    /// Puts `env` on the waiting list if it fits.
+    fn defer(&mut self, tx: &Connection, env: &Envelope) -> Result<Applied> {
+        if store::sync::is_deferred(tx, env)? {
+            return Ok(Applied::Deferred);
+        }
+        let bytes = env.to_json_bytes()?;
+        let size = bytes.len() as u64;
+        if self.records >= self.max_records || self.bytes.saturating_add(size) > self.max_bytes {
+            self.dropped += 1;
+            return Ok(Applied::Dropped);
+        }
+        store::sync::defer(tx, env, &bytes)?;
+        self.records += 1;
+        self.bytes += size;
+        Ok(Applied::Deferred)
+    }
+
+    /// Takes `env` off the waiting list (to try it again).
+    fn undefer(&mut self, tx: &Connection, env: &Envelope) -> Result<()> {
+        store::sync::undefer(tx, env)?;
+        let size = env.to_json_bytes()?.len() as u64;
+        self.records = self.records.saturating_sub(1);
+        self.bytes = self.bytes.saturating_sub(size);
+        Ok(())
+    }
+}
+
 /// Applies one pulled record.
 fn record(
     tx: &Connection,
     s: &mut Session,
     account_id: &str,
     env: &Envelope,
+    waiting: &mut Waiting,
     log: &Logger,
 ) -> Result<Applied> {
     if env.validate().is_err() {
@@ -68,12 +134,10 @@ fn record(
         ) {
             Some((k, by)) => {
                 store::put_device(tx, &k.device_id(), k.as_bytes(), &now_rfc3339(), by)?;
+                waiting.learned = true;
                 (k, by)
             }
-            None => {
-                store::sync::defer(tx, env)?;
-                return Ok(Applied::Deferred);
-            }
+            None => return waiting.defer(tx, env),
         },
     };
     let Ok(verified) = peerlog_crypto::envelope::verify(env, &key) else {
@@ -111,15 +175,22 @@ fn record(
 
 /// Retries the records that waited for their author's certificate until a pass makes no
 /// progress. Returns how many were applied.
-fn retry_deferred(tx: &Connection, s: &mut Session, account_id: &str, log: &Logger) -> Result<u64> {
+fn retry_deferred(
+    tx: &Connection,
+    s: &mut Session,
+    account_id: &str,
+    waiting: &mut Waiting,
+    log: &Logger,
+) -> Result<u64> {
     let mut applied = 0;
     loop {
         let mut progressed = false;
         for env in store::sync::deferred(tx)? {
-            // `record` defers it again while its author is still unknown.
-            store::sync::undefer(tx, &env)?;
-            match record(tx, s, account_id, &env, log)? {
-                Applied::Deferred => {}
+            // `record` defers it again while its author is still unknown (it fits: it
+            // just left the list).
+            waiting.undefer(tx, &env)?;
+            match record(tx, s, account_id, &env, waiting, log)? {
+                Applied::Deferred | Applied::Dropped => {}
                 Applied::New => {
                     applied += 1;
                     progressed = true;
@@ -142,13 +213,27 @@ pub(super) fn page(
     log: &Logger,
 ) -> Result<u64> {
     st.tx(|tx| {
+        let mut waiting = Waiting::load(tx)?;
         let mut applied = 0;
         for rec in &page.records {
-            if record(tx, s, account_id, &rec.envelope, log)? == Applied::New {
+            if record(tx, s, account_id, &rec.envelope, &mut waiting, log)? == Applied::New {
                 applied += 1;
             }
         }
-        applied += retry_deferred(tx, s, account_id, log)?;
+        // Only a newly learned device key can let a waiting record apply.
+        if waiting.learned && waiting.records > 0 {
+            applied += retry_deferred(tx, s, account_id, &mut waiting, log)?;
+        }
+        if waiting.dropped > 0 {
+            store::sync::add_deferred_dropped(tx, waiting.dropped)?;
+            let (dropped, held) = (waiting.dropped, waiting.records);
+            log.log(LogLevel::Warn, "peerlog::sync", || {
+                format!(
+                    "{dropped} pulled record(s) by unknown devices dropped: \
+                     {held} already wait for a certificate"
+                )
+            });
+        }
         store::sync::set_cursor(tx, page.cursor)?;
         Ok(applied)
     })
@@ -244,6 +329,94 @@ mod tests {
         // Later pages try it again and leave it waiting; nothing else changes.
         assert_eq!(page(st, s, "p", &pull(Vec::new(), 11), &log).unwrap(), 0);
         assert_eq!(store::sync::deferred(st.conn()).unwrap().len(), 1);
+    }
+
+    /// A hostile server (or device) sends far more records by unknown devices than any
+    /// real backlog: the waiting list stays bounded, and the records that really wait for
+    /// a certificate still apply when it arrives.
+    #[test]
+    fn a_flood_of_records_by_unknown_devices_is_bounded() {
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let (mut h, _) = testing::device(a.path());
+        let envs = second_device(h.session().unwrap(), b.path());
+        let (cert, waiting): (Vec<_>, Vec<_>) = envs
+            .into_iter()
+            .partition(|e| e.meta.collection == Collection::Notes);
+        let (stranger, _) = testing::device(c.path());
+        let template = store::all_records(stranger.store.conn(), None).unwrap()[0]
+            .envelope
+            .clone();
+        let flood: Vec<Envelope> = (0..1_100)
+            .map(|_| {
+                let mut e = template.clone();
+                e.meta.id = uuid::Uuid::now_v7().to_string();
+                e
+            })
+            .collect();
+
+        let (st, s) = h.parts().unwrap();
+        let log = Logger::default();
+        assert_eq!(page(st, s, "p", &pull(waiting, 1), &log).unwrap(), 0);
+        for (i, chunk) in flood.chunks(500).enumerate() {
+            assert_eq!(
+                page(st, s, "p", &pull(chunk.to_vec(), 2 + i as u64), &log).unwrap(),
+                0
+            );
+        }
+        let held = store::sync::deferred(st.conn()).unwrap();
+        assert_eq!(held.len(), 1_000, "the waiting list is bounded");
+        assert_eq!(MAX_DEFERRED_RECORDS, 1_000);
+        let status = crate::net::status(st.conn(), None, true).unwrap();
+        assert_eq!(status.waiting_records, 1_000);
+        assert_eq!(status.dropped_records, 2 + 1_100 - 1_000);
+        // The first to wait are kept; the extra ones were dropped, not applied.
+        assert!(held.iter().any(|e| e.meta.id == C2));
+        assert!(contacts::list(st.conn(), s, None, None).unwrap().is_empty());
+
+        assert_eq!(page(st, s, "p", &pull(cert, 10), &log).unwrap(), 3);
+        let ids: Vec<_> = contacts::list(st.conn(), s, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, [C2]);
+        assert_eq!(store::sync::deferred(st.conn()).unwrap().len(), 998);
+        let status = crate::net::status(st.conn(), None, true).unwrap();
+        assert_eq!(status.waiting_records, 998);
+        assert_eq!(status.dropped_records, 102, "dropped records stay counted");
+    }
+
+    #[test]
+    fn the_waiting_list_is_bounded_in_bytes_too() {
+        let (a, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (h, _) = testing::device(a.path());
+        let (stranger, _) = testing::device(c.path());
+        let template = store::all_records(stranger.store.conn(), None).unwrap()[0]
+            .envelope
+            .clone();
+        let size = template.to_json_bytes().unwrap().len() as u64;
+        let tx = h.store.conn();
+        let mut waiting = Waiting::load(tx).unwrap();
+        waiting.max_bytes = 2 * size + size / 2;
+        let mut outcomes = Vec::new();
+        for _ in 0..3 {
+            let mut e = template.clone();
+            e.meta.id = uuid::Uuid::now_v7().to_string();
+            outcomes.push(waiting.defer(tx, &e).unwrap());
+        }
+        assert_eq!(
+            outcomes,
+            [Applied::Deferred, Applied::Deferred, Applied::Dropped]
+        );
+        // The same record again is not counted twice.
+        let again = store::sync::deferred(tx).unwrap().remove(0);
+        assert_eq!(waiting.defer(tx, &again).unwrap(), Applied::Deferred);
+        assert_eq!((waiting.records, waiting.dropped), (2, 1));
+        assert_eq!(store::sync::deferred_size(tx).unwrap(), (2, 2 * size));
     }
 
     #[test]

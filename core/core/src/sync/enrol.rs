@@ -19,7 +19,7 @@ use peerlog_crypto::RecipientSecretKey;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_protocol::Collection;
 use peerlog_protocol::api::{
-    ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationLookup,
+    ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationError, InvitationLookup,
     RecoveryDeviceRequest, RecoveryFetchResponse, RecoveryLookup, RecoveryUpload,
 };
 use peerlog_rules::Locale;
@@ -54,13 +54,6 @@ impl Drop for RecoveryBlob {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.peer_key);
     }
-}
-
-/// A copy of the recovery code for a blocking task.
-fn code_copy(code: &RecoveryCode) -> Result<RecoveryCode> {
-    Ok(RecoveryCode::parse(&zeroize::Zeroizing::new(
-        code.display(),
-    ))?)
 }
 
 /// Writes this device's certificate (a private record, pushed first).
@@ -105,9 +98,13 @@ impl Device {
         name: Option<String>,
     ) -> Result<EnrolResult> {
         let locale = self.locale();
-        let inv: Invitation = invitation
-            .parse()
-            .map_err(|_| Msg::BadInvitation.at("invitation", locale))?;
+        let inv: Invitation = invitation.parse().map_err(|e| {
+            if e == InvitationError::INSECURE_SERVER {
+                CoreError::NotAllowed(Msg::InsecureServer)
+            } else {
+                Msg::BadInvitation.at("invitation", locale)
+            }
+        })?;
         // An offline-initialised home keeps its keys; a fresh one gets new ones below.
         let existing = {
             let home = self.lock();
@@ -172,7 +169,8 @@ impl Device {
         let blob_json = zeroize::Zeroizing::new(serde_json::to_vec(&blob)?);
         drop(blob);
         // Argon2id (64 MiB) is seconds of CPU on a cheap phone: off the async workers.
-        let copy = code_copy(&code)?;
+        // A copy for the blocking task, zeroised on drop like the original.
+        let copy = code.clone();
         let wrapped = tokio::task::spawn_blocking(move || {
             recovery::wrap_secret(&copy, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)
         })
@@ -252,7 +250,8 @@ impl Device {
         let wrapped: WrappedSecret = serde_json::from_slice(&fetched.wrapped_peer_key)
             .map_err(|_| CoreError::Verification(Msg::BackupWrongFormat))?;
         // A wrong code fails here, before any device is registered.
-        let copy = code_copy(&code)?;
+        // A copy for the blocking task, zeroised on drop like the original.
+        let copy = code.clone();
         let bytes = tokio::task::spawn_blocking(move || {
             recovery::unwrap_secret(&copy, &wrapped, RECOVERY_CONTEXT)
         })
