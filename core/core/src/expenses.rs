@@ -190,9 +190,13 @@ fn decision_of(
     let Some(chapter) = s.chapter_signing_key.as_ref() else {
         return Ok(None);
     };
-    let Some((rec, d)) =
-        s.open_live::<ExpenseDecision>(conn, Collection::Expenses, &decision_id)?
+    let Some((rec, v)) =
+        s.open_live::<serde_json::Value>(conn, Collection::Expenses, &decision_id)?
     else {
+        return Ok(None);
+    };
+    // A decision of an older format (stored before the upgrade) is not counted.
+    let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) else {
         return Ok(None);
     };
     let counts = d.is_from_chapter(&rec.envelope.meta.author_device, chapter)

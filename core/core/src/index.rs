@@ -376,4 +376,68 @@ mod tests {
         assert_eq!(now[0].amount_minor, 120_000);
         assert_eq!(now[0].status, ExpenseStatus::Submitted);
     }
+
+    #[test]
+    fn a_version_1_decision_stored_before_the_upgrade_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let chapter = DeviceSigningKey::generate().unwrap();
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        let input = ExpenseInput {
+            date: "2026-03-02".into(),
+            kind: ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(12_000),
+            description: None,
+            contact_ids: Vec::new(),
+            receipt: None,
+        };
+        let e = expenses::add(st, s, input).unwrap().id;
+        expenses::submit(st, s, &e).unwrap();
+        let s = h.session().unwrap();
+        let conn = h.store.conn();
+        let coordinator = DeviceSigningKey::generate().unwrap();
+        let cert = DeviceCert::issue(
+            &s.profile.peer_id,
+            coordinator.public_key(),
+            certs::ISSUER_CHAPTER,
+            &chapter,
+            "2026-03-01T00:00:00Z".into(),
+        )
+        .unwrap();
+        let v1 = serde_json::json!({
+            "type": "peerlog-expense-decision/1",
+            "expense_id": e,
+            "account_id": s.profile.peer_id,
+            "approved": true,
+            "reason": null,
+            "decided_at": "2026-03-01T00:00:00Z",
+            "cert": cert,
+        });
+        let meta = RecordMeta {
+            id: REAL.into(),
+            collection: Collection::Expenses,
+            version: 1,
+            author_device: coordinator.device_id(),
+            deleted: false,
+        };
+        let env = peerlog_crypto::envelope::seal_record(
+            &meta,
+            &peerlog_protocol::canonical::to_canonical_vec(&v1).unwrap(),
+            std::slice::from_ref(&s.keys.peer_public),
+            &coordinator,
+        )
+        .unwrap();
+        let key = coordinator.public_key();
+        store::put_device(conn, &coordinator.device_id(), key.as_bytes(), "x").unwrap();
+        store::put_record(conn, &env, false).unwrap();
+        // Arriving now: ignored, not an error.
+        reindex(conn, s, session::verify(conn, &env).unwrap()).unwrap();
+        assert_eq!(store::sync::decision(conn, &e).unwrap(), None);
+        // Indexed by an older version of the app: listing still works, as submitted.
+        store::sync::put_decision(conn, &e, REAL, true, 1).unwrap();
+        let list = expenses::list(conn, s).unwrap();
+        assert_eq!(list[0].status, ExpenseStatus::Submitted);
+    }
 }
