@@ -222,10 +222,15 @@ impl Reader<'_> {
     }
 
     /// Submitted, approved and rejected expenses, newest first, with their decisions.
+    ///
+    /// A decision counts only if the chapter made it (a certificate by the chapter signing
+    /// key for the decision's author device) and it decides the expense's current version
+    /// and bytes; the peer's own status field counts only for draft and submitted.
     pub fn expenses(&self) -> Result<Vec<ChapterExpense>> {
         let names = self.signatures(None)?;
-        // expense id → (decision version, approved, reason)
-        let mut decisions: HashMap<String, (u64, bool, Option<String>)> = HashMap::new();
+        let chapter_signing = self.keys.chapter_sign.public_key();
+        // expense id → the chapter's decisions on it, with their record versions
+        let mut decisions: HashMap<String, Vec<(u64, ExpenseDecision)>> = HashMap::new();
         let mut expenses = Vec::new();
         let mut envs = store::sync::chapter_records(self.conn, Collection::Expenses)?;
         // Decisions made here and not pushed yet.
@@ -238,13 +243,14 @@ impl Reader<'_> {
             let Some((v, account)) = self.open::<serde_json::Value>(&env)? else {
                 continue;
             };
-            if v.get("type").and_then(|t| t.as_str()) == Some(certs::DECISION_TYPE) {
+            let kind = v.get("type").and_then(|t| t.as_str());
+            if kind.is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
                 if let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) {
-                    let newer = decisions
-                        .get(&d.expense_id)
-                        .is_none_or(|(ver, _, _)| env.meta.version > *ver);
-                    if newer {
-                        decisions.insert(d.expense_id, (env.meta.version, d.approved, d.reason));
+                    if d.is_from_chapter(&env.meta.author_device, &chapter_signing) {
+                        decisions
+                            .entry(d.expense_id.clone())
+                            .or_default()
+                            .push((env.meta.version, d));
                     }
                 }
                 continue;
@@ -255,7 +261,7 @@ impl Reader<'_> {
             if p.status == ExpenseStatus::Draft {
                 continue;
             }
-            expenses.push(ChapterExpense {
+            let e = ChapterExpense {
                 id: env.meta.id.clone(),
                 peer_name: names.get(&account).map(|s| s.name.clone()),
                 account_id: account,
@@ -266,18 +272,23 @@ impl Reader<'_> {
                 description: p.description,
                 status: p.status,
                 decision_reason: None,
-            });
+            };
+            expenses.push((e, env));
         }
-        for e in &mut expenses {
-            if let Some((_, approved, reason)) = decisions.get(&e.id) {
-                e.status = if *approved {
-                    ExpenseStatus::Approved
-                } else {
-                    ExpenseStatus::Rejected
-                };
-                e.decision_reason = reason.clone();
-            }
-        }
+        let mut expenses: Vec<ChapterExpense> = expenses
+            .into_iter()
+            .map(|(mut e, env)| {
+                let decision = decisions
+                    .get(&e.id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, d)| d.decides(&env, &e.account_id))
+                    .max_by_key(|(version, _)| *version);
+                e.status = certs::shown_status(e.status, decision.map(|(_, d)| d.approved));
+                e.decision_reason = decision.and_then(|(_, d)| d.reason.clone());
+                e
+            })
+            .collect();
         expenses.sort_by(|a, b| (&b.date, &a.id).cmp(&(&a.date, &b.id)));
         Ok(expenses)
     }

@@ -660,7 +660,7 @@ impl Coordinator {
             return Err(Invalid::TooLong(MAX_REASON_CHARS).at("reason", locale));
         }
         let enrol = self.enrolment()?;
-        let (account, need_keys) = {
+        let (account, expense_version, expense_sha256, need_keys) = {
             let st = self.lock();
             let reader = Reader {
                 conn: st.store.conn(),
@@ -678,7 +678,13 @@ impl Coordinator {
                 return Err(CoreError::NotFound { what: "expense" });
             }
             let has_key = peer_key(reader.conn, &account)?.is_some();
-            (account, !has_key)
+            // The decision is on this version and these bytes; a later edit voids it.
+            (
+                account,
+                env.meta.version,
+                certs::expense_hash(&env)?,
+                !has_key,
+            )
         };
         if need_keys {
             self.refresh_accounts(&enrol).await?;
@@ -701,6 +707,8 @@ impl Coordinator {
         let decision = ExpenseDecision {
             kind: certs::DECISION_TYPE.into(),
             expense_id: id.to_string(),
+            expense_version,
+            expense_sha256,
             account_id: account,
             approved: approve,
             reason,

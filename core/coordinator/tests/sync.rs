@@ -930,3 +930,268 @@ async fn https_with_a_self_hosted_ca() {
     ));
     server.shutdown().await;
 }
+
+// ---- a hostile peer client ----------------------------------------------------------------
+
+/// A modified client on a peer's home: the peer's own keys, writing records straight into
+/// its database so that the app's next sync pushes them (what a patched app could do).
+struct Forger {
+    device: peerlog_crypto::DeviceSigningKey,
+    peer: peerlog_crypto::RecipientSecretKey,
+    chapter: peerlog_crypto::RecipientPublicKey,
+    account: String,
+    db: rusqlite::Connection,
+}
+
+impl Forger {
+    fn new(home: &Path) -> Self {
+        let s = secrets(home);
+        let seed: [u8; 32] = s
+            .get(SECRET_DEVICE_KEY.into())
+            .unwrap()
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let peer: [u8; 32] = s
+            .get("peer-key".into())
+            .unwrap()
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let db = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
+        let (enrol, _) = peerlog_core::enrolment::Enrolment::load(&db)
+            .unwrap()
+            .unwrap();
+        Forger {
+            device: peerlog_crypto::DeviceSigningKey::from_seed(&seed).unwrap(),
+            peer: peerlog_crypto::RecipientSecretKey::from_bytes(&peer),
+            chapter: peerlog_crypto::RecipientPublicKey::from_bytes(
+                &enrol.chapter_keys.encryption_key,
+            )
+            .unwrap(),
+            account: enrol.account_id,
+            db,
+        }
+    }
+
+    /// The stored expense `id`, opened.
+    fn expense(
+        &self,
+        id: &str,
+    ) -> (
+        peerlog_protocol::Envelope,
+        peerlog_core::model::ExpensePayload,
+    ) {
+        let rec =
+            peerlog_core::store::get_record(&self.db, peerlog_protocol::Collection::Expenses, id)
+                .unwrap()
+                .unwrap();
+        let pt = peerlog_crypto::envelope::open_record(
+            &rec.envelope,
+            &self.peer,
+            &self.device.public_key(),
+        )
+        .unwrap();
+        (rec.envelope, serde_json::from_slice(&pt).unwrap())
+    }
+
+    /// Seals `payload` as record `id` in `expenses` for the peer and the chapter, signed by
+    /// the peer's own device, and stores it as pending.
+    fn write(&self, id: &str, version: u64, payload: &impl serde::Serialize) {
+        let meta = peerlog_protocol::RecordMeta {
+            id: id.to_string(),
+            collection: peerlog_protocol::Collection::Expenses,
+            version,
+            author_device: self.device.device_id(),
+            deleted: false,
+        };
+        let env = peerlog_crypto::envelope::seal_record(
+            &meta,
+            &peerlog_protocol::canonical::to_canonical_vec(payload).unwrap(),
+            &[self.peer.public_key(), self.chapter.clone()],
+            &self.device,
+        )
+        .unwrap();
+        peerlog_core::store::put_record(&self.db, &env, true).unwrap();
+    }
+}
+
+async fn submitted_expense(app: &Peerlog, km: u32) -> String {
+    let e = app
+        .add_expense(ExpenseInput {
+            date: "2025-02-01".into(),
+            kind: ExpenseKind::Travel,
+            km: Some(km),
+            amount_minor: None,
+            description: None,
+            contact_ids: vec![],
+            receipt: None,
+        })
+        .unwrap();
+    app.submit_expense(e.id.clone()).unwrap();
+    e.id
+}
+
+fn status_of(app: &Peerlog, id: &str) -> ExpenseStatus {
+    app.list_expenses()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == id)
+        .unwrap()
+        .status
+}
+
+fn chapter_expense(coord: &Coordinator, id: &str) -> ChapterExpenseView {
+    let e = coord
+        .chapter_expenses()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.id == id)
+        .unwrap();
+    ChapterExpenseView {
+        status: e.status,
+        amount_minor: e.amount_minor,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+struct ChapterExpenseView {
+    status: ExpenseStatus,
+    amount_minor: i64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_cannot_approve_its_own_expense_by_its_status() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    let id = submitted_expense(&a, 12).await;
+    let forger = Forger::new(&srv.home("a"));
+    let (env, mut p) = forger.expense(&id);
+    p.status = ExpenseStatus::Approved;
+    forger.write(&id, env.meta.version + 1, &p);
+    assert_eq!(a.sync(None).await.unwrap().rejected, 0);
+    coord.sync(None).await.unwrap();
+    assert_eq!(
+        chapter_expense(&coord, &id).status,
+        ExpenseStatus::Submitted,
+        "the peer's own 'approved' is not a decision"
+    );
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Submitted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_made_decision_counts_nowhere() {
+    use peerlog_core::certs::{self, DeviceCert, ExpenseDecision};
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let id = submitted_expense(&a, 12).await;
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    coord
+        .decide_expense(id.clone(), false, Some("no receipt".into()))
+        .await
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Rejected);
+
+    let forger = Forger::new(&srv.home("a"));
+    let (env, _) = forger.expense(&id);
+    // The coordinator's real decision, as the peer's device received it.
+    let real =
+        peerlog_core::store::all_records(&forger.db, Some(peerlog_protocol::Collection::Expenses))
+            .unwrap()
+            .into_iter()
+            .find(|r| r.envelope.meta.author_device != forger.device.device_id())
+            .unwrap()
+            .envelope;
+    let coord_key = peerlog_crypto::DevicePublicKey::from_bytes(
+        &peerlog_core::store::device_key(&forger.db, &real.meta.author_device)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let real: ExpenseDecision = serde_json::from_slice(
+        &peerlog_crypto::envelope::open_record(&real, &forger.peer, &coord_key).unwrap(),
+    )
+    .unwrap();
+    // Approvals of exactly this version, signed by the peer's own device: one with a
+    // certificate "from the chapter" the peer signed itself, one with the coordinator's
+    // real certificate copied over.
+    let self_signed = DeviceCert::issue(
+        &forger.account,
+        forger.device.public_key(),
+        certs::ISSUER_CHAPTER,
+        &forger.device,
+        "2025-02-02T00:00:00Z".into(),
+    )
+    .unwrap();
+    for (n, cert) in [self_signed, real.cert.clone()].into_iter().enumerate() {
+        let decision = ExpenseDecision {
+            kind: certs::DECISION_TYPE.into(),
+            expense_id: id.clone(),
+            expense_version: env.meta.version,
+            expense_sha256: certs::expense_hash(&env).unwrap(),
+            account_id: forger.account.clone(),
+            approved: true,
+            reason: None,
+            decided_at: "2025-02-03T00:00:00Z".into(),
+            cert,
+        };
+        forger.write(
+            &uuid::Uuid::now_v7().to_string(),
+            real.expense_version + 1_000_000_000 + n as u64,
+            &decision,
+        );
+    }
+    assert_eq!(a.sync(None).await.unwrap().rejected, 0);
+    coord.sync(None).await.unwrap();
+    assert_eq!(chapter_expense(&coord, &id).status, ExpenseStatus::Rejected);
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Rejected);
+    // Nor on another device of the peer, which reads the decisions from the server.
+    let b = recover(&srv, "b", code).await.unwrap();
+    assert_eq!(status_of(&b, &id), ExpenseStatus::Rejected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raising_an_approved_amount_voids_the_approval() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let id = submitted_expense(&a, 12).await;
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    coord.decide_expense(id.clone(), true, None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Approved);
+
+    // The modified client writes a new version with ten times the amount.
+    let forger = Forger::new(&srv.home("a"));
+    let (env, mut p) = forger.expense(&id);
+    p.amount_minor *= 10;
+    p.km = p.km.map(|km| km * 10);
+    forger.write(&id, env.meta.version + 1, &p);
+    assert_eq!(a.sync(None).await.unwrap().rejected, 0);
+    coord.sync(None).await.unwrap();
+    assert_eq!(
+        chapter_expense(&coord, &id),
+        ChapterExpenseView {
+            status: ExpenseStatus::Submitted,
+            amount_minor: 10 * 12 * 350,
+        },
+        "awaiting a new decision"
+    );
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Submitted);
+    let b = recover(&srv, "b", code).await.unwrap();
+    assert_eq!(status_of(&b, &id), ExpenseStatus::Submitted);
+
+    // A new decision on the new version counts again.
+    coord.decide_expense(id.clone(), true, None).await.unwrap();
+    assert_eq!(chapter_expense(&coord, &id).status, ExpenseStatus::Approved);
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(status_of(&a, &id), ExpenseStatus::Approved);
+}

@@ -17,6 +17,7 @@
 //! unverified record is ever applied.
 
 use crate::error::{CoreError, Result};
+use crate::model::ExpenseStatus;
 use crate::store::CertifiedBy;
 use peerlog_crypto::envelope::{CONTENT_AD_PREFIX, KEY_COMMITMENT_LABEL, WRAP_INFO};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey, hpke, sha256};
@@ -29,8 +30,12 @@ use zeroize::Zeroizing;
 const CERT_DOMAIN: &str = "device-certificate";
 /// Payload type of a device certificate record.
 pub(crate) const CERT_RECORD_TYPE: &str = "peerlog-device-certificate/1";
-/// Payload type of an expense decision record.
-pub const DECISION_TYPE: &str = "peerlog-expense-decision/1";
+/// Payload type of an expense decision record. Version 2 binds the decision to one
+/// version of the expense (its version and envelope hash); a version 1 decision named only
+/// the expense id and is no longer counted anywhere.
+pub const DECISION_TYPE: &str = "peerlog-expense-decision/2";
+/// What every version of the decision payload type starts with.
+pub const DECISION_TYPE_PREFIX: &str = "peerlog-expense-decision/";
 /// Issued by the account key (one of the peer's own devices).
 pub(crate) const ISSUER_ACCOUNT: &str = "account";
 /// Issued by the chapter signing key (a coordinator's machine).
@@ -101,19 +106,66 @@ pub(crate) struct CertRecord {
     pub cert: DeviceCert,
 }
 
-/// A coordinator's decision on an expense (collection `expenses`, its own record id),
-/// addressed to the chapter and to the peer.
+/// A coordinator's decision on one version of an expense (collection `expenses`, its own
+/// record id), addressed to the chapter and to the peer. It counts only if [`Self::is_from_chapter`]
+/// and [`Self::decides`] the expense as it is now.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpenseDecision {
     #[serde(rename = "type")]
     pub kind: String,
     pub expense_id: String,
+    /// The version of the expense decided on.
+    pub expense_version: u64,
+    /// [`expense_hash`] of that version's envelope.
+    #[serde(with = "b64::array")]
+    pub expense_sha256: [u8; 32],
     pub account_id: String,
     pub approved: bool,
     pub reason: Option<String>,
     pub decided_at: String,
     pub cert: DeviceCert,
+}
+
+/// SHA-256 of an expense envelope's canonical bytes: what a decision binds, so that any
+/// change to the expense (amount, receipt, recipients) voids the decision.
+pub fn expense_hash(env: &Envelope) -> Result<[u8; 32]> {
+    Ok(sha256(&env.to_json_bytes()?))
+}
+
+impl ExpenseDecision {
+    /// Whether the chapter made this decision: a current-format decision whose certificate
+    /// is signed by `chapter_signing`, certifies `author_device` (the decision envelope's
+    /// verified author) and is for the account the decision is about. A peer cannot issue
+    /// such a certificate, nor reuse the coordinator's for a record it signs itself.
+    pub fn is_from_chapter(&self, author_device: &str, chapter_signing: &DevicePublicKey) -> bool {
+        self.kind == DECISION_TYPE
+            && self.cert.device_key.device_id() == author_device
+            && self.cert.account_id == self.account_id
+            && self.cert.verify(ISSUER_CHAPTER, chapter_signing).is_ok()
+    }
+
+    /// Whether this decision is about exactly `expense` (its current envelope) of
+    /// `account`: a newer version or different bytes void it.
+    pub fn decides(&self, expense: &Envelope, account: &str) -> bool {
+        self.account_id == account
+            && self.expense_id == expense.meta.id
+            && self.expense_version == expense.meta.version
+            && expense_hash(expense).is_ok_and(|h| h == self.expense_sha256)
+    }
+}
+
+/// The status to show for an expense whose payload says `own`, given the chapter's valid
+/// decision on this version, if any (`Some(approved)`). The peer's own field counts only
+/// for draft and submitted: an "approved" or "rejected" the peer wrote is shown as
+/// submitted, awaiting a decision.
+pub fn shown_status(own: ExpenseStatus, decision: Option<bool>) -> ExpenseStatus {
+    match (own, decision) {
+        (ExpenseStatus::Draft, _) => ExpenseStatus::Draft,
+        (_, Some(true)) => ExpenseStatus::Approved,
+        (_, Some(false)) => ExpenseStatus::Rejected,
+        (_, None) => ExpenseStatus::Submitted,
+    }
 }
 
 /// The account signing key, derived from the peer key:
@@ -305,5 +357,60 @@ mod tests {
         .unwrap();
         let env = sealed(&intruder, &peer, &rec);
         assert_eq!(learn_author(&env, &peer, "acc", None), None);
+    }
+
+    /// The decision payload `peerlog-expense-decision/2`, frozen: canonical JSON from fixed
+    /// keys (Ed25519 signatures are deterministic). A change here is a wire-format change.
+    const DECISION_GOLDEN: &str = concat!(
+        r#"{"account_id":"acc_1","approved":false,"#,
+        r#""cert":{"account_id":"acc_1","device_key":"gTl3Dqh9F19Wo1Rmw0x-zMuNipG07jeiXfYPW4_Js5Q","#,
+        r#""issued_at":"2025-02-03T10:00:00Z","issuer":"chapter","#,
+        r#""signature":"6khL8hLbfLGp4H3DnnLSFhKrEhR4imudrcQUDZJnM0mXn1Xb_TJAi-uHouKtbRlg4AG5QUMsow093h8AcAmOCQ"},"#,
+        r#""decided_at":"2025-02-03T10:00:01Z","expense_id":"0193a000-0000-7000-8000-000000000001","#,
+        r#""expense_sha256":"KADFHIPeEkqpz2iVc5ICFKyesze29RciizBH_EUOmy4","#,
+        r#""expense_version":1738576800000001,"reason":"no receipt","#,
+        r#""type":"peerlog-expense-decision/2"}"#
+    );
+
+    #[test]
+    fn decision_payload_is_frozen() {
+        let chapter = DeviceSigningKey::from_seed(&[1; 32]).unwrap();
+        let device = DeviceSigningKey::from_seed(&[2; 32]).unwrap();
+        let cert = DeviceCert::issue(
+            "acc_1",
+            device.public_key(),
+            ISSUER_CHAPTER,
+            &chapter,
+            "2025-02-03T10:00:00Z".into(),
+        )
+        .unwrap();
+        let d = ExpenseDecision {
+            kind: DECISION_TYPE.into(),
+            expense_id: "0193a000-0000-7000-8000-000000000001".into(),
+            expense_version: 1_738_576_800_000_001,
+            expense_sha256: sha256(b"the expense envelope"),
+            account_id: "acc_1".into(),
+            approved: false,
+            reason: Some("no receipt".into()),
+            decided_at: "2025-02-03T10:00:01Z".into(),
+            cert,
+        };
+        let json = String::from_utf8(canonical::to_canonical_vec(&d).unwrap()).unwrap();
+        assert_eq!(json, DECISION_GOLDEN);
+        let back: ExpenseDecision = serde_json::from_str(DECISION_GOLDEN).unwrap();
+        assert!(back.is_from_chapter(&device.device_id(), &chapter.public_key()));
+        assert!(!back.is_from_chapter(&chapter.device_id(), &chapter.public_key()));
+        assert!(!back.is_from_chapter(&device.device_id(), &device.public_key()));
+    }
+
+    #[test]
+    fn only_draft_and_submitted_are_the_peers_to_say() {
+        use ExpenseStatus::*;
+        for own in [Submitted, Approved, Rejected] {
+            assert_eq!(shown_status(own, None), Submitted);
+            assert_eq!(shown_status(own, Some(true)), Approved);
+            assert_eq!(shown_status(own, Some(false)), Rejected);
+        }
+        assert_eq!(shown_status(Draft, None), Draft);
     }
 }

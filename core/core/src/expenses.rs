@@ -1,7 +1,7 @@
 //! The peer's expenses: drafts (travel as km × the organisation's rate), submitting them
 //! to the coordinator, and the coordinator's decision when one arrives.
 
-use crate::certs::ExpenseDecision;
+use crate::certs::{self, ExpenseDecision};
 use crate::error::{CoreError, Result};
 use crate::i18n::{Invalid, Msg};
 use crate::model::limits::{
@@ -16,12 +16,13 @@ use crate::session::{Audience, Session};
 use crate::store::{self, Store};
 use crate::util::{now_rfc3339, today};
 use chrono::NaiveDate;
-use peerlog_protocol::Collection;
+use peerlog_protocol::{Collection, Envelope};
 use rusqlite::Connection;
 
 /// A stored expense: its current version, whether it still waits for sync, and contents.
 #[derive(Debug)]
 struct Stored {
+    envelope: Envelope,
     version: u64,
     pending: bool,
     payload: ExpensePayload,
@@ -145,6 +146,7 @@ fn load(conn: &Connection, s: &Session, id: &str) -> Result<Stored> {
         .ok_or(CoreError::NotFound { what: "expense" })?;
     Ok(Stored {
         version: rec.envelope.meta.version,
+        envelope: rec.envelope,
         pending: rec.pending,
         payload,
     })
@@ -174,15 +176,32 @@ fn save(st: &mut Store, s: &mut Session, id: &str, p: &ExpensePayload) -> Result
     Ok(view(id, env.meta.version, true, p))
 }
 
-/// The coordinator's decision on an expense, if one arrived: (approved, reason).
-fn decision_of(conn: &Connection, s: &Session, id: &str) -> Result<Option<(bool, Option<String>)>> {
-    let Some((decision_id, approved)) = store::sync::decision(conn, id)? else {
+/// The coordinator's decision on the expense as it is now (`expense`, its current
+/// envelope), if one arrived: (approved, reason). A decision on another version, or on
+/// different bytes, is void: the expense awaits a new one.
+fn decision_of(
+    conn: &Connection,
+    s: &Session,
+    expense: &Envelope,
+) -> Result<Option<(bool, Option<String>)>> {
+    let Some((decision_id, _)) = store::sync::decision(conn, &expense.meta.id)? else {
         return Ok(None);
     };
-    let reason = s
-        .open_live::<ExpenseDecision>(conn, Collection::Expenses, &decision_id)?
-        .and_then(|(_, d)| d.reason);
-    Ok(Some((approved, reason)))
+    let Some(chapter) = s.chapter_signing_key.as_ref() else {
+        return Ok(None);
+    };
+    let Some((rec, v)) =
+        s.open_live::<serde_json::Value>(conn, Collection::Expenses, &decision_id)?
+    else {
+        return Ok(None);
+    };
+    // A decision of an older format (stored before the upgrade) is not counted.
+    let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) else {
+        return Ok(None);
+    };
+    let counts = d.is_from_chapter(&rec.envelope.meta.author_device, chapter)
+        && d.decides(expense, &s.profile.peer_id);
+    Ok(counts.then_some((d.approved, d.reason)))
 }
 
 /// Records a new draft expense.
@@ -235,14 +254,9 @@ pub(crate) fn list(conn: &Connection, s: &Session) -> Result<Vec<Expense>> {
         .map(|id| {
             let e = load(conn, s, id)?;
             let mut v = view(id, e.version, e.pending, &e.payload);
-            if let Some((approved, reason)) = decision_of(conn, s, id)? {
-                v.status = if approved {
-                    ExpenseStatus::Approved
-                } else {
-                    ExpenseStatus::Rejected
-                };
-                v.decision_reason = reason;
-            }
+            let decision = decision_of(conn, s, &e.envelope)?;
+            v.status = certs::shown_status(e.payload.status, decision.as_ref().map(|d| d.0));
+            v.decision_reason = decision.and_then(|d| d.1);
             Ok(v)
         })
         .collect()

@@ -65,13 +65,17 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
         Collection::Expenses if env.meta.deleted => store::mark_expense_deleted(conn, id),
         Collection::Expenses => {
             let v: serde_json::Value = s.open_verified(verified)?;
-            if payload_type(&v) == Some(certs::DECISION_TYPE) {
-                let d: ExpenseDecision = serde_json::from_value(v)?;
+            if payload_type(&v).is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
+                // Older decision formats are not counted; neither is anything that does
+                // not parse as the current one.
+                let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) else {
+                    return Ok(());
+                };
                 // Only a device the chapter certified may decide on an expense; anything
                 // else (or a home not enrolled, e.g. restored from a file) is ignored.
+                // Whether it decides the expense as it is now is checked on reading.
                 let certified = s.chapter_signing_key.as_ref().is_some_and(|chapter| {
-                    d.cert.device_key.device_id() == env.meta.author_device
-                        && d.cert.verify(certs::ISSUER_CHAPTER, chapter).is_ok()
+                    d.is_from_chapter(&env.meta.author_device, chapter)
                         && d.account_id == s.profile.peer_id
                 });
                 if !certified {
@@ -124,7 +128,7 @@ mod tests {
     use super::*;
     use crate::certs::DeviceCert;
     use crate::home::Home;
-    use crate::model::{ContactInput, ExpenseInput, ExpenseKind};
+    use crate::model::{ContactInput, ExpenseInput, ExpenseKind, ExpenseStatus};
     use crate::{contacts, declarations, expenses, session, testing};
     use chrono::NaiveDate;
     use peerlog_crypto::DeviceSigningKey;
@@ -180,10 +184,21 @@ mod tests {
         assert!(status.signed, "the declaration signature is indexed again");
     }
 
-    /// A decision on expense `e`, approving it, written by `author` with a certificate
-    /// issued by `issuer` as if it were the chapter signing key.
-    fn decision(h: &Home, id: &str, e: &str, author: &DeviceSigningKey, issuer: &DeviceSigningKey) {
+    /// A decision approving expense `e` as it is stored now, written by `author` with a
+    /// certificate issued by `issuer` as if it were the chapter signing key, as record `id`
+    /// of `version`, of payload type `kind`.
+    fn decision(
+        h: &Home,
+        (id, version, kind): (&str, u64, &str),
+        e: &str,
+        author: &DeviceSigningKey,
+        issuer: &DeviceSigningKey,
+    ) {
         let s = h.session().unwrap();
+        let expense = store::get_record(h.store.conn(), Collection::Expenses, e)
+            .unwrap()
+            .unwrap()
+            .envelope;
         let cert = DeviceCert::issue(
             &s.profile.peer_id,
             author.public_key(),
@@ -193,8 +208,10 @@ mod tests {
         )
         .unwrap();
         let d = ExpenseDecision {
-            kind: certs::DECISION_TYPE.into(),
+            kind: kind.into(),
             expense_id: e.into(),
+            expense_version: expense.meta.version,
+            expense_sha256: certs::expense_hash(&expense).unwrap(),
             account_id: s.profile.peer_id.clone(),
             approved: true,
             reason: None,
@@ -204,7 +221,7 @@ mod tests {
         let meta = RecordMeta {
             id: id.into(),
             collection: Collection::Expenses,
-            version: 1,
+            version,
             author_device: author.device_id(),
             deleted: false,
         };
@@ -232,6 +249,7 @@ mod tests {
 
     const FORGED: &str = "0193a000-0000-7000-8000-0000000000f0";
     const REAL: &str = "0193a000-0000-7000-8000-0000000000f1";
+    const OLD_FORMAT: &str = "0193a000-0000-7000-8000-0000000000f2";
 
     #[test]
     fn only_a_decision_certified_by_the_chapter_is_indexed() {
@@ -250,16 +268,185 @@ mod tests {
             receipt: None,
         };
         let e = expenses::add(st, s, input).unwrap().id;
+        expenses::submit(st, s, &e).unwrap();
 
+        let status =
+            |h: &Home| expenses::list(h.store.conn(), h.session().unwrap()).unwrap()[0].status;
         let forger = DeviceSigningKey::generate().unwrap();
-        decision(&h, FORGED, &e, &forger, &forger);
+        decision(&h, (FORGED, 1, certs::DECISION_TYPE), &e, &forger, &forger);
         assert_eq!(store::sync::decision(h.store.conn(), &e).unwrap(), None);
 
         let coordinator = DeviceSigningKey::generate().unwrap();
-        decision(&h, REAL, &e, &coordinator, &chapter);
+        // The chapter's certificate, but the previous payload type: not counted.
+        decision(
+            &h,
+            (OLD_FORMAT, 1, "peerlog-expense-decision/1"),
+            &e,
+            &coordinator,
+            &chapter,
+        );
+        assert_eq!(store::sync::decision(h.store.conn(), &e).unwrap(), None);
+
+        decision(
+            &h,
+            (REAL, 2, certs::DECISION_TYPE),
+            &e,
+            &coordinator,
+            &chapter,
+        );
         assert_eq!(
             store::sync::decision(h.store.conn(), &e).unwrap(),
             Some((REAL.to_string(), true))
         );
+        assert_eq!(status(&h), ExpenseStatus::Approved);
+    }
+
+    #[test]
+    fn a_new_version_of_the_expense_voids_its_decision() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let chapter = DeviceSigningKey::generate().unwrap();
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        let input = ExpenseInput {
+            date: "2026-03-02".into(),
+            kind: ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(12_000),
+            description: None,
+            contact_ids: Vec::new(),
+            receipt: None,
+        };
+        let e = expenses::add(st, s, input).unwrap().id;
+        expenses::submit(st, s, &e).unwrap();
+        let coordinator = DeviceSigningKey::generate().unwrap();
+        decision(
+            &h,
+            (REAL, 1, certs::DECISION_TYPE),
+            &e,
+            &coordinator,
+            &chapter,
+        );
+        let list = |h: &Home| expenses::list(h.store.conn(), h.session().unwrap()).unwrap();
+        assert_eq!(list(&h)[0].status, ExpenseStatus::Approved);
+
+        // Other bytes under the same version (a re-sealed copy): void.
+        let conn = h.store.conn();
+        let s = h.session().unwrap();
+        let stored = store::get_record(conn, Collection::Expenses, &e)
+            .unwrap()
+            .unwrap();
+        let plaintext = peerlog_crypto::envelope::open_record(
+            &stored.envelope,
+            &s.keys.peer,
+            &s.keys.device.public_key(),
+        )
+        .unwrap();
+        let resealed = peerlog_crypto::envelope::seal_record(
+            &stored.envelope.meta,
+            &plaintext,
+            std::slice::from_ref(&s.keys.peer_public),
+            &s.keys.device,
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE records SET envelope = ?1 WHERE collection = 'expenses' AND id = ?2",
+            rusqlite::params![resealed.to_json_bytes().unwrap(), e],
+        )
+        .unwrap();
+        assert_eq!(list(&h)[0].status, ExpenseStatus::Submitted);
+        store::put_record(conn, &stored.envelope, false).unwrap();
+        assert_eq!(list(&h)[0].status, ExpenseStatus::Approved);
+
+        // A newer version, even one the peer's app wrote as "approved": awaiting a new
+        // decision.
+        let mut p: crate::model::ExpensePayload = serde_json::from_slice(&plaintext).unwrap();
+        p.amount_minor *= 10;
+        p.status = ExpenseStatus::Approved;
+        let (st, s) = h.parts().unwrap();
+        st.tx(|tx| {
+            s.write(
+                tx,
+                Collection::Expenses,
+                &e,
+                Some(&p),
+                crate::session::Audience::PeerAndChapter,
+            )
+        })
+        .unwrap();
+        let now = list(&h);
+        assert_eq!(now[0].amount_minor, 120_000);
+        assert_eq!(now[0].status, ExpenseStatus::Submitted);
+    }
+
+    #[test]
+    fn a_version_1_decision_stored_before_the_upgrade_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let chapter = DeviceSigningKey::generate().unwrap();
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        let input = ExpenseInput {
+            date: "2026-03-02".into(),
+            kind: ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(12_000),
+            description: None,
+            contact_ids: Vec::new(),
+            receipt: None,
+        };
+        let e = expenses::add(st, s, input).unwrap().id;
+        expenses::submit(st, s, &e).unwrap();
+        let s = h.session().unwrap();
+        let conn = h.store.conn();
+        let coordinator = DeviceSigningKey::generate().unwrap();
+        let cert = DeviceCert::issue(
+            &s.profile.peer_id,
+            coordinator.public_key(),
+            certs::ISSUER_CHAPTER,
+            &chapter,
+            "2026-03-01T00:00:00Z".into(),
+        )
+        .unwrap();
+        let v1 = serde_json::json!({
+            "type": "peerlog-expense-decision/1",
+            "expense_id": e,
+            "account_id": s.profile.peer_id,
+            "approved": true,
+            "reason": null,
+            "decided_at": "2026-03-01T00:00:00Z",
+            "cert": cert,
+        });
+        let meta = RecordMeta {
+            id: REAL.into(),
+            collection: Collection::Expenses,
+            version: 1,
+            author_device: coordinator.device_id(),
+            deleted: false,
+        };
+        let env = peerlog_crypto::envelope::seal_record(
+            &meta,
+            &peerlog_protocol::canonical::to_canonical_vec(&v1).unwrap(),
+            std::slice::from_ref(&s.keys.peer_public),
+            &coordinator,
+        )
+        .unwrap();
+        let key = coordinator.public_key();
+        store::put_device(
+            conn,
+            &coordinator.device_id(),
+            key.as_bytes(),
+            "x",
+            store::CertifiedBy::Chapter,
+        )
+        .unwrap();
+        store::put_record(conn, &env, false).unwrap();
+        // Arriving now: ignored, not an error.
+        reindex(conn, s, session::verify(conn, &env).unwrap()).unwrap();
+        assert_eq!(store::sync::decision(conn, &e).unwrap(), None);
+        // Indexed by an older version of the app: listing still works, as submitted.
+        store::sync::put_decision(conn, &e, REAL, true, 1).unwrap();
+        let list = expenses::list(conn, s).unwrap();
+        assert_eq!(list[0].status, ExpenseStatus::Submitted);
     }
 }

@@ -134,7 +134,8 @@ fn a_tampered_backup_is_refused() {
         .unwrap();
     let mut v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&backup).unwrap()).unwrap();
-    // Claim a record is newer than it is: its signature no longer matches.
+    // Claim a record is newer than it is: the file no longer matches its signed manifest
+    // (nor the record its author's signature).
     let recs = v["records"].as_array_mut().unwrap();
     let n = recs.len();
     let version = recs[n - 1]["meta"]["version"].as_u64().unwrap();
@@ -149,7 +150,7 @@ fn a_tampered_backup_is_refused() {
         None,
     )
     .unwrap_err();
-    assert_eq!(err.code(), "bad_signature", "{err:?}");
+    assert_eq!(err.code(), "backup_tampered", "{err:?}");
     std::fs::write(&backup, b"{}").unwrap();
     let err = Peerlog::restore(
         new_dir.path().join("b").to_string_lossy().into_owned(),

@@ -489,6 +489,8 @@ mod tests {
         let decision = ExpenseDecision {
             kind: certs::DECISION_TYPE.into(),
             expense_id: "0193a000-0000-7000-8000-0000000000e1".into(),
+            expense_version: 1,
+            expense_sha256: [0; 32],
             account_id: "p".into(),
             approved: true,
             reason: None,
