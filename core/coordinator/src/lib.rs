@@ -268,6 +268,7 @@ impl Coordinator {
         server: String,
         token: String,
     ) -> Result<EnrolmentInfo, PeerlogError> {
+        let token = zeroize::Zeroizing::new(token);
         self.enrol_inner(&server, &token)
             .await
             .map_err(|e| self.fail("enrol_coordinator", e))

@@ -1,6 +1,7 @@
-// Settings → backup: the core writes its encrypted backup (`peerlog-backup/1`: the sealed
-// records as stored, the sealed profile, the devices' public keys, and the peer key wrapped
-// under the recovery code with Argon2id) to a file in cacheDir; it is copied to the place
+// Settings → backup: the core writes its encrypted backup (`peerlog-backup/2`: the sealed
+// records as stored, the sealed profile, the devices' public keys, the peer key wrapped
+// under the recovery code with Argon2id, and a manifest signed by the account key) to a
+// file in cacheDir; it is copied to the place
 // the peer picks (Files, Drive, a USB stick, …) and the temporary file is deleted.
 package org.peerlog.app.ui
 
