@@ -18,6 +18,7 @@ use peerlog_core::{
     AccountRole, ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt,
     format_amount,
 };
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -63,14 +64,47 @@ type CliResult<T = ()> = Result<T, Failure>;
 /// The `peerlog` program: parses the process arguments, runs, prints, returns the exit
 /// code. The `peerlog` binary is just this; the end-to-end tests run it as their own binary.
 pub fn main() -> ExitCode {
+    quiet_panics();
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(f)) => {
             eprintln!("peerlog: {}", f.message.replace('\n', " "));
             ExitCode::from(f.code)
         }
+        // `peerlog … | head -1`: the reader is gone, which is no failure of ours.
+        Err(p) if is_broken_pipe(p.as_ref()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(1),
     }
+}
+
+/// Whether a panic is `println!` finding standard output closed (a pipe whose reader
+/// stopped reading).
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.starts_with("failed printing to std") && text.contains("Broken pipe")
+}
+
+/// A panic never reaches the user as a panic message or a stack trace: a closed pipe ends
+/// the program quietly, anything else is one line that says it is a bug.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        if is_broken_pipe(info.payload()) {
+            return;
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "peerlog: internal error{at}; please report this bug"
+        );
+    }));
 }
 
 fn home_dir(cli_home: Option<PathBuf>) -> CliResult<PathBuf> {

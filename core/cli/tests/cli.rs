@@ -868,3 +868,29 @@ fn the_recovery_code_can_come_from_a_file_stdin_or_the_environment() {
         }
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    // `peerlog … | head -0`: the reader is gone before the first line is printed (setting
+    // a device up takes milliseconds; the pipe is closed as soon as the program started).
+    let h = home();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peerlog"))
+        .env_remove("PEERLOG_HOME")
+        .arg("--home")
+        .arg(&h.path)
+        .args([
+            "init",
+            "--name",
+            "Kari Nordmann",
+            "--rules",
+            "no-bufdir-2020",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
