@@ -1195,3 +1195,65 @@ async fn raising_an_approved_amount_voids_the_approval() {
     a.sync(None).await.unwrap();
     assert_eq!(status_of(&a, &id), ExpenseStatus::Approved);
 }
+
+/// A receipt of `bytes` bytes the core accepts as a JPEG (its magic bytes, then filler).
+fn jpeg(bytes: usize, seed: u8) -> Receipt {
+    let mut data = vec![0xFF, 0xD8, 0xFF];
+    data.extend((0..bytes.saturating_sub(3)).map(|i| seed.wrapping_add(i as u8)));
+    Receipt {
+        mime_type: "image/jpeg".into(),
+        data,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_receipts_never_stall_sync() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    // Five receipts of 4 MiB: together well past the server's 16 MiB body limit.
+    let mut expense_ids = Vec::new();
+    for i in 0..5u8 {
+        let e = a
+            .add_expense(ExpenseInput {
+                date: format!("2025-03-{:02}", i + 1),
+                kind: ExpenseKind::Ticket,
+                km: None,
+                amount_minor: Some(10_000 + u64::from(i)),
+                description: Some(format!("train {i}")),
+                contact_ids: vec![],
+                receipt: Some(jpeg(4 * 1024 * 1024, i)),
+            })
+            .unwrap();
+        a.submit_expense(e.id.clone()).unwrap();
+        expense_ids.push(e.id);
+    }
+    for day in 1..=3 {
+        a.add_contact(contact(
+            &format!("2025-03-{day:02}"),
+            ContactKind::Visit,
+            60,
+        ))
+        .unwrap();
+    }
+    let r = a.sync(None).await.unwrap();
+    assert_eq!(r.rejected, 0, "{r:?}");
+    assert!(r.pushed >= 8, "every expense and contact went up: {r:?}");
+    let st = a.sync_status().unwrap();
+    assert_eq!(st.pending, 0);
+    assert!(st.last_error.is_none(), "{:?}", st.last_error);
+
+    coord.sync(None).await.unwrap();
+    let mut listed: Vec<_> = coord
+        .chapter_expenses()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    listed.sort();
+    expense_ids.sort();
+    assert_eq!(listed, expense_ids, "each expense once");
+    // Nothing is left to push.
+    let again = a.sync(None).await.unwrap();
+    assert_eq!((again.pushed, again.rejected), (0, 0));
+}
