@@ -1195,3 +1195,209 @@ async fn raising_an_approved_amount_voids_the_approval() {
     a.sync(None).await.unwrap();
     assert_eq!(status_of(&a, &id), ExpenseStatus::Approved);
 }
+
+/// A receipt of `bytes` bytes the core accepts as a JPEG (its magic bytes, then filler).
+fn jpeg(bytes: usize, seed: u8) -> Receipt {
+    let mut data = vec![0xFF, 0xD8, 0xFF];
+    data.extend((0..bytes.saturating_sub(3)).map(|i| seed.wrapping_add(i as u8)));
+    Receipt {
+        mime_type: "image/jpeg".into(),
+        data,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_receipts_never_stall_sync() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    // Five receipts of 4 MiB: together well past the server's 16 MiB body limit.
+    let mut expense_ids = Vec::new();
+    for i in 0..5u8 {
+        let e = a
+            .add_expense(ExpenseInput {
+                date: format!("2025-03-{:02}", i + 1),
+                kind: ExpenseKind::Ticket,
+                km: None,
+                amount_minor: Some(10_000 + u64::from(i)),
+                description: Some(format!("train {i}")),
+                contact_ids: vec![],
+                receipt: Some(jpeg(4 * 1024 * 1024, i)),
+            })
+            .unwrap();
+        a.submit_expense(e.id.clone()).unwrap();
+        expense_ids.push(e.id);
+    }
+    for day in 1..=3 {
+        a.add_contact(contact(
+            &format!("2025-03-{day:02}"),
+            ContactKind::Visit,
+            60,
+        ))
+        .unwrap();
+    }
+    let r = a.sync(None).await.unwrap();
+    assert_eq!(r.rejected, 0, "{r:?}");
+    assert!(r.pushed >= 8, "every expense and contact went up: {r:?}");
+    let st = a.sync_status().unwrap();
+    assert_eq!(st.pending, 0);
+    assert!(st.last_error.is_none(), "{:?}", st.last_error);
+
+    coord.sync(None).await.unwrap();
+    let mut listed: Vec<_> = coord
+        .chapter_expenses()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    listed.sort();
+    expense_ids.sort();
+    assert_eq!(listed, expense_ids, "each expense once");
+    // Nothing is left to push.
+    let again = a.sync(None).await.unwrap();
+    assert_eq!((again.pushed, again.rejected), (0, 0));
+}
+
+/// A proxy on `addr` to the server at `backend` that reads requests up to `limit` bytes of
+/// body and refuses larger ones with `413 payload_too_large`, as a server with a smaller
+/// body limit (or a reverse proxy in front of it) would.
+async fn small_limit_proxy(addr: std::net::SocketAddr, backend: String, limit: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let client = reqwest::Client::new();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (client, backend) = (client.clone(), backend.clone());
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 64 * 1024];
+                let (head, body) = loop {
+                    let n = sock.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&seen[..end]).into_owned();
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if seen.len() >= end + 4 + len {
+                        break (head, seen[end + 4..end + 4 + len].to_vec());
+                    }
+                };
+                let mut lines = head.lines();
+                let mut first = lines.next().unwrap_or("").split(' ');
+                let (method, path) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+                let (status, reply) = if body.len() > limit {
+                    let e = peerlog_protocol::api::ErrorBody::new(
+                        peerlog_protocol::api::codes::PAYLOAD_TOO_LARGE,
+                        "too large for this proxy",
+                    );
+                    (413, serde_json::to_vec(&e).unwrap())
+                } else {
+                    let mut req =
+                        client.request(method.parse().unwrap(), format!("{backend}{path}"));
+                    for l in lines {
+                        if let Some((k, v)) = l.split_once(':') {
+                            let k = k.trim().to_ascii_lowercase();
+                            if k == "authorization" || k == "content-type" {
+                                req = req.header(k, v.trim());
+                            }
+                        }
+                    }
+                    let resp = req.body(body).send().await.unwrap();
+                    let status = resp.status().as_u16();
+                    (status, resp.bytes().await.unwrap().to_vec())
+                };
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    reply.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&reply).await;
+            });
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_refused_as_too_large_blocks_nothing_else() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    // From now on the devices reach the server through a 4 MiB body limit.
+    srv.kill().await;
+    let backend = spawn(&srv.db, "127.0.0.1:0".parse().unwrap()).await;
+    small_limit_proxy(
+        srv.addr,
+        format!("http://{}", backend.addr()),
+        4 * 1024 * 1024,
+    )
+    .await;
+
+    // Three ~1.8 MiB envelopes share one batch (over the proxy's limit: split and
+    // retried); one ~5.3 MiB envelope cannot pass at all.
+    let mut small = Vec::new();
+    for i in 0..4u8 {
+        let size = if i == 3 { 3 } else { 1 } * 1024 * 1024;
+        let e = a
+            .add_expense(ExpenseInput {
+                date: format!("2025-04-{:02}", i + 1),
+                kind: ExpenseKind::Other,
+                km: None,
+                amount_minor: Some(5_000),
+                description: None,
+                contact_ids: vec![],
+                receipt: Some(jpeg(size, i)),
+            })
+            .unwrap();
+        a.submit_expense(e.id.clone()).unwrap();
+        if i < 3 {
+            small.push(e.id);
+        }
+    }
+    a.add_contact(contact("2025-04-05", ContactKind::Visit, 60))
+        .unwrap();
+    let r = a.sync(None).await.unwrap();
+    assert_eq!(r.rejected, 1, "{r:?}");
+    // The sync went on to its pull (it returned); everything else went up: three
+    // expenses, the contact and the declaration signature.
+    assert_eq!(r.pushed, 5, "{r:?}");
+    let st = a.sync_status().unwrap();
+    assert_eq!(st.pending, 0);
+    assert_eq!(st.last_error.unwrap().code, "push_rejected");
+    let kept: i64 = rusqlite::Connection::open(srv.home("a").join("peerlog.db"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM records WHERE push_error = 'payload_too_large'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 1, "the refused record stays on the device");
+    assert_eq!(a.list_expenses().unwrap().len(), 4);
+
+    coord.sync(None).await.unwrap();
+    let mut listed: Vec<_> = coord
+        .chapter_expenses()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    listed.sort();
+    small.sort();
+    assert_eq!(listed, small);
+    // Not retried in a loop: the next sync pushes nothing.
+    let again = a.sync(None).await.unwrap();
+    assert_eq!((again.pushed, again.rejected), (0, 0));
+}

@@ -35,6 +35,25 @@ use crate::envelope::Envelope;
 pub const MAX_PUSH_RECORDS: usize = 500;
 /// Largest request body the server reads; larger → `413` with code `payload_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Most bytes of envelope JSON a client puts in one push batch; a record larger than this
+/// travels alone. Half the body limit: a batch never reaches the server's 413 (a receipt
+/// is up to 5 MiB, so a count-only batch easily would), and a phone holds one batch, not
+/// its whole backlog, in memory.
+pub const MAX_PUSH_BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Bytes a push request adds to its envelopes' JSON: `{"records":[` and `]}` plus a comma
+/// between records.
+pub const fn push_request_overhead(records: usize) -> usize {
+    r#"{"records":[]}"#.len() + records.saturating_sub(1)
+}
+// A full batch, and a lone envelope of the largest size, both fit in one request body.
+const _: () =
+    assert!(MAX_PUSH_BATCH_BYTES + push_request_overhead(MAX_PUSH_RECORDS) < MAX_BODY_BYTES);
+const _: () =
+    assert!(crate::envelope::MAX_ENVELOPE_BYTES + push_request_overhead(1) < MAX_BODY_BYTES);
+/// Most envelope bytes the server puts in one pull page; a record larger than this comes
+/// alone on its page. Bounds the memory of both the server building a page and the device
+/// reading it (a page of 1 000 receipts would otherwise be gigabytes).
+pub const MAX_PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// Default and largest `limit` of a pull.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 /// Largest `limit` of a pull.
@@ -708,6 +727,14 @@ impl FromStr for Invitation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_request_overhead_is_exact() {
+        let empty = serde_json::to_vec(&PushRequest { records: vec![] }).unwrap();
+        assert_eq!(empty.len(), push_request_overhead(0));
+        assert_eq!(push_request_overhead(1), empty.len());
+        assert_eq!(push_request_overhead(3), empty.len() + 2);
+    }
 
     #[test]
     fn invitation_round_trips_and_rejects_garbage() {

@@ -440,6 +440,17 @@ mod tests {
         let bytes = e.to_json_bytes().unwrap();
         assert!(bytes.len() <= MAX_ENVELOPE_BYTES);
         assert_eq!(Envelope::from_json_bytes(&bytes).unwrap(), e);
+        // Pushed alone, the largest envelope fits the server's body limit, and the request
+        // is its stored JSON plus the fixed overhead the client's batching counts.
+        let body = serde_json::to_vec(&crate::api::PushRequest {
+            records: vec![e.clone(), e],
+        })
+        .unwrap();
+        assert_eq!(
+            body.len(),
+            2 * bytes.len() + crate::api::push_request_overhead(2)
+        );
+        assert!(bytes.len() + crate::api::push_request_overhead(1) < crate::api::MAX_BODY_BYTES);
     }
 
     #[test]

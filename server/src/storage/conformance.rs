@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use peerlog_protocol::api;
+
 use super::{
     ChapterKeys, Enrolment, IncomingRecord, NewAccount, NewDevice, NewToken, PullScope,
     PushOutcome, Role, Storage, StorageError, reject,
@@ -77,6 +79,7 @@ macro_rules! conformance_tests {
             pull_scopes,
             private_records_never_reach_chapter,
             pull_paging,
+            pull_pages_bounded_in_bytes,
             declarations_version_must_grow,
             concurrent_pushes_pulled_in_order,
             stats_and_health,
@@ -793,6 +796,71 @@ pub async fn pull_paging<S: Storage>(s: &S) {
     assert_eq!((page.records.len(), page.has_more), (10, false));
     let page = s.pull(PullScope::Account(&acc), 0, 9).await.unwrap();
     assert_eq!((page.records.len(), page.has_more), (9, true));
+}
+
+/// Large records are pulled over several pages, each within the byte budget (a record
+/// larger than the budget alone), nothing lost or repeated, the cursor at each page's end.
+pub async fn pull_pages_bounded_in_bytes<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    const MIB: usize = 1024 * 1024;
+    let budget = api::MAX_PULL_PAGE_BYTES;
+    // Receipt-sized records with small ones between, and one over the budget.
+    let sizes = [
+        3 * MIB,
+        100,
+        3 * MIB,
+        3 * MIB,
+        budget + 1,
+        200,
+        3 * MIB,
+        3 * MIB,
+        300,
+    ];
+    let mut pushed = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        let id = format!("big{i:02}");
+        let envelope = vec![b'a' + (i as u8 % 26); size];
+        s.push(&acc, chapter, &[rec("expenses", &id, 1, &envelope)])
+            .await
+            .unwrap();
+        pushed.push(id);
+    }
+    for scope in [PullScope::Account(&acc), PullScope::Chapter(chapter)] {
+        let mut cursor = 0;
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = s.pull(scope, cursor, api::MAX_PULL_LIMIT).await.unwrap();
+            pages += 1;
+            assert!(!page.records.is_empty(), "no empty page while more follow");
+            let bytes: usize = page.records.iter().map(|r| r.envelope.len()).sum();
+            assert!(
+                bytes <= budget || page.records.len() == 1,
+                "page {pages} holds {bytes} bytes in {} records",
+                page.records.len()
+            );
+            assert!(page.records.iter().all(|r| r.seq > cursor));
+            assert!(page.records.windows(2).all(|w| w[0].seq < w[1].seq));
+            assert_eq!(page.cursor, page.records.last().map(|r| r.seq).unwrap());
+            for r in &page.records {
+                let i = seen.len();
+                assert_eq!(r.envelope.len(), sizes[i], "{} arrives whole", r.id);
+                seen.push(r.id.clone());
+            }
+            cursor = page.cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        assert_eq!(seen, pushed, "each record once, in order ({scope:?})");
+        assert!(pages >= 4, "{pages} pages for {scope:?}");
+        let end = s.pull(scope, cursor, api::MAX_PULL_LIMIT).await.unwrap();
+        assert!(end.records.is_empty());
+        assert_eq!((end.cursor, end.has_more), (cursor, false));
+    }
+    // The count limit still applies under the byte budget.
+    let page = s.pull(PullScope::Account(&acc), 0, 1).await.unwrap();
+    assert_eq!((page.records.len(), page.has_more), (1, true));
 }
 
 pub async fn declarations_version_must_grow<S: Storage>(s: &S) {

@@ -637,15 +637,29 @@ pub(crate) fn chapter_keys_to_set(wanted: &ChapterKeys, chapter: Option<&Chapter
     }
 }
 
-/// `limit + 1` rows were fetched; trims and builds the page.
-pub(crate) fn page(mut records: Vec<PulledRecord>, since: u64, limit: u32) -> PullPage {
+/// Where a pull page ends, from the envelope sizes of the next rows by `seq` (at most
+/// `limit + 1` of them): at most `limit` records and `max_bytes` of envelopes, but at least
+/// one record, so a record larger than the budget comes alone. Returns how many rows the
+/// page takes and whether more follow (exact: a following row was seen).
+pub(crate) fn page_cut(sizes: &[usize], limit: u32, max_bytes: usize) -> (usize, bool) {
     let limit = limit as usize;
-    let has_more = records.len() > limit;
-    records.truncate(limit);
-    let cursor = records.last().map_or(since, |r| r.seq);
+    let mut bytes = 0usize;
+    let mut take = 0;
+    for &size in sizes.iter().take(limit) {
+        bytes = bytes.saturating_add(size);
+        if take > 0 && bytes > max_bytes {
+            break;
+        }
+        take += 1;
+    }
+    (take, sizes.len() > take)
+}
+
+/// The page of `records`, the rows [`page_cut`] chose (read in the same snapshot).
+pub(crate) fn page(records: Vec<PulledRecord>, since: u64, has_more: bool) -> PullPage {
     PullPage {
+        cursor: records.last().map_or(since, |r| r.seq),
         records,
-        cursor,
         has_more,
     }
 }
@@ -664,6 +678,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    #[test]
+    fn page_cut_by_count_and_bytes() {
+        // By count: limit + 1 rows fetched, `limit` taken, more follow.
+        assert_eq!(page_cut(&[1, 1, 1, 1], 3, 100), (3, true));
+        assert_eq!(page_cut(&[1, 1, 1], 3, 100), (3, false));
+        assert_eq!(page_cut(&[], 3, 100), (0, false));
+        // By bytes: an exact fit is taken, the next record waits for the next page.
+        assert_eq!(page_cut(&[4, 6, 1], 10, 10), (2, true));
+        assert_eq!(page_cut(&[4, 7, 1], 10, 10), (1, true));
+        // A record over the budget comes alone, first on its page.
+        assert_eq!(page_cut(&[30, 1], 10, 10), (1, true));
+        assert_eq!(page_cut(&[30], 10, 10), (1, false));
+        assert_eq!(page_cut(&[1, 30], 10, 10), (1, true));
+    }
 
     fn token(role: Role, used_at: Option<Timestamp>, expires_at: Timestamp) -> Token {
         Token {

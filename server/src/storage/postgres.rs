@@ -8,12 +8,14 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use peerlog_protocol::api;
+
 use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
-    to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, page_cut,
+    pending, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -999,29 +1001,52 @@ impl Storage for PostgresStorage {
         check_limit(limit)?;
         let since_i = to_i64(since, "since")?;
         let fetch = i64::from(limit) + 1;
-        let client = self.client().await?;
-        let rows = match scope {
-            PullScope::Account(a) => {
-                client
-                    .query(
-                        "SELECT seq, collection, id, version, deleted, envelope FROM records
-                         WHERE (account_id = $1 OR addressed_to = $1) AND seq > $2
-                         ORDER BY seq LIMIT $3",
-                        &[&a, &since_i, &fetch],
-                    )
-                    .await
-            }
-            PullScope::Chapter(c) => {
-                client
-                    .query(
-                        "SELECT seq, collection, id, version, deleted, envelope FROM records
-                         WHERE chapter_id = $1 AND for_chapter AND seq > $2 ORDER BY seq LIMIT $3",
-                        &[&c, &since_i, &fetch],
-                    )
-                    .await
-            }
-        }
-        .map_err(db)?;
+        let (visible, key): (&str, &(dyn tokio_postgres::types::ToSql + Sync)) = match &scope {
+            PullScope::Account(a) => ("(account_id = $1 OR addressed_to = $1)", a),
+            PullScope::Chapter(c) => ("chapter_id = $1 AND for_chapter", c),
+        };
+        let mut client = self.client().await?;
+        // One snapshot for both reads: the sizes decide the page, the rows fill it.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(db)?;
+        // octet_length of a stored bytea is read from its header, not its contents.
+        let sizes = tx
+            .query(
+                &format!(
+                    "SELECT seq, octet_length(envelope) FROM records WHERE {visible} AND seq > $2
+                     ORDER BY seq LIMIT $3"
+                ),
+                &[key, &since_i, &fetch],
+            )
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1)))
+            .collect::<Vec<_>>();
+        let lens: Vec<usize> = sizes
+            .iter()
+            .map(|&(_, n)| usize::try_from(n).unwrap_or(usize::MAX))
+            .collect();
+        let (take, has_more) = page_cut(&lens, limit, api::MAX_PULL_PAGE_BYTES);
+        let Some(&(last, _)) = take.checked_sub(1).and_then(|i| sizes.get(i)) else {
+            return Ok(page(Vec::new(), since, has_more));
+        };
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT seq, collection, id, version, deleted, envelope FROM records
+                     WHERE {visible} AND seq > $2 AND seq <= $3 ORDER BY seq"
+                ),
+                &[key, &since_i, &last],
+            )
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
         let records = rows
             .iter()
             .map(|r| {
@@ -1035,7 +1060,7 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(page(records, since, limit))
+        Ok(page(records, since, has_more))
     }
 
     async fn backup(&self, _path: &Path) -> Result<()> {

@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, params};
 
+use peerlog_protocol::api;
+
 use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, pending,
-    to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, page_cut,
+    pending, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -1196,31 +1198,53 @@ impl Storage for SqliteStorage {
         check_limit(limit)?;
         let since_i = to_i64(since, "since")?;
         let fetch = i64::from(limit) + 1;
-        let (sql, key): (&str, rusqlite::types::Value) = match scope {
+        let (visible, key): (&str, rusqlite::types::Value) = match scope {
             PullScope::Account(a) => (
-                "SELECT seq, collection, id, version, deleted, envelope FROM records
-                 WHERE (account_id = ?1 OR addressed_to = ?1) AND seq > ?2
-                 ORDER BY seq LIMIT ?3",
+                "(account_id = ?1 OR addressed_to = ?1)",
                 a.to_owned().into(),
             ),
-            PullScope::Chapter(c) => (
-                "SELECT seq, collection, id, version, deleted, envelope FROM records
-                 WHERE chapter_id = ?1 AND for_chapter = 1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                c.into(),
-            ),
+            PullScope::Chapter(c) => ("chapter_id = ?1 AND for_chapter = 1", c.into()),
         };
-        let records = self
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(sql).map_err(db)?;
+        let sizes_sql = format!(
+            "SELECT seq, length(envelope) FROM records WHERE {visible} AND seq > ?2
+             ORDER BY seq LIMIT ?3"
+        );
+        let rows_sql = format!(
+            "SELECT seq, collection, id, version, deleted, envelope FROM records
+             WHERE {visible} AND seq > ?2 AND seq <= ?3 ORDER BY seq"
+        );
+        self.read(move |conn| {
+            // One snapshot for both reads: the sizes decide the page, the rows fill it.
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let sizes = {
+                let mut stmt = tx.prepare_cached(&sizes_sql).map_err(db)?;
+                let rows = stmt
+                    .query_map(params![key, since_i, fetch], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .map_err(db)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)?
+            };
+            let lens: Vec<usize> = sizes
+                .iter()
+                .map(|&(_, n)| usize::try_from(n).unwrap_or(usize::MAX))
+                .collect();
+            let (take, has_more) = page_cut(&lens, limit, api::MAX_PULL_PAGE_BYTES);
+            let Some(&(last, _)) = take.checked_sub(1).and_then(|i| sizes.get(i)) else {
+                return Ok(page(Vec::new(), since, has_more));
+            };
+            let records = {
+                let mut stmt = tx.prepare_cached(&rows_sql).map_err(db)?;
                 let at = PulledRow::columns(&stmt).map_err(db)?;
                 let rows = stmt
-                    .query_map(params![key, since_i, fetch], |r| PulledRow::read(r, &at))
+                    .query_map(params![key, since_i, last], |r| PulledRow::read(r, &at))
                     .map_err(db)?;
                 rows.map(|row| row.map_err(db).and_then(PulledRow::finish))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .await?;
-        Ok(page(records, since, limit))
+                    .collect::<Result<Vec<_>>>()?
+            };
+            Ok(page(records, since, has_more))
+        })
+        .await
     }
 
     async fn backup(&self, path: &Path) -> Result<()> {

@@ -6,11 +6,13 @@
 //! Public for the coordinator's crate; the apps reach it only through the peer's object.
 
 mod backoff;
+mod batch;
 pub mod http;
 
 use crate::enrolment::{Enrolment, EnrolmentInfo};
 use crate::error::{CoreError, PeerlogError, Result};
 use crate::i18n::{Msg, tr};
+use crate::store::sync::PendingRecord;
 use crate::store::{self, Store};
 use chrono::{SecondsFormat, Utc};
 use http::Http;
@@ -22,6 +24,7 @@ use peerlog_rules::Locale;
 use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -131,6 +134,12 @@ pub struct Pulled {
     pub applied: u64,
     /// The newest declaration version the server mentioned.
     pub newest_declaration: Option<u32>,
+}
+
+/// Whether the server refused a request as larger than it reads.
+fn is_too_large(e: &CoreError) -> bool {
+    matches!(e, CoreError::Server { status: 413, .. })
+        || matches!(e, CoreError::Server { code, .. } if code == api::codes::PAYLOAD_TOO_LARGE)
 }
 
 fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -324,7 +333,9 @@ impl Net {
         }
     }
 
-    /// Pushes every pending record in batches (this device's certificate first).
+    /// Pushes every pending record in batches bounded by count and bytes (this device's
+    /// certificate first), holding one batch in memory. A record the server refuses, also
+    /// as too large on its own, is marked rejected and the rest go on.
     async fn push_pending<H: Host>(
         &self,
         host: &H,
@@ -336,19 +347,65 @@ impl Net {
             let first = store::meta_get(st.conn(), META_CERT_ID)?
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
-            store::sync::pending_envelopes(st.conn(), &first, usize::MAX)
+            store::sync::pending_records(st.conn(), &first)
         })?;
         let total = pending.len() as u64;
+        let sizes: Vec<usize> = pending.iter().map(|r| r.bytes).collect();
+        let mut queue: VecDeque<&[PendingRecord]> =
+            batch::batches(&sizes, api::MAX_PUSH_RECORDS, api::MAX_PUSH_BATCH_BYTES)
+                .into_iter()
+                .map(|r| &pending[r])
+                .collect();
         let mut out = Pushed::default();
         let mut done = 0u64;
-        for chunk in pending.chunks(api::MAX_PUSH_RECORDS) {
+        while let Some(refs) = queue.pop_front() {
             progress(progress_cb, SyncPhase::Push, done, Some(total));
-            let req = PushRequest {
-                records: chunk.to_vec(),
-            };
-            let resp: PushResponse = self
+            let records = host.with_store(|st| {
+                let mut envs = Vec::with_capacity(refs.len());
+                for r in refs {
+                    envs.extend(store::sync::pending_envelope(st.conn(), r)?);
+                }
+                Ok(envs)
+            })?;
+            if records.is_empty() {
+                done += refs.len() as u64;
+                continue;
+            }
+            let req = PushRequest { records };
+            let resp: PushResponse = match self
                 .authed(host, http, device_id, "/v1/sync/push", Some(&req))
-                .await?;
+                .await
+            {
+                Ok(resp) => resp,
+                Err(e) if is_too_large(&e) => {
+                    if refs.len() > 1 {
+                        // The byte budget should prevent this; a server with a smaller
+                        // limit gets halves until each fits or a record is alone.
+                        let (a, b) = refs.split_at(refs.len() / 2);
+                        queue.push_front(b);
+                        queue.push_front(a);
+                    } else {
+                        host.with_store(|st| {
+                            st.tx(|tx| {
+                                for env in &req.records {
+                                    store::sync::mark_rejected(
+                                        tx,
+                                        env,
+                                        api::codes::PAYLOAD_TOO_LARGE,
+                                    )?;
+                                }
+                                Ok(())
+                            })
+                        })?;
+                        out.rejected += req.records.len() as u64;
+                        out.last_rejection = Some(api::codes::PAYLOAD_TOO_LARGE.into());
+                        done += refs.len() as u64;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let chunk = &req.records;
             if resp.results.len() != chunk.len() {
                 return Err(CoreError::Server {
                     status: 200,
@@ -376,7 +433,7 @@ impl Net {
                     Ok(())
                 })
             })?;
-            done += chunk.len() as u64;
+            done += refs.len() as u64;
         }
         if total > 0 {
             progress(progress_cb, SyncPhase::Push, done, Some(total));

@@ -102,18 +102,51 @@ pub fn set_failure(
 
 // ---- pending records --------------------------------------------------------------------
 
-/// Pending records, the ones in `first` (record ids) first, then by version: a device's
-/// certificate reaches the server (and so every puller) before anything it wrote.
-pub fn pending_envelopes(c: &Connection, first: &str, limit: usize) -> Result<Vec<Envelope>> {
+/// A pending record as the push plans it: which version, and how large its envelope is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecord {
+    pub collection: String,
+    pub id: String,
+    pub version: u64,
+    /// Bytes of its envelope JSON.
+    pub bytes: usize,
+}
+
+/// The pending records in push order, without their envelopes (the push loads one batch
+/// at a time): the one with id `first` first, so a device's certificate reaches the server
+/// (and so every puller) before anything it wrote, then by version.
+pub fn pending_records(c: &Connection, first: &str) -> Result<Vec<PendingRecord>> {
     let mut stmt = c.prepare(
-        "SELECT envelope FROM records WHERE pending = 1
-         ORDER BY (id = ?1) DESC, version, collection, id LIMIT ?2",
+        "SELECT collection, id, version, length(envelope) FROM records WHERE pending = 1
+         ORDER BY (id = ?1) DESC, version, collection, id",
     )?;
-    let rows = stmt.query_map(params![first, limit as i64], |r| r.get::<_, Vec<u8>>(0))?;
-    rows.map(|b| {
-        Envelope::from_json_bytes(&b?).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
-    })
-    .collect()
+    let rows = stmt.query_map(params![first], |r| {
+        Ok(PendingRecord {
+            collection: r.get(0)?,
+            id: r.get(1)?,
+            version: r.get::<_, i64>(2)? as u64,
+            bytes: usize::try_from(r.get::<_, i64>(3)?).unwrap_or(usize::MAX),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The envelope of exactly this pending version; `None` once it was replaced by a newer
+/// edit or is no longer pending (the newer version goes with a later push).
+pub fn pending_envelope(c: &Connection, rec: &PendingRecord) -> Result<Option<Envelope>> {
+    let bytes: Option<Vec<u8>> = c
+        .query_row(
+            "SELECT envelope FROM records
+             WHERE collection = ?1 AND id = ?2 AND version = ?3 AND pending = 1",
+            params![rec.collection, rec.id, rec.version as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    bytes
+        .map(|b| {
+            Envelope::from_json_bytes(&b).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+        })
+        .transpose()
 }
 
 /// Clears the pending mark of exactly this version (a newer local edit stays pending).
