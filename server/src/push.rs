@@ -238,6 +238,7 @@ mod tests {
             recovery_lookup: None,
             wrapped_peer_key: None,
             peer_key: peer_key.map(|k| *k.public_key().as_bytes()),
+            account_key: None,
             created_at: 1,
         }
     }

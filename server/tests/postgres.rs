@@ -40,7 +40,7 @@ async fn refuses_a_newer_schema_and_migrates_once() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 4, "migrations recorded once");
+    assert_eq!(n, 5, "migrations recorded once");
     client
         .execute(
             "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')",

@@ -67,7 +67,7 @@ async fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
 }
 
 #[tokio::test]
@@ -84,6 +84,7 @@ async fn backup_is_a_consistent_copy() {
         recovery_lookup: None,
         wrapped_peer_key: None,
         peer_key: None,
+        account_key: None,
         created_at: 1,
     })
     .await

@@ -188,6 +188,7 @@ async fn run(db: &Database, peers: usize, records: usize) {
                     account_id: uuid::Uuid::now_v7().to_string(),
                     device_key: *key.public_key().as_bytes(),
                     peer_key: *peer_key.public_key().as_bytes(),
+                    account_key: *key.public_key().as_bytes(),
                     recovery: api::RecoveryUpload {
                         lookup: peerlog_crypto::random_bytes().unwrap(),
                         wrapped_peer_key: vec![7; 120],

@@ -246,6 +246,10 @@ pub struct EnrolPeerRequest {
     /// The peer's X25519 public key (so the coordinator can address decisions to them).
     #[serde(with = "b64::array")]
     pub peer_key: [u8; 32],
+    /// The account key (Ed25519, derived from the peer key): a device registered later by
+    /// recovery must sign with it, so knowing the recovery lookup is not enough.
+    #[serde(with = "b64::array")]
+    pub account_key: [u8; 32],
     /// For recovery on a new device.
     pub recovery: RecoveryUpload,
 }
@@ -293,6 +297,25 @@ pub struct RecoveryDeviceRequest {
     /// `RecoveryCode::lookup_id`.
     #[serde(with = "b64::array")]
     pub lookup: [u8; 32],
+    /// The new device's Ed25519 public key.
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
+    /// The account key's signature over [`RecoveryDeviceDocument`]: proof that the device
+    /// holds the peer key (unwrapped with the recovery code), not just the lookup.
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Signature domain of [`RecoveryDeviceDocument`].
+pub const RECOVERY_DEVICE_DOMAIN: &str = "peerlog/v1/recovery-device";
+
+/// What the account key signs to register a device by recovery:
+/// `sign_document(RECOVERY_DEVICE_DOMAIN, doc)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryDeviceDocument {
+    /// The account (its id, as the recovery fetch named it).
+    pub account_id: String,
     /// The new device's Ed25519 public key.
     #[serde(with = "b64::array")]
     pub device_key: [u8; 32],

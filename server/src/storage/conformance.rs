@@ -142,6 +142,7 @@ async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
         recovery_lookup: None,
         wrapped_peer_key: None,
         peer_key: None,
+        account_key: None,
         created_at: 1000,
     })
     .await
@@ -256,6 +257,7 @@ pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
         recovery_lookup: Some(hash(5)),
         wrapped_peer_key: Some(vec![1, 2, 3]),
         peer_key: Some(hash(6)),
+        account_key: Some(hash(106)),
         created_at: 1234,
     };
     s.create_account(account.clone()).await.unwrap();
@@ -1012,6 +1014,7 @@ fn enrolment(role: Role, account: &str, device: &str, lookup: u8, at: i64) -> En
         role,
         account_id: account.into(),
         peer_key: Some(hash(40)),
+        account_key: Some(hash(140)),
         recovery_lookup: Some(hash(lookup)),
         wrapped_peer_key: Some(vec![9; 80]),
         chapter_keys: None,
@@ -1126,6 +1129,7 @@ pub async fn accounts_listed_with_peer_key<S: Storage>(s: &S) {
         recovery_lookup: None,
         wrapped_peer_key: None,
         peer_key: Some(hash(3)),
+        account_key: Some(hash(103)),
         created_at: 2000,
     })
     .await

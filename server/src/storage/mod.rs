@@ -193,6 +193,8 @@ pub struct NewAccount {
     pub wrapped_peer_key: Option<Vec<u8>>,
     /// The peer's X25519 public key (so the coordinator can address records to them).
     pub peer_key: Option<[u8; 32]>,
+    /// The peer's account key (Ed25519): a device added by recovery must sign with it.
+    pub account_key: Option<[u8; 32]>,
     pub created_at: Timestamp,
 }
 
@@ -209,6 +211,7 @@ pub struct Enrolment {
     /// The new account (a UUID).
     pub account_id: String,
     pub peer_key: Option<[u8; 32]>,
+    pub account_key: Option<[u8; 32]>,
     pub recovery_lookup: Option<Hash>,
     pub wrapped_peer_key: Option<Vec<u8>>,
     /// Set on the chapter if it has none yet; if it has keys they must be these
@@ -710,6 +713,7 @@ mod tests {
             role,
             account_id: "a".into(),
             peer_key: None,
+            account_key: None,
             recovery_lookup: None,
             wrapped_peer_key: None,
             chapter_keys: None,

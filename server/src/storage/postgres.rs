@@ -39,6 +39,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "device revocation",
         "0004_device_revocation.sql"
     ),
+    migration!("postgres", 5, "account key", "0005_account_key.sql"),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -184,13 +185,15 @@ fn chapter_from_row(r: &Row) -> Result<Chapter> {
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
+            account_key
      FROM accounts";
 
 fn account_from_row(r: &Row) -> Result<Account> {
     let role: String = r.get(2);
     let lookup: Option<Vec<u8>> = r.get(3);
     let peer_key: Option<Vec<u8>> = r.get(6);
+    let account_key: Option<Vec<u8>> = r.get(7);
     Ok(Account {
         id: r.get(0),
         chapter_id: r.get(1),
@@ -198,6 +201,7 @@ fn account_from_row(r: &Row) -> Result<Account> {
         recovery_lookup: lookup.map(|l| to_hash(l, "recovery lookup")).transpose()?,
         wrapped_peer_key: r.get(4),
         peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
+        account_key: account_key.map(|k| to_hash(k, "account key")).transpose()?,
         created_at: r.get(5),
     })
 }
@@ -208,10 +212,12 @@ async fn insert_account<C: tokio_postgres::GenericClient + Sync>(
 ) -> Result<()> {
     let lookup = account.recovery_lookup.as_ref().map(|l| &l[..]);
     let peer_key = account.peer_key.as_ref().map(|k| &k[..]);
+    let account_key = account.account_key.as_ref().map(|k| &k[..]);
     client
         .execute(
-            "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key,
+                                   account_key, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &account.id,
                 &account.chapter_id,
@@ -219,6 +225,7 @@ async fn insert_account<C: tokio_postgres::GenericClient + Sync>(
                 &lookup,
                 &account.wrapped_peer_key,
                 &peer_key,
+                &account_key,
                 &account.created_at,
             ],
         )
@@ -307,6 +314,7 @@ async fn enrol_tx(
             recovery_lookup: e.recovery_lookup,
             wrapped_peer_key: e.wrapped_peer_key.clone(),
             peer_key: e.peer_key,
+            account_key: e.account_key,
             created_at: e.at,
         },
     )

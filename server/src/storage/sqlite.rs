@@ -34,6 +34,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "device revocation",
         "0004_device_revocation.sql"
     ),
+    migration!("sqlite", 5, "account key", "0005_account_key.sql"),
 ];
 const READERS: usize = 4;
 
@@ -331,6 +332,7 @@ named_row! {
         wrapped_peer_key: Option<Vec<u8>>,
         created_at: i64,
         peer_key: Option<Vec<u8>>,
+        account_key: Option<Vec<u8>>,
     }
 }
 
@@ -346,19 +348,25 @@ impl AccountRow {
                 .transpose()?,
             wrapped_peer_key: self.wrapped_peer_key,
             peer_key: self.peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
+            account_key: self
+                .account_key
+                .map(|k| to_hash(k, "account key"))
+                .transpose()?,
             created_at: self.created_at,
         })
     }
 }
 
 const ACCOUNT_SELECT: &str =
-    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key
+    "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
+            account_key
      FROM accounts";
 
 fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
     conn.execute(
-        "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key,
+                               account_key, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             account.id,
             account.chapter_id,
@@ -366,6 +374,7 @@ fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
             account.recovery_lookup,
             account.wrapped_peer_key,
             account.peer_key,
+            account.account_key,
             account.created_at
         ],
     )
@@ -453,6 +462,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
             recovery_lookup: e.recovery_lookup,
             wrapped_peer_key: e.wrapped_peer_key.clone(),
             peer_key: e.peer_key,
+            account_key: e.account_key,
             created_at: e.at,
         },
     )?;

@@ -278,6 +278,7 @@ impl<S: Storage> Harness<S> {
             account_id: uuid::Uuid::now_v7().to_string(),
             device_key: *device.public_key().as_bytes(),
             peer_key: *peer_key.public_key().as_bytes(),
+            account_key: *account_key(&peer_key).public_key().as_bytes(),
             recovery: RecoveryUpload {
                 lookup: peerlog_crypto::random_bytes::<32>().unwrap(),
                 wrapped_peer_key: vec![7; 120],
@@ -390,12 +391,49 @@ impl Coordinator {
     }
 }
 
+/// The tests' stand-in for the account key a device derives from the peer key.
+pub fn account_key(peer_key: &RecipientSecretKey) -> DeviceSigningKey {
+    DeviceSigningKey::from_seed(&peer_key.to_bytes()).unwrap()
+}
+
+/// A request to add `device` to the account of `peer` by recovery, signed by `signer`.
+pub fn recovery_device(
+    lookup: [u8; 32],
+    account_id: &str,
+    device: &DeviceSigningKey,
+    signer: &DeviceSigningKey,
+) -> api::RecoveryDeviceRequest {
+    let doc = api::RecoveryDeviceDocument {
+        account_id: account_id.to_owned(),
+        device_key: *device.public_key().as_bytes(),
+    };
+    api::RecoveryDeviceRequest {
+        lookup,
+        device_key: doc.device_key,
+        signature: signer
+            .sign_document(api::RECOVERY_DEVICE_DOMAIN, &doc)
+            .unwrap(),
+    }
+}
+
 pub struct Peer {
     pub device: DeviceSigningKey,
     pub token: String,
     pub account_id: String,
     pub peer_key: RecipientSecretKey,
     pub lookup: [u8; 32],
+}
+
+impl Peer {
+    /// A recovery request for `device`, signed with this peer's account key.
+    pub fn recovery_device(&self, device: &DeviceSigningKey) -> api::RecoveryDeviceRequest {
+        recovery_device(
+            self.lookup,
+            &self.account_id,
+            device,
+            &account_key(&self.peer_key),
+        )
+    }
 }
 
 /// A sealed record with the marker in its plaintext.

@@ -737,16 +737,9 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
     let b = h.peer(&x).await;
     // A second device for A (through recovery).
     let a2 = DeviceSigningKey::generate().unwrap();
-    h.post(
-        "/v1/recovery/device",
-        None,
-        &RecoveryDeviceRequest {
-            lookup: a.lookup,
-            device_key: *a2.public_key().as_bytes(),
-        },
-    )
-    .await
-    .ok::<EnrolResponse>();
+    h.post("/v1/recovery/device", None, &a.recovery_device(&a2))
+        .await
+        .ok::<EnrolResponse>();
     let a2_token = h.login(&a2).await;
     // Accounts: coordinator only, its chapter only.
     h.get("/v1/chapter/accounts", Some(&a.token))
@@ -968,10 +961,28 @@ pub async fn recovery<S: Storage>(s: &S) {
     assert_eq!(fetched.wrapped_peer_key, vec![7; 120]);
     assert_eq!(fetched.chapter, c.chapter);
     let new_device = DeviceSigningKey::generate().unwrap();
-    let req = RecoveryDeviceRequest {
-        lookup: p.lookup,
-        device_key: *new_device.public_key().as_bytes(),
-    };
+    // Knowing the lookup is not enough: the account key must sign the new device (a
+    // signature by another key, or for another device, is refused and adds nothing).
+    let stranger = DeviceSigningKey::generate().unwrap();
+    let forged = crate::common::recovery_device(p.lookup, &p.account_id, &new_device, &stranger);
+    h.post("/v1/recovery/device", None, &forged)
+        .await
+        .err(403, codes::FORBIDDEN);
+    let mut other_device = p.recovery_device(&stranger);
+    other_device.device_key = *new_device.public_key().as_bytes();
+    h.post("/v1/recovery/device", None, &other_device)
+        .await
+        .err(403, codes::FORBIDDEN);
+    h.post(
+        "/v1/auth/challenge",
+        None,
+        &api::ChallengeRequest {
+            device_id: new_device.device_id(),
+        },
+    )
+    .await
+    .err(401, codes::UNAUTHENTICATED);
+    let req = p.recovery_device(&new_device);
     let res: EnrolResponse = h.post("/v1/recovery/device", None, &req).await.ok();
     assert_eq!(res.account_id, p.account_id);
     assert_eq!(res.role, api::Role::Peer);
@@ -984,6 +995,7 @@ pub async fn recovery<S: Storage>(s: &S) {
         &RecoveryDeviceRequest {
             lookup: [3; 32],
             device_key: [4; 32],
+            signature: [5; 64],
         },
     )
     .await

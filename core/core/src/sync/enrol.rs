@@ -20,7 +20,8 @@ use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_protocol::Collection;
 use peerlog_protocol::api::{
     ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationError, InvitationLookup,
-    RecoveryDeviceRequest, RecoveryFetchResponse, RecoveryLookup, RecoveryUpload,
+    RECOVERY_DEVICE_DOMAIN, RecoveryDeviceDocument, RecoveryDeviceRequest, RecoveryFetchResponse,
+    RecoveryLookup, RecoveryUpload,
 };
 use peerlog_rules::Locale;
 use serde::{Deserialize, Serialize};
@@ -181,6 +182,7 @@ impl Device {
             account_id: profile.peer_id.clone(),
             device_key: *keys.device.public_key().as_bytes(),
             peer_key: *keys.peer_public.as_bytes(),
+            account_key: *certs::account_key(&keys.peer)?.public_key().as_bytes(),
             recovery: RecoveryUpload {
                 lookup: code.lookup_id(),
                 wrapped_peer_key: serde_json::to_vec(&wrapped)?,
@@ -270,12 +272,21 @@ impl Device {
             peerlog_crypto::DeviceSigningKey::generate()?,
             RecipientSecretKey::from_bytes(&blob.peer_key),
         );
+        // The account key (derived from the peer key just unwrapped) vouches for this
+        // device: the lookup alone finds the account but cannot add a device to it.
+        let doc = RecoveryDeviceDocument {
+            account_id: fetched.account_id.clone(),
+            device_key: *keys.device.public_key().as_bytes(),
+        };
+        let signature =
+            certs::account_key(&keys.peer)?.sign_document(RECOVERY_DEVICE_DOMAIN, &doc)?;
         let resp: EnrolResponse = http
             .post(
                 "/v1/recovery/device",
                 &RecoveryDeviceRequest {
                     lookup,
-                    device_key: *keys.device.public_key().as_bytes(),
+                    device_key: doc.device_key,
+                    signature,
                 },
                 None,
             )

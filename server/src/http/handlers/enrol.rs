@@ -31,6 +31,7 @@ pub async fn enrol_coordinator<S: Storage>(
                 role: storage::Role::Coordinator,
                 account_id: account_id.clone(),
                 peer_key: None,
+                account_key: None,
                 recovery_lookup: None,
                 wrapped_peer_key: None,
                 chapter_keys: Some(storage::ChapterKeys {
@@ -95,6 +96,7 @@ pub async fn enrol_peer<S: Storage>(
                 role: storage::Role::Peer,
                 account_id: req.account_id.clone(),
                 peer_key: Some(req.peer_key),
+                account_key: Some(req.account_key),
                 recovery_lookup: Some(sha256(&req.recovery.lookup)),
                 wrapped_peer_key: Some(req.recovery.wrapped_peer_key.clone()),
                 chapter_keys: None,

@@ -2,8 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
+use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::api::{
-    EnrolResponse, RecoveryDeviceRequest, RecoveryFetchResponse, RecoveryLookup,
+    self, EnrolResponse, RecoveryDeviceDocument, RecoveryDeviceRequest, RecoveryFetchResponse,
+    RecoveryLookup,
 };
 
 use super::{ApiResult, chapter_info, device_id_of, role_of};
@@ -47,6 +49,23 @@ pub async fn recovery_device<S: Storage>(
     ApiJson(req): ApiJson<RecoveryDeviceRequest>,
 ) -> ApiResult<Json<EnrolResponse>> {
     let account = recovered_account(&state, &req.lookup).await?;
+    // The lookup only finds the account; registering a device needs the peer key, which
+    // the account key's signature proves. An account without one (enrolled before it was
+    // kept) cannot add a device this way.
+    let doc = RecoveryDeviceDocument {
+        account_id: account.id.clone(),
+        device_key: req.device_key,
+    };
+    let signed = account.account_key.is_some_and(|k| {
+        DevicePublicKey::from(k)
+            .verify_document(api::RECOVERY_DEVICE_DOMAIN, &doc, &req.signature)
+            .is_ok()
+    });
+    if !signed {
+        return Err(ApiError::forbidden(
+            "the new device must be signed with the account key",
+        ));
+    }
     let device_id = device_id_of(&req.device_key);
     state
         .storage()
