@@ -463,11 +463,12 @@ impl Coordinator {
             let current: DeclarationResponse = self
                 .authed::<(), _>(&enrol, "/v1/declaration", None)
                 .await?;
-            let version = current
-                .declaration
-                .map(|d| d.document.version)
-                .unwrap_or(0)
-                .saturating_add(1);
+            let published_here = store::sync::sync_row(self.lock().store.conn())?
+                .and_then(|r| r.declaration_version);
+            let version = next_declaration_version(
+                current.declaration.map(|d| d.document.version),
+                published_here,
+            );
             let document = DeclarationDocument {
                 declaration_id: CHAPTER_DECLARATION_ID.into(),
                 version,
@@ -753,6 +754,13 @@ impl Coordinator {
     }
 }
 
+/// The version of the next declaration: after the newest the server reports and the newest
+/// this machine published, so a server that forgets (or hides) a version cannot make the
+/// chapter publish a lower one that peers would ignore.
+fn next_declaration_version(on_server: Option<u32>, published_here: Option<u32>) -> u32 {
+    on_server.max(published_here).unwrap_or(0).saturating_add(1)
+}
+
 /// The peer key decisions for `account` are addressed to, if the server listed one.
 fn peer_key(
     conn: &rusqlite::Connection,
@@ -764,4 +772,20 @@ fn peer_key(
         .and_then(|a| a.peer_key)
         .map(|k| Ok(peerlog_crypto::RecipientPublicKey::from_bytes(&k)?))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declaration_versions_only_move_forward() {
+        assert_eq!(next_declaration_version(None, None), 1);
+        assert_eq!(next_declaration_version(Some(3), Some(3)), 4);
+        // A server that lost or hides version 3 does not bring the chapter back to 1.
+        assert_eq!(next_declaration_version(None, Some(3)), 4);
+        assert_eq!(next_declaration_version(Some(1), Some(3)), 4);
+        assert_eq!(next_declaration_version(Some(5), Some(3)), 6);
+        assert_eq!(next_declaration_version(Some(u32::MAX), None), u32::MAX);
+    }
 }
