@@ -247,14 +247,10 @@ mod tests {
         reindex(conn, s, session::verify(conn, &env).unwrap()).unwrap();
     }
 
-    const FORGED: &str = "0193a000-0000-7000-8000-0000000000f0";
-    const REAL: &str = "0193a000-0000-7000-8000-0000000000f1";
-    const OLD_FORMAT: &str = "0193a000-0000-7000-8000-0000000000f2";
-
-    #[test]
-    fn only_a_decision_certified_by_the_chapter_is_indexed() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut h, _) = testing::device(dir.path());
+    /// A device that knows its chapter's signing key (returned) and has submitted one
+    /// expense (its id).
+    fn with_submitted_expense(dir: &std::path::Path) -> (Home, DeviceSigningKey, String) {
+        let (mut h, _) = testing::device(dir);
         let chapter = DeviceSigningKey::generate().unwrap();
         let (st, s) = h.parts().unwrap();
         s.chapter_signing_key = Some(chapter.public_key());
@@ -269,6 +265,17 @@ mod tests {
         };
         let e = expenses::add(st, s, input).unwrap().id;
         expenses::submit(st, s, &e).unwrap();
+        (h, chapter, e)
+    }
+
+    const FORGED: &str = "0193a000-0000-7000-8000-0000000000f0";
+    const REAL: &str = "0193a000-0000-7000-8000-0000000000f1";
+    const OLD_FORMAT: &str = "0193a000-0000-7000-8000-0000000000f2";
+
+    #[test]
+    fn only_a_decision_certified_by_the_chapter_is_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, chapter, e) = with_submitted_expense(dir.path());
 
         let status =
             |h: &Home| expenses::list(h.store.conn(), h.session().unwrap()).unwrap()[0].status;
@@ -304,21 +311,7 @@ mod tests {
     #[test]
     fn a_new_version_of_the_expense_voids_its_decision() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut h, _) = testing::device(dir.path());
-        let chapter = DeviceSigningKey::generate().unwrap();
-        let (st, s) = h.parts().unwrap();
-        s.chapter_signing_key = Some(chapter.public_key());
-        let input = ExpenseInput {
-            date: "2026-03-02".into(),
-            kind: ExpenseKind::Ticket,
-            km: None,
-            amount_minor: Some(12_000),
-            description: None,
-            contact_ids: Vec::new(),
-            receipt: None,
-        };
-        let e = expenses::add(st, s, input).unwrap().id;
-        expenses::submit(st, s, &e).unwrap();
+        let (mut h, chapter, e) = with_submitted_expense(dir.path());
         let coordinator = DeviceSigningKey::generate().unwrap();
         decision(
             &h,
@@ -382,21 +375,7 @@ mod tests {
     #[test]
     fn a_version_1_decision_stored_before_the_upgrade_is_not_counted() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut h, _) = testing::device(dir.path());
-        let chapter = DeviceSigningKey::generate().unwrap();
-        let (st, s) = h.parts().unwrap();
-        s.chapter_signing_key = Some(chapter.public_key());
-        let input = ExpenseInput {
-            date: "2026-03-02".into(),
-            kind: ExpenseKind::Ticket,
-            km: None,
-            amount_minor: Some(12_000),
-            description: None,
-            contact_ids: Vec::new(),
-            receipt: None,
-        };
-        let e = expenses::add(st, s, input).unwrap().id;
-        expenses::submit(st, s, &e).unwrap();
+        let (h, chapter, e) = with_submitted_expense(dir.path());
         let s = h.session().unwrap();
         let conn = h.store.conn();
         let coordinator = DeviceSigningKey::generate().unwrap();
