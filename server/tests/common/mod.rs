@@ -353,23 +353,7 @@ impl Coordinator {
 
     /// The body of a revocation of `device` (of `account`), signed with the chapter key.
     pub fn revocation(&self, device: &DeviceSigningKey, account: &str) -> (Vec<u8>, &'static str) {
-        let statement = api::RevocationStatement {
-            device_id: device.device_id(),
-            account_id: account.to_owned(),
-            revoked_at: 1_767_225_600,
-            issuer: api::REVOKED_BY_CHAPTER.into(),
-        };
-        let signature = self
-            .sig
-            .sign_document(api::REVOCATION_DOMAIN, &statement)
-            .unwrap();
-        let body = api::RevokeRequest {
-            revocation: api::SignedRevocation {
-                statement,
-                signature,
-            },
-        };
-        (serde_json::to_vec(&body).unwrap(), "application/json")
+        revocation(device, account, api::REVOKED_BY_CHAPTER, &self.sig)
     }
 
     pub fn declaration(&self, version: u32, text: &str) -> PublishedDeclaration {
@@ -389,6 +373,31 @@ impl Coordinator {
             signature,
         }
     }
+}
+
+/// The body of a revocation of `device` (of `account`) as `issuer`, signed with `key`.
+pub fn revocation(
+    device: &DeviceSigningKey,
+    account: &str,
+    issuer: &str,
+    key: &DeviceSigningKey,
+) -> (Vec<u8>, &'static str) {
+    let statement = api::RevocationStatement {
+        device_id: device.device_id(),
+        account_id: account.to_owned(),
+        revoked_at: 1_767_225_600,
+        issuer: issuer.to_owned(),
+    };
+    let signature = key
+        .sign_document(api::REVOCATION_DOMAIN, &statement)
+        .unwrap();
+    let body = api::RevokeRequest {
+        revocation: api::SignedRevocation {
+            statement,
+            signature,
+        },
+    };
+    (serde_json::to_vec(&body).unwrap(), "application/json")
 }
 
 /// The tests' stand-in for the account key a device derives from the peer key.

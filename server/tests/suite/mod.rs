@@ -774,24 +774,10 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
     // can check, so the server takes it as it is).
     let statement =
         |dev: &DeviceSigningKey, account: &str, issuer: &str, key: &DeviceSigningKey| {
-            let statement = api::RevocationStatement {
-                device_id: dev.device_id(),
-                account_id: account.to_owned(),
-                revoked_at: 1_767_225_600,
-                issuer: issuer.to_owned(),
-            };
-            let signature = key
-                .sign_document(api::REVOCATION_DOMAIN, &statement)
-                .unwrap();
-            let body = api::RevokeRequest {
-                revocation: api::SignedRevocation {
-                    statement,
-                    signature,
-                },
-            };
-            Some((serde_json::to_vec(&body).unwrap(), "application/json"))
+            Some(crate::common::revocation(dev, account, issuer, key))
         };
-    let by_account = statement(&a2, &a.account_id, api::REVOKED_BY_ACCOUNT, &a.device);
+    let a_account = crate::common::account_key(&a.peer_key);
+    let by_account = statement(&a2, &a.account_id, api::REVOKED_BY_ACCOUNT, &a_account);
     // Who may revoke: not B (A's device), not Y's coordinator: 404 either way.
     let revoke = |dev: &DeviceSigningKey| format!("/v1/devices/{}/revoke", dev.device_id());
     h.send(
@@ -820,8 +806,13 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
     .err(404, codes::NOT_FOUND);
     // Without a statement, for another device, or with the wrong issuer: refused, and
     // nothing is revoked.
-    let wrong_device = statement(&a.device, &a.account_id, api::REVOKED_BY_ACCOUNT, &a.device);
-    let as_chapter = statement(&a2, &a.account_id, api::REVOKED_BY_CHAPTER, &a.device);
+    let wrong_device = statement(
+        &a.device,
+        &a.account_id,
+        api::REVOKED_BY_ACCOUNT,
+        &a_account,
+    );
+    let as_chapter = statement(&a2, &a.account_id, api::REVOKED_BY_CHAPTER, &a_account);
     h.send(reqwest::Method::POST, &revoke(&a2), Some(&a.token), None)
         .await
         .err(415, codes::INVALID_REQUEST);
