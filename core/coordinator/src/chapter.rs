@@ -243,7 +243,7 @@ impl Reader<'_> {
             let Some((v, account)) = self.open::<serde_json::Value>(&env)? else {
                 continue;
             };
-            let kind = v.get("type").and_then(|t| t.as_str());
+            let kind = certs::payload_type(&v);
             if kind.is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
                 if let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) {
                     if d.is_from_chapter(&env.meta.author_device, &chapter_signing) {

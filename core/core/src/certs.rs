@@ -168,6 +168,12 @@ pub fn shown_status(own: ExpenseStatus, decision: Option<bool>) -> ExpenseStatus
     }
 }
 
+/// The `type` field of a payload that carries one (device certificates, expense
+/// decisions); contacts, notes and the peer's expenses have none.
+pub fn payload_type(v: &serde_json::Value) -> Option<&str> {
+    v.get("type").and_then(|t| t.as_str())
+}
+
 /// The account signing key, derived from the peer key:
 /// `Ed25519 seed = SHA-256("peerlog/v1/account-signing-key\0" || peer key)`.
 pub(crate) fn account_key(peer: &RecipientSecretKey) -> Result<DeviceSigningKey> {

@@ -36,11 +36,6 @@ pub fn evaluate(rules: &RuleSet, rows: &[IndexedContact]) -> Vec<SummaryEntry> {
         .collect()
 }
 
-/// The `type` field of a JSON payload that carries one (certificates, decisions).
-fn payload_type(v: &serde_json::Value) -> Option<&str> {
-    v.get("type").and_then(|t| t.as_str())
-}
-
 /// Re-derives the clear index of one verified record from its contents.
 pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) -> Result<()> {
     let env = verified.envelope();
@@ -65,7 +60,7 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
         Collection::Expenses if env.meta.deleted => store::mark_expense_deleted(conn, id),
         Collection::Expenses => {
             let v: serde_json::Value = s.open_verified(verified)?;
-            if payload_type(&v).is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
+            if certs::payload_type(&v).is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
                 // Older decision formats are not counted; neither is anything that does
                 // not parse as the current one.
                 let Ok(d) = serde_json::from_value::<ExpenseDecision>(v) else {
@@ -104,7 +99,7 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
         Collection::Notes if !env.meta.deleted => {
             // A device certificate of one of the peer's devices (others are private notes).
             let v: serde_json::Value = s.open_verified(verified)?;
-            if payload_type(&v) == Some(certs::CERT_RECORD_TYPE) {
+            if certs::payload_type(&v) == Some(certs::CERT_RECORD_TYPE) {
                 let c: CertRecord = serde_json::from_value(v)?;
                 let account = certs::account_key(&s.keys.peer)?;
                 c.cert

@@ -56,7 +56,7 @@ fn chapter_may_write(
     let Ok(v) = s.open_verified::<serde_json::Value>(verified) else {
         return Ok(false);
     };
-    Ok(v.get("type").and_then(|t| t.as_str()) == Some(certs::DECISION_TYPE))
+    Ok(certs::payload_type(&v) == Some(certs::DECISION_TYPE))
 }
 
 /// The waiting list while a page is applied.
@@ -326,7 +326,7 @@ mod tests {
         let waiting = store::sync::deferred(st.conn()).unwrap();
         assert_eq!(waiting.len(), 1);
         assert_eq!(waiting[0].meta.id, strangers[0].envelope.meta.id);
-        // Later pages try it again and leave it waiting; nothing else changes.
+        // A later page that teaches no new key leaves it waiting; nothing else changes.
         assert_eq!(page(st, s, "p", &pull(Vec::new(), 11), &log).unwrap(), 0);
         assert_eq!(store::sync::deferred(st.conn()).unwrap().len(), 1);
     }
