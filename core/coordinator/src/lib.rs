@@ -22,9 +22,7 @@ use peerlog_core::net::{self, Host, Net, SyncProgress, SyncReport, SyncStatus};
 use peerlog_core::store::sync::ChapterDeviceRow;
 use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
-use peerlog_core::{
-    DB_FILE, ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore,
-};
+use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
 use peerlog_protocol::api::{
     self, AccountsResponse, AuthChallengeDocument, DeclarationDocument, DeclarationResponse,
     EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest, InvitationResponse,
@@ -195,8 +193,7 @@ impl Coordinator {
         secrets: Arc<dyn SecretStore>,
         log: Option<Arc<dyn LogSink>>,
     ) -> Result<Self> {
-        std::fs::create_dir_all(home)?;
-        let store = Store::open(&home.join(DB_FILE))?;
+        let store = Store::open_in(home)?;
         let keys = match Enrolment::load(store.conn())? {
             Some((e, _)) if e.role == AccountRole::Coordinator => {
                 Some(Keys::load(secrets.as_ref())?)

@@ -12,9 +12,6 @@ use peerlog_rules::Locale;
 use std::path::Path;
 use std::sync::Arc;
 
-/// File name of the database inside the app's data directory.
-pub const DB_FILE: &str = "peerlog.db";
-
 /// A device's home.
 pub(crate) struct Home {
     pub store: Store,
@@ -41,8 +38,7 @@ pub fn store_is_empty(conn: &rusqlite::Connection) -> Result<bool> {
 impl Home {
     /// Opens (creating) the home in `dir` and unlocks the session if the device is set up.
     pub(crate) fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        let store = Store::open(&dir.join(DB_FILE))?;
+        let store = Store::open_in(dir)?;
         let mut session = Session::load(store.conn(), secrets.as_ref())?;
         if let (Some(s), Some((enrol, row))) = (session.as_mut(), Enrolment::load(store.conn())?) {
             if enrol.role == AccountRole::Peer {

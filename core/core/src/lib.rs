@@ -49,7 +49,7 @@ pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
 pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
 pub use ffi::*;
-pub use home::{DB_FILE, store_is_empty};
+pub use home::store_is_empty;
 pub use i18n::{Invalid, Msg};
 pub use keys::SECRET_DEVICE_KEY;
 pub use model::{
@@ -63,6 +63,7 @@ pub use platform::{FileSecretStore, LogLevel, LogSink, Logger, SecretStore};
 pub use profile::ProfileInfo;
 pub use report::{CategoryTotals, ReportVerification};
 pub use reports::SignedReportFile;
+pub use store::DB_FILE;
 pub use summary::{KindTotal, MonthTotals, PeriodSummary, ReasonTotal, SummaryWarning};
 pub use sync::EnrolResult;
 pub use vocabulary::{

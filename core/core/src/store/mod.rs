@@ -39,7 +39,16 @@ pub struct Store {
     conn: Connection,
 }
 
+/// File name of the database inside a home (the app's data directory).
+pub const DB_FILE: &str = "peerlog.db";
+
 impl Store {
+    /// Opens (creating both if needed) the database of the home directory `dir`.
+    pub fn open_in(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Self::open(&dir.join(DB_FILE))
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path)?;
