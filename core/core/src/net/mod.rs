@@ -187,7 +187,7 @@ impl Net {
         Ok(net)
     }
 
-    /// The client for `server`, built once per server and set of roots.
+    /// The client for `server`, built once per server, set of roots and sync.
     pub fn http(&self, server: &str) -> Result<Http> {
         let mut cached = locked(&self.http);
         if let Some(h) = cached
@@ -267,9 +267,14 @@ impl Net {
         }
     }
 
-    /// Holds the one-sync-at-a-time lock while the returned guard lives.
+    /// Holds the one-sync-at-a-time lock while the returned guard lives. Each sync
+    /// starts on new connections: one kept from a sync minutes ago has often died with
+    /// a change of network or a server restart, and the first request sent on it would
+    /// fail the whole sync.
     pub async fn one_sync_at_a_time(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.sync_lock.lock().await
+        let guard = self.sync_lock.lock().await;
+        *locked(&self.http) = None;
+        guard
     }
 
     /// Logs in with a signed challenge and caches the token (memory only).
@@ -565,4 +570,52 @@ pub fn status(
         waiting_records,
         dropped_records: store::sync::deferred_dropped(conn)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that keeps the first connection open after answering, then drops the
+    /// next request sent on it unanswered (as a restarted server or a changed network
+    /// does to a connection kept idle); new connections are answered.
+    fn server_that_forgets_idle_connections() -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(4) {
+                let Ok(mut conn) = conn else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    if conn.read(&mut buf).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+                    );
+                    // The next request on this connection is read and never answered.
+                    let _ = conn.read(&mut buf);
+                });
+            }
+        });
+        format!("http://127.0.0.1:{port}")
+    }
+
+    #[test]
+    fn each_sync_starts_on_a_new_connection() {
+        let base = server_that_forgets_idle_connections();
+        let net = Net::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for sync in 1..=2 {
+            let out: Result<serde_json::Value> = rt.block_on(async {
+                let _one = net.one_sync_at_a_time().await;
+                net.http(&base)?.get("/v1/status", None).await
+            });
+            assert!(out.is_ok(), "sync {sync}: {out:?}");
+        }
+    }
 }
