@@ -433,6 +433,16 @@ pub enum ReportFormat {
     Json,
 }
 
+impl From<ReportFormat> for peerlog_coordinator::files::ReportFormat {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Csv => Self::Csv,
+            ReportFormat::Xlsx => Self::Xlsx,
+            ReportFormat::Json => Self::Json,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SettingsCmd {
     /// Show this device's settings.

@@ -5,7 +5,6 @@
 //! declaration, failed verification, not found), 1 anything else.
 
 mod args;
-mod chapter_report;
 mod network;
 mod output;
 mod secret;

@@ -15,7 +15,6 @@ use peerlog_core::{
 };
 
 use crate::args::{CoordinatorCmd, CoordinatorDeclarationCmd, CoordinatorExpenseCmd};
-use crate::chapter_report;
 use crate::output::print_json;
 use crate::{CliResult, Failure, io_failure};
 use peerlog_core::format_amount;
@@ -439,7 +438,7 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
         }
         CoordinatorCmd::Report { year, format, out } => {
             let report = app.chapter_report(year)?;
-            let bytes = chapter_report::render(&report, format)?;
+            let bytes = app.report_file(&report, format.into())?;
             crate::write_file(&out, &bytes)?;
             println!(
                 "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}. Written to {}",

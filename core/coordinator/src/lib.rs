@@ -8,6 +8,7 @@
 //! store, clock, connection, certificates and rules.
 
 mod chapter;
+pub mod files;
 mod keys;
 
 use chapter::Reader;
@@ -614,6 +615,15 @@ impl Coordinator {
             })
         };
         run().map_err(|e| self.fail("chapter_report", e))
+    }
+
+    /// The chapter report as a file to hand on (CSV, XLSX or JSON).
+    pub fn report_file(
+        &self,
+        report: &ChapterReport,
+        format: files::ReportFormat,
+    ) -> Result<Vec<u8>, PeerlogError> {
+        files::render(report, format).map_err(|e| self.fail("report_file", e))
     }
 
     /// Submitted, approved and rejected expenses of the chapter, newest first.

@@ -1,26 +1,51 @@
-//! The chapter's yearly report as the coordinator hands it on: JSON (the core's
+//! The chapter's yearly report as the coordinator hands it on: JSON (the
 //! `ChapterReport` as is), CSV (one row per peer plus a total row) and XLSX (a summary
-//! sheet plus one sheet per peer with their counted contacts). The numbers all come from
-//! the core; this module only lays them out.
+//! sheet plus one sheet per peer with their counted contacts). The CLI and the console
+//! both download these files; the numbers all come from [`crate::Coordinator::chapter_report`],
+//! this module only lays them out.
 
-use peerlog_coordinator::{ChapterReport, PeerReport};
+use crate::{ChapterReport, PeerReport};
+use peerlog_core::error::CoreError;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::args::ReportFormat;
-use crate::{CliResult, Failure};
+/// The file formats of the chapter report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+impl ReportFormat {
+    /// The file name extension (also the format's name on the command line).
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Csv => "csv",
+            ReportFormat::Xlsx => "xlsx",
+            ReportFormat::Json => "json",
+        }
+    }
+
+    /// The media type a download of this format is served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ReportFormat::Csv => "text/csv; charset=utf-8",
+            ReportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ReportFormat::Json => "application/json",
+        }
+    }
+}
 
 /// The report file's bytes in `format`.
-pub fn render(report: &ChapterReport, format: ReportFormat) -> CliResult<Vec<u8>> {
+pub fn render(report: &ChapterReport, format: ReportFormat) -> Result<Vec<u8>, CoreError> {
     match format {
-        ReportFormat::Json => serde_json::to_vec_pretty(report).map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write the report as JSON: {e}"),
-        }),
+        ReportFormat::Json => Ok(serde_json::to_vec_pretty(report)?),
         ReportFormat::Csv => Ok(csv(report).into_bytes()),
-        ReportFormat::Xlsx => xlsx(report).map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot write the report as XLSX: {e}"),
-        }),
+        ReportFormat::Xlsx => {
+            xlsx(report).map_err(|e| CoreError::Io(std::io::Error::other(e.to_string())))
+        }
     }
 }
 
