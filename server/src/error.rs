@@ -65,6 +65,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, message)
     }
 
+    /// The chapter locked the account: nobody recovers it or adds a device to it.
+    pub fn account_locked() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            codes::ACCOUNT_LOCKED,
+            "the chapter has locked this account; ask your coordinator",
+        )
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, message)
     }

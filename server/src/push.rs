@@ -240,6 +240,7 @@ mod tests {
             peer_key: peer_key.map(|k| *k.public_key().as_bytes()),
             account_key: None,
             created_at: 1,
+            locked_at: None,
         }
     }
 

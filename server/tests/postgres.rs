@@ -40,7 +40,14 @@ async fn refuses_a_newer_schema_and_migrates_once() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 5, "migrations recorded once");
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        usize::try_from(n).unwrap(),
+        files,
+        "each migration recorded once"
+    );
     client
         .execute(
             "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')",

@@ -67,7 +67,7 @@ async fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3, 4, 5]);
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
 }
 
 #[tokio::test]
@@ -86,6 +86,7 @@ async fn backup_is_a_consistent_copy() {
         peer_key: None,
         account_key: None,
         created_at: 1,
+        locked_at: None,
     })
     .await
     .unwrap();

@@ -114,6 +114,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replace the recovery code on the server (after a lost phone, or if someone else may
+    /// have seen it): the old code stops working. Prints the new code once: write it down.
+    RotateRecoveryCode {
+        #[arg(long)]
+        json: bool,
+    },
     /// The coordinator's tools: enrol, invite peers, publish the declaration, sync the
     /// chapter, peers and devices, expenses, the yearly report.
     Coordinator {
@@ -379,6 +385,18 @@ pub enum CoordinatorCmd {
         /// A device id (base64url: it may start with `-`).
         #[arg(allow_hyphen_values = true)]
         device_id: String,
+    },
+    /// Lock a peer's account after a lost phone: every device of it is revoked and nobody
+    /// can recover the account or add a device to it until `unlock`.
+    Lock {
+        /// The peer's account id (see `coordinator peers`).
+        #[arg(long)]
+        account: String,
+    },
+    /// Lift the lock: the peer can recover the account with the recovery code again.
+    Unlock {
+        #[arg(long)]
+        account: String,
     },
     /// Expenses submitted by peers.
     Expenses {

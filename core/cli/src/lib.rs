@@ -296,6 +296,9 @@ fn run(cli: Cli) -> CliResult {
             let code = recovery_code(code)?;
             network::recover(&*place.app()?, server, code, json)?;
         }
+        Command::RotateRecoveryCode { json } => {
+            network::rotate_recovery_code(&*place.app()?, json)?;
+        }
         Command::Enrol {
             invitation,
             name,

@@ -258,6 +258,21 @@ pub fn recover(app: &Peerlog, server: String, code: Zeroizing<String>, json: boo
     Ok(())
 }
 
+/// `peerlog rotate-recovery-code`.
+pub fn rotate_recovery_code(app: &Peerlog, json: bool) -> CliResult {
+    let code = Zeroizing::new(block_on(app.rotate_recovery_code())??);
+    if json {
+        print_json(&serde_json::json!({ "recovery_code": &*code }));
+    } else {
+        println!("Your new recovery code (the old one no longer works):");
+        println!("  {}", &*code);
+        println!(
+            "Write it down and keep it safe; backups made before today still need the old code."
+        );
+    }
+    Ok(())
+}
+
 fn coordinator_enrol(
     coord: &Coordinator,
     home: &Path,
@@ -291,6 +306,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
                     "declaration_version": p.declaration_version,
                     "declaration_valid": p.declaration_valid,
                     "last_sync": p.last_sync,
+                    "locked_at": p.locked_at,
                     "devices": p.devices.iter().map(|d| serde_json::json!({
                         "id": d.device_id,
                         "created_at": d.created_at,
@@ -312,12 +328,16 @@ fn print_peers(peers: &[ChapterPeer]) {
             (None, _) => "declaration NOT signed".into(),
         };
         println!(
-            "{}  {}  {}  {}  last sync {}",
+            "{}  {}  {}  {}  last sync {}{}",
             p.account_id,
             p.role.as_str(),
             p.name.as_deref().unwrap_or("(no name yet)"),
             decl,
-            p.last_sync.as_deref().unwrap_or("never")
+            p.last_sync.as_deref().unwrap_or("never"),
+            p.locked_at
+                .as_deref()
+                .map(|at| format!("  LOCKED since {at}"))
+                .unwrap_or_default()
         );
         for d in &p.devices {
             println!(
@@ -398,6 +418,21 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             } else {
                 println!("Device {device_id} was already revoked.");
             }
+            Ok(())
+        }
+        CoordinatorCmd::Lock { account } => {
+            let revoked = block_on(app.lock_account(account.clone()))??;
+            println!(
+                "Account {account} locked: nobody can recover it or add a device to it. {revoked} device(s) revoked now; each erases its data at its next sync."
+            );
+            println!(
+                "When the peer has a new phone, unlock the account and let them recover with their recovery code, then replace the code (peerlog rotate-recovery-code)."
+            );
+            Ok(())
+        }
+        CoordinatorCmd::Unlock { account } => {
+            block_on(app.unlock_account(account.clone()))??;
+            println!("Account {account} unlocked: the peer can recover it with the recovery code.");
             Ok(())
         }
         CoordinatorCmd::Expenses { json } => {

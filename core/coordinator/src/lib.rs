@@ -25,9 +25,10 @@ use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
 use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
 use peerlog_protocol::api::{
-    self, AccountsResponse, AuthChallengeDocument, DeclarationDocument, DeclarationResponse,
-    EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest, InvitationResponse,
-    PublishedDeclaration, RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
+    self, AccountLockStatement, AccountsResponse, AuthChallengeDocument, DeclarationDocument,
+    DeclarationResponse, EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest,
+    InvitationResponse, LockAccountRequest, LockAccountResponse, PublishedDeclaration,
+    RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
 };
 use peerlog_protocol::{Collection, RecordMeta};
 use serde::Serialize;
@@ -69,6 +70,8 @@ pub struct ChapterPeer {
     pub devices: Vec<ChapterDevice>,
     /// RFC 3339: the most recent contact of any of their devices.
     pub last_sync: Option<String>,
+    /// RFC 3339: since when the chapter has locked the account.
+    pub locked_at: Option<String>,
 }
 
 /// One counted contact in a coordinator report.
@@ -536,6 +539,7 @@ impl Coordinator {
                             .filter_map(|d| d.last_seen)
                             .max()
                             .map(unix_rfc3339),
+                        locked_at: a.locked_at.map(unix_rfc3339),
                     }
                 })
                 .collect())
@@ -562,35 +566,106 @@ impl Coordinator {
                     known(self)?.ok_or(CoreError::NotFound { what: "device" })?
                 }
             };
-            // Signed with the chapter key: the device wipes itself only on a statement that
-            // verifies, so the server alone can never make it wipe.
-            let statement = RevocationStatement {
-                device_id: device_id.clone(),
-                account_id,
-                revoked_at: chrono::Utc::now().timestamp(),
-                issuer: api::REVOKED_BY_CHAPTER.into(),
-            };
-            let signature = self
-                .lock()
-                .keys()?
-                .chapter_sign
-                .sign_document(api::REVOCATION_DOMAIN, &statement)?;
-            let req = RevokeRequest {
-                revocation: SignedRevocation {
-                    statement,
-                    signature,
-                },
-            };
-            let resp: RevokeResponse = self
-                .authed(
-                    &enrol,
-                    &format!("/v1/devices/{device_id}/revoke"),
-                    Some(&req),
-                )
-                .await?;
-            Ok(resp.revoked)
+            self.revoke(&enrol, &device_id, account_id).await
         };
         run.await.map_err(|e| self.fail("revoke_device", e))
+    }
+
+    /// Sends the chapter-signed revocation of `device_id` (of `account_id`).
+    async fn revoke(&self, enrol: &Enrolment, device_id: &str, account_id: String) -> Result<bool> {
+        // Signed with the chapter key: the device wipes itself only on a statement that
+        // verifies, so the server alone can never make it wipe.
+        let statement = RevocationStatement {
+            device_id: device_id.to_owned(),
+            account_id,
+            revoked_at: chrono::Utc::now().timestamp(),
+            issuer: api::REVOKED_BY_CHAPTER.into(),
+        };
+        let signature = self
+            .lock()
+            .keys()?
+            .chapter_sign
+            .sign_document(api::REVOCATION_DOMAIN, &statement)?;
+        let req = RevokeRequest {
+            revocation: SignedRevocation {
+                statement,
+                signature,
+            },
+        };
+        let resp: RevokeResponse = self
+            .authed(
+                enrol,
+                &format!("/v1/devices/{device_id}/revoke"),
+                Some(&req),
+            )
+            .await?;
+        Ok(resp.revoked)
+    }
+
+    /// Locks a peer's account (a lost phone whose recovery code someone else may know):
+    /// every device of the account is revoked (each wipes itself on its next contact) and
+    /// nobody can recover the account or add a device to it until `unlock`. Returns how
+    /// many devices were revoked now.
+    pub async fn lock_account(&self, account_id: String) -> Result<u32, PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            let resp = self.refresh_accounts(&enrol).await?;
+            let account = resp
+                .accounts
+                .iter()
+                .find(|a| a.account_id == account_id && a.account_id != enrol.account_id)
+                .ok_or(CoreError::NotFound { what: "account" })?;
+            // Lock first: from then on no new device can appear while the others go.
+            self.send_lock(&enrol, &account_id, true).await?;
+            let mut revoked = 0;
+            for d in account.devices.iter().filter(|d| d.revoked_at.is_none()) {
+                if self
+                    .revoke(&enrol, &d.device_id, account_id.clone())
+                    .await?
+                {
+                    revoked += 1;
+                }
+            }
+            Ok(revoked)
+        };
+        run.await.map_err(|e| self.fail("lock_account", e))
+    }
+
+    /// Lifts the lock: the peer can recover the account on a new phone with the recovery
+    /// code again (revoked devices stay revoked).
+    pub async fn unlock_account(&self, account_id: String) -> Result<(), PeerlogError> {
+        let run = async {
+            let enrol = self.enrolment()?;
+            self.send_lock(&enrol, &account_id, false).await
+        };
+        run.await.map_err(|e| self.fail("unlock_account", e))
+    }
+
+    async fn send_lock(&self, enrol: &Enrolment, account_id: &str, locked: bool) -> Result<()> {
+        if !peerlog_protocol::is_uuid_text(account_id) {
+            return Err(CoreError::NotFound { what: "account" });
+        }
+        let statement = AccountLockStatement {
+            account_id: account_id.to_owned(),
+            locked,
+            at: chrono::Utc::now().timestamp(),
+        };
+        let signature = self
+            .lock()
+            .keys()?
+            .chapter_sign
+            .sign_document(api::ACCOUNT_LOCK_DOMAIN, &statement)?;
+        let _: LockAccountResponse = self
+            .authed(
+                enrol,
+                &format!("/v1/accounts/{account_id}/lock"),
+                Some(&LockAccountRequest {
+                    statement,
+                    signature,
+                }),
+            )
+            .await?;
+        Ok(())
     }
 
     /// The chapter's report for a calendar year, from the records pulled by the last

@@ -1401,3 +1401,42 @@ async fn a_record_refused_as_too_large_blocks_nothing_else() {
     let again = a.sync(None).await.unwrap();
     assert_eq!((again.pushed, again.rejected), (0, 0));
 }
+
+/// A phone is lost and its recovery code may be known to whoever has it: the coordinator
+/// locks the account (the phone wipes itself, the code recovers nothing), lifts the lock
+/// when the peer has a new phone, and the peer replaces the code from there: the old one
+/// is worthless from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_account_cannot_be_recovered_and_a_replaced_code_is_worthless() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (lost, code) = peer(&srv, &coord, "lost").await;
+    lost.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    lost.sync(None).await.unwrap();
+    let account = lost.profile().unwrap().peer_id;
+    assert_eq!(coord.lock_account(account.clone()).await.unwrap(), 1);
+    let peers = coord.chapter_peers().await.unwrap();
+    let listed = peers.iter().find(|p| p.account_id == account).unwrap();
+    assert!(listed.locked_at.is_some());
+    assert!(listed.devices.iter().all(|d| d.revoked_at.is_some()));
+    // The lost phone, at its next contact, wipes itself on the chapter's signed statement.
+    assert_eq!(lost.sync(None).await.unwrap_err().code(), "device_revoked");
+    assert!(!lost.is_initialised());
+    // Whoever has the code finds a locked account and gets no device.
+    let thief = recover(&srv, "thief", code.clone()).await.unwrap_err();
+    assert_eq!(thief.code(), "account_locked", "{thief:?}");
+    assert!(!open(&srv.home("thief")).is_initialised());
+    // The coordinator lifts the lock; the peer recovers on the new phone and replaces the code.
+    coord.unlock_account(account.clone()).await.unwrap();
+    let new_phone = recover(&srv, "new-phone", code.clone()).await.unwrap();
+    assert_eq!(new_phone.list_contacts(None, None).unwrap().len(), 1);
+    let new_code = new_phone.rotate_recovery_code().await.unwrap();
+    assert_ne!(new_code, code);
+    assert_eq!(new_phone.recovery_code().unwrap(), new_code);
+    let old = recover(&srv, "old-code", code).await.unwrap_err();
+    assert_eq!(old.code(), "recovery_not_found", "{old:?}");
+    let again = recover(&srv, "newer-phone", new_code).await.unwrap();
+    assert_eq!(again.list_contacts(None, None).unwrap().len(), 1);
+    assert_eq!(again.profile().unwrap().peer_id, account);
+}

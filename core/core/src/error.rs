@@ -3,6 +3,7 @@
 //! human message in the user's language.
 
 use crate::i18n::{Invalid, Msg, tr};
+use peerlog_protocol::api;
 use peerlog_rules::Locale;
 
 /// One problem with one field of an input, in the user's language.
@@ -168,6 +169,12 @@ impl CoreError {
                 code: "network".into(),
                 user_message: format!("{} ({reason})", tr(locale, Msg::NetworkFailed)),
             },
+            CoreError::Server { code, .. } if code == api::codes::ACCOUNT_LOCKED => {
+                PeerlogError::Server {
+                    code: code.clone(),
+                    user_message: tr(locale, Msg::AccountLocked),
+                }
+            }
             CoreError::Server { code, message, .. } => PeerlogError::Server {
                 code: code.clone(),
                 user_message: format!("{}: {code} ({message})", tr(locale, Msg::ServerRefused)),

@@ -511,6 +511,15 @@ impl Peerlog {
             .run_async("recover", self.dev.recover(&server, &recovery_code))
             .await
     }
+
+    /// Replaces the recovery code on the server (after a lost phone, or when someone else
+    /// may have seen it): the old code stops working. Returns the new code, to show once
+    /// (the apps ask the peer to re-authenticate first, as for `recovery_code`).
+    pub async fn rotate_recovery_code(&self) -> Result<String, PeerlogError> {
+        self.dev
+            .run_async("rotate_recovery_code", self.dev.rotate_recovery_code())
+            .await
+    }
 }
 
 /// Verifies a signed report file offline (anyone can: the signer's key is inside).

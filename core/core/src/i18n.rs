@@ -44,6 +44,7 @@ pub enum Msg {
     ChapterDeclarationInvalid,
     NameRequired,
     RecoveryNotFound,
+    AccountLocked,
     InsecureServer,
     BadServerAddress,
 }
@@ -88,6 +89,7 @@ impl Msg {
             Msg::ChapterDeclarationInvalid => "chapter_declaration_invalid",
             Msg::NameRequired => "name_required",
             Msg::RecoveryNotFound => "recovery_not_found",
+            Msg::AccountLocked => "account_locked",
             Msg::InsecureServer => "insecure_server",
             Msg::BadServerAddress => "bad_server_address",
         }
@@ -132,6 +134,7 @@ impl Msg {
         Msg::ChapterDeclarationInvalid,
         Msg::NameRequired,
         Msg::RecoveryNotFound,
+        Msg::AccountLocked,
         Msg::InsecureServer,
         Msg::BadServerAddress,
     ];
@@ -316,6 +319,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "a new device needs the peer's name",
             "en ny enhet trenger likepersonens navn",
             "en ny enhed skal have peer-støttegiverens navn",
+        ),
+        Msg::AccountLocked => (
+            "your chapter has locked this account; ask your coordinator",
+            "lokallaget ditt har låst denne kontoen; spør koordinatoren din",
+            "din lokalafdeling har låst denne konto; spørg din koordinator",
         ),
         Msg::RecoveryNotFound => (
             "the server knows no account for this recovery code",

@@ -71,9 +71,7 @@ impl Keys {
         code: &RecoveryCode,
     ) -> Result<()> {
         self.save(secrets)?;
-        let text = zeroize::Zeroizing::new(code.display());
-        secrets.put(SECRET_RECOVERY_CODE.into(), text.as_bytes().to_vec())?;
-        Ok(())
+        save_recovery_code(secrets, code)
     }
 
     pub(crate) fn load(secrets: &dyn SecretStore) -> Result<Self> {
@@ -100,6 +98,13 @@ impl Keys {
 }
 
 /// The recovery code kept in the secret store.
+/// Keeps `code` as the recovery code to show the peer again (replacing an older one).
+pub(crate) fn save_recovery_code(secrets: &dyn SecretStore, code: &RecoveryCode) -> Result<()> {
+    let text = zeroize::Zeroizing::new(code.display());
+    secrets.put(SECRET_RECOVERY_CODE.into(), text.as_bytes().to_vec())?;
+    Ok(())
+}
+
 pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<RecoveryCode> {
     let code = zeroize::Zeroizing::new(
         secrets

@@ -85,6 +85,8 @@ pub mod codes {
     pub const FORBIDDEN: &str = "forbidden";
     /// The device was revoked; the body carries `"wipe": true` (403).
     pub const DEVICE_REVOKED: &str = "device_revoked";
+    /// The account is locked by the chapter: no recovery and no new device (403).
+    pub const ACCOUNT_LOCKED: &str = "account_locked";
     /// Unknown resource, or an unknown/used/expired token (404).
     pub const NOT_FOUND: &str = "not_found";
     /// The enrolment or invitation token was already used (409).
@@ -551,6 +553,9 @@ pub struct AccountSummary {
     pub peer_key: Option<[u8; 32]>,
     /// Devices, oldest first.
     pub devices: Vec<DeviceSummary>,
+    /// Since when the chapter has locked the account (no recovery, no new device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_at: Option<i64>,
 }
 
 /// Answer to `GET /v1/chapter/accounts`.
@@ -609,6 +614,85 @@ pub struct RevokeRequest {
 pub struct RevokeResponse {
     /// `false` if it was already revoked.
     pub revoked: bool,
+}
+
+/// Signature domain of an [`AccountLockStatement`].
+pub const ACCOUNT_LOCK_DOMAIN: &str = "peerlog/v1/account-lock";
+
+/// What the chapter signs to lock an account (a lost phone and a recovery code that may be
+/// known to someone else) or to lift the lock again. While locked, the server lets no one
+/// recover the account or register a device on it; the account's devices are revoked one
+/// by one with their own statements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountLockStatement {
+    /// The account.
+    pub account_id: String,
+    /// `true` to lock, `false` to lift the lock.
+    pub locked: bool,
+    /// When (Unix seconds); a statement older than the one in force changes nothing.
+    pub at: i64,
+}
+
+/// Body of `POST /v1/accounts/{account_id}/lock`, by a coordinator:
+/// `sign_document(ACCOUNT_LOCK_DOMAIN, statement)` with the chapter signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockAccountRequest {
+    /// For the account in the path.
+    pub statement: AccountLockStatement,
+    /// By the chapter signing key.
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Answer to `POST /v1/accounts/{account_id}/lock`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockAccountResponse {
+    /// Whether the account is locked now.
+    pub locked: bool,
+    /// `false` if the statement changed nothing (already so, or older than the one in
+    /// force).
+    pub changed: bool,
+}
+
+/// Signature domain of [`RecoveryRotateDocument`].
+pub const RECOVERY_ROTATE_DOMAIN: &str = "peerlog/v1/recovery-rotate";
+
+/// What the account key signs to replace the account's recovery code: the new lookup and
+/// wrapped key, so a server cannot swap in a blob of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRotateDocument {
+    /// The account.
+    pub account_id: String,
+    /// SHA-256 of the new lookup (what the server keeps).
+    #[serde(with = "b64::array")]
+    pub lookup_sha256: [u8; 32],
+    /// SHA-256 of the new wrapped peer key.
+    #[serde(with = "b64::array")]
+    pub wrapped_sha256: [u8; 32],
+}
+
+/// `POST /v1/recovery/rotate`, by a device of the account: the old recovery code stops
+/// working and the new one finds the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRecoveryRequest {
+    /// The new lookup and wrapped peer key.
+    pub recovery: RecoveryUpload,
+    /// The account key's signature over [`RecoveryRotateDocument`].
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+/// Answer to `POST /v1/recovery/rotate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRecoveryResponse {
+    /// Always `true` (errors are error bodies).
+    pub rotated: bool,
 }
 
 /// The prefix of an invitation string.

@@ -89,6 +89,7 @@ pub fn routes<S: Storage>() -> Vec<Route<S>> {
         Route::post("/v1/enrol/peer", enrol::enrol_peer::<S>),
         Route::post("/v1/recovery/fetch", recovery::recovery_fetch::<S>),
         Route::post("/v1/recovery/device", recovery::recovery_device::<S>),
+        Route::post("/v1/recovery/rotate", recovery::recovery_rotate::<S>),
         Route::post("/v1/auth/challenge", auth::challenge::<S>),
         Route::post("/v1/auth/token", auth::token::<S>),
         Route::post("/v1/sync/push", sync::push::<S>),
@@ -104,6 +105,7 @@ pub fn routes<S: Storage>() -> Vec<Route<S>> {
         ),
         Route::get("/v1/chapter/accounts", accounts::accounts::<S>),
         Route::post("/v1/devices/{device_id}/revoke", devices::revoke::<S>),
+        Route::post("/v1/accounts/{account_id}/lock", accounts::lock::<S>),
     ]
 }
 

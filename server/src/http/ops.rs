@@ -149,8 +149,8 @@ pub fn openapi_document() -> Value {
                 })),
                 "InvitationLookup": obj(&["token"], json!({ "token": str_ })),
                 "RecoveryUpload": obj(&["lookup", "wrapped_peer_key"], json!({ "lookup": b64(32), "wrapped_peer_key": { "type": "string", "description": "at most 1024 bytes, base64url" } })),
-                "EnrolPeerRequest": obj(&["token", "account_id", "device_key", "peer_key", "recovery"], json!({
-                    "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "recovery": r("RecoveryUpload")
+                "EnrolPeerRequest": obj(&["token", "account_id", "device_key", "peer_key", "account_key", "recovery"], json!({
+                    "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "account_key": b64(32), "recovery": r("RecoveryUpload")
                 })),
                 "Role": { "type": "string", "enum": ["peer", "coordinator", "admin"] },
                 "EnrolResponse": obj(&["account_id", "device_id", "role", "chapter"], json!({
@@ -160,7 +160,12 @@ pub fn openapi_document() -> Value {
                 "RecoveryFetchResponse": obj(&["account_id", "wrapped_peer_key", "chapter"], json!({
                     "account_id": str_, "wrapped_peer_key": str_, "chapter": r("ChapterInfo")
                 })),
-                "RecoveryDeviceRequest": obj(&["lookup", "device_key"], json!({ "lookup": b64(32), "device_key": b64(32) })),
+                "RecoveryDeviceRequest": obj(&["lookup", "device_key", "signature"], json!({ "lookup": b64(32), "device_key": b64(32), "signature": { "type": "string", "description": "Ed25519 by the account key over RecoveryDeviceDocument {account_id, device_key} in domain peerlog/v1/recovery-device, 64 bytes base64url" } })),
+                "RotateRecoveryRequest": obj(&["recovery", "signature"], json!({ "recovery": r("RecoveryUpload"), "signature": { "type": "string", "description": "Ed25519 by the account key over RecoveryRotateDocument {account_id, lookup_sha256, wrapped_sha256} in domain peerlog/v1/recovery-rotate, 64 bytes base64url" } })),
+                "RotateRecoveryResponse": obj(&["rotated"], json!({ "rotated": { "type": "boolean" } })),
+                "AccountLockStatement": obj(&["account_id", "locked", "at"], json!({ "account_id": str_, "locked": { "type": "boolean" }, "at": int })),
+                "LockAccountRequest": obj(&["statement", "signature"], json!({ "statement": r("AccountLockStatement"), "signature": { "type": "string", "description": "Ed25519 by the chapter signing key over the statement in domain peerlog/v1/account-lock, 64 bytes base64url" } })),
+                "LockAccountResponse": obj(&["locked", "changed"], json!({ "locked": { "type": "boolean" }, "changed": { "type": "boolean" } })),
                 "ChallengeRequest": obj(&["device_id"], json!({ "device_id": str_ })),
                 "ChallengeResponse": obj(&["challenge"], json!({ "challenge": b64(32) })),
                 "TokenRequest": obj(&["device_id", "challenge", "signature"], json!({
@@ -193,7 +198,7 @@ pub fn openapi_document() -> Value {
                     "device_id": str_, "device_key": b64(32), "created_at": int, "last_seen": { "type": ["integer", "null"] }, "revoked_at": { "type": ["integer", "null"] }
                 })),
                 "AccountSummary": obj(&["account_id", "role", "devices"], json!({
-                    "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }
+                    "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }, "locked_at": int
                 })),
                 "AccountsResponse": obj(&["accounts"], json!({ "accounts": { "type": "array", "items": r("AccountSummary") } })),
                 "RevokeResponse": obj(&["revoked"], json!({ "revoked": { "type": "boolean" } })),
@@ -224,8 +229,9 @@ pub fn openapi_document() -> Value {
             "/v1/enrol/coordinator": { "post": op("Enrol the coordinator's machine with the one-time token from `peerlog-server admin chapter create`; sets the chapter keys", Some("EnrolCoordinatorRequest"), ok("EnrolResponse"), token_errors, false) },
             "/v1/enrol/chapter": { "post": op("What chapter an invitation leads to (does not use the invitation)", Some("InvitationLookup"), ok("ChapterInfo"), token_errors, false) },
             "/v1/enrol/peer": { "post": op("Enrol a peer device with an invitation (uses it)", Some("EnrolPeerRequest"), ok("EnrolResponse"), token_errors, false) },
-            "/v1/recovery/fetch": { "post": op("Fetch the wrapped peer key by recovery lookup", Some("RecoveryLookup"), ok("RecoveryFetchResponse"), &[("404", "No such account (`not_found`)"), limited[0]], false) },
-            "/v1/recovery/device": { "post": op("Register a new device on the recovered account", Some("RecoveryDeviceRequest"), ok("EnrolResponse"), &[("404", "No such account (`not_found`)"), ("409", "Device already registered (`conflict`)"), limited[0]], false) },
+            "/v1/recovery/fetch": { "post": op("Fetch the wrapped peer key by recovery lookup", Some("RecoveryLookup"), ok("RecoveryFetchResponse"), &[("403", "The account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), limited[0]], false) },
+            "/v1/recovery/device": { "post": op("Register a new device on the recovered account", Some("RecoveryDeviceRequest"), ok("EnrolResponse"), &[("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), ("409", "Device already registered (`conflict`)"), limited[0]], false) },
+            "/v1/recovery/rotate": { "post": op("Replace the account's recovery code (a device of the account); the old code finds nothing afterwards", Some("RotateRecoveryRequest"), ok("RotateRecoveryResponse"), &[("400", "Wrapped key of a wrong size (`invalid_request`)"), ("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("409", "The lookup belongs to another account (`conflict`)")], true) },
             "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
             "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
             "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order", Some("PushRequest"), ok("PushResponse"), &[], true) },
@@ -259,6 +265,20 @@ pub fn openapi_document() -> Value {
                     "401": err("Not logged in (`unauthenticated`)"),
                     "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
                     "404": err("No such device in your reach (`not_found`)"),
+                    "500": err("Server failure (`internal`)")
+                }
+            } },
+            "/v1/accounts/{account_id}/lock": { "post": {
+                "summary": "Lock or unlock an account of the chapter (coordinator) with a statement signed by the chapter signing key; while locked nobody recovers the account or registers a device on it",
+                "security": [{ "bearer": [] }],
+                "parameters": [{ "name": "account_id", "in": "path", "required": true, "schema": str_ }],
+                "requestBody": body("LockAccountRequest"),
+                "responses": {
+                    "200": ok("LockAccountResponse"),
+                    "400": err("The statement names another account, is dated in the future, or does not verify with the chapter signing key (`invalid_request`)"),
+                    "401": err("Not logged in (`unauthenticated`)"),
+                    "403": err("Not the coordinator (`forbidden`), or device revoked (`device_revoked`)"),
+                    "404": err("No such account in the chapter (`not_found`)"),
                     "500": err("Server failure (`internal`)")
                 }
             } }

@@ -88,7 +88,9 @@ macro_rules! conformance_tests {
             accounts_listed_with_peer_key,
             session_device_reports_revoked,
             declaration_version_is_current,
-            addressed_records_reach_the_account
+            addressed_records_reach_the_account,
+            account_lock_newest_statement_wins,
+            recovery_replaced
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {
@@ -144,6 +146,7 @@ async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
         peer_key: None,
         account_key: None,
         created_at: 1000,
+        locked_at: None,
     })
     .await
     .unwrap();
@@ -259,6 +262,7 @@ pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
         peer_key: Some(hash(6)),
         account_key: Some(hash(106)),
         created_at: 1234,
+        locked_at: None,
     };
     s.create_account(account.clone()).await.unwrap();
     assert_eq!(s.account(&account.id).await.unwrap(), Some(account.clone()));
@@ -1131,6 +1135,7 @@ pub async fn accounts_listed_with_peer_key<S: Storage>(s: &S) {
         peer_key: Some(hash(3)),
         account_key: Some(hash(103)),
         created_at: 2000,
+        locked_at: None,
     })
     .await
     .unwrap();
@@ -1241,5 +1246,78 @@ pub async fn addressed_records_reach_the_account<S: Storage>(s: &S) {
     assert_eq!(
         ids(s.pull(PullScope::Account(&peer), 0, 10).await.unwrap()),
         ["r-own"]
+    );
+}
+
+pub async fn account_lock_newest_statement_wins<S: Storage>(s: &S) {
+    let (_, acc) = setup(s, "Oslo", "acc-1").await;
+    let locked_at = |s: &S| {
+        let s = s.clone();
+        let acc = acc.clone();
+        async move { s.account(&acc).await.unwrap().unwrap().locked_at }
+    };
+    assert_eq!(locked_at(s).await, None);
+    assert!(s.set_account_lock(&acc, true, 100).await.unwrap());
+    assert_eq!(locked_at(s).await, Some(100));
+    // Locked again later: still locked since the first time, nothing changed.
+    assert!(!s.set_account_lock(&acc, true, 150).await.unwrap());
+    assert_eq!(locked_at(s).await, Some(100));
+    // An unlock older than the newest statement (a replay) changes nothing.
+    assert!(!s.set_account_lock(&acc, false, 120).await.unwrap());
+    assert_eq!(locked_at(s).await, Some(100));
+    // One issued in the same second as the newest applies (lock, then unlock at once).
+    assert!(s.set_account_lock(&acc, false, 150).await.unwrap());
+    assert_eq!(locked_at(s).await, None);
+    assert!(!s.set_account_lock(&acc, true, 149).await.unwrap());
+    assert_eq!(locked_at(s).await, None);
+    assert!(
+        s.list_accounts(1)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.locked_at.is_none())
+    );
+    assert_eq!(
+        code(s.set_account_lock("nobody", true, 300).await),
+        "not_found"
+    );
+}
+
+pub async fn recovery_replaced<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    let mut account = NewAccount {
+        id: "0190a0b0-0000-7000-8000-000000000001".into(),
+        chapter_id: c.id,
+        role: Role::Peer,
+        recovery_lookup: Some(hash(5)),
+        wrapped_peer_key: Some(vec![1, 2, 3]),
+        peer_key: Some(hash(6)),
+        account_key: Some(hash(106)),
+        created_at: 1234,
+        locked_at: None,
+    };
+    s.create_account(account.clone()).await.unwrap();
+    s.replace_recovery(&account.id, hash(7), vec![4, 5])
+        .await
+        .unwrap();
+    assert_eq!(s.account_by_recovery_lookup(hash(5)).await.unwrap(), None);
+    account.recovery_lookup = Some(hash(7));
+    account.wrapped_peer_key = Some(vec![4, 5]);
+    assert_eq!(
+        s.account_by_recovery_lookup(hash(7)).await.unwrap(),
+        Some(account.clone())
+    );
+    // Another account's lookup is not taken over.
+    let mut other = account.clone();
+    other.id = "0190a0b0-0000-7000-8000-000000000002".into();
+    other.recovery_lookup = Some(hash(8));
+    s.create_account(other.clone()).await.unwrap();
+    assert_eq!(
+        code(s.replace_recovery(&other.id, hash(7), vec![9]).await),
+        "already_exists"
+    );
+    assert_eq!(
+        code(s.replace_recovery("nobody", hash(9), vec![9]).await),
+        "not_found"
     );
 }

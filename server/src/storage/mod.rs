@@ -196,6 +196,9 @@ pub struct NewAccount {
     /// The peer's account key (Ed25519): a device added by recovery must sign with it.
     pub account_key: Option<[u8; 32]>,
     pub created_at: Timestamp,
+    /// Since when the chapter has locked the account. Set only by
+    /// [`Storage::set_account_lock`]; a new account is never locked.
+    pub locked_at: Option<Timestamp>,
 }
 
 pub type Account = NewAccount;
@@ -386,6 +389,23 @@ pub trait Storage: Clone + Send + Sync + 'static {
         lookup: Hash,
     ) -> impl Future<Output = Result<Option<Account>>> + Send;
     /// The chapter's accounts, oldest first.
+    /// Applies a chapter's statement locking (`locked`) or unlocking the account, issued
+    /// `at`, unless a newer statement was applied before. Returns whether the
+    /// lock changed. `NotFound` if there is no such account.
+    fn set_account_lock(
+        &self,
+        account_id: &str,
+        locked: bool,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Replaces the account's recovery lookup (its hash) and wrapped peer key: the old
+    /// recovery code finds nothing from now on. `NotFound` if there is no such account.
+    fn replace_recovery(
+        &self,
+        account_id: &str,
+        recovery_lookup: Hash,
+        wrapped_peer_key: Vec<u8>,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn list_accounts(&self, chapter_id: i64) -> impl Future<Output = Result<Vec<Account>>> + Send;
 
     // --- devices ---
@@ -605,6 +625,24 @@ pub(crate) fn decide(
 }
 
 /// Whether a token can still be used at `now`: not used, not expired.
+/// What a lock statement (`locked`, issued `at`) does to an account whose lock is
+/// `locked_at` and whose newest applied statement was issued `changed_at`: `None` if it is
+/// older (nothing to write), else the new `locked_at` and whether the lock changed. Of two
+/// statements issued in the same second, the one applied last wins (a coordinator may lock
+/// and unlock in one second; a replay is older than that).
+pub(crate) fn lock_update(
+    locked_at: Option<Timestamp>,
+    changed_at: Option<Timestamp>,
+    locked: bool,
+    at: Timestamp,
+) -> Option<(Option<Timestamp>, bool)> {
+    if changed_at.is_some_and(|c| c > at) {
+        return None;
+    }
+    let new = if locked { locked_at.or(Some(at)) } else { None };
+    Some((new, new.is_some() != locked_at.is_some()))
+}
+
 pub(crate) fn check_token_usable(token: &Token, now: Timestamp) -> Result<()> {
     if token.used_at.is_some() {
         return Err(StorageError::AlreadyUsed);

@@ -14,8 +14,8 @@ use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, page_cut,
-    pending, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
+    page_cut, pending, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -40,6 +40,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0004_device_revocation.sql"
     ),
     migration!("postgres", 5, "account key", "0005_account_key.sql"),
+    migration!("postgres", 6, "account lock", "0006_account_lock.sql"),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -186,7 +187,7 @@ fn chapter_from_row(r: &Row) -> Result<Chapter> {
 
 const ACCOUNT_SELECT: &str =
     "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
-            account_key
+            account_key, locked_at
      FROM accounts";
 
 fn account_from_row(r: &Row) -> Result<Account> {
@@ -203,6 +204,7 @@ fn account_from_row(r: &Row) -> Result<Account> {
         peer_key: peer_key.map(|k| to_hash(k, "peer key")).transpose()?,
         account_key: account_key.map(|k| to_hash(k, "account key")).transpose()?,
         created_at: r.get(5),
+        locked_at: r.get(8),
     })
 }
 
@@ -316,6 +318,7 @@ async fn enrol_tx(
             peer_key: e.peer_key,
             account_key: e.account_key,
             created_at: e.at,
+            locked_at: None,
         },
     )
     .await?;
@@ -715,6 +718,55 @@ impl Storage for PostgresStorage {
     async fn add_device(&self, device: NewDevice) -> Result<()> {
         let client = self.client().await?;
         insert_device(&**client, &device).await
+    }
+
+    async fn set_account_lock(
+        &self,
+        account_id: &str,
+        locked: bool,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db)?;
+        let row = tx
+            .query_opt(
+                "SELECT locked_at, lock_changed_at FROM accounts WHERE id = $1 FOR UPDATE",
+                &[&account_id],
+            )
+            .await
+            .map_err(db)?
+            .ok_or(StorageError::NotFound("account"))?;
+        let Some((new, changed)) = lock_update(row.get(0), row.get(1), locked, at) else {
+            return Ok(false);
+        };
+        tx.execute(
+            "UPDATE accounts SET locked_at = $2, lock_changed_at = $3 WHERE id = $1",
+            &[&account_id, &new, &at],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed)
+    }
+
+    async fn replace_recovery(
+        &self,
+        account_id: &str,
+        recovery_lookup: Hash,
+        wrapped_peer_key: Vec<u8>,
+    ) -> Result<()> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE accounts SET recovery_lookup = $2, wrapped_peer_key = $3 WHERE id = $1",
+                &[&account_id, &&recovery_lookup[..], &wrapped_peer_key],
+            )
+            .await
+            .map_err(|e| map_insert(e, "recovery lookup", "account"))?;
+        if n == 0 {
+            return Err(StorageError::NotFound("account"));
+        }
+        Ok(())
     }
 
     async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {

@@ -14,8 +14,8 @@ use super::{
     Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, page, page_cut,
-    pending, to_hash, to_i64, to_u64, to_version,
+    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
+    page_cut, pending, to_hash, to_i64, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -35,6 +35,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0004_device_revocation.sql"
     ),
     migration!("sqlite", 5, "account key", "0005_account_key.sql"),
+    migration!("sqlite", 6, "account lock", "0006_account_lock.sql"),
 ];
 const READERS: usize = 4;
 
@@ -333,6 +334,7 @@ named_row! {
         created_at: i64,
         peer_key: Option<Vec<u8>>,
         account_key: Option<Vec<u8>>,
+        locked_at: Option<i64>,
     }
 }
 
@@ -353,13 +355,14 @@ impl AccountRow {
                 .map(|k| to_hash(k, "account key"))
                 .transpose()?,
             created_at: self.created_at,
+            locked_at: self.locked_at,
         })
     }
 }
 
 const ACCOUNT_SELECT: &str =
     "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
-            account_key
+            account_key, locked_at
      FROM accounts";
 
 fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
@@ -464,6 +467,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
             peer_key: e.peer_key,
             account_key: e.account_key,
             created_at: e.at,
+            locked_at: None,
         },
     )?;
     insert_device(
@@ -897,6 +901,58 @@ impl Storage for SqliteStorage {
 
     async fn add_device(&self, device: NewDevice) -> Result<()> {
         self.write(move |conn| insert_device(conn, &device)).await
+    }
+
+    async fn set_account_lock(
+        &self,
+        account_id: &str,
+        locked: bool,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let account_id = account_id.to_owned();
+        self.write(move |conn| {
+            let (locked_at, changed_at): (Option<i64>, Option<i64>) = conn
+                .query_row(
+                    "SELECT locked_at, lock_changed_at FROM accounts WHERE id = ?1",
+                    [&account_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(db)?
+                .ok_or(StorageError::NotFound("account"))?;
+            let Some((new, changed)) = lock_update(locked_at, changed_at, locked, at) else {
+                return Ok(false);
+            };
+            conn.execute(
+                "UPDATE accounts SET locked_at = ?2, lock_changed_at = ?3 WHERE id = ?1",
+                params![account_id, new, at],
+            )
+            .map_err(db)?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn replace_recovery(
+        &self,
+        account_id: &str,
+        recovery_lookup: Hash,
+        wrapped_peer_key: Vec<u8>,
+    ) -> Result<()> {
+        let account_id = account_id.to_owned();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE accounts SET recovery_lookup = ?2, wrapped_peer_key = ?3 WHERE id = ?1",
+                    params![account_id, recovery_lookup, wrapped_peer_key],
+                )
+                .map_err(|e| map_insert(e, "recovery lookup", "account"))?;
+            if n == 0 {
+                return Err(StorageError::NotFound("account"));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {

@@ -356,6 +356,27 @@ impl Coordinator {
         revocation(device, account, api::REVOKED_BY_CHAPTER, &self.sig)
     }
 
+    /// A statement locking (or unlocking) `account`, issued `at`, signed with `key`.
+    pub fn lock(
+        account: &str,
+        locked: bool,
+        at: i64,
+        key: &DeviceSigningKey,
+    ) -> api::LockAccountRequest {
+        let statement = api::AccountLockStatement {
+            account_id: account.to_owned(),
+            locked,
+            at,
+        };
+        let signature = key
+            .sign_document(api::ACCOUNT_LOCK_DOMAIN, &statement)
+            .unwrap();
+        api::LockAccountRequest {
+            statement,
+            signature,
+        }
+    }
+
     pub fn declaration(&self, version: u32, text: &str) -> PublishedDeclaration {
         let document = DeclarationDocument {
             declaration_id: "chapter".into(),
@@ -434,6 +455,30 @@ pub struct Peer {
 }
 
 impl Peer {
+    /// A request replacing the recovery code by `lookup` (the wrapped key: `wrapped`),
+    /// signed by `signer`.
+    pub fn rotation(
+        &self,
+        lookup: [u8; 32],
+        wrapped: Vec<u8>,
+        signer: &DeviceSigningKey,
+    ) -> api::RotateRecoveryRequest {
+        let doc = api::RecoveryRotateDocument {
+            account_id: self.account_id.clone(),
+            lookup_sha256: peerlog_crypto::sha256(&lookup),
+            wrapped_sha256: peerlog_crypto::sha256(&wrapped),
+        };
+        api::RotateRecoveryRequest {
+            recovery: api::RecoveryUpload {
+                lookup,
+                wrapped_peer_key: wrapped,
+            },
+            signature: signer
+                .sign_document(api::RECOVERY_ROTATE_DOMAIN, &doc)
+                .unwrap(),
+        }
+    }
+
     /// A recovery request for `device`, signed with this peer's account key.
     pub fn recovery_device(&self, device: &DeviceSigningKey) -> api::RecoveryDeviceRequest {
         recovery_device(

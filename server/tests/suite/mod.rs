@@ -12,7 +12,7 @@ use peerlog_protocol::{Collection, b64};
 use peerlog_server::RateLimits;
 use peerlog_server::storage::{NewToken, Role, Storage};
 
-use crate::common::{Harness, new_id, seal};
+use crate::common::{Coordinator, Harness, Peer, Resp, account_key, new_id, seal};
 
 /// Every suite function, for the `http_tests!` invocations.
 #[macro_export]
@@ -29,6 +29,8 @@ macro_rules! all_http_tests {
             declarations,
             accounts_and_revocation,
             recovery,
+            account_lock,
+            recovery_rotation,
             rate_limits,
             openapi_metrics_health
         );
@@ -996,6 +998,157 @@ pub async fn recovery<S: Storage>(s: &S) {
     let all = h.pull_all(&token).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].envelope, rec);
+}
+
+/// Recovery fetch and a new device by `p`'s recovery code.
+async fn try_recovery<S: Storage>(h: &Harness<S>, p: &Peer) -> (Resp, Resp) {
+    let lookup = RecoveryLookup { lookup: p.lookup };
+    let req = p.recovery_device(&DeviceSigningKey::generate().unwrap());
+    (
+        h.post("/v1/recovery/fetch", None, &lookup).await,
+        h.post("/v1/recovery/device", None, &req).await,
+    )
+}
+
+/// A lost phone whose recovery code a thief may know: the chapter locks the account, and
+/// nobody can recover it or add a device until the chapter lifts the lock.
+pub async fn account_lock<S: Storage>(s: &S) {
+    let h = Harness::start(s).await;
+    let c = h.coordinator("Org", "Oslo").await;
+    let p = h.peer(&c).await;
+    let other = h.coordinator("Org", "Bergen").await;
+    let path = format!("/v1/accounts/{}/lock", p.account_id);
+    let now = chrono::Utc::now().timestamp();
+    let lock = |locked, at| Coordinator::lock(&p.account_id, locked, at, &c.sig);
+    // Only the chapter's coordinator, with the chapter key, for the account in the path.
+    h.post(&path, Some(&p.token), &lock(true, now))
+        .await
+        .err(403, codes::FORBIDDEN);
+    h.post(&path, Some(&other.token), &lock(true, now))
+        .await
+        .err(404, codes::NOT_FOUND);
+    let by_session_only = Coordinator::lock(&p.account_id, true, now, &c.device);
+    h.post(&path, Some(&c.token), &by_session_only)
+        .await
+        .err(400, codes::INVALID_REQUEST);
+    let elsewhere = Coordinator::lock(&c.account_id, true, now, &c.sig);
+    h.post(&path, Some(&c.token), &elsewhere)
+        .await
+        .err(400, codes::INVALID_REQUEST);
+    h.post(&path, Some(&c.token), &lock(true, now + 3 * 86_400))
+        .await
+        .err(400, codes::INVALID_REQUEST);
+    let (fetch, _) = try_recovery(&h, &p).await;
+    fetch.ok::<RecoveryFetchResponse>();
+    // Locked: the recovery code finds a locked account and adds nothing.
+    let res: api::LockAccountResponse = h.post(&path, Some(&c.token), &lock(true, now)).await.ok();
+    assert_eq!((res.locked, res.changed), (true, true));
+    let (fetch, device) = try_recovery(&h, &p).await;
+    fetch.err(403, codes::ACCOUNT_LOCKED);
+    device.err(403, codes::ACCOUNT_LOCKED);
+    let accounts: AccountsResponse = h.get("/v1/chapter/accounts", Some(&c.token)).await.ok();
+    let listed = accounts
+        .accounts
+        .iter()
+        .find(|a| a.account_id == p.account_id)
+        .unwrap();
+    assert!(listed.locked_at.is_some());
+    // A replayed older unlock changes nothing; a newer one lifts the lock.
+    let res: api::LockAccountResponse = h
+        .post(&path, Some(&c.token), &lock(false, now - 10))
+        .await
+        .ok();
+    assert_eq!((res.locked, res.changed), (true, false));
+    try_recovery(&h, &p).await.0.err(403, codes::ACCOUNT_LOCKED);
+    let res: api::LockAccountResponse = h
+        .post(&path, Some(&c.token), &lock(false, now + 1))
+        .await
+        .ok();
+    assert_eq!((res.locked, res.changed), (false, true));
+    let (fetch, device) = try_recovery(&h, &p).await;
+    fetch.ok::<RecoveryFetchResponse>();
+    device.ok::<EnrolResponse>();
+}
+
+/// After a lost phone the peer replaces the recovery code from a device of theirs: the old
+/// code finds nothing, the new one finds the account, and only the account key can do it.
+pub async fn recovery_rotation<S: Storage>(s: &S) {
+    let h = Harness::start(s).await;
+    let c = h.coordinator("Org", "Oslo").await;
+    let p = h.peer(&c).await;
+    let q = h.peer(&c).await;
+    let new_lookup = [42; 32];
+    // Signed by the session's device key, or by another peer's account key: refused.
+    for signer in [&p.device, &account_key(&q.peer_key)] {
+        h.post(
+            "/v1/recovery/rotate",
+            Some(&p.token),
+            &p.rotation(new_lookup, vec![9; 120], signer),
+        )
+        .await
+        .err(403, codes::FORBIDDEN);
+    }
+    // Signed over other bytes than those sent (a server or proxy swapping the blob).
+    let mut swapped = p.rotation(new_lookup, vec![9; 120], &account_key(&p.peer_key));
+    swapped.recovery.wrapped_peer_key = vec![8; 120];
+    h.post("/v1/recovery/rotate", Some(&p.token), &swapped)
+        .await
+        .err(403, codes::FORBIDDEN);
+    h.post(
+        "/v1/recovery/rotate",
+        None,
+        &p.rotation(new_lookup, vec![9; 120], &account_key(&p.peer_key)),
+    )
+    .await
+    .err(401, codes::UNAUTHENTICATED);
+    h.post(
+        "/v1/recovery/rotate",
+        Some(&p.token),
+        &p.rotation(new_lookup, vec![9; 4096], &account_key(&p.peer_key)),
+    )
+    .await
+    .err(400, codes::INVALID_REQUEST);
+    // Another account's lookup cannot be taken over.
+    h.post(
+        "/v1/recovery/rotate",
+        Some(&p.token),
+        &p.rotation(q.lookup, vec![9; 120], &account_key(&p.peer_key)),
+    )
+    .await
+    .err(409, codes::CONFLICT);
+    h.post(
+        "/v1/recovery/fetch",
+        None,
+        &RecoveryLookup { lookup: p.lookup },
+    )
+    .await
+    .ok::<RecoveryFetchResponse>();
+    let res: api::RotateRecoveryResponse = h
+        .post(
+            "/v1/recovery/rotate",
+            Some(&p.token),
+            &p.rotation(new_lookup, vec![9; 120], &account_key(&p.peer_key)),
+        )
+        .await
+        .ok();
+    assert!(res.rotated);
+    h.post(
+        "/v1/recovery/fetch",
+        None,
+        &RecoveryLookup { lookup: p.lookup },
+    )
+    .await
+    .err(404, codes::NOT_FOUND);
+    let fetched: RecoveryFetchResponse = h
+        .post(
+            "/v1/recovery/fetch",
+            None,
+            &RecoveryLookup { lookup: new_lookup },
+        )
+        .await
+        .ok();
+    assert_eq!(fetched.account_id, p.account_id);
+    assert_eq!(fetched.wrapped_peer_key, vec![9; 120]);
 }
 
 pub async fn rate_limits<S: Storage>(s: &S) {

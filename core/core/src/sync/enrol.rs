@@ -20,8 +20,9 @@ use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_protocol::Collection;
 use peerlog_protocol::api::{
     ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationError, InvitationLookup,
-    RECOVERY_DEVICE_DOMAIN, RecoveryDeviceDocument, RecoveryDeviceRequest, RecoveryFetchResponse,
-    RecoveryLookup, RecoveryUpload,
+    RECOVERY_DEVICE_DOMAIN, RECOVERY_ROTATE_DOMAIN, RecoveryDeviceDocument, RecoveryDeviceRequest,
+    RecoveryFetchResponse, RecoveryLookup, RecoveryRotateDocument, RecoveryUpload,
+    RotateRecoveryRequest, RotateRecoveryResponse,
 };
 use peerlog_rules::Locale;
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,37 @@ fn check_reply(resp: &EnrolResponse, chapter: &ChapterInfo, keys: &Keys) -> Resu
         return Err(CoreError::NotAllowed(Msg::ChapterMismatch));
     }
     Ok(())
+}
+
+/// The peer key and profile wrapped under `code` for the server, with the code's lookup.
+async fn wrap_for_recovery(
+    keys: &Keys,
+    profile: &Profile,
+    chapter_fingerprint: String,
+    code: &RecoveryCode,
+) -> Result<RecoveryUpload> {
+    let blob = RecoveryBlob {
+        peer_key: *keys.peer.to_bytes(),
+        chapter_fingerprint,
+        peer_id: profile.peer_id.clone(),
+        name: profile.name.clone(),
+        rule_set: profile.rule_set.clone(),
+        locale: profile.locale,
+    };
+    let blob_json = zeroize::Zeroizing::new(serde_json::to_vec(&blob)?);
+    drop(blob);
+    // Argon2id (64 MiB) is seconds of CPU on a cheap phone: off the async workers.
+    // A copy for the blocking task, zeroised on drop like the original.
+    let copy = code.clone();
+    let wrapped = tokio::task::spawn_blocking(move || {
+        recovery::wrap_secret(&copy, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)
+    })
+    .await
+    .map_err(|e| CoreError::corrupt(format!("key wrapping task: {e}")))??;
+    Ok(RecoveryUpload {
+        lookup: code.lookup_id(),
+        wrapped_peer_key: serde_json::to_vec(&wrapped)?,
+    })
 }
 
 impl Device {
@@ -159,34 +191,14 @@ impl Device {
                 RecoveryCode::generate()?,
             ),
         };
-        let blob = RecoveryBlob {
-            peer_key: *keys.peer.to_bytes(),
-            chapter_fingerprint: fp,
-            peer_id: profile.peer_id.clone(),
-            name: profile.name.clone(),
-            rule_set: profile.rule_set.clone(),
-            locale: profile.locale,
-        };
-        let blob_json = zeroize::Zeroizing::new(serde_json::to_vec(&blob)?);
-        drop(blob);
-        // Argon2id (64 MiB) is seconds of CPU on a cheap phone: off the async workers.
-        // A copy for the blocking task, zeroised on drop like the original.
-        let copy = code.clone();
-        let wrapped = tokio::task::spawn_blocking(move || {
-            recovery::wrap_secret(&copy, &blob_json, KdfParams::DEFAULT, RECOVERY_CONTEXT)
-        })
-        .await
-        .map_err(|e| CoreError::corrupt(format!("key wrapping task: {e}")))??;
+        let recovery = wrap_for_recovery(&keys, &profile, fp, &code).await?;
         let req = EnrolPeerRequest {
             token: inv.token.clone(),
             account_id: profile.peer_id.clone(),
             device_key: *keys.device.public_key().as_bytes(),
             peer_key: *keys.peer_public.as_bytes(),
             account_key: *certs::account_key(&keys.peer)?.public_key().as_bytes(),
-            recovery: RecoveryUpload {
-                lookup: code.lookup_id(),
-                wrapped_peer_key: serde_json::to_vec(&wrapped)?,
-            },
+            recovery,
         };
         // 3. Enrol.
         let resp: EnrolResponse = http.post("/v1/enrol/peer", &req, None).await?;
@@ -319,5 +331,53 @@ impl Device {
         // Pull everything (and announce this device).
         self.sync(None).await?;
         Ok(())
+    }
+
+    /// Replaces the recovery code (after a lost phone, or when someone else may have seen
+    /// it): the server gets the peer key wrapped under a new code, signed by the account
+    /// key; the old code finds nothing from then on. Returns the new code, to show once.
+    /// A backup made earlier still opens with the code it was made with.
+    pub(crate) async fn rotate_recovery_code(&self) -> Result<String> {
+        let _one_at_a_time = self.net.one_sync_at_a_time().await;
+        let (enrol, keys, profile) = {
+            let home = self.lock();
+            if home.is_coordinators()? {
+                return Err(CoreError::NotAllowed(Msg::CoordinatorHome));
+            }
+            let (enrol, _) = Enrolment::load(home.store.conn())?
+                .ok_or(CoreError::NotAllowed(Msg::NotEnrolled))?;
+            let s = home.session()?;
+            (enrol, s.keys.duplicate()?, s.profile.clone())
+        };
+        let code = RecoveryCode::generate()?;
+        let recovery = wrap_for_recovery(&keys, &profile, enrol.fingerprint(), &code).await?;
+        let doc = RecoveryRotateDocument {
+            account_id: enrol.account_id.clone(),
+            lookup_sha256: peerlog_crypto::sha256(&recovery.lookup),
+            wrapped_sha256: peerlog_crypto::sha256(&recovery.wrapped_peer_key),
+        };
+        let signature =
+            certs::account_key(&keys.peer)?.sign_document(RECOVERY_ROTATE_DOMAIN, &doc)?;
+        let http = self.net.http(&enrol.server)?;
+        let _: RotateRecoveryResponse = self
+            .net
+            .authed(
+                self,
+                &http,
+                &enrol.device_id,
+                "/v1/recovery/rotate",
+                Some(&RotateRecoveryRequest {
+                    recovery,
+                    signature,
+                }),
+            )
+            .await?;
+        // The server holds the new code's blob now: keep the new code, or the peer would be
+        // shown one that no longer works.
+        keys::save_recovery_code(self.lock().secrets.as_ref(), &code)?;
+        self.log.log(LogLevel::Info, "peerlog::sync", || {
+            "recovery code replaced".into()
+        });
+        Ok(code.display())
     }
 }

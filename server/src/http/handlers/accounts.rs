@@ -1,15 +1,76 @@
-//! The chapter's accounts and their devices, for the coordinator.
+//! The chapter's accounts and their devices, for the coordinator, and the chapter's lock
+//! on an account.
 
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::State;
-use peerlog_protocol::api::{AccountSummary, AccountsResponse, DeviceSummary};
+use axum::extract::{Path, State};
+use peerlog_crypto::DevicePublicKey;
+use peerlog_protocol::api::{
+    self, AccountSummary, AccountsResponse, DeviceSummary, LockAccountRequest, LockAccountResponse,
+};
 
 use super::{ApiResult, role_of};
+use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::Auth;
+use crate::http::extract::{ApiJson, Auth};
+use crate::now;
 use crate::storage::Storage;
+
+/// How far ahead of the server's clock a lock statement may be dated: further would let
+/// one statement outrank every later one.
+const LOCK_LEAD_SECONDS: i64 = 24 * 3600;
+
+/// Locks or unlocks an account of the coordinator's chapter, on a statement signed with
+/// the chapter signing key (checked here, so a coordinator's stolen session alone cannot
+/// lock or unlock anyone).
+pub async fn lock<S: Storage>(
+    State(state): State<AppState<S>>,
+    auth: Auth,
+    Path(account_id): Path<String>,
+    ApiJson(req): ApiJson<LockAccountRequest>,
+) -> ApiResult<Json<LockAccountResponse>> {
+    auth.require_coordinator()?;
+    let account = state
+        .storage()
+        .account(&account_id)
+        .await?
+        .filter(|a| a.chapter_id == auth.chapter_id())
+        .ok_or_else(|| ApiError::not_found("no such account"))?;
+    if req.statement.account_id != account.id {
+        return Err(ApiError::bad_request("the statement names another account"));
+    }
+    if req.statement.at > now() + LOCK_LEAD_SECONDS {
+        return Err(ApiError::bad_request(
+            "the statement is dated in the future",
+        ));
+    }
+    let key = state
+        .storage()
+        .chapter(auth.chapter_id())
+        .await?
+        .and_then(|c| c.keys)
+        .ok_or_else(|| ApiError::conflict("the chapter has no signing key yet"))?
+        .signing_public_key;
+    DevicePublicKey::from(key)
+        .verify_document(api::ACCOUNT_LOCK_DOMAIN, &req.statement, &req.signature)
+        .map_err(|_| {
+            ApiError::bad_request("the statement does not verify with the chapter signing key")
+        })?;
+    let changed = state
+        .storage()
+        .set_account_lock(&account.id, req.statement.locked, req.statement.at)
+        .await?;
+    let locked = state
+        .storage()
+        .account(&account.id)
+        .await?
+        .is_some_and(|a| a.locked_at.is_some());
+    if changed {
+        tracing::info!(account = %account.id, locked, "account lock changed");
+    }
+    Ok(Json(LockAccountResponse { locked, changed }))
+}
 
 pub async fn accounts<S: Storage>(
     State(state): State<AppState<S>>,
@@ -42,6 +103,7 @@ pub async fn accounts<S: Storage>(
                 account_id: a.id,
                 role: role_of(a.role),
                 peer_key: a.peer_key,
+                locked_at: a.locked_at,
             })
             .collect(),
     }))

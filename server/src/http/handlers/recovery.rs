@@ -1,30 +1,86 @@
-//! Recovery: a peer on a new phone finds its account by the recovery lookup.
+//! Recovery: a peer on a new phone finds its account by the recovery lookup; a device of
+//! the account replaces the recovery code.
 
 use axum::Json;
 use axum::extract::State;
 use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::api::{
     self, EnrolResponse, RecoveryDeviceDocument, RecoveryDeviceRequest, RecoveryFetchResponse,
-    RecoveryLookup,
+    RecoveryLookup, RecoveryRotateDocument, RotateRecoveryRequest, RotateRecoveryResponse,
 };
 
 use super::{ApiResult, chapter_info, device_id_of, role_of};
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::http::extract::{ApiJson, EnrolClass, Limited};
+use crate::http::extract::{ApiJson, Auth, EnrolClass, Limited};
 use crate::metrics::inc;
 use crate::storage::{self, NewDevice, Storage};
 use crate::{now, sha256};
 
+/// Most bytes of a wrapped peer key (Argon2id parameters, salt, nonce, a 32-byte key and
+/// its tag take far less).
+const MAX_WRAPPED_BYTES: usize = 1024;
+
+/// The account the lookup finds, unless the chapter has locked it.
 async fn recovered_account<S: Storage>(
     state: &AppState<S>,
     lookup: &[u8; 32],
 ) -> ApiResult<storage::Account> {
-    state
+    let account = state
         .storage()
         .account_by_recovery_lookup(sha256(lookup))
         .await?
-        .ok_or_else(|| ApiError::not_found("no account for this recovery code"))
+        .ok_or_else(|| ApiError::not_found("no account for this recovery code"))?;
+    if account.locked_at.is_some() {
+        return Err(ApiError::account_locked());
+    }
+    Ok(account)
+}
+
+/// Replaces the account's recovery code (after a lost phone, say): the new lookup and
+/// wrapped key must be signed by the account key, so neither the server nor a stolen
+/// session can plant a blob of its own; the old code finds nothing afterwards.
+pub async fn recovery_rotate<S: Storage>(
+    State(state): State<AppState<S>>,
+    auth: Auth,
+    ApiJson(req): ApiJson<RotateRecoveryRequest>,
+) -> ApiResult<Json<RotateRecoveryResponse>> {
+    let account = state
+        .storage()
+        .account(auth.account_id())
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such account"))?;
+    if account.locked_at.is_some() {
+        return Err(ApiError::account_locked());
+    }
+    let wrapped = req.recovery.wrapped_peer_key;
+    if wrapped.is_empty() || wrapped.len() > MAX_WRAPPED_BYTES {
+        return Err(ApiError::bad_request(
+            "the wrapped peer key has a wrong size",
+        ));
+    }
+    let lookup = sha256(&req.recovery.lookup);
+    let doc = RecoveryRotateDocument {
+        account_id: account.id.clone(),
+        lookup_sha256: lookup,
+        wrapped_sha256: sha256(&wrapped),
+    };
+    let signed = account.account_key.is_some_and(|k| {
+        DevicePublicKey::from(k)
+            .verify_document(api::RECOVERY_ROTATE_DOMAIN, &doc, &req.signature)
+            .is_ok()
+    });
+    if !signed {
+        return Err(ApiError::forbidden(
+            "the new recovery code must be signed with the account key",
+        ));
+    }
+    state
+        .storage()
+        .replace_recovery(&account.id, lookup, wrapped)
+        .await?;
+    tracing::info!(account = %account.id, "recovery code replaced");
+    Ok(Json(RotateRecoveryResponse { rotated: true }))
 }
 
 pub async fn recovery_fetch<S: Storage>(
