@@ -134,7 +134,7 @@ impl Http {
     async fn finish<R: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<R> {
         let resp = req.send().await.map_err(net)?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(net)?;
+        let bytes = read_bounded(resp, MAX_RESPONSE_BYTES).await?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| CoreError::Server {
                 status: status.as_u16(),
@@ -162,6 +162,35 @@ impl Http {
             }),
         }
     }
+}
+
+/// The most bytes of one answer read into memory: a pull page or one envelope (each at
+/// most [`api::MAX_BODY_BYTES`]) and the JSON around it. A server sending more is cut off,
+/// so it cannot make a phone run out of memory.
+const MAX_RESPONSE_BYTES: usize = api::MAX_BODY_BYTES + 1024 * 1024;
+
+/// The body, read chunk by chunk, refused once it grows beyond `limit`.
+async fn read_bounded(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>> {
+    let status = resp.status().as_u16();
+    let too_large = || CoreError::Server {
+        status,
+        code: "response_too_large".into(),
+        message: format!("the server's answer is larger than {limit} bytes"),
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(net)? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn net(e: reqwest::Error) -> CoreError {
@@ -254,5 +283,46 @@ mod tests {
             matches!(out, Err(CoreError::NotAllowed(Msg::InsecureServer))),
             "{out:?}"
         );
+    }
+
+    /// A server (or whoever answers in its place) sending an endless answer: the client
+    /// stops reading at the bound instead of filling the phone's memory.
+    #[test]
+    fn an_endless_answer_is_cut_off() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for (n, conn) in listener.incoming().take(2).enumerate() {
+                let Ok(mut conn) = conn else { return };
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                // First without a length (read until the connection closes), then
+                // announcing a huge one.
+                let head: &[u8] = if n == 0 {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 999999999999\r\n\r\n"
+                };
+                let _ = conn.write_all(head);
+                let block = [b' '; 64 * 1024];
+                let mut sent = 0;
+                while sent <= 2 * MAX_RESPONSE_BYTES && conn.write_all(&block).is_ok() {
+                    sent += block.len();
+                }
+            }
+        });
+        let http = Http::new(&format!("http://127.0.0.1:{port}"), &[]).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for attempt in ["no length", "a huge length"] {
+            let out: Result<serde_json::Value> = rt.block_on(http.get("/v1/sync/pull", None));
+            assert!(
+                matches!(&out, Err(CoreError::Server { code, .. }) if code == "response_too_large"),
+                "{attempt}: {out:?}"
+            );
+        }
     }
 }
