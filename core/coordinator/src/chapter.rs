@@ -10,6 +10,7 @@ use peerlog_core::enrolment::{self, AccountRole, Enrolment};
 use peerlog_core::error::Result;
 use peerlog_core::model::{ContactPayload, ExpensePayload};
 use peerlog_core::report::{self, SignedReport};
+use peerlog_core::store::waiting::{Parked, Waiting};
 use peerlog_core::store::{self, IndexedContact};
 use peerlog_core::{ExpenseStatus, Locale, index};
 use peerlog_crypto::DevicePublicKey;
@@ -35,24 +36,103 @@ pub(crate) struct Reader<'a> {
     pub enrol: &'a Enrolment,
 }
 
+/// This machine's own device: its records come back in the chapter's pulls.
+pub(crate) struct OwnDevice<'a> {
+    pub key: DevicePublicKey,
+    pub account_id: &'a str,
+}
+
+/// The author's key and account: this machine's own device, or one of the accounts the
+/// server listed.
+fn author_of(
+    conn: &Connection,
+    own: &OwnDevice<'_>,
+    device_id: &str,
+) -> Result<Option<(DevicePublicKey, String)>> {
+    if device_id == own.key.device_id() {
+        return Ok(Some((own.key.clone(), own.account_id.to_owned())));
+    }
+    let Some(row) = store::sync::chapter_device(conn, device_id)? else {
+        return Ok(None);
+    };
+    let key = DevicePublicKey::from_bytes(&row.public_key)?;
+    // The device id is a hash of the key: the server cannot pair an id with another key.
+    if key.device_id() != device_id {
+        return Ok(None);
+    }
+    Ok(Some((key, row.account_id)))
+}
+
+/// What became of a pulled chapter record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admitted {
+    /// Verified and stored (a new record, or a newer version).
+    Stored,
+    /// Verified; the stored version is as new or newer.
+    Known,
+    /// Its author is not known yet: it waits for the next account list.
+    Waiting,
+    /// Its author is unknown and too many records wait already: not kept.
+    Dropped,
+    /// Malformed, or its signature does not verify: ignored, nothing replaced.
+    Refused,
+}
+
+/// Verifies a pulled record before it replaces anything: a record the server altered, or
+/// one signed by a key other than its author's, never takes the place of a stored one.
+pub(crate) fn admit(
+    tx: &Connection,
+    own: &OwnDevice<'_>,
+    env: &Envelope,
+    seq: u64,
+    waiting: &mut Waiting,
+) -> Result<Admitted> {
+    if env.validate().is_err() {
+        return Ok(Admitted::Refused);
+    }
+    let Some((key, _)) = author_of(tx, own, &env.meta.author_device)? else {
+        return Ok(match waiting.defer(tx, env)? {
+            Parked::Waiting => Admitted::Waiting,
+            Parked::Dropped => Admitted::Dropped,
+        });
+    };
+    if peerlog_crypto::envelope::verify_envelope(env, &key).is_err() {
+        return Ok(Admitted::Refused);
+    }
+    Ok(if store::sync::put_chapter_record(tx, env, seq)? {
+        Admitted::Stored
+    } else {
+        Admitted::Known
+    })
+}
+
+/// Tries the waiting records again (after the account list was refreshed). Returns how
+/// many were stored.
+pub(crate) fn admit_waiting(
+    tx: &Connection,
+    own: &OwnDevice<'_>,
+    waiting: &mut Waiting,
+) -> Result<(u64, u64)> {
+    let (mut stored, mut refused) = (0, 0);
+    for env in store::sync::deferred(tx)? {
+        waiting.undefer(tx, &env)?;
+        match admit(tx, own, &env, 0, waiting)? {
+            Admitted::Stored => stored += 1,
+            Admitted::Refused => refused += 1,
+            Admitted::Known | Admitted::Waiting | Admitted::Dropped => {}
+        }
+    }
+    Ok((stored, refused))
+}
+
 impl Reader<'_> {
     /// The author's key and account, from the accounts the server listed.
     fn author(&self, device_id: &str) -> Result<Option<(DevicePublicKey, String)>> {
-        if device_id == self.keys.device.device_id() {
-            return Ok(Some((
-                self.keys.device.public_key(),
-                self.enrol.account_id.clone(),
-            )));
-        }
-        let Some(row) = store::sync::chapter_device(self.conn, device_id)? else {
-            return Ok(None);
+        let own = OwnDevice {
+            key: self.keys.device.public_key(),
+            account_id: &self.enrol.account_id,
         };
-        let key = DevicePublicKey::from_bytes(&row.public_key)?;
-        // The device id is a hash of the key: the server cannot pair an id with another key.
-        if key.device_id() != device_id {
-            return Ok(None);
-        }
-        Ok(Some((key, row.account_id)))
+        author_of(self.conn, &own, device_id)
     }
 
     /// Verifies and opens a chapter record: its contents and author account, or `None`

@@ -11,7 +11,7 @@ mod chapter;
 pub mod files;
 mod keys;
 
-use chapter::Reader;
+use chapter::{Admitted, OwnDevice, Reader};
 use keys::Keys;
 pub use peerlog_core::CategoryTotals;
 use peerlog_core::certs::{self, DeviceCert, ExpenseDecision};
@@ -21,6 +21,7 @@ use peerlog_core::error::{CoreError, PeerlogError, Result};
 use peerlog_core::model::ExpensePayload;
 use peerlog_core::net::{self, Host, Net, SyncProgress, SyncReport, SyncStatus};
 use peerlog_core::store::sync::ChapterDeviceRow;
+use peerlog_core::store::waiting::Waiting;
 use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
 use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
@@ -28,12 +29,54 @@ use peerlog_protocol::api::{
     self, AccountLockStatement, AccountsResponse, AuthChallengeDocument, DeclarationDocument,
     DeclarationResponse, EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest,
     InvitationResponse, LockAccountRequest, LockAccountResponse, PublishedDeclaration,
-    RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
+    PullResponse, RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
 };
 use peerlog_protocol::{Collection, RecordMeta};
 use serde::Serialize;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Pull rounds of one coordinator sync: a round stops early when records by devices not
+/// yet known fill the waiting list, learns the chapter's devices and goes on.
+const SYNC_ROUNDS: usize = 3;
+
+/// Admits one pull page and moves the cursor. When the waiting list is full (a new peer's
+/// many records, by a device this machine learns of only from the next account list), it
+/// stops before the first record that does not fit, so that nothing is lost: the cursor
+/// stays before it and the next round pulls it again. On the `last` round such records
+/// are dropped (counted) instead, so a server sending endless unknown authors cannot stall
+/// the chapter's sync.
+fn admit_page(
+    tx: &rusqlite::Connection,
+    own: &OwnDevice<'_>,
+    page: &PullResponse,
+    last: bool,
+    refused: &mut u64,
+) -> Result<ControlFlow<u64, u64>> {
+    let mut waiting = Waiting::load(tx)?;
+    let mut stored = 0;
+    let mut cursor = None;
+    for rec in &page.records {
+        match chapter::admit(tx, own, &rec.envelope, rec.seq, &mut waiting)? {
+            Admitted::Dropped if !last => {
+                if let Some(c) = cursor {
+                    store::sync::set_cursor(tx, c)?;
+                }
+                return Ok(ControlFlow::Break(stored));
+            }
+            Admitted::Stored => stored += 1,
+            Admitted::Refused => *refused += 1,
+            Admitted::Known | Admitted::Waiting | Admitted::Dropped => {}
+        }
+        cursor = Some(rec.seq);
+    }
+    if waiting.dropped > 0 {
+        store::sync::add_deferred_dropped(tx, waiting.dropped)?;
+    }
+    store::sync::set_cursor(tx, page.cursor)?;
+    Ok(ControlFlow::Continue(stored))
+}
 
 /// Rule set of coordinator reports (the one peers are set up with).
 const REPORT_RULE_SET: &str = "no-bufdir-2020";
@@ -349,33 +392,55 @@ impl Coordinator {
     }
 
     async fn sync_inner(&self, progress: &Option<Arc<dyn SyncProgress>>) -> Result<SyncReport> {
-        let enrol = {
+        let (enrol, own_key) = {
             let st = self.lock();
-            st.keys()?;
-            net::begin_sync(st.store.conn())?
+            let own_key = st.keys()?.device.public_key();
+            (net::begin_sync(st.store.conn())?, own_key)
         };
-        let (pushed, pulled) = self
-            .net
-            .exchange(self, &enrol, progress, |page| {
-                self.lock().store.tx(|tx| {
-                    let mut n = 0;
-                    for rec in &page.records {
-                        if rec.envelope.validate().is_ok()
-                            && store::sync::put_chapter_record(tx, &rec.envelope, rec.seq)?
-                        {
-                            n += 1;
-                        }
-                    }
-                    store::sync::set_cursor(tx, page.cursor)?;
-                    Ok(n)
+        let own = OwnDevice {
+            key: own_key,
+            account_id: &enrol.account_id,
+        };
+        let mut refused = 0;
+        let mut applied = 0;
+        let (mut accepted, mut rejected) = (0, 0);
+        for round in 1..=SYNC_ROUNDS {
+            // The last round drops what does not fit the waiting list rather than stall.
+            let last = round == SYNC_ROUNDS;
+            let (pushed, pulled) = self
+                .net
+                .exchange(self, &enrol, progress, |page| {
+                    self.lock()
+                        .store
+                        .tx(|tx| admit_page(tx, &own, page, last, &mut refused))
                 })
-            })
-            .await?;
-        self.refresh_accounts_if_needed(&enrol).await?;
+                .await?;
+            accepted += pushed.accepted;
+            rejected += pushed.rejected;
+            applied += pulled.applied;
+            // Records by devices this machine does not know yet wait for the account list.
+            if store::sync::deferred_size(self.lock().store.conn())?.0 > 0 {
+                self.refresh_accounts(&enrol).await?;
+                let (stored, bad) = self.lock().store.tx(|tx| {
+                    let mut waiting = Waiting::load(tx)?;
+                    chapter::admit_waiting(tx, &own, &mut waiting)
+                })?;
+                applied += stored;
+                refused += bad;
+            }
+            if !pulled.stopped {
+                break;
+            }
+        }
+        if refused > 0 {
+            self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
+                format!("{refused} pulled chapter record(s) did not verify and were ignored")
+            });
+        }
         Ok(SyncReport {
-            pushed: pushed.accepted,
-            pulled: pulled.applied,
-            rejected: pushed.rejected,
+            pushed: accepted,
+            pulled: applied,
+            rejected,
             declaration_changed: false,
         })
     }
@@ -410,16 +475,6 @@ impl Coordinator {
             Ok(())
         })?;
         Ok(resp)
-    }
-
-    /// After a pull: learn the devices of authors not seen before.
-    async fn refresh_accounts_if_needed(&self, enrol: &Enrolment) -> Result<()> {
-        let unknown =
-            store::sync::unknown_chapter_authors(self.lock().store.conn(), &enrol.device_id)?;
-        if unknown > 0 {
-            self.refresh_accounts(enrol).await?;
-        }
-        Ok(())
     }
 
     /// A one-time invitation for a peer, valid `expires_days` days.

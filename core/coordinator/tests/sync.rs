@@ -1440,3 +1440,99 @@ async fn a_locked_account_cannot_be_recovered_and_a_replaced_code_is_worthless()
     assert_eq!(again.list_contacts(None, None).unwrap().len(), 1);
     assert_eq!(again.profile().unwrap().peer_id, account);
 }
+
+/// A hostile server (its database, here) serves a newer version of a peer's contact that
+/// the peer never wrote: the bytes altered, or signed by another key. The coordinator
+/// verifies before it stores, so the contact it had stays and still counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_server_altered_never_replaces_the_verified_one() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    let id = a
+        .add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap()
+        .id;
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let before = coord.chapter_report(YEAR).unwrap();
+    assert_eq!(before.activity_days, 1);
+    srv.kill().await;
+    let path = srv.db.trim_start_matches("sqlite://").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let stored: Vec<u8> = db
+        .query_row(
+            "SELECT envelope FROM records WHERE collection = 'contacts' AND id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let chapter_key =
+        peerlog_crypto::RecipientPublicKey::from_bytes(&coord_chapter_key(&srv)).unwrap();
+    let stranger = peerlog_crypto::DeviceSigningKey::generate().unwrap();
+    type Forge<'a> = Box<dyn Fn(&mut peerlog_protocol::Envelope) + 'a>;
+    let forgeries: [(&str, Forge); 3] = [
+        (
+            "the ciphertext altered",
+            Box::new(|env| env.ciphertext[0] ^= 1),
+        ),
+        (
+            "a signature that is not the author's",
+            Box::new(|env| env.signature = [7; 64]),
+        ),
+        (
+            "written by a device the chapter does not know",
+            Box::new(|env| {
+                let mut meta = env.meta.clone();
+                meta.author_device = stranger.device_id();
+                *env = peerlog_crypto::envelope::seal_record(
+                    &meta,
+                    br#"{"date":"2025-02-01"}"#,
+                    std::slice::from_ref(&chapter_key),
+                    &stranger,
+                )
+                .unwrap();
+            }),
+        ),
+    ];
+    for (n, (what, forge)) in (2u64..).zip(forgeries) {
+        let mut env = peerlog_protocol::Envelope::from_json_bytes(&stored).unwrap();
+        env.meta.version += n;
+        forge(&mut env);
+        let seq: i64 = db
+            .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
+            .unwrap();
+        db.execute(
+            "UPDATE records SET version = ?2, envelope = ?3, seq = ?4, author_device = ?5
+             WHERE collection = 'contacts' AND id = ?1",
+            rusqlite::params![
+                id,
+                env.meta.version as i64,
+                env.to_json_bytes().unwrap(),
+                seq,
+                env.meta.author_device
+            ],
+        )
+        .unwrap();
+        srv.restart().await;
+        coord.sync(None).await.unwrap();
+        srv.kill().await;
+        let after = coord.chapter_report(YEAR).unwrap();
+        assert_eq!(after.activity_days, 1, "{what}");
+        assert_eq!(after.peers, before.peers, "{what}");
+    }
+}
+
+/// The chapter's encryption key, as the server keeps it.
+fn coord_chapter_key(srv: &Server) -> [u8; 32] {
+    let path = srv.db.trim_start_matches("sqlite://").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let key: Vec<u8> = db
+        .query_row(
+            "SELECT encryption_public_key FROM chapters WHERE encryption_public_key IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    key.try_into().unwrap()
+}

@@ -25,6 +25,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -134,6 +135,8 @@ pub struct Pulled {
     pub applied: u64,
     /// The newest declaration version the server mentioned.
     pub newest_declaration: Option<u32>,
+    /// The pull stopped early because `apply` asked to (more may follow the cursor).
+    pub stopped: bool,
 }
 
 /// Whether the server refused a request as larger than it reads.
@@ -447,13 +450,14 @@ impl Net {
     }
 
     /// One exchange with the enrolment's server: log in if needed, push what is pending,
-    /// then pull every page (`apply` stores one page and moves the cursor).
+    /// then pull every page (`apply` stores one page and moves the cursor, and breaks to
+    /// stop pulling until the caller has learned something).
     pub async fn exchange<H: Host>(
         &self,
         host: &H,
         enrol: &Enrolment,
         progress_cb: &Option<Arc<dyn SyncProgress>>,
-        apply: impl FnMut(&PullResponse) -> Result<u64>,
+        apply: impl FnMut(&PullResponse) -> Result<ControlFlow<u64, u64>>,
     ) -> Result<(Pushed, Pulled)> {
         let http = self.http(&enrol.server)?;
         let device_id = enrol.device_id.as_str();
@@ -477,7 +481,7 @@ impl Net {
         http: &Http,
         device_id: &str,
         progress_cb: &Option<Arc<dyn SyncProgress>>,
-        mut apply: impl FnMut(&PullResponse) -> Result<u64>,
+        mut apply: impl FnMut(&PullResponse) -> Result<ControlFlow<u64, u64>>,
     ) -> Result<Pulled> {
         let mut out = Pulled::default();
         loop {
@@ -497,8 +501,16 @@ impl Net {
                 )
                 .await?;
             out.newest_declaration = out.newest_declaration.max(page.declaration_version);
-            out.applied += apply(&page)?;
+            let (applied, stop) = match apply(&page)? {
+                ControlFlow::Continue(n) => (n, false),
+                ControlFlow::Break(n) => (n, true),
+            };
+            out.applied += applied;
             progress(progress_cb, SyncPhase::Apply, out.applied, None);
+            if stop {
+                out.stopped = true;
+                return Ok(out);
+            }
             if !page.has_more {
                 return Ok(out);
             }

@@ -6,6 +6,7 @@
 
 mod migrations;
 pub mod sync;
+pub mod waiting;
 
 use crate::error::{CoreError, Result};
 use chrono::NaiveDate;

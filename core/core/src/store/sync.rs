@@ -345,18 +345,6 @@ pub fn chapter_records(c: &Connection, collection: Collection) -> Result<Vec<Env
     .collect()
 }
 
-/// How many pulled chapter records have an author whose device the coordinator does not
-/// know yet (other than `own_device`).
-pub fn unknown_chapter_authors(c: &Connection, own_device: &str) -> Result<i64> {
-    Ok(c.query_row(
-        "SELECT count(*) FROM chapter_records
-         WHERE author_device NOT IN (SELECT device_id FROM chapter_devices)
-           AND author_device != ?1",
-        [own_device],
-        |r| r.get(0),
-    )?)
-}
-
 /// A device of the chapter as the coordinator knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChapterDeviceRow {

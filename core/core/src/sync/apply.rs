@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::index::reindex;
 use crate::platform::{LogLevel, Logger};
 use crate::session::Session;
+use crate::store::waiting::{Parked, Waiting};
 use crate::store::{self, CertifiedBy, Store};
 use crate::util::now_rfc3339;
 use peerlog_crypto::DevicePublicKey;
@@ -15,15 +16,6 @@ use peerlog_protocol::api::PullResponse;
 use peerlog_protocol::{Collection, Envelope};
 use peerlog_rules::Locale;
 use rusqlite::Connection;
-
-/// At most this many pulled records wait for their author's certificate. A real backlog
-/// is small (a device pushes its certificate before anything it writes, so only records
-/// around a page boundary wait); more means a server or device is filling the phone, and
-/// every waiting record is opened again whenever a certificate arrives.
-pub(crate) const MAX_DEFERRED_RECORDS: u64 = 1_000;
-/// And at most this many bytes of their envelopes (four of the largest records the
-/// protocol allows), so a few huge records cannot fill the phone either.
-pub(crate) const MAX_DEFERRED_BYTES: u64 = 32 * 1024 * 1024;
 
 #[derive(Debug, PartialEq, Eq)]
 enum Applied {
@@ -59,59 +51,6 @@ fn chapter_may_write(
     Ok(certs::payload_type(&v) == Some(certs::DECISION_TYPE))
 }
 
-/// The waiting list while a page is applied.
-#[derive(Debug)]
-struct Waiting {
-    records: u64,
-    bytes: u64,
-    max_records: u64,
-    max_bytes: u64,
-    /// Records dropped in this page.
-    dropped: u64,
-    /// A device key was learned in this page, so waiting records may now apply.
-    learned: bool,
-}
-
-impl Waiting {
-    fn load(tx: &Connection) -> Result<Self> {
-        let (records, bytes) = store::sync::deferred_size(tx)?;
-        Ok(Self {
-            records,
-            bytes,
-            max_records: MAX_DEFERRED_RECORDS,
-            max_bytes: MAX_DEFERRED_BYTES,
-            dropped: 0,
-            learned: false,
-        })
-    }
-
-    /// Puts `env` on the waiting list if it fits.
-    fn defer(&mut self, tx: &Connection, env: &Envelope) -> Result<Applied> {
-        if store::sync::is_deferred(tx, env)? {
-            return Ok(Applied::Deferred);
-        }
-        let bytes = env.to_json_bytes()?;
-        let size = bytes.len() as u64;
-        if self.records >= self.max_records || self.bytes.saturating_add(size) > self.max_bytes {
-            self.dropped += 1;
-            return Ok(Applied::Dropped);
-        }
-        store::sync::defer(tx, env, &bytes)?;
-        self.records += 1;
-        self.bytes += size;
-        Ok(Applied::Deferred)
-    }
-
-    /// Takes `env` off the waiting list (to try it again).
-    fn undefer(&mut self, tx: &Connection, env: &Envelope) -> Result<()> {
-        store::sync::undefer(tx, env)?;
-        let size = env.to_json_bytes()?.len() as u64;
-        self.records = self.records.saturating_sub(1);
-        self.bytes = self.bytes.saturating_sub(size);
-        Ok(())
-    }
-}
-
 /// Applies one pulled record.
 fn record(
     tx: &Connection,
@@ -137,7 +76,12 @@ fn record(
                 waiting.learned = true;
                 (k, by)
             }
-            None => return waiting.defer(tx, env),
+            None => {
+                return Ok(match waiting.defer(tx, env)? {
+                    Parked::Waiting => Applied::Deferred,
+                    Parked::Dropped => Applied::Dropped,
+                });
+            }
         },
     };
     let Ok(verified) = peerlog_crypto::envelope::verify(env, &key) else {
@@ -369,7 +313,7 @@ mod tests {
         }
         let held = store::sync::deferred(st.conn()).unwrap();
         assert_eq!(held.len(), 1_000, "the waiting list is bounded");
-        assert_eq!(MAX_DEFERRED_RECORDS, 1_000);
+        assert_eq!(crate::store::waiting::MAX_DEFERRED_RECORDS, 1_000);
         let status = crate::net::status(st.conn(), None, true).unwrap();
         assert_eq!(status.waiting_records, 1_000);
         assert_eq!(status.dropped_records, 2 + 1_100 - 1_000);
@@ -410,11 +354,11 @@ mod tests {
         }
         assert_eq!(
             outcomes,
-            [Applied::Deferred, Applied::Deferred, Applied::Dropped]
+            [Parked::Waiting, Parked::Waiting, Parked::Dropped]
         );
         // The same record again is not counted twice.
         let again = store::sync::deferred(tx).unwrap().remove(0);
-        assert_eq!(waiting.defer(tx, &again).unwrap(), Applied::Deferred);
+        assert_eq!(waiting.defer(tx, &again).unwrap(), Parked::Waiting);
         assert_eq!((waiting.records, waiting.dropped), (2, 1));
         assert_eq!(store::sync::deferred_size(tx).unwrap(), (2, 2 * size));
     }

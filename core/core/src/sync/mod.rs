@@ -89,6 +89,7 @@ impl Device {
                 let mut home = self.lock();
                 let (st, s) = home.parts()?;
                 apply::page(st, s, &enrol.account_id, page, &self.log)
+                    .map(std::ops::ControlFlow::Continue)
             })
             .await?;
         let mut report = SyncReport {
