@@ -39,6 +39,11 @@ STRINGS = {
     "onboarding.join.header": ("Join your chapter", "Bli med i laget ditt", "Tilslut dig din afdeling"),
     "onboarding.invitation": ("Invitation (peerlog1:…)", "Invitasjon (peerlog1:…)", "Invitation (peerlog1:…)"),
     "onboarding.scan": ("Scan QR code", "Skann QR-kode", "Scan QR-kode"),
+    "onboarding.scan.denied": (
+        "Peerlog may not use the camera. Allow it in Settings → Peerlog → Camera, or paste the invitation.",
+        "Peerlog har ikke tilgang til kameraet. Gi tilgang i Innstillinger → Peerlog → Kamera, eller lim inn invitasjonen.",
+        "Peerlog har ikke adgang til kameraet. Giv adgang i Indstillinger → Peerlog → Kamera, eller indsæt invitationen.",
+    ),
     "onboarding.join": ("Join", "Bli med", "Tilslut"),
     "onboarding.join.footer": (
         "Your coordinator gives you the invitation as a QR code or a link.",
@@ -240,6 +245,7 @@ STRINGS = {
     "expense.submit": ("Submit", "Send inn", "Indsend"),
     "expense.kind": ("Kind", "Type", "Type"),
     "expense.km": ("Kilometres", "Kilometer", "Kilometer"),
+    "expense.km.value %lld": ("%lld km", "%lld km", "%lld km"),
     "expense.amount": ("Amount", "Beløp", "Beløb"),
     "expense.description": ("What for (optional)", "Hva gjelder det (valgfritt)", "Hvad drejer det sig om (valgfrit)"),
     "expense.travel.footer %@": (

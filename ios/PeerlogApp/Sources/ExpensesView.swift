@@ -95,7 +95,7 @@ struct ExpenseRow: View {
             HStack {
                 Text(Labels.day(expense.date))
                 if let km = expense.km {
-                    Text(verbatim: "· \(km) km")
+                    Text("expense.km.value \(Int(km))")
                 }
                 if expense.hasReceipt {
                     Image(systemName: "paperclip")

@@ -376,10 +376,27 @@ public final class PeerlogClient {
         try await perform { try $0.repeatLastContact() }
     }
 
+    /// The input a filled-in contact form describes: the core parses the typed numbers (a word
+    /// is its "not a number" field error), trims the texts and keeps from `entry.base` what the
+    /// form does not show (a one-to-one contact's participants, topics, municipality, …).
+    public func contactFormInput(_ entry: ContactFormEntry) async throws -> ContactInput {
+        try await perform { try $0.contactFormInput(entry: entry) }
+    }
+
+    /// Every contact by month, newest first, the months named by the core.
+    public func contactsByMonth() async throws -> [ContactMonth] {
+        try await perform { try $0.contactsByMonth() }
+    }
+
     // MARK: - Summary and report
 
     public func yearSummary(_ year: Int32) async throws -> PeriodSummary {
         try await perform { try $0.yearSummary(year: year) }
+    }
+
+    /// The years a report can be made for, newest first.
+    public func reportYears() async throws -> [Int32] {
+        try await perform { try $0.reportYears() }
     }
 
     /// Signs the year's report; the file goes out through the share sheet.
@@ -466,6 +483,11 @@ public final class PeerlogClient {
     // MARK: - Sync
 
     /// When the core's backoff allows the next background sync (nil: any time).
+    /// When background sync may run: the core's periodic interval and its wait after failures.
+    public var syncSchedule: SyncSchedule {
+        PeerlogCore.syncSchedule(retryAfter: syncStatus?.retryAfter)
+    }
+
     public var retryAfter: Date? {
         syncStatus?.retryAfter.flatMap(CoreDates.timestamp)
     }
