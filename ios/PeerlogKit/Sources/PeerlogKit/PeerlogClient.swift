@@ -190,11 +190,8 @@ public final class PeerlogClient {
         if let profile {
             return profile.locale
         }
-        switch Bundle.main.preferredLocalizations.first ?? "en" {
-        case "nb", "no", "nn": return .nb
-        case "da": return .da
-        default: return .en
-        }
+        // The core's rule over the app's languages as iOS ranks them (the same as Android's).
+        return appLocale(preferred: Bundle.main.preferredLocalizations)
     }
 
     // MARK: - Setup
