@@ -419,6 +419,13 @@ public final class PeerlogClient {
         try await change { try $0.updateExpense(id: id, input: input) }
     }
 
+    /// The input a filled-in expense form describes: km and the amount read by the core (a word
+    /// is its "not a number"), the description trimmed, the linked contacts kept from
+    /// `entry.base` unless the form gives them.
+    public func expenseFormInput(_ entry: ExpenseFormEntry) async throws -> ExpenseInput {
+        try await perform { try $0.expenseFormInput(entry: entry) }
+    }
+
     /// The stored receipt of an expense (nil if it has none).
     public func expenseReceipt(id: String) async throws -> Receipt? {
         try await perform { try $0.expenseReceipt(id: id) }
