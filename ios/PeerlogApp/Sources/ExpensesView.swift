@@ -363,7 +363,7 @@ struct ExpenseDetailView: View {
                     LabeledContent("log.date", value: Labels.day(expense.date))
                     if let km = expense.km {
                         LabeledContent {
-                            Text(verbatim: "\(km) km")
+                            Text("expense.km.value \(Int(km))")
                         } label: {
                             Text("expense.km")
                         }
