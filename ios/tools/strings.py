@@ -39,6 +39,11 @@ STRINGS = {
     "onboarding.join.header": ("Join your chapter", "Bli med i laget ditt", "Tilslut dig din afdeling"),
     "onboarding.invitation": ("Invitation (peerlog1:…)", "Invitasjon (peerlog1:…)", "Invitation (peerlog1:…)"),
     "onboarding.scan": ("Scan QR code", "Skann QR-kode", "Scan QR-kode"),
+    "onboarding.scan.denied": (
+        "Peerlog may not use the camera. Allow it in Settings → Peerlog → Camera, or paste the invitation.",
+        "Peerlog har ikke tilgang til kameraet. Gi tilgang i Innstillinger → Peerlog → Kamera, eller lim inn invitasjonen.",
+        "Peerlog har ikke adgang til kameraet. Giv adgang i Indstillinger → Peerlog → Kamera, eller indsæt invitationen.",
+    ),
     "onboarding.join": ("Join", "Bli med", "Tilslut"),
     "onboarding.join.footer": (
         "Your coordinator gives you the invitation as a QR code or a link.",
@@ -199,11 +204,6 @@ STRINGS = {
         "Hver endring og sletting lagres som en ny versjon, på alle enhetene dine.",
         "Hver ændring og sletning gemmes som en ny version, på alle dine enheder.",
     ),
-    "history.version.created": ("Logged", "Ført", "Registreret"),
-    "history.version.edited": ("Changed", "Endret", "Ændret"),
-    "history.version.deleted": ("Deleted", "Slettet", "Slettet"),
-    "history.version.thisDevice": ("On this phone", "På denne telefonen", "På denne telefon"),
-    "history.version.otherDevice %@": ("On another device (%@)", "På en annen enhet (%@)", "På en anden enhed (%@)"),
     "history.version.number %@": ("version %@", "versjon %@", "version %@"),
     "history.version.title %lld": ("Version %lld", "Versjon %lld", "Version %lld"),
     "history.version.readOnly": (
@@ -216,6 +216,7 @@ STRINGS = {
     "report.year": ("Year", "År", "År"),
     "report.counted": ("Counted", "Teller", "Tæller"),
     "report.byMonth": ("By month", "Per måned", "Pr. måned"),
+    "report.byKind": ("By kind", "Per type", "Pr. type"),
     "report.byMonth.footer": ("Outreach · groups · courses", "Oppsøkende · grupper · kurs", "Opsøgende · grupper · kurser"),
     "report.notCounted": ("Not counted", "Teller ikke", "Tæller ikke"),
     "report.warnings": ("Check before signing", "Sjekk før du signerer", "Tjek før du underskriver"),
@@ -240,6 +241,7 @@ STRINGS = {
     "expense.submit": ("Submit", "Send inn", "Indsend"),
     "expense.kind": ("Kind", "Type", "Type"),
     "expense.km": ("Kilometres", "Kilometer", "Kilometer"),
+    "expense.km.value %lld": ("%lld km", "%lld km", "%lld km"),
     "expense.amount": ("Amount", "Beløp", "Beløb"),
     "expense.description": ("What for (optional)", "Hva gjelder det (valgfritt)", "Hvad drejer det sig om (valgfrit)"),
     "expense.travel.footer %@": (

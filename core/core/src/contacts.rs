@@ -7,14 +7,15 @@
 
 use crate::declarations;
 use crate::error::{CoreError, Result};
+use crate::i18n::{self, Change};
 use crate::index;
 use crate::model::{
     Contact, ContactEvaluation, ContactInput, ContactPayload, ContactVersion, PrivatePayload,
-    validate_contact,
+    VersionChange, validate_contact,
 };
 use crate::session::{Audience, Session};
 use crate::store::{self, Store};
-use crate::util::{now_rfc3339, today};
+use crate::util::{now_rfc3339, today, unix_rfc3339};
 use chrono::NaiveDate;
 use peerlog_protocol::Collection;
 use peerlog_rules::{Locale, RuleSet};
@@ -225,9 +226,11 @@ pub(crate) fn history(conn: &Connection, s: &Session, id: &str) -> Result<Vec<Co
         return Err(CoreError::NotFound { what: "contact" });
     }
     let notes = store::record_history(conn, Collection::Notes, id)?;
+    let locale = s.locale();
     versions
         .iter()
-        .map(|env| {
+        .enumerate()
+        .map(|(i, env)| {
             let contact = if env.meta.deleted {
                 None
             } else {
@@ -252,11 +255,37 @@ pub(crate) fn history(conn: &Connection, s: &Session, id: &str) -> Result<Vec<Co
                     s.locale(),
                 ))
             };
+            let change = if env.meta.deleted {
+                VersionChange::Deleted
+            } else if i == 0 {
+                VersionChange::Created
+            } else {
+                VersionChange::Edited
+            };
+            let by_this_device = env.meta.author_device == s.device_id;
+            let author_short = short_device_id(env.meta.author_device.clone());
+            let label = i18n::version_label(
+                locale,
+                match change {
+                    VersionChange::Created => Change::Created,
+                    VersionChange::Edited => Change::Edited,
+                    VersionChange::Deleted => Change::Deleted,
+                },
+                by_this_device,
+                &author_short,
+            );
             Ok(ContactVersion {
                 version: env.meta.version,
                 deleted: env.meta.deleted,
                 author_device: env.meta.author_device.clone(),
                 contact,
+                number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                change,
+                by_this_device,
+                author_short,
+                label,
+                // A version is the writer's hybrid clock: milliseconds × 1000 + a counter.
+                at: unix_rfc3339(i64::try_from(env.meta.version / 1_000_000).unwrap_or(0)),
             })
         })
         .collect()
@@ -274,4 +303,65 @@ pub(crate) fn repeat_last(conn: &Connection, s: &Session) -> Result<Option<Conta
     input.shared_note = None;
     input.is_new = false;
     Ok(Some(input))
+}
+
+/// A device id as the apps show it: its first eight characters in two groups
+/// (`3f2a-91bc`), enough to tell the peer's devices apart.
+#[uniffi::export]
+pub fn short_device_id(device_id: String) -> String {
+    let head: Vec<char> = device_id.chars().take(8).collect();
+    if head.len() <= 4 {
+        return head.into_iter().collect();
+    }
+    let (a, b) = head.split_at(4);
+    format!(
+        "{}-{}",
+        a.iter().collect::<String>(),
+        b.iter().collect::<String>()
+    )
+}
+
+/// The contacts of one month, for the history.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ContactMonth {
+    pub year: i32,
+    pub month: u32,
+    /// "March 2026", "Mars 2026", "Marts 2026".
+    pub label: String,
+    /// Newest first.
+    pub contacts: Vec<Contact>,
+}
+
+/// Every live contact grouped by month, newest month first and newest first within a
+/// month (by date, then start time, then when it was logged).
+pub(crate) fn by_month(conn: &Connection, s: &Session) -> Result<Vec<ContactMonth>> {
+    Ok(group_by_month(list(conn, s, None, None)?, s.locale()))
+}
+
+fn group_by_month(mut contacts: Vec<Contact>, locale: Locale) -> Vec<ContactMonth> {
+    contacts.sort_by(|a, b| {
+        (&b.date, &b.start_time, &b.created_at, &b.id).cmp(&(
+            &a.date,
+            &a.start_time,
+            &a.created_at,
+            &a.id,
+        ))
+    });
+    let mut months: Vec<ContactMonth> = Vec::new();
+    for c in contacts {
+        let Ok(day) = NaiveDate::parse_from_str(&c.date, "%Y-%m-%d") else {
+            continue;
+        };
+        let (year, month) = (chrono::Datelike::year(&day), chrono::Datelike::month(&day));
+        match months.last_mut() {
+            Some(m) if m.year == year && m.month == month => m.contacts.push(c),
+            _ => months.push(ContactMonth {
+                year,
+                month,
+                label: i18n::month_label(locale, year, month),
+                contacts: vec![c],
+            }),
+        }
+    }
+    months
 }

@@ -6,11 +6,13 @@
 //! signatures (about a millisecond, see `benches/`). The shells call them off the main
 //! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
 
+use crate::contacts::ContactMonth;
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;
 use crate::error::{CoreError, PeerlogError, Result};
-use crate::i18n::Invalid;
+use crate::forms::{self, ContactFormEntry, ExpenseFormEntry};
+use crate::i18n::{Invalid, Msg, tr};
 use crate::keys::{self, Keys};
 use crate::model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, Receipt,
@@ -22,7 +24,7 @@ use crate::profile::{Profile, ProfileInfo};
 use crate::report::{self, ReportVerification};
 use crate::reports::{self, SignedReportFile};
 use crate::session::Session;
-use crate::summary::{PeriodSummary, summarise};
+use crate::summary::{PeriodSummary, report_years, summarise};
 use crate::sync::EnrolResult;
 use crate::util::{parse_day, today, write_atomically, year_bounds};
 use crate::{backup, clock::Clock, contacts, expenses};
@@ -309,7 +311,35 @@ impl Peerlog {
         })
     }
 
+    /// The input a filled-in contact form describes: typed numbers parsed ("not a number"
+    /// is a field error, with validation's errors for the other fields), texts trimmed,
+    /// what the form does not show kept from its `base`.
+    pub fn contact_form_input(
+        &self,
+        entry: ContactFormEntry,
+    ) -> Result<ContactInput, PeerlogError> {
+        self.dev.run("contact_form_input", |h| {
+            forms::contact_input(entry, h.session()?.locale())
+        })
+    }
+
+    /// Every contact grouped by month, newest first, for the history.
+    pub fn contacts_by_month(&self) -> Result<Vec<ContactMonth>, PeerlogError> {
+        self.dev.run("contacts_by_month", |h| {
+            contacts::by_month(h.store.conn(), h.session()?)
+        })
+    }
+
     // ---- summaries and reports ------------------------------------------------------
+
+    /// The years a report can be made for, newest first: from the oldest contact's year
+    /// to this year.
+    pub fn report_years(&self) -> Result<Vec<i32>, PeerlogError> {
+        self.dev.run("report_years", |h| {
+            h.session()?;
+            report_years(h.store.conn(), today())
+        })
+    }
 
     /// What counts in `from..=to` (`YYYY-MM-DD`).
     pub fn summary(&self, from: String, to: String) -> Result<PeriodSummary, PeerlogError> {
@@ -384,6 +414,19 @@ impl Peerlog {
         self.dev.run("delete_expense", |h| {
             let (st, s) = h.parts()?;
             expenses::delete(st, s, &id)
+        })
+    }
+
+    /// The input a filled-in expense form describes: km and the amount parsed (in the
+    /// peer's currency and language), the description trimmed, the linked contacts kept
+    /// from its `base` unless the form gives them.
+    pub fn expense_form_input(
+        &self,
+        entry: ExpenseFormEntry,
+    ) -> Result<ExpenseInput, PeerlogError> {
+        self.dev.run("expense_form_input", |h| {
+            let p = &h.session()?.profile;
+            forms::expense_input(entry, &p.currency, p.locale)
         })
     }
 
@@ -554,6 +597,13 @@ pub fn rule_sets(locale: Locale) -> Vec<RuleSetInfo> {
 #[uniffi::export]
 pub fn parse_contact_kind(code: String) -> Option<ContactKind> {
     code.parse().ok()
+}
+
+/// The message of a call on a core the app has closed (after an erase or a restore), for
+/// the app's wrapper to raise as the core's error.
+#[uniffi::export]
+pub fn core_closed_message(locale: Locale) -> String {
+    tr(locale, Msg::CoreClosed)
 }
 
 /// Version of the core library, for "about" screens and bug reports.

@@ -47,6 +47,7 @@ pub enum Msg {
     AccountLocked,
     InsecureServer,
     BadServerAddress,
+    CoreClosed,
 }
 
 impl Msg {
@@ -92,6 +93,7 @@ impl Msg {
             Msg::AccountLocked => "account_locked",
             Msg::InsecureServer => "insecure_server",
             Msg::BadServerAddress => "bad_server_address",
+            Msg::CoreClosed => "core_closed",
         }
     }
 
@@ -137,6 +139,7 @@ impl Msg {
         Msg::AccountLocked,
         Msg::InsecureServer,
         Msg::BadServerAddress,
+        Msg::CoreClosed,
     ];
 }
 
@@ -343,6 +346,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "dette er ikke en serveradresse: be koordinatoren om en https://-adresse",
             "dette er ikke en serveradresse: bed koordinatoren om en https://-adresse",
         ),
+        Msg::CoreClosed => (
+            "Peerlog was closed on this device (it was erased or restored): open the app again",
+            "Peerlog ble lukket på denne enheten (den ble slettet eller gjenopprettet): åpne appen på nytt",
+            "Peerlog blev lukket på denne enhed (den blev slettet eller gendannet): åbn appen igen",
+        ),
     };
     pick(locale, en, nb, da).to_string()
 }
@@ -383,6 +391,7 @@ pub enum Invalid {
     BadCurrency,
     BadAmount,
     BadCertificate,
+    NotANumber,
 }
 
 impl Invalid {
@@ -412,6 +421,7 @@ impl Invalid {
             Invalid::BadCurrency => "bad_currency",
             Invalid::BadAmount => "bad_amount",
             Invalid::BadCertificate => "bad_certificate",
+            Invalid::NotANumber => "not_a_number",
         }
     }
 
@@ -576,7 +586,126 @@ impl Invalid {
                  (-----BEGIN CERTIFICATE-----)",
             )
             .into(),
+            Invalid::NotANumber => pick(
+                l,
+                "not a number: write it in digits, like 45",
+                "ikke et tall: skriv det med sifre, som 45",
+                "ikke et tal: skriv det med cifre, som 45",
+            )
+            .into(),
         }
+    }
+}
+
+/// A month's name as a heading uses it ("March", "mars", "marts"); `month` is 1..=12.
+pub(crate) fn month_name(l: Locale, month: u32) -> &'static str {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const NB: [&str; 12] = [
+        "januar",
+        "februar",
+        "mars",
+        "april",
+        "mai",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "desember",
+    ];
+    const DA: [&str; 12] = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    let i = (month.clamp(1, 12) - 1) as usize;
+    pick(l, EN[i], NB[i], DA[i])
+}
+
+/// A month of a year as a heading: "March 2026", "Mars 2026", "Marts 2026".
+pub(crate) fn month_label(l: Locale, year: i32, month: u32) -> String {
+    let name = month_name(l, month);
+    let mut chars = name.chars();
+    let capital: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    format!("{capital} {year}")
+}
+
+/// What a version of a contact did, for its line in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Created,
+    Edited,
+    Deleted,
+}
+
+/// "Logged on this device", "Changed on device 3f2a-91bc", "Deleted on this device".
+pub(crate) fn version_label(
+    l: Locale,
+    change: Change,
+    this_device: bool,
+    short_id: &str,
+) -> String {
+    let what = match change {
+        Change::Created => pick(l, "Logged", "Registrert", "Registreret"),
+        Change::Edited => pick(l, "Changed", "Endret", "Ændret"),
+        Change::Deleted => pick(l, "Deleted", "Slettet", "Slettet"),
+    };
+    if this_device {
+        let here = pick(l, "on this device", "på denne enheten", "på denne enhed");
+        format!("{what} {here}")
+    } else {
+        let there = pick(l, "on device", "på enhet", "på enhed");
+        format!("{what} {there} {short_id}")
+    }
+}
+
+/// A number of contacts, in the plural form the number takes.
+pub(crate) fn contacts_count(l: Locale, n: u32) -> String {
+    match (l, n) {
+        (Locale::En, 1) => "1 contact".into(),
+        (Locale::En, n) => format!("{n} contacts"),
+        (Locale::Nb | Locale::Da, 1) => "1 kontakt".into(),
+        (Locale::Nb | Locale::Da, n) => format!("{n} kontakter"),
+    }
+}
+
+/// A reason contacts were not counted, with how many: "fewer than 3 participants: 2 contacts".
+pub(crate) fn not_counted_line(l: Locale, reason: &str, n: u32) -> String {
+    format!("{reason}: {}", contacts_count(l, n))
+}
+
+/// How many contacts of a kind count: "2 of 3 count", "2 av 3 teller", "2 af 3 tæller".
+pub(crate) fn kind_counted_line(l: Locale, counted: u32, total: u32) -> String {
+    match l {
+        Locale::En => format!("{counted} of {total} count"),
+        Locale::Nb => format!("{counted} av {total} teller"),
+        Locale::Da => format!("{counted} af {total} tæller"),
     }
 }
 
@@ -599,5 +728,31 @@ mod tests {
         }
         let codes: std::collections::HashSet<_> = Msg::ALL.iter().map(|m| m.code()).collect();
         assert_eq!(codes.len(), Msg::ALL.len(), "codes are unique");
+    }
+
+    #[test]
+    fn phrases_exist_in_every_language_with_plurals() {
+        assert_eq!(month_label(Locale::En, 2026, 3), "March 2026");
+        assert_eq!(month_label(Locale::Nb, 2026, 3), "Mars 2026");
+        assert_eq!(month_label(Locale::Da, 2026, 12), "December 2026");
+        assert_eq!(contacts_count(Locale::En, 1), "1 contact");
+        assert_eq!(contacts_count(Locale::En, 2), "2 contacts");
+        assert_eq!(contacts_count(Locale::Nb, 1), "1 kontakt");
+        assert_eq!(contacts_count(Locale::Da, 5), "5 kontakter");
+        assert_eq!(kind_counted_line(Locale::Nb, 2, 3), "2 av 3 teller");
+        assert_eq!(
+            version_label(Locale::Da, Change::Edited, false, "3f2a-91bc"),
+            "Ændret på enhed 3f2a-91bc"
+        );
+        assert_eq!(
+            version_label(Locale::En, Change::Created, true, "x"),
+            "Logged on this device"
+        );
+        let names = |l| (1..=12).map(|m| month_name(l, m)).collect::<Vec<_>>();
+        for l in [Locale::En, Locale::Nb, Locale::Da] {
+            let n = names(l);
+            assert_eq!(n.iter().collect::<std::collections::HashSet<_>>().len(), 12);
+        }
+        assert_ne!(names(Locale::Nb), names(Locale::Da));
     }
 }

@@ -30,6 +30,7 @@ mod backup;
 mod contacts;
 mod declarations;
 mod expenses;
+mod forms;
 mod home;
 pub mod index;
 mod reports;
@@ -44,27 +45,38 @@ mod ffi;
 #[cfg(test)]
 mod testing;
 
+pub use contacts::{ContactMonth, short_device_id};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
 pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
 pub use ffi::*;
+pub use forms::{
+    ContactForm, ContactFormEntry, ExpenseActions, ExpenseForm, ExpenseFormEntry, app_locale,
+    contact_form, expense_actions, expense_form, expense_to_input, new_contact_input,
+    new_expense_input,
+};
 pub use home::store_is_empty;
 pub use i18n::{Invalid, Msg};
 pub use keys::SECRET_DEVICE_KEY;
 pub use model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
-    ExpenseStatus, Receipt, limits,
+    ExpenseStatus, Receipt, VersionChange, limits,
 };
 pub use money::{format_amount, parse_amount};
-pub use net::{SyncErrorInfo, SyncPhase, SyncProgress, SyncReport, SyncStatus};
+pub use net::{
+    SyncErrorInfo, SyncPhase, SyncProgress, SyncReport, SyncSchedule, SyncStatus, sync_schedule,
+};
 pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
 pub use platform::{FileSecretStore, LogLevel, LogSink, Logger, SecretStore};
 pub use profile::ProfileInfo;
 pub use report::{CategoryTotals, ReportVerification};
 pub use reports::SignedReportFile;
 pub use store::DB_FILE;
-pub use summary::{KindTotal, MonthTotals, PeriodSummary, ReasonTotal, SummaryWarning};
+pub use summary::{
+    CategoryLine, KindLine, KindTotal, MonthLine, MonthTotals, PeriodSummary, ReasonTotal,
+    ReportDisplay, SummaryWarning, report_display,
+};
 pub use sync::EnrolResult;
 pub use vocabulary::{
     CategoryInfo, ContactKindInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary,

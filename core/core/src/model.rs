@@ -232,6 +232,14 @@ impl Contact {
     }
 }
 
+/// What a version of a contact did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum VersionChange {
+    Created,
+    Edited,
+    Deleted,
+}
+
 /// One earlier or current version of a contact (edits and deletion keep history).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ContactVersion {
@@ -240,6 +248,17 @@ pub struct ContactVersion {
     pub author_device: String,
     /// The contact as it was at this version; `None` for the deletion itself.
     pub contact: Option<Contact>,
+    /// 1 for the first version the core keeps, counting up.
+    pub number: u32,
+    pub change: VersionChange,
+    /// Written by this device (else by another device of the peer, or the CLI).
+    pub by_this_device: bool,
+    /// The author's id as the apps show it (`short_device_id`).
+    pub author_short: String,
+    /// What happened where, in the user's language: "Changed on device 3f2a-91bc".
+    pub label: String,
+    /// When the version was written (RFC 3339, UTC, from its clock value).
+    pub at: String,
 }
 
 /// The part of a contact sealed for the peer and the chapter (collection `contacts`).

@@ -53,6 +53,12 @@ struct AppLockModifier: ViewModifier {
                 // Under the lock window; it still covers the app if no window could be made.
                 if showsLock {
                     lockScreen
+                } else if enabled && scenePhase != .active {
+                    // The app-switcher snapshot is taken on the way to the background, while
+                    // the scene is `.inactive`: cover the contacts then already (Android's
+                    // FLAG_SECURE, also only while the lock is on). A cover, not a lock: the
+                    // app's own sheets and Face ID leave it at once.
+                    PrivacyCover()
                 }
             }
             .onChange(of: showsLock, initial: true) { _, _ in
@@ -167,5 +173,19 @@ private struct LockScreen: View {
         .padding(32)
         .frame(maxWidth: .infinity, maxHeight: .infinity)
         .background(.regularMaterial)
+    }
+}
+
+/// What the app switcher and the system's prompts see of Peerlog while it is not active.
+private struct PrivacyCover: View {
+    var body: some View {
+        ZStack {
+            Rectangle().fill(.background)
+            Image(systemName: "lock.fill")
+                .font(.largeTitle)
+                .foregroundStyle(.secondary)
+        }
+        .ignoresSafeArea()
+        .accessibilityHidden(true)
     }
 }

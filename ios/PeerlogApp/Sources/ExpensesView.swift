@@ -31,7 +31,8 @@ struct ExpensesView: View {
                     ExpenseRow(expense: expense)
                 }
                 .swipeActions {
-                    if expense.status == .draft {
+                    // What the peer may do in this status: the core's rule (as on Android).
+                    if expenseActions(status: expense.status).canDelete {
                         Button("common.delete", role: .destructive) {
                             Task {
                                 await run { try await client.deleteExpense(id: expense.id) }
@@ -95,7 +96,7 @@ struct ExpenseRow: View {
             HStack {
                 Text(Labels.day(expense.date))
                 if let km = expense.km {
-                    Text(verbatim: "· \(km) km")
+                    Text("expense.km.value \(Int(km))")
                 }
                 if expense.hasReceipt {
                     Image(systemName: "paperclip")
@@ -145,9 +146,9 @@ struct ExpenseFormView: View {
     @State private var error: String?
     @State private var fieldErrors: [FieldError] = []
 
-    /// Paid per km (the core's answer for the chosen kind): km instead of an amount.
+    /// Paid per km (the core's form model for the chosen kind): km instead of an amount.
     private var usesKm: Bool {
-        client.vocabulary.usesKm(kind)
+        expenseForm(kind: kind).showsKm
     }
 
     private var currency: String {
@@ -282,6 +283,11 @@ struct ExpenseFormView: View {
                 if editing.hasReceipt {
                     storedReceipt = try? await client.expenseReceipt(id: editing.id)
                 }
+            } else {
+                // The core's defaults for a new expense: its kind, today in this zone.
+                let defaults = newExpenseInput()
+                kind = defaults.kind
+                date = CoreDates.date(fromDay: defaults.date) ?? Date()
             }
             loaded = true
         }
@@ -309,23 +315,19 @@ struct ExpenseFormView: View {
         fieldErrors = []
         defer { saving = false }
         do {
-            let amountMinor: UInt64?
-            if usesKm || amount.nilIfBlank == nil {
-                // Nothing typed: the core says what is missing, with any other problem.
-                amountMinor = nil
-            } else {
-                amountMinor = try client.amountMinor(from: amount, currency: currency)
-            }
-            let input = ExpenseInput(
-                date: CoreDates.day(date),
+            // The core builds the input from the form: km and the amount read (a word is its
+            // "not a number"), the description trimmed, the linked contacts kept from the base.
+            let entry = ExpenseFormEntry(
+                base: editing.map { expenseToInput(expense: $0) } ?? newExpenseInput(),
                 kind: kind,
-                km: usesKm ? UInt32(clamping: km) : nil,
-                amountMinor: amountMinor,
-                description: description.nilIfBlank,
-                contactIds: editing?.contactIds ?? [],
+                date: CoreDates.day(date),
+                km: String(km),
+                amount: amount,
+                description: description,
                 // nil keeps the stored receipt of a draft being changed.
                 receipt: receipt
             )
+            let input = try await client.expenseFormInput(entry)
             if let editing {
                 _ = try await client.updateExpense(id: editing.id, input: input)
             } else {
@@ -361,7 +363,7 @@ struct ExpenseDetailView: View {
                     LabeledContent("log.date", value: Labels.day(expense.date))
                     if let km = expense.km {
                         LabeledContent {
-                            Text(verbatim: "\(km) km")
+                            Text("expense.km.value \(Int(km))")
                         } label: {
                             Text("expense.km")
                         }
@@ -412,7 +414,7 @@ struct ExpenseDetailView: View {
                         Text("expense.receipt")
                     }
                 }
-                if expense.status == .draft {
+                if expenseActions(status: expense.status).canSubmit {
                     Section {
                         Button {
                             confirmSubmit = true
@@ -454,7 +456,7 @@ struct ExpenseDetailView: View {
         .navigationTitle("expense.detail.title")
         .navigationBarTitleDisplayMode(.inline)
         .toolbar {
-            if expense?.status == .draft {
+            if let expense, expenseActions(status: expense.status).canEdit {
                 Button("common.edit") {
                     editing = true
                 }

@@ -1,22 +1,15 @@
 import PeerlogKit
 import SwiftUI
 
-/// The peer's contacts by month, newest first, each with the core's judgement. Detail, edit
-/// and delete (the core keeps every version).
+/// The peer's contacts by month, newest first, each with the core's judgement: grouped, sorted
+/// and the months named by the core (`contactsByMonth`, as on Android). Detail, edit and delete
+/// (the core keeps every version).
 struct HistoryView: View {
     @Environment(PeerlogClient.self) private var client
-    @State private var contacts: [Contact] = []
+    @State private var months: [ContactMonth] = []
     @State private var error: String?
     @State private var loaded = false
     @State private var toDelete: Contact?
-
-    /// Months (`YYYY-MM`) newest first, each with its contacts newest first.
-    private var months: [(month: String, contacts: [Contact])] {
-        let grouped = Dictionary(grouping: contacts) { String($0.date.prefix(7)) }
-        return grouped.keys.sorted(by: >).map { month in
-            (month, (grouped[month] ?? []).sorted { $0.date > $1.date })
-        }
-    }
 
     var body: some View {
         List {
@@ -24,11 +17,11 @@ struct HistoryView: View {
                 Text(error)
                     .foregroundStyle(.red)
             }
-            if loaded && contacts.isEmpty && error == nil {
+            if loaded && months.isEmpty && error == nil {
                 ContentUnavailableView("history.empty", systemImage: "tray",
                                        description: Text("history.empty.description"))
             }
-            ForEach(months, id: \.month) { group in
+            ForEach(months, id: \.label) { group in
                 Section {
                     ForEach(group.contacts, id: \.id) { contact in
                         NavigationLink {
@@ -43,14 +36,14 @@ struct HistoryView: View {
                         }
                     }
                 } header: {
-                    Text(Self.monthTitle(group.month))
+                    Text(group.label)
                 }
             }
         }
         .navigationTitle("history.title")
         .task(id: client.dataVersion) {
             do {
-                contacts = try await client.contacts()
+                months = try await client.contactsByMonth()
                 error = nil
             } catch let failure {
                 error = userMessage(for: failure)
@@ -76,11 +69,6 @@ struct HistoryView: View {
         }
     }
 
-    /// "March 2026" in the user's language, from `YYYY-MM`.
-    static func monthTitle(_ month: String) -> String {
-        guard let date = CoreDates.date(fromDay: month + "-01") else { return month }
-        return date.formatted(.dateTime.month(.wide).year())
-    }
 }
 
 struct ContactRow: View {
@@ -202,7 +190,7 @@ struct ContactFieldsSections: View {
     @Environment(PeerlogClient.self) private var client
 
     private var isGroup: Bool {
-        client.vocabulary.contactKinds.first { $0.kind == contact.kind }?.isGroup == true
+        contactForm(kind: contact.kind).showsParticipants
     }
 
     var body: some View {
@@ -217,7 +205,8 @@ struct ContactFieldsSections: View {
             } label: {
                 Text("log.minutes")
             }
-            if isGroup {
+            // A group's count, or a one-to-one contact logged with more than one person.
+            if isGroup || contact.participants > 1 {
                 LabeledContent {
                     Text(Int(contact.participants), format: .number)
                 } label: {
@@ -280,9 +269,9 @@ struct ContactVersionsView: View {
     @State private var error: String?
     @State private var loaded = false
 
-    /// Newest first, each with its place in the history (1 = created).
-    private var rows: [(number: Int, version: ContactVersion)] {
-        Array(versions.enumerated().map { (number: $0.offset + 1, version: $0.element) }.reversed())
+    /// Newest first; the core numbers them (1 = created).
+    private var rows: [ContactVersion] {
+        Array(versions.reversed())
     }
 
     var body: some View {
@@ -293,17 +282,15 @@ struct ContactVersionsView: View {
             } else if !loaded {
                 ProgressView()
             }
-            ForEach(rows, id: \.version.version) { row in
-                if let contact = row.version.contact {
+            ForEach(rows, id: \.version) { version in
+                if let contact = version.contact {
                     NavigationLink {
-                        ContactVersionDetailView(number: row.number, contact: contact)
+                        ContactVersionDetailView(number: Int(version.number), contact: contact)
                     } label: {
-                        ContactVersionRow(number: row.number, version: row.version,
-                                          thisDevice: client.profile?.deviceId)
+                        ContactVersionRow(version: version)
                     }
                 } else {
-                    ContactVersionRow(number: row.number, version: row.version,
-                                      thisDevice: client.profile?.deviceId)
+                    ContactVersionRow(version: version)
                 }
             }
         }
@@ -321,37 +308,31 @@ struct ContactVersionsView: View {
     }
 }
 
-/// One line of a contact's history: what happened, when, on which device.
+/// One line of a contact's history: what happened on which device (the core's words), when.
 struct ContactVersionRow: View {
-    let number: Int
     let version: ContactVersion
-    let thisDevice: String?
+
+    private var icon: String {
+        switch version.change {
+        case .created: return "plus.circle"
+        case .edited: return "pencil.circle"
+        case .deleted: return "trash"
+        }
+    }
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
-                if version.deleted {
-                    Label("history.version.deleted", systemImage: "trash")
-                        .foregroundStyle(.red)
-                } else if number == 1 {
-                    Label("history.version.created", systemImage: "plus.circle")
-                } else {
-                    Label("history.version.edited", systemImage: "pencil.circle")
-                }
+                Label(version.label, systemImage: icon)
+                    .foregroundStyle(version.deleted ? Color.red : Color.primary)
                 Spacer()
-                if let written = version.contact.flatMap({ CoreDates.timestamp($0.updatedAt) }) {
+                if let written = CoreDates.timestamp(version.at) {
                     Text(written.formatted(date: .abbreviated, time: .shortened))
                         .foregroundStyle(.secondary)
                 }
             }
             .font(.subheadline)
             HStack(spacing: 6) {
-                if version.authorDevice == thisDevice {
-                    Text("history.version.thisDevice")
-                } else {
-                    Text("history.version.otherDevice \(String(version.authorDevice.prefix(8)))")
-                }
-                Text(verbatim: "·")
                 Text("history.version.number \(String(version.version))")
                     .monospacedDigit()
             }

@@ -58,13 +58,18 @@ struct LogContactView: View {
         kinds.first { $0.kind == draft.kind }
     }
 
+    /// Which fields show for the kind: the core's form model (as on Android).
+    private var form: ContactForm {
+        contactForm(kind: draft.kind)
+    }
+
     private var isGroup: Bool {
-        kindInfo?.isGroup ?? false
+        form.showsParticipants
     }
 
     /// The core records a place only for some kinds (and refuses one for the others).
     private var hasPlace: Bool {
-        kindInfo?.hasPlace ?? false
+        form.showsPlace
     }
 
     private var editing: Contact? {
@@ -74,28 +79,25 @@ struct LogContactView: View {
         return nil
     }
 
-    /// The input exactly as the core will see it.
-    private var input: ContactInput {
-        let base = draft.base
-        return ContactInput(
-            date: CoreDates.day(draft.date),
-            startTime: base?.startTime,
-            minutes: UInt32(clamping: draft.minutes),
+    /// The form as filled in. The core turns it into the input (`contactFormInput`): numbers
+    /// checked, texts trimmed, and what the form does not show kept from `base` — start time,
+    /// municipality, topics, travel, and the participants of a one-to-one contact (an edit no
+    /// longer rewrites a visit to two people as one).
+    private var entry: ContactFormEntry {
+        ContactFormEntry(
+            base: draft.base ?? newContactInput(),
             kind: draft.kind,
-            // One-to-one kinds have no participant count on the form: 1, the core's default.
-            participants: isGroup ? UInt32(clamping: draft.participants) : 1,
+            date: CoreDates.day(draft.date),
+            minutes: String(draft.minutes),
+            participants: String(draft.participants),
             who: draft.who,
             isNew: draft.isNew,
             abroad: draft.abroad,
-            ledByPeer: draft.ledByPeer,
-            // A place picked for another kind is kept on the form but not sent.
-            place: hasPlace ? draft.place : nil,
-            municipality: base?.municipality,
-            topics: base?.topics ?? [],
-            travelKm: base?.travelKm,
-            privateRef: draft.privateRef.nilIfBlank,
-            privateNote: draft.privateNote.nilIfBlank,
-            sharedNote: draft.sharedNote.nilIfBlank
+            place: draft.place,
+            ledByPeer: form.showsLedByPeer ? draft.ledByPeer : nil,
+            privateRef: draft.privateRef,
+            privateNote: draft.privateNote,
+            sharedNote: draft.sharedNote
         )
     }
 
@@ -192,7 +194,8 @@ struct LogContactView: View {
             guard !loaded else { return }
             switch start {
             case .blank:
-                draft.kind = kinds.first?.kind ?? .visit
+                // The core's defaults: today in this zone, its kind and minutes.
+                apply(newContactInput())
             case let .prefilled(input):
                 apply(input)
             case let .edit(contact):
@@ -200,13 +203,13 @@ struct LogContactView: View {
             }
             loaded = true
         }
-        .task(id: input) {
+        .task(id: draft) {
             // The live line: ask the core again shortly after each change (it writes nothing).
             guard loaded else { return }
             try? await Task.sleep(for: .milliseconds(120))
             guard !Task.isCancelled else { return }
             do {
-                evaluation = try await client.evaluate(input)
+                evaluation = try await client.evaluate(try await client.contactFormInput(entry))
                 evaluationError = nil
             } catch let failure {
                 evaluation = nil
@@ -246,8 +249,8 @@ struct LogContactView: View {
         error = nil
         fieldErrors = []
         defer { saving = false }
-        let input = self.input
         do {
+            let input = try await client.contactFormInput(entry)
             if let editing {
                 _ = try await client.editContact(id: editing.id, input: input)
             } else {

@@ -237,6 +237,8 @@ struct OnboardingView: View {
 struct InvitationRows: View {
     @Binding var invitation: String
     @State private var showScanner = false
+    /// The camera was refused: say where to allow it.
+    @State private var cameraRefused = false
 
     var body: some View {
         TextField("onboarding.invitation", text: $invitation, axis: .vertical)
@@ -252,9 +254,16 @@ struct InvitationRows: View {
             }
             .labelStyle(.titleAndIcon)
             Spacer()
-            if QRScannerView.isAvailable {
+            if QRScannerView.canOffer {
                 Button {
-                    showScanner = true
+                    Task {
+                        if await QRScannerView.requestAccess() {
+                            cameraRefused = false
+                            showScanner = true
+                        } else {
+                            cameraRefused = true
+                        }
+                    }
                 } label: {
                     Label("onboarding.scan", systemImage: "qrcode.viewfinder")
                 }
@@ -266,6 +275,11 @@ struct InvitationRows: View {
                     .ignoresSafeArea()
                 }
             }
+        }
+        if cameraRefused {
+            Text("onboarding.scan.denied")
+                .font(.footnote)
+                .foregroundStyle(.secondary)
         }
     }
 }

@@ -1,3 +1,4 @@
+import AVFoundation
 import SwiftUI
 import Vision
 import VisionKit
@@ -7,10 +8,28 @@ import VisionKit
 struct QRScannerView: UIViewControllerRepresentable {
     let onCode: (String) -> Void
 
-    /// Camera present, supported and allowed.
+    /// The phone can scan (supported hardware) and the camera is not forbidden outright. Not
+    /// `isAvailable`: that is false until the peer has allowed the camera, which is never asked
+    /// before the first tap — so on a fresh install the button would never appear.
     @MainActor
-    static var isAvailable: Bool {
-        DataScannerViewController.isSupported && DataScannerViewController.isAvailable
+    static var canOffer: Bool {
+        DataScannerViewController.isSupported
+            && AVCaptureDevice.authorizationStatus(for: .video) != .restricted
+    }
+
+    /// Asks for the camera on the first tap, then whether the scanner can run now (allowed
+    /// and not in use elsewhere).
+    @MainActor
+    static func requestAccess() async -> Bool {
+        switch AVCaptureDevice.authorizationStatus(for: .video) {
+        case .authorized:
+            break
+        case .notDetermined:
+            guard await AVCaptureDevice.requestAccess(for: .video) else { return false }
+        default:
+            return false
+        }
+        return DataScannerViewController.isAvailable
     }
 
     func makeUIViewController(context: Context) -> DataScannerViewController {

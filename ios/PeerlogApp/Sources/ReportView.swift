@@ -1,21 +1,19 @@
 import PeerlogKit
 import SwiftUI
 
-/// The year's summary as the core counts it (per category, per month, what did not count and
-/// why, warnings), signing the yearly report and sharing the signed file.
+/// The year's summary as the core counts and lays it out (per category in the rules' order, the
+/// months and kinds with contacts, what did not count and why, warnings — `reportDisplay`, the
+/// same as on Android), for a year the core offers (`reportYears`), signing the yearly report
+/// and sharing the signed file.
 struct ReportView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var year = CoreDates.year()
+    @State private var years: [Int32] = [CoreDates.year()]
     @State private var summary: PeriodSummary?
     @State private var error: String?
     @State private var confirmSign = false
     @State private var signing = false
     @State private var signedFile: URL?
-
-    private var years: [Int32] {
-        let now = CoreDates.year()
-        return [now, now - 1, now - 2]
-    }
 
     var body: some View {
         List {
@@ -28,18 +26,19 @@ struct ReportView: View {
             }
 
             if let summary {
+                let display = reportDisplay(summary: summary, locale: client.locale)
                 Section {
                     LabeledContent {
-                        Text(Int(summary.activityDays), format: .number)
+                        Text(Int(display.activityDays), format: .number)
                             .bold()
                     } label: {
                         Text("home.activityDays")
                     }
-                    ForEach(client.vocabulary.categories, id: \.code) { info in
+                    ForEach(display.categories, id: \.label) { line in
                         LabeledContent {
-                            Text(Int(summary.byCategory.count(info.category)), format: .number)
+                            Text(Int(line.days), format: .number)
                         } label: {
-                            Text(info.label)
+                            Text(line.label)
                         }
                     }
                 } header: {
@@ -48,17 +47,15 @@ struct ReportView: View {
                     Text(summary.ruleSet)
                 }
 
-                if !summary.byMonth.isEmpty {
+                if !display.months.isEmpty {
                     Section {
-                        ForEach(summary.byMonth, id: \.self) { month in
+                        ForEach(display.months, id: \.month) { month in
                             LabeledContent {
                                 // Per category, in the order of the summary above.
-                                Text(verbatim: client.vocabulary.categories
-                                    .map { String(month.count($0.category)) }
-                                    .joined(separator: " · "))
+                                Text(verbatim: month.days.map { String($0) }.joined(separator: " · "))
                                     .monospacedDigit()
                             } label: {
-                                Text(HistoryView.monthTitle(String(format: "%04d-%02d", Int(month.year), Int(month.month))))
+                                Text(month.label)
                             }
                         }
                     } header: {
@@ -68,24 +65,34 @@ struct ReportView: View {
                     }
                 }
 
-                if !summary.notCounted.isEmpty {
+                if !display.kinds.isEmpty {
                     Section {
-                        ForEach(summary.notCounted, id: \.code) { reason in
+                        ForEach(display.kinds, id: \.label) { kind in
                             LabeledContent {
-                                Text(Int(reason.count), format: .number)
+                                Text(kind.text)
                             } label: {
-                                Text(reason.message)
+                                Text(kind.label)
                             }
+                        }
+                    } header: {
+                        Text("report.byKind")
+                    }
+                }
+
+                if !display.notCounted.isEmpty {
+                    Section {
+                        ForEach(display.notCounted, id: \.self) { line in
+                            Text(line)
                         }
                     } header: {
                         Text("report.notCounted")
                     }
                 }
 
-                if !summary.warnings.isEmpty {
+                if !display.warnings.isEmpty {
                     Section {
-                        ForEach(summary.warnings, id: \.self) { warning in
-                            Label(warning.message, systemImage: "exclamationmark.triangle")
+                        ForEach(display.warnings, id: \.self) { warning in
+                            Label(warning, systemImage: "exclamationmark.triangle")
                                 .foregroundStyle(.orange)
                         }
                     } header: {
@@ -118,6 +125,10 @@ struct ReportView: View {
         .navigationTitle("report.title")
         .task(id: ReloadKey(year: year, version: client.dataVersion)) {
             do {
+                years = try await client.reportYears()
+                if !years.contains(year), let newest = years.first {
+                    year = newest
+                }
                 summary = try await client.yearSummary(year)
                 error = nil
             } catch let failure {

@@ -35,6 +35,42 @@ pub(crate) fn random_unit() -> f64 {
     }
 }
 
+/// How often a background scheduler syncs while nothing else asks for one.
+pub const PERIODIC_SYNC: Duration = Duration::from_secs(4 * 60 * 60);
+
+/// When the platform's scheduler should sync, from the core's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSchedule {
+    /// The periodic background sync, in minutes.
+    pub periodic_minutes: u32,
+    /// Seconds to wait before a background sync may run (0: now). From
+    /// `SyncStatus.retry_after`, the backoff after failures.
+    pub retry_delay_seconds: u64,
+}
+
+/// The schedule for a status' `retry_after` (RFC 3339, as `SyncStatus` has it), seen at
+/// `now` (Unix seconds). A past or unreadable time is no wait.
+pub(crate) fn schedule(retry_after: Option<&str>, now: i64) -> SyncSchedule {
+    let until = retry_after
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp());
+    SyncSchedule {
+        periodic_minutes: u32::try_from(PERIODIC_SYNC.as_secs() / 60).unwrap_or(u32::MAX),
+        retry_delay_seconds: until
+            .map(|u| u64::try_from(u.saturating_sub(now)).unwrap_or(0))
+            .unwrap_or(0)
+            // Never longer than the backoff's own cap (a clock set far ahead).
+            .min(CAP.as_secs()),
+    }
+}
+
+/// When a background scheduler should sync: the periodic interval, and the wait the
+/// core's backoff asks for (`retry_after` of `sync_status()`). Both apps use this.
+#[uniffi::export]
+pub fn sync_schedule(retry_after: Option<String>) -> SyncSchedule {
+    schedule(retry_after.as_deref(), chrono::Utc::now().timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +98,23 @@ mod tests {
             assert!((0.0..1.0).contains(&u));
             assert!(delay(40, u) <= CAP);
         }
+    }
+
+    #[test]
+    fn the_schedule_waits_until_retry_after_and_no_longer() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z")
+            .unwrap()
+            .timestamp();
+        let s = schedule(Some("2026-03-02T10:05:00Z"), now);
+        assert_eq!(s.retry_delay_seconds, 300);
+        assert_eq!(s.periodic_minutes, 240);
+        assert_eq!(
+            schedule(Some("2026-03-02T09:00:00Z"), now).retry_delay_seconds,
+            0
+        );
+        assert_eq!(schedule(None, now).retry_delay_seconds, 0);
+        assert_eq!(schedule(Some("soon"), now).retry_delay_seconds, 0);
+        let far = schedule(Some("2036-03-02T10:00:00Z"), now);
+        assert_eq!(far.retry_delay_seconds, CAP.as_secs());
     }
 }

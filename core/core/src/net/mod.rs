@@ -6,6 +6,7 @@
 //! Public for the coordinator's crate; the apps reach it only through the peer's object.
 
 mod backoff;
+pub use backoff::{SyncSchedule, sync_schedule};
 mod batch;
 pub mod http;
 

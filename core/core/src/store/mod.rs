@@ -413,6 +413,14 @@ pub fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
     )
 }
 
+/// The date of the oldest live contact, if any (for the years a report can be made for).
+pub fn first_contact_date(c: &Connection) -> Result<Option<NaiveDate>> {
+    let first: Option<String> = c
+        .prepare_cached("SELECT min(date) FROM contact_index WHERE deleted = 0")?
+        .query_row([], |r| r.get(0))?;
+    Ok(first.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()))
+}
+
 /// The most recently logged live contact (by version of its record), for "repeat last".
 pub fn last_contact_id(c: &Connection) -> Result<Option<String>> {
     Ok(c.prepare_cached(

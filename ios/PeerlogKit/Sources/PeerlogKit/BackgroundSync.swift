@@ -20,8 +20,9 @@ public final class BackgroundSync {
 
     /// The shortest wait iOS is asked for between two refreshes (it decides the real one).
     public var refreshInterval: TimeInterval = 30 * 60
-    /// The shortest wait between two processing runs.
-    public var processingInterval: TimeInterval = 4 * 60 * 60
+    /// The shortest wait between two processing runs: the core's periodic interval, the same
+    /// as Android's.
+    public var processingInterval = TimeInterval(PeerlogCore.syncSchedule(retryAfter: nil).periodicMinutes) * 60
 
     private let client: PeerlogClient
     private let logger = Logger(subsystem: Bundle.main.bundleIdentifier ?? "no.peerlog.app", category: "background-sync")
@@ -61,7 +62,8 @@ public final class BackgroundSync {
             return
         }
         let now = Date()
-        let notBefore = client.retryAfter ?? now
+        // The core's wait after failures (from `retryAfter`), as the Android worker uses it.
+        let notBefore = now.addingTimeInterval(TimeInterval(client.syncSchedule.retryDelaySeconds))
 
         let refresh = BGAppRefreshTaskRequest(identifier: Self.refreshIdentifier)
         refresh.earliestBeginDate = max(now.addingTimeInterval(refreshInterval), notBefore)

@@ -190,11 +190,8 @@ public final class PeerlogClient {
         if let profile {
             return profile.locale
         }
-        switch Bundle.main.preferredLocalizations.first ?? "en" {
-        case "nb", "no", "nn": return .nb
-        case "da": return .da
-        default: return .en
-        }
+        // The core's rule over the app's languages as iOS ranks them (the same as Android's).
+        return appLocale(preferred: Bundle.main.preferredLocalizations)
     }
 
     // MARK: - Setup
@@ -376,10 +373,27 @@ public final class PeerlogClient {
         try await perform { try $0.repeatLastContact() }
     }
 
+    /// The input a filled-in contact form describes: the core parses the typed numbers (a word
+    /// is its "not a number" field error), trims the texts and keeps from `entry.base` what the
+    /// form does not show (a one-to-one contact's participants, topics, municipality, …).
+    public func contactFormInput(_ entry: ContactFormEntry) async throws -> ContactInput {
+        try await perform { try $0.contactFormInput(entry: entry) }
+    }
+
+    /// Every contact by month, newest first, the months named by the core.
+    public func contactsByMonth() async throws -> [ContactMonth] {
+        try await perform { try $0.contactsByMonth() }
+    }
+
     // MARK: - Summary and report
 
     public func yearSummary(_ year: Int32) async throws -> PeriodSummary {
         try await perform { try $0.yearSummary(year: year) }
+    }
+
+    /// The years a report can be made for, newest first.
+    public func reportYears() async throws -> [Int32] {
+        try await perform { try $0.reportYears() }
     }
 
     /// Signs the year's report; the file goes out through the share sheet.
@@ -403,6 +417,13 @@ public final class PeerlogClient {
     /// keeps the stored one.
     public func updateExpense(id: String, input: ExpenseInput) async throws -> Expense {
         try await change { try $0.updateExpense(id: id, input: input) }
+    }
+
+    /// The input a filled-in expense form describes: km and the amount read by the core (a word
+    /// is its "not a number"), the description trimmed, the linked contacts kept from
+    /// `entry.base` unless the form gives them.
+    public func expenseFormInput(_ entry: ExpenseFormEntry) async throws -> ExpenseInput {
+        try await perform { try $0.expenseFormInput(entry: entry) }
     }
 
     /// The stored receipt of an expense (nil if it has none).
@@ -466,6 +487,11 @@ public final class PeerlogClient {
     // MARK: - Sync
 
     /// When the core's backoff allows the next background sync (nil: any time).
+    /// When background sync may run: the core's periodic interval and its wait after failures.
+    public var syncSchedule: SyncSchedule {
+        PeerlogCore.syncSchedule(retryAfter: syncStatus?.retryAfter)
+    }
+
     public var retryAfter: Date? {
         syncStatus?.retryAfter.flatMap(CoreDates.timestamp)
     }

@@ -92,7 +92,19 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         private set
 
     init {
-        viewModelScope.launch { start() }
+        viewModelScope.launch { startCatching() }
+    }
+
+    /**
+     * [start], with a core error shown instead of crashing: the core may be closed under us
+     * (a revocation wiped it while a screen was busy) or fail to open its store.
+     */
+    private suspend fun startCatching() {
+        try {
+            start()
+        } catch (e: PeerlogException) {
+            _error.value = e.userMessage
+        }
     }
 
     private suspend fun start() {
@@ -111,7 +123,13 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         statusWatcher?.cancel()
         statusWatcher = viewModelScope.launch {
             client.status.filterNotNull().collect { status ->
-                if (_screen.value == Screen.Main && !status.declarationSigned) route()
+                if (_screen.value == Screen.Main && !status.declarationSigned) {
+                    try {
+                        route()
+                    } catch (e: PeerlogException) {
+                        // Closed or wiped meanwhile: the wiped watcher routes to onboarding.
+                    }
+                }
             }
         }
         route()
@@ -236,7 +254,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         }
         // The provider holds a new client now (the restored one, or the empty home reopened):
         // watch that one and route as its state says.
-        start()
+        startCatching()
         if (client.isInitialised()) {
             startSyncing()
         }
@@ -295,6 +313,6 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         SyncWorker.cancelAll(getApplication())
         KeystoreSecretStore.deleteKey()
         PeerlogProvider.reset()
-        start()
+        startCatching()
     }
 }

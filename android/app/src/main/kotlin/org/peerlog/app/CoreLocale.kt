@@ -4,22 +4,19 @@ package org.peerlog.app
 
 import androidx.appcompat.app.AppCompatDelegate
 import androidx.core.os.LocaleListCompat
+import org.peerlog.core.PeerlogClient
 import uniffi.peerlog_core.Locale
 
 object CoreLocale {
-    /** The language the app shows now: the per-app choice, else the system's. */
+    /**
+     * The language the app shows now: the per-app choice, else the phone's list of preferred
+     * languages — mapped by the core's rule (`appLocale`), the same as on iOS.
+     */
     fun current(): Locale {
         val chosen = AppCompatDelegate.getApplicationLocales()
-        val language = if (chosen.isEmpty) {
-            java.util.Locale.getDefault().language
-        } else {
-            chosen[0]?.language ?: "en"
-        }
-        return when (language) {
-            "nb", "no", "nn" -> Locale.NB
-            "da" -> Locale.DA
-            else -> Locale.EN
-        }
+        val list = if (chosen.isEmpty) LocaleListCompat.getDefault() else chosen
+        val tags = (0 until list.size()).mapNotNull { list[it]?.toLanguageTag() }
+        return PeerlogClient.appLocale(tags)
     }
 
     /** Switches the app's language (the activity is recreated with the new resources). */

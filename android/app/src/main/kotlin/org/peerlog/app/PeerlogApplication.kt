@@ -7,6 +7,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
 import org.peerlog.android.PeerlogProvider
 import org.peerlog.android.SyncWorker
+import uniffi.peerlog_core.PeerlogException
 
 class PeerlogApplication : Application() {
     private val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
@@ -16,9 +17,13 @@ class PeerlogApplication : Application() {
         AppLock.install(this)
         // Opening the client also makes every local change ask for an expedited sync.
         appScope.launch {
-            val client = PeerlogProvider.get(this@PeerlogApplication)
-            if (client.refreshStatus().enrolment != null) {
-                SyncWorker.schedulePeriodic(this@PeerlogApplication)
+            try {
+                val client = PeerlogProvider.get(this@PeerlogApplication)
+                if (client.refreshStatus().enrolment != null) {
+                    SyncWorker.schedulePeriodic(this@PeerlogApplication)
+                }
+            } catch (e: PeerlogException) {
+                // A core that cannot open its store now: the screens show the core's error.
             }
         }
     }

@@ -18,8 +18,12 @@ import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
+import uniffi.peerlog_core.ContactForm
+import uniffi.peerlog_core.ContactFormEntry
 import uniffi.peerlog_core.ContactInput
+import uniffi.peerlog_core.ContactKind
 import uniffi.peerlog_core.ContactKindInfo
+import uniffi.peerlog_core.ContactMonth
 import uniffi.peerlog_core.ContactVersion
 import uniffi.peerlog_core.DeclarationSignatureInfo
 import uniffi.peerlog_core.DeclarationStatus
@@ -27,7 +31,12 @@ import uniffi.peerlog_core.DeclarationText
 import uniffi.peerlog_core.DrawnSignature
 import uniffi.peerlog_core.EnrolResult
 import uniffi.peerlog_core.Expense
+import uniffi.peerlog_core.ExpenseActions
+import uniffi.peerlog_core.ExpenseForm
+import uniffi.peerlog_core.ExpenseFormEntry
 import uniffi.peerlog_core.ExpenseInput
+import uniffi.peerlog_core.ExpenseKind
+import uniffi.peerlog_core.ExpenseStatus
 import uniffi.peerlog_core.InitResult
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.LogSink
@@ -36,10 +45,12 @@ import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
 import uniffi.peerlog_core.ProfileInfo
 import uniffi.peerlog_core.Receipt
+import uniffi.peerlog_core.ReportDisplay
 import uniffi.peerlog_core.SecretStore
 import uniffi.peerlog_core.SignedReportFile
 import uniffi.peerlog_core.SyncPhase
 import uniffi.peerlog_core.SyncProgress
+import uniffi.peerlog_core.SyncSchedule
 import uniffi.peerlog_core.SyncStatus
 
 /**
@@ -51,6 +62,12 @@ import uniffi.peerlog_core.SyncStatus
  *   local write (the Android app schedules an expedited sync on it); [progress] carries the
  *   core's sync progress callbacks; [wiped] turns true when the device was revoked and
  *   wiped (or the peer wiped it).
+ * - After [close] (the provider closes the client after an erase or a restore) every call
+ *   that needs the core throws the core's [PeerlogException.NotInitialised] (`core_closed`),
+ *   never the bindings' `IllegalStateException`: a screen still running its effect on the
+ *   old client catches it like any other core error.
+ * - The form models, report layout, app language and sync timing are the core's pure
+ *   functions (not suspend: they need no open core).
  */
 class PeerlogClient(
     private val core: Peerlog,
@@ -66,6 +83,9 @@ class PeerlogClient(
     )
     private val _wiped = MutableStateFlow(false)
     private val syncLock = Mutex()
+    @Volatile private var closed = false
+    /** The language of the core's texts, for the error of a closed core. */
+    @Volatile private var locale: Locale = Locale.EN
 
     /** The core's sync status (`null` until the first refresh). */
     val status: StateFlow<SyncStatus?> = _status.asStateFlow()
@@ -89,7 +109,7 @@ class PeerlogClient(
     }
 
     suspend fun isInitialised(): Boolean = local { isInitialised() }
-    suspend fun profile(): ProfileInfo = local { profile() }
+    suspend fun profile(): ProfileInfo = local { profile() }.also { locale = it.locale }
     suspend fun pendingCount(): ULong = local { pendingCount() }
 
     /** The kinds the peer can pick, with labels in [locale] (from the core). */
@@ -100,17 +120,20 @@ class PeerlogClient(
 
     /** Sets the device up for offline work; the recovery code is to be shown once. */
     suspend fun init(name: String, ruleSet: String, locale: Locale): InitResult =
-        change { init(name, ruleSet, locale) }
+        change { init(name, ruleSet, locale) }.also { this.locale = locale }
 
     /** Enrols with an invitation (`peerlog1:…`); `name` is needed on a fresh device. */
     suspend fun enrol(invitation: String, name: String?): EnrolResult {
-        val result = core.enrol(invitation, name)
+        val result = guarded { core.enrol(invitation, name) }
         refreshStatus()
         _changes.tryEmit(Unit)
         return result
     }
 
-    suspend fun setLocale(locale: Locale) = local { setLocale(locale) }
+    suspend fun setLocale(locale: Locale) {
+        local { setLocale(locale) }
+        this.locale = locale
+    }
 
     /**
      * Sets this phone up as a new device of a peer who is enrolled: the core fetches the
@@ -122,7 +145,7 @@ class PeerlogClient(
      */
     suspend fun recover(server: String, recoveryCode: String) {
         try {
-            core.recoverFromServer(server, recoveryCode)
+            guarded { core.recoverFromServer(server, recoveryCode) }
         } finally {
             try {
                 refreshStatus()
@@ -176,8 +199,27 @@ class PeerlogClient(
         local { listContacts(from, to) }
     suspend fun repeatLastContact(): ContactInput? = local { repeatLastContact() }
 
-    /** Every version of a contact, oldest first, including its deletion (a tombstone). */
+    /**
+     * Every version of a contact, oldest first, including its deletion (a tombstone), each
+     * numbered and labelled by the core ("Changed on device 3f2a-91bc").
+     */
     suspend fun contactHistory(id: String): List<ContactVersion> = local { contactHistory(id) }
+
+    /** Every contact by month, newest month and newest contact first, months named by the core. */
+    suspend fun contactsByMonth(): List<ContactMonth> = local { contactsByMonth() }
+
+    /**
+     * The input a filled-in contact form describes (the core parses the typed numbers —
+     * "not a number" is a field error —, trims the texts, keeps from `entry.base` what the
+     * form does not show). Throws [PeerlogException.Invalid] with the field errors.
+     */
+    suspend fun contactFormInput(entry: ContactFormEntry): ContactInput = local { contactFormInput(entry) }
+
+    /** What the contact form shows for [kind], and validation's limits. */
+    fun contactForm(kind: ContactKind): ContactForm = uniffi.peerlog_core.contactForm(kind)
+
+    /** A new contact's input: today in the device's zone, the core's default kind and minutes. */
+    fun newContactInput(): ContactInput = uniffi.peerlog_core.newContactInput()
 
     // --- expenses ----------------------------------------------------------------------
 
@@ -200,11 +242,37 @@ class PeerlogClient(
     /** The receipt of an expense, decrypted; `null` when it has none. */
     suspend fun expenseReceipt(id: String): Receipt? = local { expenseReceipt(id) }
 
+    /**
+     * The input a filled-in expense form describes (km and the amount parsed by the core;
+     * the linked contacts kept from `entry.base` unless given). Throws
+     * [PeerlogException.Invalid] with the field errors.
+     */
+    suspend fun expenseFormInput(entry: ExpenseFormEntry): ExpenseInput = local { expenseFormInput(entry) }
+
+    /** What the expense form shows for [kind], and validation's limits. */
+    fun expenseForm(kind: ExpenseKind): ExpenseForm = uniffi.peerlog_core.expenseForm(kind)
+
+    /** A new expense's input: the core's default kind, today. */
+    fun newExpenseInput(): ExpenseInput = uniffi.peerlog_core.newExpenseInput()
+
+    /** The input that keeps [expense] as it is (linked contacts included), for its form. */
+    fun expenseToInput(expense: Expense): ExpenseInput = uniffi.peerlog_core.expenseToInput(expense)
+
+    /** What the peer may do with an expense in [status] (only a draft changes). */
+    fun expenseActions(status: ExpenseStatus): ExpenseActions = uniffi.peerlog_core.expenseActions(status)
+
     // --- report ------------------------------------------------------------------------
 
     suspend fun yearSummary(year: Int): PeriodSummary = local { yearSummary(year) }
     suspend fun summary(from: String, to: String): PeriodSummary = local { summary(from, to) }
     suspend fun signYearReport(year: Int): SignedReportFile = change { signYearReport(year) }
+
+    /** The years a report can be made for, newest first. */
+    suspend fun reportYears(): List<Int> = local { reportYears() }
+
+    /** A summary laid out as the report screens show it, in the core's order and words. */
+    fun reportDisplay(summary: PeriodSummary, locale: Locale): ReportDisplay =
+        uniffi.peerlog_core.reportDisplay(summary, locale)
 
     // --- settings ----------------------------------------------------------------------
 
@@ -237,7 +305,7 @@ class PeerlogClient(
             }
         }
         val outcome = try {
-            SyncOutcome.Synced(core.sync(listener))
+            SyncOutcome.Synced(guarded { core.sync(listener) })
         } catch (e: PeerlogException.DeviceRevoked) {
             markWiped()
             return@withLock SyncOutcome.Wiped(e.userMessage)
@@ -248,11 +316,37 @@ class PeerlogClient(
         outcome
     }
 
-    override fun close() = core.close()
+    /**
+     * When a background scheduler should sync: the core's periodic interval and the wait its
+     * backoff asks for (`SyncStatus.retryAfter`, read now).
+     */
+    suspend fun syncSchedule(): SyncSchedule = uniffi.peerlog_core.syncSchedule(refreshStatus().retryAfter)
+
+    override fun close() {
+        closed = true
+        core.close()
+    }
 
     // --- plumbing ----------------------------------------------------------------------
 
-    private suspend fun <T> local(block: Peerlog.() -> T): T = withContext(io) { core.block() }
+    /** The core's error for a call on this client after [close]. */
+    private fun closedError(): PeerlogException =
+        PeerlogException.NotInitialised("core_closed", uniffi.peerlog_core.coreClosedMessage(locale))
+
+    /**
+     * Runs a call on the core; after [close] (also one that races the call) the bindings'
+     * `IllegalStateException` becomes the core's error, so callers catch one type.
+     */
+    private inline fun <T> guarded(block: () -> T): T {
+        if (closed) throw closedError()
+        return try {
+            block()
+        } catch (e: IllegalStateException) {
+            if (closed) throw closedError() else throw e
+        }
+    }
+
+    private suspend fun <T> local(block: Peerlog.() -> T): T = withContext(io) { guarded { core.block() } }
 
     /** A local write: runs it, then tells observers (status + [changes]). */
     private suspend fun <T> change(block: Peerlog.() -> T): T {
@@ -270,6 +364,12 @@ class PeerlogClient(
     }
 
     companion object {
+        /**
+         * The language the app shows, from the platform's preferred languages (BCP 47 tags,
+         * most preferred first): the core's rule (Norwegian as bokmål, Danish, else English).
+         */
+        fun appLocale(preferred: List<String>): Locale = uniffi.peerlog_core.appLocale(preferred)
+
         /** Opens (or creates) the core's home directory off the main thread. */
         suspend fun open(
             home: String,

@@ -107,7 +107,8 @@ fun ContactDetailScreen(
                 DetailRow(stringResource(R.string.contact_date), c.startTime?.let { "$day $it" } ?: day)
                 DetailRow(stringResource(R.string.log_kind), vocabulary.label(c.kind))
                 DetailRow(stringResource(R.string.contact_duration), stringResource(R.string.history_minutes, c.minutes.toInt()))
-                if (vocabulary.contactKinds.any { it.kind == c.kind && it.isGroup }) {
+                // A group's count, or a one-to-one contact logged with more than one person.
+                if (client.contactForm(c.kind).showsParticipants || c.participants > 1u) {
                     DetailRow(stringResource(R.string.log_participants), c.participants.toString())
                 }
                 DetailRow(stringResource(R.string.contact_who), vocabulary.label(c.who))
@@ -121,12 +122,9 @@ fun ContactDetailScreen(
 
                 HorizontalDivider()
                 Text(stringResource(R.string.contact_versions), style = MaterialTheme.typography.titleSmall)
-                // Newest first; numbered from the first version the core keeps. This device's
-                // id is in the status the screen already watches.
-                val deviceId = status?.deviceId
-                versions.withIndex().reversed().forEach { (i, v) ->
-                    VersionItem(i + 1, v, first = i == 0, thisDevice = v.authorDevice == deviceId, vocabulary, locale)
-                }
+                // Newest first; numbered and labelled by the core (created/edited/deleted, on
+                // this device or which other one).
+                versions.reversed().forEach { v -> VersionItem(v, vocabulary, locale) }
             }
         }
     }
@@ -151,33 +149,23 @@ fun ContactDetailScreen(
 }
 
 @Composable
-private fun VersionItem(
-    number: Int,
-    v: ContactVersion,
-    first: Boolean,
-    thisDevice: Boolean,
-    vocabulary: Vocabulary,
-    locale: java.util.Locale,
-) {
-    val device = if (thisDevice) {
-        stringResource(R.string.contact_version_this_device)
-    } else {
-        stringResource(R.string.contact_version_other_device, v.authorDevice.take(8))
-    }
+private fun VersionItem(v: ContactVersion, vocabulary: Vocabulary, locale: java.util.Locale) {
     val snapshot = v.contact
     ListItem(
-        headlineContent = { Text(stringResource(R.string.contact_version, number)) },
+        headlineContent = { Text(stringResource(R.string.contact_version, v.number.toInt())) },
         supportingContent = {
             Column {
-                if (v.deleted || snapshot == null) {
-                    Text("${stringResource(R.string.contact_version_deleted)} $device")
-                } else {
-                    val at = formatTimestamp(snapshot.updatedAt, locale)
-                    val what = if (first) R.string.contact_version_created else R.string.contact_version_edited
-                    Text("${stringResource(what, at)} $device")
+                // The core's words ("Changed on device 3f2a-91bc"), then when, in the phone's zone.
+                Text(v.label)
+                Text(formatTimestamp(v.at, locale), style = MaterialTheme.typography.bodySmall)
+                if (!v.deleted && snapshot != null) {
                     Text(
-                        "${vocabulary.label(snapshot.kind)} · ${formatDay(snapshot.date, locale)} · " +
-                            stringResource(R.string.history_minutes, snapshot.minutes.toInt()),
+                        stringResource(
+                            R.string.contact_version_line,
+                            vocabulary.label(snapshot.kind),
+                            formatDay(snapshot.date, locale),
+                            snapshot.minutes.toInt(),
+                        ),
                         style = MaterialTheme.typography.bodySmall,
                     )
                     Text(snapshot.evaluation.reason, style = MaterialTheme.typography.bodySmall)

@@ -1,5 +1,5 @@
 // Expenses: the peer's claims with the core's status, and a draft editor — kind as chips,
-// today by default, km for car travel or an amount otherwise, a description, a camera photo
+// the core's defaults (its kind, today), what the peer may do per status from the core, km for car travel or an amount otherwise, a description, a camera photo
 // of the receipt — then submit to the coordinator, or delete a draft. The core reads and
 // shows every amount (parseAmount / formatAmount), computes travel from the organisation's
 // rate, checks every field and words every error; this screen only lays them out.
@@ -69,7 +69,6 @@ import androidx.compose.ui.window.DialogProperties
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
-import java.time.LocalDate
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -77,8 +76,8 @@ import org.peerlog.app.AppViewModel
 import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
 import org.peerlog.core.label
-import org.peerlog.core.usesKm
 import uniffi.peerlog_core.Expense
+import uniffi.peerlog_core.ExpenseFormEntry
 import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.ExpenseKind
 import uniffi.peerlog_core.ExpenseStatus
@@ -89,7 +88,6 @@ import uniffi.peerlog_core.ProfileInfo
 import uniffi.peerlog_core.Receipt
 import uniffi.peerlog_core.Vocabulary
 import uniffi.peerlog_core.formatAmount
-import uniffi.peerlog_core.parseAmount
 
 private const val THUMBNAIL_EDGE = 512
 
@@ -104,6 +102,13 @@ class ExpenseEditor : ViewModel() {
 
     /** The stored expense being edited or looked at; null for a new one not saved yet. */
     var expense by mutableStateOf<Expense?>(null)
+        private set
+
+    /**
+     * The input the form started from (the core's defaults, or the stored expense): the core
+     * keeps from it what the form does not show — the linked contacts.
+     */
+    var base by mutableStateOf<ExpenseInput?>(null)
         private set
 
     var date by mutableStateOf("")
@@ -128,16 +133,23 @@ class ExpenseEditor : ViewModel() {
     /** The in-app receipt camera is shown. */
     var camera by mutableStateOf(false)
 
-    fun startNew() {
+    /** A new expense from the core's defaults ([defaults]: its kind, today). */
+    fun startNew(defaults: ExpenseInput) {
         reset()
-        date = LocalDate.now().toString()
+        base = defaults
+        date = defaults.date
+        kind = defaults.kind
         open = true
     }
 
-    /** Opens a stored expense; [amountText] is the core's own rendering of its amount. */
-    fun startWith(stored: Expense, amountText: String) {
+    /**
+     * Opens a stored expense; [input] is the core's input that keeps it as it is, [amountText]
+     * the core's own rendering of its amount.
+     */
+    fun startWith(stored: Expense, input: ExpenseInput, amountText: String) {
         reset()
         expense = stored
+        base = input
         date = stored.date
         kind = stored.kind
         km = stored.km?.toString().orEmpty()
@@ -148,8 +160,9 @@ class ExpenseEditor : ViewModel() {
     }
 
     /** After a successful save: later saves update this expense instead of adding one. */
-    fun savedAs(saved: Expense) {
+    fun savedAs(saved: Expense, input: ExpenseInput) {
         expense = saved
+        base = input
         newReceipt?.let { storedReceipt = it }
         newReceipt = null
         fieldErrors = emptyList()
@@ -169,6 +182,7 @@ class ExpenseEditor : ViewModel() {
     private fun reset() {
         camera = false
         expense = null
+        base = null
         kind = ExpenseKind.TRAVEL
         date = ""
         km = ""
@@ -231,13 +245,13 @@ private fun ExpenseList(model: AppViewModel, editor: ExpenseEditor, modifier: Mo
                 LazyColumn(Modifier.fillMaxSize(), contentPadding = PaddingValues(bottom = 88.dp)) {
                     items(list, key = { it.id }) { e ->
                         ExpenseRow(e, vocabulary, locale, onClick = {
-                            editor.startWith(e, formatAmount(e.amountMinor, e.currency, locale))
+                            editor.startWith(e, client.expenseToInput(e), formatAmount(e.amountMinor, e.currency, locale))
                         })
                     }
                 }
             }
             ExtendedFloatingActionButton(
-                onClick = editor::startNew,
+                onClick = { editor.startNew(client.newExpenseInput()) },
                 icon = { Icon(Icons.Filled.Add, contentDescription = null) },
                 text = { Text(stringResource(R.string.expenses_add)) },
                 modifier = Modifier.align(Alignment.BottomEnd).padding(16.dp),
@@ -287,8 +301,9 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val locale = remember { CoreLocale.current() }
     val stored = editor.expense
-    // Only a draft can change; the core refuses anything else (and says so if asked).
-    val editable = stored == null || stored.status == ExpenseStatus.DRAFT
+    // What the peer may do in this status: the core's rule (only a draft changes).
+    val actions = stored?.let { client.expenseActions(it.status) }
+    val editable = actions?.canEdit ?: true
     var confirmSubmit by remember { mutableStateOf(false) }
     var confirmDelete by remember { mutableStateOf(false) }
     // Problems with the camera (the platform's, not the core's).
@@ -320,38 +335,31 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
         if (granted) openCamera() else cameraNotice = R.string.expense_camera_denied
     }
 
-    /** Saves the form as a draft (new or changed); null when the core refused it. */
+    /**
+     * Saves the form as a draft (new or changed); null when the core refused it. The core
+     * builds the input from the typed form (km and the amount parsed — a word is its "not a
+     * number" — the description trimmed) and keeps from the base what this form does not
+     * show: the linked contacts.
+     */
     suspend fun saveDraft(): Expense? {
-        val cur = currency ?: return null
-        val travel = vocabulary.usesKm(editor.kind)
-        var amountMinor: ULong? = null
-        var amountErrors: List<FieldError> = emptyList()
-        if (!travel && editor.amount.isNotBlank()) {
-            try {
-                amountMinor = parseAmount(editor.amount, cur, locale)
-            } catch (e: PeerlogException.Invalid) {
-                amountErrors = e.fields
-            }
-        }
-        val input = ExpenseInput(
-            date = editor.date.trim(),
+        if (currency == null) return null
+        val base = editor.base ?: client.newExpenseInput()
+        val entry = ExpenseFormEntry(
+            base = base,
             kind = editor.kind,
-            km = if (travel) editor.km.trim().toUIntOrNull() else null,
-            amountMinor = if (travel) null else amountMinor,
-            description = editor.description.trim().ifEmpty { null },
+            date = editor.date,
+            km = editor.km,
+            amount = editor.amount,
+            description = editor.description,
             receipt = editor.newReceipt,
         )
         return try {
+            val input = client.expenseFormInput(entry)
             val saved = if (stored == null) client.addExpense(input) else client.updateExpense(stored.id, input)
-            editor.savedAs(saved)
+            editor.savedAs(saved, client.expenseToInput(saved))
             saved
         } catch (e: PeerlogException.Invalid) {
-            // An amount the core could not read: its own words, instead of "amount missing".
-            editor.fieldErrors = if (amountErrors.isEmpty()) {
-                e.fields
-            } else {
-                e.fields.filter { it.field != "amount_minor" } + amountErrors
-            }
+            editor.fieldErrors = e.fields
             null
         } catch (e: PeerlogException) {
             model.showError(e)
@@ -377,7 +385,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
             stringResource(if (stored == null) R.string.expense_new_title else R.string.expense_title),
             onBack = editor::close,
             actions = {
-                if (stored != null && editable) {
+                if (actions?.canDelete == true) {
                     IconButton(onClick = { confirmDelete = true }) {
                         Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.action_delete))
                     }
@@ -403,7 +411,7 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
                 }
             }
             FormField(editor.date, { editor.date = it }, R.string.log_date, errors, setOf("date"), KeyboardType.Text, editable)
-            if (vocabulary.usesKm(editor.kind)) {
+            if (client.expenseForm(editor.kind).showsKm) {
                 FormField(editor.km, { editor.km = it }, R.string.expense_km, errors, setOf("km"), KeyboardType.Number, editable)
                 // The rate a draft is computed with (the core's), in the core's rendering.
                 val p = profile
@@ -451,11 +459,13 @@ private fun ExpenseEditorScreen(model: AppViewModel, editor: ExpenseEditor, prof
                     enabled = !editor.busy && currency != null,
                     modifier = Modifier.fillMaxWidth(),
                 ) { Text(stringResource(R.string.expense_save)) }
-                OutlinedButton(
-                    onClick = { confirmSubmit = true },
-                    enabled = !editor.busy && currency != null,
-                    modifier = Modifier.fillMaxWidth(),
-                ) { Text(stringResource(R.string.expense_submit)) }
+                if (actions?.canSubmit ?: true) {
+                    OutlinedButton(
+                        onClick = { confirmSubmit = true },
+                        enabled = !editor.busy && currency != null,
+                        modifier = Modifier.fillMaxWidth(),
+                    ) { Text(stringResource(R.string.expense_submit)) }
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
-// History: the peer's contacts by month, newest first, with the core's judgement of each;
+// History: the peer's contacts by month, newest first (the core's grouping, order and month
+// names), with the core's judgement of each;
 // delete with confirmation (the core keeps the history as a tombstone version). A tap opens
 // the contact's detail (ContactDetailScreen), and from there the log form in edit mode;
 // back (the arrow or the system back) returns one step.
@@ -24,17 +25,15 @@ import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.platform.LocalConfiguration
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import java.time.YearMonth
-import java.time.format.DateTimeFormatter
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.core.label
 import uniffi.peerlog_core.Contact
+import uniffi.peerlog_core.ContactMonth
 import uniffi.peerlog_core.PeerlogException
 
 @Composable
@@ -74,29 +73,34 @@ private fun HistoryList(model: AppViewModel, modifier: Modifier, onOpen: (String
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
     val scope = rememberCoroutineScope()
-    var contacts by remember { mutableStateOf<List<Contact>>(emptyList()) }
+    var months by remember { mutableStateOf<List<ContactMonth>>(emptyList()) }
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     var deleting by remember { mutableStateOf<Contact?>(null) }
-    val locale = LocalConfiguration.current.locales[0]
-    val monthFormat = remember(locale) { DateTimeFormatter.ofPattern("LLLL yyyy", locale) }
 
-    // Reloaded after every change or sync (the status flow ticks then).
-    LaunchedEffect(status) { contacts = client.listContacts(null, null).reversed() }
+    // Reloaded after every change or sync (the status flow ticks then): grouped, sorted and
+    // the months named by the core, as on iOS. A core closed under this screen (revoked,
+    // erased) is caught: the app moves to onboarding.
+    LaunchedEffect(status) {
+        months = try {
+            client.contactsByMonth()
+        } catch (e: PeerlogException) {
+            emptyList()
+        }
+    }
 
-    if (contacts.isEmpty()) {
+    if (months.isEmpty()) {
         Text(stringResource(R.string.history_empty), modifier.padding(16.dp))
     } else {
-        val byMonth = contacts.groupBy { YearMonth.parse(it.date.take(7)) }
         LazyColumn(modifier.fillMaxSize()) {
-            byMonth.forEach { (month, inMonth) ->
-                item(key = month.toString()) {
+            months.forEach { month ->
+                item(key = "${month.year}-${month.month}") {
                     Text(
-                        month.format(monthFormat),
+                        month.label,
                         style = MaterialTheme.typography.titleSmall,
                         modifier = Modifier.padding(16.dp, 16.dp, 16.dp, 4.dp),
                     )
                 }
-                items(inMonth, key = { it.id }) { c ->
+                items(month.contacts, key = { it.id }) { c ->
                     ListItem(
                         modifier = Modifier.clickable { onOpen(c.id) },
                         headlineContent = { Text("${vocabulary.label(c.kind)} · ${c.date}") },

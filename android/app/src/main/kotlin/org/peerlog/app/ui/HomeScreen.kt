@@ -36,6 +36,7 @@ import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.core.label
 import uniffi.peerlog_core.Category
+import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
 
 @Composable
@@ -46,14 +47,22 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val year = remember { LocalDate.now().year }
     var summary by remember { mutableStateOf<PeriodSummary?>(null) }
-    // Recounted by the core whenever the status changes (a change or a sync happened).
-    LaunchedEffect(status) { summary = client.yearSummary(year) }
+    // Recounted by the core whenever the status changes (a change or a sync happened). A
+    // revocation wipes the core under this screen (status null, the client closed): its
+    // error is caught here, and the app moves to onboarding.
+    LaunchedEffect(status) {
+        summary = try {
+            client.yearSummary(year)
+        } catch (e: PeerlogException) {
+            null
+        }
+    }
 
     Column(
         modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(16.dp),
     ) {
-        Text("${stringResource(R.string.home_title)} ($year)", style = MaterialTheme.typography.headlineMedium)
+        Text(stringResource(R.string.home_title, year), style = MaterialTheme.typography.headlineMedium)
         summary?.let { s ->
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {

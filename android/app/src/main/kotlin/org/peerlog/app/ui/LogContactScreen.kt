@@ -1,11 +1,14 @@
-// Log a contact: kind as chips (the core's kinds and labels), today by default, minutes,
-// participants only for group kinds, who (target group / relative / both) and where as chips
-// with the core's names, "first contact" and "abroad" as switches (defaults as the core's:
-// the target group, no place, first contact, not abroad), and the live "counts as …" line
-// from the core's evaluateContact, which follows every one of them. Saved offline; the
+// Log a contact: kind as chips (the core's kinds and labels), the core's defaults (today,
+// its kind and minutes), participants and "led by the peer" only where the core's form model
+// shows them (group kinds), who (target group / relative / both) and where (the kinds the form
+// model names) as chips with the core's names, "first contact" and "abroad" as switches, and
+// the live "counts as …" line from the core's evaluateContact, which follows every one of
+// them. The core builds the input from the typed form (contactFormInput: numbers parsed,
+// texts trimmed, what the form does not show kept from its base). Saved offline; the
 // SyncWorker sends it later.
 // The same form edits a contact from the history (`editing`): prefilled from it, saved with
-// the core's editContact; what the form does not show (topics, municipality, …) is kept.
+// the core's editContact; what the form does not show (topics, municipality, the participants
+// of a one-to-one contact, …) is kept. "Repeat last" fills in everything the core returns.
 // The private reference and the notes sit behind "Notes and private reference": the core
 // seals the reference and the private note for the peer alone, the shared note for the
 // coordinator too.
@@ -43,21 +46,29 @@ import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import java.time.LocalDate
+import androidx.lifecycle.viewmodel.compose.viewModel
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
-import org.peerlog.core.hasPlace
 import org.peerlog.core.toInput
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
+import uniffi.peerlog_core.ContactFormEntry
 import uniffi.peerlog_core.ContactInput
-import uniffi.peerlog_core.ContactKind
 import uniffi.peerlog_core.FieldError
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.Place
-import uniffi.peerlog_core.Who
+
+/**
+ * The input the form started from (a new contact's defaults, the contact being edited, or
+ * "repeat last"): the core keeps from it every field the form does not show. A ViewModel, so
+ * a rotation does not drop them.
+ */
+class ContactDraft : ViewModel() {
+    var base by mutableStateOf<ContactInput?>(null)
+}
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -73,48 +84,75 @@ fun LogContactScreen(
     val editId = editing?.id
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val kinds = vocabulary.contactKinds
-    var kind by rememberSaveable(editId) { mutableStateOf(editing?.kind ?: ContactKind.VISIT) }
-    var date by rememberSaveable(editId) { mutableStateOf(editing?.date ?: LocalDate.now().toString()) }
-    // Text as typed; the core judges it (an empty or bad number is the core's field error).
-    var minutes by rememberSaveable(editId) { mutableStateOf(editing?.minutes?.toString() ?: "") }
-    var participants by rememberSaveable(editId) { mutableStateOf(editing?.participants?.toString() ?: "1") }
-    var who by rememberSaveable(editId) { mutableStateOf(editing?.who ?: Who.TARGET_GROUP) }
-    var place by rememberSaveable(editId) { mutableStateOf<Place?>(editing?.place) }
-    var isNew by rememberSaveable(editId) { mutableStateOf(editing?.isNew ?: true) }
-    var abroad by rememberSaveable(editId) { mutableStateOf(editing?.abroad ?: false) }
-    var privateRef by rememberSaveable(editId) { mutableStateOf(editing?.privateRef.orEmpty()) }
-    var privateNote by rememberSaveable(editId) { mutableStateOf(editing?.privateNote.orEmpty()) }
-    var sharedNote by rememberSaveable(editId) { mutableStateOf(editing?.sharedNote.orEmpty()) }
+    val draft: ContactDraft = viewModel(key = "contact-draft-${editId ?: "new"}")
+    // The core's defaults for a new contact (today in the phone's zone, its kind and minutes).
+    val start = remember(editId) { draft.base ?: editing?.toInput() ?: client.newContactInput() }
+    if (draft.base == null) draft.base = start
+    var kind by rememberSaveable(editId) { mutableStateOf(start.kind) }
+    var date by rememberSaveable(editId) { mutableStateOf(start.date) }
+    // Numbers as typed; the core parses them ("not a number" is its field error, not 0).
+    var minutes by rememberSaveable(editId) { mutableStateOf(start.minutes.toString()) }
+    var participants by rememberSaveable(editId) { mutableStateOf(start.participants.toString()) }
+    var who by rememberSaveable(editId) { mutableStateOf(start.who) }
+    var place by rememberSaveable(editId) { mutableStateOf<Place?>(start.place) }
+    var isNew by rememberSaveable(editId) { mutableStateOf(start.isNew) }
+    var abroad by rememberSaveable(editId) { mutableStateOf(start.abroad) }
+    var ledByPeer by rememberSaveable(editId) { mutableStateOf(start.ledByPeer) }
+    var privateRef by rememberSaveable(editId) { mutableStateOf(start.privateRef.orEmpty()) }
+    var privateNote by rememberSaveable(editId) { mutableStateOf(start.privateNote.orEmpty()) }
+    var sharedNote by rememberSaveable(editId) { mutableStateOf(start.sharedNote.orEmpty()) }
     var showNotes by rememberSaveable(editId) {
-        mutableStateOf(editing != null && (editing.privateRef != null || editing.privateNote != null || editing.sharedNote != null))
+        mutableStateOf(start.privateRef != null || start.privateNote != null || start.sharedNote != null)
     }
-    // An edit starts from the whole contact, so fields this form does not show are kept.
-    val base = remember(editing) { editing?.toInput() }
     var evaluation by remember { mutableStateOf<ContactEvaluation?>(null) }
     var fieldErrors by remember { mutableStateOf<List<FieldError>>(emptyList()) }
 
-    val isGroup = kinds.firstOrNull { it.kind == kind }?.isGroup == true
-    // The core records a place only for some kinds; one picked for another kind stays on the
-    // form but is not sent.
-    val hasPlace = vocabulary.hasPlace(kind)
+    // Which fields show for the kind: the core's form model (as on iOS).
+    val form = remember(kind) { client.contactForm(kind) }
 
-    fun input() = (base ?: ContactInput(date = "", minutes = 0u, kind = kind, who = Who.TARGET_GROUP)).copy(
-        date = date.trim(),
-        minutes = minutes.trim().toUIntOrNull() ?: 0u,
+    /** Everything from [last] onto the form: the fields it shows, and the rest via the base. */
+    fun fill(last: ContactInput) {
+        draft.base = last
+        kind = last.kind
+        date = last.date
+        minutes = last.minutes.toString()
+        participants = last.participants.toString()
+        who = last.who
+        place = last.place
+        isNew = last.isNew
+        abroad = last.abroad
+        ledByPeer = last.ledByPeer
+        privateRef = last.privateRef.orEmpty()
+        privateNote = last.privateNote.orEmpty()
+        sharedNote = last.sharedNote.orEmpty()
+        if (last.privateRef != null) showNotes = true
+    }
+
+    // The form as typed; the core turns it into an input (trims, parses, keeps the rest).
+    fun entry() = ContactFormEntry(
+        base = draft.base ?: start,
         kind = kind,
-        participants = if (isGroup) participants.trim().toUIntOrNull() ?: 0u else 1u,
+        date = date,
+        minutes = minutes,
+        participants = participants,
         who = who,
-        place = if (hasPlace) place else null,
         isNew = isNew,
         abroad = abroad,
-        privateRef = privateRef.trim().ifEmpty { null },
-        privateNote = privateNote.trim().ifEmpty { null },
-        sharedNote = sharedNote.trim().ifEmpty { null },
+        place = place,
+        ledByPeer = if (form.showsLedByPeer) ledByPeer else null,
+        privateRef = privateRef,
+        privateNote = privateNote,
+        sharedNote = sharedNote,
     )
 
-    // The live line: re-evaluated by the core on every edit (it writes nothing).
-    LaunchedEffect(kind, date, minutes, participants, isGroup, who, place, hasPlace, isNew, abroad) {
-        evaluation = runCatching { client.evaluateContact(input()) }.getOrNull()
+    // The live line: re-evaluated by the core on every edit (it writes nothing). While a
+    // number does not parse there is no line; the field error comes with saving.
+    LaunchedEffect(kind, date, minutes, participants, who, place, isNew, abroad, ledByPeer) {
+        evaluation = try {
+            client.evaluateContact(client.contactFormInput(entry()))
+        } catch (e: PeerlogException) {
+            null
+        }
     }
 
     Column(modifier.fillMaxSize()) {
@@ -127,15 +165,10 @@ fun LogContactScreen(
                 Text(stringResource(R.string.log_title), style = MaterialTheme.typography.headlineMedium)
                 OutlinedButton(onClick = {
                     scope.launch {
-                        client.repeatLastContact()?.let { last ->
-                            kind = last.kind
-                            date = last.date
-                            minutes = last.minutes.toString()
-                            participants = last.participants.toString()
-                            who = last.who
-                            place = last.place
-                            isNew = last.isNew
-                            abroad = last.abroad
+                        try {
+                            client.repeatLastContact()?.let(::fill)
+                        } catch (e: PeerlogException) {
+                            model.showError(e)
                         }
                     }
                 }) { Text(stringResource(R.string.log_repeat_last)) }
@@ -153,8 +186,11 @@ fun LogContactScreen(
             }
             FormField(date, { date = it }, R.string.log_date, fieldErrors, setOf("date"), KeyboardType.Text)
             FormField(minutes, { minutes = it }, R.string.log_minutes, fieldErrors, setOf("minutes"), KeyboardType.Number)
-            if (isGroup) {
+            if (form.showsParticipants) {
                 FormField(participants, { participants = it }, R.string.log_participants, fieldErrors, setOf("participants"), KeyboardType.Number)
+            }
+            if (form.showsLedByPeer) {
+                SwitchRow(stringResource(R.string.log_led_by_peer), ledByPeer) { ledByPeer = it }
             }
 
             // Who the peer talked with, and where: the core's values and names.
@@ -168,7 +204,7 @@ fun LogContactScreen(
                     )
                 }
             }
-            if (hasPlace) {
+            if (form.showsPlace) {
                 Text(stringResource(R.string.log_place), style = MaterialTheme.typography.labelLarge)
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     FilterChip(
@@ -210,15 +246,14 @@ fun LogContactScreen(
                 onClick = {
                     scope.launch {
                         try {
+                            val input = client.contactFormInput(entry())
                             if (editing == null) {
-                                client.addContact(input())
-                                minutes = ""
-                                // Notes belong to one contact: never carried to the next.
-                                privateRef = ""
-                                privateNote = ""
-                                sharedNote = ""
+                                client.addContact(input)
+                                // The next contact starts from the core's defaults again;
+                                // notes belong to one contact: never carried to the next.
+                                fill(client.newContactInput())
                             } else {
-                                client.editContact(editing.id, input())
+                                client.editContact(editing.id, input)
                             }
                             fieldErrors = emptyList()
                             onSaved()

@@ -1,11 +1,14 @@
-// Report: the year as the core counts it (activity days, per category, per month, per
-// kind), then sign it (the core makes the signed file) and share the file.
+// Report: a year the core offers, as the core counts and lays it out (activity days, per
+// category, per month, per kind, not counted — in its order and words, as on iOS), then sign
+// it (the core makes the signed file) and share the file.
 package org.peerlog.app.ui
 
 import android.content.Context
 import android.content.Intent
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -13,6 +16,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
+import androidx.compose.material3.FilterChip
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -23,84 +27,103 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.platform.LocalConfiguration
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import androidx.core.content.FileProvider
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import java.io.File
-import java.time.LocalDate
-import java.time.Month
-import java.time.format.TextStyle
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
-import org.peerlog.core.label
-import uniffi.peerlog_core.Category
 import uniffi.peerlog_core.PeerlogException
-import uniffi.peerlog_core.PeriodSummary
+import uniffi.peerlog_core.ReportDisplay
 import uniffi.peerlog_core.SignedReportFile
 
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
 fun ReportScreen(model: AppViewModel, modifier: Modifier) {
     val client = model.client
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
     val status by client.status.collectAsStateWithLifecycle()
-    val year = remember { LocalDate.now().year }
-    val locale = LocalConfiguration.current.locales[0]
-    var summary by remember { mutableStateOf<PeriodSummary?>(null) }
-    val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
+    // The years the core offers (oldest contact's year to this one), newest first.
+    var years by remember { mutableStateOf<List<Int>>(emptyList()) }
+    var year by rememberSaveable { mutableStateOf<Int?>(null) }
+    var display by remember { mutableStateOf<ReportDisplay?>(null) }
     var signed by remember { mutableStateOf<SignedReportFile?>(null) }
 
-    LaunchedEffect(status) { summary = client.yearSummary(year) }
+    // The core's counts and layout (months, categories, kinds in its order and words).
+    // A core closed by a revocation under this screen is caught: onboarding follows.
+    LaunchedEffect(status, year) {
+        try {
+            years = client.reportYears()
+            val y = year ?: years.firstOrNull() ?: return@LaunchedEffect
+            if (year == null) year = y
+            display = client.reportDisplay(client.yearSummary(y), CoreLocale.current())
+        } catch (e: PeerlogException) {
+            display = null
+        }
+    }
 
     Column(
         modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
-        Text(stringResource(R.string.report_title, year), style = MaterialTheme.typography.headlineMedium)
-        val s = summary
-        if (s != null) {
-            Line(stringResource(R.string.home_activity_days), s.activityDays)
-            Line(vocabulary.label(Category.OUTREACH), s.byCategory.outreach)
-            Line(vocabulary.label(Category.GROUP), s.byCategory.group)
-            Line(vocabulary.label(Category.COURSE), s.byCategory.course)
-            s.warnings.forEach { Text(it.message, color = MaterialTheme.colorScheme.error) }
+        val y = year
+        if (y != null) {
+            Text(stringResource(R.string.report_title, y), style = MaterialTheme.typography.headlineMedium)
+        }
+        if (years.size > 1) {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                years.forEach { option ->
+                    FilterChip(
+                        selected = option == y,
+                        onClick = { year = option; signed = null },
+                        label = { Text(option.toString()) },
+                    )
+                }
+            }
+        }
+        val d = display
+        if (d != null && y != null) {
+            Line(stringResource(R.string.home_activity_days), d.activityDays)
+            d.categories.forEach { Line(it.label, it.days) }
+            d.warnings.forEach { Text(it, color = MaterialTheme.colorScheme.error) }
 
             HorizontalDivider()
             Text(stringResource(R.string.report_by_month), style = MaterialTheme.typography.titleSmall)
-            s.byMonth.filter { it.outreach + it.group + it.course + it.notCounted > 0u }.forEach { m ->
-                val name = Month.of(m.month.toInt()).getDisplayName(TextStyle.FULL_STANDALONE, locale)
-                // The core's per-category counts for the month, in the order of the lines above.
+            d.months.forEach { m ->
+                // The month's days per category, in the order of the lines above.
                 Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text(name)
-                    Text("${m.outreach} · ${m.group} · ${m.course}")
+                    Text(m.label)
+                    Text(m.days.joinToString(" · "))
                 }
             }
 
             HorizontalDivider()
             Text(stringResource(R.string.report_by_kind), style = MaterialTheme.typography.titleSmall)
-            s.byKind.filter { it.total > 0u }.forEach { k ->
+            d.kinds.forEach { k ->
                 Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text(vocabulary.label(k.kind))
-                    Text(stringResource(R.string.report_kind_counted, k.counted.toInt(), k.total.toInt()))
+                    Text(k.label)
+                    Text(k.text)
                 }
             }
-            s.notCounted.forEach { Text("${it.message}: ${it.count}", style = MaterialTheme.typography.bodySmall) }
+            d.notCounted.forEach { Text(it, style = MaterialTheme.typography.bodySmall) }
 
             HorizontalDivider()
             Button(
                 onClick = {
                     scope.launch {
                         try {
-                            signed = client.signYearReport(year)
+                            signed = client.signYearReport(y)
                         } catch (e: PeerlogException) {
                             model.showError(e)
                         }
