@@ -1536,3 +1536,85 @@ fn coord_chapter_key(srv: &Server) -> [u8; 32] {
         .unwrap();
     key.try_into().unwrap()
 }
+
+/// A peer's second phone is stolen and revoked. Its key can sign, and a hostile server
+/// could serve what the thief signs after the revocation: the peer's other phone learns
+/// the chapter's signed revocation from its pulls and refuses those versions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sibling_devices_writes_after_its_revocation_are_refused() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let stolen = recover(&srv, "stolen", code).await.unwrap();
+    stolen
+        .sign_declaration("Kari Nordmann".into(), true, None)
+        .unwrap();
+    let id = stolen
+        .add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap()
+        .id;
+    stolen.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(a.get_contact(id.clone()).unwrap().minutes, 60);
+    let stolen_id = stolen.sync_status().unwrap().device_id.unwrap();
+    assert!(coord.revoke_device(stolen_id.clone()).await.unwrap());
+    // The thief's key, taken before the phone ever hears of the revocation.
+    let seed: [u8; 32] = secrets(&srv.home("stolen"))
+        .get(SECRET_DEVICE_KEY.into())
+        .unwrap()
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let thief = peerlog_crypto::DeviceSigningKey::from_seed(&seed).unwrap();
+    let peer_seed: [u8; 32] = secrets(&srv.home("a"))
+        .get("peer-key".into())
+        .unwrap()
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let peer_key = peerlog_crypto::RecipientSecretKey::from_bytes(&peer_seed);
+    srv.kill().await;
+    let path = srv.db.trim_start_matches("sqlite://").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let stored: Vec<u8> = db
+        .query_row(
+            "SELECT envelope FROM records WHERE collection = 'contacts' AND id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let old = peerlog_protocol::Envelope::from_json_bytes(&stored).unwrap();
+    let pt = peerlog_crypto::envelope::open_record(&old, &peer_key, &thief.public_key()).unwrap();
+    let mut payload: serde_json::Value = serde_json::from_slice(&pt).unwrap();
+    payload["minutes"] = 999.into();
+    let mut meta = old.meta.clone();
+    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+    meta.version = peerlog_protocol::Hlc::next(meta.version, now_ms + 2_000);
+    let forged = peerlog_crypto::envelope::seal_record(
+        &meta,
+        &serde_json::to_vec(&payload).unwrap(),
+        &[
+            peer_key.public_key(),
+            peerlog_crypto::RecipientPublicKey::from_bytes(&coord_chapter_key(&srv)).unwrap(),
+        ],
+        &thief,
+    )
+    .unwrap();
+    let seq: i64 = db
+        .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
+        .unwrap();
+    db.execute(
+        "UPDATE records SET version = ?2, envelope = ?3, seq = ?4
+         WHERE collection = 'contacts' AND id = ?1",
+        rusqlite::params![
+            id,
+            meta.version as i64,
+            forged.to_json_bytes().unwrap(),
+            seq
+        ],
+    )
+    .unwrap();
+    srv.restart().await;
+    a.sync(None).await.unwrap();
+    assert_eq!(a.get_contact(id).unwrap().minutes, 60);
+}

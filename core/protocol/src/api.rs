@@ -453,6 +453,11 @@ pub struct PullResponse {
     /// learns about a new version without another round trip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration_version: Option<u32>,
+    /// To a peer's device: the signed revocations of the account's other devices, so that
+    /// every device of the peer stops trusting one that was revoked (each checks the
+    /// signature; the server cannot revoke anything on its own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revocations: Vec<SignedRevocation>,
 }
 
 /// The text a chapter publishes, signed with the chapter signing key.
@@ -1039,6 +1044,7 @@ mod tests {
             cursor: 123_456,
             has_more: false,
             declaration_version: Some(2),
+            revocations: vec![],
         };
         let json = serde_json::to_string(&empty).unwrap();
         assert_eq!(

@@ -185,7 +185,7 @@ pub fn openapi_document() -> Value {
                 "PushResponse": obj(&["results"], json!({ "results": { "type": "array", "items": r("PushResult") } })),
                 "PulledEnvelope": obj(&["seq", "envelope"], json!({ "seq": int, "envelope": r("Envelope") })),
                 "PullResponse": obj(&["records", "cursor", "has_more"], json!({
-                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int
+                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }
                 })),
                 "DeclarationDocument": obj(&["declaration_id", "version", "locale", "text", "published_at"], json!({
                     "declaration_id": str_, "version": int, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int

@@ -870,6 +870,13 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
             .err(403, codes::DEVICE_REVOKED)
             .wipe
     );
+    // A's other device is handed the statement with every pull, to check and apply; B's
+    // devices and the coordinator's pulls carry nothing of A's.
+    let pulled = h.pull(&a.token, 0, 10).await;
+    assert_eq!(pulled.revocations.len(), 1);
+    assert_eq!(pulled.revocations[0].statement.device_id, a2.device_id());
+    assert!(h.pull(&b.token, 0, 10).await.revocations.is_empty());
+    assert!(h.pull(&x.token, 0, 10).await.revocations.is_empty());
     // Its records can no longer be pushed by A either.
     let late = seal(&a2, Collection::Contacts, &new_id(), 1, &[x.chapter_key()]);
     assert_eq!(

@@ -155,6 +155,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         SELECT r.author_device FROM records r JOIN expense_decisions d
             ON r.collection = 'expenses' AND r.id = d.decision_id);
     "#,
+    // 5: since when (Unix milliseconds) another device of the peer is revoked, learned from
+    // a signed revocation statement: what it versions later is refused.
+    r#"
+    ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

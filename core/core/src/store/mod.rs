@@ -274,11 +274,13 @@ impl CertifiedBy {
     }
 }
 
-/// A device this store knows (and has not revoked).
+/// A device this store knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KnownDevice {
     pub public_key: Vec<u8>,
     pub certified_by: CertifiedBy,
+    /// Since when (Unix milliseconds) it is revoked, by a statement this device verified.
+    pub revoked_at_ms: Option<u64>,
 }
 
 pub fn put_device(
@@ -297,6 +299,18 @@ pub fn put_device(
     Ok(())
 }
 
+/// Records that a known device is revoked since `at_ms` (the earliest statement wins).
+/// Returns whether the store knows the device.
+pub fn set_device_revoked(c: &Connection, device_id: &str, at_ms: u64) -> Result<bool> {
+    let at = i64::try_from(at_ms).unwrap_or(i64::MAX);
+    let n = c
+        .prepare_cached(
+            "UPDATE devices SET revoked_at = min(coalesce(revoked_at, ?2), ?2) WHERE device_id = ?1",
+        )?
+        .execute(params![device_id, at])?;
+    Ok(n > 0)
+}
+
 /// Marks a known device as the chapter's (it then writes only what the chapter issues).
 pub fn mark_chapter_device(c: &Connection, device_id: &str) -> Result<()> {
     c.prepare_cached("UPDATE devices SET certified_by = 'chapter' WHERE device_id = ?1")?
@@ -310,13 +324,14 @@ pub fn device_key(c: &Connection, device_id: &str) -> Result<Option<Vec<u8>>> {
 
 /// A known, unrevoked device and who certified it.
 pub fn device(c: &Connection, device_id: &str) -> Result<Option<KnownDevice>> {
-    let row: Option<(Vec<u8>, String)> = c
+    let row: Option<(Vec<u8>, String, Option<i64>)> = c
         .prepare_cached(
-            "SELECT public_key, certified_by FROM devices WHERE device_id = ?1 AND revoked = 0",
+            "SELECT public_key, certified_by, revoked_at FROM devices
+             WHERE device_id = ?1 AND revoked = 0",
         )?
-        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    row.map(|(public_key, by)| {
+    row.map(|(public_key, by, revoked_at)| {
         let certified_by = match by.as_str() {
             "account" => CertifiedBy::Account,
             "chapter" => CertifiedBy::Chapter,
@@ -325,6 +340,7 @@ pub fn device(c: &Connection, device_id: &str) -> Result<Option<KnownDevice>> {
         Ok(KnownDevice {
             public_key,
             certified_by,
+            revoked_at_ms: revoked_at.map(|t| t.max(0) as u64),
         })
     })
     .transpose()

@@ -13,7 +13,8 @@ use crate::store::{self, CertifiedBy, Store};
 use crate::util::now_rfc3339;
 use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::api::PullResponse;
-use peerlog_protocol::{Collection, Envelope};
+use peerlog_protocol::api::SignedRevocation;
+use peerlog_protocol::{Collection, Envelope, Hlc};
 use peerlog_rules::Locale;
 use rusqlite::Connection;
 
@@ -64,7 +65,19 @@ fn record(
         return Ok(Applied::Invalid);
     }
     let (key, certified_by) = match store::device(tx, &env.meta.author_device)? {
-        Some(d) => (DevicePublicKey::from_bytes(&d.public_key)?, d.certified_by),
+        Some(d) => {
+            // A revoked device (a stolen phone) can no longer push, so a later version of
+            // its can only come from a server replaying the thief's writes.
+            if d.revoked_at_ms
+                .is_some_and(|at| Hlc::unix_ms(env.meta.version) > at)
+            {
+                log.log(LogLevel::Warn, "peerlog::sync", || {
+                    "a record written after its device was revoked was ignored".into()
+                });
+                return Ok(Applied::Invalid);
+            }
+            (DevicePublicKey::from_bytes(&d.public_key)?, d.certified_by)
+        }
         None => match certs::learn_author(
             env,
             &s.keys.peer,
@@ -148,6 +161,42 @@ fn retry_deferred(
     }
 }
 
+/// Marks the peer's other devices revoked by the signed statements the server handed on:
+/// only a statement signed by the chapter or by the peer's own account key counts, so the
+/// server cannot make this device distrust a sibling. This device's own revocation is
+/// handled when the server refuses it.
+fn learn_revocations(
+    tx: &Connection,
+    s: &Session,
+    account_id: &str,
+    revocations: &[SignedRevocation],
+    log: &Logger,
+) -> Result<()> {
+    for rev in revocations {
+        let device = &rev.statement.device_id;
+        if *device == s.device_id {
+            continue;
+        }
+        if !certs::revocation_is_genuine(
+            rev,
+            device,
+            account_id,
+            s.chapter_signing_key.as_ref(),
+            &s.keys.peer,
+        ) {
+            log.log(LogLevel::Warn, "peerlog::sync", || {
+                "a revocation that does not verify was ignored".into()
+            });
+            continue;
+        }
+        let at_ms = u64::try_from(rev.statement.revoked_at)
+            .unwrap_or(0)
+            .saturating_mul(1000);
+        store::set_device_revoked(tx, device, at_ms)?;
+    }
+    Ok(())
+}
+
 /// Applies a pull page and moves the cursor, in one transaction.
 pub(super) fn page(
     st: &mut Store,
@@ -159,11 +208,14 @@ pub(super) fn page(
     st.tx(|tx| {
         let mut waiting = Waiting::load(tx)?;
         let mut applied = 0;
+        learn_revocations(tx, s, account_id, &page.revocations, log)?;
         for rec in &page.records {
             if record(tx, s, account_id, &rec.envelope, &mut waiting, log)? == Applied::New {
                 applied += 1;
             }
         }
+        // Again: a device learned from a certificate in this page may be a revoked one.
+        learn_revocations(tx, s, account_id, &page.revocations, log)?;
         // Only a newly learned device key can let a waiting record apply.
         if waiting.learned && waiting.records > 0 {
             applied += retry_deferred(tx, s, account_id, &mut waiting, log)?;
@@ -234,6 +286,7 @@ mod tests {
             cursor,
             has_more: false,
             declaration_version: None,
+            revocations: vec![],
         }
     }
 

@@ -101,6 +101,22 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
+/// The signed revocations of the account's devices, as their revokers sent them (a stored
+/// statement that no longer parses is left out).
+async fn account_revocations<S: Storage>(
+    state: &AppState<S>,
+    chapter_id: i64,
+    account: &str,
+) -> ApiResult<Vec<api::SignedRevocation>> {
+    Ok(state
+        .storage()
+        .list_devices(chapter_id, Some(account))
+        .await?
+        .into_iter()
+        .filter_map(|d| serde_json::from_slice(d.revocation.as_deref()?).ok())
+        .collect())
+}
+
 pub async fn pull<S: Storage>(
     State(state): State<AppState<S>>,
     auth: Auth,
@@ -147,6 +163,13 @@ pub async fn pull<S: Storage>(
     );
     if let Some(v) = declaration_version {
         let _ = write!(tail, ",\"declaration_version\":{v}");
+    }
+    if let PullScope::Account(account) = scope {
+        let revocations = account_revocations(&state, auth.chapter_id(), account).await?;
+        if !revocations.is_empty() {
+            tail.push_str(",\"revocations\":");
+            tail.push_str(&serde_json::to_string(&revocations).map_err(|_| ApiError::internal())?);
+        }
     }
     tail.push('}');
     body.extend_from_slice(tail.as_bytes());
