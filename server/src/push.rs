@@ -227,6 +227,7 @@ mod tests {
             last_seen: None,
             revoked_at,
             revocation: None,
+            account_signature: None,
         }
     }
 
@@ -241,6 +242,8 @@ mod tests {
             account_key: None,
             created_at: 1,
             locked_at: None,
+            invitation: None,
+            enrol_proof: None,
         }
     }
 

@@ -67,7 +67,7 @@ async fn migrations_are_recorded_once() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6, 7]);
 }
 
 #[tokio::test]
@@ -87,6 +87,8 @@ async fn backup_is_a_consistent_copy() {
         account_key: None,
         created_at: 1,
         locked_at: None,
+        invitation: None,
+        enrol_proof: None,
     })
     .await
     .unwrap();

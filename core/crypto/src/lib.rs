@@ -42,6 +42,29 @@ pub fn chapter_fingerprint(encryption_key: &[u8; 32], signing_key: &[u8; 32]) ->
     keys::fingerprint_hex(&sha256(&data)[..16])
 }
 
+/// HMAC-SHA256 of `domain`, a zero byte and `data` under `key`: a proof that whoever made
+/// it knew `key`, bound to what it is for.
+pub fn keyed_proof(key: &[u8; 32], domain: &str, data: &[u8]) -> [u8; 32] {
+    let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut ctx = ring::hmac::Context::with_key(&k);
+    ctx.update(domain.as_bytes());
+    ctx.update(&[0]);
+    ctx.update(data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.sign().as_ref());
+    out
+}
+
+/// Whether `proof` is [`keyed_proof`] of `domain` and `data` under `key` (in constant time).
+pub fn check_keyed_proof(key: &[u8; 32], domain: &str, data: &[u8], proof: &[u8; 32]) -> bool {
+    let k = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut msg = Vec::with_capacity(domain.len() + 1 + data.len());
+    msg.extend_from_slice(domain.as_bytes());
+    msg.push(0);
+    msg.extend_from_slice(data);
+    ring::hmac::verify(&k, &msg, proof).is_ok()
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);
@@ -53,6 +76,38 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 4231 test case 2 (key "Jefe"), through the domain-prefixed form: the domain
+    /// "what do ya want " and the data "for nothing?" with the zero byte between are not the
+    /// RFC's message, so the key and the raw HMAC are checked against the RFC, and the proof
+    /// against the same HMAC over domain, 0, data.
+    #[test]
+    fn keyed_proof_is_hmac_sha256_over_domain_zero_data() {
+        let rfc = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"Jefe"),
+            b"what do ya want for nothing?",
+        );
+        assert_eq!(
+            keys::fingerprint_hex(rfc.as_ref()).replace('-', ""),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let key = [7u8; 32];
+        let proof = keyed_proof(&key, "peerlog/v1/test", b"data");
+        let raw = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key),
+            b"peerlog/v1/test\0data",
+        );
+        assert_eq!(&proof[..], raw.as_ref());
+        assert!(check_keyed_proof(&key, "peerlog/v1/test", b"data", &proof));
+        assert!(!check_keyed_proof(&key, "peerlog/v1/test", b"date", &proof));
+        assert!(!check_keyed_proof(&key, "peerlog/v1/tesu", b"data", &proof));
+        assert!(!check_keyed_proof(
+            &[8; 32],
+            "peerlog/v1/test",
+            b"data",
+            &proof
+        ));
+    }
 
     #[test]
     fn sha256_fips_180_2_abc() {

@@ -254,6 +254,14 @@ pub struct EnrolPeerRequest {
     pub account_key: [u8; 32],
     /// For recovery on a new device.
     pub recovery: RecoveryUpload,
+    /// `keyed_proof` of [`EnrolProofDocument`] with the invitation's secret, when the
+    /// invitation carried one; the server keeps it for the coordinator.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub proof: Option<[u8; 32]>,
 }
 
 /// Answer to every enrolment (coordinator, peer, recovered device).
@@ -539,6 +547,14 @@ pub struct DeviceSummary {
     pub last_seen: Option<i64>,
     /// Revoked at.
     pub revoked_at: Option<i64>,
+    /// For a device added by recovery: the account key's signature over
+    /// [`RecoveryDeviceDocument`], so the coordinator can check who vouched for it.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_signature: Option<[u8; 64]>,
 }
 
 /// An account of the chapter, with its devices.
@@ -561,6 +577,28 @@ pub struct AccountSummary {
     /// Since when the chapter has locked the account (no recovery, no new device).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked_at: Option<i64>,
+    /// The account key (Ed25519), as the peer enrolled with it.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub account_key: Option<[u8; 32]>,
+    /// SHA-256 of the invitation token the account enrolled with, and the peer's proof
+    /// ([`EnrolProofDocument`]) made with the invitation's secret.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub invitation: Option<[u8; 32]>,
+    /// The peer's proof.
+    #[serde(
+        default,
+        with = "b64::option_array",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enrol_proof: Option<[u8; 32]>,
 }
 
 /// Answer to `GET /v1/chapter/accounts`.
@@ -714,6 +752,11 @@ pub struct Invitation {
     pub token: String,
     /// Chapter fingerprint (`peerlog_crypto::chapter_fingerprint`).
     pub fingerprint: String,
+    /// A secret only the coordinator's machine and the invited peer know (it is in the
+    /// fragment and never sent to the server): the peer proves its keys with it
+    /// ([`EnrolProofDocument`]), so the coordinator need not take them from the server.
+    /// `None` in invitations made before it existed.
+    pub secret: Option<[u8; 32]>,
 }
 
 impl fmt::Debug for Invitation {
@@ -722,6 +765,7 @@ impl fmt::Debug for Invitation {
             .field("server", &self.server)
             .field("token", &"<redacted>")
             .field("fingerprint", &self.fingerprint)
+            .field("secret", &self.secret.map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -732,8 +776,35 @@ impl fmt::Display for Invitation {
             f,
             "{INVITATION_SCHEME}{}#{}.{}",
             self.server, self.token, self.fingerprint
-        )
+        )?;
+        match &self.secret {
+            Some(secret) => write!(f, ".{}", b64::encode(secret)),
+            None => Ok(()),
+        }
     }
+}
+
+/// Domain of the peer's enrolment proof.
+pub const ENROL_PROOF_DOMAIN: &str = "peerlog/v1/enrol-proof";
+
+/// What a peer proves at enrolment with the invitation's secret:
+/// `keyed_proof(secret, ENROL_PROOF_DOMAIN, JCS(doc))`. The server relays the proof to
+/// the coordinator, who checks it against the secret it kept: a server that swaps a key
+/// cannot make a proof for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolProofDocument {
+    /// The new account.
+    pub account_id: String,
+    /// The peer's X25519 key (decisions are addressed to it).
+    #[serde(with = "b64::array")]
+    pub peer_key: [u8; 32],
+    /// The account key (it vouches for the account's later devices).
+    #[serde(with = "b64::array")]
+    pub account_key: [u8; 32],
+    /// The first device's Ed25519 key.
+    #[serde(with = "b64::array")]
+    pub device_key: [u8; 32],
 }
 
 /// Why an invitation string does not parse.
@@ -801,9 +872,23 @@ impl FromStr for Invitation {
         let (server, fragment) = rest
             .rsplit_once('#')
             .ok_or(InvitationError("the token part is missing"))?;
-        let (token, fingerprint) = fragment
-            .split_once('.')
+        let mut parts = fragment.split('.');
+        let token = parts.next().unwrap_or_default();
+        let fingerprint = parts
+            .next()
             .ok_or(InvitationError("the chapter fingerprint is missing"))?;
+        let secret = parts
+            .next()
+            .map(|p| {
+                b64::decode(p)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .ok_or(InvitationError("the invitation secret is malformed"))
+            })
+            .transpose()?;
+        if parts.next().is_some() {
+            return Err(InvitationError("the token part has too many pieces"));
+        }
         let server = server.trim_end_matches('/');
         if !(server.starts_with("https://") || server.starts_with("http://"))
             || server.len() <= "https://".len()
@@ -832,6 +917,7 @@ impl FromStr for Invitation {
             server: server.to_owned(),
             token: token.to_owned(),
             fingerprint: fingerprint.to_owned(),
+            secret,
         })
     }
 }
@@ -854,6 +940,7 @@ mod tests {
             server: "https://peerlog.example.org".into(),
             token: "AAECAwQFBgcICQoLDA0ODw".into(),
             fingerprint: "a1b2-c3d4-e5f6-0718-293a-4b5c-6d7e-8f90".into(),
+            secret: None,
         };
         let s = inv.to_string();
         assert_eq!(
@@ -862,6 +949,18 @@ mod tests {
         );
         assert_eq!(s.parse::<Invitation>().unwrap(), inv);
         assert!(!format!("{inv:?}").contains("AAECAwQFBgcICQoLDA0ODw"));
+        // With the secret that never reaches the server (golden).
+        let with_secret = Invitation {
+            secret: Some([9; 32]),
+            ..inv.clone()
+        };
+        let s = with_secret.to_string();
+        assert_eq!(
+            s,
+            "peerlog1:https://peerlog.example.org#AAECAwQFBgcICQoLDA0ODw.a1b2-c3d4-e5f6-0718-293a-4b5c-6d7e-8f90.CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"
+        );
+        assert_eq!(s.parse::<Invitation>().unwrap(), with_secret);
+        assert!(!format!("{with_secret:?}").contains("CQkJ"));
         for bad in [
             "",
             "peerlog2:https://x#a.b",
@@ -870,6 +969,8 @@ mod tests {
             "peerlog1:https://x.org#AAEC",
             "peerlog1:https://x.org#A+EC.ab",
             "peerlog1:https://x.org#AAEC.XYZ",
+            "peerlog1:https://x.org#AAEC.ab.AAEC",
+            "peerlog1:https://x.org#AAEC.ab.CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk.x",
         ] {
             assert!(bad.parse::<Invitation>().is_err(), "{bad}");
         }

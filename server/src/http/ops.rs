@@ -150,7 +150,7 @@ pub fn openapi_document() -> Value {
                 "InvitationLookup": obj(&["token"], json!({ "token": str_ })),
                 "RecoveryUpload": obj(&["lookup", "wrapped_peer_key"], json!({ "lookup": b64(32), "wrapped_peer_key": { "type": "string", "description": "at most 1024 bytes, base64url" } })),
                 "EnrolPeerRequest": obj(&["token", "account_id", "device_key", "peer_key", "account_key", "recovery"], json!({
-                    "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "account_key": b64(32), "recovery": r("RecoveryUpload")
+                    "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "account_key": b64(32), "recovery": r("RecoveryUpload"), "proof": b64(32)
                 })),
                 "Role": { "type": "string", "enum": ["peer", "coordinator", "admin"] },
                 "EnrolResponse": obj(&["account_id", "device_id", "role", "chapter"], json!({
@@ -195,10 +195,10 @@ pub fn openapi_document() -> Value {
                 "InvitationRequest": obj(&["expires_days"], json!({ "expires_days": { "type": "integer", "minimum": 1, "maximum": 30 } })),
                 "InvitationResponse": obj(&["token", "expires_at"], json!({ "token": str_, "expires_at": int })),
                 "DeviceSummary": obj(&["device_id", "device_key", "created_at", "last_seen", "revoked_at"], json!({
-                    "device_id": str_, "device_key": b64(32), "created_at": int, "last_seen": { "type": ["integer", "null"] }, "revoked_at": { "type": ["integer", "null"] }
+                    "device_id": str_, "device_key": b64(32), "created_at": int, "last_seen": { "type": ["integer", "null"] }, "revoked_at": { "type": ["integer", "null"] }, "account_signature": b64(64)
                 })),
                 "AccountSummary": obj(&["account_id", "role", "devices"], json!({
-                    "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }, "locked_at": int
+                    "account_id": str_, "role": r("Role"), "peer_key": b64(32), "devices": { "type": "array", "items": r("DeviceSummary") }, "locked_at": int, "account_key": b64(32), "invitation": b64(32), "enrol_proof": b64(32)
                 })),
                 "AccountsResponse": obj(&["accounts"], json!({ "accounts": { "type": "array", "items": r("AccountSummary") } })),
                 "RevokeResponse": obj(&["revoked"], json!({ "revoked": { "type": "boolean" } })),

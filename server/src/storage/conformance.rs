@@ -147,6 +147,8 @@ async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
         account_key: None,
         created_at: 1000,
         locked_at: None,
+        invitation: None,
+        enrol_proof: None,
     })
     .await
     .unwrap();
@@ -263,6 +265,8 @@ pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
         account_key: Some(hash(106)),
         created_at: 1234,
         locked_at: None,
+        invitation: None,
+        enrol_proof: None,
     };
     s.create_account(account.clone()).await.unwrap();
     assert_eq!(s.account(&account.id).await.unwrap(), Some(account.clone()));
@@ -305,6 +309,7 @@ pub async fn devices_add_list_touch<S: Storage>(s: &S) {
             account_id: account.into(),
             public_key: hash(at as u8),
             created_at: at,
+            account_signature: None,
         })
         .await
         .unwrap();
@@ -314,6 +319,7 @@ pub async fn devices_add_list_touch<S: Storage>(s: &S) {
         account_id: acc.clone(),
         public_key: hash(1),
         created_at: 1,
+        account_signature: None,
     };
     assert_eq!(code(s.add_device(dup).await), "already_exists");
     let orphan = NewDevice {
@@ -321,6 +327,7 @@ pub async fn devices_add_list_touch<S: Storage>(s: &S) {
         account_id: "nobody".into(),
         public_key: hash(1),
         created_at: 1,
+        account_signature: None,
     };
     assert_eq!(code(s.add_device(orphan).await), "not_found");
 
@@ -375,6 +382,7 @@ pub async fn device_revocation<S: Storage>(s: &S) {
         account_id: acc,
         public_key: hash(1),
         created_at: 10,
+        account_signature: None,
     })
     .await
     .unwrap();
@@ -416,6 +424,7 @@ pub async fn challenge_single_use_and_expiring<S: Storage>(s: &S) {
         account_id: acc,
         public_key: hash(1),
         created_at: 10,
+        account_signature: None,
     })
     .await
     .unwrap();
@@ -458,6 +467,7 @@ pub async fn sessions_expire_and_are_deleted<S: Storage>(s: &S) {
             account_id: acc.clone(),
             public_key: hash(1),
             created_at: 10,
+            account_signature: None,
         })
         .await
         .unwrap();
@@ -992,6 +1002,7 @@ pub async fn stats_and_health<S: Storage>(s: &S) {
         account_id: acc.clone(),
         public_key: hash(1),
         created_at: 1,
+        account_signature: None,
     })
     .await
     .unwrap();
@@ -1021,6 +1032,7 @@ fn enrolment(role: Role, account: &str, device: &str, lookup: u8, at: i64) -> En
         account_key: Some(hash(140)),
         recovery_lookup: Some(hash(lookup)),
         wrapped_peer_key: Some(vec![9; 80]),
+        enrol_proof: Some(hash(42)),
         chapter_keys: None,
         device_id: device.into(),
         device_key: hash(41),
@@ -1068,6 +1080,9 @@ pub async fn enrolment_is_atomic<S: Storage>(s: &S) {
     assert_eq!(account.recovery_lookup, Some(hash(50)));
     assert_eq!(account.wrapped_peer_key, Some(vec![9; 80]));
     assert_eq!(account.created_at, 500);
+    // What the coordinator checks the peer's keys with, kept as it came.
+    assert_eq!(account.enrol_proof, Some(hash(42)));
+    assert!(account.invitation.is_some());
     let device = s.device("dev-1").await.unwrap().unwrap();
     assert_eq!(device.account_id, "acc-1");
     assert_eq!(device.public_key, hash(41));
@@ -1136,6 +1151,8 @@ pub async fn accounts_listed_with_peer_key<S: Storage>(s: &S) {
         account_key: Some(hash(103)),
         created_at: 2000,
         locked_at: None,
+        invitation: None,
+        enrol_proof: None,
     })
     .await
     .unwrap();
@@ -1156,6 +1173,7 @@ pub async fn session_device_reports_revoked<S: Storage>(s: &S) {
         account_id: acc.clone(),
         public_key: hash(7),
         created_at: 10,
+        account_signature: None,
     })
     .await
     .unwrap();
@@ -1295,6 +1313,8 @@ pub async fn recovery_replaced<S: Storage>(s: &S) {
         account_key: Some(hash(106)),
         created_at: 1234,
         locked_at: None,
+        invitation: None,
+        enrol_proof: None,
     };
     s.create_account(account.clone()).await.unwrap();
     s.replace_recovery(&account.id, hash(7), vec![4, 5])

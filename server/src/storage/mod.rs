@@ -199,6 +199,10 @@ pub struct NewAccount {
     /// Since when the chapter has locked the account. Set only by
     /// [`Storage::set_account_lock`]; a new account is never locked.
     pub locked_at: Option<Timestamp>,
+    /// SHA-256 of the invitation token the account enrolled with.
+    pub invitation: Option<Hash>,
+    /// The peer's proof of its keys, made with the invitation's secret (opaque here).
+    pub enrol_proof: Option<Hash>,
 }
 
 pub type Account = NewAccount;
@@ -217,6 +221,9 @@ pub struct Enrolment {
     pub account_key: Option<[u8; 32]>,
     pub recovery_lookup: Option<Hash>,
     pub wrapped_peer_key: Option<Vec<u8>>,
+    /// The peer's proof of its keys made with the invitation's secret (kept with the
+    /// account, with the hash of the token used).
+    pub enrol_proof: Option<Hash>,
     /// Set on the chapter if it has none yet; if it has keys they must be these
     /// (`Conflict` otherwise).
     pub chapter_keys: Option<ChapterKeys>,
@@ -234,6 +241,8 @@ pub struct NewDevice {
     /// Ed25519 device signing key.
     pub public_key: [u8; 32],
     pub created_at: Timestamp,
+    /// For a device added by recovery: the account key's signature vouching for it.
+    pub account_signature: Option<[u8; 64]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +257,8 @@ pub struct DeviceInfo {
     pub revoked_at: Option<Timestamp>,
     /// The signed revocation statement (JSON, as the revoker sent it), once revoked.
     pub revocation: Option<Vec<u8>>,
+    /// For a device added by recovery: the account key's signature vouching for it.
+    pub account_signature: Option<[u8; 64]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -568,6 +579,10 @@ pub(crate) fn to_version(v: Option<i64>) -> Result<Option<u32>> {
         .transpose()
 }
 
+pub(crate) fn to_signature(v: Vec<u8>, what: &str) -> Result<[u8; 64]> {
+    v.try_into().map_err(|_| StorageError::corrupt(what))
+}
+
 pub(crate) fn to_hash(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     <[u8; 32]>::try_from(v.as_slice()).map_err(|_| StorageError::corrupt(what))
 }
@@ -754,6 +769,7 @@ mod tests {
             account_key: None,
             recovery_lookup: None,
             wrapped_peer_key: None,
+            enrol_proof: None,
             chapter_keys: None,
             device_id: "d".into(),
             device_key: [2; 32],

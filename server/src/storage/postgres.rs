@@ -15,7 +15,7 @@ use super::{
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
     chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
-    page_cut, pending, to_hash, to_i64, to_u64, to_version,
+    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -41,6 +41,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     ),
     migration!("postgres", 5, "account key", "0005_account_key.sql"),
     migration!("postgres", 6, "account lock", "0006_account_lock.sql"),
+    migration!("postgres", 7, "enrolment proof", "0007_enrol_proof.sql"),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -187,7 +188,7 @@ fn chapter_from_row(r: &Row) -> Result<Chapter> {
 
 const ACCOUNT_SELECT: &str =
     "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
-            account_key, locked_at
+            account_key, locked_at, invitation_hash, enrol_proof
      FROM accounts";
 
 fn account_from_row(r: &Row) -> Result<Account> {
@@ -195,6 +196,8 @@ fn account_from_row(r: &Row) -> Result<Account> {
     let lookup: Option<Vec<u8>> = r.get(3);
     let peer_key: Option<Vec<u8>> = r.get(6);
     let account_key: Option<Vec<u8>> = r.get(7);
+    let invitation: Option<Vec<u8>> = r.get(9);
+    let proof: Option<Vec<u8>> = r.get(10);
     Ok(Account {
         id: r.get(0),
         chapter_id: r.get(1),
@@ -205,6 +208,10 @@ fn account_from_row(r: &Row) -> Result<Account> {
         account_key: account_key.map(|k| to_hash(k, "account key")).transpose()?,
         created_at: r.get(5),
         locked_at: r.get(8),
+        invitation: invitation
+            .map(|h| to_hash(h, "invitation hash"))
+            .transpose()?,
+        enrol_proof: proof.map(|h| to_hash(h, "enrolment proof")).transpose()?,
     })
 }
 
@@ -215,11 +222,13 @@ async fn insert_account<C: tokio_postgres::GenericClient + Sync>(
     let lookup = account.recovery_lookup.as_ref().map(|l| &l[..]);
     let peer_key = account.peer_key.as_ref().map(|k| &k[..]);
     let account_key = account.account_key.as_ref().map(|k| &k[..]);
+    let invitation = account.invitation.as_ref().map(|k| &k[..]);
+    let proof = account.enrol_proof.as_ref().map(|k| &k[..]);
     client
         .execute(
             "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key,
-                                   account_key, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                   account_key, created_at, invitation_hash, enrol_proof)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 &account.id,
                 &account.chapter_id,
@@ -229,6 +238,8 @@ async fn insert_account<C: tokio_postgres::GenericClient + Sync>(
                 &peer_key,
                 &account_key,
                 &account.created_at,
+                &invitation,
+                &proof,
             ],
         )
         .await
@@ -242,13 +253,14 @@ async fn insert_device<C: tokio_postgres::GenericClient + Sync>(
 ) -> Result<()> {
     client
         .execute(
-            "INSERT INTO devices (device_id, account_id, public_key, created_at)
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO devices (device_id, account_id, public_key, created_at, account_signature)
+             VALUES ($1, $2, $3, $4, $5)",
             &[
                 &device.device_id,
                 &device.account_id,
                 &&device.public_key[..],
                 &device.created_at,
+                &device.account_signature.as_ref().map(|s| &s[..]),
             ],
         )
         .await
@@ -319,6 +331,8 @@ async fn enrol_tx(
             account_key: e.account_key,
             created_at: e.at,
             locked_at: None,
+            invitation: Some(token_hash),
+            enrol_proof: e.enrol_proof,
         },
     )
     .await?;
@@ -329,6 +343,7 @@ async fn enrol_tx(
             account_id: e.account_id.clone(),
             public_key: e.device_key,
             created_at: e.at,
+            account_signature: None,
         },
     )
     .await?;
@@ -345,7 +360,7 @@ async fn enrol_tx(
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 fn device_from_row(r: &Row) -> Result<DeviceInfo> {
@@ -360,6 +375,10 @@ fn device_from_row(r: &Row) -> Result<DeviceInfo> {
         last_seen: r.get(6),
         revoked_at: r.get(7),
         revocation: r.get(8),
+        account_signature: r
+            .get::<_, Option<Vec<u8>>>(9)
+            .map(|s| to_signature(s, "device's account signature"))
+            .transpose()?,
     })
 }
 

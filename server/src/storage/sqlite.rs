@@ -15,7 +15,7 @@ use super::{
     IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
     PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
     chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
-    page_cut, pending, to_hash, to_i64, to_u64, to_version,
+    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -36,6 +36,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     ),
     migration!("sqlite", 5, "account key", "0005_account_key.sql"),
     migration!("sqlite", 6, "account lock", "0006_account_lock.sql"),
+    migration!("sqlite", 7, "enrolment proof", "0007_enrol_proof.sql"),
 ];
 const READERS: usize = 4;
 
@@ -335,6 +336,8 @@ named_row! {
         peer_key: Option<Vec<u8>>,
         account_key: Option<Vec<u8>>,
         locked_at: Option<i64>,
+        invitation_hash: Option<Vec<u8>>,
+        enrol_proof: Option<Vec<u8>>,
     }
 }
 
@@ -356,20 +359,28 @@ impl AccountRow {
                 .transpose()?,
             created_at: self.created_at,
             locked_at: self.locked_at,
+            invitation: self
+                .invitation_hash
+                .map(|h| to_hash(h, "invitation hash"))
+                .transpose()?,
+            enrol_proof: self
+                .enrol_proof
+                .map(|h| to_hash(h, "enrolment proof"))
+                .transpose()?,
         })
     }
 }
 
 const ACCOUNT_SELECT: &str =
     "SELECT id, chapter_id, role, recovery_lookup, wrapped_peer_key, created_at, peer_key,
-            account_key, locked_at
+            account_key, locked_at, invitation_hash, enrol_proof
      FROM accounts";
 
 fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
     conn.execute(
         "INSERT INTO accounts (id, chapter_id, role, recovery_lookup, wrapped_peer_key, peer_key,
-                               account_key, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               account_key, created_at, invitation_hash, enrol_proof)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             account.id,
             account.chapter_id,
@@ -378,7 +389,9 @@ fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
             account.wrapped_peer_key,
             account.peer_key,
             account.account_key,
-            account.created_at
+            account.created_at,
+            account.invitation,
+            account.enrol_proof
         ],
     )
     .map_err(|e| map_insert(e, "account", "chapter"))?;
@@ -387,13 +400,14 @@ fn insert_account(conn: &Connection, account: &NewAccount) -> Result<()> {
 
 fn insert_device(conn: &Connection, device: &NewDevice) -> Result<()> {
     conn.execute(
-        "INSERT INTO devices (device_id, account_id, public_key, created_at)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO devices (device_id, account_id, public_key, created_at, account_signature)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
             device.device_id,
             device.account_id,
             device.public_key,
-            device.created_at
+            device.created_at,
+            device.account_signature.as_ref().map(|s| &s[..])
         ],
     )
     .map_err(|e| map_insert(e, "device", "account"))?;
@@ -468,6 +482,8 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
             account_key: e.account_key,
             created_at: e.at,
             locked_at: None,
+            invitation: Some(token_hash),
+            enrol_proof: e.enrol_proof,
         },
     )?;
     insert_device(
@@ -477,6 +493,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
             account_id: e.account_id.clone(),
             public_key: e.device_key,
             created_at: e.at,
+            account_signature: None,
         },
     )?;
     tx.execute(
@@ -491,7 +508,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 named_row! {
@@ -506,6 +523,7 @@ named_row! {
         last_seen: Option<i64>,
         revoked_at: Option<i64>,
         revocation: Option<Vec<u8>>,
+        account_signature: Option<Vec<u8>>,
     }
 }
 
@@ -521,6 +539,10 @@ impl DeviceRow {
             last_seen: self.last_seen,
             revoked_at: self.revoked_at,
             revocation: self.revocation,
+            account_signature: self
+                .account_signature
+                .map(|s| to_signature(s, "device's account signature"))
+                .transpose()?,
         })
     }
 }

@@ -283,6 +283,7 @@ impl<S: Storage> Harness<S> {
                 lookup: peerlog_crypto::random_bytes::<32>().unwrap(),
                 wrapped_peer_key: vec![7; 120],
             },
+            proof: None,
         };
         (req, device, peer_key)
     }

@@ -986,6 +986,23 @@ pub async fn recovery<S: Storage>(s: &S) {
     let res: EnrolResponse = h.post("/v1/recovery/device", None, &req).await.ok();
     assert_eq!(res.account_id, p.account_id);
     assert_eq!(res.role, api::Role::Peer);
+    // The coordinator is handed the account key's signature with the device, to check.
+    let list: AccountsResponse = h.get("/v1/chapter/accounts", Some(&c.token)).await.ok();
+    let account = list
+        .accounts
+        .iter()
+        .find(|a| a.account_id == p.account_id)
+        .unwrap();
+    let listed = account
+        .devices
+        .iter()
+        .find(|d| d.device_id == new_device.device_id())
+        .unwrap();
+    assert_eq!(listed.account_signature, Some(req.signature));
+    assert_eq!(
+        account.account_key,
+        Some(*account_key(&p.peer_key).public_key().as_bytes())
+    );
     h.post("/v1/recovery/device", None, &req)
         .await
         .err(409, codes::CONFLICT);

@@ -93,6 +93,7 @@ pub async fn accounts<S: Storage>(
                 created_at: d.created_at,
                 last_seen: d.last_seen,
                 revoked_at: d.revoked_at,
+                account_signature: d.account_signature,
             });
     }
     Ok(Json(AccountsResponse {
@@ -104,6 +105,9 @@ pub async fn accounts<S: Storage>(
                 role: role_of(a.role),
                 peer_key: a.peer_key,
                 locked_at: a.locked_at,
+                account_key: a.account_key,
+                invitation: a.invitation,
+                enrol_proof: a.enrol_proof,
             })
             .collect(),
     }))

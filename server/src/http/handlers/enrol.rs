@@ -34,6 +34,7 @@ pub async fn enrol_coordinator<S: Storage>(
                 account_key: None,
                 recovery_lookup: None,
                 wrapped_peer_key: None,
+                enrol_proof: None,
                 chapter_keys: Some(storage::ChapterKeys {
                     encryption_public_key: req.chapter_keys.encryption_key,
                     signing_public_key: req.chapter_keys.signing_key,
@@ -99,6 +100,7 @@ pub async fn enrol_peer<S: Storage>(
                 account_key: Some(req.account_key),
                 recovery_lookup: Some(sha256(&req.recovery.lookup)),
                 wrapped_peer_key: Some(req.recovery.wrapped_peer_key.clone()),
+                enrol_proof: req.proof,
                 chapter_keys: None,
                 device_id: device_id.clone(),
                 device_key: req.device_key,

@@ -130,6 +130,7 @@ pub async fn recovery_device<S: Storage>(
             account_id: account.id.clone(),
             public_key: req.device_key,
             created_at: now(),
+            account_signature: Some(req.signature),
         })
         .await?;
     inc(&state.metrics().enrol_recovered_device, 1);
