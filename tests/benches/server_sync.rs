@@ -193,6 +193,7 @@ async fn run(db: &Database, peers: usize, records: usize) {
                         lookup: peerlog_crypto::random_bytes().unwrap(),
                         wrapped_peer_key: vec![7; 120],
                     },
+                    proof: None,
                 },
             )
             .await;

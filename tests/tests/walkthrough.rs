@@ -471,11 +471,13 @@ fn a_tampered_invitation_fingerprint_is_refused_and_nothing_is_stored() {
     let server = TestServer::start(&db.url);
     let coordinator = coordinator_of(&server, "X");
     let inv = invite(&coordinator);
-    let (head, fp) = inv.rsplit_once('.').unwrap();
-    let rest: String = fp.chars().skip(1).collect();
+    // `…#token.fingerprint.secret`: flip the fingerprint's first digit.
+    let (head, fragment) = inv.rsplit_once('#').unwrap();
+    let parts: Vec<&str> = fragment.split('.').collect();
+    let fp = parts[1];
     let first = if fp.starts_with('0') { '1' } else { '0' };
-    let flipped = format!("{first}{rest}");
-    let forged = format!("{head}.{flipped}");
+    let flipped = format!("{first}{}", &fp[1..]);
+    let forged = format!("{head}#{}.{flipped}.{}", parts[0], parts[2..].join("."));
     let peer = Device::new(bin());
     let err = peer.fails(&["enrol", &forged, "--name", "Kari Nordmann"], 3);
     assert!(err.contains("fingerprint") || err.contains("key"), "{err}");

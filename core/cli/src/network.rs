@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
-use peerlog_coordinator::{ChapterPeer, Coordinator};
+use peerlog_coordinator::{ChapterPeer, Coordinator, KeyProof};
 use peerlog_core::{
     AccountRole, EnrolmentInfo, Peerlog, PeerlogError, SyncPhase, SyncProgress, SyncReport,
     SyncStatus,
@@ -307,6 +307,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
                     "declaration_valid": p.declaration_valid,
                     "last_sync": p.last_sync,
                     "locked_at": p.locked_at,
+                    "key_proof": p.key_proof.as_str(),
                     "devices": p.devices.iter().map(|d| serde_json::json!({
                         "id": d.device_id,
                         "created_at": d.created_at,
@@ -339,6 +340,16 @@ fn print_peers(peers: &[ChapterPeer]) {
                 .map(|at| format!("  LOCKED since {at}"))
                 .unwrap_or_default()
         );
+        match p.key_proof {
+            KeyProof::Proven => {}
+            KeyProof::Unproven if p.role == AccountRole::Peer => println!(
+                "    keys taken from the server (invited from another machine or an older version)"
+            ),
+            KeyProof::Unproven => {}
+            KeyProof::Disputed => println!(
+                "    KEYS DISPUTED: the server lists keys this peer did not prove; nothing is sent to them or counted from them — invite them again"
+            ),
+        }
         for d in &p.devices {
             println!(
                 "    device {}  enrolled {}  last seen {}{}",

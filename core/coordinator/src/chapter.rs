@@ -52,7 +52,9 @@ fn author_of(
     if device_id == own.key.device_id() {
         return Ok(Some((own.key.clone(), own.account_id.to_owned())));
     }
-    let Some(row) = store::sync::chapter_device(conn, device_id)? else {
+    // A device the account key did not vouch for (one the server added to a proven
+    // account, or any of a disputed one) is not an author this machine reads.
+    let Some(row) = store::sync::chapter_device(conn, device_id)?.filter(|d| d.vouched) else {
         return Ok(None);
     };
     let key = DevicePublicKey::from_bytes(&row.public_key)?;

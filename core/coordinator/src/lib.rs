@@ -10,6 +10,7 @@
 mod chapter;
 pub mod files;
 mod keys;
+mod proof;
 
 use chapter::{Admitted, OwnDevice, Reader};
 use keys::Keys;
@@ -32,7 +33,9 @@ use peerlog_protocol::api::{
     PullResponse, RevocationStatement, RevokeRequest, RevokeResponse, SignedRevocation,
 };
 use peerlog_protocol::{Collection, RecordMeta};
+pub use proof::KeyProof;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -115,6 +118,8 @@ pub struct ChapterPeer {
     pub last_sync: Option<String>,
     /// RFC 3339: since when the chapter has locked the account.
     pub locked_at: Option<String>,
+    /// Whether the peer's keys were proven with the invitation's secret.
+    pub key_proof: KeyProof,
 }
 
 /// One counted contact in a coordinator report.
@@ -348,6 +353,8 @@ impl Coordinator {
                 &enrol.account_id,
                 AccountRole::Coordinator.as_str(),
                 None,
+                None,
+                KeyProof::Unproven.as_str(),
             )?;
             store::sync::put_chapter_device(
                 tx,
@@ -358,6 +365,7 @@ impl Coordinator {
                     created_at: chrono::Utc::now().timestamp(),
                     last_seen: None,
                     revoked_at: None,
+                    vouched: true,
                 },
             )
         })?;
@@ -450,13 +458,47 @@ impl Coordinator {
         let resp: AccountsResponse = self
             .authed::<(), _>(enrol, "/v1/chapter/accounts", None)
             .await?;
+        let mut changed = Vec::new();
         self.lock().store.tx(|tx| {
+            let stored = store::sync::chapter_accounts(tx)?;
+            let mut used = Vec::new();
             for a in &resp.accounts {
+                let role = AccountRole::from_api(a.role);
+                // A coordinator's machine is not invited: the server's word it is.
+                let checked = if role == AccountRole::Peer {
+                    let secret = match &a.invitation {
+                        Some(h) => store::sync::invitation_secret(tx, h)?,
+                        None => None,
+                    };
+                    let c = proof::check(
+                        a,
+                        stored.iter().find(|r| r.account_id == a.account_id),
+                        &store::sync::vouched_devices(tx, &a.account_id)?,
+                        secret.as_ref(),
+                    );
+                    if let (KeyProof::Proven, Some(h)) = (c.proof, &a.invitation) {
+                        used.extend(secret.map(|_| *h));
+                    }
+                    if c.keys_changed {
+                        changed.push(a.account_id.clone());
+                    }
+                    c
+                } else {
+                    proof::Checked {
+                        proof: KeyProof::Unproven,
+                        peer_key: a.peer_key,
+                        account_key: a.account_key,
+                        vouched: a.devices.iter().map(|d| d.device_id.clone()).collect(),
+                        keys_changed: false,
+                    }
+                };
                 store::sync::put_chapter_account(
                     tx,
                     &a.account_id,
-                    AccountRole::from_api(a.role).as_str(),
-                    a.peer_key.as_ref().map(|k| &k[..]),
+                    role.as_str(),
+                    checked.peer_key.as_ref().map(|k| &k[..]),
+                    checked.account_key.as_ref().map(|k| &k[..]),
+                    checked.proof.as_str(),
                 )?;
                 for d in &a.devices {
                     store::sync::put_chapter_device(
@@ -468,12 +510,21 @@ impl Coordinator {
                             created_at: d.created_at,
                             last_seen: d.last_seen,
                             revoked_at: d.revoked_at,
+                            vouched: checked.vouched.contains(&d.device_id),
                         },
                     )?;
                 }
             }
-            Ok(())
+            store::sync::forget_invitation_secrets(tx, &used, chrono::Utc::now().timestamp())
         })?;
+        if !changed.is_empty() {
+            self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
+                format!(
+                    "the server lists other keys for {} peer(s) whose keys were proven; the proven keys are kept",
+                    changed.len()
+                )
+            });
+        }
         Ok(resp)
     }
 
@@ -491,10 +542,19 @@ impl Coordinator {
                     Some(&InvitationRequest { expires_days }),
                 )
                 .await?;
+            // The secret stays here and in the invitation: the peer proves its keys with it.
+            let secret = peerlog_crypto::random_bytes::<32>()?;
+            store::sync::put_invitation_secret(
+                self.lock().store.conn(),
+                &peerlog_crypto::sha256(resp.token.as_bytes()),
+                &secret,
+                resp.expires_at,
+            )?;
             let inv = Invitation {
                 server: enrol.server.clone(),
                 token: resp.token,
                 fingerprint: enrol.fingerprint(),
+                secret: Some(secret),
             };
             Ok(InvitationInfo {
                 invitation: inv.to_string(),
@@ -567,6 +627,10 @@ impl Coordinator {
                 enrol: &enrol,
             };
             let signatures = reader.signatures(reader.current_declaration()?)?;
+            let proofs: HashMap<String, KeyProof> = store::sync::chapter_accounts(reader.conn)?
+                .into_iter()
+                .map(|a| (a.account_id, KeyProof::parse(&a.key_proof)))
+                .collect();
             Ok(resp
                 .accounts
                 .iter()
@@ -595,6 +659,10 @@ impl Coordinator {
                             .max()
                             .map(unix_rfc3339),
                         locked_at: a.locked_at.map(unix_rfc3339),
+                        key_proof: proofs
+                            .get(&a.account_id)
+                            .copied()
+                            .unwrap_or(KeyProof::Unproven),
                     }
                 })
                 .collect())
@@ -898,15 +966,23 @@ fn next_declaration_version(on_server: Option<u32>, published_here: Option<u32>)
     on_server.max(published_here).unwrap_or(0).saturating_add(1)
 }
 
-/// The peer key decisions for `account` are addressed to, if the server listed one.
+/// The peer key decisions for `account` are addressed to: the proven one, or the one the
+/// server listed for an account this machine could not check. Never one of a disputed
+/// account.
 fn peer_key(
     conn: &rusqlite::Connection,
     account: &str,
 ) -> Result<Option<peerlog_crypto::RecipientPublicKey>> {
-    store::sync::chapter_accounts(conn)?
+    let Some(a) = store::sync::chapter_accounts(conn)?
         .into_iter()
         .find(|a| a.account_id == account)
-        .and_then(|a| a.peer_key)
+    else {
+        return Ok(None);
+    };
+    if KeyProof::parse(&a.key_proof) == KeyProof::Disputed {
+        return Err(CoreError::NotAllowed(Msg::PeerKeysDisputed));
+    }
+    a.peer_key
         .map(|k| Ok(peerlog_crypto::RecipientPublicKey::from_bytes(&k)?))
         .transpose()
 }

@@ -246,8 +246,9 @@ async fn wrong_fingerprint_is_refused_and_nothing_is_stored() {
     let srv = Server::start().await;
     let coord = coordinator(&srv, "Oslo").await;
     let inv = coord.create_invitation(7).await.unwrap();
-    let (head, _) = inv.invitation.rsplit_once('.').unwrap();
-    let forged = format!("{head}.0000-0000-0000-0000-0000-0000-0000-0000");
+    let mut parsed: peerlog_protocol::api::Invitation = inv.invitation.parse().unwrap();
+    parsed.fingerprint = "0000-0000-0000-0000-0000-0000-0000-0000".into();
+    let forged = parsed.to_string();
     let home = srv.home("p");
     let app = open(&home);
     let err = app
@@ -1617,4 +1618,134 @@ async fn a_sibling_devices_writes_after_its_revocation_are_refused() {
     srv.restart().await;
     a.sync(None).await.unwrap();
     assert_eq!(a.get_contact(id).unwrap().minutes, 60);
+}
+
+fn travel(date: &str) -> ExpenseInput {
+    ExpenseInput {
+        date: date.into(),
+        kind: ExpenseKind::Travel,
+        km: Some(12),
+        amount_minor: None,
+        description: None,
+        contact_ids: vec![],
+        receipt: None,
+    }
+}
+
+/// Sets the peer key the server lists for `account` (what a hostile server would do to
+/// read what the chapter sends that peer).
+fn swap_peer_key(srv: &Server, account: &str, key: &[u8; 32]) {
+    let path = srv.db.trim_start_matches("sqlite://").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let n = db
+        .execute(
+            "UPDATE accounts SET peer_key = ?2 WHERE id = ?1",
+            rusqlite::params![account, &key[..]],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+/// A hostile server lists a key of its own for a peer, hoping the coordinator addresses
+/// decisions to it. The peer proved its keys with the invitation's secret, which the
+/// server never saw: once proven the keys are pinned and the swap changes nothing; a swap
+/// before the coordinator first checks the peer shows as disputed, and nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_keys_the_server_swaps_are_never_used() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    let e = a.add_expense(travel("2025-02-01")).unwrap();
+    a.submit_expense(e.id.clone()).unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let proven = |coord: &Coordinator, account: &str| {
+        let peers = futures_lite_block(coord.chapter_peers()).unwrap();
+        peers
+            .into_iter()
+            .find(|p| p.account_id == account)
+            .unwrap()
+            .key_proof
+    };
+    let a_id = a.profile().unwrap().peer_id;
+    assert_eq!(proven(&coord, &a_id), peerlog_coordinator::KeyProof::Proven);
+    // After the proof: the server swaps the key; the decision still reaches the peer.
+    let attacker = peerlog_crypto::RecipientSecretKey::generate().unwrap();
+    srv.kill().await;
+    swap_peer_key(&srv, &a_id, attacker.public_key().as_bytes());
+    srv.restart().await;
+    coord
+        .decide_expense(e.id.clone(), true, None)
+        .await
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(proven(&coord, &a_id), peerlog_coordinator::KeyProof::Proven);
+    // The decision is sealed for the key the peer proved, not the one the server lists
+    // (the server can still withhold it, as it can withhold anything).
+    let peer_seed: [u8; 32] = secrets(&srv.home("a"))
+        .get("peer-key".into())
+        .unwrap()
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let real = peerlog_crypto::RecipientSecretKey::from_bytes(&peer_seed).public_key();
+    let path = srv.db.trim_start_matches("sqlite://").to_owned();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let coord_device = coord.status().unwrap().device_id.unwrap();
+    let decision: Vec<u8> = db
+        .query_row(
+            "SELECT envelope FROM records WHERE collection = 'expenses' AND author_device = ?1",
+            [&coord_device],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let kids: Vec<String> = peerlog_protocol::Envelope::from_json_bytes(&decision)
+        .unwrap()
+        .recipients
+        .into_iter()
+        .map(|r| r.kid)
+        .collect();
+    assert!(kids.contains(&real.key_id()), "{kids:?}");
+    assert!(!kids.contains(&attacker.public_key().key_id()), "{kids:?}");
+    // Before the proof: a new peer's key is swapped before the coordinator ever checks it.
+    let (b, _) = peer(&srv, &coord, "b").await;
+    let f = b.add_expense(travel("2025-02-02")).unwrap();
+    b.submit_expense(f.id.clone()).unwrap();
+    b.sync(None).await.unwrap();
+    let b_id = b.profile().unwrap().peer_id;
+    srv.kill().await;
+    swap_peer_key(&srv, &b_id, attacker.public_key().as_bytes());
+    srv.restart().await;
+    coord.sync(None).await.unwrap();
+    assert_eq!(
+        proven(&coord, &b_id),
+        peerlog_coordinator::KeyProof::Disputed
+    );
+    // Its records are not read (its devices are not vouched for), so there is nothing to
+    // decide and nothing is sealed for the server's key.
+    assert!(
+        coord
+            .chapter_expenses()
+            .unwrap()
+            .iter()
+            .all(|x| x.id != f.id)
+    );
+    assert!(
+        coord
+            .decide_expense(f.id.clone(), true, None)
+            .await
+            .is_err()
+    );
+    let report = coord.chapter_report(YEAR).unwrap();
+    assert!(
+        report
+            .peers
+            .iter()
+            .all(|p| p.account_id != b_id || p.activity_days == 0),
+        "nothing of a disputed peer is counted"
+    );
+}
+
+fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }

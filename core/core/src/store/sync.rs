@@ -354,36 +354,98 @@ pub struct ChapterDeviceRow {
     pub created_at: i64,
     pub last_seen: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Its account's key vouched for it (or its account could not be checked here and
+    /// the server's word is all there is). Only such a device's records are read.
+    pub vouched: bool,
 }
 
+/// Stores an account as the coordinator checked it: `key_proof` (`proven`, `unproven` or
+/// `disputed`) and the keys. The keys of an account proven before are never replaced.
 pub fn put_chapter_account(
     c: &Connection,
     account_id: &str,
     role: &str,
     peer_key: Option<&[u8]>,
+    account_key: Option<&[u8]>,
+    key_proof: &str,
 ) -> Result<()> {
     c.execute(
-        "INSERT INTO chapter_accounts (account_id, role, peer_key) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account_id) DO UPDATE SET role = excluded.role, peer_key = excluded.peer_key",
-        params![account_id, role, peer_key],
+        "INSERT INTO chapter_accounts (account_id, role, peer_key, account_key, key_proof)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account_id) DO UPDATE SET role = excluded.role,
+            peer_key = CASE WHEN key_proof = 'proven' THEN peer_key ELSE excluded.peer_key END,
+            account_key = CASE WHEN key_proof = 'proven' THEN account_key
+                               ELSE excluded.account_key END,
+            key_proof = CASE WHEN key_proof = 'proven' THEN key_proof
+                             ELSE excluded.key_proof END",
+        params![account_id, role, peer_key, account_key, key_proof],
+    )?;
+    Ok(())
+}
+
+/// Keeps the secret of an invitation made here (by the SHA-256 of its token).
+pub fn put_invitation_secret(
+    c: &Connection,
+    token_sha256: &[u8; 32],
+    secret: &[u8; 32],
+    expires_at: i64,
+) -> Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO invitation_secrets (token_sha256, secret, expires_at)
+         VALUES (?1, ?2, ?3)",
+        params![&token_sha256[..], &secret[..], expires_at],
+    )?;
+    Ok(())
+}
+
+/// The secret of the invitation whose token hashes to `token_sha256`, if made here.
+pub fn invitation_secret(c: &Connection, token_sha256: &[u8; 32]) -> Result<Option<[u8; 32]>> {
+    let secret: Option<Vec<u8>> = c
+        .query_row(
+            "SELECT secret FROM invitation_secrets WHERE token_sha256 = ?1",
+            [&token_sha256[..]],
+            |r| r.get(0),
+        )
+        .optional()?;
+    secret
+        .map(|s| <[u8; 32]>::try_from(s).map_err(|_| CoreError::corrupt("invitation secret")))
+        .transpose()
+}
+
+/// Forgets an invitation's secret (its peer proved their keys), and every secret of an
+/// invitation that expired before `now` unused.
+pub fn forget_invitation_secrets(c: &Connection, used: &[[u8; 32]], now: i64) -> Result<()> {
+    for t in used {
+        c.execute(
+            "DELETE FROM invitation_secrets WHERE token_sha256 = ?1",
+            [&t[..]],
+        )?;
+    }
+    // An invitation is used within its lifetime; a week on, the enrolment has been seen.
+    c.execute(
+        "DELETE FROM invitation_secrets WHERE expires_at < ?1",
+        [now - 7 * 24 * 3600],
     )?;
     Ok(())
 }
 
 pub fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result<()> {
     c.execute(
-        "INSERT INTO chapter_devices (device_id, account_id, public_key, created_at, last_seen, revoked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO chapter_devices (device_id, account_id, public_key, created_at, last_seen,
+                                      revoked_at, vouched)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (device_id) DO UPDATE SET account_id = excluded.account_id,
             public_key = excluded.public_key, created_at = excluded.created_at,
-            last_seen = excluded.last_seen, revoked_at = excluded.revoked_at",
+            last_seen = excluded.last_seen, revoked_at = excluded.revoked_at,
+            vouched = excluded.vouched",
         params![
             d.device_id,
             d.account_id,
             d.public_key,
             d.created_at,
             d.last_seen,
-            d.revoked_at
+            d.revoked_at,
+            d.vouched
         ],
     )?;
     Ok(())
@@ -391,12 +453,23 @@ pub fn put_chapter_device(c: &Connection, d: &ChapterDeviceRow) -> Result<()> {
 
 pub fn chapter_device(c: &Connection, device_id: &str) -> Result<Option<ChapterDeviceRow>> {
     Ok(c.query_row(
-        "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at
+        "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at, vouched
          FROM chapter_devices WHERE device_id = ?1",
         [device_id],
         device_row,
     )
     .optional()?)
+}
+
+/// The devices of `account_id` this machine vouched for so far.
+pub fn vouched_devices(
+    c: &Connection,
+    account_id: &str,
+) -> Result<std::collections::HashSet<String>> {
+    let mut stmt =
+        c.prepare("SELECT device_id FROM chapter_devices WHERE account_id = ?1 AND vouched = 1")?;
+    let rows = stmt.query_map([account_id], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
@@ -407,6 +480,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
         created_at: r.get(3)?,
         last_seen: r.get(4)?,
         revoked_at: r.get(5)?,
+        vouched: r.get(6)?,
     })
 }
 
@@ -418,17 +492,25 @@ pub struct ChapterAccountRow {
     pub role: String,
     /// The peer key records for this account are addressed to.
     pub peer_key: Option<Vec<u8>>,
+    /// The account key, once proven (pinned), else as the server listed it.
+    pub account_key: Option<Vec<u8>>,
+    /// `proven`, `unproven` or `disputed` (see [`put_chapter_account`]).
+    pub key_proof: String,
 }
 
 /// Every account, by id.
 pub fn chapter_accounts(c: &Connection) -> Result<Vec<ChapterAccountRow>> {
-    let mut stmt =
-        c.prepare("SELECT account_id, role, peer_key FROM chapter_accounts ORDER BY account_id")?;
+    let mut stmt = c.prepare(
+        "SELECT account_id, role, peer_key, account_key, key_proof
+         FROM chapter_accounts ORDER BY account_id",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok(ChapterAccountRow {
             account_id: r.get(0)?,
             role: r.get(1)?,
             peer_key: r.get(2)?,
+            account_key: r.get(3)?,
+            key_proof: r.get(4)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -19,10 +19,10 @@ use peerlog_crypto::RecipientSecretKey;
 use peerlog_crypto::recovery::{self, KdfParams, RecoveryCode, WrappedSecret};
 use peerlog_protocol::Collection;
 use peerlog_protocol::api::{
-    ChapterInfo, EnrolPeerRequest, EnrolResponse, Invitation, InvitationError, InvitationLookup,
-    RECOVERY_DEVICE_DOMAIN, RECOVERY_ROTATE_DOMAIN, RecoveryDeviceDocument, RecoveryDeviceRequest,
-    RecoveryFetchResponse, RecoveryLookup, RecoveryRotateDocument, RecoveryUpload,
-    RotateRecoveryRequest, RotateRecoveryResponse,
+    ChapterInfo, ENROL_PROOF_DOMAIN, EnrolPeerRequest, EnrolProofDocument, EnrolResponse,
+    Invitation, InvitationError, InvitationLookup, RECOVERY_DEVICE_DOMAIN, RECOVERY_ROTATE_DOMAIN,
+    RecoveryDeviceDocument, RecoveryDeviceRequest, RecoveryFetchResponse, RecoveryLookup,
+    RecoveryRotateDocument, RecoveryUpload, RotateRecoveryRequest, RotateRecoveryResponse,
 };
 use peerlog_rules::Locale;
 use serde::{Deserialize, Serialize};
@@ -192,13 +192,30 @@ impl Device {
             ),
         };
         let recovery = wrap_for_recovery(&keys, &profile, fp, &code).await?;
-        let req = EnrolPeerRequest {
-            token: inv.token.clone(),
+        let proof_doc = EnrolProofDocument {
             account_id: profile.peer_id.clone(),
-            device_key: *keys.device.public_key().as_bytes(),
             peer_key: *keys.peer_public.as_bytes(),
             account_key: *certs::account_key(&keys.peer)?.public_key().as_bytes(),
+            device_key: *keys.device.public_key().as_bytes(),
+        };
+        // The invitation's secret never leaves this device: only the proof made with it
+        // goes to the server, for the coordinator to check these keys against.
+        let proof = match &inv.secret {
+            Some(secret) => Some(peerlog_crypto::keyed_proof(
+                secret,
+                ENROL_PROOF_DOMAIN,
+                &peerlog_protocol::canonical::to_canonical_vec(&proof_doc)?,
+            )),
+            None => None,
+        };
+        let req = EnrolPeerRequest {
+            token: inv.token.clone(),
+            account_id: proof_doc.account_id,
+            device_key: proof_doc.device_key,
+            peer_key: proof_doc.peer_key,
+            account_key: proof_doc.account_key,
             recovery,
+            proof,
         };
         // 3. Enrol.
         let resp: EnrolResponse = http.post("/v1/enrol/peer", &req, None).await?;
