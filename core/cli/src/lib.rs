@@ -244,9 +244,18 @@ fn run(cli: Cli) -> CliResult {
             }
         }
         Command::Report { cmd } => match cmd {
-            ReportCmd::Sign { year, out, json } => {
+            ReportCmd::Sign {
+                year,
+                out,
+                format,
+                json,
+            } => {
                 let f = place.app()?.sign_year_report(year)?;
-                write_file(&out, f.contents.as_bytes())?;
+                let bytes = match format {
+                    SignedReportFormat::Json => f.contents.as_bytes(),
+                    SignedReportFormat::Html => f.html.as_bytes(),
+                };
+                write_file(&out, bytes)?;
                 if json {
                     print_json(&f.verification);
                 } else {

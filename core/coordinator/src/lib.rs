@@ -454,10 +454,12 @@ impl Coordinator {
         locale: Locale,
     ) -> Result<u32, PeerlogError> {
         let run = async {
-            let enrol = self.enrolment()?;
             if text.trim().is_empty() || text.len() > api::MAX_DECLARATION_TEXT_BYTES {
                 return Err(Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).at("text", locale));
             }
+            // Only what the apps and the signed copies render: refused before anything is sent.
+            peerlog_core::markdown::check(&text, locale)?;
+            let enrol = self.enrolment()?;
             let current: DeclarationResponse = self
                 .authed::<(), _>(&enrol, "/v1/declaration", None)
                 .await?;

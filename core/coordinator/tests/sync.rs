@@ -571,6 +571,30 @@ async fn published_declaration_reaches_the_peer_and_blocks_logging_until_signed(
     let (a, _) = peer(&srv, &coord, "a").await;
     a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
         .unwrap();
+    // Markdown the apps cannot show is refused, in the coordinator's language, and nothing
+    // is published.
+    for text in [
+        "# T\n\n![logo](https://example.org/logo.png)",
+        "# T\n\n<script>alert(1)</script>",
+        "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+    ] {
+        let err = coord
+            .publish_declaration(text.into(), Locale::Nb)
+            .await
+            .unwrap_err();
+        match err {
+            PeerlogError::Invalid {
+                code, user_message, ..
+            } => {
+                assert_eq!(code, "unsupported_markdown", "{text}");
+                assert!(
+                    user_message.contains("erklæringen bruker"),
+                    "{user_message}"
+                );
+            }
+            e => panic!("{text}: {e:?}"),
+        }
+    }
     let v = coord
         .publish_declaration("# Taushetserklæring\n\nJeg lover å tie.".into(), Locale::Nb)
         .await

@@ -6,6 +6,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::i18n::{Invalid, Msg, pick};
+use crate::markdown::{self, escape_html};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, sha256};
 use peerlog_rules::Locale;
 use serde::{Deserialize, Serialize};
@@ -44,11 +45,7 @@ pub struct DeclarationText {
 
 impl DeclarationText {
     pub(crate) fn new(id: &str, version: u32, locale: Locale, text: &str) -> Self {
-        let title = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| l.trim_start_matches('#').trim().to_string())
-            .unwrap_or_default();
+        let title = title_of(text);
         Self {
             declaration_id: id.to_string(),
             version,
@@ -237,70 +234,10 @@ pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     })
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Renders the minimal Markdown of a declaration (headings, numbered and bulleted items,
-/// paragraphs) as HTML.
-fn markdown_to_html(text: &str) -> String {
-    let mut html = String::new();
-    let mut list: Option<&str> = None;
-    let close = |html: &mut String, list: &mut Option<&str>| {
-        if let Some(tag) = list.take() {
-            html.push_str(&format!("</{tag}>\n"));
-        }
-    };
-    for line in text.lines() {
-        let t = line.trim();
-        if t.is_empty() {
-            close(&mut html, &mut list);
-            continue;
-        }
-        if let Some(h) = t.strip_prefix("## ") {
-            close(&mut html, &mut list);
-            html.push_str(&format!("<h2>{}</h2>\n", escape_html(h)));
-        } else if let Some(h) = t.strip_prefix("# ") {
-            close(&mut html, &mut list);
-            html.push_str(&format!("<h1>{}</h1>\n", escape_html(h)));
-        } else if let Some(item) = t
-            .split_once(". ")
-            .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-            .map(|(_, rest)| rest)
-        {
-            if list != Some("ol") {
-                close(&mut html, &mut list);
-                html.push_str("<ol>\n");
-                list = Some("ol");
-            }
-            html.push_str(&format!("<li>{}</li>\n", escape_html(item)));
-        } else if let Some(item) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
-            if list != Some("ul") {
-                close(&mut html, &mut list);
-                html.push_str("<ul>\n");
-                list = Some("ul");
-            }
-            html.push_str(&format!("<li>{}</li>\n", escape_html(item)));
-        } else if list.is_some() {
-            // continuation of a list item
-            html.push_str(&format!("<p class=\"cont\">{}</p>\n", escape_html(t)));
-        } else {
-            html.push_str(&format!("<p>{}</p>\n", escape_html(t)));
-        }
-    }
-    close(&mut html, &mut list);
-    html
+/// Renders a declaration text (Markdown) as an HTML fragment: parsed once into the same
+/// [`FormattedText`](crate::markdown::FormattedText) the apps render, then escaped.
+pub fn markdown_to_html(text: &str) -> String {
+    markdown::to_html(&markdown::parse(text).0)
 }
 
 fn drawn_svg(d: &DrawnSignature) -> String {
@@ -341,7 +278,7 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
     );
     let drawn = s.doc.drawn.as_ref().map(drawn_svg).unwrap_or_default();
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}@page{{size:A4;margin:2cm}}@media print{{body{{max-width:none;margin:0;padding:0;font-size:11pt}}li{{break-inside:avoid}}}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
         lang = l.as_str(),
         title = escape_html(&format!("{} – {}", title_of(&s.text), s.doc.signer_name)),
         body = markdown_to_html(&s.text),
@@ -362,10 +299,7 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
 }
 
 fn title_of(text: &str) -> String {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .map(|l| l.trim_start_matches('#').trim().to_string())
-        .unwrap_or_default()
+    markdown::parse(text).0.title()
 }
 
 /// Extracts and verifies the signed declaration embedded in an exported HTML copy.
@@ -382,6 +316,11 @@ pub(crate) fn verify_html(html: &str) -> Result<SignedDeclaration> {
     let s: SignedDeclaration = serde_json::from_str(&html[start..end])
         .map_err(|_| CoreError::Verification(Msg::DeclarationSignatureInvalid))?;
     verify(&s)?;
+    // The page must show what was signed: a reworded point or another name on the page
+    // is refused even when the embedded data is intact.
+    if !crate::util::same_document(&to_html(&s)?, html) {
+        return Err(CoreError::Verification(Msg::SignedCopyAltered));
+    }
     Ok(s)
 }
 
@@ -483,11 +422,50 @@ mod tests {
         let html = to_html(&s).unwrap();
         assert!(html.contains("Kari Nordmann"));
         assert!(html.contains("<polyline"));
-        assert!(html.contains("<ol>"));
+        assert!(html.contains("<ol start=\"1\">"));
         let back = verify_html(&html).unwrap();
         assert_eq!(back, s);
         let forged = html.replace("Kari Nordmann", "Ola Nordmann");
         assert!(verify_html(&forged).is_err());
+        // Only the page changed: a point reworded, the embedded data intact.
+        let forged = html.replacen("<strong>", "<strong>Jeg kan fortelle alt. ", 1);
+        assert!(matches!(
+            verify_html(&forged),
+            Err(CoreError::Verification(Msg::SignedCopyAltered))
+        ));
+    }
+
+    /// The copy a peer prints: every point numbered 1 to 8 (not "1." eight times), the
+    /// bold openings bold, and no Markdown left over.
+    #[test]
+    fn html_copy_numbers_the_points_and_shows_no_markup() {
+        for locale in [Locale::Nb, Locale::Da, Locale::En] {
+            let key = DeviceSigningKey::generate().unwrap();
+            let s = sign(
+                &builtin(locale),
+                "Kari Nordmann",
+                true,
+                None,
+                "p",
+                &key,
+                "2026-03-01T10:00:00Z".into(),
+                locale,
+            )
+            .unwrap();
+            let html = to_html(&s).unwrap();
+            let article = &html[html.find("<article>").unwrap()..html.find("</article>").unwrap()];
+            assert_eq!(article.matches("<ol").count(), 1, "{locale:?}: one list");
+            assert_eq!(article.matches("<li").count(), 8, "{locale:?}");
+            for n in 1..=8 {
+                assert!(
+                    article.contains(&format!("<li value=\"{n}\"><strong>")),
+                    "{locale:?}: point {n}"
+                );
+            }
+            assert!(!article.contains('*'), "{locale:?}: literal asterisks");
+            assert!(!article.contains("# "), "{locale:?}: literal heading marks");
+            assert_eq!(article.matches("<h1>").count(), 1, "{locale:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::device::Device;
 use crate::error::{CoreError, PeerlogError, Result};
 use crate::i18n::Invalid;
 use crate::keys::{self, Keys};
+use crate::markdown::{self, FormattedText};
 use crate::model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, Receipt,
     validate_contact,
@@ -338,6 +339,7 @@ impl Peerlog {
             let (from, to) = year_bounds(year, s.locale())?;
             Ok(SignedReportFile {
                 file_name: format!("peerlog-report-{year}.json"),
+                html_file_name: format!("peerlog-report-{year}.html"),
                 ..reports::sign_period(st, s, from, to)?
             })
         })
@@ -525,6 +527,13 @@ pub fn verify_declaration_html(html: String) -> Result<DeclarationSignatureInfo,
     declaration::verify_html(&html)
         .map(|s| s.info())
         .map_err(|e| e.to_ffi(Locale::default()))
+}
+
+/// A declaration text (Markdown) as formatted text, for the apps to render natively:
+/// headings, paragraphs, numbered and bulleted items, strong/emphasised/linked spans.
+#[uniffi::export]
+pub fn formatted_text(markdown: String) -> FormattedText {
+    markdown::parse(&markdown).0
 }
 
 /// The reporting rule sets this build knows.

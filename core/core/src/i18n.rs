@@ -46,6 +46,7 @@ pub enum Msg {
     RecoveryNotFound,
     InsecureServer,
     BadServerAddress,
+    SignedCopyAltered,
 }
 
 impl Msg {
@@ -90,6 +91,7 @@ impl Msg {
             Msg::RecoveryNotFound => "recovery_not_found",
             Msg::InsecureServer => "insecure_server",
             Msg::BadServerAddress => "bad_server_address",
+            Msg::SignedCopyAltered => "signed_copy_altered",
         }
     }
 
@@ -134,6 +136,7 @@ impl Msg {
         Msg::RecoveryNotFound,
         Msg::InsecureServer,
         Msg::BadServerAddress,
+        Msg::SignedCopyAltered,
     ];
 }
 
@@ -335,6 +338,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "dette er ikke en serveradresse: be koordinatoren om en https://-adresse",
             "dette er ikke en serveradresse: bed koordinatoren om en https://-adresse",
         ),
+        Msg::SignedCopyAltered => (
+            "the readable part of this copy was changed after it was signed: it does not show what was signed",
+            "den lesbare delen av denne kopien er endret etter at den ble signert: den viser ikke det som ble signert",
+            "den læsbare del af denne kopi er ændret, efter den blev underskrevet: den viser ikke det, der blev underskrevet",
+        ),
     };
     pick(locale, en, nb, da).to_string()
 }
@@ -375,6 +383,67 @@ pub enum Invalid {
     BadCurrency,
     BadAmount,
     BadCertificate,
+    UnsupportedMarkdown(MarkdownFeature),
+}
+
+/// Markdown a declaration text may not use (the apps and the signed copies do not render
+/// it): named in the refusal so the coordinator knows what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkdownFeature {
+    Image,
+    Html,
+    Table,
+    Code,
+    Quote,
+    NestedList,
+    Link,
+    Footnote,
+    Other,
+}
+
+impl MarkdownFeature {
+    /// Every feature, for completeness tests.
+    #[cfg(test)]
+    pub const ALL: &'static [MarkdownFeature] = &[
+        MarkdownFeature::Image,
+        MarkdownFeature::Html,
+        MarkdownFeature::Table,
+        MarkdownFeature::Code,
+        MarkdownFeature::Quote,
+        MarkdownFeature::NestedList,
+        MarkdownFeature::Link,
+        MarkdownFeature::Footnote,
+        MarkdownFeature::Other,
+    ];
+
+    fn name(self, l: Locale) -> &'static str {
+        match self {
+            MarkdownFeature::Image => pick(l, "images", "bilder", "billeder"),
+            MarkdownFeature::Html => pick(l, "HTML tags", "HTML-koder", "HTML-koder"),
+            MarkdownFeature::Table => pick(l, "tables", "tabeller", "tabeller"),
+            MarkdownFeature::Code => pick(l, "code blocks", "kodeblokker", "kodeblokke"),
+            MarkdownFeature::Quote => pick(l, "quotes (>)", "sitater (>)", "citater (>)"),
+            MarkdownFeature::NestedList => pick(
+                l,
+                "lists inside lists",
+                "lister inni lister",
+                "lister inden i lister",
+            ),
+            MarkdownFeature::Link => pick(
+                l,
+                "links that are not https, mailto or tel",
+                "lenker som ikke er https, mailto eller tel",
+                "links, der ikke er https, mailto eller tel",
+            ),
+            MarkdownFeature::Footnote => pick(l, "footnotes", "fotnoter", "fodnoter"),
+            MarkdownFeature::Other => pick(
+                l,
+                "formatting other than headings, paragraphs, lists, bold, italics and links",
+                "annen formatering enn overskrifter, avsnitt, lister, fet, kursiv og lenker",
+                "anden formatering end overskrifter, afsnit, lister, fed, kursiv og links",
+            ),
+        }
+    }
 }
 
 impl Invalid {
@@ -404,6 +473,7 @@ impl Invalid {
             Invalid::BadCurrency => "bad_currency",
             Invalid::BadAmount => "bad_amount",
             Invalid::BadCertificate => "bad_certificate",
+            Invalid::UnsupportedMarkdown(_) => "unsupported_markdown",
         }
     }
 
@@ -568,6 +638,23 @@ impl Invalid {
                  (-----BEGIN CERTIFICATE-----)",
             )
             .into(),
+            Invalid::UnsupportedMarkdown(f) => match l {
+                Locale::En => format!(
+                    "the declaration uses {}, which the app cannot show: use only headings (#), \
+                     paragraphs, numbered and bulleted lists, **bold**, *italics* and links",
+                    f.name(l)
+                ),
+                Locale::Nb => format!(
+                    "erklæringen bruker {}, som appen ikke kan vise: bruk bare overskrifter (#), \
+                     avsnitt, nummererte lister og punktlister, **fet**, *kursiv* og lenker",
+                    f.name(l)
+                ),
+                Locale::Da => format!(
+                    "erklæringen bruger {}, som appen ikke kan vise: brug kun overskrifter (#), \
+                     afsnit, nummererede lister og punktopstillinger, **fed**, *kursiv* og links",
+                    f.name(l)
+                ),
+            },
         }
     }
 }
@@ -591,5 +678,17 @@ mod tests {
         }
         let codes: std::collections::HashSet<_> = Msg::ALL.iter().map(|m| m.code()).collect();
         assert_eq!(codes.len(), Msg::ALL.len(), "codes are unique");
+    }
+
+    #[test]
+    fn every_markdown_feature_is_named_in_every_language() {
+        for f in MarkdownFeature::ALL {
+            let [en, nb, da] = [Locale::En, Locale::Nb, Locale::Da]
+                .map(|l| Invalid::UnsupportedMarkdown(*f).message(l));
+            assert!(en.contains(f.name(Locale::En)), "{f:?}");
+            assert_ne!(en, nb, "{f:?}");
+            assert_ne!(en, da, "{f:?}");
+            assert_ne!(nb, da, "{f:?}");
+        }
     }
 }

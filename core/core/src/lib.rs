@@ -22,6 +22,7 @@ pub mod util;
 pub mod certs;
 pub mod declaration;
 pub mod enrolment;
+pub mod markdown;
 pub mod model;
 mod money;
 pub mod report;
@@ -50,8 +51,9 @@ pub use enrolment::{AccountRole, EnrolmentInfo};
 pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
 pub use ffi::*;
 pub use home::store_is_empty;
-pub use i18n::{Invalid, Msg};
+pub use i18n::{Invalid, MarkdownFeature, Msg};
 pub use keys::SECRET_DEVICE_KEY;
+pub use markdown::{FormattedText, TextBlock, TextSpan};
 pub use model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
     ExpenseStatus, Receipt, limits,

@@ -4,7 +4,7 @@
 use crate::declarations;
 use crate::error::Result;
 use crate::report::{
-    CategoryTotals, CountedEntry, DeclarationRef, FORMAT, NotCountedEntry, ReportDoc,
+    self, CategoryTotals, CountedEntry, DeclarationRef, FORMAT, NotCountedEntry, ReportDoc,
     ReportVerification, sign, verify,
 };
 use crate::session::{Audience, Session};
@@ -22,6 +22,11 @@ pub struct SignedReportFile {
     pub file_name: String,
     /// The file's contents (JSON).
     pub contents: String,
+    /// Suggested name of the printable copy, e.g. `peerlog-report-2026.html`.
+    pub html_file_name: String,
+    /// The printable copy (HTML, A4, in the peer's language) with the signed report
+    /// embedded: what a peer prints or shares. Verifies like the JSON file.
+    pub html: String,
     pub verification: ReportVerification,
 }
 
@@ -97,6 +102,8 @@ pub(crate) fn sign_period(
         report_id,
         file_name: format!("peerlog-report-{from}-{to}.json"),
         contents: serde_json::to_string_pretty(&signed)?,
+        html_file_name: format!("peerlog-report-{from}-{to}.html"),
+        html: report::to_html(&signed)?,
         verification,
     })
 }

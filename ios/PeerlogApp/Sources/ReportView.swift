@@ -11,6 +11,7 @@ struct ReportView: View {
     @State private var confirmSign = false
     @State private var signing = false
     @State private var signedFile: URL?
+    @State private var printableFile: URL?
 
     private var years: [Int32] {
         let now = CoreDates.year()
@@ -100,6 +101,11 @@ struct ReportView: View {
                         Label("report.sign", systemImage: "signature")
                     }
                     .disabled(signing)
+                    if let printableFile {
+                        ShareLink(item: printableFile) {
+                            Label("report.sharePrintable", systemImage: "printer")
+                        }
+                    }
                     if let signedFile {
                         ShareLink(item: signedFile) {
                             Label("report.share", systemImage: "square.and.arrow.up")
@@ -127,6 +133,7 @@ struct ReportView: View {
         }
         .onChange(of: year) { _, _ in
             signedFile = nil
+            printableFile = nil
         }
         .confirmationDialog("report.sign.confirm \(String(year))", isPresented: $confirmSign, titleVisibility: .visible) {
             Button("report.sign") {
@@ -149,6 +156,7 @@ struct ReportView: View {
             let file = try await client.signYearReport(year)
             // The file name is the core's; iOS empties the app's temporary directory.
             signedFile = try TemporaryFiles.write(file.contents, named: file.fileName, in: "reports")
+            printableFile = try TemporaryFiles.write(file.html, named: file.htmlFileName, in: "reports")
         } catch let failure {
             error = userMessage(for: failure)
         }
