@@ -401,6 +401,10 @@ pub enum CoordinatorCmd {
         format: ReportFormat,
         #[arg(long)]
         out: PathBuf,
+        /// Language of the spreadsheet's headings and sheet names (nb, da, en); the CSV
+        /// and JSON keep machine names.
+        #[arg(long)]
+        locale: Option<LocaleArg>,
     },
 }
 

@@ -436,8 +436,16 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
-        CoordinatorCmd::Report { year, format, out } => {
-            let report = app.chapter_report(year)?;
+        CoordinatorCmd::Report {
+            year,
+            format,
+            out,
+            locale,
+        } => {
+            let mut report = app.chapter_report(year)?;
+            if let Some(l) = locale {
+                report.locale = l.0;
+            }
             let bytes = app.report_file(&report, format.into())?;
             crate::write_file(&out, &bytes)?;
             println!(

@@ -145,6 +145,7 @@ impl Reader<'_> {
         let reports = self.signed_reports(&from.to_string(), &to.to_string())?;
         let mut total = ChapterReport {
             year,
+            locale,
             organisation: self.enrol.organisation.clone(),
             chapter: self.enrol.chapter.clone(),
             rule_set: rules.id.to_string(),

@@ -102,6 +102,8 @@ pub struct PeerReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChapterReport {
     pub year: i32,
+    /// The language the report's files are written in (the coordinator's).
+    pub locale: Locale,
     pub organisation: String,
     pub chapter: String,
     pub rule_set: String,
@@ -610,11 +612,13 @@ impl Coordinator {
                 keys: st.keys()?,
                 enrol: &enrol,
             };
-            reader.report(year, rules, from, to, || {
+            let mut report = reader.report(year, rules, from, to, || {
                 self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
                     "a chapter record could not be verified and is not counted".into()
                 });
-            })
+            })?;
+            report.locale = self.locale;
+            Ok(report)
         };
         run().map_err(|e| self.fail("chapter_report", e))
     }
