@@ -255,6 +255,8 @@ fn walkthrough_from_setup_to_verified_report() {
     // Anyone can verify, with no device at all.
     let v = ok_no_home(&["report", "verify", report.to_str().unwrap()]);
     assert!(v.starts_with("valid"), "{v}");
+    // Set up offline: no chapter vouches for this device, and verify says so.
+    assert!(v.contains("signed by a key no chapter certified"), "{v}");
     assert!(v.contains("3 activity-days"), "{v}");
     let forged = std::fs::read_to_string(&report)
         .unwrap()

@@ -53,7 +53,7 @@ pub fn render(report: &ChapterReport, format: ReportFormat) -> Result<Vec<u8>, C
     }
 }
 
-const PEER_COLUMNS: [&str; 11] = [
+const PEER_COLUMNS: [&str; 12] = [
     "account_id",
     "name",
     "activity_days",
@@ -65,13 +65,14 @@ const PEER_COLUMNS: [&str; 11] = [
     "declaration_valid",
     "report_signed",
     "report_valid",
+    "report_chapter_verified",
 ];
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn peer_cells(p: &PeerReport) -> [String; 11] {
+fn peer_cells(p: &PeerReport) -> [String; 12] {
     [
         p.account_id.clone(),
         p.name.clone().unwrap_or_default(),
@@ -86,6 +87,7 @@ fn peer_cells(p: &PeerReport) -> [String; 11] {
         yes_no(p.declaration_valid).into(),
         yes_no(p.report_signed).into(),
         yes_no(p.report_valid).into(),
+        yes_no(p.report_chapter_verified).into(),
     ]
 }
 
@@ -132,6 +134,7 @@ pub fn csv(report: &ChapterReport) -> String {
         c.group.to_string(),
         c.course.to_string(),
         report.not_counted.to_string(),
+        String::new(),
         String::new(),
         String::new(),
         String::new(),
@@ -453,11 +456,12 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 8, yes_no_in(l, p.declaration_valid))?;
         ws.write_string(row, 9, yes_no_in(l, p.report_signed))?;
         ws.write_string(row, 10, yes_no_in(l, p.report_valid))?;
+        ws.write_string(row, 11, yes_no_in(l, p.report_chapter_verified))?;
     }
     ws.set_freeze_panes(1, 1)?;
     ws.set_column_width(0, 26)?;
     ws.set_column_width(1, 38)?;
-    for col in 2..=10 {
+    for col in 2..=11 {
         ws.set_column_width(col, 16)?;
     }
 
@@ -638,6 +642,7 @@ mod tests {
                 declaration_valid: true,
                 report_signed: true,
                 report_valid: true,
+                report_chapter_verified: true,
                 counted: vec![
                     contact("2026-01-05", "visit", "outreach"),
                     contact("2026-01-20", "visit", "outreach"),

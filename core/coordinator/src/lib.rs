@@ -34,6 +34,8 @@ use serde::Serialize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// `meta` key prefix marking a device the chapter's certificate was issued to.
+const META_CERTIFIED_PREFIX: &str = "enrolment_certificate_issued:";
 /// Rule set of coordinator reports (the one peers are set up with).
 const REPORT_RULE_SET: &str = "no-bufdir-2020";
 /// The longest reason a coordinator can give for a rejection, in characters.
@@ -95,6 +97,9 @@ pub struct PeerReport {
     pub report_signed: bool,
     /// Its signature verifies and its totals equal the ones computed here.
     pub report_valid: bool,
+    /// Such a valid report also carries this chapter's certificate of the device that
+    /// signed it, for this account: it was signed on a device the chapter enrolled.
+    pub report_chapter_verified: bool,
     pub counted: Vec<CountedContact>,
 }
 
@@ -353,30 +358,133 @@ impl Coordinator {
             st.keys()?;
             net::begin_sync(st.store.conn())?
         };
-        let (pushed, pulled) = self
+        let (mut pushed, pulled) = self
             .net
-            .exchange(self, &enrol, progress, |page| {
-                self.lock().store.tx(|tx| {
-                    let mut n = 0;
-                    for rec in &page.records {
-                        if rec.envelope.validate().is_ok()
-                            && store::sync::put_chapter_record(tx, &rec.envelope, rec.seq)?
-                        {
-                            n += 1;
-                        }
-                    }
-                    store::sync::set_cursor(tx, page.cursor)?;
-                    Ok(n)
-                })
-            })
+            .exchange(self, &enrol, progress, |page| self.keep_page(page))
             .await?;
         self.refresh_accounts_if_needed(&enrol).await?;
+        // New peer devices get the chapter's certificate now, not a sync later.
+        if self.certify_devices(&enrol)? > 0 {
+            let (again, _) = self
+                .net
+                .exchange(self, &enrol, progress, |page| self.keep_page(page))
+                .await?;
+            pushed.accepted += again.accepted;
+            pushed.rejected += again.rejected;
+        }
         Ok(SyncReport {
             pushed: pushed.accepted,
             pulled: pulled.applied,
             rejected: pushed.rejected,
             declaration_changed: false,
         })
+    }
+
+    /// Keeps one pulled page of chapter records (sealed) and moves the cursor.
+    fn keep_page(&self, page: &api::PullResponse) -> Result<u64> {
+        self.lock().store.tx(|tx| {
+            let mut n = 0;
+            for rec in &page.records {
+                if rec.envelope.validate().is_ok()
+                    && store::sync::put_chapter_record(tx, &rec.envelope, rec.seq)?
+                {
+                    n += 1;
+                }
+            }
+            store::sync::set_cursor(tx, page.cursor)?;
+            Ok(n)
+        })
+    }
+
+    /// Issues the chapter's certificate ([`certs::EnrolmentCert`]) to every live peer
+    /// device that has none yet: a record for the chapter and that peer, pushed with the
+    /// sync. The peer's signed declarations and reports then carry it, so anyone can see
+    /// they come from a device this chapter enrolled. The devices are the ones the server
+    /// lists for the chapter's accounts (as for every other chapter record). Returns how
+    /// many were issued.
+    fn certify_devices(&self, enrol: &Enrolment) -> Result<usize> {
+        let mut st = self.lock();
+        let st = &mut *st;
+        let keys = st
+            .keys
+            .as_ref()
+            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+        let accounts = store::sync::chapter_accounts(st.store.conn())?;
+        let mut todo = Vec::new();
+        for d in store::sync::chapter_devices(st.store.conn())? {
+            let Some(account) = accounts.iter().find(|a| a.account_id == d.account_id) else {
+                continue;
+            };
+            let issued_key = format!("{META_CERTIFIED_PREFIX}{}", d.device_id);
+            if d.revoked_at.is_some()
+                || AccountRole::parse(&account.role) != Some(AccountRole::Peer)
+                || store::meta_get(st.store.conn(), &issued_key)?.is_some()
+            {
+                continue;
+            }
+            let (Some(peer_key), Ok(device_key)) = (
+                account.peer_key.as_ref(),
+                peerlog_crypto::DevicePublicKey::from_bytes(&d.public_key),
+            ) else {
+                continue;
+            };
+            // The device id is a hash of the key: the server cannot pair an id with another key.
+            if device_key.device_id() != d.device_id {
+                continue;
+            }
+            let peer_key = peerlog_crypto::RecipientPublicKey::from_bytes(peer_key)?;
+            todo.push((issued_key, d.account_id, device_key, peer_key));
+        }
+        let issued = todo.len();
+        let clock = &mut st.clock;
+        st.store.tx(|tx| {
+            for (issued_key, account, device_key, peer_key) in &todo {
+                let enrolment = certs::EnrolmentCert::issue(
+                    certs::EnrolledDevice {
+                        kind: certs::ENROLLED_TYPE.into(),
+                        organisation: enrol.organisation.clone(),
+                        chapter: enrol.chapter.clone(),
+                        chapter_keys: enrol.chapter_keys,
+                        account_id: account.clone(),
+                        device_key: device_key.clone(),
+                        issued_at: now_rfc3339(),
+                    },
+                    &keys.chapter_sign,
+                )?;
+                let record = certs::EnrolmentRecord {
+                    kind: certs::ENROLMENT_RECORD_TYPE.into(),
+                    account_id: account.clone(),
+                    enrolment,
+                    cert: DeviceCert::issue(
+                        account,
+                        keys.device.public_key(),
+                        certs::ISSUER_CHAPTER,
+                        &keys.chapter_sign,
+                        now_rfc3339(),
+                    )?,
+                };
+                let plaintext = zeroize::Zeroizing::new(
+                    peerlog_protocol::canonical::to_canonical_vec(&record)?,
+                );
+                let meta = RecordMeta {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    collection: Collection::Expenses,
+                    version: clock.next(tx)?,
+                    author_device: keys.device.device_id(),
+                    deleted: false,
+                };
+                let env = peerlog_crypto::envelope::seal_record(
+                    &meta,
+                    &plaintext,
+                    &[keys.chapter.public_key(), peer_key.clone()],
+                    &keys.device,
+                )?;
+                store::put_record(tx, &env, true)?;
+                store::meta_put(tx, issued_key, b"1")?;
+            }
+            Ok(())
+        })?;
+        Ok(issued)
     }
 
     /// Asks the server for the chapter's accounts and devices and keeps them.

@@ -4,6 +4,7 @@
 //! A signature is Ed25519 by the device key over the canonical JSON (RFC 8785) of
 //! [`DeclarationSignatureDoc`], domain-separated as `peerlog/v1/declaration-signature`.
 
+use crate::certs::{self, Authorship, EnrolmentCert};
 use crate::error::{CoreError, Result};
 use crate::i18n::{Invalid, Msg, pick};
 use crate::markdown::{self, escape_html};
@@ -106,7 +107,9 @@ pub struct DeclarationSignatureDoc {
     pub drawn: Option<DrawnSignature>,
 }
 
-/// A signed declaration: the document, its signature and the text it covers.
+/// A signed declaration: the document, its signature, the text it covers and, from an
+/// enrolled device, the chapter's certificate of the signing key (outside the signature:
+/// it is signed by the chapter, and only ever names this document's key and account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedDeclaration {
@@ -114,6 +117,8 @@ pub struct SignedDeclaration {
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<EnrolmentCert>,
 }
 
 /// What the apps show about a signature.
@@ -126,6 +131,8 @@ pub struct DeclarationSignatureInfo {
     pub signed_at: String,
     pub device_id: String,
     pub has_drawn_signature: bool,
+    /// Whether the signing device is one the chapter enrolled (see `describe_authorship`).
+    pub authorship: Authorship,
 }
 
 impl SignedDeclaration {
@@ -138,7 +145,17 @@ impl SignedDeclaration {
             signed_at: self.doc.signed_at.clone(),
             device_id: self.doc.device_key.device_id(),
             has_drawn_signature: self.doc.drawn.is_some(),
+            authorship: self.authorship(),
         }
+    }
+
+    /// Who signed, as far as the file can tell.
+    pub fn authorship(&self) -> Authorship {
+        certs::authorship(
+            self.certificate.as_ref(),
+            &self.doc.peer_id,
+            &self.doc.device_key,
+        )
     }
 }
 
@@ -207,6 +224,7 @@ pub(crate) fn sign(
         doc,
         signature,
         text: text.text.clone(),
+        certificate: None,
     })
 }
 
@@ -278,7 +296,7 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
     );
     let drawn = s.doc.drawn.as_ref().map(drawn_svg).unwrap_or_default();
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}@page{{size:A4;margin:2cm}}@media print{{body{{max-width:none;margin:0;padding:0;font-size:11pt}}li{{break-inside:avoid}}}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}@page{{size:A4;margin:2cm}}@media print{{body{{max-width:none;margin:0;padding:0;font-size:11pt}}li{{break-inside:avoid}}}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"author\">{author}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
         lang = l.as_str(),
         title = escape_html(&format!("{} – {}", title_of(&s.text), s.doc.signer_name)),
         body = markdown_to_html(&s.text),
@@ -294,6 +312,7 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
         l_dev = labels.3,
         device = s.doc.device_key.device_id(),
         note = labels.4,
+        author = escape_html(&certs::describe(&s.authorship(), l)),
         json = signed_json,
     ))
 }

@@ -6,6 +6,7 @@
 //! signatures (about a millisecond, see `benches/`). The shells call them off the main
 //! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
 
+use crate::certs::{self, Authorship};
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;
@@ -223,9 +224,7 @@ impl Peerlog {
     /// readable by anyone and verifiable with [`verify_declaration_html`].
     pub fn export_signed_declaration(&self) -> Result<String, PeerlogError> {
         self.dev.run("export_signed_declaration", |h| {
-            let signed = declarations::latest_signature(h.store.conn(), h.session()?)?
-                .ok_or(CoreError::DeclarationRequired)?;
-            declaration::to_html(&signed)
+            declarations::signed_copy(h.store.conn(), h.session()?)
         })
     }
 
@@ -534,6 +533,13 @@ pub fn verify_declaration_html(html: String) -> Result<DeclarationSignatureInfo,
 #[uniffi::export]
 pub fn formatted_text(markdown: String) -> FormattedText {
     markdown::parse(&markdown).0
+}
+
+/// How to say who signed a verified file, in `locale`: "signed by an enrolled device of
+/// ORG / CHAPTER (chapter key …)" or "signed by a key no chapter certified".
+#[uniffi::export]
+pub fn describe_authorship(authorship: Authorship, locale: Locale) -> String {
+    certs::describe(&authorship, locale)
 }
 
 /// The reporting rule sets this build knows.

@@ -347,6 +347,32 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
     pick(locale, en, nb, da).to_string()
 }
 
+/// How a verified file names an author whose device the chapter certified.
+pub(crate) fn signed_by_enrolled(l: Locale, org: &str, chapter: &str, fingerprint: &str) -> String {
+    match l {
+        Locale::En => {
+            format!("signed by an enrolled device of {org} / {chapter} (chapter key {fingerprint})")
+        }
+        Locale::Nb => format!(
+            "signert av en innmeldt enhet i {org} / {chapter} (lokallagsnøkkel {fingerprint})"
+        ),
+        Locale::Da => format!(
+            "underskrevet af en tilmeldt enhed i {org} / {chapter} (lokalafdelingsnøgle {fingerprint})"
+        ),
+    }
+}
+
+/// How a verified file names an author no chapter certified.
+pub(crate) fn signed_by_uncertified(l: Locale) -> String {
+    pick(
+        l,
+        "signed by a key no chapter certified",
+        "signert med en nøkkel som ikke er sertifisert av noe lokallag",
+        "underskrevet med en nøgle, som ingen lokalafdeling har certificeret",
+    )
+    .to_string()
+}
+
 /// Chooses the text for `locale`.
 pub(crate) fn pick<'a>(locale: Locale, en: &'a str, nb: &'a str, da: &'a str) -> &'a str {
     match locale {

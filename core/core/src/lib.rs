@@ -45,6 +45,7 @@ mod ffi;
 #[cfg(test)]
 mod testing;
 
+pub use certs::Authorship;
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};

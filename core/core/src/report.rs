@@ -3,6 +3,7 @@
 //! can verify it offline: the signature covers the canonical JSON (RFC 8785) of the
 //! report, and the totals must agree with the entries.
 
+use crate::certs::{self, Authorship, EnrolmentCert};
 use crate::error::{CoreError, Result};
 use crate::i18n::{Msg, pick};
 use crate::markdown::escape_html;
@@ -90,13 +91,28 @@ pub struct ReportDoc {
     pub signed_at: String,
 }
 
-/// The exported file: the document and its signature.
+/// The exported file: the document, its signature and, from an enrolled device, the
+/// chapter's certificate of the signing key (outside the signature: it is signed by the
+/// chapter itself, and only ever names this document's key and account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedReport {
     pub report: ReportDoc,
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<EnrolmentCert>,
+}
+
+impl SignedReport {
+    /// Who signed, as far as the file can tell.
+    pub fn authorship(&self) -> Authorship {
+        certs::authorship(
+            self.certificate.as_ref(),
+            &self.report.peer_id,
+            &self.report.device_key,
+        )
+    }
 }
 
 /// Result of verifying a report file.
@@ -115,6 +131,8 @@ pub struct ReportVerification {
     /// Device that signed (fingerprint of its key).
     pub device_id: String,
     pub declaration_signed: bool,
+    /// Whether the signing device is one the chapter enrolled (see `describe_authorship`).
+    pub authorship: Authorship,
 }
 
 fn totals(counted: &[CountedEntry]) -> CategoryTotals {
@@ -139,6 +157,7 @@ pub(crate) fn sign(mut doc: ReportDoc, device: &DeviceSigningKey) -> Result<Sign
     Ok(SignedReport {
         report: doc,
         signature,
+        certificate: None,
     })
 }
 
@@ -185,6 +204,7 @@ pub fn verify(s: &SignedReport) -> Result<ReportVerification> {
         signed_at: r.signed_at.clone(),
         device_id: r.device_key.device_id(),
         declaration_signed: r.declaration.is_some(),
+        authorship: s.authorship(),
     })
 }
 
@@ -407,11 +427,12 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
     };
     h.push_str(&format!(
         "<section class=\"sig\">\n<p>{declaration}</p>\n<p><strong>{}:</strong> {}<br>\n<strong>{}:</strong> {}</p>\n\
-         <p class=\"meta\">{}: <code>{}</code> · {}: <code>{}</code></p>\n<p class=\"meta\">{}</p>\n</section>\n",
+         <p class=\"author\">{}</p>\n<p class=\"meta\">{}: <code>{}</code> · {}: <code>{}</code></p>\n<p class=\"meta\">{}</p>\n</section>\n",
         pick(l, "Signed by", "Signert av", "Underskrevet af"),
         escape_html(&r.peer_name),
         pick(l, "Signed at", "Signert", "Underskrevet"),
         escape_html(&r.signed_at),
+        escape_html(&certs::describe(&s.authorship(), l)),
         pick(l, "Report", "Rapport", "Rapport"),
         escape_html(&r.report_id),
         pick(l, "Device", "Enhet", "Enhed"),
@@ -537,6 +558,7 @@ mod tests {
         let forged = SignedReport {
             report: bad,
             signature: sig,
+            certificate: None,
         };
         let err = verify_bytes(&serde_json::to_vec(&forged).unwrap()).unwrap_err();
         assert!(matches!(

@@ -1,6 +1,7 @@
 //! The peer's signed period report: made from the summary of the period, signed with the
 //! device key and kept as a record. The document format is `report`.
 
+use crate::certs;
 use crate::declarations;
 use crate::error::Result;
 use crate::report::{
@@ -81,7 +82,8 @@ pub(crate) fn sign_period(
         device_key: s.keys.device.public_key(),
         signed_at: now_rfc3339(),
     };
-    let signed = sign(doc, &s.keys.device)?;
+    let mut signed = sign(doc, &s.keys.device)?;
+    signed.certificate = certs::stored_enrolment(st.conn(), &s.keys.device.public_key())?;
     let verification = verify(&signed)?;
     st.tx(|tx| {
         s.write(
