@@ -261,9 +261,13 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e");
     let rules = peerlog_rules::rule_set_version(&r.rule_set, r.rule_set_version);
-    let year_only =
-        r.from.ends_with("-01-01") && r.to.ends_with("-12-31") && r.from[..4] == r.to[..4];
-    let title = if year_only {
+    // A whole calendar year is titled by its year. The dates are the signer's: never sliced
+    // blindly (a hostile file must not make verification panic).
+    let year = r
+        .from
+        .strip_suffix("-01-01")
+        .filter(|y| r.to.strip_suffix("-12-31") == Some(*y));
+    let title = if let Some(year) = year {
         format!(
             "{} {}",
             pick(
@@ -272,7 +276,7 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
                 "Årsoversikt over likepersonsarbeid",
                 "Årsoversigt over peerstøttearbejde"
             ),
-            &r.from[..4]
+            year
         )
     } else {
         format!(
@@ -320,8 +324,8 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
         pick(l, "Peer supporter", "Likeperson", "Peerstøttegiver"),
         escape_html(&r.peer_name),
         pick(l, "Period", "Periode", "Periode"),
-        display_date(&r.from, l),
-        display_date(&r.to, l),
+        escape_html(&display_date(&r.from, l)),
+        escape_html(&display_date(&r.to, l)),
         pick(l, "Reporting rules", "Regler for telling", "Regler for opgørelse"),
         escape_html(&rule_name),
     ));
@@ -691,6 +695,15 @@ mod html_tests {
                 "{from}: {err:?}"
             );
         }
+        // Dates a hostile signer made up render as text; verification never panics.
+        let key = DeviceSigningKey::generate().unwrap();
+        let mut d = tests_doc(&key);
+        d.from = "é".into();
+        d.to = "<b>".into();
+        d.counted[0].date = "x".into();
+        let odd = to_html(&sign(d, &key).unwrap()).unwrap();
+        assert!(odd.contains("&lt;b&gt;") && !odd.contains("<b>"), "{odd}");
+        verify_bytes(odd.as_bytes()).unwrap();
         // Without the embedded data it is not a report file at all.
         let start = html.find(HTML_DATA_TAG).unwrap();
         let err = verify_bytes(&html.as_bytes()[..start]).unwrap_err();
