@@ -449,12 +449,18 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             let bytes = app.report_file(&report, format.into())?;
             crate::write_file(&out, &bytes)?;
             println!(
-                "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}. Written to {}",
+                "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}; signed overviews from a device this chapter enrolled: {} of {} peers. Written to {}",
                 report.activity_days,
                 report.by_category.outreach,
                 report.by_category.group,
                 report.by_category.course,
                 report.active_peers_with_declaration,
+                report
+                    .peers
+                    .iter()
+                    .filter(|p| p.report_chapter_verified)
+                    .count(),
+                report.peers.len(),
                 out.display()
             );
             Ok(())
