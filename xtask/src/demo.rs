@@ -9,6 +9,19 @@ use std::process::Command;
 use crate::ctx::{self, Ctx};
 use crate::util::{self, Context, Result, bail};
 
+/// Files the demo leaves in `target/demo/` (the `verify-python` step checks them).
+pub const SIGNED_REPORT_JSON: &str = "report-2026-enrolled.json";
+pub const SIGNED_REPORT_HTML: &str = "report-2026-enrolled.html";
+pub const SIGNED_DECLARATION_HTML: &str = "declaration-enrolled.html";
+pub const PEER_STATUS_JSON: &str = "peer-status.json";
+pub const CHAPTER_REPORT_XLSX: &str = "chapter-2026.xlsx";
+pub const CHAPTER_REPORT_JSON: &str = "chapter-2026.json";
+
+/// The demo's folder under the target directory.
+pub fn demo_dir(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.target.join("demo")
+}
+
 /// What a step expects.
 enum Expect {
     Ok,
@@ -19,7 +32,7 @@ enum Expect {
 pub fn demo(ctx: &Ctx) -> Result<()> {
     util::run(ctx.cargo().args(["build", "--quiet", "-p", "peerlog-cli"]))?;
     let bin = ctx.debug_dir().join("peerlog");
-    let dir = ctx.target.join("demo");
+    let dir = demo_dir(ctx);
     util::remove_dir_if_exists(&dir)?;
     util::create_dir_all(&dir)?;
     let home = dir.join("home");
@@ -229,11 +242,49 @@ fn server_walkthrough(ctx: &Ctx, bin: &Path, dir: &Path, kari: &str) -> Result<(
         peer(&["enrol", &invitation], Expect::Ok)?;
         peer(&["sync"], Expect::Ok)?;
         peer(&["status"], Expect::Ok)?;
-        say("The coordinator pulls the chapter's records and decrypts them on their machine.");
+        say(
+            "The coordinator pulls the chapter's records and decrypts them on their machine; \
+             the chapter certifies Kari's enrolled phone on the way.",
+        );
         coord(&["coordinator", "sync"], Expect::Ok)?;
         coord(&["coordinator", "peers"], Expect::Ok)?;
+        say(
+            "Kari's next sync brings the certificate: what she signs now says which chapter \
+             enrolled the device — on the JSON file and on the printable copy.",
+        );
+        peer(&["sync"], Expect::Ok)?;
+        let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
+        let (json, html, declaration) = (
+            file(SIGNED_REPORT_JSON),
+            file(SIGNED_REPORT_HTML),
+            file(SIGNED_DECLARATION_HTML),
+        );
+        peer(
+            &["report", "sign", "--year", "2026", "--out", &json],
+            Expect::Ok,
+        )?;
+        peer(
+            &[
+                "report", "sign", "--year", "2026", "--format", "html", "--out", &html,
+            ],
+            Expect::Ok,
+        )?;
+        for f in [&json, &html] {
+            let said = step(bin, None, &["report", "verify", f], Expect::Ok)?;
+            if !said.contains("signed by an enrolled device of Kreftforeningen / Bergen") {
+                bail!("`peerlog report verify {f}` does not name the chapter: {said}");
+            }
+        }
+        peer(
+            &["declaration", "export", "--out", &declaration],
+            Expect::Ok,
+        )?;
+        let status = peer(&["status", "--json"], Expect::Ok)?;
+        util::write(&dir.join(PEER_STATUS_JSON), &status)?;
+        peer(&["sync"], Expect::Ok)?;
+        coord(&["coordinator", "sync"], Expect::Ok)?;
         let csv = dir.join("chapter-2026.csv").to_string_lossy().into_owned();
-        let xlsx = dir.join("chapter-2026.xlsx").to_string_lossy().into_owned();
+        let xlsx = file(CHAPTER_REPORT_XLSX);
         coord(
             &[
                 "coordinator",
@@ -251,6 +302,7 @@ fn server_walkthrough(ctx: &Ctx, bin: &Path, dir: &Path, kari: &str) -> Result<(
             "{}",
             std::fs::read_to_string(&csv).context(|| format!("reading {csv}"))?
         );
+        say("The spreadsheet for people is in the coordinator's language (here Norwegian).");
         coord(
             &[
                 "coordinator",
@@ -259,8 +311,23 @@ fn server_walkthrough(ctx: &Ctx, bin: &Path, dir: &Path, kari: &str) -> Result<(
                 "2026",
                 "--format",
                 "xlsx",
+                "--locale",
+                "nb",
                 "--out",
                 &xlsx,
+            ],
+            Expect::Ok,
+        )?;
+        coord(
+            &[
+                "coordinator",
+                "report",
+                "--year",
+                "2026",
+                "--format",
+                "json",
+                "--out",
+                &file(CHAPTER_REPORT_JSON),
             ],
             Expect::Ok,
         )?;

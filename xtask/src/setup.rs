@@ -84,6 +84,9 @@ pub enum Need {
     Clang,
     /// PostgreSQL server binaries (server tests against the PostgreSQL backend).
     Postgres,
+    /// python3 with venv, and a virtual environment under the target directory holding
+    /// [`PYTHON_PACKAGES`] from PyPI (the independent check of signed files and the XLSX).
+    Python,
 }
 
 impl Need {
@@ -93,7 +96,55 @@ impl Need {
         Need::KotlinSyntax,
         Need::Clang,
         Need::Postgres,
+        Need::Python,
     ];
+}
+
+/// The independent implementations the `verify-python` step checks Peerlog's files with,
+/// pinned: Ed25519 (`cryptography`), RFC 8785 (`rfc8785`), XLSX (`openpyxl`).
+pub const PYTHON_PACKAGES: &[&str] = &["cryptography==44.0.2", "rfc8785==0.1.4", "openpyxl==3.1.5"];
+
+/// The virtual environment with [`PYTHON_PACKAGES`]: `<target>/python-venv`.
+pub fn python_venv(ctx: &Ctx) -> PathBuf {
+    ctx.target.join("python-venv")
+}
+
+/// The venv's python, once [`ensure_python_venv`] has run.
+pub fn venv_python(ctx: &Ctx) -> Result<PathBuf> {
+    let venv = python_venv(ctx);
+    let python = venv.join("bin").join("python");
+    if !venv.join(STAMP).is_file() || !python.is_file() {
+        bail!(
+            "no Python environment in {}; run `cargo xtask setup`",
+            venv.display()
+        );
+    }
+    Ok(python)
+}
+
+/// Makes the venv and installs the pinned packages (wheels only: nothing is compiled).
+fn ensure_python_venv(ctx: &Ctx) -> Result<()> {
+    let venv = python_venv(ctx);
+    let stamp = PYTHON_PACKAGES.join(" ") + "\n";
+    if fs::read_to_string(venv.join(STAMP)).is_ok_and(|s| s == stamp) {
+        println!("python packages: {} (already there)", venv.display());
+        return Ok(());
+    }
+    remove_dir_if_exists(&venv)?;
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip"))
+        .stdin(Stdio::null())
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--only-binary=:all:",
+        ])
+        .args(PYTHON_PACKAGES))?;
+    write(&venv.join(STAMP), &stamp)?;
+    println!("python packages: installed in {}", venv.display());
+    Ok(())
 }
 
 /// Paths of the Kotlin/JVM toolchain pieces.
@@ -211,6 +262,25 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             present: || postgres_bin_dir().is_some(),
             what: "PostgreSQL server (/usr/lib/postgresql/*/bin/postgres)",
         }],
+        Need::Python => vec![
+            SystemPackage {
+                package: "python3",
+                present: || which("python3").is_some(),
+                what: "python3",
+            },
+            SystemPackage {
+                package: "python3-venv",
+                present: || {
+                    Command::new("python3")
+                        .args(["-c", "import ensurepip, venv"])
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .is_ok_and(|s| s.success())
+                },
+                what: "python3 venv (ensurepip)",
+            },
+        ],
     }
 }
 
@@ -268,6 +338,9 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
     }
     if needs.contains(&Need::KotlinSyntax) {
         ensure_grammar(ctx, &KOTLIN_GRAMMAR)?;
+    }
+    if needs.contains(&Need::Python) {
+        ensure_python_venv(ctx)?;
     }
     Ok(())
 }

@@ -128,6 +128,13 @@ pub const STEPS: &[Step] = &[
         run: |ctx| checks::header(ctx, &bindings::Generated::layout(&ctx.bindings_dir())),
     },
     Step {
+        name: "verify-python",
+        about: "the demo's signed files and XLSX checked by docs/signatures.md with Python (cryptography, rfc8785, openpyxl), tampered ones refused",
+        needs: &[Need::Python],
+        uses: &["setup"],
+        run: verify_python,
+    },
+    Step {
         name: "l10n",
         about: "every string key in en, nb and da: Android strings.xml and the iOS String Catalog",
         needs: &[],
@@ -135,6 +142,20 @@ pub const STEPS: &[Step] = &[
         run: |ctx| checks::l10n(ctx),
     },
 ];
+
+/// Runs the demo (server, coordinator, enrolled peer), then checks the files it leaves with
+/// an independent implementation: what an auditor without Peerlog can do.
+fn verify_python(ctx: &mut Ctx) -> Result<()> {
+    let python = setup::venv_python(ctx)?;
+    crate::demo::demo(ctx)?;
+    run(ctx
+        .cmd(&python)
+        .arg(ctx.root.join(VERIFY_SCRIPT))
+        .arg(crate::demo::demo_dir(ctx)))
+}
+
+/// The independent check of signed files and the chapter's XLSX.
+const VERIFY_SCRIPT: &str = "xtask/assets/verify_signed_files.py";
 
 /// Makes a local PostgreSQL ready (or takes `PEERLOG_TEST_POSTGRES` as given) and hands its
 /// URL to the later steps. It stays running after the run (CI machines are thrown away; a
@@ -320,6 +341,7 @@ mod tests {
                 "kotlin-syntax",
                 "swift",
                 "header",
+                "verify-python",
                 "l10n"
             ]
         );
@@ -363,8 +385,17 @@ mod tests {
         assert_eq!(
             names(s),
             [
-                "setup", "fmt", "layers", "clippy", "postgres", "test", "bindings", "exports",
-                "header", "l10n"
+                "setup",
+                "fmt",
+                "layers",
+                "clippy",
+                "postgres",
+                "test",
+                "bindings",
+                "exports",
+                "header",
+                "verify-python",
+                "l10n"
             ]
         );
     }

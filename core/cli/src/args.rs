@@ -285,16 +285,19 @@ pub enum ContactCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
-    /// Sign your report for a year and write it to a file.
+    /// Sign your report for a year and write it to a file: JSON (for systems) or a
+    /// printable HTML copy (A4, in your language); both verify with `report verify`.
     Sign {
         #[arg(long)]
         year: i32,
         #[arg(long)]
         out: PathBuf,
+        #[arg(long, value_enum, default_value = "json")]
+        format: SignedReportFormat,
         #[arg(long)]
         json: bool,
     },
-    /// Verify a signed report file (needs no device).
+    /// Verify a signed report file, JSON or HTML (needs no device).
     Verify {
         file: PathBuf,
         #[arg(long)]
@@ -416,6 +419,10 @@ pub enum CoordinatorCmd {
         format: ReportFormat,
         #[arg(long)]
         out: PathBuf,
+        /// Language of the spreadsheet's headings and sheet names (nb, da, en); the CSV
+        /// and JSON keep machine names.
+        #[arg(long)]
+        locale: Option<LocaleArg>,
     },
 }
 
@@ -441,6 +448,13 @@ pub enum CoordinatorExpenseCmd {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// Formats of the peer's signed report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignedReportFormat {
+    Json,
+    Html,
 }
 
 /// Formats of the chapter report.

@@ -14,8 +14,8 @@ use clap::Parser;
 use output::*;
 use peerlog_coordinator::Coordinator;
 use peerlog_core::{
-    AccountRole, ContactInput, ExpenseInput, FileSecretStore, Peerlog, PeerlogError, Receipt,
-    format_amount,
+    AccountRole, ContactInput, ExpenseInput, FileSecretStore, Locale, Peerlog, PeerlogError,
+    Receipt, format_amount,
 };
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -244,9 +244,18 @@ fn run(cli: Cli) -> CliResult {
             }
         }
         Command::Report { cmd } => match cmd {
-            ReportCmd::Sign { year, out, json } => {
+            ReportCmd::Sign {
+                year,
+                out,
+                format,
+                json,
+            } => {
                 let f = place.app()?.sign_year_report(year)?;
-                write_file(&out, f.contents.as_bytes())?;
+                let bytes = match format {
+                    SignedReportFormat::Json => f.contents.as_bytes(),
+                    SignedReportFormat::Html => f.html.as_bytes(),
+                };
+                write_file(&out, bytes)?;
                 if json {
                     print_json(&f.verification);
                 } else {
@@ -400,6 +409,10 @@ fn report_verify(file: &Path, json: bool) -> CliResult {
             v.from, v.to, v.peer_name, v.peer_id, v.signed_at, v.device_id
         );
         println!(
+            "{}",
+            peerlog_core::describe_authorship(v.authorship.clone(), Locale::En)
+        );
+        println!(
             "{} activity-days: outreach {}, group {}, course {}; {} not counted; declaration {}",
             v.activity_days,
             v.by_category.outreach,
@@ -472,6 +485,10 @@ fn declaration(place: &Place, cmd: DeclarationCmd) -> CliResult {
             println!(
                 "valid: signed by {} on {} (declaration {} v{}, device {})",
                 info.signer_name, info.signed_at, info.declaration_id, info.version, info.device_id
+            );
+            println!(
+                "{}",
+                peerlog_core::describe_authorship(info.authorship, Locale::En)
             );
         }
     }

@@ -482,17 +482,31 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
-        CoordinatorCmd::Report { year, format, out } => {
-            let report = app.chapter_report(year)?;
+        CoordinatorCmd::Report {
+            year,
+            format,
+            out,
+            locale,
+        } => {
+            let mut report = app.chapter_report(year)?;
+            if let Some(l) = locale {
+                report.locale = l.0;
+            }
             let bytes = app.report_file(&report, format.into())?;
             crate::write_file(&out, &bytes)?;
             println!(
-                "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}. Written to {}",
+                "Report {year}: {} activity-days (outreach {}, group {}, course {}); active peers with a signed declaration: {}; signed overviews from a device this chapter enrolled: {} of {} peers. Written to {}",
                 report.activity_days,
                 report.by_category.outreach,
                 report.by_category.group,
                 report.by_category.course,
                 report.active_peers_with_declaration,
+                report
+                    .peers
+                    .iter()
+                    .filter(|p| p.report_chapter_verified)
+                    .count(),
+                report.peers.len(),
                 out.display()
             );
             Ok(())

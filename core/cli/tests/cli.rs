@@ -255,6 +255,8 @@ fn walkthrough_from_setup_to_verified_report() {
     // Anyone can verify, with no device at all.
     let v = ok_no_home(&["report", "verify", report.to_str().unwrap()]);
     assert!(v.starts_with("valid"), "{v}");
+    // Set up offline: no chapter vouches for this device, and verify says so.
+    assert!(v.contains("signed by a key no chapter certified"), "{v}");
     assert!(v.contains("3 activity-days"), "{v}");
     let forged = std::fs::read_to_string(&report)
         .unwrap()
@@ -267,6 +269,42 @@ fn walkthrough_from_setup_to_verified_report() {
         3,
     );
     assert!(err.contains("changed after it was signed"), "{err}");
+
+    // The printable copy: every date, verifiable like the JSON; a changed date on the page
+    // (10.04.2026 in an nb copy, 2026-04-10 in this en one) is refused.
+    let printable = dir.join("report-2026.html");
+    ok(
+        h,
+        &[
+            "report",
+            "sign",
+            "--year",
+            "2026",
+            "--format",
+            "html",
+            "--out",
+            printable.to_str().unwrap(),
+        ],
+    );
+    let page = std::fs::read_to_string(&printable).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("<td>2026-04-10</td>"), "{page}");
+    let v = ok_no_home(&["report", "verify", printable.to_str().unwrap()]);
+    assert!(v.contains("3 activity-days"), "{v}");
+    std::fs::write(
+        &forged_path,
+        page.replace("<td>2026-04-10</td>", "<td>2026-04-09</td>"),
+    )
+    .unwrap();
+    let err = fails(
+        None,
+        &["report", "verify", forged_path.to_str().unwrap()],
+        3,
+    );
+    assert!(
+        err.contains("readable part of this copy was changed"),
+        "{err}"
+    );
 
     let html = dir.join("declaration.html");
     ok(

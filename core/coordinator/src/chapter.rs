@@ -227,6 +227,7 @@ impl Reader<'_> {
         let reports = self.signed_reports(&from.to_string(), &to.to_string())?;
         let mut total = ChapterReport {
             year,
+            locale,
             organisation: self.enrol.organisation.clone(),
             chapter: self.enrol.chapter.clone(),
             rule_set: rules.id.to_string(),
@@ -257,9 +258,15 @@ impl Reader<'_> {
                 .collect();
             let signature = signatures.get(&account);
             let own_reports = reports.get(&account).map(Vec::as_slice).unwrap_or_default();
-            let report_valid = own_reports.iter().any(|r| {
+            let valid = |r: &&SignedReport| {
                 report::verify(r).is_ok_and(|v| {
                     v.activity_days == sum.activity_days && v.by_category == by_category
+                })
+            };
+            let report_valid = own_reports.iter().any(|r| valid(&r));
+            let report_chapter_verified = own_reports.iter().filter(valid).any(|r| {
+                r.certificate.as_ref().is_some_and(|c| {
+                    c.certifies_for(&self.enrol.chapter_keys, &account, &r.report.device_key)
                 })
             });
             let p = PeerReport {
@@ -272,6 +279,7 @@ impl Reader<'_> {
                 declaration_valid: signature.is_some_and(|s| s.valid),
                 report_signed: !own_reports.is_empty(),
                 report_valid,
+                report_chapter_verified,
                 counted,
             };
             total.activity_days += p.activity_days;

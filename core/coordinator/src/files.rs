@@ -1,12 +1,16 @@
 //! The chapter's yearly report as the coordinator hands it on: JSON (the
-//! `ChapterReport` as is), CSV (one row per peer plus a total row) and XLSX (a summary
-//! sheet plus one sheet per peer with their counted contacts). The CLI and the console
+//! `ChapterReport` as is), CSV (for systems: machine headers, one row per peer plus a
+//! total row) and XLSX (for people: in the coordinator's language, the grant
+//! application's figures, month by month, the peers, and a sheet per peer with the dates
+//! of their counted contacts). The CLI and the console
 //! both download these files; the numbers all come from [`crate::Coordinator::chapter_report`],
 //! this module only lays them out.
 
 use crate::{ChapterReport, PeerReport};
+use chrono::{Datelike, NaiveDate};
 use peerlog_core::error::CoreError;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use peerlog_core::{Category, CategoryTotals, ContactKind, Locale};
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 /// The file formats of the chapter report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +53,7 @@ pub fn render(report: &ChapterReport, format: ReportFormat) -> Result<Vec<u8>, C
     }
 }
 
-const PEER_COLUMNS: [&str; 11] = [
+const PEER_COLUMNS: [&str; 12] = [
     "account_id",
     "name",
     "activity_days",
@@ -61,13 +65,14 @@ const PEER_COLUMNS: [&str; 11] = [
     "declaration_valid",
     "report_signed",
     "report_valid",
+    "report_chapter_verified",
 ];
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn peer_cells(p: &PeerReport) -> [String; 11] {
+fn peer_cells(p: &PeerReport) -> [String; 12] {
     [
         p.account_id.clone(),
         p.name.clone().unwrap_or_default(),
@@ -82,6 +87,7 @@ fn peer_cells(p: &PeerReport) -> [String; 11] {
         yes_no(p.declaration_valid).into(),
         yes_no(p.report_signed).into(),
         yes_no(p.report_valid).into(),
+        yes_no(p.report_chapter_verified).into(),
     ]
 }
 
@@ -132,11 +138,31 @@ pub fn csv(report: &ChapterReport) -> String {
         String::new(),
         String::new(),
         String::new(),
+        String::new(),
     ]));
     out
 }
 
-/// A worksheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`), unique in `used`.
+/// Chooses the text for `l`.
+fn pick<'a>(l: Locale, en: &'a str, nb: &'a str, da: &'a str) -> &'a str {
+    match l {
+        Locale::En => en,
+        Locale::Nb => nb,
+        Locale::Da => da,
+    }
+}
+
+/// The workbook's own sheet names in `l`: the grant figures, month by month, the peers.
+fn fixed_sheets(l: Locale) -> [&'static str; 3] {
+    [
+        pick(l, "Grant application", "Til søknaden", "Til ansøgningen"),
+        pick(l, "By month", "Per måned", "Pr. måned"),
+        pick(l, "Peers", "Likepersoner", "Peerstøttegivere"),
+    ]
+}
+
+/// A worksheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`), unique in `used`
+/// (which starts with the workbook's own sheet names).
 fn sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
     let clean: String = wanted
         .chars()
@@ -150,8 +176,7 @@ fn sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
     };
     let mut name = base.clone();
     let mut n = 2;
-    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) || name.eq_ignore_ascii_case("Summary")
-    {
+    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
         let suffix = format!(" ({n})");
         let keep = 31 - suffix.chars().count();
         name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
@@ -161,122 +186,394 @@ fn sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
     name
 }
 
-fn write_row(
-    ws: &mut Worksheet,
-    row: u32,
-    cells: &[String],
-    numeric: &[u16],
-    fmt: Option<&Format>,
-) -> Result<(), XlsxError> {
-    for (col, cell) in (0u16..).zip(cells) {
-        match (numeric.contains(&col), cell.parse::<u32>()) {
-            (true, Ok(n)) => {
-                ws.write_number(row, col, f64::from(n))?;
+fn category_of(code: &str) -> Option<Category> {
+    Category::ALL.iter().copied().find(|c| c.as_str() == code)
+}
+
+/// Counted activity-days per month (index 0 = January) and category, from every peer's
+/// counted contacts.
+pub fn by_month(report: &ChapterReport) -> [CategoryTotals; 12] {
+    let mut months = [CategoryTotals::default(); 12];
+    for p in &report.peers {
+        for k in &p.counted {
+            let Ok(date) = NaiveDate::parse_from_str(&k.date, "%Y-%m-%d") else {
+                continue;
+            };
+            let m = &mut months[date.month0() as usize];
+            match category_of(&k.category) {
+                Some(Category::Outreach) => m.outreach += 1,
+                Some(Category::Group) => m.group += 1,
+                Some(Category::Course) => m.course += 1,
+                None => {}
             }
-            _ => match fmt {
-                Some(f) => {
-                    ws.write_string_with_format(row, col, cell, f)?;
-                }
-                None => {
-                    ws.write_string(row, col, cell)?;
-                }
-            },
         }
+    }
+    months
+}
+
+/// An ISO date as a spreadsheet date (a number with a date format, not text).
+fn excel_date(iso: &str) -> Option<ExcelDateTime> {
+    let d = NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
+    ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).ok()?,
+        u8::try_from(d.month()).ok()?,
+        u8::try_from(d.day()).ok()?,
+    )
+    .ok()
+}
+
+/// Writes `cells` as a bold header row.
+fn header(ws: &mut Worksheet, row: u32, cells: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (col, cell) in (0u16..).zip(cells) {
+        ws.write_string_with_format(row, col, *cell, bold)?;
     }
     Ok(())
 }
 
-/// A summary sheet (totals and one row per peer) and a sheet per peer listing the dates
-/// and kinds of their counted contacts.
+fn number(ws: &mut Worksheet, row: u32, col: u16, n: u32) -> Result<(), XlsxError> {
+    ws.write_number(row, col, f64::from(n))?;
+    Ok(())
+}
+
+fn yes_no_in(l: Locale, b: bool) -> &'static str {
+    if b {
+        pick(l, "yes", "ja", "ja")
+    } else {
+        pick(l, "no", "nei", "nej")
+    }
+}
+
+/// The workbook a person reads: in the report's language, with
+/// - a sheet of exactly the figures the grant application asks for,
+/// - the counted activity-days month by month,
+/// - the peers (one row each),
+/// - one sheet per peer with the dates (date cells) of their counted contacts.
+///
+/// Every table's header row is frozen. The CSV keeps machine headers for systems.
 pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
+    let l = report.locale;
     let bold = Format::new().set_bold();
-    let mut wb = Workbook::new();
-    let summary = wb.add_worksheet();
-    summary.set_name("Summary")?;
+    let date_format = Format::new().set_num_format(match l {
+        Locale::En => "yyyy-mm-dd",
+        Locale::Nb | Locale::Da => "dd.mm.yyyy",
+    });
+    let month_format = Format::new()
+        .set_num_format("mmmm yyyy")
+        .set_align(FormatAlign::Left);
+    let names = fixed_sheets(l);
+    let mut used: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     let c = &report.by_category;
-    let head: [(&str, String); 9] = [
-        ("Organisation", report.organisation.clone()),
-        ("Chapter", report.chapter.clone()),
-        ("Year", report.year.to_string()),
-        ("Rules", report.rule_set.clone()),
-        ("Activity-days", report.activity_days.to_string()),
-        ("Outreach", c.outreach.to_string()),
-        ("Group", c.group.to_string()),
-        ("Course", c.course.to_string()),
+    let cat = |k: Category| k.label(l);
+    let mut wb = Workbook::new();
+
+    // 1. The grant application's figures, by the names the application uses.
+    let ws = wb.add_worksheet();
+    ws.set_name(names[0])?;
+    header(
+        ws,
+        0,
+        &[
+            pick(l, "Figure", "Tall", "Tal"),
+            pick(l, "Value", "Verdi", "Værdi"),
+        ],
+        &bold,
+    )?;
+    let rule_name = peerlog_rules::rule_set(&report.rule_set)
+        .map(|r| r.name(l).to_string())
+        .unwrap_or_else(|| report.rule_set.clone());
+    let texts: [(&str, &str); 3] = [
         (
-            "Active peers with a signed declaration",
-            report.active_peers_with_declaration.to_string(),
+            pick(l, "Organisation", "Organisasjon", "Organisation"),
+            &report.organisation,
+        ),
+        (
+            pick(l, "Chapter", "Lokallag", "Lokalafdeling"),
+            &report.chapter,
+        ),
+        (
+            pick(
+                l,
+                "Reporting rules",
+                "Regler for telling",
+                "Regler for opgørelse",
+            ),
+            &rule_name,
         ),
     ];
-    for (row, (label, value)) in (0u32..).zip(head.iter()) {
-        summary.write_string_with_format(row, 0, *label, &bold)?;
-        write_row(summary, row, &[String::new(), value.clone()], &[1], None)?;
+    let mut row = 1;
+    for (label, value) in texts {
+        ws.write_string(row, 0, label)?;
+        ws.write_string(row, 1, value)?;
+        row += 1;
     }
-    let table = u32::try_from(head.len()).unwrap_or(0) + 1;
-    write_row(
-        summary,
-        table,
-        &PEER_COLUMNS.map(String::from),
-        &[],
-        Some(&bold),
-    )?;
-    let numeric = [2, 3, 4, 5, 6, 7];
-    for (row, p) in (table + 1..).zip(&report.peers) {
-        write_row(summary, row, &peer_cells(p), &numeric, None)?;
+    ws.write_string(row, 0, pick(l, "Year", "År", "År"))?;
+    ws.write_number(row, 1, f64::from(report.year))?;
+    row += 1;
+    let peers_with_report = report.peers.iter().filter(|p| p.report_valid).count();
+    let figures: [(&str, u32); 8] = [
+        (
+            pick(
+                l,
+                "Activity-days in total",
+                "Aktivitetsdager i alt",
+                "Aktivitetsdage i alt",
+            ),
+            report.activity_days,
+        ),
+        (cat(Category::Outreach), c.outreach),
+        (cat(Category::Group), c.group),
+        (cat(Category::Course), c.course),
+        (
+            pick(
+                l,
+                "Active peers with a signed confidentiality declaration",
+                "Aktive likepersoner med signert taushetserklæring",
+                "Aktive peerstøttegivere med underskrevet tavshedserklæring",
+            ),
+            report.active_peers_with_declaration,
+        ),
+        (
+            pick(
+                l,
+                "Peers in the chapter",
+                "Likepersoner i lokallaget",
+                "Peerstøttegivere i lokalafdelingen",
+            ),
+            u32::try_from(report.peers.len()).unwrap_or(u32::MAX),
+        ),
+        (
+            pick(
+                l,
+                "Peers with a signed yearly overview",
+                "Likepersoner med signert årsoversikt",
+                "Peerstøttegivere med underskrevet årsoversigt",
+            ),
+            u32::try_from(peers_with_report).unwrap_or(u32::MAX),
+        ),
+        (
+            pick(
+                l,
+                "Logged, not counted",
+                "Registrert, teller ikke",
+                "Registreret, tæller ikke",
+            ),
+            report.not_counted,
+        ),
+    ];
+    for (label, n) in figures {
+        ws.write_string(row, 0, label)?;
+        number(ws, row, 1, n)?;
+        row += 1;
     }
-    summary.set_column_width(0, 38)?;
-    summary.set_column_width(1, 28)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_column_width(0, 58)?;
+    ws.set_column_width(1, 30)?;
 
-    let mut used = Vec::new();
+    // 2. Month by month.
+    let ws = wb.add_worksheet();
+    ws.set_name(names[1])?;
+    let total_label = pick(l, "Activity-days", "Aktivitetsdager", "Aktivitetsdage");
+    header(
+        ws,
+        0,
+        &[
+            pick(l, "Month", "Måned", "Måned"),
+            cat(Category::Outreach),
+            cat(Category::Group),
+            cat(Category::Course),
+            total_label,
+        ],
+        &bold,
+    )?;
+    let year = u16::try_from(report.year).unwrap_or(1900);
+    let mut row = 1;
+    for (m, t) in (1u8..).zip(by_month(report)) {
+        ws.write_datetime_with_format(row, 0, ExcelDateTime::from_ymd(year, m, 1)?, &month_format)?;
+        number(ws, row, 1, t.outreach)?;
+        number(ws, row, 2, t.group)?;
+        number(ws, row, 3, t.course)?;
+        number(ws, row, 4, t.outreach + t.group + t.course)?;
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, pick(l, "Total", "Sum", "I alt"), &bold)?;
+    for (col, n) in (1u16..).zip([c.outreach, c.group, c.course, report.activity_days]) {
+        ws.write_number_with_format(row, col, f64::from(n), &bold)?;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    ws.set_column_width(0, 18)?;
+    for col in 1..=4 {
+        ws.set_column_width(col, 30)?;
+    }
+
+    // 3. The peers.
+    let ws = wb.add_worksheet();
+    ws.set_name(names[2])?;
+    let peer_headers = [
+        pick(l, "Name", "Navn", "Navn"),
+        pick(l, "Account", "Konto", "Konto"),
+        total_label,
+        cat(Category::Outreach),
+        cat(Category::Group),
+        cat(Category::Course),
+        pick(l, "Not counted", "Teller ikke", "Tæller ikke"),
+        pick(
+            l,
+            "Declaration version",
+            "Erklæring, versjon",
+            "Erklæring, version",
+        ),
+        pick(
+            l,
+            "Declaration valid",
+            "Erklæring gyldig",
+            "Erklæring gyldig",
+        ),
+        pick(
+            l,
+            "Overview signed",
+            "Årsoversikt signert",
+            "Årsoversigt underskrevet",
+        ),
+        pick(
+            l,
+            "Overview valid",
+            "Årsoversikt gyldig",
+            "Årsoversigt gyldig",
+        ),
+    ];
+    header(ws, 0, &peer_headers, &bold)?;
+    for (row, p) in (1u32..).zip(&report.peers) {
+        ws.write_string(row, 0, p.name.as_deref().unwrap_or_default())?;
+        ws.write_string(row, 1, &p.account_id)?;
+        number(ws, row, 2, p.activity_days)?;
+        number(ws, row, 3, p.by_category.outreach)?;
+        number(ws, row, 4, p.by_category.group)?;
+        number(ws, row, 5, p.by_category.course)?;
+        number(ws, row, 6, p.not_counted)?;
+        if let Some(v) = p.declaration_version {
+            number(ws, row, 7, v)?;
+        }
+        ws.write_string(row, 8, yes_no_in(l, p.declaration_valid))?;
+        ws.write_string(row, 9, yes_no_in(l, p.report_signed))?;
+        ws.write_string(row, 10, yes_no_in(l, p.report_valid))?;
+        ws.write_string(row, 11, yes_no_in(l, p.report_chapter_verified))?;
+    }
+    ws.set_freeze_panes(1, 1)?;
+    ws.set_column_width(0, 26)?;
+    ws.set_column_width(1, 38)?;
+    for col in 2..=11 {
+        ws.set_column_width(col, 16)?;
+    }
+
+    // 4. One sheet per peer.
     for p in &report.peers {
         let ws = wb.add_worksheet();
         let title = p.name.clone().unwrap_or_else(|| p.account_id.clone());
         ws.set_name(sheet_name(&title, &mut used))?;
-        ws.write_string_with_format(0, 0, "Peer", &bold)?;
-        ws.write_string(0, 1, &title)?;
-        ws.write_string_with_format(1, 0, "Account", &bold)?;
-        ws.write_string(1, 1, &p.account_id)?;
-        ws.write_string_with_format(2, 0, "Activity-days", &bold)?;
-        ws.write_number(2, 1, f64::from(p.activity_days))?;
-        ws.write_string_with_format(3, 0, "Declaration", &bold)?;
-        ws.write_string(
-            3,
-            1,
-            match (p.declaration_version, p.declaration_valid) {
-                (Some(v), true) => format!("version {v}, signature valid"),
-                (Some(v), false) => format!("version {v}, SIGNATURE INVALID"),
-                (None, _) => "not signed".into(),
-            },
-        )?;
-        ws.write_string_with_format(4, 0, "Signed report", &bold)?;
-        ws.write_string(
-            4,
-            1,
-            match (p.report_signed, p.report_valid) {
-                (true, true) => "signature valid",
-                (true, false) => "SIGNATURE INVALID",
-                (false, _) => "not signed",
-            },
-        )?;
-        let header = ["date", "kind", "category", "minutes", "participants"].map(String::from);
-        write_row(ws, 6, &header, &[], Some(&bold))?;
-        for (row, k) in (7u32..).zip(&p.counted) {
-            write_row(
-                ws,
-                row,
-                &[
-                    k.date.clone(),
-                    k.kind.clone(),
-                    k.category.clone(),
-                    k.minutes.to_string(),
-                    k.participants.to_string(),
-                ],
-                &[3, 4],
-                None,
-            )?;
+        let declaration = match (p.declaration_version, p.declaration_valid) {
+            (Some(v), true) => format!(
+                "{} {v}, {}",
+                pick(l, "version", "versjon", "version"),
+                pick(
+                    l,
+                    "signature valid",
+                    "signaturen er gyldig",
+                    "underskriften er gyldig"
+                )
+            ),
+            (Some(v), false) => format!(
+                "{} {v}, {}",
+                pick(l, "version", "versjon", "version"),
+                pick(
+                    l,
+                    "SIGNATURE NOT VALID",
+                    "SIGNATUREN ER IKKE GYLDIG",
+                    "UNDERSKRIFTEN ER IKKE GYLDIG"
+                )
+            ),
+            (None, _) => pick(l, "not signed", "ikke signert", "ikke underskrevet").into(),
+        };
+        let overview = match (p.report_signed, p.report_valid) {
+            (true, true) => pick(
+                l,
+                "signature valid",
+                "signaturen er gyldig",
+                "underskriften er gyldig",
+            ),
+            (true, false) => pick(
+                l,
+                "SIGNATURE NOT VALID",
+                "SIGNATUREN ER IKKE GYLDIG",
+                "UNDERSKRIFTEN ER IKKE GYLDIG",
+            ),
+            (false, _) => pick(l, "not signed", "ikke signert", "ikke underskrevet"),
+        };
+        let info: [(&str, &str); 4] = [
+            (pick(l, "Peer", "Likeperson", "Peerstøttegiver"), &title),
+            (pick(l, "Account", "Konto", "Konto"), &p.account_id),
+            (
+                pick(
+                    l,
+                    "Confidentiality declaration",
+                    "Taushetserklæring",
+                    "Tavshedserklæring",
+                ),
+                &declaration,
+            ),
+            (
+                pick(
+                    l,
+                    "Signed yearly overview",
+                    "Signert årsoversikt",
+                    "Underskrevet årsoversigt",
+                ),
+                overview,
+            ),
+        ];
+        for (row, (label, value)) in (0u32..).zip(info) {
+            ws.write_string_with_format(row, 0, label, &bold)?;
+            ws.write_string(row, 1, value)?;
         }
-        ws.set_column_width(0, 16)?;
-        ws.set_column_width(1, 40)?;
+        ws.write_string_with_format(4, 0, total_label, &bold)?;
+        number(ws, 4, 1, p.activity_days)?;
+        let table = 6;
+        header(
+            ws,
+            table,
+            &[
+                pick(l, "Date", "Dato", "Dato"),
+                pick(l, "Kind", "Type", "Type"),
+                pick(l, "Counts as", "Teller som", "Tæller som"),
+                pick(l, "Minutes", "Minutter", "Minutter"),
+                pick(l, "Participants", "Deltakere", "Deltagere"),
+            ],
+            &bold,
+        )?;
+        for (row, k) in (table + 1..).zip(&p.counted) {
+            match excel_date(&k.date) {
+                Some(d) => ws.write_datetime_with_format(row, 0, d, &date_format)?,
+                None => ws.write_string(row, 0, &k.date)?,
+            };
+            let kind = k
+                .kind
+                .parse::<ContactKind>()
+                .map(|c| c.label(l).to_string())
+                .unwrap_or_else(|_| k.kind.clone());
+            ws.write_string(row, 1, kind)?;
+            ws.write_string(
+                row,
+                2,
+                category_of(&k.category).map(cat).unwrap_or(&k.category),
+            )?;
+            number(ws, row, 3, k.minutes)?;
+            number(ws, row, 4, k.participants)?;
+        }
+        ws.set_freeze_panes(table + 1, 0)?;
+        ws.set_column_width(0, 30)?;
+        ws.set_column_width(1, 42)?;
+        ws.set_column_width(2, 40)?;
+        ws.set_column_width(3, 12)?;
+        ws.set_column_width(4, 12)?;
     }
     wb.save_to_buffer()
 }
@@ -300,11 +597,80 @@ mod tests {
         assert_eq!(sheet_name("Kari Nordmann", &mut used), "Kari Nordmann");
         assert_eq!(sheet_name("Kari Nordmann", &mut used), "Kari Nordmann (2)");
         assert_eq!(sheet_name("a/b:c", &mut used), "a b c");
-        assert_eq!(sheet_name("Summary", &mut used), "Summary (2)");
+        let mut fixed: Vec<String> = fixed_sheets(Locale::Nb).map(String::from).to_vec();
+        assert_eq!(sheet_name("Likepersoner", &mut fixed), "Likepersoner (2)");
         let long = sheet_name(&"x".repeat(40), &mut used);
         assert_eq!(long.chars().count(), 31);
         let long2 = sheet_name(&"x".repeat(40), &mut used);
         assert!(long2.ends_with(" (2)") && long2.chars().count() == 31);
         assert_eq!(sheet_name("  ", &mut used), "Peer");
+    }
+
+    fn report() -> ChapterReport {
+        let contact = |date: &str, kind: &str, category: &str| crate::CountedContact {
+            date: date.into(),
+            kind: kind.into(),
+            category: category.into(),
+            minutes: 60,
+            participants: 1,
+        };
+        ChapterReport {
+            year: 2026,
+            locale: Locale::Nb,
+            organisation: "Org".into(),
+            chapter: "Bergen".into(),
+            rule_set: "no-bufdir-2020".into(),
+            activity_days: 3,
+            by_category: CategoryTotals {
+                outreach: 2,
+                group: 0,
+                course: 1,
+            },
+            not_counted: 1,
+            active_peers_with_declaration: 1,
+            peers: vec![PeerReport {
+                account_id: "acc".into(),
+                name: Some("Kari".into()),
+                activity_days: 3,
+                by_category: CategoryTotals {
+                    outreach: 2,
+                    group: 0,
+                    course: 1,
+                },
+                not_counted: 1,
+                declaration_version: Some(1),
+                declaration_valid: true,
+                report_signed: true,
+                report_valid: true,
+                report_chapter_verified: true,
+                counted: vec![
+                    contact("2026-01-05", "visit", "outreach"),
+                    contact("2026-01-20", "visit", "outreach"),
+                    contact("2026-03-02", "course", "course"),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn months_add_up_to_the_year() {
+        let m = by_month(&report());
+        assert_eq!(m[0].outreach, 2);
+        assert_eq!(m[2].course, 1);
+        let sum: u32 = m.iter().map(|t| t.outreach + t.group + t.course).sum();
+        assert_eq!(sum, report().activity_days);
+    }
+
+    #[test]
+    fn the_workbook_is_written_in_every_language_and_the_csv_keeps_machine_headers() {
+        for l in [Locale::Nb, Locale::Da, Locale::En] {
+            let mut r = report();
+            r.locale = l;
+            let bytes = xlsx(&r).unwrap();
+            assert!(bytes.starts_with(b"PK"), "{l:?}");
+            assert!(csv(&r).starts_with("account_id,name,activity_days,"));
+        }
+        assert_ne!(fixed_sheets(Locale::Nb), fixed_sheets(Locale::En));
+        assert_ne!(fixed_sheets(Locale::Da), fixed_sheets(Locale::Nb));
     }
 }

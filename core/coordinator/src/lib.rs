@@ -81,6 +81,8 @@ fn admit_page(
     Ok(ControlFlow::Continue(stored))
 }
 
+/// `meta` key prefix marking a device the chapter's certificate was issued to.
+const META_CERTIFIED_PREFIX: &str = "enrolment_certificate_issued:";
 /// Rule set of coordinator reports (the one peers are set up with).
 const REPORT_RULE_SET: &str = "no-bufdir-2020";
 /// The longest reason a coordinator can give for a rejection, in characters.
@@ -146,6 +148,9 @@ pub struct PeerReport {
     pub report_signed: bool,
     /// Its signature verifies and its totals equal the ones computed here.
     pub report_valid: bool,
+    /// Such a valid report also carries this chapter's certificate of the device that
+    /// signed it, for this account: it was signed on a device the chapter enrolled.
+    pub report_chapter_verified: bool,
     pub counted: Vec<CountedContact>,
 }
 
@@ -153,6 +158,8 @@ pub struct PeerReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChapterReport {
     pub year: i32,
+    /// The language the report's files are written in (the coordinator's).
+    pub locale: Locale,
     pub organisation: String,
     pub chapter: String,
     pub rule_set: String,
@@ -440,6 +447,19 @@ impl Coordinator {
                 break;
             }
         }
+        // New peer devices get the chapter's certificate now, not a sync later.
+        if self.certify_devices(&enrol)? > 0 {
+            let (again, _) = self
+                .net
+                .exchange(self, &enrol, progress, |page| {
+                    self.lock()
+                        .store
+                        .tx(|tx| admit_page(tx, &own, page, true, &mut refused))
+                })
+                .await?;
+            accepted += again.accepted;
+            rejected += again.rejected;
+        }
         if refused > 0 {
             self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
                 format!("{refused} pulled chapter record(s) did not verify and were ignored")
@@ -451,6 +471,101 @@ impl Coordinator {
             rejected,
             declaration_changed: false,
         })
+    }
+
+    /// Issues the chapter's certificate ([`certs::EnrolmentCert`]) to every live peer
+    /// device that has none yet: a record for the chapter and that peer, pushed with the
+    /// sync. The peer's signed declarations and reports then carry it, so anyone can see
+    /// they come from a device this chapter enrolled. The devices are the ones the server
+    /// lists for the chapter's accounts (as for every other chapter record). Returns how
+    /// many were issued.
+    fn certify_devices(&self, enrol: &Enrolment) -> Result<usize> {
+        let mut st = self.lock();
+        let st = &mut *st;
+        let keys = st
+            .keys
+            .as_ref()
+            .ok_or(CoreError::NotAllowed(Msg::NotCoordinator))?;
+        let accounts = store::sync::chapter_accounts(st.store.conn())?;
+        let mut todo = Vec::new();
+        for d in store::sync::chapter_devices(st.store.conn())? {
+            let Some(account) = accounts.iter().find(|a| a.account_id == d.account_id) else {
+                continue;
+            };
+            let issued_key = format!("{META_CERTIFIED_PREFIX}{}", d.device_id);
+            // Only a device its account key vouched for (a device the server added to an
+            // account, or one of a disputed account, is never certified by the chapter).
+            if !d.vouched
+                || KeyProof::parse(&account.key_proof) == KeyProof::Disputed
+                || d.revoked_at.is_some()
+                || AccountRole::parse(&account.role) != Some(AccountRole::Peer)
+                || store::meta_get(st.store.conn(), &issued_key)?.is_some()
+            {
+                continue;
+            }
+            let (Some(peer_key), Ok(device_key)) = (
+                account.peer_key.as_ref(),
+                peerlog_crypto::DevicePublicKey::from_bytes(&d.public_key),
+            ) else {
+                continue;
+            };
+            // The device id is a hash of the key: the server cannot pair an id with another key.
+            if device_key.device_id() != d.device_id {
+                continue;
+            }
+            let peer_key = peerlog_crypto::RecipientPublicKey::from_bytes(peer_key)?;
+            todo.push((issued_key, d.account_id, device_key, peer_key));
+        }
+        let issued = todo.len();
+        let clock = &mut st.clock;
+        st.store.tx(|tx| {
+            for (issued_key, account, device_key, peer_key) in &todo {
+                let enrolment = certs::EnrolmentCert::issue(
+                    certs::EnrolledDevice {
+                        kind: certs::ENROLLED_TYPE.into(),
+                        organisation: enrol.organisation.clone(),
+                        chapter: enrol.chapter.clone(),
+                        chapter_keys: enrol.chapter_keys,
+                        account_id: account.clone(),
+                        device_key: device_key.clone(),
+                        issued_at: now_rfc3339(),
+                    },
+                    &keys.chapter_sign,
+                )?;
+                let record = certs::EnrolmentRecord {
+                    kind: certs::ENROLMENT_RECORD_TYPE.into(),
+                    account_id: account.clone(),
+                    enrolment,
+                    cert: DeviceCert::issue(
+                        account,
+                        keys.device.public_key(),
+                        certs::ISSUER_CHAPTER,
+                        &keys.chapter_sign,
+                        now_rfc3339(),
+                    )?,
+                };
+                let plaintext = zeroize::Zeroizing::new(
+                    peerlog_protocol::canonical::to_canonical_vec(&record)?,
+                );
+                let meta = RecordMeta {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    collection: Collection::Expenses,
+                    version: clock.next(tx)?,
+                    author_device: keys.device.device_id(),
+                    deleted: false,
+                };
+                let env = peerlog_crypto::envelope::seal_record(
+                    &meta,
+                    &plaintext,
+                    &[keys.chapter.public_key(), peer_key.clone()],
+                    &keys.device,
+                )?;
+                store::put_record(tx, &env, true)?;
+                store::meta_put(tx, issued_key, b"1")?;
+            }
+            Ok(())
+        })?;
+        Ok(issued)
     }
 
     /// Asks the server for the chapter's accounts and devices and keeps them.
@@ -572,10 +687,12 @@ impl Coordinator {
         locale: Locale,
     ) -> Result<u32, PeerlogError> {
         let run = async {
-            let enrol = self.enrolment()?;
             if text.trim().is_empty() || text.len() > api::MAX_DECLARATION_TEXT_BYTES {
                 return Err(Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).at("text", locale));
             }
+            // Only what the apps and the signed copies render: refused before anything is sent.
+            peerlog_core::markdown::check(&text, locale)?;
+            let enrol = self.enrolment()?;
             let current: DeclarationResponse = self
                 .authed::<(), _>(&enrol, "/v1/declaration", None)
                 .await?;
@@ -806,11 +923,13 @@ impl Coordinator {
                 keys: st.keys()?,
                 enrol: &enrol,
             };
-            reader.report(year, rules, from, to, || {
+            let mut report = reader.report(year, rules, from, to, || {
                 self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
                     "a chapter record could not be verified and is not counted".into()
                 });
-            })
+            })?;
+            report.locale = self.locale;
+            Ok(report)
         };
         run().map_err(|e| self.fail("chapter_report", e))
     }

@@ -572,6 +572,30 @@ async fn published_declaration_reaches_the_peer_and_blocks_logging_until_signed(
     let (a, _) = peer(&srv, &coord, "a").await;
     a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
         .unwrap();
+    // Markdown the apps cannot show is refused, in the coordinator's language, and nothing
+    // is published.
+    for text in [
+        "# T\n\n![logo](https://example.org/logo.png)",
+        "# T\n\n<script>alert(1)</script>",
+        "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+    ] {
+        let err = coord
+            .publish_declaration(text.into(), Locale::Nb)
+            .await
+            .unwrap_err();
+        match err {
+            PeerlogError::Invalid {
+                code, user_message, ..
+            } => {
+                assert_eq!(code, "unsupported_markdown", "{text}");
+                assert!(
+                    user_message.contains("erklæringen bruker"),
+                    "{user_message}"
+                );
+            }
+            e => panic!("{text}: {e:?}"),
+        }
+    }
     let v = coord
         .publish_declaration("# Taushetserklæring\n\nJeg lover å tie.".into(), Locale::Nb)
         .await
@@ -716,7 +740,10 @@ async fn expense_decisions_reach_the_peer() {
         .unwrap();
     coord.sync(None).await.unwrap();
     let r = a.sync(None).await.unwrap();
-    assert_eq!(r.pulled, 2);
+    assert_eq!(
+        r.pulled, 3,
+        "two decisions and the chapter's certificate of this device"
+    );
     let check = |app: &Peerlog| {
         let list = app.list_expenses().unwrap();
         assert_eq!(list.len(), 2, "decisions are not expenses themselves");
@@ -1100,24 +1127,28 @@ async fn a_self_made_decision_counts_nowhere() {
 
     let forger = Forger::new(&srv.home("a"));
     let (env, _) = forger.expense(&id);
-    // The coordinator's real decision, as the peer's device received it.
-    let real =
+    // The coordinator's real decision, as the peer's device received it (the chapter's
+    // certificate of the device came the same way and is not a decision).
+    let real: ExpenseDecision =
         peerlog_core::store::all_records(&forger.db, Some(peerlog_protocol::Collection::Expenses))
             .unwrap()
             .into_iter()
-            .find(|r| r.envelope.meta.author_device != forger.device.device_id())
-            .unwrap()
-            .envelope;
-    let coord_key = peerlog_crypto::DevicePublicKey::from_bytes(
-        &peerlog_core::store::device_key(&forger.db, &real.meta.author_device)
-            .unwrap()
-            .unwrap(),
-    )
-    .unwrap();
-    let real: ExpenseDecision = serde_json::from_slice(
-        &peerlog_crypto::envelope::open_record(&real, &forger.peer, &coord_key).unwrap(),
-    )
-    .unwrap();
+            .filter(|r| r.envelope.meta.author_device != forger.device.device_id())
+            .find_map(|r| {
+                let real = r.envelope;
+                let coord_key = peerlog_crypto::DevicePublicKey::from_bytes(
+                    &peerlog_core::store::device_key(&forger.db, &real.meta.author_device)
+                        .unwrap()
+                        .unwrap(),
+                )
+                .unwrap();
+                serde_json::from_slice(
+                    &peerlog_crypto::envelope::open_record(&real, &forger.peer, &coord_key)
+                        .unwrap(),
+                )
+                .ok()
+            })
+            .unwrap();
     // Approvals of exactly this version, signed by the peer's own device: one with a
     // certificate "from the chapter" the peer signed itself, one with the coordinator's
     // real certificate copied over.
@@ -1748,4 +1779,83 @@ async fn peer_keys_the_server_swaps_are_never_used() {
 
 fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
+/// Signed files from a device the chapter enrolled say so, with the chapter key's
+/// fingerprint; files signed by any other key say they are not certified — also when a
+/// forger grafts a real certificate onto a file signed with their own key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_files_name_the_chapter_only_from_an_enrolled_device() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Bergen").await;
+    let (kari, _) = peer(&srv, &coord, "kari").await;
+    kari.add_contact(contact("2025-03-04", ContactKind::Visit, 60))
+        .unwrap();
+    // Before the chapter has certified this device: not certified, and said so.
+    let early = kari.sign_year_report(YEAR).unwrap();
+    assert_eq!(early.verification.authorship, Authorship::Uncertified);
+
+    kari.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap(); // learns Kari's device, certifies it, pushes
+    kari.sync(None).await.unwrap(); // receives the certificate
+    let fingerprint = kari
+        .sync_status()
+        .unwrap()
+        .enrolment
+        .unwrap()
+        .chapter_fingerprint;
+    let signed = kari.sign_year_report(YEAR).unwrap();
+    let expected = Authorship::EnrolledDevice {
+        organisation: "LHL".into(),
+        chapter: "Bergen".into(),
+        chapter_fingerprint: fingerprint.clone(),
+        account_id: kari.profile().unwrap().peer_id,
+    };
+    assert_eq!(signed.verification.authorship, expected);
+    for file in [signed.contents.clone(), signed.html.clone()] {
+        let v = verify_report_file(file.into_bytes()).unwrap();
+        assert_eq!(v.authorship, expected);
+    }
+    assert_eq!(
+        describe_authorship(expected.clone(), Locale::En),
+        format!("signed by an enrolled device of LHL / Bergen (chapter key {fingerprint})")
+    );
+    assert!(signed.html.contains(&fingerprint));
+    // The declaration, signed before the certificate came, gets it on its copy.
+    let copy = kari.export_signed_declaration().unwrap();
+    assert_eq!(verify_declaration_html(copy).unwrap().authorship, expected);
+
+    // The coordinator checks the report against the chapter's own keys.
+    kari.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let report = coord.chapter_report(YEAR).unwrap();
+    let kp = &report.peers[0];
+    assert!(kp.report_valid && kp.report_chapter_verified, "{kp:?}");
+
+    // A device no chapter enrolled: its own key, said plainly.
+    let offline = open(&srv.home("offline"));
+    offline
+        .init("Kari Nordmann".into(), "no-bufdir-2020".into(), Locale::En)
+        .unwrap();
+    offline
+        .sign_declaration("Kari Nordmann".into(), true, None)
+        .unwrap();
+    offline
+        .add_contact(contact("2025-03-04", ContactKind::Visit, 60))
+        .unwrap();
+    let own = offline.sign_year_report(YEAR).unwrap();
+    assert_eq!(own.verification.authorship, Authorship::Uncertified);
+    assert!(own.html.contains("signed by a key no chapter certified"));
+    // Kari's real certificate grafted onto it: still not certified.
+    let kari_file: serde_json::Value = serde_json::from_str(&signed.contents).unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&own.contents).unwrap();
+    forged["certificate"] = kari_file["certificate"].clone();
+    forged["report"]["peer_id"] = kari_file["report"]["peer_id"].clone();
+    let err = verify_report_file(serde_json::to_vec(&forged).unwrap());
+    assert!(err.is_err(), "a changed account id breaks the signature");
+    forged["report"]["peer_id"] = serde_json::from_str::<serde_json::Value>(&own.contents).unwrap()
+        ["report"]["peer_id"]
+        .clone();
+    let v = verify_report_file(serde_json::to_vec(&forged).unwrap()).unwrap();
+    assert_eq!(v.authorship, Authorship::Uncertified);
 }

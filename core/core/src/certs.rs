@@ -17,12 +17,15 @@
 //! unverified record is ever applied.
 
 use crate::error::{CoreError, Result};
+use crate::i18n;
 use crate::model::ExpenseStatus;
-use crate::store::CertifiedBy;
+use crate::store::{self, CertifiedBy};
 use peerlog_crypto::envelope::{CONTENT_AD_PREFIX, KEY_COMMITMENT_LABEL, WRAP_INFO};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, RecipientSecretKey, hpke, sha256};
-use peerlog_protocol::api::{self, SignedRevocation};
+use peerlog_protocol::api::{self, ChapterKeys, SignedRevocation};
 use peerlog_protocol::{Envelope, b64, canonical};
+use peerlog_rules::Locale;
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -95,6 +98,172 @@ impl DeviceCert {
         }
         Ok(key.verify_document(CERT_DOMAIN, &self.body(), &self.signature)?)
     }
+}
+
+/// Signature domain of the chapter's statement that a device is an enrolled device of one
+/// of its accounts. Distinct from [`CERT_DOMAIN`]: such a statement about a peer's phone
+/// can never pass as the certificate of a coordinator's machine (which may decide
+/// expenses), nor the other way round.
+pub const ENROLLED_DOMAIN: &str = "enrolled-device";
+/// Type of [`EnrolledDevice`].
+pub const ENROLLED_TYPE: &str = "peerlog-enrolled-device/1";
+/// Payload type of the record that brings a peer's device its [`EnrolmentCert`]
+/// (collection `expenses`: the one route from the chapter into a peer's pull).
+pub const ENROLMENT_RECORD_TYPE: &str = "peerlog-device-enrolment/1";
+/// Where a peer's device keeps its own enrolment certificate (`meta`).
+const META_ENROLMENT_CERT: &str = "enrolment_certificate";
+
+/// What the chapter states about a peer's device: this device key belongs to this account
+/// of this organisation and chapter, whose public keys are named (so anyone can compute
+/// the chapter key's fingerprint, the one on the invitation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolledDevice {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub organisation: String,
+    pub chapter: String,
+    pub chapter_keys: ChapterKeys,
+    pub account_id: String,
+    pub device_key: DevicePublicKey,
+    pub issued_at: String,
+}
+
+/// [`EnrolledDevice`] signed by the chapter signing key (domain [`ENROLLED_DOMAIN`]):
+/// the chain carried by signed declarations and reports made on an enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentCert {
+    pub enrolled: EnrolledDevice,
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
+}
+
+impl EnrolmentCert {
+    pub fn issue(enrolled: EnrolledDevice, chapter_signing: &DeviceSigningKey) -> Result<Self> {
+        let signature = chapter_signing.sign_document(ENROLLED_DOMAIN, &enrolled)?;
+        Ok(Self {
+            enrolled,
+            signature,
+        })
+    }
+
+    /// Signed by the chapter signing key it names.
+    fn verifies(&self) -> bool {
+        self.enrolled.kind == ENROLLED_TYPE
+            && DevicePublicKey::from(self.enrolled.chapter_keys.signing_key)
+                .verify_document(ENROLLED_DOMAIN, &self.enrolled, &self.signature)
+                .is_ok()
+    }
+
+    /// The chapter key's fingerprint (as on the invitation).
+    pub fn chapter_fingerprint(&self) -> String {
+        let k = &self.enrolled.chapter_keys;
+        peerlog_crypto::chapter_fingerprint(&k.encryption_key, &k.signing_key)
+    }
+
+    /// Whether this certifies `device_key` as a device of `account_id`, signed by the
+    /// chapter with exactly `chapter` keys — what a coordinator checks.
+    pub fn certifies_for(
+        &self,
+        chapter: &ChapterKeys,
+        account_id: &str,
+        device_key: &DevicePublicKey,
+    ) -> bool {
+        self.enrolled.chapter_keys == *chapter && self.certifies(account_id, device_key)
+    }
+
+    fn certifies(&self, account_id: &str, device_key: &DevicePublicKey) -> bool {
+        self.enrolled.account_id == account_id
+            && self.enrolled.device_key == *device_key
+            && self.verifies()
+    }
+}
+
+/// Who made a signed document, as far as the file itself can tell.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Authorship {
+    /// The signing device carries a certificate of the chapter (fingerprint shown: compare
+    /// it with the one on the chapter's invitation) for the document's account.
+    EnrolledDevice {
+        organisation: String,
+        chapter: String,
+        chapter_fingerprint: String,
+        account_id: String,
+    },
+    /// Signed by a key no chapter certified (an offline device, or a file made elsewhere).
+    /// Not an error, but says nothing about who signed.
+    Uncertified,
+}
+
+/// The authorship a file shows: its certificate, only if it verifies and certifies exactly
+/// the document's signing key and account.
+pub fn authorship(
+    cert: Option<&EnrolmentCert>,
+    account_id: &str,
+    device_key: &DevicePublicKey,
+) -> Authorship {
+    match cert {
+        Some(c) if c.certifies(account_id, device_key) => Authorship::EnrolledDevice {
+            organisation: c.enrolled.organisation.clone(),
+            chapter: c.enrolled.chapter.clone(),
+            chapter_fingerprint: c.chapter_fingerprint(),
+            account_id: account_id.to_string(),
+        },
+        _ => Authorship::Uncertified,
+    }
+}
+
+/// "signed by an enrolled device of ORG / CHAPTER (chapter key …)" or "signed by a key no
+/// chapter certified", in `locale`.
+pub fn describe(a: &Authorship, locale: Locale) -> String {
+    match a {
+        Authorship::EnrolledDevice {
+            organisation,
+            chapter,
+            chapter_fingerprint,
+            ..
+        } => i18n::signed_by_enrolled(locale, organisation, chapter, chapter_fingerprint),
+        Authorship::Uncertified => i18n::signed_by_uncertified(locale),
+    }
+}
+
+/// The record that brings a peer's device its enrolment certificate. `cert` is the
+/// coordinator machine's own certificate (so the peer learns its key, as for a decision).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentRecord {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub account_id: String,
+    pub enrolment: EnrolmentCert,
+    pub cert: DeviceCert,
+}
+
+/// Keeps `cert` if it is the chapter's (the keys this device checked against the
+/// invitation) statement about this very device and account; anything else is ignored.
+pub(crate) fn keep_enrolment(
+    conn: &Connection,
+    cert: &EnrolmentCert,
+    chapter: &ChapterKeys,
+    account_id: &str,
+    device_key: &DevicePublicKey,
+) -> Result<()> {
+    if cert.certifies_for(chapter, account_id, device_key) {
+        store::meta_put(conn, META_ENROLMENT_CERT, &serde_json::to_vec(cert)?)?;
+    }
+    Ok(())
+}
+
+/// This device's enrolment certificate, if the chapter sent one.
+pub(crate) fn stored_enrolment(
+    conn: &Connection,
+    device_key: &DevicePublicKey,
+) -> Result<Option<EnrolmentCert>> {
+    Ok(store::meta_get(conn, META_ENROLMENT_CERT)?
+        .and_then(|b| serde_json::from_slice::<EnrolmentCert>(&b).ok())
+        .filter(|c| c.enrolled.device_key == *device_key))
 }
 
 /// A device certificate record (collection `notes`, private to the peer).
@@ -407,6 +576,108 @@ mod tests {
         assert!(back.is_from_chapter(&device.device_id(), &chapter.public_key()));
         assert!(!back.is_from_chapter(&chapter.device_id(), &chapter.public_key()));
         assert!(!back.is_from_chapter(&device.device_id(), &device.public_key()));
+    }
+
+    fn enrolled(chapter: &DeviceSigningKey, device: &DevicePublicKey) -> EnrolmentCert {
+        EnrolmentCert::issue(
+            EnrolledDevice {
+                kind: ENROLLED_TYPE.into(),
+                organisation: "LHL".into(),
+                chapter: "Bergen".into(),
+                chapter_keys: ChapterKeys {
+                    encryption_key: [7; 32],
+                    signing_key: *chapter.public_key().as_bytes(),
+                },
+                account_id: "acc".into(),
+                device_key: device.clone(),
+                issued_at: "2026-01-01T00:00:00Z".into(),
+            },
+            chapter,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn authorship_names_the_chapter_only_for_the_certified_key_and_account() {
+        let chapter = DeviceSigningKey::from_seed(&[1; 32]).unwrap();
+        let device = DeviceSigningKey::generate().unwrap().public_key();
+        let cert = enrolled(&chapter, &device);
+        let keys = cert.enrolled.chapter_keys;
+        let a = authorship(Some(&cert), "acc", &device);
+        assert!(
+            matches!(&a, Authorship::EnrolledDevice { chapter_fingerprint, .. }
+                if *chapter_fingerprint == peerlog_crypto::chapter_fingerprint(&[7; 32], &keys.signing_key)),
+            "{a:?}"
+        );
+        assert_eq!(
+            describe(&a, Locale::En),
+            format!(
+                "signed by an enrolled device of LHL / Bergen (chapter key {})",
+                cert.chapter_fingerprint()
+            )
+        );
+        assert!(cert.certifies_for(&keys, "acc", &device));
+        // Another key or account than the document's: nothing is claimed.
+        let other = DeviceSigningKey::generate().unwrap().public_key();
+        assert_eq!(
+            authorship(Some(&cert), "acc", &other),
+            Authorship::Uncertified
+        );
+        assert_eq!(
+            authorship(Some(&cert), "bob", &device),
+            Authorship::Uncertified
+        );
+        assert_eq!(authorship(None, "acc", &device), Authorship::Uncertified);
+        assert_eq!(
+            describe(&Authorship::Uncertified, Locale::En),
+            "signed by a key no chapter certified"
+        );
+        // An edited certificate (another chapter name) no longer verifies.
+        let mut edited = cert.clone();
+        edited.enrolled.chapter = "Oslo".into();
+        assert_eq!(
+            authorship(Some(&edited), "acc", &device),
+            Authorship::Uncertified
+        );
+        // A "chapter" of the forger's own making verifies as itself, with its own
+        // fingerprint — never as the real chapter.
+        let forger = DeviceSigningKey::generate().unwrap();
+        let fake = enrolled(&forger, &device);
+        assert!(!fake.certifies_for(&keys, "acc", &device));
+        assert_ne!(fake.chapter_fingerprint(), cert.chapter_fingerprint());
+    }
+
+    /// A peer's device holds the chapter's signature on its enrolment. Reused as the
+    /// certificate of a coordinator's machine it must not let that phone decide expenses.
+    #[test]
+    fn an_enrolment_certificate_is_not_a_coordinator_certificate() {
+        let chapter = DeviceSigningKey::from_seed(&[1; 32]).unwrap();
+        let phone = DeviceSigningKey::generate().unwrap();
+        let cert = enrolled(&chapter, &phone.public_key());
+        let posing = DeviceCert {
+            account_id: "acc".into(),
+            device_key: phone.public_key(),
+            issuer: ISSUER_CHAPTER.into(),
+            issued_at: cert.enrolled.issued_at.clone(),
+            signature: cert.signature,
+        };
+        assert!(
+            posing
+                .verify(ISSUER_CHAPTER, &chapter.public_key())
+                .is_err()
+        );
+        let decision = ExpenseDecision {
+            kind: DECISION_TYPE.into(),
+            expense_id: "e".into(),
+            expense_version: 1,
+            expense_sha256: [0; 32],
+            account_id: "acc".into(),
+            approved: true,
+            reason: None,
+            decided_at: "2026-01-02T00:00:00Z".into(),
+            cert: posing,
+        };
+        assert!(!decision.is_from_chapter(&phone.device_id(), &chapter.public_key()));
     }
 
     #[test]

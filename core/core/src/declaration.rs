@@ -4,8 +4,10 @@
 //! A signature is Ed25519 by the device key over the canonical JSON (RFC 8785) of
 //! [`DeclarationSignatureDoc`], domain-separated as `peerlog/v1/declaration-signature`.
 
+use crate::certs::{self, Authorship, EnrolmentCert};
 use crate::error::{CoreError, Result};
 use crate::i18n::{Invalid, Msg, pick};
+use crate::markdown::{self, escape_html};
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, sha256};
 use peerlog_rules::Locale;
 use serde::{Deserialize, Serialize};
@@ -44,11 +46,7 @@ pub struct DeclarationText {
 
 impl DeclarationText {
     pub(crate) fn new(id: &str, version: u32, locale: Locale, text: &str) -> Self {
-        let title = text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .map(|l| l.trim_start_matches('#').trim().to_string())
-            .unwrap_or_default();
+        let title = title_of(text);
         Self {
             declaration_id: id.to_string(),
             version,
@@ -109,7 +107,9 @@ pub struct DeclarationSignatureDoc {
     pub drawn: Option<DrawnSignature>,
 }
 
-/// A signed declaration: the document, its signature and the text it covers.
+/// A signed declaration: the document, its signature, the text it covers and, from an
+/// enrolled device, the chapter's certificate of the signing key (outside the signature:
+/// it is signed by the chapter, and only ever names this document's key and account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedDeclaration {
@@ -117,6 +117,8 @@ pub struct SignedDeclaration {
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<EnrolmentCert>,
 }
 
 /// What the apps show about a signature.
@@ -129,6 +131,8 @@ pub struct DeclarationSignatureInfo {
     pub signed_at: String,
     pub device_id: String,
     pub has_drawn_signature: bool,
+    /// Whether the signing device is one the chapter enrolled (see `describe_authorship`).
+    pub authorship: Authorship,
 }
 
 impl SignedDeclaration {
@@ -141,7 +145,17 @@ impl SignedDeclaration {
             signed_at: self.doc.signed_at.clone(),
             device_id: self.doc.device_key.device_id(),
             has_drawn_signature: self.doc.drawn.is_some(),
+            authorship: self.authorship(),
         }
+    }
+
+    /// Who signed, as far as the file can tell.
+    pub fn authorship(&self) -> Authorship {
+        certs::authorship(
+            self.certificate.as_ref(),
+            &self.doc.peer_id,
+            &self.doc.device_key,
+        )
     }
 }
 
@@ -210,6 +224,7 @@ pub(crate) fn sign(
         doc,
         signature,
         text: text.text.clone(),
+        certificate: None,
     })
 }
 
@@ -237,70 +252,10 @@ pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     })
 }
 
-fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Renders the minimal Markdown of a declaration (headings, numbered and bulleted items,
-/// paragraphs) as HTML.
-fn markdown_to_html(text: &str) -> String {
-    let mut html = String::new();
-    let mut list: Option<&str> = None;
-    let close = |html: &mut String, list: &mut Option<&str>| {
-        if let Some(tag) = list.take() {
-            html.push_str(&format!("</{tag}>\n"));
-        }
-    };
-    for line in text.lines() {
-        let t = line.trim();
-        if t.is_empty() {
-            close(&mut html, &mut list);
-            continue;
-        }
-        if let Some(h) = t.strip_prefix("## ") {
-            close(&mut html, &mut list);
-            html.push_str(&format!("<h2>{}</h2>\n", escape_html(h)));
-        } else if let Some(h) = t.strip_prefix("# ") {
-            close(&mut html, &mut list);
-            html.push_str(&format!("<h1>{}</h1>\n", escape_html(h)));
-        } else if let Some(item) = t
-            .split_once(". ")
-            .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-            .map(|(_, rest)| rest)
-        {
-            if list != Some("ol") {
-                close(&mut html, &mut list);
-                html.push_str("<ol>\n");
-                list = Some("ol");
-            }
-            html.push_str(&format!("<li>{}</li>\n", escape_html(item)));
-        } else if let Some(item) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
-            if list != Some("ul") {
-                close(&mut html, &mut list);
-                html.push_str("<ul>\n");
-                list = Some("ul");
-            }
-            html.push_str(&format!("<li>{}</li>\n", escape_html(item)));
-        } else if list.is_some() {
-            // continuation of a list item
-            html.push_str(&format!("<p class=\"cont\">{}</p>\n", escape_html(t)));
-        } else {
-            html.push_str(&format!("<p>{}</p>\n", escape_html(t)));
-        }
-    }
-    close(&mut html, &mut list);
-    html
+/// Renders a declaration text (Markdown) as an HTML fragment: parsed once into the same
+/// [`FormattedText`](crate::markdown::FormattedText) the apps render, then escaped.
+pub fn markdown_to_html(text: &str) -> String {
+    markdown::to_html(&markdown::parse(text).0)
 }
 
 fn drawn_svg(d: &DrawnSignature) -> String {
@@ -341,7 +296,7 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
     );
     let drawn = s.doc.drawn.as_ref().map(drawn_svg).unwrap_or_default();
     Ok(format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"peerlog-format\" content=\"peerlog-declaration-html/1\">\n<title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:44em;margin:2em auto;padding:0 1em;line-height:1.5;color:#123}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em}}.drawn{{max-width:20em;height:auto;border-bottom:1px solid #123}}.meta{{color:#555;font-size:.9em}}code{{word-break:break-all}}@page{{size:A4;margin:2cm}}@media print{{body{{max-width:none;margin:0;padding:0;font-size:11pt}}li{{break-inside:avoid}}}}</style>\n</head>\n<body>\n<article>\n{body}</article>\n<section class=\"sig\">\n{drawn}\n<p><strong>{l_by}:</strong> {name}</p>\n<p><strong>{l_at}:</strong> {at}</p>\n<p class=\"author\">{author}</p>\n<p class=\"meta\">{l_decl}: {id} v{version} ({lang}) · SHA-256 <code>{sha}</code><br>{l_dev}: <code>{device}</code></p>\n<p class=\"meta\">{note}</p>\n</section>\n<script type=\"application/json\" id=\"peerlog-signed-declaration\">{json}</script>\n</body>\n</html>\n",
         lang = l.as_str(),
         title = escape_html(&format!("{} – {}", title_of(&s.text), s.doc.signer_name)),
         body = markdown_to_html(&s.text),
@@ -357,15 +312,13 @@ pub(crate) fn to_html(s: &SignedDeclaration) -> Result<String> {
         l_dev = labels.3,
         device = s.doc.device_key.device_id(),
         note = labels.4,
+        author = escape_html(&certs::describe(&s.authorship(), l)),
         json = signed_json,
     ))
 }
 
 fn title_of(text: &str) -> String {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .map(|l| l.trim_start_matches('#').trim().to_string())
-        .unwrap_or_default()
+    markdown::parse(text).0.title()
 }
 
 /// Extracts and verifies the signed declaration embedded in an exported HTML copy.
@@ -382,6 +335,11 @@ pub(crate) fn verify_html(html: &str) -> Result<SignedDeclaration> {
     let s: SignedDeclaration = serde_json::from_str(&html[start..end])
         .map_err(|_| CoreError::Verification(Msg::DeclarationSignatureInvalid))?;
     verify(&s)?;
+    // The page must show what was signed: a reworded point or another name on the page
+    // is refused even when the embedded data is intact.
+    if !crate::util::same_document(&to_html(&s)?, html) {
+        return Err(CoreError::Verification(Msg::SignedCopyAltered));
+    }
     Ok(s)
 }
 
@@ -483,11 +441,50 @@ mod tests {
         let html = to_html(&s).unwrap();
         assert!(html.contains("Kari Nordmann"));
         assert!(html.contains("<polyline"));
-        assert!(html.contains("<ol>"));
+        assert!(html.contains("<ol start=\"1\">"));
         let back = verify_html(&html).unwrap();
         assert_eq!(back, s);
         let forged = html.replace("Kari Nordmann", "Ola Nordmann");
         assert!(verify_html(&forged).is_err());
+        // Only the page changed: a point reworded, the embedded data intact.
+        let forged = html.replacen("<strong>", "<strong>Jeg kan fortelle alt. ", 1);
+        assert!(matches!(
+            verify_html(&forged),
+            Err(CoreError::Verification(Msg::SignedCopyAltered))
+        ));
+    }
+
+    /// The copy a peer prints: every point numbered 1 to 8 (not "1." eight times), the
+    /// bold openings bold, and no Markdown left over.
+    #[test]
+    fn html_copy_numbers_the_points_and_shows_no_markup() {
+        for locale in [Locale::Nb, Locale::Da, Locale::En] {
+            let key = DeviceSigningKey::generate().unwrap();
+            let s = sign(
+                &builtin(locale),
+                "Kari Nordmann",
+                true,
+                None,
+                "p",
+                &key,
+                "2026-03-01T10:00:00Z".into(),
+                locale,
+            )
+            .unwrap();
+            let html = to_html(&s).unwrap();
+            let article = &html[html.find("<article>").unwrap()..html.find("</article>").unwrap()];
+            assert_eq!(article.matches("<ol").count(), 1, "{locale:?}: one list");
+            assert_eq!(article.matches("<li").count(), 8, "{locale:?}");
+            for n in 1..=8 {
+                assert!(
+                    article.contains(&format!("<li value=\"{n}\"><strong>")),
+                    "{locale:?}: point {n}"
+                );
+            }
+            assert!(!article.contains('*'), "{locale:?}: literal asterisks");
+            assert!(!article.contains("# "), "{locale:?}: literal heading marks");
+            assert_eq!(article.matches("<h1>").count(), 1, "{locale:?}");
+        }
     }
 
     #[test]

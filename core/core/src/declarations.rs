@@ -1,8 +1,10 @@
 //! The peer's declaration: which one is in force (the chapter's, else the built-in one),
 //! whether it is signed, and signing it. The signed document itself is `declaration`.
 
+use crate::certs;
 use crate::declaration::{
-    DeclarationSignatureInfo, DeclarationText, DrawnSignature, SignedDeclaration, builtin, sign,
+    self, DeclarationSignatureInfo, DeclarationText, DrawnSignature, SignedDeclaration, builtin,
+    sign,
 };
 use crate::error::{CoreError, Result};
 use crate::session::{Audience, Session};
@@ -57,6 +59,17 @@ pub(crate) fn latest_signature(
     }
 }
 
+/// The HTML copy of the peer's signature on the current declaration. A signature made
+/// before the chapter's certificate of this device arrived gets it now (it is outside the
+/// signature, and names only this device and account).
+pub(crate) fn signed_copy(conn: &Connection, s: &Session) -> Result<String> {
+    let mut signed = latest_signature(conn, s)?.ok_or(CoreError::DeclarationRequired)?;
+    if signed.certificate.is_none() && signed.doc.device_key == s.keys.device.public_key() {
+        signed.certificate = certs::stored_enrolment(conn, &signed.doc.device_key)?;
+    }
+    declaration::to_html(&signed)
+}
+
 pub(crate) fn status(conn: &Connection, s: &Session) -> Result<DeclarationStatus> {
     let d = current(s);
     let sig = latest_signature(conn, s)?;
@@ -77,7 +90,7 @@ pub(crate) fn sign_current(
     accepted: bool,
     drawn: Option<DrawnSignature>,
 ) -> Result<DeclarationSignatureInfo> {
-    let signed = sign(
+    let mut signed = sign(
         &current(s),
         signer_name,
         accepted,
@@ -87,6 +100,7 @@ pub(crate) fn sign_current(
         now_rfc3339(),
         s.locale(),
     )?;
+    signed.certificate = certs::stored_enrolment(st.conn(), &s.keys.device.public_key())?;
     let id = uuid::Uuid::now_v7().to_string();
     st.tx(|tx| {
         s.write(

@@ -7,6 +7,7 @@
 //! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
 
 use crate::contacts::ContactMonth;
+use crate::certs::{self, Authorship};
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;
@@ -14,6 +15,7 @@ use crate::error::{CoreError, PeerlogError, Result};
 use crate::forms::{self, ContactFormEntry, ExpenseFormEntry};
 use crate::i18n::{Invalid, Msg, tr};
 use crate::keys::{self, Keys};
+use crate::markdown::{self, FormattedText};
 use crate::model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, Receipt,
     validate_contact,
@@ -224,9 +226,7 @@ impl Peerlog {
     /// readable by anyone and verifiable with [`verify_declaration_html`].
     pub fn export_signed_declaration(&self) -> Result<String, PeerlogError> {
         self.dev.run("export_signed_declaration", |h| {
-            let signed = declarations::latest_signature(h.store.conn(), h.session()?)?
-                .ok_or(CoreError::DeclarationRequired)?;
-            declaration::to_html(&signed)
+            declarations::signed_copy(h.store.conn(), h.session()?)
         })
     }
 
@@ -368,6 +368,7 @@ impl Peerlog {
             let (from, to) = year_bounds(year, s.locale())?;
             Ok(SignedReportFile {
                 file_name: format!("peerlog-report-{year}.json"),
+                html_file_name: format!("peerlog-report-{year}.html"),
                 ..reports::sign_period(st, s, from, to)?
             })
         })
@@ -577,6 +578,20 @@ pub fn verify_declaration_html(html: String) -> Result<DeclarationSignatureInfo,
     declaration::verify_html(&html)
         .map(|s| s.info())
         .map_err(|e| e.to_ffi(Locale::default()))
+}
+
+/// A declaration text (Markdown) as formatted text, for the apps to render natively:
+/// headings, paragraphs, numbered and bulleted items, strong/emphasised/linked spans.
+#[uniffi::export]
+pub fn formatted_text(markdown: String) -> FormattedText {
+    markdown::parse(&markdown).0
+}
+
+/// How to say who signed a verified file, in `locale`: "signed by an enrolled device of
+/// ORG / CHAPTER (chapter key …)" or "signed by a key no chapter certified".
+#[uniffi::export]
+pub fn describe_authorship(authorship: Authorship, locale: Locale) -> String {
+    certs::describe(&authorship, locale)
 }
 
 /// The reporting rule sets this build knows.

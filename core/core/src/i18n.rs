@@ -49,6 +49,7 @@ pub enum Msg {
     InsecureServer,
     BadServerAddress,
     CoreClosed,
+    SignedCopyAltered,
 }
 
 impl Msg {
@@ -96,6 +97,7 @@ impl Msg {
             Msg::InsecureServer => "insecure_server",
             Msg::BadServerAddress => "bad_server_address",
             Msg::CoreClosed => "core_closed",
+            Msg::SignedCopyAltered => "signed_copy_altered",
         }
     }
 
@@ -143,6 +145,7 @@ impl Msg {
         Msg::InsecureServer,
         Msg::BadServerAddress,
         Msg::CoreClosed,
+        Msg::SignedCopyAltered,
     ];
 }
 
@@ -359,8 +362,39 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "Peerlog ble lukket på denne enheten (den ble slettet eller gjenopprettet): åpne appen på nytt",
             "Peerlog blev lukket på denne enhed (den blev slettet eller gendannet): åbn appen igen",
         ),
+        Msg::SignedCopyAltered => (
+            "the readable part of this copy was changed after it was signed: it does not show what was signed",
+            "den lesbare delen av denne kopien er endret etter at den ble signert: den viser ikke det som ble signert",
+            "den læsbare del af denne kopi er ændret, efter den blev underskrevet: den viser ikke det, der blev underskrevet",
+        ),
     };
     pick(locale, en, nb, da).to_string()
+}
+
+/// How a verified file names an author whose device the chapter certified.
+pub(crate) fn signed_by_enrolled(l: Locale, org: &str, chapter: &str, fingerprint: &str) -> String {
+    match l {
+        Locale::En => {
+            format!("signed by an enrolled device of {org} / {chapter} (chapter key {fingerprint})")
+        }
+        Locale::Nb => format!(
+            "signert av en innmeldt enhet i {org} / {chapter} (lokallagsnøkkel {fingerprint})"
+        ),
+        Locale::Da => format!(
+            "underskrevet af en tilmeldt enhed i {org} / {chapter} (lokalafdelingsnøgle {fingerprint})"
+        ),
+    }
+}
+
+/// How a verified file names an author no chapter certified.
+pub(crate) fn signed_by_uncertified(l: Locale) -> String {
+    pick(
+        l,
+        "signed by a key no chapter certified",
+        "signert med en nøkkel som ikke er sertifisert av noe lokallag",
+        "underskrevet med en nøgle, som ingen lokalafdeling har certificeret",
+    )
+    .to_string()
 }
 
 /// Chooses the text for `locale`.
@@ -400,6 +434,67 @@ pub enum Invalid {
     BadAmount,
     BadCertificate,
     NotANumber,
+    UnsupportedMarkdown(MarkdownFeature),
+}
+
+/// Markdown a declaration text may not use (the apps and the signed copies do not render
+/// it): named in the refusal so the coordinator knows what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkdownFeature {
+    Image,
+    Html,
+    Table,
+    Code,
+    Quote,
+    NestedList,
+    Link,
+    Footnote,
+    Other,
+}
+
+impl MarkdownFeature {
+    /// Every feature, for completeness tests.
+    #[cfg(test)]
+    pub const ALL: &'static [MarkdownFeature] = &[
+        MarkdownFeature::Image,
+        MarkdownFeature::Html,
+        MarkdownFeature::Table,
+        MarkdownFeature::Code,
+        MarkdownFeature::Quote,
+        MarkdownFeature::NestedList,
+        MarkdownFeature::Link,
+        MarkdownFeature::Footnote,
+        MarkdownFeature::Other,
+    ];
+
+    fn name(self, l: Locale) -> &'static str {
+        match self {
+            MarkdownFeature::Image => pick(l, "images", "bilder", "billeder"),
+            MarkdownFeature::Html => pick(l, "HTML tags", "HTML-koder", "HTML-koder"),
+            MarkdownFeature::Table => pick(l, "tables", "tabeller", "tabeller"),
+            MarkdownFeature::Code => pick(l, "code blocks", "kodeblokker", "kodeblokke"),
+            MarkdownFeature::Quote => pick(l, "quotes (>)", "sitater (>)", "citater (>)"),
+            MarkdownFeature::NestedList => pick(
+                l,
+                "lists inside lists",
+                "lister inni lister",
+                "lister inden i lister",
+            ),
+            MarkdownFeature::Link => pick(
+                l,
+                "links that are not https, mailto or tel",
+                "lenker som ikke er https, mailto eller tel",
+                "links, der ikke er https, mailto eller tel",
+            ),
+            MarkdownFeature::Footnote => pick(l, "footnotes", "fotnoter", "fodnoter"),
+            MarkdownFeature::Other => pick(
+                l,
+                "formatting other than headings, paragraphs, lists, bold, italics and links",
+                "annen formatering enn overskrifter, avsnitt, lister, fet, kursiv og lenker",
+                "anden formatering end overskrifter, afsnit, lister, fed, kursiv og links",
+            ),
+        }
+    }
 }
 
 impl Invalid {
@@ -430,6 +525,7 @@ impl Invalid {
             Invalid::BadAmount => "bad_amount",
             Invalid::BadCertificate => "bad_certificate",
             Invalid::NotANumber => "not_a_number",
+            Invalid::UnsupportedMarkdown(_) => "unsupported_markdown",
         }
     }
 
@@ -601,6 +697,23 @@ impl Invalid {
                 "ikke et tal: skriv det med cifre, som 45",
             )
             .into(),
+            Invalid::UnsupportedMarkdown(f) => match l {
+                Locale::En => format!(
+                    "the declaration uses {}, which the app cannot show: use only headings (#), \
+                     paragraphs, numbered and bulleted lists, **bold**, *italics* and links",
+                    f.name(l)
+                ),
+                Locale::Nb => format!(
+                    "erklæringen bruker {}, som appen ikke kan vise: bruk bare overskrifter (#), \
+                     avsnitt, nummererte lister og punktlister, **fet**, *kursiv* og lenker",
+                    f.name(l)
+                ),
+                Locale::Da => format!(
+                    "erklæringen bruger {}, som appen ikke kan vise: brug kun overskrifter (#), \
+                     afsnit, nummererede lister og punktopstillinger, **fed**, *kursiv* og links",
+                    f.name(l)
+                ),
+            },
         }
     }
 }
@@ -762,5 +875,17 @@ mod tests {
             assert_eq!(n.iter().collect::<std::collections::HashSet<_>>().len(), 12);
         }
         assert_ne!(names(Locale::Nb), names(Locale::Da));
+    }
+
+    #[test]
+    fn every_markdown_feature_is_named_in_every_language() {
+        for f in MarkdownFeature::ALL {
+            let [en, nb, da] = [Locale::En, Locale::Nb, Locale::Da]
+                .map(|l| Invalid::UnsupportedMarkdown(*f).message(l));
+            assert!(en.contains(f.name(Locale::En)), "{f:?}");
+            assert_ne!(en, nb, "{f:?}");
+            assert_ne!(en, da, "{f:?}");
+            assert_ne!(nb, da, "{f:?}");
+        }
     }
 }

@@ -60,6 +60,23 @@ pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) ->
         Collection::Expenses if env.meta.deleted => store::mark_expense_deleted(conn, id),
         Collection::Expenses => {
             let v: serde_json::Value = s.open_verified(verified)?;
+            if certs::payload_type(&v) == Some(certs::ENROLMENT_RECORD_TYPE) {
+                // The chapter's certificate of this device: kept only if it is signed by the
+                // chapter this device trusts and names exactly this device and account.
+                let (Ok(r), Some(chapter)) = (
+                    serde_json::from_value::<certs::EnrolmentRecord>(v),
+                    s.chapter_keys(),
+                ) else {
+                    return Ok(());
+                };
+                return certs::keep_enrolment(
+                    conn,
+                    &r.enrolment,
+                    &chapter,
+                    &s.profile.peer_id,
+                    &s.keys.device.public_key(),
+                );
+            }
             if certs::payload_type(&v).is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
                 // Older decision formats are not counted; neither is anything that does
                 // not parse as the current one.

@@ -22,6 +22,7 @@ pub mod util;
 pub mod certs;
 pub mod declaration;
 pub mod enrolment;
+pub mod markdown;
 pub mod model;
 mod money;
 pub mod report;
@@ -46,6 +47,7 @@ mod ffi;
 mod testing;
 
 pub use contacts::{ContactMonth, short_device_id};
+pub use certs::Authorship;
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
@@ -57,8 +59,9 @@ pub use forms::{
     new_expense_input,
 };
 pub use home::store_is_empty;
-pub use i18n::{Invalid, Msg};
+pub use i18n::{Invalid, MarkdownFeature, Msg};
 pub use keys::SECRET_DEVICE_KEY;
+pub use markdown::{FormattedText, TextBlock, TextSpan};
 pub use model::{
     Contact, ContactEvaluation, ContactInput, ContactVersion, Expense, ExpenseInput, ExpenseKind,
     ExpenseStatus, Receipt, VersionChange, limits,

@@ -3,10 +3,12 @@
 //! can verify it offline: the signature covers the canonical JSON (RFC 8785) of the
 //! report, and the totals must agree with the entries.
 
+use crate::certs::{self, Authorship, EnrolmentCert};
 use crate::error::{CoreError, Result};
-use crate::i18n::Msg;
+use crate::i18n::{Msg, pick};
+use crate::markdown::escape_html;
 use peerlog_crypto::{DevicePublicKey, DeviceSigningKey};
-use peerlog_rules::{Category, ContactKind, Locale};
+use peerlog_rules::{Category, ContactKind, Locale, Reason, RuleSet};
 use serde::{Deserialize, Serialize};
 
 pub(crate) const SIGNATURE_DOMAIN: &str = "period-report";
@@ -89,13 +91,28 @@ pub struct ReportDoc {
     pub signed_at: String,
 }
 
-/// The exported file: the document and its signature.
+/// The exported file: the document, its signature and, from an enrolled device, the
+/// chapter's certificate of the signing key (outside the signature: it is signed by the
+/// chapter itself, and only ever names this document's key and account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignedReport {
     pub report: ReportDoc,
     #[serde(with = "peerlog_protocol::b64::array")]
     pub signature: [u8; 64],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<EnrolmentCert>,
+}
+
+impl SignedReport {
+    /// Who signed, as far as the file can tell.
+    pub fn authorship(&self) -> Authorship {
+        certs::authorship(
+            self.certificate.as_ref(),
+            &self.report.peer_id,
+            &self.report.device_key,
+        )
+    }
 }
 
 /// Result of verifying a report file.
@@ -114,6 +131,8 @@ pub struct ReportVerification {
     /// Device that signed (fingerprint of its key).
     pub device_id: String,
     pub declaration_signed: bool,
+    /// Whether the signing device is one the chapter enrolled (see `describe_authorship`).
+    pub authorship: Authorship,
 }
 
 fn totals(counted: &[CountedEntry]) -> CategoryTotals {
@@ -138,11 +157,17 @@ pub(crate) fn sign(mut doc: ReportDoc, device: &DeviceSigningKey) -> Result<Sign
     Ok(SignedReport {
         report: doc,
         signature,
+        certificate: None,
     })
 }
 
-/// Verifies a report file's bytes.
+/// Verifies a report file's bytes: the JSON file or the printable HTML copy.
 pub(crate) fn verify_bytes(bytes: &[u8]) -> Result<ReportVerification> {
+    if bytes.trim_ascii_start().starts_with(b"<") {
+        let html = std::str::from_utf8(bytes)
+            .map_err(|_| CoreError::Verification(Msg::ReportUnknownFormat))?;
+        return verify(&verify_html(html)?);
+    }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|_| CoreError::Verification(Msg::ReportUnknownFormat))?;
     if value.pointer("/report/format").and_then(|f| f.as_str()) != Some(FORMAT) {
@@ -179,7 +204,275 @@ pub fn verify(s: &SignedReport) -> Result<ReportVerification> {
         signed_at: r.signed_at.clone(),
         device_id: r.device_key.device_id(),
         declaration_signed: r.declaration.is_some(),
+        authorship: s.authorship(),
     })
+}
+
+/// Where the HTML copy keeps the signed report (JSON, `<` escaped).
+const HTML_DATA_TAG: &str = "<script type=\"application/json\" id=\"peerlog-signed-report\">";
+
+/// A date as people in `l` write it (the JSON keeps ISO 8601).
+fn display_date(iso: &str, l: Locale) -> String {
+    match (chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d"), l) {
+        (Ok(d), Locale::Nb | Locale::Da) => d.format("%d.%m.%Y").to_string(),
+        _ => iso.to_string(),
+    }
+}
+
+/// The reason a contact does not count, as the app said it when it was logged.
+fn reason_text(code: &str, rules: Option<&RuleSet>, l: Locale) -> String {
+    let min_participants = rules.and_then(|r| r.min_group_participants()).unwrap_or(3);
+    let min_group = rules.and_then(|r| r.min_group_minutes()).unwrap_or(45);
+    let min_course = rules.and_then(|r| r.min_course_minutes()).unwrap_or(90);
+    let reason = match code {
+        "abroad" => Reason::Abroad,
+        "remote_contact" => Reason::RemoteContact,
+        "meeting_not_outreach" => Reason::MeetingNotOutreach,
+        "group_too_few_participants" => Reason::GroupTooFewParticipants { min_participants },
+        "group_too_short" => Reason::GroupTooShort {
+            min_minutes: min_group,
+        },
+        "group_not_led_by_peer" => Reason::GroupNotLedByPeer,
+        "course_too_short" => Reason::CourseTooShort {
+            min_minutes: min_course,
+        },
+        "kind_not_counted" => Reason::KindNotCounted,
+        "no_reporting_rules" => Reason::NoReportingRules,
+        other => return other.to_string(),
+    };
+    reason.message(l)
+}
+
+fn row(cells: &[&str]) -> String {
+    let tds: String = cells
+        .iter()
+        .map(|c| format!("<td>{}</td>", escape_html(c)))
+        .collect();
+    format!("<tr>{tds}</tr>\n")
+}
+
+/// The printable copy of a signed report (A4), in the report's language, with the signed
+/// report embedded. Deterministic: [`verify_html`] renders it again from the embedded data
+/// and refuses a copy whose visible part differs.
+pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
+    let r = &s.report;
+    let l = r.locale;
+    let json = serde_json::to_string(s)?
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e");
+    let rules = peerlog_rules::rule_set_version(&r.rule_set, r.rule_set_version);
+    // A whole calendar year is titled by its year. The dates are the signer's: never sliced
+    // blindly (a hostile file must not make verification panic).
+    let year = r
+        .from
+        .strip_suffix("-01-01")
+        .filter(|y| r.to.strip_suffix("-12-31") == Some(*y));
+    let title = if let Some(year) = year {
+        format!(
+            "{} {}",
+            pick(
+                l,
+                "Yearly overview of peer support work",
+                "Årsoversikt over likepersonsarbeid",
+                "Årsoversigt over peerstøttearbejde"
+            ),
+            year
+        )
+    } else {
+        format!(
+            "{} {} – {}",
+            pick(
+                l,
+                "Overview of peer support work",
+                "Oversikt over likepersonsarbeid",
+                "Oversigt over peerstøttearbejde"
+            ),
+            display_date(&r.from, l),
+            display_date(&r.to, l)
+        )
+    };
+    let (l_date, l_kind, l_cat, l_reason) = (
+        pick(l, "Date", "Dato", "Dato"),
+        pick(l, "Kind", "Type", "Type"),
+        pick(l, "Counts as", "Teller som", "Tæller som"),
+        pick(
+            l,
+            "Why it does not count",
+            "Hvorfor det ikke teller",
+            "Hvorfor det ikke tæller",
+        ),
+    );
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"peerlog-format\" content=\"peerlog-report-html/1\">\n<title>{title_e} – {name}</title>\n\
+         <style>body{{font-family:system-ui,sans-serif;max-width:48em;margin:2em auto;padding:0 1em;line-height:1.4;color:#123}}\
+         table{{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}}th,td{{text-align:left;padding:.25em .5em;border-bottom:1px solid #ccc}}\
+         td.n,th.n{{text-align:right}}.meta{{color:#555;font-size:.9em}}.sig{{border-top:1px solid #999;margin-top:2em;padding-top:1em;break-inside:avoid}}\
+         code{{word-break:break-all}}@page{{size:A4;margin:18mm 16mm}}\
+         @media print{{body{{max-width:none;margin:0;padding:0;font-size:10pt}}thead{{display:table-header-group}}tr{{break-inside:avoid}}h2{{break-after:avoid}}}}</style>\n\
+         </head>\n<body>\n<h1>{title_e}</h1>\n",
+        lang = l.as_str(),
+        title_e = escape_html(&title),
+        name = escape_html(&r.peer_name),
+    ));
+    let rule_name = rules
+        .map(|x| x.name(l).to_string())
+        .unwrap_or_else(|| r.rule_set.clone());
+    h.push_str(&format!(
+        "<p><strong>{}:</strong> {}<br>\n<strong>{}:</strong> {} – {}<br>\n<strong>{}:</strong> {}</p>\n",
+        pick(l, "Peer supporter", "Likeperson", "Peerstøttegiver"),
+        escape_html(&r.peer_name),
+        pick(l, "Period", "Periode", "Periode"),
+        escape_html(&display_date(&r.from, l)),
+        escape_html(&display_date(&r.to, l)),
+        pick(l, "Reporting rules", "Regler for telling", "Regler for opgørelse"),
+        escape_html(&rule_name),
+    ));
+    // Totals.
+    h.push_str(&format!(
+        "<h2>{}</h2>\n<table class=\"totals\">\n<tbody>\n",
+        pick(l, "Totals", "Sammendrag", "Sammendrag")
+    ));
+    for (cat, n) in [
+        (Category::Outreach, r.by_category.outreach),
+        (Category::Group, r.by_category.group),
+        (Category::Course, r.by_category.course),
+    ] {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td class=\"n\">{n}</td></tr>\n",
+            escape_html(cat.label(l))
+        ));
+    }
+    h.push_str(&format!(
+        "<tr><th>{}</th><th class=\"n\">{}</th></tr>\n<tr><td>{}</td><td class=\"n\">{}</td></tr>\n</tbody>\n</table>\n",
+        pick(l, "Activity-days in total", "Aktivitetsdager i alt", "Aktivitetsdage i alt"),
+        r.activity_days,
+        pick(l, "Logged, not counted", "Registrert, teller ikke", "Registreret, tæller ikke"),
+        r.not_counted_total,
+    ));
+    // Every counted date.
+    h.push_str(&format!(
+        "<h2>{}</h2>\n",
+        pick(
+            l,
+            "Counted activity-days",
+            "Aktivitetsdager som teller",
+            "Aktivitetsdage, der tæller"
+        )
+    ));
+    if r.counted.is_empty() {
+        h.push_str(&format!(
+            "<p>{}</p>\n",
+            pick(l, "None.", "Ingen.", "Ingen.")
+        ));
+    } else {
+        h.push_str(&format!(
+            "<table class=\"counted\">\n<thead><tr><th>{l_date}</th><th>{l_kind}</th><th>{l_cat}</th></tr></thead>\n<tbody>\n"
+        ));
+        for c in &r.counted {
+            h.push_str(&row(&[
+                &display_date(&c.date, l),
+                c.kind.label(l),
+                c.category.label(l),
+            ]));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str(&format!(
+        "<h2>{}</h2>\n",
+        pick(
+            l,
+            "Logged, not counted",
+            "Registrert, teller ikke",
+            "Registreret, tæller ikke"
+        )
+    ));
+    if r.not_counted.is_empty() {
+        h.push_str(&format!(
+            "<p>{}</p>\n",
+            pick(l, "None.", "Ingen.", "Ingen.")
+        ));
+    } else {
+        h.push_str(&format!(
+            "<table class=\"not-counted\">\n<thead><tr><th>{l_date}</th><th>{l_kind}</th><th>{l_reason}</th></tr></thead>\n<tbody>\n"
+        ));
+        for c in &r.not_counted {
+            h.push_str(&row(&[
+                &display_date(&c.date, l),
+                c.kind.label(l),
+                &reason_text(&c.reason, rules, l),
+            ]));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    // Declaration and signature.
+    let declaration = match &r.declaration {
+        Some(d) => format!(
+            "{} {} v{}, {} {}",
+            pick(
+                l,
+                "Confidentiality declaration",
+                "Taushetserklæring",
+                "Tavshedserklæring"
+            ),
+            escape_html(&d.declaration_id),
+            d.version,
+            pick(l, "signed", "signert", "underskrevet"),
+            escape_html(&d.signed_at),
+        ),
+        None => pick(
+            l,
+            "No confidentiality declaration was signed on this device",
+            "Ingen taushetserklæring var signert på denne enheten",
+            "Ingen tavshedserklæring var underskrevet på denne enhed",
+        )
+        .to_string(),
+    };
+    h.push_str(&format!(
+        "<section class=\"sig\">\n<p>{declaration}</p>\n<p><strong>{}:</strong> {}<br>\n<strong>{}:</strong> {}</p>\n\
+         <p class=\"author\">{}</p>\n<p class=\"meta\">{}: <code>{}</code> · {}: <code>{}</code></p>\n<p class=\"meta\">{}</p>\n</section>\n",
+        pick(l, "Signed by", "Signert av", "Underskrevet af"),
+        escape_html(&r.peer_name),
+        pick(l, "Signed at", "Signert", "Underskrevet"),
+        escape_html(&r.signed_at),
+        escape_html(&certs::describe(&s.authorship(), l)),
+        pick(l, "Report", "Rapport", "Rapport"),
+        escape_html(&r.report_id),
+        pick(l, "Device", "Enhet", "Enhed"),
+        r.device_key.device_id(),
+        pick(
+            l,
+            "Signed electronically in Peerlog with the device's key. The signature covers every date and number above; they can be checked with the data embedded in this file (peerlog report verify, or any Ed25519 and RFC 8785 implementation).",
+            "Signert elektronisk i Peerlog med enhetens nøkkel. Signaturen dekker alle datoer og tall over; de kan kontrolleres med dataene i denne filen (peerlog report verify, eller en hvilken som helst implementasjon av Ed25519 og RFC 8785).",
+            "Underskrevet elektronisk i Peerlog med enhedens nøgle. Underskriften dækker alle datoer og tal ovenfor; de kan kontrolleres med dataene i denne fil (peerlog report verify, eller en hvilken som helst implementering af Ed25519 og RFC 8785).",
+        ),
+    ));
+    h.push_str(&format!(
+        "{HTML_DATA_TAG}{json}</script>\n</body>\n</html>\n"
+    ));
+    Ok(h)
+}
+
+/// Reads the signed report out of an HTML copy and checks the copy: the embedded report
+/// must verify, and the visible part must be exactly what it renders to — a changed date
+/// or number on the page is refused even if the embedded data is intact.
+pub(crate) fn verify_html(html: &str) -> Result<SignedReport> {
+    let start = html
+        .find(HTML_DATA_TAG)
+        .map(|i| i + HTML_DATA_TAG.len())
+        .ok_or(CoreError::Verification(Msg::ReportUnknownFormat))?;
+    let end = html[start..]
+        .find("</script>")
+        .map(|i| start + i)
+        .ok_or(CoreError::Verification(Msg::ReportUnknownFormat))?;
+    let s: SignedReport = serde_json::from_str(&html[start..end])
+        .map_err(|_| CoreError::Verification(Msg::ReportSignatureInvalid))?;
+    verify(&s)?;
+    if !crate::util::same_document(&to_html(&s)?, html) {
+        return Err(CoreError::Verification(Msg::SignedCopyAltered));
+    }
+    Ok(s)
 }
 
 #[cfg(test)]
@@ -269,6 +562,7 @@ mod tests {
         let forged = SignedReport {
             report: bad,
             signature: sig,
+            certificate: None,
         };
         let err = verify_bytes(&serde_json::to_vec(&forged).unwrap()).unwrap_err();
         assert!(matches!(
@@ -276,6 +570,143 @@ mod tests {
             CoreError::Verification(Msg::ReportTotalsMismatch)
         ));
         let err = verify_bytes(b"{\"hello\":1}").unwrap_err();
+        assert!(matches!(
+            err,
+            CoreError::Verification(Msg::ReportUnknownFormat)
+        ));
+    }
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::*;
+
+    fn signed(locale: Locale) -> SignedReport {
+        let key = DeviceSigningKey::generate().unwrap();
+        let mut d = tests_doc(&key);
+        d.locale = locale;
+        sign(d, &key).unwrap()
+    }
+
+    fn tests_doc(key: &DeviceSigningKey) -> ReportDoc {
+        ReportDoc {
+            format: FORMAT.into(),
+            report_id: "r1".into(),
+            peer_id: "p1".into(),
+            peer_name: "Kari <Nordmann>".into(),
+            from: "2026-01-01".into(),
+            to: "2026-12-31".into(),
+            rule_set: "no-bufdir-2020".into(),
+            rule_set_version: 1,
+            activity_days: 0,
+            by_category: CategoryTotals::default(),
+            counted: vec![
+                CountedEntry {
+                    date: "2026-02-01".into(),
+                    kind: ContactKind::Visit,
+                    category: Category::Outreach,
+                },
+                CountedEntry {
+                    date: "2026-03-14".into(),
+                    kind: ContactKind::Course,
+                    category: Category::Course,
+                },
+            ],
+            not_counted_total: 0,
+            not_counted: vec![NotCountedEntry {
+                date: "2026-02-02".into(),
+                kind: ContactKind::Phone,
+                reason: "remote_contact".into(),
+            }],
+            declaration: Some(DeclarationRef {
+                declaration_id: "chapter".into(),
+                version: 3,
+                signed_at: "2026-01-10T09:00:00Z".into(),
+            }),
+            locale: Locale::En,
+            device_key: key.public_key(),
+            signed_at: "2027-01-05T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn html_copy_lists_every_date_in_the_peers_language_and_verifies() {
+        let s = signed(Locale::Nb);
+        let html = to_html(&s).unwrap();
+        for needle in [
+            "<html lang=\"nb\">",
+            "Årsoversikt over likepersonsarbeid 2026",
+            "01.02.2026",
+            "14.03.2026",
+            "02.02.2026",
+            "Oppsøkende likepersonsarbeid",
+            "teller ikke: telefon",
+            "Aktivitetsdager i alt</th><th class=\"n\">2<",
+            "Taushetserklæring chapter v3",
+            "Kari &lt;Nordmann&gt;",
+            "@page{size:A4",
+            "@media print",
+        ] {
+            assert!(html.contains(needle), "{needle}");
+        }
+        assert!(!html.contains("<Nordmann>"));
+        let v = verify_bytes(html.as_bytes()).unwrap();
+        assert_eq!(v.activity_days, 2);
+        // Through a Windows mail program.
+        verify_bytes(html.replace('\n', "\r\n").as_bytes()).unwrap();
+        let en = to_html(&signed(Locale::En)).unwrap();
+        assert!(en.contains("Yearly overview of peer support work 2026"));
+        assert!(en.contains("2026-02-01"));
+    }
+
+    /// Plays the peer who wants a better year on paper: a changed date or number on the
+    /// page, or in the embedded data, is refused.
+    #[test]
+    fn html_copy_tampering_is_refused() {
+        let s = signed(Locale::Nb);
+        let html = to_html(&s).unwrap();
+        for (from, to, why) in [
+            (
+                "<td>01.02.2026</td>",
+                "<td>01.02.2025</td>",
+                Msg::SignedCopyAltered,
+            ),
+            (
+                "Aktivitetsdager i alt</th><th class=\"n\">2<",
+                "Aktivitetsdager i alt</th><th class=\"n\">12<",
+                Msg::SignedCopyAltered,
+            ),
+            (
+                "\"date\":\"2026-02-01\"",
+                "\"date\":\"2026-02-05\"",
+                Msg::ReportSignatureInvalid,
+            ),
+            (
+                "\"activity_days\":2",
+                "\"activity_days\":3",
+                Msg::ReportSignatureInvalid,
+            ),
+        ] {
+            assert!(html.contains(from), "{from}");
+            let forged = html.replacen(from, to, 1);
+            let err = verify_bytes(forged.as_bytes()).unwrap_err();
+            assert!(
+                matches!(err, CoreError::Verification(m) if m == why),
+                "{from}: {err:?}"
+            );
+        }
+        // Dates a hostile signer made up render as text; verification never panics.
+        let key = DeviceSigningKey::generate().unwrap();
+        let mut d = tests_doc(&key);
+        d.from = "é".into();
+        d.to = "<b>".into();
+        d.counted[0].date = "x".into();
+        let odd = to_html(&sign(d, &key).unwrap()).unwrap();
+        assert!(odd.contains("&lt;b&gt;") && !odd.contains("<b>"), "{odd}");
+        verify_bytes(odd.as_bytes()).unwrap();
+        // Without the embedded data it is not a report file at all.
+        let start = html.find(HTML_DATA_TAG).unwrap();
+        let err = verify_bytes(&html.as_bytes()[..start]).unwrap_err();
         assert!(matches!(
             err,
             CoreError::Verification(Msg::ReportUnknownFormat)

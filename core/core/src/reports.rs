@@ -1,10 +1,11 @@
 //! The peer's signed period report: made from the summary of the period, signed with the
 //! device key and kept as a record. The document format is `report`.
 
+use crate::certs;
 use crate::declarations;
 use crate::error::Result;
 use crate::report::{
-    CategoryTotals, CountedEntry, DeclarationRef, FORMAT, NotCountedEntry, ReportDoc,
+    self, CategoryTotals, CountedEntry, DeclarationRef, FORMAT, NotCountedEntry, ReportDoc,
     ReportVerification, sign, verify,
 };
 use crate::session::{Audience, Session};
@@ -22,6 +23,11 @@ pub struct SignedReportFile {
     pub file_name: String,
     /// The file's contents (JSON).
     pub contents: String,
+    /// Suggested name of the printable copy, e.g. `peerlog-report-2026.html`.
+    pub html_file_name: String,
+    /// The printable copy (HTML, A4, in the peer's language) with the signed report
+    /// embedded: what a peer prints or shares. Verifies like the JSON file.
+    pub html: String,
     pub verification: ReportVerification,
 }
 
@@ -76,7 +82,8 @@ pub(crate) fn sign_period(
         device_key: s.keys.device.public_key(),
         signed_at: now_rfc3339(),
     };
-    let signed = sign(doc, &s.keys.device)?;
+    let mut signed = sign(doc, &s.keys.device)?;
+    signed.certificate = certs::stored_enrolment(st.conn(), &s.keys.device.public_key())?;
     let verification = verify(&signed)?;
     st.tx(|tx| {
         s.write(
@@ -97,6 +104,8 @@ pub(crate) fn sign_period(
         report_id,
         file_name: format!("peerlog-report-{from}-{to}.json"),
         contents: serde_json::to_string_pretty(&signed)?,
+        html_file_name: format!("peerlog-report-{from}-{to}.html"),
+        html: report::to_html(&signed)?,
         verification,
     })
 }

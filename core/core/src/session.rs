@@ -75,6 +75,14 @@ impl Session {
         Ok(Some(Self::new(keys, profile, Clock::load(conn)?)))
     }
 
+    /// The chapter's public keys, once enrolled.
+    pub(crate) fn chapter_keys(&self) -> Option<peerlog_protocol::api::ChapterKeys> {
+        Some(peerlog_protocol::api::ChapterKeys {
+            encryption_key: *self.chapter_key.as_ref()?.as_bytes(),
+            signing_key: *self.chapter_signing_key.as_ref()?.as_bytes(),
+        })
+    }
+
     pub(crate) fn save_profile(&self, conn: &Connection) -> Result<()> {
         store::meta_put(conn, META_PROFILE, &self.profile.seal(&self.keys)?)
     }

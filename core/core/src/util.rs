@@ -65,6 +65,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Whether two renderings of a signed copy are the same document (line endings and
+/// trailing whitespace aside, which mail programs and editors change).
+pub(crate) fn same_document(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+    norm(a) == norm(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,10 +29,7 @@ struct DeclarationView: View {
             }
             if let declaration {
                 Section {
-                    Text(declaration.title)
-                        .font(.headline)
-                    Text(declaration.text)
-                        .font(.body)
+                    FormattedDeclaration(markdown: declaration.text)
                         .textSelection(.enabled)
                 } footer: {
                     Text("declaration.version \(Int(declaration.version))")
@@ -195,5 +192,48 @@ struct SignaturePad: View {
         }
         guard !converted.isEmpty else { return nil }
         return DrawnSignature(width: width, height: height, strokes: converted)
+    }
+}
+
+/// The declaration as the core formats it (`formattedText`): headings, numbered points,
+/// bold, italics and links, each block one `AttributedString`.
+private struct FormattedDeclaration: View {
+    let blocks: [TextBlock]
+
+    init(markdown: String) {
+        blocks = formattedText(markdown: markdown).blocks
+    }
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 8) {
+            ForEach(Array(blocks.enumerated()), id: \.offset) { _, block in
+                switch block {
+                case let .heading(level, spans):
+                    Text(Self.attributed(spans)).font(level <= 1 ? .title3.bold() : .headline)
+                case let .paragraph(spans):
+                    Text(Self.attributed(spans)).font(.body)
+                case let .numberedItem(number, spans):
+                    Text(Self.attributed(spans, marker: "\(number). ")).font(.body)
+                        .padding(.leading, 8)
+                case let .bulletItem(spans):
+                    Text(Self.attributed(spans, marker: "• ")).font(.body)
+                        .padding(.leading, 8)
+                }
+            }
+        }
+    }
+
+    static func attributed(_ spans: [TextSpan], marker: String = "") -> AttributedString {
+        var out = AttributedString(marker)
+        for span in spans {
+            var part = AttributedString(span.text)
+            var intent: InlinePresentationIntent = []
+            if span.strong { intent.insert(.stronglyEmphasized) }
+            if span.emphasis { intent.insert(.emphasized) }
+            if !intent.isEmpty { part.inlinePresentationIntent = intent }
+            if let link = span.link, let url = URL(string: link) { part.link = url }
+            out.append(part)
+        }
+        return out
     }
 }

@@ -14,6 +14,7 @@ struct ReportView: View {
     @State private var confirmSign = false
     @State private var signing = false
     @State private var signedFile: URL?
+    @State private var printableFile: URL?
 
     var body: some View {
         List {
@@ -107,6 +108,11 @@ struct ReportView: View {
                         Label("report.sign", systemImage: "signature")
                     }
                     .disabled(signing)
+                    if let printableFile {
+                        ShareLink(item: printableFile) {
+                            Label("report.sharePrintable", systemImage: "printer")
+                        }
+                    }
                     if let signedFile {
                         ShareLink(item: signedFile) {
                             Label("report.share", systemImage: "square.and.arrow.up")
@@ -138,6 +144,7 @@ struct ReportView: View {
         }
         .onChange(of: year) { _, _ in
             signedFile = nil
+            printableFile = nil
         }
         .confirmationDialog("report.sign.confirm \(String(year))", isPresented: $confirmSign, titleVisibility: .visible) {
             Button("report.sign") {
@@ -160,6 +167,7 @@ struct ReportView: View {
             let file = try await client.signYearReport(year)
             // The file name is the core's; iOS empties the app's temporary directory.
             signedFile = try TemporaryFiles.write(file.contents, named: file.fileName, in: "reports")
+            printableFile = try TemporaryFiles.write(file.html, named: file.htmlFileName, in: "reports")
         } catch let failure {
             error = userMessage(for: failure)
         }

@@ -472,6 +472,16 @@ pub fn vouched_devices(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Every device of the chapter's accounts, by id.
+pub fn chapter_devices(c: &Connection) -> Result<Vec<ChapterDeviceRow>> {
+    let mut stmt = c.prepare(
+        "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at, vouched
+         FROM chapter_devices ORDER BY device_id",
+    )?;
+    let rows = stmt.query_map([], device_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
     Ok(ChapterDeviceRow {
         device_id: r.get(0)?,

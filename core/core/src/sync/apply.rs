@@ -29,7 +29,8 @@ enum Applied {
 }
 
 /// What a device certified by the chapter (a coordinator's machine) may write into a
-/// peer's store: new expense decisions, nothing else. Not a contact, a note, a report, a
+/// peer's store: new expense decisions and the device's enrolment certificate, nothing
+/// else. Not a contact, a note, a report, a
 /// declaration signature, a tombstone, or a new version of a record the peer wrote.
 fn chapter_may_write(
     tx: &Connection,
@@ -49,7 +50,10 @@ fn chapter_may_write(
     let Ok(v) = s.open_verified::<serde_json::Value>(verified) else {
         return Ok(false);
     };
-    Ok(certs::payload_type(&v) == Some(certs::DECISION_TYPE))
+    Ok(matches!(
+        certs::payload_type(&v),
+        Some(certs::DECISION_TYPE | certs::ENROLMENT_RECORD_TYPE)
+    ))
 }
 
 /// Applies one pulled record.

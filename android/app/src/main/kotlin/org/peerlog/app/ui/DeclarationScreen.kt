@@ -33,18 +33,28 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
+import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.graphics.Path
 import androidx.compose.ui.graphics.drawscope.Stroke
 import androidx.compose.ui.input.pointer.pointerInput
 import androidx.compose.ui.layout.onSizeChanged
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.LinkAnnotation
+import androidx.compose.ui.text.SpanStyle
+import androidx.compose.ui.text.buildAnnotatedString
+import androidx.compose.ui.text.font.FontStyle
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.text.style.TextDecoration
 import androidx.compose.ui.unit.IntSize
 import androidx.compose.ui.unit.dp
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
 import org.peerlog.app.Screen
+import org.peerlog.core.BlockRole
+import org.peerlog.core.styledBlocks
 import uniffi.peerlog_core.DrawnSignature
 import uniffi.peerlog_core.StrokePoint
+import uniffi.peerlog_core.formattedText
 
 @Composable
 fun DeclarationScreen(state: Screen.Declaration, model: AppViewModel) {
@@ -61,12 +71,11 @@ fun DeclarationScreen(state: Screen.Declaration, model: AppViewModel) {
         if (state.resign) {
             Card { Text(stringResource(R.string.declaration_new_version), Modifier.padding(16.dp)) }
         }
-        Text(state.text.title, style = MaterialTheme.typography.titleMedium)
         Text(
             stringResource(R.string.declaration_version, state.text.version.toInt()),
             style = MaterialTheme.typography.labelMedium,
         )
-        Text(state.text.text)
+        FormattedDeclaration(state.text.text)
         OutlinedTextField(
             value = name, onValueChange = { name = it },
             label = { Text(stringResource(R.string.declaration_name_label)) },
@@ -82,6 +91,40 @@ fun DeclarationScreen(state: Screen.Declaration, model: AppViewModel) {
             onClick = { model.sign(name, accepted, drawnSignature(strokes, padSize)) },
             modifier = Modifier.fillMaxWidth(),
         ) { Text(stringResource(R.string.declaration_sign)) }
+    }
+}
+
+/** The declaration as the core formats it: headings, numbered points, bold and links. */
+@Composable
+private fun FormattedDeclaration(markdown: String) {
+    val blocks = remember(markdown) { formattedText(markdown).styledBlocks() }
+    val link = MaterialTheme.colorScheme.primary
+    Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        for (block in blocks) {
+            val text = buildAnnotatedString {
+                append(block.text)
+                for (r in block.ranges) {
+                    addStyle(
+                        SpanStyle(
+                            fontWeight = if (r.strong) FontWeight.Bold else null,
+                            fontStyle = if (r.emphasis) FontStyle.Italic else null,
+                            color = if (r.link != null) link else Color.Unspecified,
+                            textDecoration = if (r.link != null) TextDecoration.Underline else null,
+                        ),
+                        r.start,
+                        r.end,
+                    )
+                    r.link?.let { addLink(LinkAnnotation.Url(it), r.start, r.end) }
+                }
+            }
+            val style = when {
+                block.role != BlockRole.HEADING -> MaterialTheme.typography.bodyLarge
+                block.level <= 1 -> MaterialTheme.typography.titleLarge
+                else -> MaterialTheme.typography.titleMedium
+            }
+            val indent = if (block.role == BlockRole.LIST_ITEM) Modifier.padding(start = 8.dp) else Modifier
+            Text(text, style = style, modifier = indent)
+        }
     }
 }
 

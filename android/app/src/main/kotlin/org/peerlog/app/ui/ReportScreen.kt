@@ -133,7 +133,11 @@ fun ReportScreen(model: AppViewModel, modifier: Modifier) {
             ) { Text(stringResource(R.string.report_sign)) }
             signed?.let { file ->
                 OutlinedButton(
-                    onClick = { scope.launch { share(context, file) } },
+                    onClick = { scope.launch { share(context, file.htmlFileName, file.html, "text/html") } },
+                    modifier = Modifier.fillMaxWidth(),
+                ) { Text(stringResource(R.string.report_share_printable)) }
+                OutlinedButton(
+                    onClick = { scope.launch { share(context, file.fileName, file.contents, "application/json") } },
                     modifier = Modifier.fillMaxWidth(),
                 ) { Text(stringResource(R.string.report_share)) }
             }
@@ -149,15 +153,18 @@ private fun Line(label: String, value: UInt) {
     }
 }
 
-/** Writes the signed file to the cache and offers it to other apps (mail, files, ...). */
-private suspend fun share(context: Context, file: SignedReportFile) {
+/**
+ * Writes one of the core's signed files (the printable HTML copy or the JSON) to the cache
+ * and offers it to other apps (mail, files, print, ...).
+ */
+private suspend fun share(context: Context, fileName: String, contents: String, mime: String) {
     val out = withContext(Dispatchers.IO) {
         val dir = File(context.cacheDir, "reports").apply { mkdirs() }
-        File(dir, File(file.fileName).name).apply { writeText(file.contents) }
+        File(dir, File(fileName).name).apply { writeText(contents) }
     }
     val uri = FileProvider.getUriForFile(context, "${context.packageName}.files", out)
     val send = Intent(Intent.ACTION_SEND)
-        .setType("application/json")
+        .setType(mime)
         .putExtra(Intent.EXTRA_STREAM, uri)
         .addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION)
     AppLock.expectReturn() // coming back from the share sheet does not lock the app
