@@ -6,8 +6,8 @@
 //! signatures (about a millisecond, see `benches/`). The shells call them off the main
 //! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
 
-use crate::contacts::ContactMonth;
 use crate::certs::{self, Authorship};
+use crate::contacts::ContactMonth;
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;

@@ -46,8 +46,8 @@ mod ffi;
 #[cfg(test)]
 mod testing;
 
-pub use contacts::{ContactMonth, short_device_id};
 pub use certs::Authorship;
+pub use contacts::{ContactMonth, short_device_id};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
