@@ -253,8 +253,8 @@ fn escape_html(s: &str) -> String {
 }
 
 /// Renders the minimal Markdown of a declaration (headings, numbered and bulleted items,
-/// paragraphs) as HTML.
-fn markdown_to_html(text: &str) -> String {
+/// paragraphs) as HTML; every text is escaped, so the result is safe to embed.
+pub fn markdown_to_html(text: &str) -> String {
     let mut html = String::new();
     let mut list: Option<&str> = None;
     let close = |html: &mut String, list: &mut Option<&str>| {

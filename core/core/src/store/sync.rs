@@ -411,6 +411,16 @@ pub fn chapter_device(c: &Connection, device_id: &str) -> Result<Option<ChapterD
     .optional()?)
 }
 
+/// Every device of the chapter this machine knows, oldest first.
+pub fn chapter_devices(c: &Connection) -> Result<Vec<ChapterDeviceRow>> {
+    let mut stmt = c.prepare(
+        "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at
+         FROM chapter_devices ORDER BY created_at, device_id",
+    )?;
+    let rows = stmt.query_map([], device_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChapterDeviceRow> {
     Ok(ChapterDeviceRow {
         device_id: r.get(0)?,
