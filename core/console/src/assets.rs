@@ -37,3 +37,8 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// Browsers ask for `/favicon.ico` on their own; they get the icon.
+pub async fn favicon() -> Response {
+    asset(Path("icon.svg".to_string())).await
+}

@@ -30,7 +30,7 @@ pub fn months_svg(t: Texts, year: i32, this: &[MonthTotals], last: &[MonthTotals
         .max()
         .unwrap_or(0)
         .max(1);
-    let (w, h, left, top, bottom) = (720.0_f64, 260.0_f64, 10.0, 24.0, 34.0);
+    let (w, h, left, top, bottom) = (720.0_f64, 270.0_f64, 10.0, 24.0, 46.0);
     let plot_h = h - top - bottom;
     let slot = (w - left * 2.0) / 12.0;
     let bar = slot * 0.36;

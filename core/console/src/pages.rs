@@ -43,6 +43,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/report", get(report))
         .route("/report/{year}/{file}", get(report_file))
         .route("/assets/{file}", get(crate::assets::asset))
+        .route("/favicon.ico", get(crate::assets::favicon))
         .fallback(not_found)
         // A declaration (64 KiB at most) in a form, with room for the form's own bytes.
         .layer(axum::extract::DefaultBodyLimit::max(512 * 1024))
@@ -753,7 +754,8 @@ async fn peer(
         }
         let verdict = match &c.category {
             Some(cat) if c.counts => fill(t.yes_as(), &[&labels.get("category", cat)]),
-            _ => fill(t.no_because(), &[&c.reason]),
+            // The core's reason already says that it does not count, and why.
+            _ => c.reason.clone(),
         };
         if let Some(g) = months.last_mut() {
             g.contacts.push(ContactRow {

@@ -127,7 +127,6 @@ texts! {
     participants => ["Deltakere", "Deltagere", "Participants"],
     counts => ["Teller?", "Tæller?", "Counts?"],
     yes_as => ["ja: {}", "ja: {}", "yes: {}"],
-    no_because => ["nei: {}", "nej: {}", "no: {}"],
     private_never_shown => [
         "Private referanser og notater er kryptert for likepersonen alene og vises aldri her.",
         "Private referencer og noter er krypteret til peer-støttegiveren alene og vises aldrig her.",

@@ -604,7 +604,7 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
         .text();
     assert!(html.contains("2025-04-10") && html.contains("Apr 2025"));
     assert!(
-        html.contains("no: "),
+        html.contains("does not count: phone"),
         "the phone call does not count, with why"
     );
     assert!(!html.contains("PRIVATE-NOTE-MARKER") && !html.contains("PRIVATE-REF-MARKER"));
@@ -782,7 +782,7 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"));
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-        assert_eq!(r.headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(r.headers[header::REFERRER_POLICY], "same-origin");
     }
     // No inline script or style anywhere in the pages (the CSP would block it).
     for page in [
