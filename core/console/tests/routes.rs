@@ -83,7 +83,8 @@ async fn fixture() -> Fixture {
         kind: ExpenseKind::Ticket,
         km: None,
         amount_minor: Some(amount),
-        description: Some("bus".into()),
+        // Peers write descriptions; the console must show them as text.
+        description: Some("<img src=x onerror=alert(1)>bus".into()),
         contact_ids: vec![],
         receipt: receipt.map(|d| Receipt {
             mime_type: "image/png".into(),
@@ -611,6 +612,11 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
 
     // Expenses: the receipt inline, approve one, reject the other.
     let html = f.get(&b, "/expenses").await.text();
+    assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;bus"));
+    assert!(
+        !html.contains("<img src=x"),
+        "a peer's text is never markup"
+    );
     assert!(html.contains(&format!(
         "<img class=\"receipt\" src=\"/expenses/{}/receipt\"",
         f.expenses.0
