@@ -202,7 +202,11 @@ try {
   await shot("declaration-preview");
   await page.getByRole("button", { name: "Publish" }).click();
   await page.waitForURL("**/declaration");
-  check(await page.getByTestId("declaration-version").textContent().then((t) => t.includes("Current version 1")), "version 1 published");
+  check(
+    (await page.getByTestId("declaration-version").textContent()).includes("Current version 1"),
+    "version 1 published",
+  );
+  check(await page.getByText("I never write down names.").isVisible(), "the published text is shown");
   await shot("declaration");
 
   // Report: the figures, the signed reports, and the XLSX download.
@@ -224,6 +228,16 @@ try {
       readFileSync(xlsx).subarray(0, 2).toString() === "PK",
     "the XLSX report downloads",
   );
+
+  // Every page fits a tablet's width (tables scroll inside their own box).
+  await page.setViewportSize({ width: 768, height: 1024 });
+  for (const path of ["/", "/peers", "/invite", "/expenses", "/declaration", "/report"]) {
+    await page.goto(new URL(path, origin).href);
+    check(
+      await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+      `${path} fits a tablet's width`,
+    );
+  }
 } catch (e) {
   failures.push(`the story stopped: ${e.stack || e}`);
   await shot("failure").catch(() => {});

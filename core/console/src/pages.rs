@@ -624,6 +624,8 @@ pub struct PeerRow {
     pub declaration_ok: bool,
     pub last_sync: String,
     pub devices: usize,
+    /// Devices not seen for 30 days.
+    pub stale: usize,
     pub days: u32,
 }
 
@@ -647,6 +649,7 @@ async fn peers(State(st): St, Extension(who): Extension<SignedIn>) -> Response {
         Ok(r) => r,
         Err(e) => return core_error(&st, &who, &e),
     };
+    let stale = stale_devices(&list, chrono::Utc::now(), 30);
     let mut rows: Vec<PeerRow> = list
         .iter()
         .filter(|p| p.role == AccountRole::Peer)
@@ -659,6 +662,10 @@ async fn peers(State(st): St, Extension(who): Extension<SignedIn>) -> Response {
                 declaration_ok,
                 last_sync: local_time(p.last_sync.as_deref(), t.never()),
                 devices: p.devices.iter().filter(|d| d.revoked_at.is_none()).count(),
+                stale: stale
+                    .iter()
+                    .filter(|(s, _)| s.account_id == p.account_id)
+                    .count(),
                 days: report
                     .peers
                     .iter()

@@ -16,8 +16,8 @@ use tower::ServiceExt;
 const YEAR: i32 = 2025;
 
 struct Fixture {
-    _dir: tempfile::TempDir,
-    _server: RunningServer,
+    dir: tempfile::TempDir,
+    server: Option<RunningServer>,
     coord: Arc<Coordinator>,
     console: Console,
     host: String,
@@ -108,8 +108,8 @@ async fn fixture() -> Fixture {
     let addr: std::net::SocketAddr = "127.0.0.1:47999".parse().unwrap();
     let console = peerlog_console::console(coord.clone(), Locale::En, addr);
     Fixture {
-        _dir: dir,
-        _server: server,
+        dir,
+        server: Some(server),
         coord,
         console,
         host: addr.to_string(),
@@ -817,5 +817,85 @@ async fn every_response_carries_the_security_headers() {
     assert_eq!(
         f.get(&b, "/no-such-page").await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_speaks_the_coordinators_language() {
+    let f = fixture().await;
+    // The same home opened in bokmål, as `--lang nb` does.
+    let home = f.dir.path().join("coordinator");
+    let coord = Coordinator::open_in_language(&home, secrets(&home), None, Locale::Nb).unwrap();
+    let nb = Fixture {
+        console: peerlog_console::console(coord, Locale::Nb, "127.0.0.1:47998".parse().unwrap()),
+        host: "127.0.0.1:47998".into(),
+        ..f
+    };
+    let login = nb
+        .send(
+            Request::get("/")
+                .header(header::HOST, &nb.host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    assert!(login.contains("<html lang=\"nb\">") && login.contains("Logg inn"));
+    let b = nb.sign_in().await;
+    let html = nb.get(&b, "/expenses").await.text();
+    assert!(html.contains("Venter på avgjørelse") && html.contains("Godkjenn"));
+    assert!(
+        html.contains("Billett"),
+        "the core's name of the expense kind: {html}"
+    );
+    let r = nb
+        .post(
+            &b,
+            &format!("/expenses/{}/reject", nb.expenses.1),
+            &[("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().contains("et avslag må ha en begrunnelse"),
+        "the core's message in bokmål"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_server_the_console_shows_what_it_knows() {
+    let mut f = fixture().await;
+    let b = f.sign_in().await;
+    f.server.take().unwrap().abort().await;
+    for page in [
+        "/?year=2025",
+        "/peers",
+        "/declaration",
+        "/expenses",
+        "/report?year=2025",
+    ] {
+        let r = f.get(&b, page).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.text());
+    }
+    assert!(
+        f.get(&b, "/peers")
+            .await
+            .text()
+            .contains("The server did not answer")
+    );
+    let html = f.get(&b, "/?year=2025").await.text();
+    assert_eq!(testid(&html, "activity-days"), 4);
+    // Sync now says that it failed, and why, in the user's language.
+    let r = f.post(&b, "/sync", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let html = f.get(&b, "/").await.text();
+    assert!(html.contains("The sync failed: "), "{html}");
+    // An invitation needs the server: the page says why, nothing is kept.
+    let r = f.post(&b, "/invite", &[("days", "7")]).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        f.coord.open_invitations().unwrap().len(),
+        2,
+        "Kari's and Ola's"
     );
 }
