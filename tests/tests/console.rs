@@ -321,6 +321,8 @@ fn the_consoles_overview_agrees_with_the_cli_report() {
 #[test]
 fn the_console_listens_on_loopback_only() {
     let coordinator = Device::new(bin());
+    let err = coordinator.fails(&["coordinator", "console", "--no-open"], 3);
+    assert!(err.contains("enrol it first"), "{err}");
     for addr in ["0.0.0.0:0", "192.168.1.20:8080", "[::]:0"] {
         let err = coordinator.fails(
             &["coordinator", "console", "--no-open", "--listen", addr],

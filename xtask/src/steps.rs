@@ -345,6 +345,7 @@ mod tests {
                 "clippy",
                 "postgres",
                 "test",
+                "console-browser",
                 "bindings",
                 "exports",
                 "kotlin",
@@ -372,6 +373,15 @@ mod tests {
     }
 
     #[test]
+    fn the_browser_step_needs_only_setup() {
+        let only = Selection {
+            only: list(&["console-browser"]),
+            skip: vec![],
+        };
+        assert_eq!(names(only), ["setup", "console-browser"]);
+    }
+
+    #[test]
     fn rust_tests_get_postgres() {
         let only = Selection {
             only: list(&["test"]),
@@ -394,8 +404,17 @@ mod tests {
         assert_eq!(
             names(s),
             [
-                "setup", "fmt", "layers", "clippy", "postgres", "test", "bindings", "exports",
-                "header", "l10n"
+                "setup",
+                "fmt",
+                "layers",
+                "clippy",
+                "postgres",
+                "test",
+                "console-browser",
+                "bindings",
+                "exports",
+                "header",
+                "l10n"
             ]
         );
     }

@@ -325,7 +325,13 @@ fn run(cli: Cli) -> CliResult {
         } => {
             let locale = lang.map(|l| l.0).unwrap_or_else(console::locale_from_env);
             peerlog_console::check_listen(listen).map_err(|e| usage(e.to_string()))?;
-            console::run(place.coordinator_in(locale)?, listen, !no_open, locale)?;
+            let coord = place.coordinator_in(locale)?;
+            if coord.status()?.enrolment.is_none() {
+                return Err(refused(
+                    "this home is not a coordinator's machine yet: enrol it first with `peerlog coordinator enrol`",
+                ));
+            }
+            console::run(coord, listen, !no_open, locale)?;
         }
         Command::Coordinator { cmd } => {
             network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
