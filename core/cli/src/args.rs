@@ -399,7 +399,7 @@ pub enum CoordinatorCmd {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The coordinator's console: everything above in your web browser, served on this
+    /// The coordinator's console: these tools in your web browser, served on this
     /// machine only. Prints the address to open (it signs you in once); Ctrl-C stops it.
     Console {
         /// Where to listen: a loopback address only (port 0 picks a free port).
