@@ -87,6 +87,9 @@ pub enum Need {
     /// python3 with venv, and a virtual environment under the target directory holding
     /// [`PYTHON_PACKAGES`] from PyPI (the independent check of signed files and the XLSX).
     Python,
+    /// Debian's chromium, node + npm, and `npm ci` of tests/console-browser (playwright-core
+    /// and axe-core, pinned by its lockfile; never a browser download).
+    Browser,
 }
 
 impl Need {
@@ -97,6 +100,7 @@ impl Need {
         Need::Clang,
         Need::Postgres,
         Need::Python,
+        Need::Browser,
     ];
 }
 
@@ -257,6 +261,15 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             present: || which("clang").is_some(),
             what: "clang",
         }],
+        Need::Browser => vec![
+            SystemPackage {
+                package: "chromium",
+                present: || Path::new(CHROMIUM).is_file(),
+                what: CHROMIUM,
+            },
+            node,
+            npm,
+        ],
         Need::Postgres => vec![SystemPackage {
             package: "postgresql",
             present: || postgres_bin_dir().is_some(),
@@ -342,7 +355,37 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
     if needs.contains(&Need::Python) {
         ensure_python_venv(ctx)?;
     }
+    if needs.contains(&Need::Browser) {
+        ensure_browser_modules(ctx)?;
+    }
     Ok(())
+}
+
+/// The browser the console's browser tests drive (Debian's package; Playwright's own
+/// browser builds are never downloaded).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The Node project of the console's browser tests.
+pub fn browser_tests_dir(ctx: &Ctx) -> PathBuf {
+    ctx.root.join("tests").join("console-browser")
+}
+
+/// `npm ci` in tests/console-browser, unless its node_modules already match the lockfile.
+fn ensure_browser_modules(ctx: &Ctx) -> Result<()> {
+    let dir = browser_tests_dir(ctx);
+    let lock = fs::read_to_string(dir.join("package-lock.json"))
+        .context(|| "reading tests/console-browser/package-lock.json".into())?;
+    let stamp = dir.join("node_modules").join(STAMP);
+    if fs::read_to_string(&stamp).is_ok_and(|s| s == lock) {
+        println!("console browser tests: node modules present");
+        return Ok(());
+    }
+    require_node_and_npm()?;
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
+    write(&stamp, &lock)
 }
 
 fn is_root() -> bool {

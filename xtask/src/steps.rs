@@ -82,6 +82,13 @@ pub const STEPS: &[Step] = &[
         run: cargo_test,
     },
     Step {
+        name: "console-browser",
+        about: "the coordinator's console in headless Chromium: the story, axe-core, screenshots in target/console-browser",
+        needs: &[Need::Browser],
+        uses: &["setup"],
+        run: console_browser,
+    },
+    Step {
         name: "bindings",
         about: "cargo build --workspace; generate Kotlin + Swift into target/bindings",
         needs: &[],
@@ -180,6 +187,30 @@ fn cargo_test(ctx: &mut Ctx) -> Result<()> {
     }
 }
 
+/// The console's browser story (tests/tests/console.rs, `the_console_in_a_browser`): a real
+/// server, peers through the CLI, `peerlog coordinator console`, then tests/console-browser
+/// in Debian's headless Chromium.
+fn console_browser(ctx: &mut Ctx) -> Result<()> {
+    let out = ctx.target.join("console-browser");
+    run(ctx
+        .cargo()
+        .args([
+            "test",
+            "-p",
+            "peerlog-tests",
+            "--test",
+            "console",
+            "the_console_in_a_browser",
+            "--",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("PEERLOG_BROWSER_TEST", "1")
+        .env("PEERLOG_BROWSER_OUT", &out))?;
+    println!("screenshots: {}", out.display());
+    Ok(())
+}
+
 /// Which steps to run.
 #[derive(Debug, Default)]
 pub struct Selection {
@@ -227,7 +258,7 @@ pub fn select(selection: &Selection) -> Result<Vec<&'static Step>> {
 pub fn list() {
     println!("steps of `cargo xtask test`, in order:");
     for s in STEPS {
-        println!("  {:<13} {}", s.name, s.about);
+        println!("  {:<15} {}", s.name, s.about);
     }
 }
 
@@ -296,7 +327,7 @@ pub fn test(ctx: &mut Ctx, selection: &Selection) -> Result<()> {
                 ("not run", String::new())
             }
         };
-        println!("  {:<13} {:<8} {time:>8}", s.name, word);
+        println!("  {:<15} {:<8} {time:>8}", s.name, word);
     }
     let skipped = STEPS.len() - steps.len() + not_run;
     if skipped > 0 {
@@ -335,6 +366,7 @@ mod tests {
                 "clippy",
                 "postgres",
                 "test",
+                "console-browser",
                 "bindings",
                 "exports",
                 "kotlin",
@@ -360,6 +392,15 @@ mod tests {
             skip: vec![],
         };
         assert_eq!(names(only), ["setup", "kotlin-syntax"]);
+    }
+
+    #[test]
+    fn the_browser_step_needs_only_setup() {
+        let only = Selection {
+            only: list(&["console-browser"]),
+            skip: vec![],
+        };
+        assert_eq!(names(only), ["setup", "console-browser"]);
     }
 
     #[test]
@@ -391,6 +432,7 @@ mod tests {
                 "clippy",
                 "postgres",
                 "test",
+                "console-browser",
                 "bindings",
                 "exports",
                 "header",

@@ -424,6 +424,19 @@ pub enum CoordinatorCmd {
         #[arg(long)]
         locale: Option<LocaleArg>,
     },
+    /// The coordinator's console: these tools in your web browser, served on this
+    /// machine only. Prints the address to open (it signs you in once); Ctrl-C stops it.
+    Console {
+        /// Where to listen: a loopback address only (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: std::net::SocketAddr,
+        /// Do not open the web browser.
+        #[arg(long)]
+        no_open: bool,
+        /// Language of the console: nb, da, en (default: from LANG).
+        #[arg(long)]
+        lang: Option<LocaleArg>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 //! declaration, failed verification, not found), 1 anything else.
 
 mod args;
+mod console;
 mod network;
 mod output;
 mod secret;
@@ -166,8 +167,13 @@ impl Place {
 
     /// The coordinator's machine.
     fn coordinator(&self) -> CliResult<Arc<Coordinator>> {
+        self.coordinator_in(peerlog_core::Locale::default())
+    }
+
+    /// The coordinator's machine, with its messages in `locale`.
+    fn coordinator_in(&self, locale: peerlog_core::Locale) -> CliResult<Arc<Coordinator>> {
         let dir = self.dir()?;
-        let coord = Coordinator::open(&dir, secrets(&dir)?, None)?;
+        let coord = Coordinator::open_in_language(&dir, secrets(&dir)?, None, locale)?;
         if let Some(pem) = self.ca()? {
             coord.set_extra_root_certificate(pem)?;
         }
@@ -321,6 +327,24 @@ fn run(cli: Cli) -> CliResult {
             Owner::Peer(app) => network::status(&app, json)?,
             Owner::Coordinator(c) => network::coordinator_status(&c, json)?,
         },
+        Command::Coordinator {
+            cmd:
+                CoordinatorCmd::Console {
+                    listen,
+                    no_open,
+                    lang,
+                },
+        } => {
+            let locale = lang.map(|l| l.0).unwrap_or_else(console::locale_from_env);
+            peerlog_console::check_listen(listen).map_err(|e| usage(e.to_string()))?;
+            let coord = place.coordinator_in(locale)?;
+            if coord.status()?.enrolment.is_none() {
+                return Err(refused(
+                    "this home is not a coordinator's machine yet: enrol it first with `peerlog coordinator enrol`",
+                ));
+            }
+            console::run(coord, listen, !no_open, locale)?;
+        }
         Command::Coordinator { cmd } => {
             network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
         }

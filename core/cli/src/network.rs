@@ -482,6 +482,11 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
+        // Handled before the machine is opened (it needs the console's language).
+        CoordinatorCmd::Console { .. } => Err(Failure {
+            code: 1,
+            message: "internal error: the console is started elsewhere".into(),
+        }),
         CoordinatorCmd::Report {
             year,
             format,

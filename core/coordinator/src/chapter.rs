@@ -3,7 +3,10 @@
 //! chapter report counts with the same index facts and rules as the peers' own apps.
 
 use crate::keys::Keys;
-use crate::{CategoryTotals, ChapterExpense, ChapterReport, CountedContact, PeerReport};
+use crate::{
+    CategoryTotals, ChapterExpense, ChapterReport, CountedContact, MonthTotals, PeerContact,
+    PeerReport,
+};
 use peerlog_core::certs::{self, ExpenseDecision};
 use peerlog_core::declaration::{self, SignedDeclaration};
 use peerlog_core::enrolment::{self, AccountRole, Enrolment};
@@ -12,7 +15,7 @@ use peerlog_core::model::{ContactPayload, ExpensePayload};
 use peerlog_core::report::{self, SignedReport};
 use peerlog_core::store::waiting::{Parked, Waiting};
 use peerlog_core::store::{self, IndexedContact};
-use peerlog_core::{ExpenseStatus, Locale, index};
+use peerlog_core::{ExpenseStatus, Locale, Receipt, index};
 use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::{Collection, Envelope};
 use peerlog_rules::RuleSet;
@@ -235,6 +238,16 @@ impl Reader<'_> {
             by_category: CategoryTotals::default(),
             not_counted: 0,
             active_peers_with_declaration: 0,
+            by_month: (1..=12)
+                .map(|month| MonthTotals {
+                    year,
+                    month,
+                    outreach: 0,
+                    group: 0,
+                    course: 0,
+                    not_counted: 0,
+                })
+                .collect(),
             peers: Vec::new(),
         };
         for (account, mut list) in rows {
@@ -242,6 +255,18 @@ impl Reader<'_> {
             let entries = index::evaluate(rules, &list);
             let sum = peerlog_rules::summarise(rules, from, to, &entries, locale);
             let by_category = CategoryTotals::from(&sum.by_category);
+            for m in &sum.by_month {
+                if let Some(t) = total
+                    .by_month
+                    .iter_mut()
+                    .find(|t| t.year == m.year && t.month == m.month)
+                {
+                    t.outreach += m.outreach;
+                    t.group += m.group;
+                    t.course += m.course;
+                    t.not_counted += m.not_counted;
+                }
+            }
             let counted = entries
                 .iter()
                 .zip(&list)
@@ -291,6 +316,67 @@ impl Reader<'_> {
             total.peers.push(p);
         }
         Ok(total)
+    }
+
+    /// One account's contacts in `from..=to`, oldest first, each evaluated as the report
+    /// evaluates it. Only the chapter's record is read: private parts are sealed for the
+    /// peer and never reach this machine's reader.
+    pub fn contacts_of(
+        &self,
+        account_id: &str,
+        rules: &RuleSet,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        locale: Locale,
+    ) -> Result<Vec<PeerContact>> {
+        let mut list = Vec::new();
+        for env in store::sync::chapter_records(self.conn, Collection::Contacts)? {
+            let Some((p, account)) = self.open::<ContactPayload>(&env)? else {
+                continue;
+            };
+            if account != account_id {
+                continue;
+            }
+            let row = index::contact_row(&env.meta.id, &p);
+            if row.date >= from && row.date <= to {
+                list.push(row);
+            }
+        }
+        list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        let entries = index::evaluate(rules, &list);
+        Ok(entries
+            .iter()
+            .zip(&list)
+            .map(|(e, row)| PeerContact {
+                id: row.id.clone(),
+                date: e.date.to_string(),
+                kind: e.kind.as_str().to_string(),
+                minutes: row.facts.minutes,
+                participants: row.facts.participants,
+                counts: e.evaluation.counts && e.evaluation.category.is_some(),
+                category: e
+                    .evaluation
+                    .category
+                    .filter(|_| e.evaluation.counts)
+                    .map(|c| c.as_str().to_string()),
+                reason: e.evaluation.message(locale),
+            })
+            .collect())
+    }
+
+    /// The receipt of a submitted (or decided) expense.
+    pub fn receipt(&self, id: &str) -> Result<Option<Receipt>> {
+        for env in store::sync::chapter_records(self.conn, Collection::Expenses)? {
+            if env.meta.id != id {
+                continue;
+            }
+            if let Some((p, _)) = self.open::<ExpensePayload>(&env)? {
+                if p.status != ExpenseStatus::Draft {
+                    return Ok(p.receipt);
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Signed reports for exactly `from..=to`, by account: each signed by the device that
@@ -362,6 +448,7 @@ impl Reader<'_> {
                 description: p.description,
                 status: p.status,
                 decision_reason: None,
+                receipt_type: p.receipt.as_ref().map(|r| r.mime_type.clone()),
             };
             expenses.push((e, env));
         }

@@ -9,7 +9,7 @@
 use crate::{ChapterReport, PeerReport};
 use chrono::{Datelike, NaiveDate};
 use peerlog_core::error::CoreError;
-use peerlog_core::{Category, CategoryTotals, ContactKind, Locale};
+use peerlog_core::{Category, ContactKind, Locale};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 /// The file formats of the chapter report.
@@ -190,27 +190,6 @@ fn category_of(code: &str) -> Option<Category> {
     Category::ALL.iter().copied().find(|c| c.as_str() == code)
 }
 
-/// Counted activity-days per month (index 0 = January) and category, from every peer's
-/// counted contacts.
-pub fn by_month(report: &ChapterReport) -> [CategoryTotals; 12] {
-    let mut months = [CategoryTotals::default(); 12];
-    for p in &report.peers {
-        for k in &p.counted {
-            let Ok(date) = NaiveDate::parse_from_str(&k.date, "%Y-%m-%d") else {
-                continue;
-            };
-            let m = &mut months[date.month0() as usize];
-            match category_of(&k.category) {
-                Some(Category::Outreach) => m.outreach += 1,
-                Some(Category::Group) => m.group += 1,
-                Some(Category::Course) => m.course += 1,
-                None => {}
-            }
-        }
-    }
-    months
-}
-
 /// An ISO date as a spreadsheet date (a number with a date format, not text).
 fn excel_date(iso: &str) -> Option<ExcelDateTime> {
     let d = NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
@@ -387,7 +366,9 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
     )?;
     let year = u16::try_from(report.year).unwrap_or(1900);
     let mut row = 1;
-    for (m, t) in (1u8..).zip(by_month(report)) {
+    // The rules' own month totals, as the Overview and the CLI report show them.
+    for t in &report.by_month {
+        let m = u8::try_from(t.month).unwrap_or(1);
         ws.write_datetime_with_format(row, 0, ExcelDateTime::from_ymd(year, m, 1)?, &month_format)?;
         number(ws, row, 1, t.outreach)?;
         number(ws, row, 2, t.group)?;
@@ -581,6 +562,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CategoryTotals;
 
     #[test]
     fn csv_fields_are_quoted_and_defused() {
@@ -628,6 +610,16 @@ mod tests {
             },
             not_counted: 1,
             active_peers_with_declaration: 1,
+            by_month: (1..=12)
+                .map(|month| crate::MonthTotals {
+                    year: 2026,
+                    month,
+                    outreach: if month == 1 { 2 } else { 0 },
+                    group: 0,
+                    course: u32::from(month == 3),
+                    not_counted: 0,
+                })
+                .collect(),
             peers: vec![PeerReport {
                 account_id: "acc".into(),
                 name: Some("Kari".into()),
@@ -650,15 +642,6 @@ mod tests {
                 ],
             }],
         }
-    }
-
-    #[test]
-    fn months_add_up_to_the_year() {
-        let m = by_month(&report());
-        assert_eq!(m[0].outreach, 2);
-        assert_eq!(m[2].course, 1);
-        let sum: u32 = m.iter().map(|t| t.outreach + t.group + t.course).sum();
-        assert_eq!(sum, report().activity_days);
     }
 
     #[test]

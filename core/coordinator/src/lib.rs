@@ -14,17 +14,17 @@ mod proof;
 
 use chapter::{Admitted, OwnDevice, Reader};
 use keys::Keys;
-pub use peerlog_core::CategoryTotals;
 use peerlog_core::certs::{self, DeviceCert, ExpenseDecision};
 use peerlog_core::clock::Clock;
 use peerlog_core::enrolment::{AccountRole, CHAPTER_DECLARATION_ID, Enrolment, EnrolmentInfo};
 use peerlog_core::error::{CoreError, PeerlogError, Result};
 use peerlog_core::model::ExpensePayload;
 use peerlog_core::net::{self, Host, Net, SyncProgress, SyncReport, SyncStatus};
-use peerlog_core::store::sync::ChapterDeviceRow;
+use peerlog_core::store::sync::{ChapterAccountRow, ChapterDeviceRow};
 use peerlog_core::store::waiting::Waiting;
 use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
+pub use peerlog_core::{CategoryTotals, MonthTotals, Receipt};
 use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
 use peerlog_protocol::api::{
     self, AccountLockStatement, AccountsResponse, AuthChallengeDocument, DeclarationDocument,
@@ -35,7 +35,6 @@ use peerlog_protocol::api::{
 use peerlog_protocol::{Collection, RecordMeta};
 pub use proof::KeyProof;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -87,6 +86,8 @@ const META_CERTIFIED_PREFIX: &str = "enrolment_certificate_issued:";
 const REPORT_RULE_SET: &str = "no-bufdir-2020";
 /// The longest reason a coordinator can give for a rejection, in characters.
 const MAX_REASON_CHARS: usize = 500;
+/// Where this machine keeps the invitations it made (in the store's `meta` table).
+const INVITATIONS_META: &str = "coordinator.invitations";
 
 /// A new invitation for a peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,6 +123,32 @@ pub struct ChapterPeer {
     pub locked_at: Option<String>,
     /// Whether the peer's keys were proven with the invitation's secret.
     pub key_proof: KeyProof,
+}
+
+/// One of a peer's contacts as the coordinator may see it: the facts that count, never a
+/// private reference or note (those are sealed for the peer alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeerContact {
+    pub id: String,
+    pub date: String,
+    pub kind: String,
+    pub minutes: u32,
+    pub participants: u32,
+    pub counts: bool,
+    pub category: Option<String>,
+    /// Why it counts or not, in the coordinator's language.
+    pub reason: String,
+}
+
+/// The declaration this machine published last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublishedDeclarationInfo {
+    pub version: u32,
+    pub locale: Locale,
+    /// Markdown, exactly as signed.
+    pub text: String,
+    /// RFC 3339.
+    pub published_at: String,
 }
 
 /// One counted contact in a coordinator report.
@@ -168,6 +195,8 @@ pub struct ChapterReport {
     pub not_counted: u32,
     /// Peers with at least one contact in the year and a valid declaration signature.
     pub active_peers_with_declaration: u32,
+    /// Every month of the year, in order: the chapter's activity-days per category.
+    pub by_month: Vec<MonthTotals>,
     pub peers: Vec<PeerReport>,
 }
 
@@ -184,6 +213,8 @@ pub struct ChapterExpense {
     pub description: Option<String>,
     pub status: ExpenseStatus,
     pub decision_reason: Option<String>,
+    /// The receipt's media type, if the peer attached one ([`Coordinator::expense_receipt`]).
+    pub receipt_type: Option<String>,
 }
 
 /// The coordinator machine's state under one lock.
@@ -242,15 +273,31 @@ impl Coordinator {
         secrets: Arc<dyn SecretStore>,
         log: Option<Arc<dyn LogSink>>,
     ) -> Result<Arc<Self>, PeerlogError> {
-        Self::build(home, secrets, log)
+        Self::open_in_language(home, secrets, log, Locale::default())
+    }
+
+    /// [`Coordinator::open`], with errors and reasons in `locale`.
+    pub fn open_in_language(
+        home: &Path,
+        secrets: Arc<dyn SecretStore>,
+        log: Option<Arc<dyn LogSink>>,
+        locale: Locale,
+    ) -> Result<Arc<Self>, PeerlogError> {
+        Self::build(home, secrets, log, locale)
             .map(Arc::new)
-            .map_err(|e| e.to_ffi(Locale::default()))
+            .map_err(|e| e.to_ffi(locale))
+    }
+
+    /// The language of this machine's error messages and reasons.
+    pub fn locale(&self) -> Locale {
+        self.locale
     }
 
     fn build(
         home: &Path,
         secrets: Arc<dyn SecretStore>,
         log: Option<Arc<dyn LogSink>>,
+        locale: Locale,
     ) -> Result<Self> {
         let store = Store::open_in(home)?;
         let keys = match Enrolment::load(store.conn())? {
@@ -274,7 +321,7 @@ impl Coordinator {
             }),
             net,
             log: Logger::new(log),
-            locale: Locale::default(),
+            locale,
         })
     }
 
@@ -357,11 +404,14 @@ impl Coordinator {
             enrol.insert(tx)?;
             store::sync::put_chapter_account(
                 tx,
-                &enrol.account_id,
-                AccountRole::Coordinator.as_str(),
-                None,
-                None,
-                KeyProof::Unproven.as_str(),
+                &ChapterAccountRow {
+                    account_id: enrol.account_id.clone(),
+                    role: AccountRole::Coordinator.as_str().into(),
+                    peer_key: None,
+                    account_key: None,
+                    key_proof: KeyProof::Unproven.as_str().into(),
+                    locked_at: None,
+                },
             )?;
             store::sync::put_chapter_device(
                 tx,
@@ -609,11 +659,14 @@ impl Coordinator {
                 };
                 store::sync::put_chapter_account(
                     tx,
-                    &a.account_id,
-                    role.as_str(),
-                    checked.peer_key.as_ref().map(|k| &k[..]),
-                    checked.account_key.as_ref().map(|k| &k[..]),
-                    checked.proof.as_str(),
+                    &ChapterAccountRow {
+                        account_id: a.account_id.clone(),
+                        role: role.as_str().into(),
+                        peer_key: checked.peer_key.map(|k| k.to_vec()),
+                        account_key: checked.account_key.map(|k| k.to_vec()),
+                        key_proof: checked.proof.as_str().into(),
+                        locked_at: a.locked_at,
+                    },
                 )?;
                 for d in &a.devices {
                     store::sync::put_chapter_device(
@@ -671,12 +724,57 @@ impl Coordinator {
                 fingerprint: enrol.fingerprint(),
                 secret: Some(secret),
             };
-            Ok(InvitationInfo {
+            let info = InvitationInfo {
                 invitation: inv.to_string(),
                 expires_at: unix_rfc3339(resp.expires_at),
-            })
+            };
+            let st = self.lock();
+            let mut kept = stored_invitations(st.store.conn())?;
+            kept.push((info.clone(), resp.expires_at));
+            store_invitations(st.store.conn(), kept)?;
+            Ok(info)
         };
         run.await.map_err(|e| self.fail("create_invitation", e))
+    }
+
+    /// The invitations made on this machine that have not expired, newest first. (Whether
+    /// one was used only the server knows; a used one stays listed until it expires.)
+    pub fn open_invitations(&self) -> Result<Vec<InvitationInfo>, PeerlogError> {
+        let run = || {
+            let st = self.lock();
+            st.keys()?;
+            let kept = stored_invitations(st.store.conn())?;
+            let mut open: Vec<InvitationInfo> = kept.into_iter().map(|(i, _)| i).collect();
+            open.reverse();
+            Ok(open)
+        };
+        run().map_err(|e| self.fail("open_invitations", e))
+    }
+
+    /// The declaration this machine published last, if any.
+    pub fn published_declaration(&self) -> Result<Option<PublishedDeclarationInfo>, PeerlogError> {
+        let run = || {
+            let st = self.lock();
+            st.keys()?;
+            let Some((_, row)) = Enrolment::load(st.store.conn())? else {
+                return Ok(None);
+            };
+            Ok(peerlog_core::enrolment::stored_declaration(&row)?.map(|p| {
+                PublishedDeclarationInfo {
+                    version: p.document.version,
+                    locale: p.document.locale.parse().unwrap_or_default(),
+                    text: p.document.text,
+                    published_at: unix_rfc3339(p.document.published_at),
+                }
+            }))
+        };
+        run().map_err(|e| self.fail("published_declaration", e))
+    }
+
+    /// Whether `text` can be published as the declaration (not empty, not too long): the
+    /// same check [`Coordinator::publish_declaration`] makes, for a preview.
+    pub fn check_declaration_text(&self, text: &str) -> Result<(), PeerlogError> {
+        check_declaration_text(text, self.locale).map_err(|e| e.to_ffi(self.locale))
     }
 
     /// Publishes a new declaration text (the next version), signed with the chapter
@@ -687,12 +785,8 @@ impl Coordinator {
         locale: Locale,
     ) -> Result<u32, PeerlogError> {
         let run = async {
-            if text.trim().is_empty() || text.len() > api::MAX_DECLARATION_TEXT_BYTES {
-                return Err(Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).at("text", locale));
-            }
-            // Only what the apps and the signed copies render: refused before anything is sent.
-            peerlog_core::markdown::check(&text, locale)?;
             let enrol = self.enrolment()?;
+            check_declaration_text(&text, self.locale)?;
             let current: DeclarationResponse = self
                 .authed::<(), _>(&enrol, "/v1/declaration", None)
                 .await?;
@@ -736,55 +830,87 @@ impl Coordinator {
     pub async fn chapter_peers(&self) -> Result<Vec<ChapterPeer>, PeerlogError> {
         let run = async {
             let enrol = self.enrolment()?;
-            let resp = self.refresh_accounts(&enrol).await?;
+            self.refresh_accounts(&enrol).await?;
+            self.known_peers_inner(&enrol)
+        };
+        run.await.map_err(|e| self.fail("chapter_peers", e))
+    }
+
+    /// The chapter's accounts as this machine last heard of them (at its last sync or
+    /// peer listing), without asking the server: for an overview that works offline.
+    pub fn known_peers(&self) -> Result<Vec<ChapterPeer>, PeerlogError> {
+        let run = || {
+            let enrol = self.enrolment()?;
+            self.known_peers_inner(&enrol)
+        };
+        run().map_err(|e| self.fail("known_peers", e))
+    }
+
+    fn known_peers_inner(&self, enrol: &Enrolment) -> Result<Vec<ChapterPeer>> {
+        let st = self.lock();
+        let reader = Reader {
+            conn: st.store.conn(),
+            keys: st.keys()?,
+            enrol,
+        };
+        let signatures = reader.signatures(reader.current_declaration()?)?;
+        let devices = store::sync::chapter_devices(reader.conn)?;
+        Ok(store::sync::chapter_accounts(reader.conn)?
+            .into_iter()
+            .map(|a| {
+                let s = signatures.get(&a.account_id);
+                let own: Vec<&ChapterDeviceRow> = devices
+                    .iter()
+                    .filter(|d| d.account_id == a.account_id)
+                    .collect();
+                ChapterPeer {
+                    role: AccountRole::parse(&a.role).unwrap_or(AccountRole::Peer),
+                    name: s.map(|s| s.name.clone()),
+                    declaration_version: s.map(|s| s.version),
+                    declaration_valid: s.is_some_and(|s| s.valid),
+                    devices: own
+                        .iter()
+                        .map(|dev| ChapterDevice {
+                            device_id: dev.device_id.clone(),
+                            created_at: unix_rfc3339(dev.created_at),
+                            last_seen: dev.last_seen.map(unix_rfc3339),
+                            revoked_at: dev.revoked_at.map(unix_rfc3339),
+                        })
+                        .collect(),
+                    last_sync: own
+                        .iter()
+                        .filter_map(|d| d.last_seen)
+                        .max()
+                        .map(unix_rfc3339),
+                    locked_at: a.locked_at.map(unix_rfc3339),
+                    key_proof: KeyProof::parse(&a.key_proof),
+                    account_id: a.account_id,
+                }
+            })
+            .collect())
+    }
+
+    /// One peer's contacts in a calendar year, oldest first, each with whether it counts
+    /// and why — the same evaluation as the chapter report. Never a private note.
+    pub fn peer_contacts(
+        &self,
+        account_id: &str,
+        year: i32,
+    ) -> Result<Vec<PeerContact>, PeerlogError> {
+        let run = || {
+            let enrol = self.enrolment()?;
+            let rules = peerlog_rules::rule_set(REPORT_RULE_SET)
+                .ok_or_else(|| CoreError::corrupt("rule set missing"))?;
+            let (from, to) = year_bounds(year, self.locale)?;
             let st = self.lock();
-            let reader = Reader {
+            Reader {
                 conn: st.store.conn(),
                 keys: st.keys()?,
                 enrol: &enrol,
-            };
-            let signatures = reader.signatures(reader.current_declaration()?)?;
-            let proofs: HashMap<String, KeyProof> = store::sync::chapter_accounts(reader.conn)?
-                .into_iter()
-                .map(|a| (a.account_id, KeyProof::parse(&a.key_proof)))
-                .collect();
-            Ok(resp
-                .accounts
-                .iter()
-                .map(|a| {
-                    let s = signatures.get(&a.account_id);
-                    ChapterPeer {
-                        account_id: a.account_id.clone(),
-                        role: AccountRole::from_api(a.role),
-                        name: s.map(|s| s.name.clone()),
-                        declaration_version: s.map(|s| s.version),
-                        declaration_valid: s.is_some_and(|s| s.valid),
-                        devices: a
-                            .devices
-                            .iter()
-                            .map(|dev| ChapterDevice {
-                                device_id: dev.device_id.clone(),
-                                created_at: unix_rfc3339(dev.created_at),
-                                last_seen: dev.last_seen.map(unix_rfc3339),
-                                revoked_at: dev.revoked_at.map(unix_rfc3339),
-                            })
-                            .collect(),
-                        last_sync: a
-                            .devices
-                            .iter()
-                            .filter_map(|d| d.last_seen)
-                            .max()
-                            .map(unix_rfc3339),
-                        locked_at: a.locked_at.map(unix_rfc3339),
-                        key_proof: proofs
-                            .get(&a.account_id)
-                            .copied()
-                            .unwrap_or(KeyProof::Unproven),
-                    }
-                })
-                .collect())
+            }
+            .contacts_of(account_id, rules, from, to, self.locale)
         };
-        run.await.map_err(|e| self.fail("chapter_peers", e))
+        run().map_err(|e| self.fail("peer_contacts", e))
     }
 
     /// Revokes a device: on its next contact it is refused and wipes itself. `false` if
@@ -958,6 +1084,21 @@ impl Coordinator {
         run().map_err(|e| self.fail("chapter_expenses", e))
     }
 
+    /// The receipt of a submitted expense, if it has one.
+    pub fn expense_receipt(&self, id: &str) -> Result<Option<Receipt>, PeerlogError> {
+        let run = || {
+            let enrol = self.enrolment()?;
+            let st = self.lock();
+            Reader {
+                conn: st.store.conn(),
+                keys: st.keys()?,
+                enrol: &enrol,
+            }
+            .receipt(id)
+        };
+        run().map_err(|e| self.fail("expense_receipt", e))
+    }
+
     /// Approves or rejects (with a reason) a submitted expense. The decision is a record
     /// for the chapter and the peer, pushed with the next sync.
     pub async fn decide_expense(
@@ -1078,11 +1219,73 @@ impl Coordinator {
     }
 }
 
+fn check_declaration_text(text: &str, locale: Locale) -> Result<()> {
+    if text.trim().is_empty() {
+        return Err(Msg::TextRequired.at("text", locale));
+    }
+    if text.len() > api::MAX_DECLARATION_TEXT_BYTES {
+        return Err(Invalid::TooLong(api::MAX_DECLARATION_TEXT_BYTES).at("text", locale));
+    }
+    // Only what the apps and the signed copies render: refused before anything is sent.
+    peerlog_core::markdown::check(text, locale)
+}
+
+/// The peers' devices not revoked and not seen by the server for `days` days before `now`
+/// (a device never seen counts from its enrolment): a lost phone, or a peer who stopped.
+pub fn stale_devices(
+    peers: &[ChapterPeer],
+    now: chrono::DateTime<chrono::Utc>,
+    days: i64,
+) -> Vec<(&ChapterPeer, &ChapterDevice)> {
+    let cutoff = now - chrono::Duration::days(days);
+    let before = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .is_ok_and(|t| t.with_timezone(&chrono::Utc) < cutoff)
+    };
+    peers
+        .iter()
+        .filter(|p| p.role == AccountRole::Peer)
+        .flat_map(|p| p.devices.iter().map(move |d| (p, d)))
+        .filter(|(_, d)| d.revoked_at.is_none())
+        .filter(|(_, d)| before(d.last_seen.as_deref().unwrap_or(&d.created_at)))
+        .collect()
+}
+
 /// The version of the next declaration: after the newest the server reports and the newest
 /// this machine published, so a server that forgets (or hides) a version cannot make the
 /// chapter publish a lower one that peers would ignore.
 fn next_declaration_version(on_server: Option<u32>, published_here: Option<u32>) -> u32 {
     on_server.max(published_here).unwrap_or(0).saturating_add(1)
+}
+
+/// The invitations kept in this home with their expiry (Unix time), expired ones left out.
+fn stored_invitations(conn: &rusqlite::Connection) -> Result<Vec<(InvitationInfo, i64)>> {
+    let Some(bytes) = store::meta_get(conn, INVITATIONS_META)? else {
+        return Ok(Vec::new());
+    };
+    let list: Vec<(String, i64)> = serde_json::from_slice(&bytes).unwrap_or_default();
+    let now = chrono::Utc::now().timestamp();
+    Ok(list
+        .into_iter()
+        .filter(|(_, expires)| *expires > now)
+        .map(|(invitation, expires)| {
+            (
+                InvitationInfo {
+                    invitation,
+                    expires_at: unix_rfc3339(expires),
+                },
+                expires,
+            )
+        })
+        .collect())
+}
+
+fn store_invitations(conn: &rusqlite::Connection, list: Vec<(InvitationInfo, i64)>) -> Result<()> {
+    let plain: Vec<(String, i64)> = list
+        .into_iter()
+        .map(|(i, expires)| (i.invitation, expires))
+        .collect();
+    store::meta_put(conn, INVITATIONS_META, &serde_json::to_vec(&plain)?)
 }
 
 /// The peer key decisions for `account` are addressed to: the proven one, or the one the
@@ -1109,6 +1312,67 @@ fn peer_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devices_not_seen_for_a_while_are_found() {
+        let device =
+            |id: &str, created: &str, seen: Option<&str>, revoked: Option<&str>| ChapterDevice {
+                device_id: id.into(),
+                created_at: created.into(),
+                last_seen: seen.map(String::from),
+                revoked_at: revoked.map(String::from),
+            };
+        let peer = |role, devices| ChapterPeer {
+            account_id: "a".into(),
+            role,
+            name: None,
+            declaration_version: None,
+            declaration_valid: false,
+            devices,
+            last_sync: None,
+            locked_at: None,
+            key_proof: KeyProof::Unproven,
+        };
+        let peers = vec![
+            peer(
+                AccountRole::Peer,
+                vec![
+                    device(
+                        "seen-lately",
+                        "2025-01-01T00:00:00Z",
+                        Some("2025-06-20T00:00:00Z"),
+                        None,
+                    ),
+                    device(
+                        "seen-long-ago",
+                        "2025-01-01T00:00:00Z",
+                        Some("2025-05-01T00:00:00Z"),
+                        None,
+                    ),
+                    device("never-seen-old", "2025-04-01T00:00:00Z", None, None),
+                    device("never-seen-new", "2025-06-25T00:00:00Z", None, None),
+                    device(
+                        "revoked",
+                        "2025-01-01T00:00:00Z",
+                        None,
+                        Some("2025-02-01T00:00:00Z"),
+                    ),
+                ],
+            ),
+            peer(
+                AccountRole::Coordinator,
+                vec![device("coordinator", "2025-01-01T00:00:00Z", None, None)],
+            ),
+        ];
+        let now = chrono::DateTime::parse_from_rfc3339("2025-07-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let stale: Vec<&str> = stale_devices(&peers, now, 30)
+            .into_iter()
+            .map(|(_, d)| d.device_id.as_str())
+            .collect();
+        assert_eq!(stale, ["seen-long-ago", "never-seen-old"]);
+    }
 
     #[test]
     fn declaration_versions_only_move_forward() {

@@ -237,6 +237,7 @@ mod tests {
             peer_key: c.peer_key.map(|k| k.to_vec()),
             account_key: c.account_key.map(|k| k.to_vec()),
             key_proof: c.proof.as_str().into(),
+            locked_at: None,
         }
     }
 

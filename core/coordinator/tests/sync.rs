@@ -1859,3 +1859,108 @@ async fn signed_files_name_the_chapter_only_from_an_enrolled_device() {
     let v = verify_report_file(serde_json::to_vec(&forged).unwrap()).unwrap();
     assert_eq!(v.authorship, Authorship::Uncertified);
 }
+
+/// What the console reads beyond the CLI's report: a peer's contacts with why each counts
+/// (never a private note), months, open invitations, receipts, the published declaration,
+/// and the accounts as last known without asking the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consoles_views_of_the_chapter() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    assert!(coord.open_invitations().unwrap().is_empty());
+    let (kari, _) = peer(&srv, &coord, "kari").await;
+    let open = coord.open_invitations().unwrap();
+    assert_eq!(open.len(), 1, "the one made for Kari, until it expires");
+    let second = coord.create_invitation(2).await.unwrap();
+    assert_eq!(coord.open_invitations().unwrap()[0], second, "newest first");
+
+    kari.add_contact(contact("2025-03-04", ContactKind::Visit, 60))
+        .unwrap();
+    kari.add_contact(contact("2025-03-05", ContactKind::Phone, 20))
+        .unwrap();
+    let mut private = group("2025-04-10", ContactKind::ConversationGroup, 90, 5);
+    private.private_note = Some("PRIVATE-MARKER".into());
+    private.private_ref = Some("PRIVATE-REF".into());
+    kari.add_contact(private).unwrap();
+    let receipt = jpeg(64, 1);
+    let e = kari
+        .add_expense(ExpenseInput {
+            date: "2025-03-04".into(),
+            kind: ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(4500),
+            description: None,
+            contact_ids: vec![],
+            receipt: Some(receipt.clone()),
+        })
+        .unwrap();
+    kari.submit_expense(e.id.clone()).unwrap();
+    kari.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+
+    let account = coord
+        .known_peers()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.role == AccountRole::Peer)
+        .unwrap()
+        .account_id;
+    let contacts = coord.peer_contacts(&account, YEAR).unwrap();
+    let seen: Vec<(&str, bool, Option<&str>)> = contacts
+        .iter()
+        .map(|c| (c.date.as_str(), c.counts, c.category.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("2025-03-04", true, Some("outreach")),
+            ("2025-03-05", false, None),
+            ("2025-04-10", true, Some("group")),
+        ]
+    );
+    assert!(
+        !contacts[1].reason.is_empty(),
+        "why the phone call does not count"
+    );
+    let all = serde_json::to_string(&contacts).unwrap();
+    assert!(!all.contains("PRIVATE"));
+    assert!(coord.peer_contacts(&account, 2024).unwrap().is_empty());
+
+    let report = coord.chapter_report(YEAR).unwrap();
+    assert_eq!(report.by_month.len(), 12);
+    assert_eq!(
+        (report.by_month[2].outreach, report.by_month[2].not_counted),
+        (1, 1)
+    );
+    assert_eq!(report.by_month[3].group, 1);
+    let months: u32 = report
+        .by_month
+        .iter()
+        .map(|m| m.outreach + m.group + m.course)
+        .sum();
+    assert_eq!(months, report.activity_days);
+
+    let expense = &coord.chapter_expenses().unwrap()[0];
+    assert_eq!(expense.receipt_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(coord.expense_receipt(&e.id).unwrap(), Some(receipt));
+    assert_eq!(coord.expense_receipt("no-such-id").unwrap(), None);
+
+    assert_eq!(coord.published_declaration().unwrap(), None);
+    let v = coord
+        .publish_declaration("# Erklæring".into(), Locale::Nb)
+        .await
+        .unwrap();
+    let p = coord.published_declaration().unwrap().unwrap();
+    assert_eq!(
+        (p.version, p.locale, p.text.as_str()),
+        (v, Locale::Nb, "# Erklæring")
+    );
+    let empty = coord.check_declaration_text("  \n").unwrap_err();
+    assert_eq!(empty.code(), "text_required");
+
+    // Offline, the accounts are still known, as of the last listing.
+    srv.kill().await;
+    let peers = coord.known_peers().unwrap();
+    assert_eq!(peers.len(), 2, "the coordinator and Kari");
+    assert!(coord.chapter_peers().await.is_err());
+}

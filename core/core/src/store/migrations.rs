@@ -164,7 +164,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // server) until the peer who used it has proven its keys with it; whether each
     // account's keys were proven so ('proven', pinned from then on), could not be checked
     // here ('unproven': made elsewhere or before secrets existed) or failed the check
-    // ('disputed'); and which devices the account key vouched for.
+    // ('disputed'); whether the chapter locked it; and which devices the account key
+    // vouched for.
     r#"
     CREATE TABLE invitation_secrets (
         token_sha256 BLOB PRIMARY KEY NOT NULL,
@@ -174,6 +175,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE chapter_accounts ADD COLUMN key_proof TEXT NOT NULL DEFAULT 'unproven'
         CHECK (key_proof IN ('proven', 'unproven', 'disputed'));
     ALTER TABLE chapter_accounts ADD COLUMN account_key BLOB;
+    ALTER TABLE chapter_accounts ADD COLUMN locked_at INTEGER;
     ALTER TABLE chapter_devices ADD COLUMN vouched INTEGER NOT NULL DEFAULT 1;
     "#,
 ];

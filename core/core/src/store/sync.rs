@@ -359,26 +359,28 @@ pub struct ChapterDeviceRow {
     pub vouched: bool,
 }
 
-/// Stores an account as the coordinator checked it: `key_proof` (`proven`, `unproven` or
-/// `disputed`) and the keys. The keys of an account proven before are never replaced.
-pub fn put_chapter_account(
-    c: &Connection,
-    account_id: &str,
-    role: &str,
-    peer_key: Option<&[u8]>,
-    account_key: Option<&[u8]>,
-    key_proof: &str,
-) -> Result<()> {
+/// Stores an account as the coordinator checked it (`key_proof`: `proven`, `unproven` or
+/// `disputed`). The keys of an account proven before are never replaced.
+pub fn put_chapter_account(c: &Connection, a: &ChapterAccountRow) -> Result<()> {
     c.execute(
-        "INSERT INTO chapter_accounts (account_id, role, peer_key, account_key, key_proof)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO chapter_accounts (account_id, role, peer_key, account_key, key_proof,
+                                       locked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (account_id) DO UPDATE SET role = excluded.role,
             peer_key = CASE WHEN key_proof = 'proven' THEN peer_key ELSE excluded.peer_key END,
             account_key = CASE WHEN key_proof = 'proven' THEN account_key
                                ELSE excluded.account_key END,
             key_proof = CASE WHEN key_proof = 'proven' THEN key_proof
-                             ELSE excluded.key_proof END",
-        params![account_id, role, peer_key, account_key, key_proof],
+                             ELSE excluded.key_proof END,
+            locked_at = excluded.locked_at",
+        params![
+            a.account_id,
+            a.role,
+            a.peer_key,
+            a.account_key,
+            a.key_proof,
+            a.locked_at
+        ],
     )?;
     Ok(())
 }
@@ -472,11 +474,11 @@ pub fn vouched_devices(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every device of the chapter's accounts, by id.
+/// Every device of the chapter this machine knows, oldest first.
 pub fn chapter_devices(c: &Connection) -> Result<Vec<ChapterDeviceRow>> {
     let mut stmt = c.prepare(
         "SELECT device_id, account_id, public_key, created_at, last_seen, revoked_at, vouched
-         FROM chapter_devices ORDER BY device_id",
+         FROM chapter_devices ORDER BY created_at, device_id",
     )?;
     let rows = stmt.query_map([], device_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -506,12 +508,14 @@ pub struct ChapterAccountRow {
     pub account_key: Option<Vec<u8>>,
     /// `proven`, `unproven` or `disputed` (see [`put_chapter_account`]).
     pub key_proof: String,
+    /// Since when the chapter has locked the account (Unix seconds), as last listed.
+    pub locked_at: Option<i64>,
 }
 
 /// Every account, by id.
 pub fn chapter_accounts(c: &Connection) -> Result<Vec<ChapterAccountRow>> {
     let mut stmt = c.prepare(
-        "SELECT account_id, role, peer_key, account_key, key_proof
+        "SELECT account_id, role, peer_key, account_key, key_proof, locked_at
          FROM chapter_accounts ORDER BY account_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -521,6 +525,7 @@ pub fn chapter_accounts(c: &Connection) -> Result<Vec<ChapterAccountRow>> {
             peer_key: r.get(2)?,
             account_key: r.get(3)?,
             key_proof: r.get(4)?,
+            locked_at: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
