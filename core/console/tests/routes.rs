@@ -687,7 +687,7 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
                 .header(header::ORIGIN, f.origin())
                 .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
                 .body(Body::from(format!(
-                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"locale\"\r\n\r\nnb\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.md\"\r\nContent-Type: text/markdown\r\n\r\n# Taushet\n\n1. <b>Ingen</b> navn\r\n--XX--\r\n",
+                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"locale\"\r\n\r\nnb\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.md\"\r\nContent-Type: text/markdown\r\n\r\n# Taushet\n\n1. **Ingen** navn & <3\r\n--XX--\r\n",
                     b.csrf
                 )))
                 .unwrap(),
@@ -697,14 +697,31 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
     let html = r.text();
     assert!(html.contains("<h1>Taushet</h1>"), "{html}");
     assert!(
-        html.contains("&lt;b&gt;Ingen&lt;/b&gt;"),
-        "the text is escaped"
+        html.contains("<strong>Ingen</strong> navn &amp; &lt;3"),
+        "rendered as the apps render it, the text escaped: {html}"
     );
     assert_eq!(
         f.coord.published_declaration().unwrap(),
         None,
         "a preview publishes nothing"
     );
+    // Raw HTML is refused with a field error, before anything is published.
+    let r = f
+        .send(
+            Request::post("/declaration/preview")
+                .header(header::HOST, &f.host)
+                .header(header::COOKIE, &b.cookie)
+                .header(header::ORIGIN, f.origin())
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
+                .body(Body::from(format!(
+                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"locale\"\r\n\r\nnb\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n# Taushet\n\n1. <b>Ingen</b> navn\r\n--XX--\r\n",
+                    b.csrf
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(f.coord.published_declaration().unwrap(), None);
     let r = f
         .post(
             &b,
