@@ -588,8 +588,9 @@ async fn published_declaration_reaches_the_peer_and_blocks_logging_until_signed(
                 code, user_message, ..
             } => {
                 assert_eq!(code, "unsupported_markdown", "{text}");
+                // In the coordinator's language (this machine's: English), not the text's.
                 assert!(
-                    user_message.contains("erklæringen bruker"),
+                    user_message.contains("the declaration uses"),
                     "{user_message}"
                 );
             }
