@@ -114,6 +114,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Your devices as this one knows them (this one first).
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke another of your devices (a lost phone): it erases its data at its next
+    /// contact, and your other devices stop trusting what it writes.
+    RevokeDevice {
+        /// A device id from `devices` (base64url: it may start with `-`).
+        #[arg(allow_hyphen_values = true)]
+        device_id: String,
+    },
     /// Replace the recovery code on the server (after a lost phone, or if someone else may
     /// have seen it): the old code stops working. Prints the new code once: write it down.
     RotateRecoveryCode {

@@ -311,6 +311,25 @@ fn run(cli: Cli) -> CliResult {
             let code = recovery_code(code)?;
             network::recover(&*place.app()?, server, code, json)?;
         }
+        Command::Devices { json } => {
+            let list = place.app()?.my_devices()?;
+            if json {
+                output::print_json(&list);
+            } else {
+                for d in &list {
+                    println!(
+                        "{}  {}{}{}",
+                        d.device_id,
+                        d.added_at,
+                        if d.this_device { "  (this device)" } else { "" },
+                        if d.revoked { "  REVOKED" } else { "" }
+                    );
+                }
+            }
+        }
+        Command::RevokeDevice { device_id } => {
+            network::revoke_my_device(&*place.app()?, device_id)?;
+        }
         Command::RotateRecoveryCode { json } => {
             network::rotate_recovery_code(&*place.app()?, json)?;
         }

@@ -258,6 +258,18 @@ pub fn recover(app: &Peerlog, server: String, code: Zeroizing<String>, json: boo
     Ok(())
 }
 
+/// `peerlog revoke-device ID`.
+pub fn revoke_my_device(app: &Peerlog, device_id: String) -> CliResult {
+    if block_on(app.revoke_my_device(device_id.clone()))?? {
+        println!(
+            "Device {device_id} revoked: it erases its data at its next sync. If someone may have seen your recovery code, run `peerlog rotate-recovery-code`."
+        );
+    } else {
+        println!("Device {device_id} was already revoked.");
+    }
+    Ok(())
+}
+
 /// `peerlog rotate-recovery-code`.
 pub fn rotate_recovery_code(app: &Peerlog, json: bool) -> CliResult {
     let code = Zeroizing::new(block_on(app.rotate_recovery_code())??);

@@ -1965,3 +1965,40 @@ async fn the_consoles_views_of_the_chapter() {
     assert_eq!(peers.len(), 2, "the coordinator and Kari");
     assert!(coord.chapter_peers().await.is_err());
 }
+
+/// The peer revokes a lost phone from their other phone, with the account key: the lost
+/// phone wipes itself at its next contact, and the revoking phone lists it as revoked.
+/// A phone cannot revoke itself (erasing is for that).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_revokes_their_lost_phone_from_another() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (lost, code) = peer(&srv, &coord, "lost").await;
+    lost.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    lost.sync(None).await.unwrap();
+    let other = recover(&srv, "other", code).await.unwrap();
+    let lost_id = lost.sync_status().unwrap().device_id.unwrap();
+    let mine = other.my_devices().unwrap();
+    assert!(mine[0].this_device, "{mine:?}");
+    assert!(mine.iter().any(|d| d.device_id == lost_id && !d.revoked));
+    let own = mine[0].device_id.clone();
+    assert_eq!(
+        other.revoke_my_device(own).await.unwrap_err().code(),
+        "revoke_this_device"
+    );
+    assert!(other.revoke_my_device(lost_id.clone()).await.unwrap());
+    assert!(!other.revoke_my_device(lost_id.clone()).await.unwrap());
+    assert!(
+        other
+            .my_devices()
+            .unwrap()
+            .iter()
+            .any(|d| d.device_id == lost_id && d.revoked)
+    );
+    assert_eq!(lost.sync(None).await.unwrap_err().code(), "device_revoked");
+    assert!(!lost.is_initialised());
+    // The other phone keeps everything.
+    other.sync(None).await.unwrap();
+    assert_eq!(other.list_contacts(None, None).unwrap().len(), 1);
+}

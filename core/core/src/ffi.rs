@@ -27,7 +27,7 @@ use crate::report::{self, ReportVerification};
 use crate::reports::{self, SignedReportFile};
 use crate::session::Session;
 use crate::summary::{PeriodSummary, report_years, summarise};
-use crate::sync::EnrolResult;
+use crate::sync::{EnrolResult, MyDevice};
 use crate::util::{parse_day, today, write_atomically, year_bounds};
 use crate::{backup, clock::Clock, contacts, expenses};
 use peerlog_crypto::recovery::RecoveryCode;
@@ -553,6 +553,20 @@ impl Peerlog {
         let recovery_code = zeroize::Zeroizing::new(recovery_code);
         self.dev
             .run_async("recover", self.dev.recover(&server, &recovery_code))
+            .await
+    }
+
+    /// The peer's devices this device knows of (this one first), for the screen where a
+    /// lost phone is revoked.
+    pub fn my_devices(&self) -> Result<Vec<MyDevice>, PeerlogError> {
+        self.dev.run("my_devices", |h| crate::sync::my_devices(h))
+    }
+
+    /// Revokes another of the peer's devices (a lost phone), signed with the account key:
+    /// it wipes itself at its next contact. `false` if it was revoked already.
+    pub async fn revoke_my_device(&self, device_id: String) -> Result<bool, PeerlogError> {
+        self.dev
+            .run_async("revoke_my_device", self.dev.revoke_my_device(&device_id))
             .await
     }
 

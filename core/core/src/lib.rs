@@ -80,7 +80,7 @@ pub use summary::{
     CategoryLine, KindLine, KindTotal, MonthLine, MonthTotals, PeriodSummary, ReasonTotal,
     ReportDisplay, SummaryWarning, report_display,
 };
-pub use sync::EnrolResult;
+pub use sync::{EnrolResult, MyDevice};
 pub use vocabulary::{
     CategoryInfo, ContactKindInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary,
     WhoInfo, contact_kinds, vocabulary,

@@ -346,6 +346,30 @@ pub fn device(c: &Connection, device_id: &str) -> Result<Option<KnownDevice>> {
     .transpose()
 }
 
+/// A device of the peer's own account, as this store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDevice {
+    pub device_id: String,
+    pub added_at: String,
+    pub revoked_at_ms: Option<u64>,
+}
+
+/// The peer's own devices (certified by the account key), by id.
+pub fn account_devices(c: &Connection) -> Result<Vec<AccountDevice>> {
+    let mut stmt = c.prepare(
+        "SELECT device_id, added_at, revoked_at FROM devices
+         WHERE certified_by = 'account' ORDER BY device_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AccountDevice {
+            device_id: r.get(0)?,
+            added_at: r.get(1)?,
+            revoked_at_ms: r.get::<_, Option<i64>>(2)?.map(|t| t.max(0) as u64),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn all_devices(c: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
     let mut stmt = c.prepare("SELECT device_id, public_key FROM devices ORDER BY device_id")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -3,6 +3,7 @@
 //! enrolment from an invitation and recovery from the server (`enrol`).
 
 mod apply;
+mod devices;
 mod enrol;
 
 use crate::certs;
@@ -18,6 +19,8 @@ use crate::store;
 use peerlog_protocol::api::{self, DeclarationResponse};
 use std::sync::Arc;
 
+pub use devices::MyDevice;
+pub(crate) use devices::my_devices;
 pub use enrol::EnrolResult;
 
 impl Device {
