@@ -227,6 +227,41 @@ impl Fixture {
         format!("http://{}", self.host)
     }
 
+    /// A multipart post of `parts` (name, optional file name, value), as the declaration
+    /// form sends it.
+    async fn post_multipart(
+        &self,
+        b: &Browser,
+        path: &str,
+        parts: &[(&str, Option<&str>, &str)],
+    ) -> Reply {
+        let mut body = String::new();
+        for (name, file, value) in parts {
+            body.push_str("--XX\r\nContent-Disposition: form-data; name=\"");
+            body.push_str(name);
+            body.push('"');
+            if let Some(f) = file {
+                body.push_str(&format!(
+                    "; filename=\"{f}\"\r\nContent-Type: text/markdown"
+                ));
+            }
+            body.push_str("\r\n\r\n");
+            body.push_str(value);
+            body.push_str("\r\n");
+        }
+        body.push_str("--XX--\r\n");
+        self.send(
+            Request::post(path)
+                .header(header::HOST, &self.host)
+                .header(header::COOKIE, &b.cookie)
+                .header(header::ORIGIN, self.origin())
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     async fn post_raw(
         &self,
         path: &str,
@@ -507,16 +542,10 @@ async fn state_changes_need_the_pages_origin_and_csrf_token() {
     }
     // The multipart preview checks its token too.
     let r = f
-        .send(
-            Request::post("/declaration/preview")
-                .header(header::HOST, &f.host)
-                .header(header::COOKIE, &b.cookie)
-                .header(header::ORIGIN, f.origin())
-                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
-                .body(Body::from(
-                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nwrong\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n# Hi\r\n--XX--\r\n",
-                ))
-                .unwrap(),
+        .post_multipart(
+            &b,
+            "/declaration/preview",
+            &[("csrf", None, "wrong"), ("text", None, "# Hi")],
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -680,17 +709,15 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
 
     // Declaration: preview, then publish version 1; the peers must sign again.
     let r = f
-        .send(
-            Request::post("/declaration/preview")
-                .header(header::HOST, &f.host)
-                .header(header::COOKIE, &b.cookie)
-                .header(header::ORIGIN, f.origin())
-                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
-                .body(Body::from(format!(
-                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"locale\"\r\n\r\nnb\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.md\"\r\nContent-Type: text/markdown\r\n\r\n# Taushet\n\n1. **Ingen** navn & <3\r\n--XX--\r\n",
-                    b.csrf
-                )))
-                .unwrap(),
+        .post_multipart(
+            &b,
+            "/declaration/preview",
+            &[
+                ("csrf", None, &b.csrf),
+                ("locale", None, "nb"),
+                ("text", None, ""),
+                ("file", Some("d.md"), "# Taushet\n\n1. **Ingen** navn & <3"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
@@ -707,17 +734,14 @@ async fn the_pages_show_the_chapter_and_the_forms_do_what_they_say() {
     );
     // Raw HTML is refused with a field error, before anything is published.
     let r = f
-        .send(
-            Request::post("/declaration/preview")
-                .header(header::HOST, &f.host)
-                .header(header::COOKIE, &b.cookie)
-                .header(header::ORIGIN, f.origin())
-                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
-                .body(Body::from(format!(
-                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"locale\"\r\n\r\nnb\r\n--XX\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n# Taushet\n\n1. <b>Ingen</b> navn\r\n--XX--\r\n",
-                    b.csrf
-                )))
-                .unwrap(),
+        .post_multipart(
+            &b,
+            "/declaration/preview",
+            &[
+                ("csrf", None, &b.csrf),
+                ("locale", None, "nb"),
+                ("text", None, "# Taushet\n\n1. <b>Ingen</b> navn"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());

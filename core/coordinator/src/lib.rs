@@ -597,20 +597,8 @@ impl Coordinator {
                 let plaintext = zeroize::Zeroizing::new(
                     peerlog_protocol::canonical::to_canonical_vec(&record)?,
                 );
-                let meta = RecordMeta {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    collection: Collection::Expenses,
-                    version: clock.next(tx)?,
-                    author_device: keys.device.device_id(),
-                    deleted: false,
-                };
-                let env = peerlog_crypto::envelope::seal_record(
-                    &meta,
-                    &plaintext,
-                    &[keys.chapter.public_key(), peer_key.clone()],
-                    &keys.device,
-                )?;
-                store::put_record(tx, &env, true)?;
+                let id = uuid::Uuid::now_v7().to_string();
+                write_for_peer(tx, clock, keys, id, &plaintext, peer_key)?;
                 store::meta_put(tx, issued_key, b"1")?;
             }
             Ok(())
@@ -1187,21 +1175,9 @@ impl Coordinator {
         let decision_id = uuid::Uuid::now_v7().to_string();
         let clock = &mut st.clock;
         st.store.tx(|tx| {
-            let meta = RecordMeta {
-                id: decision_id.clone(),
-                collection: Collection::Expenses,
-                version: clock.next(tx)?,
-                author_device: keys.device.device_id(),
-                deleted: false,
-            };
-            let env = peerlog_crypto::envelope::seal_record(
-                &meta,
-                &plaintext,
-                &[keys.chapter.public_key(), peer_key.clone()],
-                &keys.device,
-            )?;
-            store::put_record(tx, &env, true)?;
-            store::sync::put_decision(tx, id, &decision_id, approve, meta.version)
+            let version =
+                write_for_peer(tx, clock, keys, decision_id.clone(), &plaintext, &peer_key)?;
+            store::sync::put_decision(tx, id, &decision_id, approve, version)
         })
     }
 
@@ -1249,6 +1225,34 @@ pub fn stale_devices(
         .filter(|(_, d)| d.revoked_at.is_none())
         .filter(|(_, d)| before(d.last_seen.as_deref().unwrap_or(&d.created_at)))
         .collect()
+}
+
+/// Seals `plaintext` as the new record `id` in `expenses` for the chapter and one peer
+/// (the way the chapter writes to a peer: decisions and enrolment certificates), signed by
+/// this machine, and keeps it for the next push. Returns its version.
+fn write_for_peer(
+    tx: &rusqlite::Connection,
+    clock: &mut Clock,
+    keys: &Keys,
+    id: String,
+    plaintext: &[u8],
+    peer_key: &peerlog_crypto::RecipientPublicKey,
+) -> Result<u64> {
+    let meta = RecordMeta {
+        id,
+        collection: Collection::Expenses,
+        version: clock.next(tx)?,
+        author_device: keys.device.device_id(),
+        deleted: false,
+    };
+    let env = peerlog_crypto::envelope::seal_record(
+        &meta,
+        plaintext,
+        &[keys.chapter.public_key(), peer_key.clone()],
+        &keys.device,
+    )?;
+    store::put_record(tx, &env, true)?;
+    Ok(meta.version)
 }
 
 /// The version of the next declaration: after the newest the server reports and the newest

@@ -51,6 +51,61 @@ impl Server {
         self.dir.path().join(name)
     }
 
+    /// The server's database, opened as a hostile operator would (stop the server first).
+    fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.db.trim_start_matches("sqlite://")).unwrap()
+    }
+
+    /// The envelope the server keeps for `(collection, id)`.
+    fn stored(&self, collection: &str, id: &str) -> peerlog_protocol::Envelope {
+        let bytes: Vec<u8> = self
+            .database()
+            .query_row(
+                "SELECT envelope FROM records WHERE collection = ?1 AND id = ?2",
+                [collection, id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        peerlog_protocol::Envelope::from_json_bytes(&bytes).unwrap()
+    }
+
+    /// Serves `env` in place of the stored version of its record, as new to every pull.
+    fn serve_instead(&self, env: &peerlog_protocol::Envelope) {
+        let db = self.database();
+        let seq: i64 = db
+            .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
+            .unwrap();
+        let n = db
+            .execute(
+                "UPDATE records SET version = ?3, envelope = ?4, seq = ?5, author_device = ?6
+                 WHERE collection = ?1 AND id = ?2",
+                rusqlite::params![
+                    env.meta.collection.as_str(),
+                    env.meta.id,
+                    env.meta.version as i64,
+                    env.to_json_bytes().unwrap(),
+                    seq,
+                    env.meta.author_device
+                ],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    /// The chapter's encryption key, as the server keeps it.
+    fn chapter_key(&self) -> peerlog_crypto::RecipientPublicKey {
+        let key: Vec<u8> = self
+            .database()
+            .query_row(
+                "SELECT encryption_public_key FROM chapters WHERE encryption_public_key IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let key: [u8; 32] = key.try_into().unwrap();
+        peerlog_crypto::RecipientPublicKey::from_bytes(&key).unwrap()
+    }
+
     /// Sum of `/v1/…` requests the server counted so far.
     async fn requests(&self) -> u64 {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -76,6 +131,16 @@ async fn spawn(db: &str, addr: std::net::SocketAddr) -> RunningServer {
 
 fn secrets(home: &Path) -> Arc<FileSecretStore> {
     Arc::new(FileSecretStore::open(&home.join("secrets")).unwrap())
+}
+
+/// A 32-byte secret the app keeps in `home`'s secret store (a thief's view of the phone).
+fn secret32(home: &Path, name: &str) -> [u8; 32] {
+    secrets(home)
+        .get(name.into())
+        .unwrap()
+        .unwrap()
+        .try_into()
+        .unwrap()
 }
 
 fn contact(date: &str, kind: ContactKind, minutes: u32) -> ContactInput {
@@ -1491,17 +1556,8 @@ async fn a_record_the_server_altered_never_replaces_the_verified_one() {
     let before = coord.chapter_report(YEAR).unwrap();
     assert_eq!(before.activity_days, 1);
     srv.kill().await;
-    let path = srv.db.trim_start_matches("sqlite://").to_owned();
-    let db = rusqlite::Connection::open(&path).unwrap();
-    let stored: Vec<u8> = db
-        .query_row(
-            "SELECT envelope FROM records WHERE collection = 'contacts' AND id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let chapter_key =
-        peerlog_crypto::RecipientPublicKey::from_bytes(&coord_chapter_key(&srv)).unwrap();
+    let stored = srv.stored("contacts", &id);
+    let chapter_key = srv.chapter_key();
     let stranger = peerlog_crypto::DeviceSigningKey::generate().unwrap();
     type Forge<'a> = Box<dyn Fn(&mut peerlog_protocol::Envelope) + 'a>;
     let forgeries: [(&str, Forge); 3] = [
@@ -1529,24 +1585,10 @@ async fn a_record_the_server_altered_never_replaces_the_verified_one() {
         ),
     ];
     for (n, (what, forge)) in (2u64..).zip(forgeries) {
-        let mut env = peerlog_protocol::Envelope::from_json_bytes(&stored).unwrap();
+        let mut env = stored.clone();
         env.meta.version += n;
         forge(&mut env);
-        let seq: i64 = db
-            .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
-            .unwrap();
-        db.execute(
-            "UPDATE records SET version = ?2, envelope = ?3, seq = ?4, author_device = ?5
-             WHERE collection = 'contacts' AND id = ?1",
-            rusqlite::params![
-                id,
-                env.meta.version as i64,
-                env.to_json_bytes().unwrap(),
-                seq,
-                env.meta.author_device
-            ],
-        )
-        .unwrap();
+        srv.serve_instead(&env);
         srv.restart().await;
         coord.sync(None).await.unwrap();
         srv.kill().await;
@@ -1554,20 +1596,6 @@ async fn a_record_the_server_altered_never_replaces_the_verified_one() {
         assert_eq!(after.activity_days, 1, "{what}");
         assert_eq!(after.peers, before.peers, "{what}");
     }
-}
-
-/// The chapter's encryption key, as the server keeps it.
-fn coord_chapter_key(srv: &Server) -> [u8; 32] {
-    let path = srv.db.trim_start_matches("sqlite://").to_owned();
-    let db = rusqlite::Connection::open(&path).unwrap();
-    let key: Vec<u8> = db
-        .query_row(
-            "SELECT encryption_public_key FROM chapters WHERE encryption_public_key IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    key.try_into().unwrap()
 }
 
 /// A peer's second phone is stolen and revoked. Its key can sign, and a hostile server
@@ -1592,31 +1620,15 @@ async fn a_sibling_devices_writes_after_its_revocation_are_refused() {
     let stolen_id = stolen.sync_status().unwrap().device_id.unwrap();
     assert!(coord.revoke_device(stolen_id.clone()).await.unwrap());
     // The thief's key, taken before the phone ever hears of the revocation.
-    let seed: [u8; 32] = secrets(&srv.home("stolen"))
-        .get(SECRET_DEVICE_KEY.into())
-        .unwrap()
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let thief = peerlog_crypto::DeviceSigningKey::from_seed(&seed).unwrap();
-    let peer_seed: [u8; 32] = secrets(&srv.home("a"))
-        .get("peer-key".into())
-        .unwrap()
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let peer_key = peerlog_crypto::RecipientSecretKey::from_bytes(&peer_seed);
+    let thief = peerlog_crypto::DeviceSigningKey::from_seed(&secret32(
+        &srv.home("stolen"),
+        SECRET_DEVICE_KEY,
+    ))
+    .unwrap();
+    let peer_key =
+        peerlog_crypto::RecipientSecretKey::from_bytes(&secret32(&srv.home("a"), "peer-key"));
     srv.kill().await;
-    let path = srv.db.trim_start_matches("sqlite://").to_owned();
-    let db = rusqlite::Connection::open(&path).unwrap();
-    let stored: Vec<u8> = db
-        .query_row(
-            "SELECT envelope FROM records WHERE collection = 'contacts' AND id = ?1",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let old = peerlog_protocol::Envelope::from_json_bytes(&stored).unwrap();
+    let old = srv.stored("contacts", &id);
     let pt = peerlog_crypto::envelope::open_record(&old, &peer_key, &thief.public_key()).unwrap();
     let mut payload: serde_json::Value = serde_json::from_slice(&pt).unwrap();
     payload["minutes"] = 999.into();
@@ -1626,27 +1638,11 @@ async fn a_sibling_devices_writes_after_its_revocation_are_refused() {
     let forged = peerlog_crypto::envelope::seal_record(
         &meta,
         &serde_json::to_vec(&payload).unwrap(),
-        &[
-            peer_key.public_key(),
-            peerlog_crypto::RecipientPublicKey::from_bytes(&coord_chapter_key(&srv)).unwrap(),
-        ],
+        &[peer_key.public_key(), srv.chapter_key()],
         &thief,
     )
     .unwrap();
-    let seq: i64 = db
-        .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
-        .unwrap();
-    db.execute(
-        "UPDATE records SET version = ?2, envelope = ?3, seq = ?4
-         WHERE collection = 'contacts' AND id = ?1",
-        rusqlite::params![
-            id,
-            meta.version as i64,
-            forged.to_json_bytes().unwrap(),
-            seq
-        ],
-    )
-    .unwrap();
+    srv.serve_instead(&forged);
     srv.restart().await;
     a.sync(None).await.unwrap();
     assert_eq!(a.get_contact(id).unwrap().minutes, 60);
@@ -1667,9 +1663,8 @@ fn travel(date: &str) -> ExpenseInput {
 /// Sets the peer key the server lists for `account` (what a hostile server would do to
 /// read what the chapter sends that peer).
 fn swap_peer_key(srv: &Server, account: &str, key: &[u8; 32]) {
-    let path = srv.db.trim_start_matches("sqlite://").to_owned();
-    let db = rusqlite::Connection::open(&path).unwrap();
-    let n = db
+    let n = srv
+        .database()
         .execute(
             "UPDATE accounts SET peer_key = ?2 WHERE id = ?1",
             rusqlite::params![account, &key[..]],
@@ -1714,15 +1709,10 @@ async fn peer_keys_the_server_swaps_are_never_used() {
     assert_eq!(proven(&coord, &a_id), peerlog_coordinator::KeyProof::Proven);
     // The decision is sealed for the key the peer proved, not the one the server lists
     // (the server can still withhold it, as it can withhold anything).
-    let peer_seed: [u8; 32] = secrets(&srv.home("a"))
-        .get("peer-key".into())
-        .unwrap()
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let real = peerlog_crypto::RecipientSecretKey::from_bytes(&peer_seed).public_key();
-    let path = srv.db.trim_start_matches("sqlite://").to_owned();
-    let db = rusqlite::Connection::open(&path).unwrap();
+    let real =
+        peerlog_crypto::RecipientSecretKey::from_bytes(&secret32(&srv.home("a"), "peer-key"))
+            .public_key();
+    let db = srv.database();
     let coord_device = coord.status().unwrap().device_id.unwrap();
     let decision: Vec<u8> = db
         .query_row(

@@ -154,6 +154,23 @@ async fn add_account<S: Storage>(s: &S, chapter_id: i64, id: &str) {
     .unwrap();
 }
 
+/// A peer account with every recovery field set.
+fn recoverable_account(chapter_id: i64) -> NewAccount {
+    NewAccount {
+        id: "0190a0b0-0000-7000-8000-000000000001".into(),
+        chapter_id,
+        role: Role::Peer,
+        recovery_lookup: Some(hash(5)),
+        wrapped_peer_key: Some(vec![1, 2, 3]),
+        peer_key: Some(hash(6)),
+        account_key: Some(hash(106)),
+        created_at: 1234,
+        locked_at: None,
+        invitation: None,
+        enrol_proof: None,
+    }
+}
+
 fn code<T: std::fmt::Debug>(r: Result<T, StorageError>) -> &'static str {
     r.expect_err("expected an error").code()
 }
@@ -255,19 +272,7 @@ pub async fn tokens_expire<S: Storage>(s: &S) {
 
 pub async fn accounts_and_recovery_lookup<S: Storage>(s: &S) {
     let c = s.create_chapter("Org", "Oslo").await.unwrap();
-    let account = NewAccount {
-        id: "0190a0b0-0000-7000-8000-000000000001".into(),
-        chapter_id: c.id,
-        role: Role::Peer,
-        recovery_lookup: Some(hash(5)),
-        wrapped_peer_key: Some(vec![1, 2, 3]),
-        peer_key: Some(hash(6)),
-        account_key: Some(hash(106)),
-        created_at: 1234,
-        locked_at: None,
-        invitation: None,
-        enrol_proof: None,
-    };
+    let account = recoverable_account(c.id);
     s.create_account(account.clone()).await.unwrap();
     assert_eq!(s.account(&account.id).await.unwrap(), Some(account.clone()));
     assert_eq!(
@@ -1303,19 +1308,7 @@ pub async fn account_lock_newest_statement_wins<S: Storage>(s: &S) {
 
 pub async fn recovery_replaced<S: Storage>(s: &S) {
     let c = s.create_chapter("Org", "Oslo").await.unwrap();
-    let mut account = NewAccount {
-        id: "0190a0b0-0000-7000-8000-000000000001".into(),
-        chapter_id: c.id,
-        role: Role::Peer,
-        recovery_lookup: Some(hash(5)),
-        wrapped_peer_key: Some(vec![1, 2, 3]),
-        peer_key: Some(hash(6)),
-        account_key: Some(hash(106)),
-        created_at: 1234,
-        locked_at: None,
-        invitation: None,
-        enrol_proof: None,
-    };
+    let mut account = recoverable_account(c.id);
     s.create_account(account.clone()).await.unwrap();
     s.replace_recovery(&account.id, hash(7), vec![4, 5])
         .await
