@@ -473,12 +473,7 @@ impl Coordinator {
             // The last round drops what does not fit the waiting list rather than stall.
             let last = round == SYNC_ROUNDS;
             let (pushed, pulled) = self
-                .net
-                .exchange(self, &enrol, progress, |page| {
-                    self.lock()
-                        .store
-                        .tx(|tx| admit_page(tx, &own, page, last, &mut refused))
-                })
+                .exchange_admitting(&enrol, progress, &own, last, &mut refused)
                 .await?;
             accepted += pushed.accepted;
             rejected += pushed.rejected;
@@ -500,12 +495,7 @@ impl Coordinator {
         // New peer devices get the chapter's certificate now, not a sync later.
         if self.certify_devices(&enrol)? > 0 {
             let (again, _) = self
-                .net
-                .exchange(self, &enrol, progress, |page| {
-                    self.lock()
-                        .store
-                        .tx(|tx| admit_page(tx, &own, page, true, &mut refused))
-                })
+                .exchange_admitting(&enrol, progress, &own, true, &mut refused)
                 .await?;
             accepted += again.accepted;
             rejected += again.rejected;
@@ -604,6 +594,24 @@ impl Coordinator {
             Ok(())
         })?;
         Ok(issued)
+    }
+
+    /// One exchange whose pulled pages go through [`admit_page`].
+    async fn exchange_admitting(
+        &self,
+        enrol: &Enrolment,
+        progress: &Option<Arc<dyn SyncProgress>>,
+        own: &OwnDevice<'_>,
+        last: bool,
+        refused: &mut u64,
+    ) -> Result<(net::Pushed, net::Pulled)> {
+        self.net
+            .exchange(self, enrol, progress, |page| {
+                self.lock()
+                    .store
+                    .tx(|tx| admit_page(tx, own, page, last, refused))
+            })
+            .await
     }
 
     /// Asks the server for the chapter's accounts and devices and keeps them.

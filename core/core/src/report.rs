@@ -243,6 +243,33 @@ fn reason_text(code: &str, rules: Option<&RuleSet>, l: Locale) -> String {
     reason.message(l)
 }
 
+/// A heading and a table of dated rows (or "None.").
+fn dated_table(
+    h: &mut String,
+    heading: &str,
+    class: &str,
+    headers: [&str; 3],
+    rows: &[[String; 3]],
+    l: Locale,
+) {
+    h.push_str(&format!("<h2>{heading}</h2>\n"));
+    if rows.is_empty() {
+        h.push_str(&format!(
+            "<p>{}</p>\n",
+            pick(l, "None.", "Ingen.", "Ingen.")
+        ));
+        return;
+    }
+    let [a, b, c] = headers;
+    h.push_str(&format!(
+        "<table class=\"{class}\">\n<thead><tr><th>{a}</th><th>{b}</th><th>{c}</th></tr></thead>\n<tbody>\n"
+    ));
+    for r in rows {
+        h.push_str(&row(&[&r[0], &r[1], &r[2]]));
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
 fn row(cells: &[&str]) -> String {
     let tds: String = cells
         .iter()
@@ -351,61 +378,55 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
         pick(l, "Logged, not counted", "Registrert, teller ikke", "Registreret, tæller ikke"),
         r.not_counted_total,
     ));
-    // Every counted date.
-    h.push_str(&format!(
-        "<h2>{}</h2>\n",
+    // Every counted date, then the ones logged but not counted.
+    let counted: Vec<[String; 3]> = r
+        .counted
+        .iter()
+        .map(|c| {
+            [
+                display_date(&c.date, l),
+                c.kind.label(l).to_string(),
+                c.category.label(l).to_string(),
+            ]
+        })
+        .collect();
+    dated_table(
+        &mut h,
         pick(
             l,
             "Counted activity-days",
             "Aktivitetsdager som teller",
-            "Aktivitetsdage, der tæller"
-        )
-    ));
-    if r.counted.is_empty() {
-        h.push_str(&format!(
-            "<p>{}</p>\n",
-            pick(l, "None.", "Ingen.", "Ingen.")
-        ));
-    } else {
-        h.push_str(&format!(
-            "<table class=\"counted\">\n<thead><tr><th>{l_date}</th><th>{l_kind}</th><th>{l_cat}</th></tr></thead>\n<tbody>\n"
-        ));
-        for c in &r.counted {
-            h.push_str(&row(&[
-                &display_date(&c.date, l),
-                c.kind.label(l),
-                c.category.label(l),
-            ]));
-        }
-        h.push_str("</tbody>\n</table>\n");
-    }
-    h.push_str(&format!(
-        "<h2>{}</h2>\n",
+            "Aktivitetsdage, der tæller",
+        ),
+        "counted",
+        [l_date, l_kind, l_cat],
+        &counted,
+        l,
+    );
+    let not_counted: Vec<[String; 3]> = r
+        .not_counted
+        .iter()
+        .map(|c| {
+            [
+                display_date(&c.date, l),
+                c.kind.label(l).to_string(),
+                reason_text(&c.reason, rules, l),
+            ]
+        })
+        .collect();
+    dated_table(
+        &mut h,
         pick(
             l,
             "Logged, not counted",
             "Registrert, teller ikke",
-            "Registreret, tæller ikke"
-        )
-    ));
-    if r.not_counted.is_empty() {
-        h.push_str(&format!(
-            "<p>{}</p>\n",
-            pick(l, "None.", "Ingen.", "Ingen.")
-        ));
-    } else {
-        h.push_str(&format!(
-            "<table class=\"not-counted\">\n<thead><tr><th>{l_date}</th><th>{l_kind}</th><th>{l_reason}</th></tr></thead>\n<tbody>\n"
-        ));
-        for c in &r.not_counted {
-            h.push_str(&row(&[
-                &display_date(&c.date, l),
-                c.kind.label(l),
-                &reason_text(&c.reason, rules, l),
-            ]));
-        }
-        h.push_str("</tbody>\n</table>\n");
-    }
+            "Registreret, tæller ikke",
+        ),
+        "not-counted",
+        [l_date, l_kind, l_reason],
+        &not_counted,
+        l,
+    );
     // Declaration and signature.
     let declaration = match &r.declaration {
         Some(d) => format!(
