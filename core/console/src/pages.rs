@@ -406,6 +406,17 @@ struct OverviewPage {
     sync_text: String,
 }
 
+/// The chapter's report for `year` and the year before, for the side-by-side figures.
+fn this_and_last_year(
+    st: &AppState,
+    year: i32,
+) -> Result<(ChapterReport, ChapterReport), PeerlogError> {
+    Ok((
+        st.coord.chapter_report(year)?,
+        st.coord.chapter_report(year - 1)?,
+    ))
+}
+
 async fn overview(
     State(st): St,
     Extension(who): Extension<SignedIn>,
@@ -413,12 +424,9 @@ async fn overview(
 ) -> Response {
     let t = Texts(st.locale);
     let year = year_of(&q);
-    let (report, last) = match (
-        st.coord.chapter_report(year),
-        st.coord.chapter_report(year - 1),
-    ) {
-        (Ok(r), Ok(l)) => (r, l),
-        (Err(e), _) | (_, Err(e)) => return core_error(&st, &who, &e),
+    let (report, last) = match this_and_last_year(&st, year) {
+        Ok(both) => both,
+        Err(e) => return core_error(&st, &who, &e),
     };
     let peers = match st.coord.known_peers() {
         Ok(p) => p,
@@ -1434,12 +1442,9 @@ async fn report(
 ) -> Response {
     let t = Texts(st.locale);
     let year = year_of(&q);
-    let (report, last) = match (
-        st.coord.chapter_report(year),
-        st.coord.chapter_report(year - 1),
-    ) {
-        (Ok(r), Ok(l)) => (r, l),
-        (Err(e), _) | (_, Err(e)) => return core_error(&st, &who, &e),
+    let (report, last) = match this_and_last_year(&st, year) {
+        Ok(both) => both,
+        Err(e) => return core_error(&st, &who, &e),
     };
     let labels = Labels::new(st.locale);
     let mut rows: Vec<ReportPeerRow> = report
