@@ -596,6 +596,15 @@ impl Coordinator {
         Ok(issued)
     }
 
+    /// Signs `doc` in `domain` with the chapter signing key.
+    fn sign_as_chapter<T: Serialize>(&self, domain: &str, doc: &T) -> Result<[u8; 64]> {
+        Ok(self
+            .lock()
+            .keys()?
+            .chapter_sign
+            .sign_document(domain, doc)?)
+    }
+
     /// One exchange whose pulled pages go through [`admit_page`].
     async fn exchange_admitting(
         &self,
@@ -799,11 +808,7 @@ impl Coordinator {
                 text,
                 published_at: chrono::Utc::now().timestamp(),
             };
-            let signature = self
-                .lock()
-                .keys()?
-                .chapter_sign
-                .sign_document(api::DECLARATION_DOMAIN, &document)?;
+            let signature = self.sign_as_chapter(api::DECLARATION_DOMAIN, &document)?;
             let published = PublishedDeclaration {
                 document,
                 signature,
@@ -943,11 +948,7 @@ impl Coordinator {
             revoked_at: chrono::Utc::now().timestamp(),
             issuer: api::REVOKED_BY_CHAPTER.into(),
         };
-        let signature = self
-            .lock()
-            .keys()?
-            .chapter_sign
-            .sign_document(api::REVOCATION_DOMAIN, &statement)?;
+        let signature = self.sign_as_chapter(api::REVOCATION_DOMAIN, &statement)?;
         let req = RevokeRequest {
             revocation: SignedRevocation {
                 statement,
@@ -1012,11 +1013,7 @@ impl Coordinator {
             locked,
             at: chrono::Utc::now().timestamp(),
         };
-        let signature = self
-            .lock()
-            .keys()?
-            .chapter_sign
-            .sign_document(api::ACCOUNT_LOCK_DOMAIN, &statement)?;
+        let signature = self.sign_as_chapter(api::ACCOUNT_LOCK_DOMAIN, &statement)?;
         let _: LockAccountResponse = self
             .authed(
                 enrol,
