@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 2 usage, 1 any other error (one line on stderr).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,6 +119,46 @@ enum ChapterCmd {
 }
 
 fn main() -> ExitCode {
+    quiet_panics();
+    match std::panic::catch_unwind(main_inner) {
+        Ok(code) => code,
+        // `peerlog-server admin … | head -1`: the reader is gone, which is no failure of ours.
+        Err(p) if is_broken_pipe(p.as_ref()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Whether a panic is `println!` finding standard output closed (a pipe whose reader
+/// stopped reading).
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.starts_with("failed printing to std") && text.contains("Broken pipe")
+}
+
+/// A panic never reaches the operator as a stack trace, nor its message (a handler's panic
+/// message could quote request data): a closed pipe ends the program quietly, anything
+/// else is one line with the place in the code.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        if is_broken_pipe(info.payload()) {
+            return;
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "peerlog-server: internal error{at}; please report this bug"
+        );
+    }));
+}
+
+fn main_inner() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -238,8 +279,13 @@ async fn serve(database: &str, args: ServeArgs) -> Result<(), ServerError> {
     config.shutdown_timeout = std::time::Duration::from_secs(args.shutdown_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
     let server = peerlog_server::spawn(config).await?;
-    // Tests and scripts read this line to find the port.
-    println!("peerlog-server listening on {}", server.url());
+    // Tests and scripts read this line to find the port. A closed standard output (nobody
+    // reads it) is no reason to stop serving.
+    let _ = writeln!(
+        std::io::stdout(),
+        "peerlog-server listening on {}",
+        server.url()
+    );
     wait_for_signal().await;
     tracing::info!("signal received; finishing in-flight requests");
     server.shutdown().await;
