@@ -227,6 +227,7 @@ mod tests {
             last_seen: None,
             revoked_at,
             revocation: None,
+            account_locked_at: None,
         }
     }
 

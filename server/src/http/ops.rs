@@ -87,7 +87,7 @@ fn op(
             "401".into(),
             err("No, an unknown or an expired bearer token (`unauthenticated`)"),
         );
-        responses.insert("403".into(), err("Not allowed (`forbidden`), or the device was revoked (`device_revoked` with `wipe: true`)"));
+        responses.insert("403".into(), err("Not allowed (`forbidden`), the device was revoked (`device_revoked` with `wipe: true`), or its account is locked (`account_locked`)"));
     }
     for (status, text) in extra {
         responses.insert((*status).into(), err(text));
@@ -232,8 +232,8 @@ pub fn openapi_document() -> Value {
             "/v1/recovery/fetch": { "post": op("Fetch the wrapped peer key by recovery lookup", Some("RecoveryLookup"), ok("RecoveryFetchResponse"), &[("403", "The account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), limited[0]], false) },
             "/v1/recovery/device": { "post": op("Register a new device on the recovered account", Some("RecoveryDeviceRequest"), ok("EnrolResponse"), &[("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), ("409", "Device already registered (`conflict`)"), limited[0]], false) },
             "/v1/recovery/rotate": { "post": op("Replace the account's recovery code (a device of the account); the old code finds nothing afterwards", Some("RotateRecoveryRequest"), ok("RotateRecoveryResponse"), &[("400", "Wrapped key of a wrong size (`invalid_request`)"), ("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("409", "The lookup belongs to another account (`conflict`)")], true) },
-            "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
-            "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
+            "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
+            "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
             "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order", Some("PushRequest"), ok("PushResponse"), &[], true) },
             "/v1/sync/pull": { "get": {
                 "summary": "Records after a cursor: a peer's own records, or everything addressed to the coordinator's chapter",
@@ -246,7 +246,7 @@ pub fn openapi_document() -> Value {
                     "200": ok("PullResponse"),
                     "400": err("Bad query (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"),
                     "500": err("Server failure (`internal`)")
                 }
             } },
@@ -263,13 +263,13 @@ pub fn openapi_document() -> Value {
                     "200": ok("RevokeResponse"),
                     "400": err("The statement names another device or account, the wrong issuer, or does not verify with the chapter signing key (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"),
                     "404": err("No such device in your reach (`not_found`)"),
                     "500": err("Server failure (`internal`)")
                 }
             } },
             "/v1/accounts/{account_id}/lock": { "post": {
-                "summary": "Lock or unlock an account of the chapter (coordinator) with a statement signed by the chapter signing key; while locked nobody recovers the account or registers a device on it",
+                "summary": "Lock or unlock a peer's account of the chapter (coordinator) with a statement signed by the chapter signing key; while locked nobody recovers the account or registers a device on it, and its devices can neither log in nor sync",
                 "security": [{ "bearer": [] }],
                 "parameters": [{ "name": "account_id", "in": "path", "required": true, "schema": str_ }],
                 "requestBody": body("LockAccountRequest"),
@@ -277,8 +277,9 @@ pub fn openapi_document() -> Value {
                     "200": ok("LockAccountResponse"),
                     "400": err("The statement names another account, is dated in the future, or does not verify with the chapter signing key (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Not the coordinator (`forbidden`), or device revoked (`device_revoked`)"),
+                    "403": err("Not the coordinator (`forbidden`), device revoked (`device_revoked`), or its account locked (`account_locked`)"),
                     "404": err("No such account in the chapter (`not_found`)"),
+                    "409": err("A coordinator's account cannot be locked (`conflict`)"),
                     "500": err("Server failure (`internal`)")
                 }
             } }

@@ -248,6 +248,9 @@ pub struct DeviceInfo {
     pub revoked_at: Option<Timestamp>,
     /// The signed revocation statement (JSON, as the revoker sent it), once revoked.
     pub revocation: Option<Vec<u8>>,
+    /// When the chapter locked the device's account, while it is locked: the device is
+    /// refused (login and every authenticated request) until the lock is lifted.
+    pub account_locked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -345,7 +345,7 @@ async fn enrol_tx(
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, a.locked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 fn device_from_row(r: &Row) -> Result<DeviceInfo> {
@@ -360,6 +360,7 @@ fn device_from_row(r: &Row) -> Result<DeviceInfo> {
         last_seen: r.get(6),
         revoked_at: r.get(7),
         revocation: r.get(8),
+        account_locked_at: r.get(9),
     })
 }
 

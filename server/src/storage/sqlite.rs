@@ -491,7 +491,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, a.locked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 named_row! {
@@ -506,6 +506,7 @@ named_row! {
         last_seen: Option<i64>,
         revoked_at: Option<i64>,
         revocation: Option<Vec<u8>>,
+        locked_at: Option<i64>,
     }
 }
 
@@ -521,6 +522,7 @@ impl DeviceRow {
             last_seen: self.last_seen,
             revoked_at: self.revoked_at,
             revocation: self.revocation,
+            account_locked_at: self.locked_at,
         })
     }
 }
