@@ -4,6 +4,7 @@ mod bindings;
 mod checks;
 mod ctx;
 mod demo;
+mod fuzz;
 mod layers;
 mod postgres;
 mod setup;
@@ -34,6 +35,11 @@ commands:
   demo
         The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
         a fresh home under target/demo/ (refusals included).
+  fuzz [--seconds N]
+        Every cargo-fuzz target of fuzz/ (nightly; cargo-fuzz is installed if missing)
+        for N seconds each (default 300), from the seeds in fuzz/seeds/; new inputs are
+        kept in <target dir>/fuzz/corpus/, a crash's input in <target dir>/fuzz/artifacts/.
+        `cargo xtask test` runs each for a few seconds (step `fuzz`).
   bench
         The benchmarks in release mode: criterion benches of the core (log a contact,
         open + year summary of 10 000 contacts, list a month), the peak memory of
@@ -95,6 +101,19 @@ fn dispatch(args: &[String]) -> Result<()> {
         "bench" => {
             no_options(rest)?;
             bench(&Ctx::new()?)
+        }
+        "fuzz" => {
+            let seconds = match rest {
+                [] => 300,
+                [flag, n] if flag == "--seconds" => match n.parse::<u64>() {
+                    Ok(n) if n > 0 => n,
+                    _ => bail!("--seconds takes a positive whole number, not `{n}`"),
+                },
+                _ => bail!("usage: cargo xtask fuzz [--seconds N]"),
+            };
+            let ctx = Ctx::new()?;
+            setup::setup(&ctx, &[setup::Need::Fuzz])?;
+            fuzz::run_all(&ctx, seconds)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

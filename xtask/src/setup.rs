@@ -84,6 +84,8 @@ pub enum Need {
     Clang,
     /// PostgreSQL server binaries (server tests against the PostgreSQL backend).
     Postgres,
+    /// A C++ compiler (libFuzzer) and cargo-fuzz on the nightly toolchain (fuzz targets).
+    Fuzz,
 }
 
 impl Need {
@@ -93,6 +95,7 @@ impl Need {
         Need::KotlinSyntax,
         Need::Clang,
         Need::Postgres,
+        Need::Fuzz,
     ];
 }
 
@@ -206,6 +209,11 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             present: || which("clang").is_some(),
             what: "clang",
         }],
+        Need::Fuzz => vec![SystemPackage {
+            package: "g++",
+            present: || which("c++").is_some(),
+            what: "a C++ compiler (c++) for libFuzzer",
+        }],
         Need::Postgres => vec![SystemPackage {
             package: "postgresql",
             present: || postgres_bin_dir().is_some(),
@@ -263,6 +271,9 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
     if needs.contains(&Need::Kotlin) {
         ensure_kotlinc(ctx)?;
     }
+    if needs.contains(&Need::Fuzz) {
+        ensure_cargo_fuzz()?;
+    }
     if needs.contains(&Need::Swift) {
         ensure_grammar(ctx, &SWIFT_GRAMMAR)?;
     }
@@ -270,6 +281,29 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
         ensure_grammar(ctx, &KOTLIN_GRAMMAR)?;
     }
     Ok(())
+}
+
+/// cargo-fuzz, pinned, from crates.io. The nightly toolchain it drives comes with the
+/// machine image (toolchains are not downloaded here).
+fn ensure_cargo_fuzz() -> Result<()> {
+    use crate::fuzz::{CARGO_FUZZ_VERSION, cargo_fuzz_present, nightly_present};
+    if !nightly_present() {
+        bail!("the fuzz step needs a nightly toolchain: `rustup toolchain install nightly`");
+    }
+    if cargo_fuzz_present() {
+        println!("cargo-fuzz: already there");
+        return Ok(());
+    }
+    run(Command::new("cargo")
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(Stdio::null())
+        .args([
+            "install",
+            "cargo-fuzz",
+            "--locked",
+            "--version",
+            CARGO_FUZZ_VERSION,
+        ]))
 }
 
 fn is_root() -> bool {

@@ -82,6 +82,13 @@ pub const STEPS: &[Step] = &[
         run: cargo_test,
     },
     Step {
+        name: "fuzz",
+        about: "build the cargo-fuzz targets (nightly) and run each a few seconds from its seeds",
+        needs: &[Need::Fuzz],
+        uses: &["setup"],
+        run: |ctx| crate::fuzz::run_all(ctx, crate::fuzz::TEST_SECONDS),
+    },
+    Step {
         name: "bindings",
         about: "cargo build --workspace; generate Kotlin + Swift into target/bindings",
         needs: &[],
