@@ -7,6 +7,7 @@ mod demo;
 mod fuzz;
 mod layers;
 mod postgres;
+mod schemathesis;
 mod setup;
 mod steps;
 mod util;
@@ -35,6 +36,12 @@ commands:
   demo
         The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
         a fresh home under target/demo/ (refusals included).
+  schemathesis [--max-examples N]
+        schemathesis (pinned, PyPI, in a venv under the target dir) against
+        /v1/openapi.json of the real server on 127.0.0.1 (SQLite in a fresh folder), as a
+        peer and as the coordinator, N examples per operation (default 200): no 5xx, every
+        response as the document says. `cargo xtask test` runs it with a few (step
+        `schemathesis`).
   fuzz [--seconds N]
         Every cargo-fuzz target of fuzz/ (nightly; cargo-fuzz is installed if missing)
         for N seconds each (default 300), from the seeds in fuzz/seeds/; new inputs are
@@ -101,6 +108,19 @@ fn dispatch(args: &[String]) -> Result<()> {
         "bench" => {
             no_options(rest)?;
             bench(&Ctx::new()?)
+        }
+        "schemathesis" => {
+            let max_examples = match rest {
+                [] => 200,
+                [flag, n] if flag == "--max-examples" => match n.parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => bail!("--max-examples takes a positive whole number, not `{n}`"),
+                },
+                _ => bail!("usage: cargo xtask schemathesis [--max-examples N]"),
+            };
+            let ctx = Ctx::new()?;
+            setup::setup(&ctx, &[setup::Need::Schemathesis])?;
+            schemathesis::run_against_server(&ctx, max_examples, true)
         }
         "fuzz" => {
             let seconds = match rest {

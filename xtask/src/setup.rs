@@ -86,6 +86,9 @@ pub enum Need {
     Postgres,
     /// A C++ compiler (libFuzzer) and cargo-fuzz on the nightly toolchain (fuzz targets).
     Fuzz,
+    /// python3 with venv, and schemathesis (pinned, from PyPI) in a venv under the target
+    /// dir (the API against its OpenAPI document).
+    Schemathesis,
 }
 
 impl Need {
@@ -96,6 +99,7 @@ impl Need {
         Need::Clang,
         Need::Postgres,
         Need::Fuzz,
+        Need::Schemathesis,
     ];
 }
 
@@ -214,6 +218,11 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             present: || which("c++").is_some(),
             what: "a C++ compiler (c++) for libFuzzer",
         }],
+        Need::Schemathesis => vec![SystemPackage {
+            package: "python3-venv",
+            present: crate::schemathesis::python_venv_present,
+            what: "python3 with venv",
+        }],
         Need::Postgres => vec![SystemPackage {
             package: "postgresql",
             present: || postgres_bin_dir().is_some(),
@@ -273,6 +282,9 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
     }
     if needs.contains(&Need::Fuzz) {
         ensure_cargo_fuzz()?;
+    }
+    if needs.contains(&Need::Schemathesis) {
+        crate::schemathesis::ensure(ctx)?;
     }
     if needs.contains(&Need::Swift) {
         ensure_grammar(ctx, &SWIFT_GRAMMAR)?;
