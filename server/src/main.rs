@@ -73,6 +73,13 @@ struct ServeArgs {
     /// Seconds to let in-flight requests finish on shutdown.
     #[arg(long, env = "PEERLOG_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     shutdown_timeout: u64,
+    /// Longest seconds for a request's head (request line and headers); a client that
+    /// trickles or stalls is disconnected.
+    #[arg(long, env = "PEERLOG_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Most connections open at once; more wait until one ends.
+    #[arg(long, env = "PEERLOG_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Longest seconds for one request, body upload included.
     #[arg(long, env = "PEERLOG_REQUEST_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
@@ -278,6 +285,8 @@ async fn serve(database: &str, args: ServeArgs) -> Result<(), ServerError> {
     };
     config.shutdown_timeout = std::time::Duration::from_secs(args.shutdown_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
+    config.header_read_timeout = std::time::Duration::from_secs(args.header_timeout);
+    config.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     let server = peerlog_server::spawn(config).await?;
     // Tests and scripts read this line to find the port. A closed standard output (nobody
     // reads it) is no reason to stop serving.
