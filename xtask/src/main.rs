@@ -31,8 +31,9 @@ commands:
         C header and module map) into DIR/kotlin and DIR/swift (default target/bindings).
   setup
         Install what the checks need, where missing: apt packages (libjna-java junit4
-        clang postgresql, ...) and, via npm, kotlinc, tree-sitter-swift and
-        tree-sitter-kotlin in .tools/.
+        clang postgresql g++ python3-venv, ...), via npm kotlinc, tree-sitter-swift
+        and tree-sitter-kotlin in .tools/, cargo-fuzz (cargo install, for the nightly
+        toolchain) and schemathesis (pip, in a venv under the target dir).
   demo
         The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
         a fresh home under target/demo/ (refusals included).
