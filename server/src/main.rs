@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 2 usage, 1 any other error (one line on stderr).
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,13 @@ struct ServeArgs {
     /// Seconds to let in-flight requests finish on shutdown.
     #[arg(long, env = "PEERLOG_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     shutdown_timeout: u64,
+    /// Longest seconds for a request's head (request line and headers); a client that
+    /// trickles or stalls is disconnected.
+    #[arg(long, env = "PEERLOG_HEADER_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Most connections open at once; more wait until one ends.
+    #[arg(long, env = "PEERLOG_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Longest seconds for one request, body upload included.
     #[arg(long, env = "PEERLOG_REQUEST_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
@@ -118,6 +126,46 @@ enum ChapterCmd {
 }
 
 fn main() -> ExitCode {
+    quiet_panics();
+    match std::panic::catch_unwind(main_inner) {
+        Ok(code) => code,
+        // `peerlog-server admin … | head -1`: the reader is gone, which is no failure of ours.
+        Err(p) if is_broken_pipe(p.as_ref()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Whether a panic is `println!` finding standard output closed (a pipe whose reader
+/// stopped reading).
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.starts_with("failed printing to std") && text.contains("Broken pipe")
+}
+
+/// A panic never reaches the operator as a stack trace, nor its message (a handler's panic
+/// message could quote request data): a closed pipe ends the program quietly, anything
+/// else is one line with the place in the code.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        if is_broken_pipe(info.payload()) {
+            return;
+        }
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "peerlog-server: internal error{at}; please report this bug"
+        );
+    }));
+}
+
+fn main_inner() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -237,9 +285,16 @@ async fn serve(database: &str, args: ServeArgs) -> Result<(), ServerError> {
     };
     config.shutdown_timeout = std::time::Duration::from_secs(args.shutdown_timeout);
     config.request_timeout = std::time::Duration::from_secs(args.request_timeout);
+    config.header_read_timeout = std::time::Duration::from_secs(args.header_timeout);
+    config.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     let server = peerlog_server::spawn(config).await?;
-    // Tests and scripts read this line to find the port.
-    println!("peerlog-server listening on {}", server.url());
+    // Tests and scripts read this line to find the port. A closed standard output (nobody
+    // reads it) is no reason to stop serving.
+    let _ = writeln!(
+        std::io::stdout(),
+        "peerlog-server listening on {}",
+        server.url()
+    );
     wait_for_signal().await;
     tracing::info!("signal received; finishing in-flight requests");
     server.shutdown().await;

@@ -228,6 +228,7 @@ mod tests {
             revoked_at,
             revocation: None,
             account_signature: None,
+            account_locked_at: None,
         }
     }
 

@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
@@ -53,11 +53,18 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Longest time for one request, body upload included (→ `408` JSON).
     pub request_timeout: Duration,
+    /// Longest time for a request's head (request line and headers), also while a kept-alive
+    /// connection waits for its next request: a client that trickles or stalls is closed.
+    pub header_read_timeout: Duration,
+    /// Most connections open at once. At the cap the server stops accepting until one
+    /// ends (new clients wait in the listen backlog), so a flood of idle connections
+    /// cannot exhaust memory or file descriptors.
+    pub max_connections: usize,
 }
 
 impl ServeConfig {
     /// The defaults: plain HTTP, default rate limits, no forwarded-for, 30 s shutdown
-    /// grace, 120 s per request.
+    /// grace, 120 s per request, 30 s for a request's head, 1 024 connections.
     pub fn new(database: impl Into<String>, listen: SocketAddr) -> Self {
         ServeConfig {
             database: database.into(),
@@ -67,6 +74,8 @@ impl ServeConfig {
             trust_forwarded_for: false,
             shutdown_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(120),
+            header_read_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }
@@ -180,6 +189,10 @@ pub async fn spawn_with<S: Storage>(
     let app = router(state.clone());
     let (stop, stop_rx) = watch::channel(false);
     let is_tls = tls.is_some();
+    let limits = ConnLimits {
+        max_connections: config.max_connections.max(1),
+        header_read_timeout: config.header_read_timeout,
+    };
     let task = tokio::spawn(accept_loop(
         listener,
         app,
@@ -187,6 +200,7 @@ pub async fn spawn_with<S: Storage>(
         stop_rx,
         config.shutdown_timeout,
         state,
+        limits,
     ));
     tracing::info!(%addr, tls = is_tls, "listening");
     Ok(RunningServer {
@@ -231,6 +245,33 @@ fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServerError> {
 /// Housekeeping interval: expired challenges and sessions, idle rate-limit buckets.
 const PURGE_EVERY: Duration = Duration::from_secs(300);
 
+/// Most bytes of a request's head: a real client sends well under 2 KiB (a bearer token
+/// and a few headers). Larger → `431`.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+struct ConnLimits {
+    max_connections: usize,
+    header_read_timeout: Duration,
+}
+
+/// Waits for room under the connection cap, then for a client. Cancel-safe: dropped
+/// while waiting, it gives its room back and loses no connection.
+async fn accept_with_room(
+    listener: &TcpListener,
+    room: &Arc<Semaphore>,
+) -> (
+    OwnedSemaphorePermit,
+    std::io::Result<(TcpStream, SocketAddr)>,
+) {
+    // The semaphore is never closed, so acquiring only fails if it were.
+    let permit = match Arc::clone(room).acquire_owned().await {
+        Ok(p) => p,
+        Err(_) => std::future::pending().await,
+    };
+    (permit, listener.accept().await)
+}
+
 async fn accept_loop<S: Storage>(
     listener: TcpListener,
     app: Router,
@@ -238,22 +279,29 @@ async fn accept_loop<S: Storage>(
     mut stop: watch::Receiver<bool>,
     grace: Duration,
     state: AppState<S>,
+    limits: ConnLimits,
 ) {
     let (conn_stop, conn_stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
     let mut purge = tokio::time::interval(PURGE_EVERY);
+    let room = Arc::new(Semaphore::new(limits.max_connections));
     loop {
         tokio::select! {
             () = stopped(&mut stop) => break,
-            accepted = listener.accept() => match accepted {
+            (permit, accepted) = accept_with_room(&listener, &room) => match accepted {
                 Ok((stream, peer)) => {
-                    conns.spawn(serve_connection(
+                    let conn = serve_connection(
                         stream,
                         peer,
                         app.clone(),
                         tls.clone(),
                         conn_stop_rx.clone(),
-                    ));
+                        limits.header_read_timeout,
+                    );
+                    conns.spawn(async move {
+                        conn.await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     // E.g. out of file descriptors: back off instead of spinning.
@@ -287,7 +335,6 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 }
 
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 async fn serve_connection(
     stream: TcpStream,
@@ -295,13 +342,23 @@ async fn serve_connection(
     app: Router,
     tls: Option<TlsAcceptor>,
     stop: watch::Receiver<bool>,
+    header_read_timeout: Duration,
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_io(TokioIo::new(stream), peer, app, stop).await,
+        None => serve_io(TokioIo::new(stream), peer, app, stop, header_read_timeout).await,
         Some(acceptor) => {
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls_stream)) => serve_io(TokioIo::new(tls_stream), peer, app, stop).await,
+                Ok(Ok(tls_stream)) => {
+                    serve_io(
+                        TokioIo::new(tls_stream),
+                        peer,
+                        app,
+                        stop,
+                        header_read_timeout,
+                    )
+                    .await;
+                }
                 Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!("TLS handshake timed out"),
             }
@@ -309,8 +366,13 @@ async fn serve_connection(
     }
 }
 
-async fn serve_io<I>(io: I, peer: SocketAddr, app: Router, mut stop: watch::Receiver<bool>)
-where
+async fn serve_io<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+    header_read_timeout: Duration,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let svc = app.map_request(move |mut req: axum::http::Request<Incoming>| {
@@ -319,7 +381,8 @@ where
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .header_read_timeout(header_read_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
         .serve_connection(io, TowerToHyperService::new(svc));
     let mut conn = std::pin::pin!(conn);
     tokio::select! {

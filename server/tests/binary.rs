@@ -333,3 +333,81 @@ async fn serve_logs_json_without_secrets_and_stops_on_sigterm() {
         assert!(!contains(&files, secret), "database contains {secret}");
     }
 }
+
+/// Runs the binary with standard output a socket whose reading end is already closed, as
+/// `peerlog-server … | head -1` is once `head` has its line: every write fails with a broken
+/// pipe, deterministically.
+fn run_into_closed_pipe(args: &[&str]) -> (i32, String) {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    drop(ours);
+    let out = bin()
+        .args(args)
+        .env_remove("PEERLOG_DATABASE")
+        .env("RUST_BACKTRACE", "1")
+        .stdout(Stdio::from(OwnedFd::from(theirs)))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/peerlog.db", dir.path().display());
+    let backup = dir.path().join("backup.db");
+    let backup = backup.to_str().unwrap();
+    let cases: [&[&str]; 6] = [
+        &["--help"],
+        &["--version"],
+        &["admin", "--help"],
+        &[
+            "--database",
+            &db,
+            "admin",
+            "chapter",
+            "create",
+            "--org",
+            "Org",
+            "--chapter",
+            "Oslo",
+        ],
+        &[
+            "--database",
+            &db,
+            "admin",
+            "chapter",
+            "create",
+            "--org",
+            "Org",
+            "--chapter",
+            "Bergen",
+            "--json",
+        ],
+        &["--database", &db, "admin", "backup", "--out", backup],
+    ];
+    for args in cases {
+        let (code, err) = run_into_closed_pipe(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?}: nothing on stderr, no panic, no trace");
+    }
+    // The work itself was done: both chapters exist, the backup was written.
+    assert!(dir.path().join("backup.db").exists());
+    let (code, _, err) = run(&[
+        "--database",
+        &db,
+        "admin",
+        "chapter",
+        "create",
+        "--org",
+        "Org",
+        "--chapter",
+        "Bergen",
+    ]);
+    assert_eq!(code, 1, "Bergen was created before the closed pipe: {err}");
+}

@@ -286,3 +286,180 @@ async fn a_slow_upload_times_out_with_json() {
     assert!(text.contains(r#""code":"invalid_request""#), "{text}");
     server.shutdown().await;
 }
+
+async fn abusive_server(
+    header_timeout: Duration,
+    max_connections: usize,
+) -> (peerlog_server::RunningServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/peerlog.db", dir.path().display());
+    let mut config = ServeConfig::new(db.as_str(), local());
+    config.header_read_timeout = header_timeout;
+    config.max_connections = max_connections;
+    (spawn(config).await.unwrap(), dir)
+}
+
+/// `GET /healthz` on a fresh connection; the status line and how long it took.
+async fn healthz(addr: std::net::SocketAddr) -> (String, Duration) {
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    (
+        text.lines().next().unwrap_or_default().to_owned(),
+        started.elapsed(),
+    )
+}
+
+/// Reads until the server closes the connection; how long that took.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> Duration {
+    let started = std::time::Instant::now();
+    let mut sink = Vec::new();
+    let read = tokio::time::timeout(limit, stream.read_to_end(&mut sink)).await;
+    assert!(read.is_ok(), "the server kept a stalled connection open");
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_loris_clients_are_cut_off_and_capped() {
+    let (server, _dir) = abusive_server(Duration::from_millis(600), 3).await;
+    let addr = server.addr();
+    // Three clients take every connection: one sends nothing, one stops halfway through
+    // its head, one trickles a header byte every 100 ms (never finishing).
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let trickler = tokio::spawn(async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if s.write_all(b"a").await.is_err() {
+                return started.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        started.elapsed()
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A fourth client waits for room (the cap), and is served once the server has cut the
+    // others off (the head timeout), not after them.
+    let (status, took) = healthz(addr).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        took >= Duration::from_millis(300),
+        "served at once although three connections were open: {took:?}"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    closed_within(&mut silent, Duration::from_secs(5)).await;
+    closed_within(&mut stalled, Duration::from_secs(5)).await;
+    let trickled = trickler.await.unwrap();
+    assert!(trickled < Duration::from_secs(5), "{trickled:?}");
+    // With room again, requests are served at once.
+    let (status, took) = healthz(addr).await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(took < Duration::from_millis(500), "{took:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_head_is_refused_and_the_server_goes_on() {
+    let (server, _dir) = abusive_server(Duration::from_secs(5), 16).await;
+    let addr = server.addr();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let huge = "a".repeat(64 * 1024);
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Huge: {huge}\r\n\r\n");
+    // The server may close while the head is still being written.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "refused or cut off: {text}"
+    );
+    // Many headers, each small: refused too.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let many: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "refused or cut off: {text}"
+    );
+    assert_eq!(healthz(addr).await.0, "HTTP/1.1 200 OK");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_gone_mid_push_leaves_nothing_half_written() {
+    let Some(fixture) = common::fresh_sqlite().await else {
+        return;
+    };
+    let h = common::Harness::start(&fixture.storage).await;
+    let c = h.coordinator("Org", "Oslo").await;
+    let p = h.peer(&c).await;
+    let records: Vec<_> = (0..20)
+        .map(|_| {
+            common::seal(
+                &p.device,
+                peerlog_protocol::Collection::Contacts,
+                &common::new_id(),
+                1,
+                &[c.chapter_key()],
+            )
+        })
+        .collect();
+    let body = serde_json::to_vec(&api::PushRequest { records }).unwrap();
+    let before = h.stats().await.records;
+    for cut in [1, body.len() / 2, body.len() - 1] {
+        let mut stream = tokio::net::TcpStream::connect(h.server.as_ref().unwrap().addr())
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            p.token,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&body[..cut]).await.unwrap();
+        drop(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        h.stats().await.records,
+        before,
+        "nothing of a cut-off push is kept"
+    );
+    // The whole push, sent again, is taken in full.
+    let results = h
+        .push(
+            &p.token,
+            serde_json::from_slice::<api::PushRequest>(&body)
+                .unwrap()
+                .records,
+        )
+        .await;
+    assert_eq!(results.len(), 20);
+    assert_eq!(h.stats().await.records, before + 20);
+}

@@ -4,8 +4,10 @@ mod bindings;
 mod checks;
 mod ctx;
 mod demo;
+mod fuzz;
 mod layers;
 mod postgres;
+mod schemathesis;
 mod setup;
 mod steps;
 mod util;
@@ -29,11 +31,23 @@ commands:
         C header and module map) into DIR/kotlin and DIR/swift (default target/bindings).
   setup
         Install what the checks need, where missing: apt packages (libjna-java junit4
-        clang postgresql, ...) and, via npm, kotlinc, tree-sitter-swift and
-        tree-sitter-kotlin in .tools/.
+        clang postgresql g++ python3-venv, ...), via npm kotlinc, tree-sitter-swift
+        and tree-sitter-kotlin in .tools/, cargo-fuzz (cargo install, for the nightly
+        toolchain) and schemathesis (pip, in a venv under the target dir).
   demo
         The main job for now: a peer's offline walkthrough with the real `peerlog` CLI in
         a fresh home under target/demo/ (refusals included).
+  schemathesis [--max-examples N]
+        schemathesis (pinned, PyPI, in a venv under the target dir) against
+        /v1/openapi.json of the real server on 127.0.0.1 (SQLite in a fresh folder), as a
+        peer and as the coordinator, N examples per operation (default 200): no 5xx, every
+        response as the document says. `cargo xtask test` runs it with a few (step
+        `schemathesis`).
+  fuzz [--seconds N]
+        Every cargo-fuzz target of fuzz/ (nightly; cargo-fuzz is installed if missing)
+        for N seconds each (default 300), from the seeds in fuzz/seeds/; new inputs are
+        kept in <target dir>/fuzz/corpus/, a crash's input in <target dir>/fuzz/artifacts/.
+        `cargo xtask test` runs each for a few seconds (step `fuzz`).
   bench
         The benchmarks in release mode: criterion benches of the core (log a contact,
         open + year summary of 10 000 contacts, list a month), the peak memory of
@@ -45,6 +59,7 @@ commands:
 ";
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match dispatch(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,6 +69,24 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask help | head -1`: a closed standard output ends the program quietly, not
+/// with a panic and a stack trace. Other panics keep the default report (a developer tool).
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to std") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn dispatch(args: &[String]) -> Result<()> {
@@ -76,6 +109,32 @@ fn dispatch(args: &[String]) -> Result<()> {
         "bench" => {
             no_options(rest)?;
             bench(&Ctx::new()?)
+        }
+        "schemathesis" => {
+            let max_examples = match rest {
+                [] => 200,
+                [flag, n] if flag == "--max-examples" => match n.parse::<u32>() {
+                    Ok(n) if n > 0 => n,
+                    _ => bail!("--max-examples takes a positive whole number, not `{n}`"),
+                },
+                _ => bail!("usage: cargo xtask schemathesis [--max-examples N]"),
+            };
+            let ctx = Ctx::new()?;
+            setup::setup(&ctx, &[setup::Need::Schemathesis])?;
+            schemathesis::run_against_server(&ctx, max_examples, true)
+        }
+        "fuzz" => {
+            let seconds = match rest {
+                [] => 300,
+                [flag, n] if flag == "--seconds" => match n.parse::<u64>() {
+                    Ok(n) if n > 0 => n,
+                    _ => bail!("--seconds takes a positive whole number, not `{n}`"),
+                },
+                _ => bail!("usage: cargo xtask fuzz [--seconds N]"),
+            };
+            let ctx = Ctx::new()?;
+            setup::setup(&ctx, &[setup::Need::Fuzz])?;
+            fuzz::run_all(&ctx, seconds)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

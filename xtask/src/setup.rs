@@ -90,6 +90,11 @@ pub enum Need {
     /// Debian's chromium, node + npm, and `npm ci` of tests/console-browser (playwright-core
     /// and axe-core, pinned by its lockfile; never a browser download).
     Browser,
+    /// A C++ compiler (libFuzzer) and cargo-fuzz on the nightly toolchain (fuzz targets).
+    Fuzz,
+    /// python3 with venv, and schemathesis (pinned, from PyPI) in a venv under the target
+    /// dir (the API against its OpenAPI document).
+    Schemathesis,
 }
 
 impl Need {
@@ -101,6 +106,8 @@ impl Need {
         Need::Postgres,
         Need::Python,
         Need::Browser,
+        Need::Fuzz,
+        Need::Schemathesis,
     ];
 }
 
@@ -270,6 +277,16 @@ fn system_packages(need: Need) -> Vec<SystemPackage> {
             node,
             npm,
         ],
+        Need::Fuzz => vec![SystemPackage {
+            package: "g++",
+            present: || which("c++").is_some(),
+            what: "a C++ compiler (c++) for libFuzzer",
+        }],
+        Need::Schemathesis => vec![SystemPackage {
+            package: "python3-venv",
+            present: crate::schemathesis::python_venv_present,
+            what: "python3 with venv",
+        }],
         Need::Postgres => vec![SystemPackage {
             package: "postgresql",
             present: || postgres_bin_dir().is_some(),
@@ -346,6 +363,12 @@ pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
     if needs.contains(&Need::Kotlin) {
         ensure_kotlinc(ctx)?;
     }
+    if needs.contains(&Need::Fuzz) {
+        ensure_cargo_fuzz()?;
+    }
+    if needs.contains(&Need::Schemathesis) {
+        crate::schemathesis::ensure(ctx)?;
+    }
     if needs.contains(&Need::Swift) {
         ensure_grammar(ctx, &SWIFT_GRAMMAR)?;
     }
@@ -386,6 +409,29 @@ fn ensure_browser_modules(ctx: &Ctx) -> Result<()> {
         .current_dir(&dir)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"))?;
     write(&stamp, &lock)
+}
+
+/// cargo-fuzz, pinned, from crates.io. The nightly toolchain it drives comes with the
+/// machine image (toolchains are not downloaded here).
+fn ensure_cargo_fuzz() -> Result<()> {
+    use crate::fuzz::{CARGO_FUZZ_VERSION, cargo_fuzz_present, nightly_present};
+    if !nightly_present() {
+        bail!("the fuzz step needs a nightly toolchain: `rustup toolchain install nightly`");
+    }
+    if cargo_fuzz_present() {
+        println!("cargo-fuzz: already there");
+        return Ok(());
+    }
+    run(Command::new("cargo")
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(Stdio::null())
+        .args([
+            "install",
+            "cargo-fuzz",
+            "--locked",
+            "--version",
+            CARGO_FUZZ_VERSION,
+        ]))
 }
 
 fn is_root() -> bool {

@@ -89,6 +89,26 @@ pub const STEPS: &[Step] = &[
         run: console_browser,
     },
     Step {
+        name: "fuzz",
+        about: "build the cargo-fuzz targets (nightly) and run each a few seconds from its seeds",
+        needs: &[Need::Fuzz],
+        uses: &["setup"],
+        run: |ctx| crate::fuzz::run_all(ctx, crate::fuzz::TEST_SECONDS),
+    },
+    Step {
+        name: "schemathesis",
+        about: "schemathesis against /v1/openapi.json of the real server on 127.0.0.1, as a peer and as the coordinator",
+        needs: &[Need::Schemathesis],
+        uses: &["setup"],
+        run: |ctx| {
+            crate::schemathesis::run_against_server(
+                ctx,
+                crate::schemathesis::TEST_MAX_EXAMPLES,
+                true,
+            )
+        },
+    },
+    Step {
         name: "bindings",
         about: "cargo build --workspace; generate Kotlin + Swift into target/bindings",
         needs: &[],

@@ -932,3 +932,46 @@ fn a_closed_pipe_ends_the_program_quietly() {
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// Runs `peerlog` with standard output a socket whose reading end is already closed, as
+/// `peerlog … | head -1` is once `head` has its line: every write fails with a broken pipe,
+/// deterministically. Returns the exit code and standard error.
+fn into_closed_pipe(home: &Path, args: &[&str]) -> (Option<i32>, String) {
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    let (ours, theirs) = UnixStream::pair().unwrap();
+    drop(ours);
+    let out = Command::new(env!("CARGO_BIN_EXE_peerlog"))
+        .env_remove("PEERLOG_HOME")
+        .env("RUST_BACKTRACE", "1")
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .stdout(std::process::Stdio::from(OwnedFd::from(theirs)))
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    let h = home();
+    let h = h.path.as_path();
+    init(h);
+    ok(
+        h,
+        &["declaration", "sign", "--name", "Kari Nordmann", "--accept"],
+    );
+    for args in [
+        &["--help"][..],
+        &["contact", "--help"],
+        &["declaration", "show"],
+        &["summary", "--year", "2026"],
+        &["status"],
+        &["contact", "list", "--json"],
+    ] {
+        let (code, err) = into_closed_pipe(h, args);
+        assert_eq!(code, Some(0), "peerlog {args:?}: {err}");
+        assert_eq!(err, "", "peerlog {args:?}: no panic, no trace");
+    }
+}

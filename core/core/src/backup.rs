@@ -146,6 +146,16 @@ fn parse(bytes: &[u8]) -> Result<BackupFile> {
     serde_json::from_slice(bytes).map_err(|_| CoreError::Verification(Msg::BackupTampered))
 }
 
+/// What `restore` checks of a file before the recovery code is used and anything is
+/// written: it parses, the wrapped key's Argon2 parameters are within bounds, and the
+/// manifest verifies with the account key of `peer`. For the fuzz targets (`fuzz/`).
+#[cfg(feature = "fuzzing")]
+pub fn fuzz_check_file(bytes: &[u8], peer: &RecipientSecretKey) -> Result<()> {
+    let file = parse(bytes)?;
+    file.wrapped_peer_key.params().validate()?;
+    file.verify(peer)
+}
+
 pub(crate) fn export(conn: &Connection, s: &Session, code: &RecoveryCode) -> Result<Vec<u8>> {
     let wrapped_peer_key = recovery::wrap_secret(
         code,

@@ -46,6 +46,8 @@ mod ffi;
 #[cfg(test)]
 mod testing;
 
+#[cfg(feature = "fuzzing")]
+pub use backup::fuzz_check_file;
 pub use certs::Authorship;
 pub use contacts::{ContactMonth, short_device_id};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};

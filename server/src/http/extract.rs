@@ -125,7 +125,7 @@ impl<C: LimitClass, S: Storage> FromRequestParts<AppState<S>> for Limited<C> {
 
 /// An authenticated device: `Authorization: Bearer TOKEN` → session → device → account →
 /// chapter → role. Unknown or expired → `401 unauthenticated`; revoked → `403
-/// device_revoked` with `"wipe": true`.
+/// device_revoked` with `"wipe": true`; of a locked account → `403 account_locked`.
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub device: DeviceInfo,
@@ -181,8 +181,13 @@ impl<S: Storage> FromRequestParts<AppState<S>> for Auth {
         if let Some(slot) = parts.extensions.get::<LogSlot>() {
             slot.set(&device.device_id);
         }
+        // Revoked before locked: a revoked device of a locked account must still get its
+        // revocation statement, or it would never wipe itself.
         if device.revoked_at.is_some() {
             return Err(ApiError::revoked(device.revocation.as_deref()));
+        }
+        if device.account_locked_at.is_some() {
+            return Err(ApiError::account_locked());
         }
         if device.last_seen.is_none_or(|t| now - t >= TOUCH_EVERY)
             && let Err(e) = state.storage().touch_device(&device.device_id, now).await

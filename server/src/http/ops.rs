@@ -87,7 +87,7 @@ fn op(
             "401".into(),
             err("No, an unknown or an expired bearer token (`unauthenticated`)"),
         );
-        responses.insert("403".into(), err("Not allowed (`forbidden`), or the device was revoked (`device_revoked` with `wipe: true`)"));
+        responses.insert("403".into(), err("Not allowed (`forbidden`), the device was revoked (`device_revoked` with `wipe: true`), or its account is locked (`account_locked`)"));
     }
     for (status, text) in extra {
         responses.insert((*status).into(), err(text));
@@ -107,8 +107,36 @@ fn obj(required: &[&str], props: Value) -> Value {
     json!({ "type": "object", "additionalProperties": false, "required": required, "properties": props })
 }
 
+/// Exactly `bytes` bytes as unpadded base64url: the length and alphabet are in the
+/// schema, so a client (or a test generator) knows what the server accepts.
 fn b64(bytes: usize) -> Value {
-    json!({ "type": "string", "description": format!("{bytes} bytes, unpadded base64url") })
+    b64_doc(bytes, &format!("{bytes} bytes, unpadded base64url"))
+}
+
+/// The last character of unpadded base64url carries 2 (one byte left over) or 4 (two)
+/// bits of data and zero bits after them; the server's decoder refuses any other.
+const B64_LAST_OF_ONE: &str = "[AQgw]";
+const B64_LAST_OF_TWO: &str = "[AEIMQUYcgkosw048]";
+
+fn b64_doc(bytes: usize, description: &str) -> Value {
+    let full = bytes / 3 * 4;
+    let tail = match bytes % 3 {
+        1 => format!("[A-Za-z0-9_-]{B64_LAST_OF_ONE}"),
+        2 => format!("[A-Za-z0-9_-]{{2}}{B64_LAST_OF_TWO}"),
+        _ => String::new(),
+    };
+    json!({ "type": "string", "pattern": format!("^[A-Za-z0-9_-]{{{full}}}{tail}$"), "description": description })
+}
+
+/// Between `min` and `max` bytes as unpadded base64url.
+fn b64_range(min: usize, max: usize, description: &str) -> Value {
+    json!({
+        "type": "string",
+        "pattern": format!("^(?:[A-Za-z0-9_-]{{4}})*(?:[A-Za-z0-9_-]{B64_LAST_OF_ONE}|[A-Za-z0-9_-]{{2}}{B64_LAST_OF_TWO})?$"),
+        "minLength": (min * 4).div_ceil(3),
+        "maxLength": (max * 4).div_ceil(3),
+        "description": description,
+    })
 }
 
 /// The OpenAPI 3.1 document served at `/v1/openapi.json`.
@@ -124,7 +152,9 @@ pub fn openapi_document() -> Value {
         ("429", "Rate limited (`rate_limited`, with Retry-After)"),
     ];
     let str_ = json!({ "type": "string" });
-    let int = json!({ "type": "integer" });
+    // Times and counters: a signed 64-bit integer (what the server reads them as).
+    let int = json!({ "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX });
+    let uint32 = json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -148,7 +178,7 @@ pub fn openapi_document() -> Value {
                     "token": str_, "device_key": b64(32), "chapter_keys": r("ChapterKeys")
                 })),
                 "InvitationLookup": obj(&["token"], json!({ "token": str_ })),
-                "RecoveryUpload": obj(&["lookup", "wrapped_peer_key"], json!({ "lookup": b64(32), "wrapped_peer_key": { "type": "string", "description": "at most 1024 bytes, base64url" } })),
+                "RecoveryUpload": obj(&["lookup", "wrapped_peer_key"], json!({ "lookup": b64(32), "wrapped_peer_key": b64_range(1, 1024, "1 to 1024 bytes, unpadded base64url") })),
                 "EnrolPeerRequest": obj(&["token", "account_id", "device_key", "peer_key", "account_key", "recovery"], json!({
                     "token": str_, "account_id": { "type": "string", "format": "uuid" }, "device_key": b64(32), "peer_key": b64(32), "account_key": b64(32), "recovery": r("RecoveryUpload"), "proof": b64(32)
                 })),
@@ -160,19 +190,48 @@ pub fn openapi_document() -> Value {
                 "RecoveryFetchResponse": obj(&["account_id", "wrapped_peer_key", "chapter"], json!({
                     "account_id": str_, "wrapped_peer_key": str_, "chapter": r("ChapterInfo")
                 })),
-                "RecoveryDeviceRequest": obj(&["lookup", "device_key", "signature"], json!({ "lookup": b64(32), "device_key": b64(32), "signature": { "type": "string", "description": "Ed25519 by the account key over RecoveryDeviceDocument {account_id, device_key} in domain peerlog/v1/recovery-device, 64 bytes base64url" } })),
-                "RotateRecoveryRequest": obj(&["recovery", "signature"], json!({ "recovery": r("RecoveryUpload"), "signature": { "type": "string", "description": "Ed25519 by the account key over RecoveryRotateDocument {account_id, lookup_sha256, wrapped_sha256} in domain peerlog/v1/recovery-rotate, 64 bytes base64url" } })),
+                "RecoveryDeviceRequest": obj(&["lookup", "device_key", "signature"], json!({ "lookup": b64(32), "device_key": b64(32), "signature": b64_doc(64, "Ed25519 by the account key over RecoveryDeviceDocument {account_id, device_key} in domain peerlog/v1/recovery-device, 64 bytes base64url") })),
+                "RotateRecoveryRequest": obj(&["recovery", "signature"], json!({ "recovery": r("RecoveryUpload"), "signature": b64_doc(64, "Ed25519 by the account key over RecoveryRotateDocument {account_id, lookup_sha256, wrapped_sha256} in domain peerlog/v1/recovery-rotate, 64 bytes base64url") })),
                 "RotateRecoveryResponse": obj(&["rotated"], json!({ "rotated": { "type": "boolean" } })),
                 "AccountLockStatement": obj(&["account_id", "locked", "at"], json!({ "account_id": str_, "locked": { "type": "boolean" }, "at": int })),
-                "LockAccountRequest": obj(&["statement", "signature"], json!({ "statement": r("AccountLockStatement"), "signature": { "type": "string", "description": "Ed25519 by the chapter signing key over the statement in domain peerlog/v1/account-lock, 64 bytes base64url" } })),
+                "LockAccountRequest": obj(&["statement", "signature"], json!({ "statement": r("AccountLockStatement"), "signature": b64_doc(64, "Ed25519 by the chapter signing key over the statement in domain peerlog/v1/account-lock, 64 bytes base64url") })),
                 "LockAccountResponse": obj(&["locked", "changed"], json!({ "locked": { "type": "boolean" }, "changed": { "type": "boolean" } })),
                 "ChallengeRequest": obj(&["device_id"], json!({ "device_id": str_ })),
                 "ChallengeResponse": obj(&["challenge"], json!({ "challenge": b64(32) })),
                 "TokenRequest": obj(&["device_id", "challenge", "signature"], json!({
-                    "device_id": str_, "challenge": b64(32), "signature": { "type": "string", "description": "Ed25519 over AuthChallengeDocument {device_id, challenge} in domain peerlog/v1/auth-challenge, 64 bytes base64url" }
+                    "device_id": str_, "challenge": b64(32), "signature": b64_doc(64, "Ed25519 over AuthChallengeDocument {device_id, challenge} in domain peerlog/v1/auth-challenge, 64 bytes base64url")
                 })),
                 "TokenResponse": obj(&["token", "expires_in"], json!({ "token": str_, "expires_in": int })),
-                "Envelope": { "type": "object", "description": "A record envelope v1 (ADR 0002): v, meta {id, collection, version, author_device, deleted}, nonce, ciphertext, key_commitment, recipients [{kid, enc, wrapped_key}], signature." },
+                // The envelope's shape: what does not have it is refused with 400. The rules
+                // within it (v 1, a UUID id, a device id of 1 to 64 base64url characters,
+                // a version below 2^53, 1 to 16 distinct recipients with 16-character key
+                // ids and 48-byte wrapped keys, 16 bytes to 8 MiB of ciphertext, the
+                // signature) are checked per record: one that breaks them is `rejected`
+                // in its push result, and the rest of the batch goes on.
+                "RecordMeta": obj(&["id", "collection", "version", "author_device", "deleted"], json!({
+                    "id": str_,
+                    "collection": { "type": "string", "enum": ["contacts", "notes", "declarations", "reports", "expenses"] },
+                    "version": { "type": "integer", "minimum": 0, "maximum": u64::MAX },
+                    "author_device": str_,
+                    "deleted": { "type": "boolean" }
+                })),
+                "WrappedKey": obj(&["kid", "enc", "wrapped_key"], json!({
+                    "kid": str_, "enc": b64(32), "wrapped_key": b64_range(0, 8 * 1024 * 1024, "48 bytes in a valid envelope, unpadded base64url")
+                })),
+                "Envelope": {
+                    "description": "A record envelope v1 (ADR 0002). One that has this shape but breaks a rule of the envelope is refused in its own push result (`rejected`, `malformed`), not with 400.",
+                    "type": "object", "additionalProperties": false,
+                    "required": ["v", "meta", "nonce", "ciphertext", "key_commitment", "recipients", "signature"],
+                    "properties": {
+                        "v": { "type": "integer", "minimum": 0, "maximum": 255 },
+                        "meta": r("RecordMeta"),
+                        "nonce": b64(12),
+                        "ciphertext": b64_range(0, 8 * 1024 * 1024, "AES-256-GCM ciphertext with its tag, 16 bytes to 8 MiB in a valid envelope, unpadded base64url"),
+                        "key_commitment": b64(32),
+                        "recipients": { "type": "array", "items": r("WrappedKey") },
+                        "signature": b64(64)
+                    }
+                },
                 "PushRequest": obj(&["records"], json!({ "records": { "type": "array", "maxItems": 500, "items": r("Envelope") } })),
                 "PushResult": {
                     "type": "object",
@@ -188,7 +247,7 @@ pub fn openapi_document() -> Value {
                     "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }
                 })),
                 "DeclarationDocument": obj(&["declaration_id", "version", "locale", "text", "published_at"], json!({
-                    "declaration_id": str_, "version": int, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int
+                    "declaration_id": str_, "version": uint32, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int
                 })),
                 "PublishedDeclaration": obj(&["document", "signature"], json!({ "document": r("DeclarationDocument"), "signature": b64(64) })),
                 "DeclarationResponse": obj(&["declaration"], json!({ "declaration": { "oneOf": [r("PublishedDeclaration"), { "type": "null" }] } })),
@@ -232,21 +291,21 @@ pub fn openapi_document() -> Value {
             "/v1/recovery/fetch": { "post": op("Fetch the wrapped peer key by recovery lookup", Some("RecoveryLookup"), ok("RecoveryFetchResponse"), &[("403", "The account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), limited[0]], false) },
             "/v1/recovery/device": { "post": op("Register a new device on the recovered account", Some("RecoveryDeviceRequest"), ok("EnrolResponse"), &[("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("404", "No such account (`not_found`)"), ("409", "Device already registered (`conflict`)"), limited[0]], false) },
             "/v1/recovery/rotate": { "post": op("Replace the account's recovery code (a device of the account); the old code finds nothing afterwards", Some("RotateRecoveryRequest"), ok("RotateRecoveryResponse"), &[("400", "Wrapped key of a wrong size (`invalid_request`)"), ("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("409", "The lookup belongs to another account (`conflict`)")], true) },
-            "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
-            "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`)"), limited[0]], false) },
+            "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
+            "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
             "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order", Some("PushRequest"), ok("PushResponse"), &[], true) },
             "/v1/sync/pull": { "get": {
                 "summary": "Records after a cursor: a peer's own records, or everything addressed to the coordinator's chapter",
                 "security": [{ "bearer": [] }],
                 "parameters": [
-                    { "name": "since", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } },
+                    { "name": "since", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0 } },
                     { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 500 } }
                 ],
                 "responses": {
                     "200": ok("PullResponse"),
                     "400": err("Bad query (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"),
                     "500": err("Server failure (`internal`)")
                 }
             } },
@@ -263,13 +322,15 @@ pub fn openapi_document() -> Value {
                     "200": ok("RevokeResponse"),
                     "400": err("The statement names another device or account, the wrong issuer, or does not verify with the chapter signing key (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Device revoked (`device_revoked`, `wipe: true`)"),
+                    "403": err("Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"),
                     "404": err("No such device in your reach (`not_found`)"),
+                    "413": err("Body too large (`payload_too_large`)"),
+                    "415": err("Not `application/json`"),
                     "500": err("Server failure (`internal`)")
                 }
             } },
             "/v1/accounts/{account_id}/lock": { "post": {
-                "summary": "Lock or unlock an account of the chapter (coordinator) with a statement signed by the chapter signing key; while locked nobody recovers the account or registers a device on it",
+                "summary": "Lock or unlock a peer's account of the chapter (coordinator) with a statement signed by the chapter signing key; while locked nobody recovers the account or registers a device on it, and its devices can neither log in nor sync",
                 "security": [{ "bearer": [] }],
                 "parameters": [{ "name": "account_id", "in": "path", "required": true, "schema": str_ }],
                 "requestBody": body("LockAccountRequest"),
@@ -277,8 +338,11 @@ pub fn openapi_document() -> Value {
                     "200": ok("LockAccountResponse"),
                     "400": err("The statement names another account, is dated in the future, or does not verify with the chapter signing key (`invalid_request`)"),
                     "401": err("Not logged in (`unauthenticated`)"),
-                    "403": err("Not the coordinator (`forbidden`), or device revoked (`device_revoked`)"),
+                    "403": err("Not the coordinator (`forbidden`), device revoked (`device_revoked`), or its account locked (`account_locked`)"),
                     "404": err("No such account in the chapter (`not_found`)"),
+                    "409": err("A coordinator's account cannot be locked (`conflict`)"),
+                    "413": err("Body too large (`payload_too_large`)"),
+                    "415": err("Not `application/json`"),
                     "500": err("Server failure (`internal`)")
                 }
             } }

@@ -259,6 +259,9 @@ pub struct DeviceInfo {
     pub revocation: Option<Vec<u8>>,
     /// For a device added by recovery: the account key's signature vouching for it.
     pub account_signature: Option<[u8; 64]>,
+    /// When the chapter locked the device's account, while it is locked: the device is
+    /// refused (login and every authenticated request) until the lock is lifted.
+    pub account_locked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

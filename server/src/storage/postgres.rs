@@ -360,7 +360,7 @@ async fn enrol_tx(
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature, a.locked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 fn device_from_row(r: &Row) -> Result<DeviceInfo> {
@@ -379,6 +379,7 @@ fn device_from_row(r: &Row) -> Result<DeviceInfo> {
             .get::<_, Option<Vec<u8>>>(9)
             .map(|s| to_signature(s, "device's account signature"))
             .transpose()?,
+        account_locked_at: r.get(10),
     })
 }
 

@@ -508,7 +508,7 @@ fn enrol_tx(tx: &Transaction<'_>, token_hash: Hash, e: &Enrolment) -> Result<Tok
 }
 
 const DEVICE_SELECT: &str = "SELECT d.device_id, d.account_id, a.chapter_id, a.role, d.public_key,
-            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature
+            d.created_at, d.last_seen, d.revoked_at, d.revocation, d.account_signature, a.locked_at
      FROM devices d JOIN accounts a ON a.id = d.account_id";
 
 named_row! {
@@ -524,6 +524,7 @@ named_row! {
         revoked_at: Option<i64>,
         revocation: Option<Vec<u8>>,
         account_signature: Option<Vec<u8>>,
+        locked_at: Option<i64>,
     }
 }
 
@@ -543,6 +544,7 @@ impl DeviceRow {
                 .account_signature
                 .map(|s| to_signature(s, "device's account signature"))
                 .transpose()?,
+            account_locked_at: self.locked_at,
         })
     }
 }

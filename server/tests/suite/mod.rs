@@ -12,6 +12,8 @@ use peerlog_protocol::{Collection, b64};
 use peerlog_server::RateLimits;
 use peerlog_server::storage::{NewToken, Role, Storage};
 
+mod matrix;
+
 use crate::common::{Coordinator, Harness, Peer, Resp, account_key, new_id, seal};
 
 /// Every suite function, for the `http_tests!` invocations.
@@ -32,7 +34,8 @@ macro_rules! all_http_tests {
             account_lock,
             recovery_rotation,
             rate_limits,
-            openapi_metrics_health
+            openapi_metrics_health,
+            authorisation_matrix
         );
     };
 }
@@ -1059,6 +1062,14 @@ pub async fn account_lock<S: Storage>(s: &S) {
     h.post(&path, Some(&c.token), &elsewhere)
         .await
         .err(400, codes::INVALID_REQUEST);
+    // The coordinator cannot lock itself out (it could never lift the lock).
+    h.post(
+        &format!("/v1/accounts/{}/lock", c.account_id),
+        Some(&c.token),
+        &elsewhere,
+    )
+    .await
+    .err(409, codes::CONFLICT);
     h.post(&path, Some(&c.token), &lock(true, now + 3 * 86_400))
         .await
         .err(400, codes::INVALID_REQUEST);
@@ -1070,6 +1081,17 @@ pub async fn account_lock<S: Storage>(s: &S) {
     let (fetch, device) = try_recovery(&h, &p).await;
     fetch.err(403, codes::ACCOUNT_LOCKED);
     device.err(403, codes::ACCOUNT_LOCKED);
+    // Nor do the account's devices sync, or log in again, while it is locked.
+    let pull = "/v1/sync/pull?since=0&limit=10";
+    h.get(pull, Some(&p.token))
+        .await
+        .err(403, codes::ACCOUNT_LOCKED);
+    let challenge = api::ChallengeRequest {
+        device_id: p.device.device_id(),
+    };
+    h.post("/v1/auth/challenge", None, &challenge)
+        .await
+        .err(403, codes::ACCOUNT_LOCKED);
     let accounts: AccountsResponse = h.get("/v1/chapter/accounts", Some(&c.token)).await.ok();
     let listed = accounts
         .accounts
@@ -1092,6 +1114,7 @@ pub async fn account_lock<S: Storage>(s: &S) {
     let (fetch, device) = try_recovery(&h, &p).await;
     fetch.ok::<RecoveryFetchResponse>();
     device.ok::<EnrolResponse>();
+    h.get(pull, Some(&p.token)).await.ok::<api::PullResponse>();
 }
 
 /// After a lost phone the peer replaces the recovery code from a device of theirs: the old
@@ -1284,4 +1307,9 @@ pub async fn openapi_metrics_health<S: Storage>(s: &S) {
         "route templates, not raw paths"
     );
     assert!(!text.contains("/v1/devices/x/revoke"));
+}
+
+/// Every route × every kind of caller × the status it gets (`suite/matrix.rs`).
+pub async fn authorisation_matrix<S: Storage>(s: &S) {
+    matrix::run(s).await;
 }

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::http::AppState;
 use crate::http::extract::{ApiJson, Auth};
 use crate::now;
-use crate::storage::Storage;
+use crate::storage::{Role, Storage};
 
 /// How far ahead of the server's clock a lock statement may be dated: further would let
 /// one statement outrank every later one.
@@ -37,6 +37,11 @@ pub async fn lock<S: Storage>(
         .await?
         .filter(|a| a.chapter_id == auth.chapter_id())
         .ok_or_else(|| ApiError::not_found("no such account"))?;
+    // A locked account's devices are refused everything, so a coordinator who locked its
+    // own account could never lift the lock.
+    if account.role != Role::Peer && req.statement.locked {
+        return Err(ApiError::conflict("only a peer's account can be locked"));
+    }
     if req.statement.account_id != account.id {
         return Err(ApiError::bad_request("the statement names another account"));
     }

@@ -15,7 +15,8 @@ use crate::metrics::inc;
 use crate::storage::{DeviceInfo, Storage};
 use crate::{now, sha256};
 
-/// The device asking to log in; unknown → 401, revoked → 403 wipe.
+/// The device asking to log in; unknown → 401, revoked → 403 wipe, of a locked account →
+/// 403 `account_locked`.
 async fn login_device<S: Storage>(state: &AppState<S>, device_id: &str) -> ApiResult<DeviceInfo> {
     if !peerlog_protocol::is_device_id(device_id) {
         return Err(ApiError::unauthenticated("unknown device"));
@@ -27,6 +28,9 @@ async fn login_device<S: Storage>(state: &AppState<S>, device_id: &str) -> ApiRe
         .ok_or_else(|| ApiError::unauthenticated("unknown device"))?;
     if device.revoked_at.is_some() {
         return Err(ApiError::revoked(device.revocation.as_deref()));
+    }
+    if device.account_locked_at.is_some() {
+        return Err(ApiError::account_locked());
     }
     Ok(device)
 }
