@@ -175,6 +175,7 @@ async fn actors(url: &str, enrolment_token: &str) -> Result<serde_json::Value> {
                     lookup: peerlog_crypto::random_bytes::<32>().map_err(key_err)?,
                     wrapped_peer_key: vec![7; 120],
                 },
+                proof: None,
             },
         )
         .await?;

@@ -17,10 +17,6 @@ use crate::metrics::inc;
 use crate::storage::{self, NewDevice, Storage};
 use crate::{now, sha256};
 
-/// Most bytes of a wrapped peer key (Argon2id parameters, salt, nonce, a 32-byte key and
-/// its tag take far less).
-const MAX_WRAPPED_BYTES: usize = 1024;
-
 /// The account the lookup finds, unless the chapter has locked it.
 async fn recovered_account<S: Storage>(
     state: &AppState<S>,
@@ -54,7 +50,7 @@ pub async fn recovery_rotate<S: Storage>(
         return Err(ApiError::account_locked());
     }
     let wrapped = req.recovery.wrapped_peer_key;
-    if wrapped.is_empty() || wrapped.len() > MAX_WRAPPED_BYTES {
+    if wrapped.is_empty() || wrapped.len() > api::MAX_WRAPPED_KEY_BYTES {
         return Err(ApiError::bad_request(
             "the wrapped peer key has a wrong size",
         ));
