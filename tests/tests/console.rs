@@ -332,6 +332,19 @@ fn the_console_listens_on_loopback_only() {
     }
 }
 
+/// Where the browser tests put their screenshots: `$PEERLOG_BROWSER_OUT`, else
+/// `$CARGO_TARGET_DIR/console-browser`, else `target/console-browser`.
+fn browser_out() -> PathBuf {
+    let out = std::env::var_os("PEERLOG_BROWSER_OUT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("console-browser"))
+        })
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-browser"));
+    std::fs::create_dir_all(&out).unwrap();
+    out
+}
+
 /// The story in headless Chromium (Debian's `chromium`, driven by `playwright-core`), run by
 /// `cargo xtask test --only console-browser`; screenshots go to
 /// `$CARGO_TARGET_DIR/console-browser/`.
@@ -345,13 +358,7 @@ fn the_console_in_a_browser() {
     let report = report_json(&c.coordinator);
     let console = Console::start(&c.coordinator, &["--lang", "en"]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("console-browser");
-    let out = std::env::var_os("PEERLOG_BROWSER_OUT")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("console-browser"))
-        })
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-browser"));
-    std::fs::create_dir_all(&out).unwrap();
+    let out = browser_out();
     let mut node = Command::new("node");
     node.arg(root.join("story.mjs"))
         .current_dir(&root)
@@ -401,5 +408,72 @@ fn the_console_in_a_browser() {
     assert_eq!(
         decl["signed"], false,
         "version 1 of the chapter's text: {decl:#}"
+    );
+}
+
+/// The signed documents as a browser shows them (Debian's headless Chromium, as above):
+/// the declaration copy's points numbered 1 to 8 with no Markdown left, the yearly overview
+/// with its dates, printable on A4. Screenshots (and the overview as a PDF) go to
+/// `$CARGO_TARGET_DIR/console-browser/`.
+#[test]
+fn signed_documents_in_a_browser() {
+    if std::env::var("PEERLOG_BROWSER_TEST").as_deref() != Ok("1") {
+        eprintln!("skipped: set PEERLOG_BROWSER_TEST=1 (cargo xtask test --only console-browser)");
+        return;
+    }
+    let peer = Device::new(bin());
+    peer.json(&[
+        "init",
+        "--name",
+        "Kari Nordmann",
+        "--locale",
+        "en",
+        "--json",
+    ]);
+    peer.ok(&["declaration", "sign", "--name", "Kari Nordmann", "--accept"]);
+    peer.json(&[
+        "contact",
+        "add",
+        "--date",
+        "2025-03-02",
+        "--kind",
+        "visit",
+        "--minutes",
+        "60",
+        "--place",
+        "hospital",
+        "--json",
+    ]);
+    let out = browser_out();
+    let declaration = out.join("declaration-copy.html");
+    let overview = out.join("yearly-overview.html");
+    peer.ok(&[
+        "declaration",
+        "export",
+        "--out",
+        declaration.to_str().unwrap(),
+    ]);
+    peer.ok(&[
+        "report",
+        "sign",
+        "--year",
+        "2025",
+        "--format",
+        "html",
+        "--out",
+        overview.to_str().unwrap(),
+    ]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("console-browser");
+    let status = Command::new("node")
+        .arg(root.join("documents.mjs"))
+        .current_dir(&root)
+        .env("DECLARATION", &declaration)
+        .env("OVERVIEW", &overview)
+        .env("OUT_DIR", &out)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the documents failed in the browser: {status:?}"
     );
 }

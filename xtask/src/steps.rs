@@ -83,7 +83,7 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "console-browser",
-        about: "the coordinator's console in headless Chromium: the story, axe-core, screenshots in target/console-browser",
+        about: "headless Chromium: the coordinator's console (the story, axe-core) and the signed documents; screenshots in target/console-browser",
         needs: &[Need::Browser],
         uses: &["setup"],
         run: console_browser,
@@ -220,9 +220,9 @@ fn console_browser(ctx: &mut Ctx) -> Result<()> {
             "peerlog-tests",
             "--test",
             "console",
-            "the_console_in_a_browser",
+            // The console's story and the signed documents as a browser shows them.
+            "in_a_browser",
             "--",
-            "--exact",
             "--nocapture",
         ])
         .env("PEERLOG_BROWSER_TEST", "1")
