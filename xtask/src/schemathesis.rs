@@ -124,6 +124,8 @@ pub fn run_against_server(ctx: &Ctx, max_examples: u32, stateful: bool) -> Resul
         println!("schemathesis as the {who}:");
         let report = dir.join(format!("{who}.junit.xml"));
         let result = run(Command::new(st(ctx))
+            // Its cache (`.schemathesis/`) goes with the run, not into the repository.
+            .current_dir(&dir)
             .stdin(Stdio::null())
             .env("NO_COLOR", "1")
             .arg("--config-file")
