@@ -630,6 +630,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(push_errors, 0);
+        // v4–v6: the old device is the account's own, not revoked; the coordinator's
+        // tables (empty here) take accounts as unproven and devices as vouched, and no
+        // invitation secret is kept.
+        let dev = device(store.conn(), "dev1").unwrap().unwrap();
+        assert_eq!(dev.certified_by, CertifiedBy::Account);
+        assert_eq!(dev.revoked_at_ms, None);
+        assert_eq!(account_devices(store.conn()).unwrap().len(), 1);
+        assert!(sync::chapter_accounts(store.conn()).unwrap().is_empty());
+        assert_eq!(
+            sync::invitation_secret(store.conn(), &[0; 32]).unwrap(),
+            None
+        );
         // Reopening is a no-op.
         drop(store);
         Store::open(&path).unwrap();
