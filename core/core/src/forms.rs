@@ -110,6 +110,30 @@ pub struct ContactFormEntry {
     pub shared_note: Option<String>,
 }
 
+/// The contact form as it opens on `base`, before the peer changes anything: the shown
+/// fields filled in from it, the ones the form does not show left to the base.
+#[uniffi::export]
+pub fn contact_form_entry(base: ContactInput) -> ContactFormEntry {
+    ContactFormEntry {
+        kind: base.kind,
+        date: base.date.clone(),
+        minutes: base.minutes.to_string(),
+        participants: base.participants.to_string(),
+        who: base.who,
+        is_new: base.is_new,
+        abroad: base.abroad,
+        place: base.place,
+        base,
+        led_by_peer: None,
+        start_time: None,
+        travel_km: None,
+        municipality: None,
+        private_ref: None,
+        private_note: None,
+        shared_note: None,
+    }
+}
+
 /// Trimmed; blank is none.
 fn text(s: &str) -> Option<String> {
     let t = s.trim();
@@ -364,27 +388,6 @@ mod tests {
     use super::*;
     use crate::model::Contact;
 
-    fn entry(base: ContactInput) -> ContactFormEntry {
-        ContactFormEntry {
-            kind: base.kind,
-            date: base.date.clone(),
-            minutes: base.minutes.to_string(),
-            participants: base.participants.to_string(),
-            who: base.who,
-            is_new: base.is_new,
-            abroad: base.abroad,
-            place: base.place,
-            base,
-            led_by_peer: None,
-            start_time: None,
-            travel_km: None,
-            municipality: None,
-            private_ref: None,
-            private_note: None,
-            shared_note: None,
-        }
-    }
-
     fn fields(e: CoreError) -> Vec<(String, String)> {
         match e {
             CoreError::Invalid(f) => f.into_iter().map(|f| (f.field, f.code)).collect(),
@@ -426,7 +429,7 @@ mod tests {
 
     #[test]
     fn typed_numbers_that_are_not_numbers_are_field_errors_not_zero() {
-        let mut e = entry(new_contact_input());
+        let mut e = contact_form_entry(new_contact_input());
         e.minutes = "4five".into();
         e.travel_km = Some("12 km".into());
         let got = fields(contact_input(e, Locale::Nb).unwrap_err());
@@ -438,7 +441,7 @@ mod tests {
             ]
         );
         // A group with a typed-over count, plus validation's word on another field.
-        let mut e = entry(new_contact_input());
+        let mut e = contact_form_entry(new_contact_input());
         e.kind = ContactKind::ConversationGroup;
         e.participants = "three".into();
         e.date = "yesterday".into();
@@ -446,14 +449,14 @@ mod tests {
         assert!(got.contains(&("participants".into(), "not_a_number".into())));
         assert!(got.contains(&("date".into(), "bad_date".into())));
         // Blank minutes is 0: validation's "between 1 and 1440", not a parse error.
-        let mut e = entry(new_contact_input());
+        let mut e = contact_form_entry(new_contact_input());
         e.minutes = "  ".into();
         assert_eq!(contact_input(e, Locale::En).unwrap().minutes, 0);
     }
 
     #[test]
     fn texts_are_trimmed_and_blank_is_none() {
-        let mut e = entry(new_contact_input());
+        let mut e = contact_form_entry(new_contact_input());
         e.minutes = " 45 ".into();
         e.private_ref = Some("  KN ".into());
         e.private_note = Some("   ".into());
@@ -478,13 +481,13 @@ mod tests {
         base.travel_km = Some(14);
         base.start_time = Some("09:30".into());
         base.private_ref = Some("AB".into());
-        let input = contact_input(entry(base.clone()), Locale::En).unwrap();
+        let input = contact_input(contact_form_entry(base.clone()), Locale::En).unwrap();
         assert_eq!(input, base);
         // Switching a group to a one-to-one kind does not carry the group's count over.
         let mut group = ContactInput::new("2026-02-01", ContactKind::SelfHelpGroup, 90);
         group.participants = 8;
         group.led_by_peer = false;
-        let mut e = entry(group);
+        let mut e = contact_form_entry(group);
         e.kind = ContactKind::Phone;
         let input = contact_input(e, Locale::En).unwrap();
         assert_eq!(input.participants, 1);
@@ -493,7 +496,7 @@ mod tests {
             "kept from the base when not on the form"
         );
         // A place is sent only for kinds that record one.
-        let mut e = entry(ContactInput::new("2026-02-01", ContactKind::Visit, 30));
+        let mut e = contact_form_entry(ContactInput::new("2026-02-01", ContactKind::Visit, 30));
         e.place = Some(Place::Hospital);
         e.kind = ContactKind::Phone;
         assert_eq!(contact_input(e, Locale::En).unwrap().place, None);
@@ -508,7 +511,7 @@ mod tests {
         last.topics = vec!["work".into()];
         last.travel_km = Some(7);
         last.led_by_peer = false;
-        let input = contact_input(entry(last.clone()), Locale::En).unwrap();
+        let input = contact_input(contact_form_entry(last.clone()), Locale::En).unwrap();
         assert_eq!(input.private_ref.as_deref(), Some("KN"));
         assert_eq!(input.municipality.as_deref(), Some("Oslo"));
         assert_eq!(input.topics, ["work"]);

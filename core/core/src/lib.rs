@@ -57,8 +57,8 @@ pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
 pub use ffi::*;
 pub use forms::{
     ContactForm, ContactFormEntry, ExpenseActions, ExpenseForm, ExpenseFormEntry, app_locale,
-    contact_form, expense_actions, expense_form, expense_to_input, new_contact_input,
-    new_expense_input,
+    contact_form, contact_form_entry, expense_actions, expense_form, expense_to_input,
+    new_contact_input, new_expense_input,
 };
 pub use home::store_is_empty;
 pub use i18n::{Invalid, MarkdownFeature, Msg};

@@ -8,28 +8,6 @@ mod common;
 use common::*;
 use peerlog_core::*;
 
-/// The form as an app fills it in from `base`, changing nothing.
-fn untouched(base: ContactInput) -> ContactFormEntry {
-    ContactFormEntry {
-        kind: base.kind,
-        date: base.date.clone(),
-        minutes: base.minutes.to_string(),
-        participants: base.participants.to_string(),
-        who: base.who,
-        is_new: base.is_new,
-        abroad: base.abroad,
-        place: base.place,
-        base,
-        led_by_peer: None,
-        start_time: None,
-        travel_km: None,
-        municipality: None,
-        private_ref: None,
-        private_note: None,
-        shared_note: None,
-    }
-}
-
 #[test]
 fn editing_an_expense_through_the_form_keeps_its_linked_contacts() {
     let d = signed_device(Locale::Nb);
@@ -78,7 +56,7 @@ fn repeat_last_through_the_form_keeps_every_field_the_core_returns() {
         })
         .unwrap();
     let last = d.app.repeat_last_contact().unwrap().unwrap();
-    let input = d.app.contact_form_input(untouched(last)).unwrap();
+    let input = d.app.contact_form_input(contact_form_entry(last)).unwrap();
     let again = d.app.add_contact(input).unwrap();
     assert_eq!(again.private_ref.as_deref(), Some("KN"));
     assert_eq!(again.municipality.as_deref(), Some("Bergen"));
@@ -96,7 +74,7 @@ fn editing_a_one_to_one_contact_keeps_its_participants() {
         .app
         .add_contact(group("2026-02-01", ContactKind::Visit, 45, 2))
         .unwrap();
-    let mut entry = untouched(c.to_input());
+    let mut entry = contact_form_entry(c.to_input());
     entry.minutes = "50".into();
     // The form has no participants field for a visit; whatever it holds is not read.
     entry.participants = String::new();
@@ -108,7 +86,7 @@ fn editing_a_one_to_one_contact_keeps_its_participants() {
 #[test]
 fn a_typed_word_is_not_a_number_in_the_peers_language() {
     let d = signed_device(Locale::Da);
-    let mut entry = untouched(new_contact_input());
+    let mut entry = contact_form_entry(new_contact_input());
     entry.minutes = "en time".into();
     match d.app.contact_form_input(entry).unwrap_err() {
         PeerlogError::Invalid { fields, .. } => {
