@@ -13,7 +13,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use peerlog_coordinator::files::ReportFormat;
-use peerlog_coordinator::{ChapterPeer, ChapterReport, Coordinator, stale_devices};
+use peerlog_coordinator::{
+    ChapterPeer, ChapterReport, Coordinator, INVITATION_DAYS, STALE_DAYS, stale_devices,
+};
 use peerlog_core::{AccountRole, ExpenseStatus, Locale, PeerlogError, format_amount};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -79,6 +81,25 @@ impl Chrome {
     /// `text` with its `{}` replaced by `arg`, for templates.
     pub fn fill<T: std::fmt::Display + ?Sized>(&self, text: &str, arg: &T) -> String {
         fill(text, &[&arg.to_string()])
+    }
+
+    /// "N devices not seen for D days", with the console's threshold.
+    pub fn not_seen(&self, devices: &usize) -> String {
+        fill(
+            self.t.devices_not_seen(),
+            &[&devices.to_string(), &STALE_DAYS.to_string()],
+        )
+    }
+
+    /// The invitation lifetimes the server accepts, for the form's label.
+    pub fn valid_days(&self) -> String {
+        fill(
+            self.t.valid_days(),
+            &[
+                &INVITATION_DAYS.start().to_string(),
+                &INVITATION_DAYS.end().to_string(),
+            ],
+        )
     }
 }
 
@@ -447,7 +468,7 @@ async fn overview(
         .iter()
         .filter(|e| e.status == ExpenseStatus::Submitted)
         .count();
-    let stale = stale_devices(&peers, chrono::Utc::now(), 30).len();
+    let stale = stale_devices(&peers, chrono::Utc::now(), STALE_DAYS).len();
     let mut attention = Vec::new();
     if waiting > 0 {
         attention.push(Attention {
@@ -463,7 +484,10 @@ async fn overview(
     }
     if stale > 0 {
         attention.push(Attention {
-            text: fill(t.devices_not_seen(), &[&stale.to_string()]),
+            text: fill(
+                t.devices_not_seen(),
+                &[&stale.to_string(), &STALE_DAYS.to_string()],
+            ),
             href: "/peers",
         });
     }
@@ -657,7 +681,7 @@ async fn peers(State(st): St, Extension(who): Extension<SignedIn>) -> Response {
         Ok(r) => r,
         Err(e) => return core_error(&st, &who, &e),
     };
-    let stale = stale_devices(&list, chrono::Utc::now(), 30);
+    let stale = stale_devices(&list, chrono::Utc::now(), STALE_DAYS);
     let mut rows: Vec<PeerRow> = list
         .iter()
         .filter(|p| p.role == AccountRole::Peer)
@@ -891,6 +915,9 @@ struct InvitePage {
     open: Vec<InvitationRow>,
     days: String,
     days_error: Option<String>,
+    /// The invitation lifetimes the server accepts, in days.
+    min_days: u32,
+    max_days: u32,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -930,6 +957,8 @@ fn invite_page(
             .collect(),
         days,
         days_error: days_error.clone(),
+        min_days: *INVITATION_DAYS.start(),
+        max_days: *INVITATION_DAYS.end(),
     };
     render(
         if days_error.is_some() {
@@ -966,14 +995,20 @@ impl HasCsrf for InviteForm {
 async fn create_invitation(State(st): St, f: CsrfForm<InviteForm>) -> Response {
     let t = Texts(st.locale);
     let days = match f.form.days.trim().parse::<u32>() {
-        Ok(d) if (1..=30).contains(&d) => d,
+        Ok(d) if INVITATION_DAYS.contains(&d) => d,
         _ => {
             return invite_page(
                 &st,
                 &f.who,
                 usize::MAX,
                 f.form.days.clone(),
-                Some(t.valid_days_error().into()),
+                Some(fill(
+                    t.valid_days_error(),
+                    &[
+                        &INVITATION_DAYS.start().to_string(),
+                        &INVITATION_DAYS.end().to_string(),
+                    ],
+                )),
             );
         }
     };

@@ -26,6 +26,8 @@ use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
 pub use peerlog_core::{CategoryTotals, MonthTotals, Receipt};
 use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
+/// The invitation lifetimes the server accepts, in days.
+pub use peerlog_protocol::api::INVITATION_DAYS;
 use peerlog_protocol::api::{
     self, AccountLockStatement, AccountsResponse, AuthChallengeDocument, DeclarationDocument,
     DeclarationResponse, EnrolCoordinatorRequest, EnrolResponse, Invitation, InvitationRequest,
@@ -1210,6 +1212,10 @@ fn check_declaration_text(text: &str, locale: Locale) -> Result<()> {
     // Only what the apps and the signed copies render: refused before anything is sent.
     peerlog_core::markdown::check(text, locale)
 }
+
+/// How long a device may stay unseen before the console says so: a lost phone, or a peer
+/// who stopped.
+pub const STALE_DAYS: i64 = 30;
 
 /// The peers' devices not revoked and not seen by the server for `days` days before `now`
 /// (a device never seen counts from its enrolment): a lost phone, or a peer who stopped.
