@@ -218,8 +218,10 @@ pub(super) fn page(
                 applied += 1;
             }
         }
-        // Again: a device learned from a certificate in this page may be a revoked one.
-        learn_revocations(tx, s, account_id, &page.revocations, log)?;
+        // Again only if this page taught us a device: it may be a revoked one.
+        if waiting.learned {
+            learn_revocations(tx, s, account_id, &page.revocations, log)?;
+        }
         // Only a newly learned device key can let a waiting record apply.
         if waiting.learned && waiting.records > 0 {
             applied += retry_deferred(tx, s, account_id, &mut waiting, log)?;
