@@ -3,7 +3,7 @@
 //! the machine.
 
 use peerlog_core::error::{CoreError, Result};
-use peerlog_core::{Msg, SECRET_DEVICE_KEY, SecretStore};
+use peerlog_core::{Msg, SECRET_DEVICE_KEY, SecretProtection, SecretStore};
 use peerlog_crypto::{DeviceSigningKey, RecipientSecretKey};
 use peerlog_protocol::api;
 
@@ -60,11 +60,18 @@ impl Keys {
     }
 
     pub(crate) fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
-        secrets.put(SECRET_DEVICE_KEY.into(), self.device.seed().to_vec())?;
-        secrets.put(SECRET_CHAPTER_KEY.into(), self.chapter.to_bytes().to_vec())?;
+        // The coordinator's machine syncs unattended too; its keys are the owner's files.
+        let p = SecretProtection::DeviceOnly;
+        secrets.put(SECRET_DEVICE_KEY.into(), self.device.seed().to_vec(), p)?;
+        secrets.put(
+            SECRET_CHAPTER_KEY.into(),
+            self.chapter.to_bytes().to_vec(),
+            p,
+        )?;
         secrets.put(
             SECRET_CHAPTER_SIGNING_KEY.into(),
             self.chapter_sign.seed().to_vec(),
+            p,
         )?;
         Ok(())
     }

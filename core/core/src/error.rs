@@ -187,6 +187,12 @@ impl CoreError {
                 code: Msg::RevokedNotWiped.code().into(),
                 user_message: tr(locale, Msg::RevokedNotWiped),
             },
+            CoreError::Secrets(SecretStoreError::UserPresenceRequired) => {
+                PeerlogError::SecretStore {
+                    code: Msg::UserPresenceRequired.code().into(),
+                    user_message: tr(locale, Msg::UserPresenceRequired),
+                }
+            }
             CoreError::Secrets(e) => PeerlogError::SecretStore {
                 code: "secret_store".into(),
                 user_message: format!("{}: {e}", tr(locale, Msg::SecretStoreFailed)),
@@ -335,6 +341,10 @@ pub enum SecretStoreError {
     /// The store could not be read or written (locked keychain, I/O error, …).
     #[error("{reason}")]
     Unavailable { reason: String },
+    /// A `UserPresence` secret was read without the user's recent authentication (or the
+    /// user cancelled the platform's prompt): the app asks for the screen lock and retries.
+    #[error("the user must confirm with the screen lock first")]
+    UserPresenceRequired,
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for SecretStoreError {

@@ -183,12 +183,24 @@ impl Peerlog {
         })
     }
 
-    /// The recovery code (the apps show it only after the peer re-authenticates).
+    /// The recovery code (the apps show it only after the peer re-authenticates; the
+    /// platform's store refuses it otherwise with `user_presence_required`).
     pub fn recovery_code(&self) -> Result<String, PeerlogError> {
         self.dev.run("recovery_code", |h| {
             h.session()?;
             // The apps get their own copy; this one is zeroised.
             keys::stored_recovery_code_text(h.secrets.as_ref()).map(|code| String::clone(&code))
+        })
+    }
+
+    /// What the apps show beside the recovery code when the phone could not keep it behind
+    /// its screen lock (it has none): advice in the peer's language; `None` when it is
+    /// protected. (The CLI's file store has no screen lock to bind to; the CLI does not ask.)
+    pub fn recovery_code_advice(&self) -> Result<Option<String>, PeerlogError> {
+        self.dev.run("recovery_code_advice", |h| {
+            let locale = h.session()?.profile.locale;
+            Ok(keys::recovery_code_unprotected(h.secrets.as_ref())?
+                .then(|| tr(locale, Msg::ScreenLockAdvice)))
         })
     }
 
@@ -606,6 +618,13 @@ pub fn formatted_text(markdown: String) -> FormattedText {
 #[uniffi::export]
 pub fn describe_authorship(authorship: Authorship, locale: Locale) -> String {
     certs::describe(&authorship, locale)
+}
+
+/// What the apps show with a replaced recovery code (`rotate_recovery_code`): keep it, the
+/// old one no longer recovers, older backups still need the old one.
+#[uniffi::export]
+pub fn recovery_code_replaced_note(locale: Locale) -> String {
+    tr(locale, Msg::RecoveryCodeReplaced)
 }
 
 /// The reporting rule sets this build knows.

@@ -18,6 +18,9 @@ pub enum Msg {
     BadFormat,
     StorageFailed,
     SecretStoreFailed,
+    UserPresenceRequired,
+    ScreenLockAdvice,
+    RecoveryCodeReplaced,
     MustAccept,
     ExpenseNotDraft,
     ReportSignatureInvalid,
@@ -68,6 +71,9 @@ impl Msg {
             Msg::BadFormat => "bad_format",
             Msg::StorageFailed => "storage_failed",
             Msg::SecretStoreFailed => "secret_store_failed",
+            Msg::UserPresenceRequired => "user_presence_required",
+            Msg::ScreenLockAdvice => "screen_lock_advice",
+            Msg::RecoveryCodeReplaced => "recovery_code_replaced",
             Msg::MustAccept => "must_accept",
             Msg::ExpenseNotDraft => "expense_not_draft",
             Msg::ReportSignatureInvalid => "report_signature_invalid",
@@ -118,6 +124,9 @@ impl Msg {
         Msg::BadFormat,
         Msg::StorageFailed,
         Msg::SecretStoreFailed,
+        Msg::UserPresenceRequired,
+        Msg::ScreenLockAdvice,
+        Msg::RecoveryCodeReplaced,
         Msg::MustAccept,
         Msg::ExpenseNotDraft,
         Msg::ReportSignatureInvalid,
@@ -209,6 +218,29 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "the device's key storage is unavailable",
             "enhetens nøkkellager er utilgjengelig",
             "enhedens nøglelager er utilgængeligt",
+        ),
+        Msg::UserPresenceRequired => (
+            "confirm that it is you with the phone's screen lock, then try again",
+            "bekreft at det er deg med telefonens skjermlås, og prøv igjen",
+            "bekræft at det er dig med telefonens skærmlås, og prøv igen",
+        ),
+        Msg::ScreenLockAdvice => (
+            "This phone has no screen lock, so anyone holding it can see your recovery code \
+             and take over your account. Set a PIN, pattern or password in the phone's settings.",
+            "Denne telefonen har ingen skjermlås, så alle som holder den kan se gjenopprettingskoden \
+             din og ta over kontoen din. Velg en PIN-kode, et mønster eller et passord i telefonens innstillinger.",
+            "Denne telefon har ingen skærmlås, så alle, der holder den, kan se din gendannelseskode \
+             og overtage din konto. Vælg en pinkode, et mønster eller en adgangskode i telefonens indstillinger.",
+        ),
+        Msg::RecoveryCodeReplaced => (
+            "This is your new recovery code: write it down and keep it safe. The old code no \
+             longer sets up a phone; backups made before today still need the old code.",
+            "Dette er den nye gjenopprettingskoden din: skriv den ned og ta vare på den. Den gamle \
+             koden kan ikke lenger brukes til å ta i bruk en telefon; sikkerhetskopier laget før i dag \
+             trenger fortsatt den gamle koden.",
+            "Dette er din nye gendannelseskode: skriv den ned og pas godt på den. Den gamle kode kan \
+             ikke længere bruges til at tage en telefon i brug; sikkerhedskopier lavet før i dag skal \
+             stadig bruge den gamle kode.",
         ),
         Msg::MustAccept => (
             "you must explicitly accept the declaration to sign it",

@@ -2,7 +2,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::i18n::Msg;
-use crate::platform::SecretStore;
+use crate::platform::{SecretProtection, SecretStore};
 use peerlog_crypto::local::LocalKey;
 use peerlog_crypto::recovery::RecoveryCode;
 use peerlog_crypto::{DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
@@ -58,8 +58,18 @@ impl Keys {
     }
 
     fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
-        secrets.put(SECRET_DEVICE_KEY.into(), self.device.seed().to_vec())?;
-        secrets.put(SECRET_PEER_KEY.into(), self.peer.to_bytes().to_vec())?;
+        // Background sync reads these on a locked phone: no user presence.
+        let device_only = SecretProtection::DeviceOnly;
+        secrets.put(
+            SECRET_DEVICE_KEY.into(),
+            self.device.seed().to_vec(),
+            device_only,
+        )?;
+        secrets.put(
+            SECRET_PEER_KEY.into(),
+            self.peer.to_bytes().to_vec(),
+            device_only,
+        )?;
         Ok(())
     }
 
@@ -101,7 +111,13 @@ impl Keys {
 /// Keeps `code` as the recovery code to show the peer again (replacing an older one).
 pub(crate) fn save_recovery_code(secrets: &dyn SecretStore, code: &RecoveryCode) -> Result<()> {
     let text = zeroize::Zeroizing::new(code.display());
-    secrets.put(SECRET_RECOVERY_CODE.into(), text.as_bytes().to_vec())?;
+    // Only a person holding the phone and its screen lock may see or use it: a thief with
+    // the code owns the account until it is locked (ADR 0012).
+    secrets.put(
+        SECRET_RECOVERY_CODE.into(),
+        text.as_bytes().to_vec(),
+        SecretProtection::UserPresence,
+    )?;
     Ok(())
 }
 
@@ -114,7 +130,9 @@ pub(crate) fn stored_recovery_code(secrets: &dyn SecretStore) -> Result<Recovery
     Ok(RecoveryCode::parse(&String::from_utf8_lossy(&code))?)
 }
 
-/// The recovery code as text, to show the peer again.
+/// The recovery code as text, to show the peer again. A code kept without the screen lock
+/// (the phone had none when it was stored) is stored again, asking for it: the phone may
+/// have one now.
 pub(crate) fn stored_recovery_code_text(
     secrets: &dyn SecretStore,
 ) -> Result<zeroize::Zeroizing<String>> {
@@ -124,5 +142,18 @@ pub(crate) fn stored_recovery_code_text(
             .ok_or(CoreError::NotAllowed(Msg::KeysMissing))?,
     );
     let text = std::str::from_utf8(&bytes).map_err(|_| CoreError::corrupt("recovery code"))?;
+    if recovery_code_unprotected(secrets)? {
+        secrets.put(
+            SECRET_RECOVERY_CODE.into(),
+            bytes.to_vec(),
+            SecretProtection::UserPresence,
+        )?;
+    }
     Ok(zeroize::Zeroizing::new(text.to_owned()))
+}
+
+/// Whether the recovery code is kept without the user's presence (a phone with no screen
+/// lock, or the CLI's files).
+pub(crate) fn recovery_code_unprotected(secrets: &dyn SecretStore) -> Result<bool> {
+    Ok(secrets.protection(SECRET_RECOVERY_CODE.into())? == Some(SecretProtection::DeviceOnly))
 }

@@ -73,7 +73,7 @@ pub use net::{
     SyncErrorInfo, SyncPhase, SyncProgress, SyncReport, SyncSchedule, SyncStatus, sync_schedule,
 };
 pub use peerlog_rules::{Category, ContactKind, Locale, Place, Who};
-pub use platform::{FileSecretStore, LogLevel, LogSink, Logger, SecretStore};
+pub use platform::{FileSecretStore, LogLevel, LogSink, Logger, SecretProtection, SecretStore};
 pub use profile::ProfileInfo;
 pub use report::{CategoryTotals, ReportVerification};
 pub use reports::SignedReportFile;

@@ -9,20 +9,45 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How a secret must be kept, decided by the core for each secret it stores (ADR 0012).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SecretProtection {
+    /// Readable by this app on this device whenever the phone has been unlocked once since
+    /// it started, without asking the user: the keys background sync needs.
+    DeviceOnly,
+    /// Readable only right after the user proved presence with the phone's screen lock
+    /// (PIN, pattern, password or biometrics): Android, a Keystore key with
+    /// `setUserAuthenticationRequired`; iOS, a Keychain item with `.userPresence`. A thief
+    /// holding an unlocked phone but not its PIN cannot read it. On a phone with no screen
+    /// lock there is nothing to ask for: the store keeps the secret as `DeviceOnly` (and
+    /// the app shows `Peerlog::recovery_code_advice`).
+    UserPresence,
+}
+
 /// Where the core keeps its secrets (device signing key, peer key, recovery code).
 ///
 /// Implementations must keep values confidential to this app on this device: Android
 /// wraps them with a non-exportable Keystore key, iOS keeps them in the Keychain with
-/// `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`. Names are short ASCII strings.
+/// `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly` — and each secret at the
+/// [`SecretProtection`] the core asks for. Names are short ASCII strings.
 #[uniffi::export(with_foreign)]
 pub trait SecretStore: Send + Sync {
-    /// The value stored under `name`, or `None` if there is none.
+    /// The value stored under `name`, or `None` if there is none. A `UserPresence` secret
+    /// read without the user's recent authentication is `UserPresenceRequired`.
     fn get(&self, name: String) -> Result<Option<Vec<u8>>, SecretStoreError>;
-    /// Stores `value` under `name`, replacing any earlier value. Must be durable when it
-    /// returns.
-    fn put(&self, name: String, value: Vec<u8>) -> Result<(), SecretStoreError>;
+    /// Stores `value` under `name` with `protection`, replacing any earlier value (and its
+    /// protection). Must be durable when it returns.
+    fn put(
+        &self,
+        name: String,
+        value: Vec<u8>,
+        protection: SecretProtection,
+    ) -> Result<(), SecretStoreError>;
     /// Removes `name`; removing a missing name is not an error.
     fn delete(&self, name: String) -> Result<(), SecretStoreError>;
+    /// The protection `name` is really kept under (`DeviceOnly` where the platform could not
+    /// honour `UserPresence`), or `None` if there is no such secret. Never asks the user.
+    fn protection(&self, name: String) -> Result<Option<SecretProtection>, SecretStoreError>;
 }
 
 /// A [`SecretStore`] in a directory of files readable only by the owner (0700 directory,
@@ -94,7 +119,14 @@ impl SecretStore for FileSecretStore {
         }
     }
 
-    fn put(&self, name: String, value: Vec<u8>) -> Result<(), SecretStoreError> {
+    /// The CLI's files have no user authentication to bind to: every protection is the
+    /// owner-only file's.
+    fn put(
+        &self,
+        name: String,
+        value: Vec<u8>,
+        _protection: SecretProtection,
+    ) -> Result<(), SecretStoreError> {
         let path = self.path(&name)?;
         let tmp = self.dir.join(format!(".{name}.tmp"));
         {
@@ -123,6 +155,13 @@ impl SecretStore for FileSecretStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    fn protection(&self, name: String) -> Result<Option<SecretProtection>, SecretStoreError> {
+        Ok(self
+            .path(&name)?
+            .is_file()
+            .then_some(SecretProtection::DeviceOnly))
     }
 }
 
@@ -191,8 +230,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileSecretStore::open(&dir.path().join("secrets")).unwrap();
         assert_eq!(store.get("k".into()).unwrap(), None);
-        store.put("k".into(), vec![1, 2, 3]).unwrap();
-        store.put("k".into(), vec![4, 5]).unwrap();
+        store
+            .put("k".into(), vec![1, 2, 3], SecretProtection::DeviceOnly)
+            .unwrap();
+        store
+            .put("k".into(), vec![4, 5], SecretProtection::UserPresence)
+            .unwrap();
         assert_eq!(store.get("k".into()).unwrap(), Some(vec![4, 5]));
         #[cfg(unix)]
         {
@@ -218,7 +261,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileSecretStore::open(dir.path()).unwrap();
         for bad in ["../x", "a/b", "", ".hidden", "x\0y"] {
-            assert!(store.put(bad.into(), vec![1]).is_err(), "{bad:?}");
+            assert!(
+                store
+                    .put(bad.into(), vec![1], SecretProtection::DeviceOnly)
+                    .is_err(),
+                "{bad:?}"
+            );
         }
     }
 }
