@@ -24,6 +24,7 @@ import uniffi.peerlog_core.LogSink
 import uniffi.peerlog_core.Peerlog
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.Place
+import uniffi.peerlog_core.SecretProtection
 import uniffi.peerlog_core.SecretStore
 import uniffi.peerlog_core.StrokePoint
 import uniffi.peerlog_core.Who
@@ -34,8 +35,12 @@ import uniffi.peerlog_core.verifyReportFile
 class MemorySecretStore : SecretStore {
     val values = ConcurrentHashMap<String, ByteArray>()
     override fun get(name: String): ByteArray? = values[name]?.copyOf()
-    override fun put(name: String, value: ByteArray) { values[name] = value.copyOf() }
+    override fun put(name: String, value: ByteArray, protection: SecretProtection) {
+        values[name] = value.copyOf()
+    }
     override fun delete(name: String) { values.remove(name) }
+    override fun protection(name: String): SecretProtection? =
+        if (values.containsKey(name)) SecretProtection.DEVICE_ONLY else null
 }
 
 class RecordingLogSink : LogSink {
@@ -139,10 +144,11 @@ class PeerFlowTest {
         val home = Files.createTempDirectory("peerlog-kt").toFile()
         val broken = object : SecretStore {
             override fun get(name: String): ByteArray? = null
-            override fun put(name: String, value: ByteArray) {
+            override fun put(name: String, value: ByteArray, protection: SecretProtection) {
                 throw uniffi.peerlog_core.SecretStoreException.Unavailable("keystore locked")
             }
             override fun delete(name: String) {}
+            override fun protection(name: String): SecretProtection? = null
         }
         val app = Peerlog.open(home.absolutePath, broken, null)
         val e = assertFailsWith<PeerlogException.SecretStore> {

@@ -371,6 +371,8 @@ struct FieldErrorsView: View {
 /// Shows the recovery code: once after setup, and from Settings after re-authentication.
 struct RecoveryCodeView: View {
     let code: String
+    /// The core's advice when the phone has no passcode (the code is not behind one).
+    var advice: String? = nil
     let isFirstTime: Bool
     let onDone: () -> Void
 
@@ -391,6 +393,10 @@ struct RecoveryCodeView: View {
                 .padding()
                 .frame(maxWidth: .infinity)
                 .background(.quaternary, in: RoundedRectangle(cornerRadius: 12))
+            if let advice {
+                Label(advice, systemImage: "exclamationmark.lock")
+                    .foregroundStyle(.red)
+            }
             Button(action: onDone) {
                 Text(isFirstTime ? LocalizedStringKey("recovery.written") : LocalizedStringKey("common.done"))
                     .frame(maxWidth: .infinity)

@@ -6,7 +6,9 @@ import UIKit
 /// first use, on the main actor (the app delegate needs them before the first scene exists).
 @MainActor
 enum AppServices {
-    static let client = PeerlogClient()
+    static let client = PeerlogClient(
+        secrets: KeychainSecretStore(presenceReason: String(localized: "settings.recoveryCode.reason"))
+    )
     static let backgroundSync = BackgroundSync(client: client)
 
     /// After a save: try to sync soon (never blocking the UI; skipped while the core backs
@@ -71,13 +73,15 @@ struct RootView: View {
     @Environment(PeerlogClient.self) private var client
     /// A recovery code just handed out by setup or enrolment, shown once before anything else.
     @State private var recoveryCodeToShow: String?
+    @State private var recoveryAdvice: String?
 
     var body: some View {
         Group {
             if let code = recoveryCodeToShow {
-                RecoveryCodeView(code: code, isFirstTime: true) {
+                RecoveryCodeView(code: code, advice: recoveryAdvice, isFirstTime: true) {
                     recoveryCodeToShow = nil
                 }
+                .task { recoveryAdvice = try? await client.recoveryCodeAdvice() }
             } else {
                 switch client.state {
                 case .starting:

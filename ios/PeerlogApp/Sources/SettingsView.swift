@@ -1,4 +1,3 @@
-import LocalAuthentication
 import PeerlogKit
 import SwiftUI
 import UniformTypeIdentifiers
@@ -10,6 +9,7 @@ struct SettingsView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var error: String?
     @State private var recoveryCode: String?
+    @State private var recoveryAdvice: String?
     @State private var confirmWipe = false
     @State private var joining = false
     @State private var preparingBackup = false
@@ -171,6 +171,16 @@ struct SettingsView: View {
             }
 
             Section {
+                NavigationLink {
+                    DevicesView()
+                } label: {
+                    Label("devices.title", systemImage: "iphone.gen3")
+                }
+            } footer: {
+                Text("devices.settings.footer")
+            }
+
+            Section {
                 ServerCertificateRows()
             } header: {
                 Text("certificate.header")
@@ -209,7 +219,7 @@ struct SettingsView: View {
             set: { if !$0 { recoveryCode = nil } }
         )) {
             if let code = recoveryCode {
-                RecoveryCodeView(code: code, isFirstTime: false) {
+                RecoveryCodeView(code: code, advice: recoveryAdvice, isFirstTime: false) {
                     recoveryCode = nil
                 }
             }
@@ -286,18 +296,15 @@ struct SettingsView: View {
         }
     }
 
-    /// Face ID / Touch ID, or the device passcode, before the code is fetched from the core.
+    /// The Keychain item asks for Face ID / Touch ID or the passcode itself (a cancelled
+    /// prompt comes back as the core's `user_presence_required`, shown as its message); on a
+    /// phone with no passcode the core's advice is shown with the code.
     private func showRecoveryCode() async {
-        let context = LAContext()
-        let reason = String(localized: "settings.recoveryCode.reason")
         do {
-            guard try await context.evaluatePolicy(.deviceOwnerAuthentication, localizedReason: reason) else {
-                return
-            }
-            recoveryCode = try await client.recoveryCode()
+            let code = try await client.recoveryCode()
+            recoveryAdvice = try await client.recoveryCodeAdvice()
+            recoveryCode = code
             error = nil
-        } catch let failure as LAError where failure.code == .userCancel || failure.code == .appCancel || failure.code == .systemCancel {
-            return
         } catch let failure {
             error = userMessage(for: failure)
         }

@@ -22,6 +22,7 @@ import org.junit.Test
 import org.peerlog.core.EncryptedFileSecretStore
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.Peerlog
+import uniffi.peerlog_core.SecretProtection.DEVICE_ONLY
 import uniffi.peerlog_core.SecretStore
 import uniffi.peerlog_core.SecretStoreException
 
@@ -49,13 +50,13 @@ abstract class SecretStoreContract {
     fun putGetOverwriteDelete() {
         val store = newStore()
         val value = ByteArray(32) { (it * 7).toByte() }
-        store.put("device-signing-key", value)
+        store.put("device-signing-key", value, DEVICE_ONLY)
         assertArrayEquals(value, store.get("device-signing-key"))
 
-        store.put("device-signing-key", byteArrayOf(1, 2, 3))
+        store.put("device-signing-key", byteArrayOf(1, 2, 3), DEVICE_ONLY)
         assertArrayEquals("overwritten", byteArrayOf(1, 2, 3), store.get("device-signing-key"))
 
-        store.put("peer-key", byteArrayOf(4))
+        store.put("peer-key", byteArrayOf(4), DEVICE_ONLY)
         store.delete("device-signing-key")
         assertNull(store.get("device-signing-key"))
         assertArrayEquals("other names untouched", byteArrayOf(4), store.get("peer-key"))
@@ -65,7 +66,7 @@ abstract class SecretStoreContract {
     fun theStoreKeepsItsOwnCopy() {
         val store = newStore()
         val value = ByteArray(32) { 1 }
-        store.put("peer-key", value)
+        store.put("peer-key", value, DEVICE_ONLY)
         value[0] = 99
         assertEquals(1.toByte(), store.get("peer-key")!![0])
         store.get("peer-key")!![1] = 99
@@ -75,20 +76,20 @@ abstract class SecretStoreContract {
     @Test
     fun emptyValuesAndAnyName() {
         val store = newStore()
-        store.put("empty", ByteArray(0))
+        store.put("empty", ByteArray(0), DEVICE_ONLY)
         assertArrayEquals(ByteArray(0), store.get("empty"))
-        store.put("nøkkel/ü ✓", byteArrayOf(4))
+        store.put("nøkkel/ü ✓", byteArrayOf(4), DEVICE_ONLY)
         assertArrayEquals(byteArrayOf(4), store.get("nøkkel/ü ✓"))
         val big = ByteArray(64 * 1024) { (it % 251).toByte() }
-        store.put("big", big)
+        store.put("big", big, DEVICE_ONLY)
         assertArrayEquals(big, store.get("big"))
     }
 
     @Test
     fun valuesSurviveAReopen() {
         val store = newStore()
-        store.put("peer-key", byteArrayOf(1, 2, 3))
-        store.put("gone", byteArrayOf(9))
+        store.put("peer-key", byteArrayOf(1, 2, 3), DEVICE_ONLY)
+        store.put("gone", byteArrayOf(9), DEVICE_ONLY)
         store.delete("gone")
         val reopened = reopen(store)
         assertArrayEquals(byteArrayOf(1, 2, 3), reopened.get("peer-key"))
@@ -148,7 +149,7 @@ abstract class SealedFileSecretStoreContract : SecretStoreContract() {
         val dir = newDir("peerlog-secrets")
         val store = sealedStore(dir)
         val marker = "MARKER-plaintext-secret".toByteArray()
-        store.put("peer-key", marker)
+        store.put("peer-key", marker, DEVICE_ONLY)
         val onDisk = dir.listFiles()!!.filter { it.isFile }
         assertEquals(1, onDisk.size)
         val raw = onDisk.single().readBytes()
@@ -163,13 +164,13 @@ abstract class SealedFileSecretStoreContract : SecretStoreContract() {
     fun whatDoesNotDecryptIsUnavailableNeverNull() {
         val dir = newDir("peerlog-secrets")
         val store = sealedStore(dir)
-        store.put("peer-key", byteArrayOf(1, 2, 3))
+        store.put("peer-key", byteArrayOf(1, 2, 3), DEVICE_ONLY)
 
         assertUnavailable("another key") { storeWithOtherKey(dir).get("peer-key") }
 
         // A file copied over another name does not decrypt (the name is authenticated).
         val file = dir.listFiles()!!.single { it.name.endsWith(".sec") }
-        store.put("device-signing-key", byteArrayOf(9))
+        store.put("device-signing-key", byteArrayOf(9), DEVICE_ONLY)
         val target = dir.listFiles()!!.single { it.name.endsWith(".sec") && it != file }
         file.copyTo(target, overwrite = true)
         assertUnavailable("a renamed file") { store.get("device-signing-key") }
@@ -184,7 +185,7 @@ abstract class SealedFileSecretStoreContract : SecretStoreContract() {
 
         // A directory that cannot be written (a file is in the way); an empty name.
         val blocked = File(newDir("peerlog-secrets"), "not-a-dir").apply { writeText("x") }
-        assertUnavailable("a blocked directory") { sealedStore(blocked).put("peer-key", byteArrayOf(1)) }
+        assertUnavailable("a blocked directory") { sealedStore(blocked).put("peer-key", byteArrayOf(1), DEVICE_ONLY) }
         assertUnavailable("an empty name") { store.get("") }
     }
 }

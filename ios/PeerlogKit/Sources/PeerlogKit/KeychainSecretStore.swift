@@ -1,4 +1,5 @@
 import Foundation
+import LocalAuthentication
 import PeerlogCore
 import Security
 
@@ -10,26 +11,47 @@ public protocol ClearableSecretStore: SecretStore {
 
 /// The core's `SecretStore` on the iOS Keychain.
 ///
-/// Each secret is a generic-password item (service + account = name) readable after the first
-/// unlock after boot (so background sync works on a locked phone) and never migrated to
-/// another device or into backups (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`). Every
-/// Keychain failure is reported to the core as `SecretStoreError.Unavailable`.
+/// Each secret is a generic-password item (service + account = name), never migrated to
+/// another device or into backups. A `deviceOnly` secret is readable after the first unlock
+/// after boot (`kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`, so background sync works on a
+/// locked phone); a `userPresence` secret (the recovery code) has `.userPresence` access
+/// control on `kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly`: reading it shows the system's
+/// Face ID / Touch ID / passcode prompt, and a cancelled or impossible prompt is
+/// `SecretStoreError.UserPresenceRequired`. On a phone with no passcode it is kept `deviceOnly`
+/// (and `protection` says so, so the core shows its advice). Every other Keychain failure is
+/// `SecretStoreError.Unavailable`.
 public final class KeychainSecretStore: ClearableSecretStore {
     public let service: String
     public let accessGroup: String?
+    /// Why the app asks, shown in the system prompt when a `userPresence` secret is read.
+    public let presenceReason: String
 
     /// - Parameters:
     ///   - service: the `kSecAttrService` of every item (one namespace per app).
     ///   - accessGroup: a Keychain access group, only to share items with an app extension.
-    public init(service: String = "no.peerlog.core.secrets", accessGroup: String? = nil) {
+    ///   - presenceReason: the line the system prompt shows (localised by the app).
+    public init(service: String = "no.peerlog.core.secrets", accessGroup: String? = nil,
+                presenceReason: String = "") {
         self.service = service
         self.accessGroup = accessGroup
+        self.presenceReason = presenceReason
+    }
+
+    /// The label kept in `kSecAttrGeneric`, readable without the user (attributes only).
+    private static func label(_ protection: SecretProtection) -> Data {
+        switch protection {
+        case .deviceOnly: return Data("device-only".utf8)
+        case .userPresence: return Data("user-presence".utf8)
+        }
     }
 
     public func get(name: String) throws -> Data? {
         var query = itemQuery(name)
         query[kSecReturnData as String] = true
         query[kSecMatchLimit as String] = kSecMatchLimitOne
+        let context = LAContext()
+        context.localizedReason = presenceReason
+        query[kSecUseAuthenticationContext as String] = context
         var result: CFTypeRef?
         let status = SecItemCopyMatching(query as CFDictionary, &result)
         switch status {
@@ -40,16 +62,47 @@ public final class KeychainSecretStore: ClearableSecretStore {
             return data
         case errSecItemNotFound:
             return nil
+        case errSecUserCanceled, errSecAuthFailed, errSecInteractionNotAllowed:
+            // Cancelled, failed, or no prompt possible now (the app in the background).
+            throw SecretStoreError.UserPresenceRequired
         default:
             throw Self.unavailable("read", name, status)
         }
     }
 
-    public func put(name: String, value: Data) throws {
+    public func protection(name: String) throws -> SecretProtection? {
+        var query = itemQuery(name)
+        query[kSecReturnAttributes as String] = true
+        query[kSecMatchLimit as String] = kSecMatchLimitOne
+        // Attributes only, and never a prompt.
+        let context = LAContext()
+        context.interactionNotAllowed = true
+        query[kSecUseAuthenticationContext as String] = context
+        var result: CFTypeRef?
+        let status = SecItemCopyMatching(query as CFDictionary, &result)
+        switch status {
+        case errSecSuccess:
+            let generic = (result as? [String: Any])?[kSecAttrGeneric as String] as? Data
+            return generic == Self.label(.userPresence) ? .userPresence : .deviceOnly
+        case errSecItemNotFound:
+            return nil
+        default:
+            throw Self.unavailable("read attributes of", name, status)
+        }
+    }
+
+    public func put(name: String, value: Data, protection: SecretProtection) throws {
+        let kept = protection == .userPresence && Self.hasPasscode() ? SecretProtection.userPresence : .deviceOnly
+        if kept == .userPresence || (try? self.protection(name: name)) == .userPresence {
+            // Access control cannot be changed in place: the item is made again.
+            try putNew(name: name, value: value, protection: kept)
+            return
+        }
         let query = itemQuery(name)
         let attributes: [String: Any] = [
             kSecValueData as String: value,
             kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
+            kSecAttrGeneric as String: Self.label(.deviceOnly),
         ]
         var status = SecItemUpdate(query as CFDictionary, attributes as CFDictionary)
         if status == errSecItemNotFound {
@@ -64,6 +117,36 @@ public final class KeychainSecretStore: ClearableSecretStore {
         guard status == errSecSuccess else {
             throw Self.unavailable("write", name, status)
         }
+    }
+
+    /// Replaces the item `name` with a new one at `protection`.
+    private func putNew(name: String, value: Data, protection: SecretProtection) throws {
+        var item = itemQuery(name)
+        item[kSecValueData as String] = value
+        item[kSecAttrGeneric as String] = Self.label(protection)
+        switch protection {
+        case .deviceOnly:
+            item[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        case .userPresence:
+            var error: Unmanaged<CFError>?
+            guard let access = SecAccessControlCreateWithFlags(
+                nil, kSecAttrAccessibleWhenPasscodeSetThisDeviceOnly, .userPresence, &error
+            ) else {
+                let reason = error.map { String(describing: $0.takeRetainedValue()) } ?? "unknown"
+                throw SecretStoreError.Unavailable(reason: "keychain access control for \(name): \(reason)")
+            }
+            item[kSecAttrAccessControl as String] = access
+        }
+        try delete(name: name)
+        let status = SecItemAdd(item as CFDictionary, nil)
+        guard status == errSecSuccess else {
+            throw Self.unavailable("write", name, status)
+        }
+    }
+
+    /// Whether the phone has a passcode (so an item can ask for its owner).
+    private static func hasPasscode() -> Bool {
+        LAContext().canEvaluatePolicy(.deviceOwnerAuthentication, error: nil)
     }
 
     public func delete(name: String) throws {

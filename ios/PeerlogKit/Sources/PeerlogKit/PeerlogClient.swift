@@ -466,9 +466,39 @@ public final class PeerlogClient {
 
     // MARK: - Settings
 
-    /// The recovery code. The app asks for device authentication before calling this.
+    /// The recovery code. The Keychain item holding it asks for Face ID / Touch ID / the
+    /// passcode itself; a cancelled prompt is the core's `user_presence_required`.
     public func recoveryCode() async throws -> String {
         try await perform { try $0.recoveryCode() }
+    }
+
+    /// The core's advice to show beside the recovery code when the phone has no passcode (so
+    /// the code could not be kept behind it), or nil.
+    public func recoveryCodeAdvice() async throws -> String? {
+        try await perform { try $0.recoveryCodeAdvice() }
+    }
+
+    // MARK: - My devices (a lost phone)
+
+    /// The peer's devices this phone knows of, this one first.
+    public func myDevices() async throws -> [MyDevice] {
+        try await perform { try $0.myDevices() }
+    }
+
+    /// Revokes another of the peer's devices (signed with the account key); `false` if it was
+    /// revoked already. The app asks for device authentication first.
+    public func revokeMyDevice(id: String) async throws -> Bool {
+        await start()
+        guard let core else { throw PeerlogClientError.notOpen }
+        return try await core.revokeMyDevice(deviceId: id)
+    }
+
+    /// Replaces the recovery code (the old one no longer recovers); returns the new one, to be
+    /// shown once with `recoveryCodeReplacedNote`.
+    public func rotateRecoveryCode() async throws -> String {
+        await start()
+        guard let core else { throw PeerlogClientError.notOpen }
+        return try await core.rotateRecoveryCode()
     }
 
     public func setLocale(_ locale: CoreLocale) async throws {

@@ -13,10 +13,16 @@ private final class MemorySecretStore: ClearableSecretStore, @unchecked Sendable
         return values[name]
     }
 
-    func put(name: String, value: Data) throws {
+    func put(name: String, value: Data, protection: SecretProtection) throws {
         lock.lock()
         defer { lock.unlock() }
         values[name] = value
+    }
+
+    func protection(name: String) throws -> SecretProtection? {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[name] == nil ? nil : .deviceOnly
     }
 
     func delete(name: String) throws {

@@ -38,7 +38,8 @@ import uniffi.peerlog_core.vocabulary as coreVocabulary
 sealed interface Screen {
     data object Loading : Screen
     data class Onboarding(val ruleSets: List<RuleSetInfo>, val wipedNotice: Boolean) : Screen
-    data class RecoveryCode(val code: String) : Screen
+    /** The new recovery code, and the core's advice when the phone has no screen lock. */
+    data class RecoveryCode(val code: String, val advice: String?) : Screen
     data class Declaration(val text: DeclarationText, val resign: Boolean) : Screen
     data object Main : Screen
 }
@@ -184,7 +185,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
         startSyncing()
         val code = result.recoveryCode
         if (code != null) {
-            _screen.value = Screen.RecoveryCode(code)
+            _screen.value = Screen.RecoveryCode(code, client.recoveryCodeAdvice())
         } else {
             route()
         }
@@ -192,7 +193,7 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
 
     fun startOffline(name: String, ruleSet: String) = launchCatching {
         val result = client.init(name.trim(), ruleSet, CoreLocale.current())
-        _screen.value = Screen.RecoveryCode(result.recoveryCode)
+        _screen.value = Screen.RecoveryCode(result.recoveryCode, client.recoveryCodeAdvice())
     }
 
     /**

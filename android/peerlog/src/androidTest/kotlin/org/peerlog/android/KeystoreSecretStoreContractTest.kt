@@ -17,6 +17,7 @@ import org.junit.Test
 import org.junit.runner.RunWith
 import org.peerlog.core.EncryptedFileSecretStore
 import org.peerlog.core.testing.SealedFileSecretStoreContract
+import uniffi.peerlog_core.SecretProtection
 import uniffi.peerlog_core.SecretStoreException
 
 @RunWith(AndroidJUnit4::class)
@@ -24,8 +25,8 @@ class KeystoreSecretStoreContractTest : SealedFileSecretStoreContract() {
     private val alias = "org.peerlog.test.${UUID.randomUUID()}"
     private val otherAlias = "org.peerlog.test.${UUID.randomUUID()}"
 
-    override fun sealedStore(dir: File): EncryptedFileSecretStore = KeystoreSecretStore.create(dir, alias)
-    override fun storeWithOtherKey(dir: File): EncryptedFileSecretStore = KeystoreSecretStore.create(dir, otherAlias)
+    override fun sealedStore(dir: File): EncryptedFileSecretStore = KeystoreSecretStore.create(dir, alias) { false }
+    override fun storeWithOtherKey(dir: File): EncryptedFileSecretStore = KeystoreSecretStore.create(dir, otherAlias) { false }
 
     @After
     fun deleteKeys() {
@@ -37,8 +38,8 @@ class KeystoreSecretStoreContractTest : SealedFileSecretStoreContract() {
     @Test
     fun secretsAreUnreadableOnceTheKeystoreKeyIsDeleted() {
         val dir = newDir("peerlog-secrets")
-        val store = KeystoreSecretStore.create(dir, alias)
-        store.put("peer-key", byteArrayOf(1, 2, 3))
+        val store = KeystoreSecretStore.create(dir, alias) { false }
+        store.put("peer-key", byteArrayOf(1, 2, 3), SecretProtection.DEVICE_ONLY)
         assertArrayEquals(byteArrayOf(1, 2, 3), store.get("peer-key"))
 
         KeystoreSecretStore.deleteKey(alias)

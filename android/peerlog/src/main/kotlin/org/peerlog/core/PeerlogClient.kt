@@ -40,6 +40,7 @@ import uniffi.peerlog_core.ExpenseStatus
 import uniffi.peerlog_core.InitResult
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.LogSink
+import uniffi.peerlog_core.MyDevice
 import uniffi.peerlog_core.Peerlog
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
@@ -278,6 +279,27 @@ class PeerlogClient(
 
     /** Only after the peer re-authenticated (biometrics / PIN): the UI's duty. */
     suspend fun recoveryCode(): String = local { recoveryCode() }
+
+    /**
+     * The core's advice to show beside the recovery code when the phone has no screen lock
+     * (so the code could not be kept behind it), or `null`.
+     */
+    suspend fun recoveryCodeAdvice(): String? = local { recoveryCodeAdvice() }
+
+    /** The peer's devices this phone knows of (this one first), for "My phones". */
+    suspend fun myDevices(): List<MyDevice> = local { myDevices() }
+
+    /**
+     * Revokes another of the peer's devices (a lost phone), signed with the account key; it
+     * erases itself at its next contact. `false` if it was revoked already.
+     */
+    suspend fun revokeMyDevice(deviceId: String): Boolean = guarded { core.revokeMyDevice(deviceId) }
+
+    /**
+     * Replaces the recovery code; returns the new one, to show once with the core's
+     * `recoveryCodeReplacedNote` (the old code no longer recovers; older backups need it).
+     */
+    suspend fun rotateRecoveryCode(): String = guarded { core.rotateRecoveryCode() }
 
     /**
      * Writes the core's encrypted backup (sealed records, the peer key wrapped under the

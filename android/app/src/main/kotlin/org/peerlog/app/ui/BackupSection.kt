@@ -34,7 +34,10 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import org.peerlog.app.AppLock
 import org.peerlog.app.AppViewModel
+import org.peerlog.app.AuthResult
 import org.peerlog.app.R
+import org.peerlog.app.authMessage
+import org.peerlog.app.findActivity
 import org.peerlog.core.PeerlogClient
 import uniffi.peerlog_core.PeerlogException
 
@@ -46,6 +49,8 @@ fun BackupSection(model: AppViewModel, modifier: Modifier = Modifier) {
     val scope = rememberCoroutineScope()
     var running by remember { mutableStateOf(false) }
     var result by remember { mutableStateOf<BackupResult?>(null) }
+    var authProblem by remember { mutableStateOf<String?>(null) }
+    val exportTitle = stringResource(R.string.settings_backup_export)
 
     val createFile = rememberLauncherForActivityResult(
         ActivityResultContracts.CreateDocument("application/octet-stream"),
@@ -55,6 +60,14 @@ fun BackupSection(model: AppViewModel, modifier: Modifier = Modifier) {
         result = null
         scope.launch {
             try {
+                // The backup is wrapped with the recovery code, which the secret store opens
+                // only right after the user confirmed with the screen lock.
+                val auth = AppLock.authenticate(context.findActivity(), exportTitle)
+                if (auth != AuthResult.Success) {
+                    authProblem = authMessage(context.findActivity(), auth)
+                    return@launch
+                }
+                authProblem = null
                 exportBackup(context, model.client, target)
                 result = BackupResult.SAVED
             } catch (e: PeerlogException) {
@@ -81,6 +94,7 @@ fun BackupSection(model: AppViewModel, modifier: Modifier = Modifier) {
             },
             enabled = !running,
         ) { Text(stringResource(R.string.settings_backup_export)) }
+        authProblem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         when (result) {
             BackupResult.SAVED -> Text(stringResource(R.string.settings_backup_saved))
             BackupResult.WRITE_FAILED -> Text(

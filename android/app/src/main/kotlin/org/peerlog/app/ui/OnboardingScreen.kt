@@ -203,7 +203,7 @@ private fun displayName(context: Context, uri: Uri): String? = try {
 
 /** Shown once after set-up (and in Settings after re-authentication). */
 @Composable
-fun RecoveryCodeScreen(code: String, onDone: () -> Unit) {
+fun RecoveryCodeScreen(code: String, advice: String?, onDone: () -> Unit) {
     Column(
         Modifier.fillMaxSize().safeDrawingPadding().padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(16.dp),
@@ -213,6 +213,8 @@ fun RecoveryCodeScreen(code: String, onDone: () -> Unit) {
         SelectionContainer {
             Text(code, style = MaterialTheme.typography.headlineSmall, fontFamily = FontFamily.Monospace)
         }
+        // No screen lock: the core's words on why the code is at risk.
+        advice?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.recovery_done))
         }

@@ -43,7 +43,7 @@ fun PeerlogRoot(model: AppViewModel) {
             CircularProgressIndicator()
         }
         is Screen.Onboarding -> OnboardingScreen(s, model)
-        is Screen.RecoveryCode -> RecoveryCodeScreen(s.code, onDone = model::recoveryCodeNoted)
+        is Screen.RecoveryCode -> RecoveryCodeScreen(s.code, s.advice, onDone = model::recoveryCodeNoted)
         is Screen.Declaration -> DeclarationScreen(s, model)
         Screen.Main -> MainTabs(model)
     }

@@ -1,6 +1,7 @@
 // Settings: language (app + core), the app lock, a self-hosted server's certificate, the
-// recovery code after re-authentication (biometrics or the device PIN: AppLock.authenticate),
-// erase this device (after re-authentication too).
+// recovery code after re-authentication (biometrics or the device PIN: AppLock.authenticate;
+// the secret store's key for it needs that too, so without it the core answers
+// `user_presence_required`), erase this device (after re-authentication too).
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -47,6 +48,7 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
     val activity = LocalContext.current.findActivity()
     val scope = rememberCoroutineScope()
     var recoveryCode by remember { mutableStateOf<String?>(null) }
+    var recoveryAdvice by remember { mutableStateOf<String?>(null) }
     var confirmWipe by remember { mutableStateOf(false) }
     val current = remember { CoreLocale.current() }
     val promptTitle = stringResource(R.string.settings_show_recovery)
@@ -85,6 +87,7 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
                 if (result == AuthResult.Success) {
                     try {
                         recoveryCode = model.client.recoveryCode()
+                        recoveryAdvice = model.client.recoveryCodeAdvice()
                     } catch (e: PeerlogException) {
                         model.showError(e)
                     }
@@ -97,6 +100,9 @@ fun SettingsScreen(model: AppViewModel, modifier: Modifier) {
                 Text(code, fontFamily = FontFamily.Monospace, style = MaterialTheme.typography.titleLarge)
             }
         }
+        recoveryAdvice?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        HorizontalDivider()
+        DevicesSection(model)
         HorizontalDivider()
         BackupSection(model)
         HorizontalDivider()
