@@ -6,6 +6,7 @@ mod ctx;
 mod demo;
 mod fuzz;
 mod layers;
+mod load;
 mod postgres;
 mod schemathesis;
 mod setup;
@@ -54,6 +55,14 @@ commands:
         opening that store and summarising a year, then the server: push and pull
         throughput on SQLite and PostgreSQL (1 000 peers x 100 records), the bytes of
         an empty sync, restore of 10 000 records to a new device. Reports medians.
+  load [--seconds N] [--devices N] [--backend sqlite|postgres|both] [--instances 1|2]
+        The load generator (tests/load, release build): N simulated devices (default
+        1 000) each logging in, pushing a small batch and pulling, again and again for
+        N seconds (default 60), against the real peerlog-server binary on 127.0.0.1
+        (SQLite, and PostgreSQL with one or two instances sharing it). Prints syncs/s,
+        p50/p95/p99 latency, errors, records lost and the server's peak RSS; figures in
+        <target dir>/load/summary.json. Fails on any error or lost record. `cargo xtask
+        test` runs a short one (step `load`).
   help
         This text.
 ";
@@ -135,6 +144,10 @@ fn dispatch(args: &[String]) -> Result<()> {
             let ctx = Ctx::new()?;
             setup::setup(&ctx, &[setup::Need::Fuzz])?;
             fuzz::run_all(&ctx, seconds)
+        }
+        "load" => {
+            let args = load::parse(rest)?;
+            load::load(&mut Ctx::new()?, &args)
         }
         "help" | "-h" | "--help" => {
             print!("{USAGE}");

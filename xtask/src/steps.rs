@@ -82,6 +82,13 @@ pub const STEPS: &[Step] = &[
         run: cargo_test,
     },
     Step {
+        name: "load",
+        about: "the load generator, bounded: 100 devices for 10 s on SQLite and on two server instances sharing PostgreSQL; fails on any error or lost record",
+        needs: &[],
+        uses: &["postgres"],
+        run: crate::load::test_step,
+    },
+    Step {
         name: "console-browser",
         about: "headless Chromium: the coordinator's console (the story, axe-core) and the signed documents; screenshots in target/console-browser",
         needs: &[Need::Browser],

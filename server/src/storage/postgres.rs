@@ -544,6 +544,269 @@ async fn push_tx(
     Ok(outcomes)
 }
 
+/// The push of a batch in a handful of statements whatever its size: the stored rows of
+/// the whole batch in one `SELECT … FOR UPDATE`, the decisions made in memory in request
+/// order (as [`push_tx`] makes them one by one), then one `INSERT … SELECT FROM UNNEST` and
+/// one `UPDATE … FROM UNNEST`. `Ok(None)` when a row appeared between the `SELECT` and the
+/// `INSERT` (another chapter's push of the same id): the caller rolls back and takes the
+/// one-by-one path, which decides on it.
+async fn push_tx_batched(
+    tx: &deadpool_postgres::Transaction<'_>,
+    account_id: &str,
+    chapter_id: i64,
+    records: &[IncomingRecord],
+) -> Result<Option<Vec<PushOutcome>>> {
+    use std::collections::HashMap;
+    use std::collections::hash_map::Entry;
+
+    // Out-of-range versions fail the batch before anything is written, as in `push_tx`.
+    let versions = records
+        .iter()
+        .map(|r| to_i64(r.version, "version"))
+        .collect::<Result<Vec<_>>>()?;
+    // One round trip: the account's chapter and the chapter's counter, locked until commit
+    // so pushes to one chapter are serialised and their sequence numbers commit in order.
+    let row = tx
+        .query_one(
+            "SELECT (SELECT chapter_id FROM accounts WHERE id = $1),
+                    (SELECT seq FROM chapter_seq WHERE chapter_id = $2 FOR UPDATE)",
+            &[&account_id, &chapter_id],
+        )
+        .await
+        .map_err(db)?;
+    match row.get::<_, Option<i64>>(0) {
+        None => return Err(StorageError::NotFound("account")),
+        Some(c) if c != chapter_id => {
+            return Err(StorageError::InvalidInput(
+                "the account is not in this chapter".into(),
+            ));
+        }
+        Some(_) => {}
+    }
+    let mut seq: i64 = row
+        .get::<_, Option<i64>>(1)
+        .ok_or(StorageError::NotFound("chapter"))?;
+    let start = seq;
+
+    let collections: Vec<&str> = records.iter().map(|r| r.collection.as_str()).collect();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let select = tx
+        .prepare_cached(
+            "SELECT r.collection, r.id, r.account_id, r.version, r.envelope, r.seq
+             FROM records r
+             JOIN UNNEST($1::text[], $2::text[]) AS k(collection, id)
+               ON r.collection = k.collection AND r.id = k.id
+             FOR UPDATE OF r",
+        )
+        .await
+        .map_err(db)?;
+    // The current state of every key of the batch: (stored before the batch?, the record).
+    let mut state: HashMap<(&str, &str), (bool, StoredRecord)> = HashMap::new();
+    let stored_rows = tx.query(&select, &[&collections, &ids]).await.map_err(db)?;
+    let mut stored_keys: HashMap<(String, String), StoredRecord> = HashMap::new();
+    for r in &stored_rows {
+        let key = (r.get::<_, String>(0), r.get::<_, String>(1));
+        stored_keys.insert(
+            key,
+            StoredRecord {
+                account_id: r.get(2),
+                version: to_u64(r.get(3), "record version")?,
+                envelope: r.get(4),
+                seq: to_u64(r.get(5), "record seq")?,
+            },
+        );
+    }
+    // Which record of the batch holds the final write of each key, and its seq.
+    let mut writes: HashMap<(&str, &str), (usize, i64)> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(records.len());
+    for (i, rec) in records.iter().enumerate() {
+        let key = (rec.collection.as_str(), rec.id.as_str());
+        let entry = match state.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let before = stored_keys.remove(&(rec.collection.clone(), rec.id.clone()));
+                match before {
+                    Some(stored) => e.insert((true, stored)),
+                    // Not stored: a placeholder that `decide` never sees (see below).
+                    None => e.insert((
+                        false,
+                        StoredRecord {
+                            account_id: String::new(),
+                            version: 0,
+                            envelope: Vec::new(),
+                            seq: 0,
+                        },
+                    )),
+                }
+            }
+        };
+        let exists = entry.0 || writes.contains_key(&key);
+        let decision = decide(account_id, rec, exists.then_some(&entry.1));
+        let outcome = match decision {
+            Decision::Outcome(o) => o,
+            Decision::Insert | Decision::Replace => {
+                seq += 1;
+                writes.insert(key, (i, seq));
+                entry.1 = StoredRecord {
+                    account_id: account_id.to_owned(),
+                    version: rec.version,
+                    envelope: rec.envelope.clone(),
+                    seq: to_u64(seq, "seq")?,
+                };
+                PushOutcome::Accepted {
+                    seq: to_u64(seq, "seq")?,
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    if writes.is_empty() {
+        return Ok(Some(outcomes));
+    }
+
+    // Columns of the final write of each key, in seq order, split into new and stored keys.
+    let mut finals: Vec<(bool, usize, i64)> = writes
+        .iter()
+        .map(|(key, &(i, s))| (state.get(key).is_some_and(|e| e.0), i, s))
+        .collect();
+    finals.sort_unstable_by_key(|&(_, _, s)| s);
+    for existing in [false, true] {
+        let part: Vec<(usize, i64)> = finals
+            .iter()
+            .filter(|f| f.0 == existing)
+            .map(|&(_, i, s)| (i, s))
+            .collect();
+        if part.is_empty() {
+            continue;
+        }
+        let pick = |i: usize| &records[i];
+        let collections: Vec<&str> = part
+            .iter()
+            .map(|&(i, _)| pick(i).collection.as_str())
+            .collect();
+        let ids: Vec<&str> = part.iter().map(|&(i, _)| pick(i).id.as_str()).collect();
+        let versions: Vec<i64> = part.iter().map(|&(i, _)| versions[i]).collect();
+        let authors: Vec<&str> = part
+            .iter()
+            .map(|&(i, _)| pick(i).author_device.as_str())
+            .collect();
+        let deleted: Vec<bool> = part.iter().map(|&(i, _)| pick(i).deleted).collect();
+        let for_chapter: Vec<bool> = part.iter().map(|&(i, _)| pick(i).for_chapter).collect();
+        let envelopes: Vec<&[u8]> = part
+            .iter()
+            .map(|&(i, _)| pick(i).envelope.as_slice())
+            .collect();
+        let seqs: Vec<i64> = part.iter().map(|&(_, s)| s).collect();
+        let addressed: Vec<Option<&str>> = part
+            .iter()
+            .map(|&(i, _)| pick(i).addressed_to.as_deref())
+            .collect();
+        if existing {
+            let update = tx
+                .prepare_cached(
+                    "UPDATE records r SET chapter_id = $3, version = u.version,
+                         author_device = u.author_device, deleted = u.deleted,
+                         for_chapter = u.for_chapter, envelope = u.envelope, seq = u.seq,
+                         addressed_to = u.addressed_to
+                     FROM UNNEST($1::text[], $2::text[], $4::bigint[], $5::text[],
+                                 $6::boolean[], $7::boolean[], $8::bytea[], $9::bigint[],
+                                 $10::text[])
+                          AS u(collection, id, version, author_device, deleted,
+                               for_chapter, envelope, seq, addressed_to)
+                     WHERE r.collection = u.collection AND r.id = u.id",
+                )
+                .await
+                .map_err(db)?;
+            tx.execute(
+                &update,
+                &[
+                    &collections,
+                    &ids,
+                    &chapter_id,
+                    &versions,
+                    &authors,
+                    &deleted,
+                    &for_chapter,
+                    &envelopes,
+                    &seqs,
+                    &addressed,
+                ],
+            )
+            .await
+            .map_err(db)?;
+        } else {
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO records (collection, id, chapter_id, account_id, version,
+                         author_device, deleted, for_chapter, envelope, seq, addressed_to)
+                     SELECT u.collection, u.id, $3, $4, u.version, u.author_device,
+                            u.deleted, u.for_chapter, u.envelope, u.seq, u.addressed_to
+                     FROM UNNEST($1::text[], $2::text[], $5::bigint[], $6::text[],
+                                 $7::boolean[], $8::boolean[], $9::bytea[], $10::bigint[],
+                                 $11::text[])
+                          AS u(collection, id, version, author_device, deleted,
+                               for_chapter, envelope, seq, addressed_to)
+                     ON CONFLICT (collection, id) DO NOTHING",
+                )
+                .await
+                .map_err(db)?;
+            let n = tx
+                .execute(
+                    &insert,
+                    &[
+                        &collections,
+                        &ids,
+                        &chapter_id,
+                        &account_id,
+                        &versions,
+                        &authors,
+                        &deleted,
+                        &for_chapter,
+                        &envelopes,
+                        &seqs,
+                        &addressed,
+                    ],
+                )
+                .await
+                .map_err(db)?;
+            if usize::try_from(n).ok() != Some(part.len()) {
+                return Ok(None);
+            }
+        }
+    }
+    tx.execute(
+        "UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1",
+        &[&chapter_id, &seq],
+    )
+    .await
+    .map_err(db)?;
+    debug_assert!(seq > start);
+    Ok(Some(outcomes))
+}
+
+/// A pull page in one statement. `$1` the scope's key, `$2` since, `$3` the page's record
+/// limit, `$4` its byte budget; `limit + 1` rows come back (the last one tells whether more
+/// follow), each with its size, and the envelope of those [`page_cut`] takes: the first row,
+/// then every row within the limit whose running total fits the budget.
+macro_rules! pull_sql {
+    ($visible:literal) => {
+        concat!(
+            "SELECT seq, collection, id, version, deleted, size,
+                    CASE WHEN n = 1 OR (n <= $3::bigint AND total <= $4::bigint) THEN envelope END
+             FROM (SELECT seq, collection, id, version, deleted, envelope,
+                          octet_length(envelope) AS size,
+                          row_number() OVER (ORDER BY seq) AS n,
+                          sum(octet_length(envelope)) OVER (ORDER BY seq) AS total
+                   FROM (SELECT * FROM records WHERE ",
+            $visible,
+            " AND seq > $2 ORDER BY seq LIMIT $3::bigint + 1) AS visible) AS page
+             ORDER BY seq"
+        )
+    };
+}
+const PULL_ACCOUNT: &str = pull_sql!("(account_id = $1 OR addressed_to = $1)");
+const PULL_CHAPTER: &str = pull_sql!("chapter_id = $1 AND for_chapter");
+
 fn count(r: &Row, i: usize) -> Result<u64> {
     to_u64(r.get(i), "count")
 }
@@ -1070,8 +1333,15 @@ impl Storage for PostgresStorage {
         records: &[IncomingRecord],
     ) -> Result<Vec<PushOutcome>> {
         let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(db)?;
         // Any error drops `tx` uncommitted (rolled back): nothing of the batch is stored.
+        let tx = client.transaction().await.map_err(db)?;
+        if let Some(outcomes) = push_tx_batched(&tx, account_id, chapter_id, records).await? {
+            tx.commit().await.map_err(db)?;
+            return Ok(outcomes);
+        }
+        // A concurrent insert of one of the batch's ids: decide record by record instead.
+        tx.rollback().await.map_err(db)?;
+        let tx = client.transaction().await.map_err(db)?;
         let outcomes = push_tx(&tx, account_id, chapter_id, records).await?;
         tx.commit().await.map_err(db)?;
         Ok(outcomes)
@@ -1080,55 +1350,29 @@ impl Storage for PostgresStorage {
     async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {
         check_limit(limit)?;
         let since_i = to_i64(since, "since")?;
-        let fetch = i64::from(limit) + 1;
-        let (visible, key): (&str, &(dyn tokio_postgres::types::ToSql + Sync)) = match &scope {
-            PullScope::Account(a) => ("(account_id = $1 OR addressed_to = $1)", a),
-            PullScope::Chapter(c) => ("chapter_id = $1 AND for_chapter", c),
+        let client = self.client().await?;
+        // One statement (one snapshot, one round trip): up to `limit + 1` rows with their
+        // sizes and running total; the envelope only of the rows that fit the page
+        // (`page_cut` below takes exactly those), so a big record past the cut is never
+        // read. The envelope's octet_length is read from its header, not its contents.
+        let (sql, key): (&str, &(dyn tokio_postgres::types::ToSql + Sync)) = match &scope {
+            PullScope::Account(a) => (PULL_ACCOUNT, a),
+            PullScope::Chapter(c) => (PULL_CHAPTER, c),
         };
-        let mut client = self.client().await?;
-        // One snapshot for both reads: the sizes decide the page, the rows fill it.
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
+        let statement = client.prepare_cached(sql).await.map_err(db)?;
+        let max_bytes = i64::try_from(api::MAX_PULL_PAGE_BYTES).unwrap_or(i64::MAX);
+        let rows = client
+            .query(&statement, &[key, &since_i, &i64::from(limit), &max_bytes])
             .await
             .map_err(db)?;
-        // octet_length of a stored bytea is read from its header, not its contents.
-        let sizes = tx
-            .query(
-                &format!(
-                    "SELECT seq, octet_length(envelope) FROM records WHERE {visible} AND seq > $2
-                     ORDER BY seq LIMIT $3"
-                ),
-                &[key, &since_i, &fetch],
-            )
-            .await
-            .map_err(db)?
+        let lens: Vec<usize> = rows
             .iter()
-            .map(|r| (r.get::<_, i64>(0), r.get::<_, i32>(1)))
-            .collect::<Vec<_>>();
-        let lens: Vec<usize> = sizes
-            .iter()
-            .map(|&(_, n)| usize::try_from(n).unwrap_or(usize::MAX))
+            .map(|r| usize::try_from(r.get::<_, i32>(5)).unwrap_or(usize::MAX))
             .collect();
         let (take, has_more) = page_cut(&lens, limit, api::MAX_PULL_PAGE_BYTES);
-        let Some(&(last, _)) = take.checked_sub(1).and_then(|i| sizes.get(i)) else {
-            return Ok(page(Vec::new(), since, has_more));
-        };
-        let rows = tx
-            .query(
-                &format!(
-                    "SELECT seq, collection, id, version, deleted, envelope FROM records
-                     WHERE {visible} AND seq > $2 AND seq <= $3 ORDER BY seq"
-                ),
-                &[key, &since_i, &last],
-            )
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
         let records = rows
             .iter()
+            .take(take)
             .map(|r| {
                 Ok(PulledRecord {
                     seq: to_u64(r.get(0), "seq")?,
@@ -1136,7 +1380,9 @@ impl Storage for PostgresStorage {
                     id: r.get(2),
                     version: to_u64(r.get(3), "version")?,
                     deleted: r.get(4),
-                    envelope: r.get(5),
+                    envelope: r
+                        .get::<_, Option<Vec<u8>>>(6)
+                        .ok_or_else(|| StorageError::corrupt("pull page cut"))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
