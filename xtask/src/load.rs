@@ -72,9 +72,13 @@ pub fn parse(rest: &[String]) -> Result<LoadArgs> {
 /// generator; its figures also go to `<target>/load/summary.json`.
 pub fn load(ctx: &mut Ctx, args: &LoadArgs) -> Result<()> {
     let mut build = ctx.cargo();
-    build.args(["build", "-p", "peerlog-server", "-p", "peerlog-load"]);
     if args.release {
-        build.arg("--release");
+        build.args(["build", "--release", "-p", "peerlog-server", "-p", "peerlog-load"]);
+    } else {
+        // The test step's build: the same targets and features as the `test` step's, so
+        // only the two binaries are linked (with `-p` alone, features resolve differently
+        // and half the dependency tree is built again).
+        build.args(["build", "--workspace", "--all-targets"]);
     }
     run(&mut build)?;
     if args.backend != "sqlite" {
