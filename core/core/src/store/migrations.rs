@@ -178,7 +178,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE chapter_accounts ADD COLUMN locked_at INTEGER;
     ALTER TABLE chapter_devices ADD COLUMN vouched INTEGER NOT NULL DEFAULT 1;
     "#,
+    VERIFIED_AT_REST,
 ];
+
+/// 7: verified at rest (ADR 0017): the record's content key, sealed under this device's
+/// local key and bound to the SHA-256 of the stored envelope bytes, written when this
+/// device sealed or verified the record. Rows from before stay NULL and are read the slow
+/// way (verify + unwrap).
+const VERIFIED_AT_REST: &str = r#"
+    ALTER TABLE records ADD COLUMN kept_key BLOB;
+"#;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
