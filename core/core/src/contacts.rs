@@ -591,7 +591,7 @@ mod verified_at_rest_tests {
             .unwrap();
         let text = plan.join("\n");
         assert!(
-            text.contains("SEARCH i USING INDEX contact_index_date"),
+            text.contains("SEARCH i USING COVERING INDEX contact_index_date_covering"),
             "{text}"
         );
         assert!(

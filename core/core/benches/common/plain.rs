@@ -26,7 +26,8 @@ const SCHEMA: &str = "
         id TEXT PRIMARY KEY NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL,
         minutes INTEGER NOT NULL, participants INTEGER NOT NULL, abroad INTEGER NOT NULL,
         led_by_peer INTEGER NOT NULL, deleted INTEGER NOT NULL) STRICT;
-    CREATE INDEX IF NOT EXISTS contact_index_date ON contact_index (date) WHERE deleted = 0;
+    CREATE INDEX IF NOT EXISTS contact_index_date_covering ON contact_index
+        (date, id, kind, minutes, participants, abroad, led_by_peer) WHERE deleted = 0;
 ";
 
 /// A contact's shared part, as the real store seals it.
