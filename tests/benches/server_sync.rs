@@ -245,6 +245,18 @@ async fn run(db: &Database, peers: usize, records: usize) {
         rates.push((slice.len() * records) as f64 / start.elapsed().as_secs_f64());
     }
     let total = total_start.elapsed();
+    let push_rate = median(rates.clone());
+    workload::report(serde_json::json!({
+        "path": format!("push, {peers} peers x {records} records over HTTP ({backend:?})"),
+        "key": format!("push_{backend:?}").to_lowercase(),
+        "unit": "rec/s",
+        "value": push_rate,
+        "today": if backend == Backend::Sqlite { 16_179.0 } else { 5_781.0 },
+        "today_source": "issue",
+        "baseline": null,
+        "target": if backend == Backend::Sqlite { "(reference for PostgreSQL)" } else { ">= SQLite on the same run" },
+        "pass": null,
+    }));
     println!(
         "[{backend:?}] push: {} records in {:.1} s; median {:.0} records/s over {} slices of 100 peers",
         peers * records,
@@ -283,6 +295,18 @@ async fn run(db: &Database, peers: usize, records: usize) {
         cursor_end = since;
         pull_rates.push(n as f64 / start.elapsed().as_secs_f64());
     }
+    let pull_rate = median(pull_rates.clone());
+    workload::report(serde_json::json!({
+        "path": format!("pull of the whole chapter, pages of {} ({backend:?})", api::MAX_PULL_LIMIT),
+        "key": format!("pull_{backend:?}").to_lowercase(),
+        "unit": "rec/s",
+        "value": pull_rate,
+        "today": if backend == Backend::Sqlite { 199_474.0 } else { 22_528.0 },
+        "today_source": "issue",
+        "baseline": null,
+        "target": if backend == Backend::Sqlite { "(reference)" } else { ">= 100 000 rec/s" },
+        "pass": if backend == Backend::Sqlite { serde_json::Value::Null } else { (pull_rate >= 100_000.0).into() },
+    }));
     println!(
         "[{backend:?}] pull: median {:.0} records/s (3 runs of {} records, pages of {})",
         median(pull_rates),
@@ -347,9 +371,31 @@ async fn restore(db: &Database, n: usize) {
     eprintln!("restore: logging {n} contacts and syncing them up…");
     workload::add_contacts(&peer, &mut workload::Rng::new(0x5EED_2025), n);
     peer.sync(None).await.unwrap();
+
+    // The coordinator pulls, verifies, decrypts and indexes the chapter's records (the
+    // chapter report reads every one of them).
+    let start = Instant::now();
+    coordinator.sync(None).await.unwrap();
+    let report = coordinator.chapter_report(workload::YEAR).unwrap();
+    let coordinator_s = start.elapsed().as_secs_f64();
+    assert!(!report.peers.is_empty());
+    workload::report(serde_json::json!({
+        "path": format!("coordinator: pull, verify, decrypt and index {n} chapter records (sync + chapter report)"),
+        "key": "coordinator_pull",
+        "unit": "s",
+        "value": coordinator_s,
+        "today": null, "today_source": "issue (not measured)",
+        "baseline": null,
+        "target": "< 1 s",
+        "pass": coordinator_s < 1.0,
+        "contacts": n,
+    }));
+
     let mut times = Vec::new();
+    let mut peak = None;
     for run in 0..3 {
         let new_home = dir.path().join(format!("new-{run}"));
+        let measure_peak = run == 0 && workload::reset_peak_rss();
         let start = Instant::now();
         let restored = workload::open(&new_home);
         restored
@@ -357,8 +403,69 @@ async fn restore(db: &Database, n: usize) {
             .await
             .unwrap();
         times.push(start.elapsed().as_secs_f64());
+        if measure_peak {
+            peak = workload::peak_rss_mb();
+        }
         assert_eq!(restored.list_contacts(None, None).unwrap().len(), n);
     }
+    let restore_s = median(times.clone());
+    workload::report(serde_json::json!({
+        "path": format!("restore {n} records to a new device (recovery, pull, verify, decrypt, index)"),
+        "key": "restore",
+        "unit": "s",
+        "value": restore_s,
+        "today": 2.23, "today_source": "issue",
+        "baseline": null,
+        "target": "< 1 s",
+        "pass": restore_s < 1.0,
+        "contacts": n,
+    }));
+    workload::report(serde_json::json!({
+        "path": format!("peak memory: restore of {n} (whole process, with the in-process server)"),
+        "key": "peak_memory_restore",
+        "unit": "MB",
+        "value": peak,
+        "today": null, "today_source": "issue (not measured)",
+        "baseline": null,
+        "target": "< 50 MB",
+        "pass": peak.map(|p| p < 50.0),
+        "contacts": n,
+    }));
+
+    // Five 5 MB receipts: logged, then one sync pushes them.
+    for i in 0..5u8 {
+        let mut data = vec![i; peerlog_core::limits::MAX_RECEIPT_BYTES];
+        // Not all one byte, so nothing on the way compresses it away.
+        for (j, b) in data.iter_mut().enumerate() {
+            *b = (j as u8).wrapping_mul(31).wrapping_add(i);
+        }
+        peer.add_expense(peerlog_core::ExpenseInput {
+            date: format!("{}-03-0{}", workload::YEAR, i + 1),
+            kind: peerlog_core::ExpenseKind::Ticket,
+            km: None,
+            amount_minor: Some(12_000),
+            description: Some("Train".into()),
+            contact_ids: vec![],
+            receipt: Some(peerlog_core::Receipt {
+                mime_type: "application/pdf".into(),
+                data,
+            }),
+        })
+        .unwrap();
+    }
+    let measured = workload::reset_peak_rss();
+    peer.sync(None).await.unwrap();
+    let peak = measured.then(workload::peak_rss_mb).flatten();
+    workload::report(serde_json::json!({
+        "path": "peak memory: syncing five 5 MB receipts (whole process, with the in-process server)",
+        "key": "peak_memory_receipts",
+        "unit": "MB",
+        "value": peak,
+        "today": null, "today_source": "issue (not measured)",
+        "baseline": null,
+        "target": "< 50 MB",
+        "pass": peak.map(|p| p < 50.0),
+    }));
     println!(
         "restore: {n} contacts onto a new device, median {:.2} s (runs: {})",
         median(times.clone()),
@@ -373,7 +480,8 @@ async fn restore(db: &Database, n: usize) {
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let peers = env_usize("PEERLOG_BENCH_PEERS", 1000);
+    let quick = workload::quick();
+    let peers = env_usize("PEERLOG_BENCH_PEERS", if quick { 20 } else { 1000 });
     let records = env_usize("PEERLOG_BENCH_RECORDS", 100);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -391,5 +499,6 @@ fn main() {
         rt.block_on(run(&db, peers, records));
     }
     let db = Database::new(Backend::Sqlite);
-    rt.block_on(restore(&db, env_usize("PEERLOG_BENCH_RESTORE", 10_000)));
+    let n = env_usize("PEERLOG_BENCH_RESTORE", if quick { 1_000 } else { 10_000 });
+    rt.block_on(restore(&db, n));
 }

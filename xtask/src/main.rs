@@ -1,5 +1,6 @@
 //! Project tasks for Peerlog, plain std. Run as `cargo xtask <command>`; see `cargo xtask help`.
 
+mod bench;
 mod bindings;
 mod checks;
 mod ctx;
@@ -49,12 +50,15 @@ commands:
         for N seconds each (default 300), from the seeds in fuzz/seeds/; new inputs are
         kept in <target dir>/fuzz/corpus/, a crash's input in <target dir>/fuzz/artifacts/.
         `cargo xtask test` runs each for a few seconds (step `fuzz`).
-  bench
-        The benchmarks in release mode: criterion benches of the core (log a contact,
-        open + year summary of 10 000 contacts, list a month), the peak memory of
-        opening that store and summarising a year, then the server: push and pull
-        throughput on SQLite and PostgreSQL (1 000 peers x 100 records), the bytes of
-        an empty sync, restore of 10 000 records to a new device. Reports medians.
+  bench [--quick]
+        The benchmarks of the core paths (release build), each against a plaintext
+        baseline doing the same work without crypto: log a contact, list a month and
+        open + year summary of 10 000 contacts, a fresh process's time and peak memory,
+        then over HTTP: push and pull on SQLite and PostgreSQL (1 000 peers x 100
+        records), restore of 10 000 records, the coordinator's pull of 10 000, peak
+        memory of restore and of five 5 MB receipts, and the phone library's size.
+        Prints one table and writes target/bench/summary.json (and summary.md).
+        --quick: small sizes and few iterations, no library build (a smoke run).
   load [--seconds N] [--devices N] [--backend sqlite|postgres|both] [--instances 1|2]
         The load generator (tests/load, release build): N simulated devices (default
         1 000) each logging in, pushing a small batch and pulling, again and again for
@@ -116,8 +120,8 @@ fn dispatch(args: &[String]) -> Result<()> {
             demo::demo(&Ctx::new()?)
         }
         "bench" => {
-            no_options(rest)?;
-            bench(&Ctx::new()?)
+            let quick = bench::parse_args(rest)?;
+            bench::run(&Ctx::new()?, quick)
         }
         "schemathesis" => {
             let max_examples = match rest {
@@ -158,34 +162,6 @@ fn dispatch(args: &[String]) -> Result<()> {
             bail!("unknown command `{other}`")
         }
     }
-}
-
-/// Criterion benches of the core, then the peak-memory example on the store the benches
-/// left behind (or a fresh one the example builds).
-fn bench(ctx: &Ctx) -> Result<()> {
-    util::run(
-        ctx.cargo()
-            .args(["bench", "-p", "peerlog-core", "--bench", "core"]),
-    )?;
-    util::run(ctx.cargo().args([
-        "run",
-        "--release",
-        "-p",
-        "peerlog-core",
-        "--example",
-        "peak_memory",
-    ]))?;
-    // Server push/pull throughput (SQLite, and PostgreSQL when PEERLOG_TEST_POSTGRES is
-    // set or can be started), empty-sync bytes, restore of 10 000 records.
-    let mut bench = ctx.cargo();
-    bench.args(["bench", "-p", "peerlog-tests", "--bench", "server_sync"]);
-    match postgres::ensure_postgres() {
-        Ok(url) => {
-            bench.env("PEERLOG_TEST_POSTGRES", url);
-        }
-        Err(e) => println!("PostgreSQL not available ({e}); measuring SQLite only"),
-    }
-    util::run(&mut bench)
 }
 
 fn no_options(rest: &[String]) -> Result<()> {

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const CONTACTS: usize = 10_000;
+fn contacts() -> usize {
+    if common::quick() { 1_000 } else { 10_000 }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,23 +45,61 @@ fn run(home: &Path) {
         eprintln!("reusing the store in {}", home.display());
     } else {
         eprintln!(
-            "building a store of {CONTACTS} contacts in {} ...",
+            "building a store of {} contacts in {} ...",
+            contacts(),
             home.display()
         );
         let t = Instant::now();
-        common::build_store(home, CONTACTS);
+        common::build_store(home, contacts());
         eprintln!("built in {:.1} s", t.elapsed().as_secs_f64());
     }
     let exe: PathBuf = std::env::current_exe().unwrap();
-    let status = Command::new(exe)
-        .arg("--measure")
-        .arg(home)
-        .status()
-        .unwrap();
-    if !status.success() {
-        eprintln!("the measuring process failed: {status}");
-        std::process::exit(1);
+    // Fresh processes (one is enough for a smoke run); the medians go to the bench table.
+    let runs = if common::quick() { 1 } else { 7 };
+    let mut times = Vec::new();
+    let mut peaks = Vec::new();
+    let mut contacts = 0;
+    for _ in 0..runs {
+        let out = Command::new(&exe)
+            .arg("--measure")
+            .arg(home)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            eprintln!("the measuring process failed: {}", out.status);
+            std::process::exit(1);
+        }
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        println!("{line}");
+        times.push(line["open_summary_ms"].as_f64().unwrap());
+        peaks.push(line["peak_rss_mb"].as_f64().unwrap_or(f64::NAN));
+        contacts = line["contacts"].as_u64().unwrap();
     }
+    let ms = common::median(&mut times);
+    common::report(serde_json::json!({
+        "path": format!("open a {contacts}-contact store + year summary, fresh process"),
+        "key": "open_and_year_summary_fresh",
+        "unit": "ms",
+        "value": ms,
+        "today": 14.7, "today_source": "issue",
+        "baseline": null,
+        "target": "< 5 ms",
+        "pass": ms < 5.0,
+        "contacts": contacts,
+    }));
+    let mb = common::median(&mut peaks);
+    common::report(serde_json::json!({
+        "path": format!("peak memory: open + summary of {contacts} (whole process)"),
+        "key": "peak_memory_open_summary",
+        "unit": "MB",
+        "value": mb,
+        "today": 9.8, "today_source": "issue",
+        "baseline": null,
+        "target": "< 50 MB",
+        "pass": mb < 50.0,
+        "contacts": contacts,
+    }));
 }
 
 /// Opens the store, summarises the year and lists a month; prints one JSON line.

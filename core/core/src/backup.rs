@@ -261,7 +261,19 @@ pub(crate) fn restore(home: &mut Home, bytes: &[u8], code: &RecoveryCode) -> Res
         }
         s.observe_version(tx, max_version)?;
         for verified in current {
-            reindex(tx, &s, verified)?;
+            // Verified above: keep its content key for fast reads (ADR 0017).
+            let key = peerlog_crypto::envelope::unwrap_verified(verified, &s.keys.peer).ok();
+            if let Some(k) = &key {
+                store::keep_record_key(tx, verified.envelope(), |hash| s.keep(hash, k))?;
+            }
+            reindex(
+                tx,
+                &s,
+                session::Arrived {
+                    verified,
+                    key: key.as_ref(),
+                },
+            )?;
         }
         store::meta_put(tx, session::META_DEVICE_ID, s.device_id.as_bytes())?;
         s.save_profile(tx)?;

@@ -97,9 +97,30 @@ pub(crate) fn list(
     to: Option<NaiveDate>,
 ) -> Result<Vec<Contact>> {
     let (first, last) = any_day();
-    store::contact_rows(conn, from.unwrap_or(first), to.unwrap_or(last))?
-        .iter()
-        .map(|r| get(conn, s, &r.id))
+    let rules = s.profile.rules()?;
+    let locale = s.locale();
+    store::listed_contacts(conn, from.unwrap_or(first), to.unwrap_or(last))?
+        .into_iter()
+        .map(|row| {
+            if row.contact.envelope.meta.deleted {
+                return Err(CoreError::NotFound { what: "contact" });
+            }
+            let payload: ContactPayload = s.open_stored(conn, &row.contact)?;
+            let private = row
+                .note
+                .as_ref()
+                .map(|n| s.open_stored::<PrivatePayload>(conn, n))
+                .transpose()?;
+            Ok(build(
+                &row.id,
+                row.contact.envelope.meta.version,
+                row.contact.pending,
+                payload,
+                private,
+                rules,
+                locale,
+            ))
+        })
         .collect()
 }
 
@@ -364,4 +385,227 @@ fn group_by_month(mut contacts: Vec<Contact>, locale: Locale) -> Vec<ContactMont
         }
     }
     months
+}
+
+#[cfg(test)]
+mod verified_at_rest_tests {
+    //! The fast read path (kept content keys, ADR 0017) gives what a full verification
+    //! gives, and trusts nothing a tampered or copied store could fake.
+    use super::*;
+    use crate::clock::Clock;
+    use crate::keys::Keys;
+    use crate::session::Session;
+    use crate::testing;
+    use peerlog_crypto::DeviceSigningKey;
+    use peerlog_protocol::Envelope;
+    use peerlog_rules::ContactKind;
+
+    fn id(n: u32) -> String {
+        format!("0193a000-0000-7000-8000-{n:012x}")
+    }
+
+    /// Twelve contacts in March 2026, every third with a private note; one edited (its
+    /// note removed), one deleted.
+    fn logged(st: &mut Store, s: &mut Session) {
+        for n in 0..12 {
+            let input = ContactInput {
+                private_note: (n % 3 == 0).then(|| format!("note {n}")),
+                ..ContactInput::new(&format!("2026-03-{:02}", n + 1), ContactKind::Visit, 30)
+            };
+            write(st, s, &id(n), &input, None).unwrap();
+        }
+        edit(
+            st,
+            s,
+            &id(3),
+            &ContactInput::new("2026-03-20", ContactKind::Phone, 15),
+        )
+        .unwrap();
+        delete(st, s, &id(4)).unwrap();
+    }
+
+    fn verified_list(conn: &Connection, s: &mut Session) -> Result<Vec<Contact>> {
+        s.trust_kept = false;
+        let out = list(conn, s, None, None);
+        s.trust_kept = true;
+        out
+    }
+
+    fn stored(conn: &Connection, collection: Collection, n: u32) -> store::StoredRecord {
+        store::get_record(conn, collection, &id(n))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn replace_envelope(conn: &Connection, env: &Envelope) {
+        conn.execute(
+            "UPDATE records SET envelope = ?3 WHERE collection = ?1 AND id = ?2",
+            rusqlite::params![
+                env.meta.collection.as_str(),
+                env.meta.id,
+                env.to_json_bytes().unwrap()
+            ],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_list_equals_a_fully_verified_read_and_uses_kept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (st, s) = h.parts().unwrap();
+        logged(st, s);
+        let fast = list(st.conn(), s, None, None).unwrap();
+        assert_eq!(fast.len(), 11);
+        assert_eq!(
+            fast.iter().filter(|c| c.private_note.is_some()).count(),
+            3,
+            "notes of 0, 6, 9 (3's was removed by the edit)"
+        );
+        assert_eq!(fast, verified_list(st.conn(), s).unwrap());
+        let month = list(
+            st.conn(),
+            s,
+            NaiveDate::from_ymd_opt(2026, 3, 5),
+            NaiveDate::from_ymd_opt(2026, 3, 9),
+        )
+        .unwrap();
+        assert_eq!(
+            month.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+            [id(5), id(6), id(7), id(8)]
+        );
+        // Every record this device wrote carries a key it can open.
+        for rec in store::all_records(st.conn(), None).unwrap() {
+            let m = &rec.envelope.meta;
+            let rec = store::get_record(st.conn(), m.collection, &m.id)
+                .unwrap()
+                .unwrap();
+            assert!(s.kept_key(&rec).is_some(), "{:?}", rec.envelope.meta);
+        }
+    }
+
+    #[test]
+    fn a_tampered_envelope_is_refused_although_its_kept_key_is_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (st, s) = h.parts().unwrap();
+        logged(st, s);
+        // The attacker breaks the author's signature but leaves the ciphertext, so the kept
+        // content key would still decrypt it: only the binding to the verified bytes stops it.
+        let mut env = stored(st.conn(), Collection::Contacts, 6).envelope;
+        env.signature[0] ^= 1;
+        replace_envelope(st.conn(), &env);
+        assert!(
+            s.kept_key(&stored(st.conn(), Collection::Contacts, 6))
+                .is_none()
+        );
+        assert!(list(st.conn(), s, None, None).is_err());
+        assert!(get(st.conn(), s, &id(6)).is_err());
+        assert!(get(st.conn(), s, &id(7)).is_ok());
+        // The same for the private part.
+        let mut note = stored(st.conn(), Collection::Notes, 9).envelope;
+        note.signature[5] ^= 1;
+        replace_envelope(st.conn(), &note);
+        assert!(get(st.conn(), s, &id(9)).is_err());
+    }
+
+    #[test]
+    fn a_tampered_kept_key_is_not_trusted_and_the_record_is_verified_in_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (st, s) = h.parts().unwrap();
+        logged(st, s);
+        let before = list(st.conn(), s, None, None).unwrap();
+        // Another record's genuine kept key, and garbage.
+        st.conn()
+            .execute(
+                "UPDATE records SET kept_key = (SELECT kept_key FROM records
+                     WHERE collection = 'contacts' AND id = ?2)
+                 WHERE collection = 'contacts' AND id = ?1",
+                [id(1), id(2)],
+            )
+            .unwrap();
+        st.conn()
+            .execute(
+                "UPDATE records SET kept_key = zeroblob(60) WHERE id = ?1",
+                [id(5)],
+            )
+            .unwrap();
+        for n in [1, 5] {
+            assert!(
+                s.kept_key(&stored(st.conn(), Collection::Contacts, n))
+                    .is_none()
+            );
+        }
+        assert_eq!(list(st.conn(), s, None, None).unwrap(), before);
+    }
+
+    #[test]
+    fn a_store_copied_to_another_device_does_not_trust_its_kept_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (st, s) = h.parts().unwrap();
+        logged(st, s);
+        let before = list(st.conn(), s, None, None).unwrap();
+        let copy = dir.path().join("copy.db");
+        st.conn()
+            .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+            .unwrap();
+        // The same peer on another device: the peer key is the same, the device key not.
+        let other = Session::new(
+            Keys::from_parts(DeviceSigningKey::generate().unwrap(), s.keys.peer.clone()),
+            s.profile.clone(),
+            Clock::default(),
+        );
+        let copied = Store::open(&copy).unwrap();
+        let records = store::all_records(copied.conn(), None).unwrap();
+        assert!(records.len() > 10);
+        for rec in records {
+            let m = &rec.envelope.meta;
+            let rec = store::get_record(copied.conn(), m.collection, &m.id)
+                .unwrap()
+                .unwrap();
+            assert!(rec.kept.is_some(), "the copy carries the keys");
+            assert!(other.kept_key(&rec).is_none(), "but they do not open here");
+            assert!(s.kept_key(&rec).is_some());
+        }
+        // Read the slow way, it still shows the same contacts.
+        assert_eq!(list(copied.conn(), &other, None, None).unwrap(), before);
+    }
+
+    #[test]
+    fn the_month_list_is_one_query_covered_by_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (h, _) = testing::device(dir.path());
+        let plan: Vec<String> = h
+            .store
+            .conn()
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                store::LISTED_CONTACTS_SQL
+            ))
+            .unwrap()
+            .query_map(["2026-03-01", "2026-03-31"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let text = plan.join("\n");
+        assert!(
+            text.contains("SEARCH i USING COVERING INDEX contact_index_date_covering"),
+            "{text}"
+        );
+        assert!(
+            text.contains("SEARCH r USING INDEX sqlite_autoindex_records_1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("SEARCH n USING INDEX sqlite_autoindex_records_1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("SEARCH d USING INDEX sqlite_autoindex_devices_1"),
+            "{text}"
+        );
+        assert!(!text.contains("SCAN"), "{text}");
+    }
 }

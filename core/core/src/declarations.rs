@@ -36,8 +36,15 @@ pub(crate) fn current(s: &Session) -> DeclarationText {
 
 /// Refuses (`DeclarationRequired`) until the current declaration is signed.
 pub(crate) fn require_signed(conn: &Connection, s: &Session) -> Result<()> {
-    let d = current(s);
-    match store::declaration_signature_id(conn, &d.declaration_id, d.version)? {
+    // Only the id and version: not the text and its hash, on every contact logged.
+    let (id, version) = match &s.chapter_declaration {
+        Some(d) => (d.declaration_id.as_str(), d.version),
+        None => (
+            crate::declaration::DEFAULT_DECLARATION_ID,
+            crate::declaration::DEFAULT_DECLARATION_VERSION,
+        ),
+    };
+    match store::declaration_signature_id(conn, id, version)? {
         Some(_) => Ok(()),
         None => Err(CoreError::DeclarationRequired),
     }

@@ -7,9 +7,8 @@ use crate::declaration::{self, SignedDeclaration};
 use crate::error::Result;
 use crate::model::{ContactPayload, ExpensePayload};
 use crate::report::SignedReport;
-use crate::session::Session;
+use crate::session::{Arrived, Session};
 use crate::store::{self, IndexedContact};
-use peerlog_crypto::envelope::Verified;
 use peerlog_protocol::Collection;
 use peerlog_rules::{RuleSet, SummaryEntry};
 use rusqlite::Connection;
@@ -37,7 +36,12 @@ pub fn evaluate(rules: &RuleSet, rows: &[IndexedContact]) -> Vec<SummaryEntry> {
 }
 
 /// Re-derives the clear index of one verified record from its contents.
-pub(crate) fn reindex(conn: &Connection, s: &Session, verified: Verified<'_>) -> Result<()> {
+pub(crate) fn reindex<'a>(
+    conn: &Connection,
+    s: &Session,
+    verified: impl Into<Arrived<'a>>,
+) -> Result<()> {
+    let verified = verified.into();
     let env = verified.envelope();
     let id = env.meta.id.as_str();
     match env.meta.collection {

@@ -12,12 +12,18 @@ pub const SECRET_DEVICE_KEY: &str = "device-signing-key";
 pub(crate) const SECRET_PEER_KEY: &str = "peer-key";
 pub(crate) const SECRET_RECOVERY_CODE: &str = "recovery-code";
 const PROFILE_KEY_LABEL: &str = "peerlog/v1/local-profile";
+/// Label of the key that seals kept content keys (ADR 0017). Derived from the device key,
+/// not the peer key: another device of the same peer (or a copied store) cannot vouch for
+/// this device's cache.
+const AT_REST_KEY_LABEL: &str = "peerlog/v1/verified-at-rest";
 
 /// The device's keys.
 pub(crate) struct Keys {
     pub device: DeviceSigningKey,
     pub peer: RecipientSecretKey,
     pub peer_public: RecipientPublicKey,
+    /// Seals the content keys of records this device verified (ADR 0017).
+    pub at_rest: LocalKey,
 }
 
 impl std::fmt::Debug for Keys {
@@ -37,10 +43,12 @@ impl Keys {
 
     pub(crate) fn from_parts(device: DeviceSigningKey, peer: RecipientSecretKey) -> Self {
         let peer_public = peer.public_key();
+        let at_rest = LocalKey::derive(&device.seed()[..], AT_REST_KEY_LABEL);
         Self {
             device,
             peer,
             peer_public,
+            at_rest,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::keys::Keys;
 use crate::platform::SecretStore;
 use crate::profile::Profile;
 use crate::store;
-use peerlog_crypto::envelope::Verified;
+use peerlog_crypto::envelope::{ContentKey, Verified};
 use peerlog_crypto::{DevicePublicKey, RecipientPublicKey};
 use peerlog_protocol::canonical::to_canonical_vec;
 use peerlog_protocol::{Collection, Envelope, RecordMeta};
@@ -31,6 +31,29 @@ pub(crate) enum Audience {
     PeerOnly,
 }
 
+/// A verified record, with its content key when this device already unwrapped it (so
+/// indexing a pulled record does not unwrap it a second time).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrived<'a> {
+    pub verified: Verified<'a>,
+    pub key: Option<&'a ContentKey>,
+}
+
+impl<'a> Arrived<'a> {
+    pub(crate) fn envelope(&self) -> &'a Envelope {
+        self.verified.envelope()
+    }
+}
+
+impl<'a> From<Verified<'a>> for Arrived<'a> {
+    fn from(verified: Verified<'a>) -> Self {
+        Self {
+            verified,
+            key: None,
+        }
+    }
+}
+
 /// A set-up device, unlocked.
 #[derive(Debug)]
 pub(crate) struct Session {
@@ -44,6 +67,9 @@ pub(crate) struct Session {
     pub chapter_signing_key: Option<DevicePublicKey>,
     /// The chapter's published declaration (verified), which replaces the built-in one.
     pub chapter_declaration: Option<DeclarationText>,
+    /// Whether reads may use kept content keys (ADR 0017); off only to measure and test
+    /// the full verification they stand for.
+    pub trust_kept: bool,
 }
 
 impl Session {
@@ -57,6 +83,7 @@ impl Session {
             chapter_key: None,
             chapter_signing_key: None,
             chapter_declaration: None,
+            trust_kept: true,
         }
     }
 
@@ -163,14 +190,57 @@ impl Session {
             Some(p) => zeroize::Zeroizing::new(to_canonical_vec(p)?),
             None => zeroize::Zeroizing::new(b"{}".to_vec()),
         };
-        let env = peerlog_crypto::envelope::seal_record(
+        let (env, key) = peerlog_crypto::envelope::seal_record_keeping_key(
             &meta,
             &plaintext,
             &self.recipients(audience),
             &self.keys.device,
         )?;
-        store::put_record(conn, &env, true)?;
+        store::put_record_keeping(conn, &env, true, |hash| self.keep(hash, &key).map(Some))?;
         Ok(env)
+    }
+
+    /// The content key of a record this device sealed or verified, sealed under its local
+    /// key and bound to the SHA-256 of the stored envelope bytes (ADR 0017).
+    pub(crate) fn keep(&self, envelope_sha256: &[u8; 32], key: &ContentKey) -> Result<Vec<u8>> {
+        Ok(self
+            .keys
+            .at_rest
+            .seal(&kept_aad(envelope_sha256), key.as_bytes())?)
+    }
+
+    /// The content key this device kept for `rec`, if it has one that opens under its local
+    /// key for exactly these envelope bytes. Anything else (no key, another device's, a
+    /// changed envelope or key) is `None`: the record is then verified in full.
+    pub(crate) fn kept_key(&self, rec: &store::StoredRecord) -> Option<ContentKey> {
+        let kept = rec.kept.as_ref()?;
+        let bytes = self
+            .keys
+            .at_rest
+            .open(&kept_aad(&kept.envelope_sha256), &kept.sealed)
+            .ok()?;
+        ContentKey::from_bytes(&bytes).ok()
+    }
+
+    /// Opens a stored record: with its kept content key when it has one, else verified
+    /// and opened in full.
+    pub(crate) fn open_stored<T: DeserializeOwned>(
+        &self,
+        conn: &Connection,
+        rec: &store::StoredRecord,
+    ) -> Result<T> {
+        let env = &rec.envelope;
+        let kept = if self.trust_kept {
+            self.kept_key(rec)
+        } else {
+            None
+        };
+        let plaintext = match kept.map(|k| peerlog_crypto::envelope::open_with_key(env, &k)) {
+            Some(Ok(p)) => p,
+            // A kept key that does not open the envelope is not trusted: verify in full.
+            _ => return self.open(conn, env),
+        };
+        parse_payload(env, &plaintext)
     }
 
     /// Verifies the author's signature and opens a record's payload.
@@ -178,13 +248,18 @@ impl Session {
         self.open_verified(verify(conn, env)?)
     }
 
-    /// Opens the payload of a record whose signature was already checked.
-    pub(crate) fn open_verified<T: DeserializeOwned>(&self, v: Verified<'_>) -> Result<T> {
-        let plaintext = peerlog_crypto::envelope::open_verified(v, &self.keys.peer)?;
-        serde_json::from_slice(&plaintext).map_err(|e| {
-            let collection = v.envelope().meta.collection.as_str();
-            CoreError::corrupt(format!("{collection} payload: {e}"))
-        })
+    /// Opens the payload of a record whose signature was already checked (with its content
+    /// key when that was unwrapped already).
+    pub(crate) fn open_verified<'a, T: DeserializeOwned>(
+        &self,
+        v: impl Into<Arrived<'a>>,
+    ) -> Result<T> {
+        let v = v.into();
+        let plaintext = match v.key {
+            Some(key) => peerlog_crypto::envelope::open_with_key(v.envelope(), key)?,
+            None => peerlog_crypto::envelope::open_verified(v.verified, &self.keys.peer)?,
+        };
+        parse_payload(v.envelope(), &plaintext)
     }
 
     /// The current (not deleted) record `id` of `collection`, opened.
@@ -196,13 +271,28 @@ impl Session {
     ) -> Result<Option<(store::StoredRecord, T)>> {
         match store::get_record(conn, collection, id)? {
             Some(r) if !r.envelope.meta.deleted => {
-                let t = self.open(conn, &r.envelope)?;
+                let t = self.open_stored(conn, &r)?;
                 Ok(Some((r, t)))
             }
             _ => Ok(None),
         }
     }
 }
+
+fn parse_payload<T: DeserializeOwned>(env: &Envelope, plaintext: &[u8]) -> Result<T> {
+    serde_json::from_slice(plaintext).map_err(|e| {
+        let collection = env.meta.collection.as_str();
+        CoreError::corrupt(format!("{collection} payload: {e}"))
+    })
+}
+
+/// Associated data of a kept content key: it opens only for the envelope bytes it was
+/// kept for.
+fn kept_aad(envelope_sha256: &[u8; 32]) -> Vec<u8> {
+    [KEPT_KEY_AD_PREFIX, &envelope_sha256[..]].concat()
+}
+
+const KEPT_KEY_AD_PREFIX: &[u8] = b"peerlog/v1/verified-envelope\0";
 
 /// Checks a stored or received record against its author's key in this store.
 pub(crate) fn verify<'a>(conn: &Connection, env: &'a Envelope) -> Result<Verified<'a>> {

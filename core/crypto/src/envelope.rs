@@ -101,6 +101,38 @@ fn content_ad(meta_jcs: &[u8]) -> Vec<u8> {
     [CONTENT_AD_PREFIX, meta_jcs].concat()
 }
 
+/// A record's content key, unwrapped for one recipient and checked against the envelope's
+/// signed key commitment. Zeroised on drop; `Debug` is redacted.
+///
+/// It lets a device that verified an envelope once keep the key (sealed under a local key
+/// bound to the envelope's bytes, ADR 0017) and open the record again with
+/// [`open_with_key`]: one AES-GCM instead of Ed25519 + X25519 on every read.
+#[derive(Clone)]
+pub struct ContentKey(Zeroizing<[u8; 32]>);
+
+impl ContentKey {
+    /// The key's bytes (to seal it under a local key).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// A key as [`ContentKey::as_bytes`] gave it (e.g. unsealed from the local cache).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        if bytes.len() != key.len() {
+            return Err(CryptoError::Malformed("content key is not 32 bytes"));
+        }
+        key.copy_from_slice(bytes);
+        Ok(Self(key))
+    }
+}
+
+impl std::fmt::Debug for ContentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContentKey(<redacted>)")
+    }
+}
+
 /// Seals a record for `recipients`, signed by `author`. Duplicate recipient keys are
 /// wrapped once. `meta.author_device` must be `author.device_id()`.
 ///
@@ -123,6 +155,28 @@ pub fn seal_record(
         &nonce,
         &mut |_| RecipientSecretKey::generate(),
     )
+}
+
+/// [`seal_record`], also handing back the content key, so the author can keep it for its
+/// own reads (see [`ContentKey`]).
+pub fn seal_record_keeping_key(
+    meta: &RecordMeta,
+    plaintext: &[u8],
+    recipients: &[RecipientPublicKey],
+    author: &DeviceSigningKey,
+) -> Result<(Envelope, ContentKey)> {
+    let cek = Zeroizing::new(random_bytes::<32>()?);
+    let nonce = random_bytes::<12>()?;
+    let env = seal_inner(
+        meta,
+        plaintext,
+        recipients,
+        author,
+        &cek,
+        &nonce,
+        &mut |_| RecipientSecretKey::generate(),
+    )?;
+    Ok((env, ContentKey(cek)))
 }
 
 /// [`seal_record`] with a given content key, nonce and one HPKE ephemeral key per
@@ -278,6 +332,33 @@ pub fn open_verified(
     )
 }
 
+/// Unwraps (and checks against the commitment) the content key of a verified envelope for
+/// `recipient`, without decrypting.
+pub fn unwrap_verified(
+    verified: Verified<'_>,
+    recipient: &RecipientSecretKey,
+) -> Result<ContentKey> {
+    unwrap_cek(verified.0, recipient).map(ContentKey)
+}
+
+/// Decrypts `env` with a content key this device unwrapped from it earlier (after
+/// verifying it) and kept authenticated. The key is checked against the key commitment and
+/// AES-GCM authenticates the ciphertext and metadata; the author's signature is **not**
+/// checked here: the caller must know that this exact envelope was verified (ADR 0017).
+pub fn open_with_key(env: &Envelope, key: &ContentKey) -> Result<Zeroizing<Vec<u8>>> {
+    let mac = hmac::Key::new(hmac::HMAC_SHA256, &key.0[..]);
+    hmac::verify(&mac, KEY_COMMITMENT_LABEL, &env.key_commitment)
+        .map_err(|_| CryptoError::KeyCommitmentMismatch)?;
+    let meta_jcs = canonical::to_canonical_vec(&env.meta)?;
+    gcm::open(
+        &ring::aead::AES_256_GCM,
+        &key.0[..],
+        &env.nonce,
+        &content_ad(&meta_jcs),
+        &env.ciphertext,
+    )
+}
+
 /// Verifies the author's signature, then unwraps the content key for `recipient`, checks
 /// the key commitment and decrypts. See the module docs for the order of checks.
 pub fn open_record(
@@ -376,5 +457,45 @@ mod tests {
                 r#""nonce":"AAAAAAAAAAAAAAAA","v":1}"#
             )
         );
+    }
+
+    #[test]
+    fn a_kept_content_key_opens_its_envelope_and_no_other() {
+        let author = DeviceSigningKey::generate().unwrap();
+        let peer = RecipientSecretKey::generate().unwrap();
+        let meta = |id: &str| RecordMeta {
+            id: id.into(),
+            collection: peerlog_protocol::Collection::Notes,
+            version: 1,
+            author_device: author.device_id(),
+            deleted: false,
+        };
+        let (env, key) = seal_record_keeping_key(
+            &meta("01890a5d-ac96-774b-bcce-b302099a8057"),
+            b"private",
+            &[peer.public_key()],
+            &author,
+        )
+        .unwrap();
+        assert_eq!(&open_with_key(&env, &key).unwrap()[..], b"private");
+        let unwrapped =
+            unwrap_verified(verify(&env, &author.public_key()).unwrap(), &peer).unwrap();
+        assert_eq!(unwrapped.as_bytes(), key.as_bytes());
+        // Another envelope's key fails the commitment; a changed ciphertext fails AES-GCM.
+        let (other, other_key) = seal_record_keeping_key(
+            &meta("01890a5d-ac96-774b-bcce-b302099a8058"),
+            b"other",
+            &[peer.public_key()],
+            &author,
+        )
+        .unwrap();
+        assert!(matches!(
+            open_with_key(&other, &key),
+            Err(CryptoError::KeyCommitmentMismatch)
+        ));
+        let mut changed = env.clone();
+        changed.ciphertext[0] ^= 1;
+        assert!(open_with_key(&changed, &key).is_err());
+        assert!(open_with_key(&env, &other_key).is_err());
     }
 }

@@ -181,3 +181,61 @@ pub fn build_store(home: &Path, n: usize) {
 pub fn store_exists(home: &Path) -> bool {
     home.join(peerlog_core::DB_FILE).is_file()
 }
+
+/// `cargo xtask bench --quick` sets this: small sizes and few iterations, a smoke run.
+pub fn quick() -> bool {
+    std::env::var("PEERLOG_BENCH_QUICK").is_ok_and(|v| v == "1")
+}
+
+/// The median of `v` (sorted in place).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times `f` `n` times; the median in milliseconds.
+pub fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..n)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    median(&mut times)
+}
+
+/// One row of `cargo xtask bench`'s table, appended as a JSON line to the file named by
+/// `PEERLOG_BENCH_OUT` (and printed). Fields: `path`, `value` and `unit`; `today` with
+/// `today_source` (`"run"`: main's behaviour measured in this run; `"issue"`: the figure
+/// of the issue); `baseline` (the plaintext baseline, same unit); `target` (text) and
+/// `pass`.
+pub fn report(row: serde_json::Value) {
+    println!("{row}");
+    if let Ok(path) = std::env::var("PEERLOG_BENCH_OUT") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        writeln!(f, "{row}").unwrap();
+    }
+}
+
+/// The peak resident set of this process so far (`VmHWM`), in MB; `None` where there is
+/// no `/proc` (not Linux).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find_map(|l| {
+        let rest = l.strip_prefix("VmHWM")?.strip_prefix(':')?;
+        rest.trim().strip_suffix("kB")?.trim().parse().ok()
+    })?;
+    Some((kb / 1024.0 * 100.0).round() / 100.0)
+}
+
+/// Resets the peak resident set to the current one (Linux: `5` to `clear_refs`), so
+/// [`peak_rss_mb`] measures what follows. False where that is not possible.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}

@@ -178,7 +178,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE chapter_accounts ADD COLUMN locked_at INTEGER;
     ALTER TABLE chapter_devices ADD COLUMN vouched INTEGER NOT NULL DEFAULT 1;
     "#,
+    VERIFIED_AT_REST,
+    CONTACT_INDEX_COVERING,
 ];
+
+/// 7: verified at rest (ADR 0017): the record's content key, sealed under this device's
+/// local key and bound to the SHA-256 of the stored envelope bytes, written when this
+/// device sealed or verified the record. Rows from before stay NULL and are read the slow
+/// way (verify + unwrap).
+const VERIFIED_AT_REST: &str = r#"
+    ALTER TABLE records ADD COLUMN kept_key BLOB;
+"#;
+
+/// 8: the index of live contacts by date carries every column the summary and the list
+/// read, so both are index-only scans in date order (no lookup of the table per row).
+const CONTACT_INDEX_COVERING: &str = r#"
+    CREATE INDEX contact_index_date_covering ON contact_index
+        (date, id, kind, minutes, participants, abroad, led_by_peer) WHERE deleted = 0;
+    DROP INDEX contact_index_date;
+"#;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

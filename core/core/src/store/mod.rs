@@ -22,6 +22,25 @@ pub use migrations::SCHEMA_VERSION;
 pub struct StoredRecord {
     pub envelope: Envelope,
     pub pending: bool,
+    /// The content key this device kept when it verified the record (ADR 0017).
+    pub kept: Option<KeptKey>,
+}
+
+/// A kept content key as stored (sealed) and the SHA-256 of the envelope bytes it was
+/// read with: the seal opens only if these are the bytes that were verified.
+#[derive(Debug, Clone)]
+pub struct KeptKey {
+    pub envelope_sha256: [u8; 32],
+    pub sealed: Vec<u8>,
+}
+
+impl KeptKey {
+    fn read(envelope: &[u8], sealed: Option<Vec<u8>>) -> Option<Self> {
+        sealed.map(|sealed| Self {
+            envelope_sha256: peerlog_crypto::sha256(envelope),
+            sealed,
+        })
+    }
 }
 
 /// One contact as the clear index holds it: its id, its date and exactly the facts the
@@ -162,15 +181,27 @@ pub fn meta_delete(c: &Connection, key: &str) -> Result<()> {
 
 /// Writes a record (replacing any older version) and keeps it in the history.
 pub fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
+    put_record_keeping(c, env, pending, |_| Ok(None))
+}
+
+/// [`put_record`], storing with it the sealed content key `keep` makes from the SHA-256 of
+/// the exact envelope bytes stored (ADR 0017); `None` stores none.
+pub fn put_record_keeping(
+    c: &Connection,
+    env: &Envelope,
+    pending: bool,
+    keep: impl FnOnce(&[u8; 32]) -> Result<Option<Vec<u8>>>,
+) -> Result<()> {
     let bytes = env.to_json_bytes()?;
+    let kept = keep(&peerlog_crypto::sha256(&bytes))?;
     let m = &env.meta;
     c.prepare_cached(
-        "INSERT INTO records (collection, id, version, author_device, deleted, envelope, pending)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO records (collection, id, version, author_device, deleted, envelope, pending, kept_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (collection, id) DO UPDATE SET
             version = excluded.version, author_device = excluded.author_device,
             deleted = excluded.deleted, envelope = excluded.envelope,
-            pending = excluded.pending, server_seq = NULL",
+            pending = excluded.pending, server_seq = NULL, kept_key = excluded.kept_key",
     )?
     .execute(params![
         m.collection.as_str(),
@@ -179,7 +210,8 @@ pub fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
         m.author_device,
         m.deleted,
         bytes,
-        pending
+        pending,
+        kept
     ])?;
     c.prepare_cached("INSERT OR IGNORE INTO record_history (collection, id, version, author_device, deleted, envelope)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
@@ -194,6 +226,26 @@ pub fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
     Ok(())
 }
 
+/// Keeps a sealed content key for the stored record `env` (made by `keep` from the SHA-256
+/// of its bytes), if `env` is still the version stored.
+pub fn keep_record_key(
+    c: &Connection,
+    env: &Envelope,
+    keep: impl FnOnce(&[u8; 32]) -> Result<Vec<u8>>,
+) -> Result<()> {
+    let kept = keep(&peerlog_crypto::sha256(&env.to_json_bytes()?))?;
+    c.prepare_cached(
+        "UPDATE records SET kept_key = ?4 WHERE collection = ?1 AND id = ?2 AND version = ?3",
+    )?
+    .execute(params![
+        env.meta.collection.as_str(),
+        env.meta.id,
+        env.meta.version as i64,
+        kept
+    ])?;
+    Ok(())
+}
+
 fn parse_envelope(bytes: Vec<u8>) -> Result<Envelope> {
     Envelope::from_json_bytes(&bytes).map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
 }
@@ -203,14 +255,19 @@ pub fn get_record(
     collection: Collection,
     id: &str,
 ) -> Result<Option<StoredRecord>> {
-    let row: Option<(Vec<u8>, bool)> = c
-        .prepare_cached("SELECT envelope, pending FROM records WHERE collection = ?1 AND id = ?2")?
+    let row: Option<(Vec<u8>, bool, Option<Vec<u8>>)> = c
+        .prepare_cached(
+            "SELECT envelope, pending, CASE WHEN EXISTS (SELECT 1 FROM devices d
+                    WHERE d.device_id = author_device AND d.revoked = 0) THEN kept_key END
+             FROM records WHERE collection = ?1 AND id = ?2",
+        )?
         .query_row(params![collection.as_str(), id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    row.map(|(bytes, pending)| {
+    row.map(|(bytes, pending, kept)| {
         Ok(StoredRecord {
+            kept: KeptKey::read(&bytes, kept),
             envelope: parse_envelope(bytes)?,
             pending,
         })
@@ -241,6 +298,7 @@ pub fn all_records(c: &Connection, collection: Option<Collection>) -> Result<Vec
         Ok(StoredRecord {
             envelope: parse_envelope(bytes)?,
             pending,
+            kept: None,
         })
     })
     .collect()
@@ -444,6 +502,74 @@ pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Ve
     })
     .collect()
 }
+
+/// One listed contact: its record and its private part's, as stored.
+#[derive(Debug, Clone)]
+pub struct ListedContact {
+    pub id: String,
+    pub contact: StoredRecord,
+    pub note: Option<StoredRecord>,
+}
+
+/// The records of the live contacts with `from <= date <= to`, by date then id, in one
+/// query (the contact and its private note joined to the index; covered by the index on
+/// `date` and the records' primary key). Each part carries its kept content key only if
+/// its author is still a known, unrevoked device here: the same check a full read makes.
+pub fn listed_contacts(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ListedContact>> {
+    let mut stmt = c.prepare_cached(LISTED_CONTACTS_SQL)?;
+    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<Vec<u8>>>(1)?,
+            r.get::<_, Option<bool>>(2)?,
+            r.get::<_, Option<Vec<u8>>>(3)?,
+            r.get::<_, Option<Vec<u8>>>(4)?,
+            r.get::<_, Option<Vec<u8>>>(5)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, envelope, pending, kept, note, note_kept) = row?;
+        let Some(bytes) = envelope else {
+            return Err(CoreError::NotFound { what: "contact" });
+        };
+        let note = note
+            .map(|bytes| {
+                Ok::<_, CoreError>(StoredRecord {
+                    kept: KeptKey::read(&bytes, note_kept),
+                    envelope: parse_envelope(bytes)?,
+                    pending: false,
+                })
+            })
+            .transpose()?;
+        Ok(ListedContact {
+            id,
+            contact: StoredRecord {
+                kept: KeptKey::read(&bytes, kept),
+                envelope: parse_envelope(bytes)?,
+                pending: pending.unwrap_or(false),
+            },
+            note,
+        })
+    })
+    .collect()
+}
+
+/// The query of [`listed_contacts`] (its plan is checked in a test).
+pub const LISTED_CONTACTS_SQL: &str = "SELECT i.id, r.envelope, r.pending,
+        CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = r.author_device
+                          AND d.revoked = 0) THEN r.kept_key END,
+        n.envelope,
+        CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = n.author_device
+                          AND d.revoked = 0) THEN n.kept_key END
+     FROM contact_index i
+     LEFT JOIN records r ON r.collection = 'contacts' AND r.id = i.id
+     LEFT JOIN records n ON n.collection = 'notes' AND n.id = i.id AND n.deleted = 0
+     WHERE i.deleted = 0 AND i.date >= ?1 AND i.date <= ?2
+     ORDER BY i.date, i.id";
 
 pub fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
     Ok(

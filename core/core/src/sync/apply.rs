@@ -7,16 +7,18 @@ use crate::certs;
 use crate::error::Result;
 use crate::index::reindex;
 use crate::platform::{LogLevel, Logger};
-use crate::session::Session;
+use crate::session::{Arrived, Session};
 use crate::store::waiting::{Parked, Waiting};
 use crate::store::{self, CertifiedBy, Store};
 use crate::util::now_rfc3339;
 use peerlog_crypto::DevicePublicKey;
+use peerlog_crypto::envelope::{ContentKey, Verified};
 use peerlog_protocol::api::PullResponse;
 use peerlog_protocol::api::SignedRevocation;
 use peerlog_protocol::{Collection, Envelope, Hlc};
 use peerlog_rules::Locale;
 use rusqlite::Connection;
+use std::collections::HashMap;
 
 #[derive(Debug, PartialEq, Eq)]
 enum Applied {
@@ -56,12 +58,75 @@ fn chapter_may_write(
     ))
 }
 
-/// Applies one pulled record.
-fn record(
+/// What is checked of a pulled record before it is applied, for a whole page at once and
+/// on several cores: its signature against the author key the store knew when the page
+/// arrived, and its content key unwrapped for this device. `record` uses it only if the
+/// author's key is still that one.
+struct Prechecked<'a> {
+    author: [u8; 32],
+    verified: Option<Verified<'a>>,
+    key: Option<ContentKey>,
+}
+
+/// Most threads a page is checked on (a phone has 4–8 cores; the work is CPU only).
+const PRECHECK_THREADS: usize = 4;
+
+fn precheck<'a>(
+    tx: &Connection,
+    s: &Session,
+    envs: &[&'a Envelope],
+) -> Result<Vec<Option<Prechecked<'a>>>> {
+    // Each author's key is looked up once per page.
+    let mut authors: HashMap<&str, Option<DevicePublicKey>> = HashMap::new();
+    for env in envs {
+        let id = env.meta.author_device.as_str();
+        if !authors.contains_key(id) {
+            let key = store::device(tx, id)?
+                .and_then(|d| DevicePublicKey::from_bytes(&d.public_key).ok());
+            authors.insert(id, key);
+        }
+    }
+    let peer = &s.keys.peer;
+    let authors = &authors;
+    let check = move |env: &&'a Envelope| -> Option<Prechecked<'a>> {
+        let author = authors.get(env.meta.author_device.as_str())?.as_ref()?;
+        let verified = peerlog_crypto::envelope::verify(env, author).ok();
+        let key = verified.and_then(|v| peerlog_crypto::envelope::unwrap_verified(v, peer).ok());
+        Some(Prechecked {
+            author: *author.as_bytes(),
+            verified,
+            key,
+        })
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(PRECHECK_THREADS);
+    if threads < 2 || envs.len() < 32 {
+        return Ok(envs.iter().map(check).collect());
+    }
+    let chunk = envs.len().div_ceil(threads);
+    let parts: Vec<Option<Vec<_>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = envs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    // A thread that failed leaves its records to be checked one by one in `record`.
+    Ok(parts
+        .into_iter()
+        .zip(envs.chunks(chunk))
+        .flat_map(|(part, envs)| part.unwrap_or_else(|| envs.iter().map(|_| None).collect()))
+        .collect())
+}
+
+/// Applies one pulled record (`pre`: what [`precheck`] found, if it ran for it).
+fn record<'a>(
     tx: &Connection,
     s: &mut Session,
     account_id: &str,
-    env: &Envelope,
+    env: &'a Envelope,
+    pre: Option<&Prechecked<'a>>,
     waiting: &mut Waiting,
     log: &Logger,
 ) -> Result<Applied> {
@@ -101,7 +166,12 @@ fn record(
             }
         },
     };
-    let Ok(verified) = peerlog_crypto::envelope::verify(env, &key) else {
+    let pre = pre.filter(|p| p.author == *key.as_bytes());
+    let verified = match pre {
+        Some(p) => p.verified,
+        None => peerlog_crypto::envelope::verify(env, &key).ok(),
+    };
+    let Some(verified) = verified else {
         log.log(LogLevel::Warn, "peerlog::sync", || {
             "a pulled record failed verification and was ignored".into()
         });
@@ -121,9 +191,20 @@ fn record(
             Ok(Applied::Known)
         }
         _ => {
-            store::put_record(tx, env, false)?;
+            // Verified now: keep its content key, so reading it is one AES-GCM (ADR 0017).
+            let key = match pre {
+                Some(p) => p.key.clone(),
+                None => peerlog_crypto::envelope::unwrap_verified(verified, &s.keys.peer).ok(),
+            };
+            store::put_record_keeping(tx, env, false, |hash| {
+                key.as_ref().map(|k| s.keep(hash, k)).transpose()
+            })?;
             s.observe_version(tx, env.meta.version)?;
-            if let Err(e) = reindex(tx, s, verified) {
+            let arrived = Arrived {
+                verified,
+                key: key.as_ref(),
+            };
+            if let Err(e) = reindex(tx, s, arrived) {
                 let code = e.to_ffi(Locale::En).code().to_string();
                 log.log(LogLevel::Warn, "peerlog::sync", || {
                     format!("a pulled record could not be indexed: {code}")
@@ -150,7 +231,7 @@ fn retry_deferred(
             // `record` defers it again while its author is still unknown (it fits: it
             // just left the list).
             waiting.undefer(tx, &env)?;
-            match record(tx, s, account_id, &env, waiting, log)? {
+            match record(tx, s, account_id, &env, None, waiting, log)? {
                 Applied::Deferred | Applied::Dropped => {}
                 Applied::New => {
                     applied += 1;
@@ -213,8 +294,10 @@ pub(super) fn page(
         let mut waiting = Waiting::load(tx)?;
         let mut applied = 0;
         learn_revocations(tx, s, account_id, &page.revocations, log)?;
-        for rec in &page.records {
-            if record(tx, s, account_id, &rec.envelope, &mut waiting, log)? == Applied::New {
+        let envs: Vec<&Envelope> = page.records.iter().map(|r| &r.envelope).collect();
+        let prechecked = precheck(tx, s, &envs)?;
+        for (env, pre) in envs.into_iter().zip(&prechecked) {
+            if record(tx, s, account_id, env, pre.as_ref(), &mut waiting, log)? == Applied::New {
                 applied += 1;
             }
         }
