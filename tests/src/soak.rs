@@ -242,8 +242,7 @@ fn healthy(addr: SocketAddr) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-    if s
-        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    if s.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
         .is_err()
     {
         return false;
@@ -359,21 +358,18 @@ impl<'a> Soak<'a> {
         )?;
         for i in 0..self.opts.peers {
             let name = format!("Peer {}", i + 1);
-            let inv = parse(&self.ok(&coordinator, &["coordinator", "invite", "--json"])?)?
-                ["invitation"]
-                .as_str()
-                .ok_or("no invitation")?
-                .to_string();
+            let inv =
+                parse(&self.ok(&coordinator, &["coordinator", "invite", "--json"])?)?["invitation"]
+                    .as_str()
+                    .ok_or("no invitation")?
+                    .to_string();
             let home = self.dir.path().join(format!("peer{}", i + 1));
             let e = parse(&self.ok(&home, &["enrol", &inv, "--name", &name, "--json"])?)?;
             let code = e["recovery_code"]
                 .as_str()
                 .ok_or("no recovery code")?
                 .to_string();
-            self.ok(
-                &home,
-                &["declaration", "sign", "--name", &name, "--accept"],
-            )?;
+            self.ok(&home, &["declaration", "sign", "--name", &name, "--accept"])?;
             self.peers.push(Peer {
                 name,
                 home,
@@ -405,7 +401,11 @@ impl<'a> Soak<'a> {
             }
             Op::CoordinatorSync => {
                 let home = self.coordinator.clone();
-                self.network(&home, &["coordinator", "sync", "--json"], "coordinator sync")
+                self.network(
+                    &home,
+                    &["coordinator", "sync", "--json"],
+                    "coordinator sync",
+                )
             }
             Op::ExportRestore => self.export_restore(p),
         }
@@ -482,9 +482,7 @@ impl<'a> Soak<'a> {
         let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
         let stderr = std::fs::read_to_string(&err_path).unwrap_or_default();
         if status.code().is_none() || status.code() == Some(101) || is_internal(&stderr) {
-            bail!(
-                "peerlog {args:?} crashed or reported an internal error ({status}): {stderr}"
-            );
+            bail!("peerlog {args:?} crashed or reported an internal error ({status}): {stderr}");
         }
         if status.success() {
             let ms = started.elapsed().as_millis() as u64;
@@ -531,10 +529,7 @@ impl<'a> Soak<'a> {
             2 => ("meeting", vec![]),
             3 => (
                 "self-help-group",
-                vec![
-                    "--participants".into(),
-                    (2 + self.rng.below(6)).to_string(),
-                ],
+                vec!["--participants".into(), (2 + self.rng.below(6)).to_string()],
             ),
             _ => ("course", vec!["--participants".into(), "8".into()]),
         };
@@ -616,9 +611,7 @@ impl<'a> Soak<'a> {
                 stdout,
                 ..
             } => {
-                let version = parse(&stdout)?["version"]
-                    .as_u64()
-                    .ok_or("no version")?;
+                let version = parse(&stdout)?["version"].as_u64().ok_or("no version")?;
                 if version <= e.version {
                     bail!(
                         "an edit of {id} went back from version {} to {version}",
@@ -701,6 +694,7 @@ impl<'a> Soak<'a> {
         let snapshot = live_contacts(&self.ok(&home, &["contact", "list", "--json"])?)?;
         let target = self.dir.path().join(format!("restored-{}", self.seq));
         let code = self.peers[p].code.clone();
+        let mut was_killed = false;
         for attempt in 0.. {
             let kill = if attempt < 3 && self.rng.chance(50) {
                 Some(self.kill_point("restore"))
@@ -714,10 +708,19 @@ impl<'a> Soak<'a> {
                 kill,
                 None,
             )? {
-                Ended::Killed => continue,
+                Ended::Killed => was_killed = true,
                 Ended::Exited { code: Some(0), .. } => break,
+                // Killed after its commit: the restore is whole and the home no longer
+                // empty; what it holds is checked below.
+                Ended::Exited {
+                    code: Some(3),
+                    stderr,
+                    ..
+                } if was_killed && stderr.contains("already Peerlog data") => break,
                 Ended::Exited { code, stderr, .. } => {
-                    bail!("restore (attempt {attempt}, after a killed one) failed ({code:?}): {stderr}")
+                    bail!(
+                        "restore (attempt {attempt}, after a killed one) failed ({code:?}): {stderr}"
+                    )
                 }
             }
         }
@@ -744,7 +747,10 @@ impl<'a> Soak<'a> {
             self.ok(&home, &["sync", "--json"])?;
             let st = parse(&self.ok(&home, &["status", "--json"])?)?;
             if st["pending"] != 0 {
-                bail!("{} still has pending records after a sync: {st}", self.peers[p].name);
+                bail!(
+                    "{} still has pending records after a sync: {st}",
+                    self.peers[p].name
+                );
             }
         }
         let c = self.coordinator.clone();
@@ -919,7 +925,10 @@ fn read_sqlite(path: &Path, sql: &str) -> Res<BTreeMap<String, (u64, bool)>> {
     let mut map = BTreeMap::new();
     for row in rows {
         let (id, version, deleted) = row.map_err(|e| e.to_string())?;
-        if map.insert(id.clone(), (version as u64, deleted != 0)).is_some() {
+        if map
+            .insert(id.clone(), (version as u64, deleted != 0))
+            .is_some()
+        {
             bail!("contact {id} twice in {}", path.display());
         }
     }
@@ -1007,7 +1016,11 @@ fn parse_args(args: &[String]) -> Res<Options> {
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = || it.next().cloned().ok_or(format!("{a} needs a value; {USAGE}"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or(format!("{a} needs a value; {USAGE}"))
+        };
         match a.as_str() {
             "--rounds" => opts.rounds = number(&value()?)?,
             "--seed" => opts.seed = number(&value()?)?,
@@ -1052,6 +1065,9 @@ mod tests {
         let xs: Vec<u64> = (0..5).map(|_| a.below(1000)).collect();
         let ys: Vec<u64> = (0..5).map(|_| b.below(1000)).collect();
         assert_eq!(xs, ys);
-        assert_ne!(xs, (0..5).map(|_| Rng::new(8).below(1000)).collect::<Vec<_>>());
+        assert_ne!(
+            xs,
+            (0..5).map(|_| Rng::new(8).below(1000)).collect::<Vec<_>>()
+        );
     }
 }

@@ -9,6 +9,7 @@ mod layers;
 mod postgres;
 mod schemathesis;
 mod setup;
+mod soak;
 mod steps;
 mod util;
 
@@ -48,6 +49,14 @@ commands:
         for N seconds each (default 300), from the seeds in fuzz/seeds/; new inputs are
         kept in <target dir>/fuzz/corpus/, a crash's input in <target dir>/fuzz/artifacts/.
         `cargo xtask test` runs each for a few seconds (step `fuzz`).
+  soak [--rounds N] [--seed S] [--backend sqlite|postgres|both]
+        The crash soak: three peers and a coordinator (the real `peerlog`) against the
+        real `peerlog-server`, each command and the server killed with SIGKILL at random
+        points and restarted, N rounds per backend (default 2000, both backends); then
+        every contact a peer was told was saved is checked on the peer, the server and
+        the coordinator, and the report against the peers' own summaries. The seed is
+        printed (from the clock unless given) so a failure can be replayed.
+        `cargo xtask test` runs 250 rounds per backend with a fixed seed (step `soak`).
   bench
         The benchmarks in release mode: criterion benches of the core (log a contact,
         open + year summary of 10 000 contacts, list a month), the peak memory of
@@ -122,6 +131,10 @@ fn dispatch(args: &[String]) -> Result<()> {
             let ctx = Ctx::new()?;
             setup::setup(&ctx, &[setup::Need::Schemathesis])?;
             schemathesis::run_against_server(&ctx, max_examples, true)
+        }
+        "soak" => {
+            let soak = soak::Soak::parse(rest)?;
+            soak::run_soak(&Ctx::new()?, &soak, true)
         }
         "fuzz" => {
             let seconds = match rest {
