@@ -153,13 +153,19 @@ impl CoreError {
                 code: "bad_format".into(),
                 user_message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
             },
-            CoreError::Db(e) => PeerlogError::Storage {
-                code: "database".into(),
-                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            CoreError::Db(e) => match db_trouble(e) {
+                Some(msg) => storage_trouble(locale, msg),
+                None => PeerlogError::Storage {
+                    code: "database".into(),
+                    user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                },
             },
-            CoreError::Io(e) => PeerlogError::Storage {
-                code: "io".into(),
-                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            CoreError::Io(e) => match io_trouble(e) {
+                Some(msg) => storage_trouble(locale, msg),
+                None => PeerlogError::Storage {
+                    code: "io".into(),
+                    user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                },
             },
             CoreError::Corrupt(what) => PeerlogError::Storage {
                 code: "corrupt".into(),
@@ -304,6 +310,47 @@ impl PeerlogError {
     }
 }
 
+/// A storage failure the user can understand and act on: full, read-only, in use.
+fn storage_trouble(locale: Locale, msg: Msg) -> PeerlogError {
+    PeerlogError::Storage {
+        code: msg.code().into(),
+        user_message: tr(locale, msg),
+    }
+}
+
+/// Which of the understandable storage failures SQLite reported, if any. A write that a
+/// file-size limit cuts short comes back as "full" (a short write) or as a write error
+/// (`EFBIG`); either way nothing of the transaction was committed.
+fn db_trouble(e: &rusqlite::Error) -> Option<Msg> {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return None;
+    };
+    match f.code {
+        ErrorCode::DiskFull => Some(Msg::StorageFull),
+        // Growing the WAL or its shared-memory index failed the same way.
+        ErrorCode::SystemIoFailure
+            if f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE
+                || f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE =>
+        {
+            Some(Msg::StorageFull)
+        }
+        ErrorCode::ReadOnly | ErrorCode::PermissionDenied => Some(Msg::StorageReadOnly),
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Some(Msg::StorageBusy),
+        _ => None,
+    }
+}
+
+/// The same for a plain file (a backup, a signed copy, the CLI's secret files).
+fn io_trouble(e: &std::io::Error) -> Option<Msg> {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge => Some(Msg::StorageFull),
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Some(Msg::StorageReadOnly),
+        _ => None,
+    }
+}
+
 /// The server itself failed (`internal`, any 5xx): not the request's fault.
 fn server_failed(code: &str) -> bool {
     code == peerlog_protocol::api::codes::INTERNAL || code.starts_with("http_5")
@@ -319,6 +366,8 @@ impl PeerlogError {
     pub fn is_transient(&self) -> bool {
         match self {
             PeerlogError::Network { .. } | PeerlogError::SecretStore { .. } => true,
+            // Another program holds the store: it lets go soon.
+            PeerlogError::Storage { code, .. } => code == Msg::StorageBusy.code(),
             PeerlogError::Server { code, .. } => {
                 server_failed(code)
                     || code == peerlog_protocol::api::codes::RATE_LIMITED
