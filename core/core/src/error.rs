@@ -398,6 +398,47 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
+    fn sqlite(code: std::os::raw::c_int) -> CoreError {
+        CoreError::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            Some("from sqlite".into()),
+        ))
+    }
+
+    #[test]
+    fn storage_trouble_a_user_can_act_on_has_its_own_code_and_message() {
+        let cases = [
+            (rusqlite::ffi::SQLITE_FULL, "storage_full"),
+            (rusqlite::ffi::SQLITE_IOERR_WRITE, "storage_full"),
+            (rusqlite::ffi::SQLITE_IOERR_SHMSIZE, "storage_full"),
+            (rusqlite::ffi::SQLITE_READONLY, "storage_read_only"),
+            (rusqlite::ffi::SQLITE_BUSY, "storage_busy"),
+            (rusqlite::ffi::SQLITE_LOCKED, "storage_busy"),
+            (rusqlite::ffi::SQLITE_CORRUPT, "database"),
+        ];
+        for (code, want) in cases {
+            let e = sqlite(code).to_ffi(Locale::Da);
+            assert_eq!(e.code(), want, "{code}");
+            assert!(!e.message().contains("internal"), "{e}");
+            // Only another program holding the store lets go by itself.
+            assert_eq!(e.is_transient(), want == "storage_busy", "{code}");
+        }
+        assert!(
+            sqlite(rusqlite::ffi::SQLITE_FULL)
+                .to_ffi(Locale::Da)
+                .message()
+                .contains("ikke plads")
+        );
+        let io = |kind| CoreError::Io(std::io::Error::from(kind)).to_ffi(Locale::En);
+        assert_eq!(io(std::io::ErrorKind::FileTooLarge).code(), "storage_full");
+        assert_eq!(io(std::io::ErrorKind::StorageFull).code(), "storage_full");
+        assert_eq!(
+            io(std::io::ErrorKind::ReadOnlyFilesystem).code(),
+            "storage_read_only"
+        );
+        assert_eq!(io(std::io::ErrorKind::NotFound).code(), "io");
+    }
+
     fn server(code: &str) -> PeerlogError {
         PeerlogError::Server {
             code: code.into(),
