@@ -220,7 +220,7 @@ async fn make_chapter(s: &impl Storage) -> Expected {
                 Collection::Notes,
                 &id,
                 1_000 + n,
-                &[own.clone()],
+                std::slice::from_ref(&own),
             ));
             if n == 0 {
                 // An edit: a later version of the same contact.
