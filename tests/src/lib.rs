@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+pub mod soak;
+
 /// Which storage the server runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

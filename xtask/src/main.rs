@@ -11,6 +11,7 @@ mod load;
 mod postgres;
 mod schemathesis;
 mod setup;
+mod soak;
 mod steps;
 mod util;
 
@@ -67,6 +68,14 @@ commands:
         p50/p95/p99 latency, errors, records lost and the server's peak RSS; figures in
         <target dir>/load/summary.json. Fails on any error or lost record. `cargo xtask
         test` runs a short one (step `load`).
+  soak [--rounds N] [--seed S] [--backend sqlite|postgres|both]
+        The crash soak: three peers and a coordinator (the real `peerlog`) against the
+        real `peerlog-server`, each command and the server killed with SIGKILL at random
+        points and restarted, N rounds per backend (default 2000, both backends); then
+        every contact a peer was told was saved is checked on the peer, the server and
+        the coordinator, and the report against the peers' own summaries. The seed is
+        printed (from the clock unless given) so a failure can be replayed.
+        `cargo xtask test` runs 250 rounds per backend with a fixed seed (step `soak`).
   help
         This text.
 ";
@@ -135,6 +144,10 @@ fn dispatch(args: &[String]) -> Result<()> {
             let ctx = Ctx::new()?;
             setup::setup(&ctx, &[setup::Need::Schemathesis])?;
             schemathesis::run_against_server(&ctx, max_examples, true)
+        }
+        "soak" => {
+            let soak = soak::Soak::parse(rest)?;
+            soak::run_soak(&Ctx::new()?, &soak, true)
         }
         "fuzz" => {
             let seconds = match rest {

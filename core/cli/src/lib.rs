@@ -65,6 +65,7 @@ type CliResult<T = ()> = Result<T, Failure>;
 /// code. The `peerlog` binary is just this; the end-to-end tests run it as their own binary.
 pub fn main() -> ExitCode {
     quiet_panics();
+    file_size_limit_is_an_error();
     let cli = Cli::parse();
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -77,6 +78,22 @@ pub fn main() -> ExitCode {
         Err(_) => ExitCode::from(1),
     }
 }
+
+/// Under a file-size limit (`ulimit -f`) the kernel kills a process that writes past it with
+/// SIGXFSZ unless the signal is ignored; ignored, the write fails with `EFBIG`, SQLite
+/// rolls the transaction back and the user reads why instead of the program vanishing.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn file_size_limit_is_an_error() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code; it runs
+    // first in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn file_size_limit_is_an_error() {}
 
 /// Whether a panic is `println!` finding standard output closed (a pipe whose reader
 /// stopped reading).

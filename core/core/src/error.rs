@@ -153,13 +153,19 @@ impl CoreError {
                 code: "bad_format".into(),
                 user_message: format!("{}: {e}", tr(locale, Msg::BadFormat)),
             },
-            CoreError::Db(e) => PeerlogError::Storage {
-                code: "database".into(),
-                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            CoreError::Db(e) => match db_trouble(e) {
+                Some(msg) => storage_trouble(locale, msg),
+                None => PeerlogError::Storage {
+                    code: "database".into(),
+                    user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                },
             },
-            CoreError::Io(e) => PeerlogError::Storage {
-                code: "io".into(),
-                user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+            CoreError::Io(e) => match io_trouble(e) {
+                Some(msg) => storage_trouble(locale, msg),
+                None => PeerlogError::Storage {
+                    code: "io".into(),
+                    user_message: format!("{}: {e}", tr(locale, Msg::StorageFailed)),
+                },
             },
             CoreError::Corrupt(what) => PeerlogError::Storage {
                 code: "corrupt".into(),
@@ -310,6 +316,47 @@ impl PeerlogError {
     }
 }
 
+/// A storage failure the user can understand and act on: full, read-only, in use.
+fn storage_trouble(locale: Locale, msg: Msg) -> PeerlogError {
+    PeerlogError::Storage {
+        code: msg.code().into(),
+        user_message: tr(locale, msg),
+    }
+}
+
+/// Which of the understandable storage failures SQLite reported, if any. A write that a
+/// file-size limit cuts short comes back as "full" (a short write) or as a write error
+/// (`EFBIG`); either way nothing of the transaction was committed.
+fn db_trouble(e: &rusqlite::Error) -> Option<Msg> {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return None;
+    };
+    match f.code {
+        ErrorCode::DiskFull => Some(Msg::StorageFull),
+        // Growing the WAL or its shared-memory index failed the same way.
+        ErrorCode::SystemIoFailure
+            if f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE
+                || f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE =>
+        {
+            Some(Msg::StorageFull)
+        }
+        ErrorCode::ReadOnly | ErrorCode::PermissionDenied => Some(Msg::StorageReadOnly),
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Some(Msg::StorageBusy),
+        _ => None,
+    }
+}
+
+/// The same for a plain file (a backup, a signed copy, the CLI's secret files).
+fn io_trouble(e: &std::io::Error) -> Option<Msg> {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::FileTooLarge => Some(Msg::StorageFull),
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Some(Msg::StorageReadOnly),
+        _ => None,
+    }
+}
+
 /// The server itself failed (`internal`, any 5xx): not the request's fault.
 fn server_failed(code: &str) -> bool {
     code == peerlog_protocol::api::codes::INTERNAL || code.starts_with("http_5")
@@ -325,6 +372,8 @@ impl PeerlogError {
     pub fn is_transient(&self) -> bool {
         match self {
             PeerlogError::Network { .. } | PeerlogError::SecretStore { .. } => true,
+            // Another program holds the store: it lets go soon.
+            PeerlogError::Storage { code, .. } => code == Msg::StorageBusy.code(),
             PeerlogError::Server { code, .. } => {
                 server_failed(code)
                     || code == peerlog_protocol::api::codes::RATE_LIMITED
@@ -358,6 +407,47 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sqlite(code: std::os::raw::c_int) -> CoreError {
+        CoreError::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            Some("from sqlite".into()),
+        ))
+    }
+
+    #[test]
+    fn storage_trouble_a_user_can_act_on_has_its_own_code_and_message() {
+        let cases = [
+            (rusqlite::ffi::SQLITE_FULL, "storage_full"),
+            (rusqlite::ffi::SQLITE_IOERR_WRITE, "storage_full"),
+            (rusqlite::ffi::SQLITE_IOERR_SHMSIZE, "storage_full"),
+            (rusqlite::ffi::SQLITE_READONLY, "storage_read_only"),
+            (rusqlite::ffi::SQLITE_BUSY, "storage_busy"),
+            (rusqlite::ffi::SQLITE_LOCKED, "storage_busy"),
+            (rusqlite::ffi::SQLITE_CORRUPT, "database"),
+        ];
+        for (code, want) in cases {
+            let e = sqlite(code).to_ffi(Locale::Da);
+            assert_eq!(e.code(), want, "{code}");
+            assert!(!e.message().contains("internal"), "{e}");
+            // Only another program holding the store lets go by itself.
+            assert_eq!(e.is_transient(), want == "storage_busy", "{code}");
+        }
+        assert!(
+            sqlite(rusqlite::ffi::SQLITE_FULL)
+                .to_ffi(Locale::Da)
+                .message()
+                .contains("ikke plads")
+        );
+        let io = |kind| CoreError::Io(std::io::Error::from(kind)).to_ffi(Locale::En);
+        assert_eq!(io(std::io::ErrorKind::FileTooLarge).code(), "storage_full");
+        assert_eq!(io(std::io::ErrorKind::StorageFull).code(), "storage_full");
+        assert_eq!(
+            io(std::io::ErrorKind::ReadOnlyFilesystem).code(),
+            "storage_read_only"
+        );
+        assert_eq!(io(std::io::ErrorKind::NotFound).code(), "io");
+    }
 
     fn server(code: &str) -> PeerlogError {
         PeerlogError::Server {

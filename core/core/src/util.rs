@@ -56,13 +56,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
+    fn write_then_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let mut f = std::fs::File::create(tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(tmp, path)
     }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    let written = write_then_rename(&tmp, path, bytes);
+    if written.is_err() {
+        // A full disk or a file-size limit leaves no half-written file behind.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    Ok(written?)
 }
 
 /// Whether two renderings of a signed copy are the same document (line endings and
