@@ -178,6 +178,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE chapter_accounts ADD COLUMN locked_at INTEGER;
     ALTER TABLE chapter_devices ADD COLUMN vouched INTEGER NOT NULL DEFAULT 1;
     "#,
+    // 7: training: the chapter's training records of this peer (their dates only; the
+    // course name stays in the sealed record), for the peer's own list and reminder.
+    r#"
+    CREATE TABLE training_index (
+        id          TEXT PRIMARY KEY NOT NULL,
+        date        TEXT NOT NULL,
+        valid_until TEXT,
+        version     INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version this build writes.
