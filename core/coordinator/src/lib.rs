@@ -1364,6 +1364,7 @@ mod tests {
             last_sync: None,
             locked_at: None,
             key_proof: KeyProof::Unproven,
+            certified: false,
         };
         let peers = vec![
             peer(
