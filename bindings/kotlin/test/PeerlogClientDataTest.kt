@@ -240,3 +240,19 @@ class AmountRoundTripTest {
         assertTrue(bad.userMessage.isNotBlank())
     }
 }
+
+class PeerlogClientTrainingTest {
+    /** Before the chapter has recorded a course: not certified, with the core's sentence; the themes question off. */
+    @Test
+    fun aNewPeerIsNotCertifiedAndTheThemesQuestionIsOff() = runBlocking<Unit> {
+        val (client, _) = readyClient("peerlog-kt-training")
+        client.use {
+            val t = client.training()
+            assertTrue(t.records.isEmpty())
+            assertEquals(false, t.certified)
+            assertEquals(false, t.reminderDue)
+            assertTrue(t.message.startsWith("No peer course recorded yet"), t.message)
+            assertEquals(false, client.chapterSettings().themes)
+        }
+    }
+}

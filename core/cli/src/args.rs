@@ -143,6 +143,11 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Your peer course records (issued by your chapter) and when your certificate ends.
+    Training {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The recovery code: `--recovery-code CODE`, `--recovery-code -` (standard input),
@@ -449,6 +454,56 @@ pub enum CoordinatorCmd {
         #[arg(long)]
         lang: Option<LocaleArg>,
     },
+    /// Peers' completed courses (certification).
+    Training {
+        #[command(subcommand)]
+        cmd: CoordinatorTrainingCmd,
+    },
+    /// The chapter's settings: the recovery-themes question, flagging contacts by peers
+    /// without a valid certificate. Without options, shows them.
+    Settings {
+        /// The optional recovery-themes (CHIME) question after each contact.
+        #[arg(long)]
+        themes: Option<OnOff>,
+        /// Contacts by peers without a valid certificate: counted and flagged (on) or
+        /// counted (off) in the chapter report.
+        #[arg(long)]
+        flag_uncertified: Option<OnOff>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoordinatorTrainingCmd {
+    /// Record that a peer completed a course; the peer sees it after both of you sync.
+    Add {
+        /// The peer's account id (see `coordinator peers`).
+        #[arg(long)]
+        peer: String,
+        #[arg(long)]
+        course: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// YYYY-MM-DD: the last day the certificate is valid (none: no expiry).
+        #[arg(long)]
+        valid_until: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The chapter's training records.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 
 mod args;
 mod console;
+mod guidelines;
 mod network;
 mod output;
 mod secret;
@@ -403,6 +404,7 @@ fn run(cli: Cli) -> CliResult {
                 }
             }
         }
+        Command::Training { json } => guidelines::training(&*place.app()?, json)?,
     }
     Ok(())
 }

@@ -320,6 +320,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
                     "last_sync": p.last_sync,
                     "locked_at": p.locked_at,
                     "key_proof": p.key_proof.as_str(),
+                    "certified": p.certified,
                     "devices": p.devices.iter().map(|d| serde_json::json!({
                         "id": d.device_id,
                         "created_at": d.created_at,
@@ -345,7 +346,11 @@ fn print_peers(peers: &[ChapterPeer]) {
             p.account_id,
             p.role.as_str(),
             p.name.as_deref().unwrap_or("(no name yet)"),
-            decl,
+            if p.certified && p.role == AccountRole::Peer {
+                format!("{decl}, certified")
+            } else {
+                decl
+            },
             p.last_sync.as_deref().unwrap_or("never"),
             p.locked_at
                 .as_deref()
@@ -494,6 +499,12 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
+        CoordinatorCmd::Training { cmd } => crate::guidelines::coordinator_training(app, cmd),
+        CoordinatorCmd::Settings {
+            themes,
+            flag_uncertified,
+            json,
+        } => crate::guidelines::coordinator_settings(app, themes, flag_uncertified, json),
         // Handled before the machine is opened (it needs the console's language).
         CoordinatorCmd::Console { .. } => Err(Failure {
             code: 1,

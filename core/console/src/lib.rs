@@ -16,6 +16,7 @@ mod chart;
 mod pages;
 mod security;
 pub mod texts;
+mod training;
 
 use axum::Router;
 use peerlog_coordinator::Coordinator;

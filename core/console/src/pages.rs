@@ -44,6 +44,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/declaration/publish", post(declaration_publish))
         .route("/report", get(report))
         .route("/report/{year}/{file}", get(report_file))
+        .route(
+            "/training",
+            get(crate::training::training).post(crate::training::add_training),
+        )
+        .route("/training/settings", post(crate::training::save_settings))
         .route("/assets/{file}", get(crate::assets::asset))
         .route("/favicon.ico", get(crate::assets::favicon))
         .fallback(not_found)
@@ -67,7 +72,7 @@ pub struct NavItem {
 
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
-pub struct Chrome {
+pub(crate) struct Chrome {
     pub t: Texts,
     pub lang: &'static str,
     pub title: String,
@@ -104,7 +109,7 @@ impl Chrome {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Nav {
+pub(crate) enum Nav {
     None,
     Overview,
     Peers,
@@ -112,9 +117,10 @@ enum Nav {
     Expenses,
     Declaration,
     Report,
+    Training,
 }
 
-fn chrome(st: &AppState, who: Option<&SignedIn>, nav: Nav, title: String) -> Chrome {
+pub(crate) fn chrome(st: &AppState, who: Option<&SignedIn>, nav: Nav, title: String) -> Chrome {
     let t = Texts(st.locale);
     let items = [
         ("/", t.nav_overview(), Nav::Overview),
@@ -123,6 +129,7 @@ fn chrome(st: &AppState, who: Option<&SignedIn>, nav: Nav, title: String) -> Chr
         ("/expenses", t.nav_expenses(), Nav::Expenses),
         ("/declaration", t.nav_declaration(), Nav::Declaration),
         ("/report", t.nav_report(), Nav::Report),
+        ("/training", t.nav_training(), Nav::Training),
     ];
     let chapter = who
         .and_then(|_| st.coord.status().ok())
@@ -151,7 +158,7 @@ fn chrome(st: &AppState, who: Option<&SignedIn>, nav: Nav, title: String) -> Chr
     }
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response(),
@@ -180,7 +187,7 @@ fn error_page(
 }
 
 /// A core error as a page: the core's message, in the user's language.
-fn core_error(st: &AppState, who: &SignedIn, e: &PeerlogError) -> Response {
+pub(crate) fn core_error(st: &AppState, who: &SignedIn, e: &PeerlogError) -> Response {
     let status = match e {
         PeerlogError::NotFound { .. } => StatusCode::NOT_FOUND,
         PeerlogError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -218,7 +225,7 @@ pub fn login_page(st: &AppState, used: bool) -> Response {
 }
 
 /// The message of the first refused field named `field`, if the error is one.
-fn field_error(e: &PeerlogError, field: &str) -> Option<String> {
+pub(crate) fn field_error(e: &PeerlogError, field: &str) -> Option<String> {
     match e {
         PeerlogError::Invalid { fields, .. } => fields
             .iter()
@@ -233,7 +240,7 @@ fn field_error(e: &PeerlogError, field: &str) -> Option<String> {
 
 /// Runs an async call of the core on a blocking thread of the runtime: its futures need
 /// not be `Send`, and a slow server never holds up the console's own threads.
-async fn core<T, F, Fut>(coord: &Arc<Coordinator>, f: F) -> Result<T, PeerlogError>
+pub(crate) async fn core<T, F, Fut>(coord: &Arc<Coordinator>, f: F) -> Result<T, PeerlogError>
 where
     T: Send + 'static,
     F: FnOnce(Arc<Coordinator>) -> Fut + Send + 'static,
@@ -659,6 +666,7 @@ pub struct PeerRow {
     /// Devices not seen for 30 days.
     pub stale: usize,
     pub days: u32,
+    pub certified: bool,
 }
 
 #[derive(Template)]
@@ -704,6 +712,7 @@ async fn peers(State(st): St, Extension(who): Extension<SignedIn>) -> Response {
                     .find(|r| r.account_id == p.account_id)
                     .map(|r| r.activity_days)
                     .unwrap_or(0),
+                certified: p.certified,
             }
         })
         .collect();

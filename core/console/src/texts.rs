@@ -233,6 +233,45 @@ texts! {
     report_fails => ["signert, STEMMER IKKE", "underskrevet, STEMMER IKKE", "signed, DOES NOT VERIFY"],
     report_missing => ["ikke signert", "ikke underskrevet", "not signed"],
     rules => ["Regler: {}", "Regler: {}", "Rules: {}"],
+    nav_training => ["Kurs", "Kursus", "Training"],
+    training_title => ["Likepersonskurs og sertifisering", "Peer-kursus og certificering", "Peer course and certification"],
+    training_help => [
+        "Registrer når en likeperson har fullført organisasjonens likepersonskurs. Likepersonen ser det i appen og blir minnet på det før sertifikatet går ut.",
+        "Registrér, når en peer-støttegiver har gennemført organisationens peer-kursus. Peer-støttegiveren ser det i appen og bliver mindet om det, før certifikatet udløber.",
+        "Record when a peer has completed the organisation's peer course. The peer sees it in the app and is reminded before the certificate expires.",
+    ],
+    no_courses => ["Ingen kurs registrert ennå.", "Ingen kurser registreret endnu.", "No courses recorded yet."],
+    course => ["Kurs", "Kursus", "Course"],
+    course_date => ["Kursdato", "Kursusdato", "Course date"],
+    valid_until => ["Gyldig til", "Gyldig til", "Valid until"],
+    no_expiry => ["uten utløpsdato", "uden udløbsdato", "no expiry"],
+    add_course => ["Registrer kurs", "Registrér kursus", "Record course"],
+    course_recorded => [
+        "Kurset er registrert. Likepersonen ser det etter at dere begge har synkronisert.",
+        "Kurset er registreret. Peer-støttegiveren ser det, når I begge har synkroniseret.",
+        "Course recorded. The peer sees it after both of you sync.",
+    ],
+    choose_peer => ["Velg en likeperson i lokallaget.", "Vælg en peer-støttegiver i lokalafdelingen.", "Choose a peer of the chapter."],
+    chapter_settings => ["Lokallagets innstillinger", "Lokalafdelingens indstillinger", "Chapter settings"],
+    themes_switch => [
+        "Spør om recovery-temaer (CHIME) etter hver samtale",
+        "Spørg om recovery-temaer (CHIME) efter hver samtale",
+        "Ask about recovery themes (CHIME) after each contact",
+    ],
+    flag_uncertified_switch => [
+        "Merk samtaler logget av likepersoner uten gyldig sertifikat i rapporten (de telles likevel)",
+        "Markér samtaler logget af peer-støttegivere uden gyldigt certifikat i rapporten (de tælles stadig)",
+        "Flag contacts logged by peers without a valid certificate in the report (they still count)",
+    ],
+    save_settings => ["Lagre innstillinger", "Gem indstillinger", "Save settings"],
+    settings_saved => [
+        "Innstillingene er lagret. Likepersonene får dem ved neste synkronisering.",
+        "Indstillingerne er gemt. Peer-støttegiverne får dem ved næste synkronisering.",
+        "Settings saved. Peers get them at the next sync.",
+    ],
+    certified_col => ["Sertifisert", "Certificeret", "Certified"],
+    yes => ["ja", "ja", "yes"],
+    no => ["nei", "nej", "no"],
 }
 
 /// `text` with each `{}` replaced by the next of `args`.

@@ -301,11 +301,13 @@ impl Fixture {
             .map(|d| (d.device_id, d.revoked_at))
             .collect();
         format!(
-            "{:?} {:?} {:?} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?}",
             self.coord.open_invitations().unwrap().len(),
             expenses,
             self.coord.published_declaration().unwrap(),
-            devices
+            devices,
+            self.coord.training_list().unwrap(),
+            self.coord.chapter_settings().unwrap(),
         )
     }
 
@@ -336,6 +338,15 @@ impl Fixture {
                 vec![("text", "# New".into()), ("locale", "en".into())],
             ),
             (format!("/peers/{account}/devices/{device}/revoke"), vec![]),
+            (
+                "/training".into(),
+                vec![
+                    ("peer", account.clone()),
+                    ("course", "Likepersonskurs".into()),
+                    ("date", "2025-03-01".into()),
+                ],
+            ),
+            ("/training/settings".into(), vec![("themes", "on".into())]),
         ]
     }
 }
@@ -382,6 +393,7 @@ const PAGES: &[&str] = &[
     "/report?year=2025",
     "/report/2025/peerlog-report-2025.xlsx",
     "/sync/status",
+    "/training",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -939,4 +951,95 @@ async fn without_the_server_the_console_shows_what_it_knows() {
         2,
         "Kari's and Ola's"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_training_page_records_courses_and_the_chapters_settings() {
+    let f = fixture().await;
+    let b = f.sign_in().await;
+    let (account, _) = f.kari_device();
+    let before = f.state().await;
+    let html = f.get(&b, "/training").await.text();
+    assert!(html.contains("No courses recorded yet."), "{html}");
+    assert!(html.contains("Kari Nordmann"), "the peer to choose");
+
+    // Bad input of every kind: the field's error, nothing changed.
+    for (fields, error) in [
+        (
+            vec![
+                ("peer", account.as_str()),
+                ("course", " "),
+                ("date", "2025-03-01"),
+            ],
+            "type the course&#39;s name",
+        ),
+        (
+            vec![
+                ("peer", account.as_str()),
+                ("course", "Kurs"),
+                ("date", "2025-02-30"),
+            ],
+            "not a date",
+        ),
+        (
+            vec![
+                ("peer", account.as_str()),
+                ("course", "Kurs"),
+                ("date", "2025-03-01"),
+                ("valid_until", "2025-01-01"),
+            ],
+            "this date is before the course date",
+        ),
+        (
+            vec![
+                ("peer", "no-such-peer"),
+                ("course", "Kurs"),
+                ("date", "2025-03-01"),
+            ],
+            "Choose a peer of the chapter.",
+        ),
+    ] {
+        let r = f.post(&b, "/training", &fields).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        let html = r.text();
+        assert!(html.contains(error), "{error}: {html}");
+        assert!(html.contains("aria-invalid=\"true\""));
+    }
+    assert_eq!(f.state().await, before, "nothing changed");
+
+    let peers = f.get(&b, "/peers").await.text();
+    assert!(peers.contains("data-testid=\"certified\"><span class=\"warn\">no"));
+    let r = f
+        .post(
+            &b,
+            "/training",
+            &[
+                ("peer", account.as_str()),
+                ("course", "Likepersonskurs"),
+                ("date", "2025-03-01"),
+                ("valid_until", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), Some("/training"));
+    let html = f.get(&b, "/training").await.text();
+    assert!(html.contains("Course recorded."), "{html}");
+    assert!(html.contains("Likepersonskurs") && html.contains("no expiry"));
+    let peers = f.get(&b, "/peers").await.text();
+    assert!(peers.contains("data-testid=\"certified\"><span class=\"ok\">yes"));
+
+    // The settings: both off, then on.
+    assert!(!html.contains("name=\"themes\" value=\"on\" checked"));
+    let r = f
+        .post(
+            &b,
+            "/training/settings",
+            &[("themes", "on"), ("flag_uncertified", "on")],
+        )
+        .await;
+    assert_eq!(r.location(), Some("/training"));
+    let s = f.coord.chapter_settings().unwrap();
+    assert!(s.themes && s.flag_uncertified);
+    let html = f.get(&b, "/training").await.text();
+    assert!(html.contains("name=\"themes\" value=\"on\" checked"));
 }

@@ -228,6 +228,16 @@ impl Reader<'_> {
         }
         let signatures = self.signatures(self.current_declaration()?)?;
         let reports = self.signed_reports(&from.to_string(), &to.to_string())?;
+        let settings = crate::settings::current(self.conn)?;
+        let mut courses: HashMap<String, Vec<_>> = HashMap::new();
+        for (_, r) in self.training_records()? {
+            courses
+                .entry(r.account_id)
+                .or_default()
+                .push((r.date, r.valid_until));
+        }
+        // Certified "now" for a past year means at its end.
+        let status_day = crate::training::today().min(to);
         let mut total = ChapterReport {
             year,
             locale,
@@ -249,6 +259,8 @@ impl Reader<'_> {
                 })
                 .collect(),
             peers: Vec::new(),
+            certified_peers: 0,
+            flag_uncertified: settings.flag_uncertified,
         };
         for (account, mut list) in rows {
             list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
@@ -294,7 +306,18 @@ impl Reader<'_> {
                     c.certifies_for(&self.enrol.chapter_keys, &account, &r.report.device_key)
                 })
             });
+            let own_courses = courses.get(&account).map(Vec::as_slice).unwrap_or_default();
+            let certified_on =
+                |day| peerlog_core::training::certification(own_courses.iter().copied(), day);
+            let uncertified_contacts = entries
+                .iter()
+                .filter(|e| e.evaluation.counts && !certified_on(e.date).certified)
+                .count();
+            let uncertified_contacts = u32::try_from(uncertified_contacts).unwrap_or(u32::MAX);
             let p = PeerReport {
+                certified: certified_on(status_day).certified,
+                uncertified_contacts,
+                flagged: settings.flag_uncertified && uncertified_contacts > 0,
                 account_id: account,
                 name: signature.map(|s| s.name.clone()),
                 activity_days: sum.activity_days,
@@ -312,6 +335,9 @@ impl Reader<'_> {
             total.not_counted += p.not_counted;
             if !list.is_empty() && p.declaration_valid {
                 total.active_peers_with_declaration += 1;
+            }
+            if p.certified {
+                total.certified_peers += 1;
             }
             total.peers.push(p);
         }

@@ -53,7 +53,7 @@ pub fn render(report: &ChapterReport, format: ReportFormat) -> Result<Vec<u8>, C
     }
 }
 
-const PEER_COLUMNS: [&str; 12] = [
+const PEER_COLUMNS: [&str; 15] = [
     "account_id",
     "name",
     "activity_days",
@@ -66,13 +66,16 @@ const PEER_COLUMNS: [&str; 12] = [
     "report_signed",
     "report_valid",
     "report_chapter_verified",
+    "certified",
+    "uncertified_contacts",
+    "flagged",
 ];
 
 fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn peer_cells(p: &PeerReport) -> [String; 12] {
+fn peer_cells(p: &PeerReport) -> [String; 15] {
     [
         p.account_id.clone(),
         p.name.clone().unwrap_or_default(),
@@ -88,6 +91,9 @@ fn peer_cells(p: &PeerReport) -> [String; 12] {
         yes_no(p.report_signed).into(),
         yes_no(p.report_valid).into(),
         yes_no(p.report_chapter_verified).into(),
+        yes_no(p.certified).into(),
+        p.uncertified_contacts.to_string(),
+        yes_no(p.flagged).into(),
     ]
 }
 
@@ -137,6 +143,9 @@ pub fn csv(report: &ChapterReport) -> String {
         String::new(),
         String::new(),
         String::new(),
+        String::new(),
+        String::new(),
+        report.certified_peers.to_string(),
         String::new(),
         String::new(),
     ]));
@@ -421,6 +430,20 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
             "Årsoversikt gyldig",
             "Årsoversigt gyldig",
         ),
+        pick(
+            l,
+            "Overview from an enrolled device",
+            "Årsoversikt fra innmeldt enhet",
+            "Årsoversigt fra tilmeldt enhed",
+        ),
+        pick(l, "Certified", "Sertifisert", "Certificeret"),
+        pick(
+            l,
+            "Counted while not certified",
+            "Tellende uten gyldig sertifikat",
+            "Tællende uden gyldigt certifikat",
+        ),
+        pick(l, "Flagged", "Flagget", "Markeret"),
     ];
     header(ws, 0, &peer_headers, &bold)?;
     for (row, p) in (1u32..).zip(&report.peers) {
@@ -438,11 +461,14 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 9, yes_no_in(l, p.report_signed))?;
         ws.write_string(row, 10, yes_no_in(l, p.report_valid))?;
         ws.write_string(row, 11, yes_no_in(l, p.report_chapter_verified))?;
+        ws.write_string(row, 12, yes_no_in(l, p.certified))?;
+        number(ws, row, 13, p.uncertified_contacts)?;
+        ws.write_string(row, 14, yes_no_in(l, p.flagged))?;
     }
     ws.set_freeze_panes(1, 1)?;
     ws.set_column_width(0, 26)?;
     ws.set_column_width(1, 38)?;
-    for col in 2..=11 {
+    for col in 2..=14 {
         ws.set_column_width(col, 16)?;
     }
 
@@ -640,7 +666,12 @@ mod tests {
                     contact("2026-01-20", "visit", "outreach"),
                     contact("2026-03-02", "course", "course"),
                 ],
+                certified: true,
+                uncertified_contacts: 0,
+                flagged: false,
             }],
+            certified_peers: 1,
+            flag_uncertified: false,
         }
     }
 

@@ -11,6 +11,8 @@ mod chapter;
 pub mod files;
 mod keys;
 mod proof;
+pub mod settings;
+pub mod training;
 
 use chapter::{Admitted, OwnDevice, Reader};
 use keys::Keys;
@@ -24,7 +26,7 @@ use peerlog_core::store::sync::{ChapterAccountRow, ChapterDeviceRow};
 use peerlog_core::store::waiting::Waiting;
 use peerlog_core::store::{self, Store};
 use peerlog_core::util::{now_rfc3339, unix_rfc3339, year_bounds};
-pub use peerlog_core::{CategoryTotals, MonthTotals, Receipt};
+pub use peerlog_core::{CategoryTotals, ChapterSettings, MonthTotals, Receipt};
 use peerlog_core::{ExpenseStatus, Invalid, Locale, LogLevel, LogSink, Logger, Msg, SecretStore};
 /// The invitation lifetimes the server accepts, in days.
 pub use peerlog_protocol::api::INVITATION_DAYS;
@@ -125,6 +127,8 @@ pub struct ChapterPeer {
     pub locked_at: Option<String>,
     /// Whether the peer's keys were proven with the invitation's secret.
     pub key_proof: KeyProof,
+    /// A course record by the chapter valid today (see `training`).
+    pub certified: bool,
 }
 
 /// One of a peer's contacts as the coordinator may see it: the facts that count, never a
@@ -181,6 +185,12 @@ pub struct PeerReport {
     /// signed it, for this account: it was signed on a device the chapter enrolled.
     pub report_chapter_verified: bool,
     pub counted: Vec<CountedContact>,
+    /// A course record by the chapter valid today (for a past year: on its last day).
+    pub certified: bool,
+    /// Counted contacts on days the peer had no valid certificate (they still count).
+    pub uncertified_contacts: u32,
+    /// The chapter flags such contacts and this peer has some.
+    pub flagged: bool,
 }
 
 /// The chapter's yearly report.
@@ -200,6 +210,10 @@ pub struct ChapterReport {
     /// Every month of the year, in order: the chapter's activity-days per category.
     pub by_month: Vec<MonthTotals>,
     pub peers: Vec<PeerReport>,
+    /// Peers certified (see [`PeerReport::certified`]).
+    pub certified_peers: u32,
+    /// The chapter's setting: contacts by uncertified peers are flagged.
+    pub flag_uncertified: bool,
 }
 
 /// An expense as the coordinator sees it.
@@ -495,7 +509,8 @@ impl Coordinator {
             }
         }
         // New peer devices get the chapter's certificate now, not a sync later.
-        if self.certify_devices(&enrol)? > 0 {
+        // And every peer the chapter's current settings.
+        if self.certify_devices(&enrol)? + self.distribute_settings()? > 0 {
             let (again, _) = self
                 .exchange_admitting(&enrol, progress, &own, true, &mut refused)
                 .await?;
@@ -858,6 +873,7 @@ impl Coordinator {
         };
         let signatures = reader.signatures(reader.current_declaration()?)?;
         let devices = store::sync::chapter_devices(reader.conn)?;
+        let certified = reader.certifications(training::today())?;
         Ok(store::sync::chapter_accounts(reader.conn)?
             .into_iter()
             .map(|a| {
@@ -887,6 +903,7 @@ impl Coordinator {
                         .map(unix_rfc3339),
                     locked_at: a.locked_at.map(unix_rfc3339),
                     key_proof: KeyProof::parse(&a.key_proof),
+                    certified: certified.get(&a.account_id).is_some_and(|c| c.certified),
                     account_id: a.account_id,
                 }
             })
@@ -1347,6 +1364,7 @@ mod tests {
             last_sync: None,
             locked_at: None,
             key_proof: KeyProof::Unproven,
+            certified: false,
         };
         let peers = vec![
             peer(

@@ -1992,3 +1992,205 @@ async fn a_peer_revokes_their_lost_phone_from_another() {
     other.sync(None).await.unwrap();
     assert_eq!(other.list_contacts(None, None).unwrap().len(), 1);
 }
+
+fn account_of(app: &Peerlog) -> String {
+    app.sync_status().unwrap().enrolment.unwrap().account_id
+}
+
+fn in_days(days: i64) -> String {
+    (chrono::Local::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+fn certified(peers: &[peerlog_coordinator::ChapterPeer], account: &str) -> bool {
+    peers
+        .iter()
+        .find(|p| p.account_id == account)
+        .unwrap()
+        .certified
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn training_reaches_the_peer_and_certifies_them() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let (b, _) = peer(&srv, &coord, "b").await;
+    let (ida, idb) = (account_of(&a), account_of(&b));
+    coord.sync(None).await.unwrap();
+    assert!(!certified(&coord.chapter_peers().await.unwrap(), &ida));
+    let before = a.training().unwrap();
+    assert!(!before.certified && before.records.is_empty());
+
+    // Bad input of every kind: refused, nothing written.
+    let bad = [
+        (ida.clone(), "", "2025-03-01", None),
+        (ida.clone(), "Kurs", "2025-02-30", None),
+        (ida.clone(), "Kurs", &in_days(3), None),
+        (ida.clone(), "Kurs", "2025-03-01", Some("2025-02-01")),
+        ("no-such-account".to_string(), "Kurs", "2025-03-01", None),
+    ];
+    for (account, course, date, until) in bad {
+        let e = coord
+            .add_training(account, course.into(), date.into(), until.map(String::from))
+            .await
+            .unwrap_err();
+        assert!(e.is_user_error(), "{e:?}");
+    }
+    assert!(coord.training_list().unwrap().is_empty());
+
+    // A course that ends within the reminder window.
+    let until = in_days(20);
+    coord
+        .add_training(
+            ida.clone(),
+            "Likepersonskurs".into(),
+            "2025-03-01".into(),
+            Some(until.clone()),
+        )
+        .await
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    let t = a.training().unwrap();
+    assert_eq!(t.records.len(), 1);
+    assert_eq!(t.records[0].course, "Likepersonskurs");
+    assert!(t.certified && t.reminder_due);
+    assert_eq!(t.valid_until.as_deref(), Some(until.as_str()));
+    assert!(t.message.contains(&until), "{}", t.message);
+    coord.sync(None).await.unwrap();
+    let peers = coord.chapter_peers().await.unwrap();
+    assert!(certified(&peers, &ida) && !certified(&peers, &idb));
+    let list = coord.training_list().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].peer_name.as_deref(), Some("Kari Nordmann"));
+    // The other peer sees nothing of it.
+    b.sync(None).await.unwrap();
+    assert!(b.training().unwrap().records.is_empty());
+    // A new device of the peer gets it from the server.
+    let a2 = recover(&srv, "a2", code).await.unwrap();
+    assert_eq!(a2.training().unwrap().records.len(), 1);
+}
+
+/// A modified app certifies its own peer: a training record signed by the peer's device
+/// with a "chapter" certificate it made itself, or with the coordinator's real one copied
+/// from another record. Neither the peer's devices nor the coordinator count it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_cannot_certify_itself() {
+    use peerlog_core::certs::{self, DeviceCert};
+    use peerlog_core::training::{TRAINING_TYPE, TrainingRecord};
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    let (b, code_b) = peer(&srv, &coord, "b").await;
+    let idb = account_of(&b);
+    coord.sync(None).await.unwrap();
+    // The coordinator certifies a; its certificate of the coordinator's machine reaches a.
+    coord
+        .add_training(account_of(&a), "Kurs".into(), "2025-03-01".into(), None)
+        .await
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert!(a.training().unwrap().certified);
+    let real_cert = {
+        let forger_a = Forger::new(&srv.home("a"));
+        peerlog_core::store::all_records(&forger_a.db, Some(peerlog_protocol::Collection::Expenses))
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.envelope.meta.author_device != forger_a.device.device_id())
+            .find_map(|r| {
+                let key = peerlog_crypto::DevicePublicKey::from_bytes(
+                    &peerlog_core::store::device_key(&forger_a.db, &r.envelope.meta.author_device)
+                        .unwrap()
+                        .unwrap(),
+                )
+                .unwrap();
+                let pt = peerlog_crypto::envelope::open_record(&r.envelope, &forger_a.peer, &key)
+                    .ok()?;
+                serde_json::from_slice::<TrainingRecord>(&pt).ok()
+            })
+            .unwrap()
+            .cert
+    };
+
+    let forger = Forger::new(&srv.home("b"));
+    let self_signed = DeviceCert::issue(
+        &forger.account,
+        forger.device.public_key(),
+        certs::ISSUER_CHAPTER,
+        &forger.device,
+        "2025-02-02T00:00:00Z".into(),
+    )
+    .unwrap();
+    for (n, cert) in [self_signed, real_cert].into_iter().enumerate() {
+        let record = TrainingRecord {
+            kind: TRAINING_TYPE.into(),
+            account_id: forger.account.clone(),
+            course: "Forged".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            valid_until: None,
+            issued_at: "2025-02-02T00:00:00Z".into(),
+            cert,
+        };
+        forger.write(&uuid::Uuid::now_v7().to_string(), 1_000 + n as u64, &record);
+    }
+    assert_eq!(b.sync(None).await.unwrap().rejected, 0);
+    coord.sync(None).await.unwrap();
+    assert!(!certified(&coord.chapter_peers().await.unwrap(), &idb));
+    assert!(
+        coord
+            .training_list()
+            .unwrap()
+            .iter()
+            .all(|t| t.course != "Forged")
+    );
+    assert_eq!(coord.chapter_report(2025).unwrap().certified_peers, 1);
+    let t = b.training().unwrap();
+    assert!(!t.certified && t.records.is_empty(), "{t:?}");
+    // Nor on another device of the peer, which reads them from the server.
+    let b2 = recover(&srv, "b2", code_b).await.unwrap();
+    assert!(b2.training().unwrap().records.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chapter_settings_reach_every_peer_and_flag_uncertified_contacts() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    a.add_contact(contact("2025-03-03", ContactKind::Visit, 60))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(a.chapter_settings().unwrap(), ChapterSettings::default());
+    let report = coord.chapter_report(2025).unwrap();
+    assert_eq!(report.peers[0].uncertified_contacts, 1);
+    assert!(!report.peers[0].flagged && !report.flag_uncertified);
+
+    let on = ChapterSettings {
+        themes: true,
+        flag_uncertified: true,
+    };
+    coord.set_chapter_settings(on).unwrap();
+    assert_eq!(coord.chapter_settings().unwrap(), on);
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    assert_eq!(a.chapter_settings().unwrap(), on);
+    let report = coord.chapter_report(2025).unwrap();
+    assert!(report.peers[0].flagged && report.flag_uncertified);
+    assert_eq!(report.activity_days, 1, "flagged contacts still count");
+
+    // A peer who joins later gets the settings at the coordinator's next sync after
+    // the peer's first record for the chapter (the signed declaration).
+    let (b, _) = peer(&srv, &coord, "b").await;
+    b.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    assert_eq!(b.chapter_settings().unwrap(), on);
+    // Switched off again.
+    coord
+        .set_chapter_settings(ChapterSettings::default())
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    assert_eq!(b.chapter_settings().unwrap(), ChapterSettings::default());
+}

@@ -7,6 +7,7 @@
 //! thread (Kotlin `Dispatchers.IO`, a Swift `Task`). Network operations are async.
 
 use crate::certs::{self, Authorship};
+use crate::chapter_settings::{self, ChapterSettings};
 use crate::contacts::ContactMonth;
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
@@ -28,6 +29,7 @@ use crate::reports::{self, SignedReportFile};
 use crate::session::Session;
 use crate::summary::{PeriodSummary, report_years, summarise};
 use crate::sync::{EnrolResult, MyDevice};
+use crate::training::{self, TrainingStatus};
 use crate::util::{parse_day, today, write_atomically, year_bounds};
 use crate::{backup, clock::Clock, contacts, expenses};
 use peerlog_crypto::recovery::RecoveryCode;
@@ -589,6 +591,22 @@ impl Peerlog {
         self.dev
             .run_async("rotate_recovery_code", self.dev.rotate_recovery_code())
             .await
+    }
+
+    /// The peer's own training records (issued by the chapter, newest first) and what they
+    /// mean today: certified, until when, whether to remind the peer of a refresher course.
+    pub fn training(&self) -> Result<TrainingStatus, PeerlogError> {
+        self.dev.run("training", |h| {
+            training::status(h.store.conn(), h.session()?, today())
+        })
+    }
+
+    /// The chapter's settings as this device last received them (all off until then):
+    /// whether to ask the recovery-themes question after a contact.
+    pub fn chapter_settings(&self) -> Result<ChapterSettings, PeerlogError> {
+        self.dev.run("chapter_settings", |h| {
+            chapter_settings::current(h.store.conn())
+        })
     }
 }
 

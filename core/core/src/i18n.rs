@@ -503,6 +503,10 @@ pub enum Invalid {
     BadCertificate,
     NotANumber,
     UnsupportedMarkdown(MarkdownFeature),
+    /// An end date (a certificate's valid-until) before its start.
+    BeforeStart,
+    /// A course without a name.
+    CourseRequired,
 }
 
 /// Markdown a declaration text may not use (the apps and the signed copies do not render
@@ -594,6 +598,8 @@ impl Invalid {
             Invalid::BadCertificate => "bad_certificate",
             Invalid::NotANumber => "not_a_number",
             Invalid::UnsupportedMarkdown(_) => "unsupported_markdown",
+            Invalid::BeforeStart => "before_start",
+            Invalid::CourseRequired => "required",
         }
     }
 
@@ -782,6 +788,20 @@ impl Invalid {
                     f.name(l)
                 ),
             },
+            Invalid::BeforeStart => pick(
+                l,
+                "this date is before the course date",
+                "denne datoen er før kursdatoen",
+                "denne dato ligger før kursusdatoen",
+            )
+            .into(),
+            Invalid::CourseRequired => pick(
+                l,
+                "type the course's name",
+                "skriv navnet på kurset",
+                "skriv kursets navn",
+            )
+            .into(),
         }
     }
 }
@@ -895,6 +915,55 @@ pub(crate) fn kind_counted_line(l: Locale, counted: u32, total: u32) -> String {
         Locale::En => format!("{counted} of {total} count"),
         Locale::Nb => format!("{counted} av {total} teller"),
         Locale::Da => format!("{counted} af {total} tæller"),
+    }
+}
+
+/// The peer's certification in one line, as both apps and the CLI show it.
+pub(crate) fn training_line(
+    l: Locale,
+    certified: bool,
+    valid_until: Option<&str>,
+    reminder_due: bool,
+    any_record: bool,
+) -> String {
+    match (certified, valid_until, reminder_due) {
+        (true, Some(d), true) => match l {
+            Locale::En => format!(
+                "Your certificate expires on {d}: ask your coordinator about a refresher course"
+            ),
+            Locale::Nb => {
+                format!("Sertifikatet ditt går ut {d}: spør koordinatoren om et oppfriskningskurs")
+            }
+            Locale::Da => {
+                format!("Dit certifikat udløber {d}: spørg din koordinator om et genopfriskningskursus")
+            }
+        },
+        (true, Some(d), false) => match l {
+            Locale::En => format!("Certified until {d}"),
+            Locale::Nb => format!("Sertifisert til {d}"),
+            Locale::Da => format!("Certificeret til {d}"),
+        },
+        (true, None, _) => pick(
+            l,
+            "Certified (no expiry date)",
+            "Sertifisert (uten utløpsdato)",
+            "Certificeret (uden udløbsdato)",
+        )
+        .into(),
+        (false, _, _) if any_record => pick(
+            l,
+            "Your certificate has expired: ask your coordinator about a refresher course",
+            "Sertifikatet ditt har gått ut: spør koordinatoren om et oppfriskningskurs",
+            "Dit certifikat er udløbet: spørg din koordinator om et genopfriskningskursus",
+        )
+        .into(),
+        (false, _, _) => pick(
+            l,
+            "No peer course recorded yet: your coordinator records it when you have taken it",
+            "Ingen likepersonskurs registrert ennå: koordinatoren registrerer det når du har tatt det",
+            "Intet peer-kursus registreret endnu: din koordinator registrerer det, når du har taget det",
+        )
+        .into(),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::model::{ContactPayload, ExpensePayload};
 use crate::report::SignedReport;
 use crate::session::{Arrived, Session};
 use crate::store::{self, IndexedContact};
+use crate::{chapter_settings, training};
 use peerlog_protocol::Collection;
 use peerlog_rules::{RuleSet, SummaryEntry};
 use rusqlite::Connection;
@@ -80,6 +81,14 @@ pub(crate) fn reindex<'a>(
                     &s.profile.peer_id,
                     &s.keys.device.public_key(),
                 );
+            }
+            if certs::payload_type(&v) == Some(chapter_settings::SETTINGS_TYPE) {
+                let (author, version) = (&env.meta.author_device, env.meta.version);
+                return chapter_settings::reindex(conn, s, author, version, v);
+            }
+            if certs::payload_type(&v) == Some(training::TRAINING_TYPE) {
+                let (author, version) = (&env.meta.author_device, env.meta.version);
+                return training::reindex(conn, s, id, author, version, v);
             }
             if certs::payload_type(&v).is_some_and(|t| t.starts_with(certs::DECISION_TYPE_PREFIX)) {
                 // Older decision formats are not counted; neither is anything that does

@@ -20,6 +20,7 @@ pub mod store;
 pub mod util;
 // Documents and records.
 pub mod certs;
+pub mod chapter_settings;
 pub mod declaration;
 pub mod enrolment;
 pub mod markdown;
@@ -36,6 +37,7 @@ mod home;
 pub mod index;
 mod reports;
 mod summary;
+pub mod training;
 mod vocabulary;
 // The server connection (shared with the coordinator's crate) and the peer's sync.
 mod device;
@@ -49,6 +51,7 @@ mod testing;
 #[cfg(feature = "fuzzing")]
 pub use backup::fuzz_check_file;
 pub use certs::Authorship;
+pub use chapter_settings::ChapterSettings;
 pub use contacts::{ContactMonth, short_device_id};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
@@ -83,6 +86,7 @@ pub use summary::{
     ReportDisplay, SummaryWarning, report_display,
 };
 pub use sync::{EnrolResult, MyDevice};
+pub use training::{TrainingEntry, TrainingStatus};
 pub use vocabulary::{
     CategoryInfo, ContactKindInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary,
     WhoInfo, contact_kinds, vocabulary,

@@ -1,11 +1,12 @@
 import PeerlogKit
 import SwiftUI
 
-/// This year at a glance: activity-days per category (counted by the core), sync state, and the
+/// This year at a glance: the peer's certification with its reminder, activity-days per category (counted by the core), sync state, and the
 /// two fastest ways to log: a new contact, or the last one again.
 struct HomeView: View {
     @Environment(PeerlogClient.self) private var client
     @State private var summary: PeriodSummary?
+    @State private var training: TrainingStatus?
     @State private var error: String?
     @State private var logInput: LogContactView.Start?
 
@@ -39,6 +40,17 @@ struct HomeView: View {
                 } label: {
                     Label("home.repeatLast", systemImage: "arrow.uturn.backward.circle")
                         .frame(maxWidth: .infinity)
+                }
+            }
+
+            // The core decides certified, the reminder and the sentence (in the peer's language).
+            if let training {
+                Section {
+                    Text(training.message)
+                        .foregroundStyle(training.certified && !training.reminderDue ? Color.primary : Color.red)
+                    ForEach(training.records, id: \.id) { record in
+                        Text("\(record.date) · \(record.course)").font(.footnote)
+                    }
                 }
             }
 
@@ -91,6 +103,7 @@ struct HomeView: View {
     private func load() async {
         do {
             summary = try await client.yearSummary(CoreDates.year())
+            training = try await client.training()
             error = nil
         } catch let failure {
             error = userMessage(for: failure)

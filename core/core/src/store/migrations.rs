@@ -180,6 +180,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
     VERIFIED_AT_REST,
     CONTACT_INDEX_COVERING,
+    // 9: training: the chapter's training records of this peer (their dates only; the
+    // course name stays in the sealed record), for the peer's own list and reminder.
+    r#"
+    CREATE TABLE training_index (
+        id          TEXT PRIMARY KEY NOT NULL,
+        date        TEXT NOT NULL,
+        valid_until TEXT,
+        version     INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// 7: verified at rest (ADR 0017): the record's content key, sealed under this device's

@@ -6,6 +6,7 @@
 
 mod migrations;
 pub mod sync;
+pub mod training;
 pub mod waiting;
 
 use crate::error::{CoreError, Result};
@@ -123,6 +124,7 @@ impl Store {
                 "chapter_records",
                 "chapter_accounts",
                 "chapter_devices",
+                "training_index",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), [])?;
             }

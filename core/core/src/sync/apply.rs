@@ -11,6 +11,7 @@ use crate::session::{Arrived, Session};
 use crate::store::waiting::{Parked, Waiting};
 use crate::store::{self, CertifiedBy, Store};
 use crate::util::now_rfc3339;
+use crate::{chapter_settings, training};
 use peerlog_crypto::DevicePublicKey;
 use peerlog_crypto::envelope::{ContentKey, Verified};
 use peerlog_protocol::api::PullResponse;
@@ -31,8 +32,8 @@ enum Applied {
 }
 
 /// What a device certified by the chapter (a coordinator's machine) may write into a
-/// peer's store: new expense decisions and the device's enrolment certificate, nothing
-/// else. Not a contact, a note, a report, a
+/// peer's store: new expense decisions, training records, the chapter's settings and the
+/// device's enrolment certificate, nothing else. Not a contact, a note, a report, a
 /// declaration signature, a tombstone, or a new version of a record the peer wrote.
 fn chapter_may_write(
     tx: &Connection,
@@ -54,7 +55,12 @@ fn chapter_may_write(
     };
     Ok(matches!(
         certs::payload_type(&v),
-        Some(certs::DECISION_TYPE | certs::ENROLMENT_RECORD_TYPE)
+        Some(
+            certs::DECISION_TYPE
+                | certs::ENROLMENT_RECORD_TYPE
+                | training::TRAINING_TYPE
+                | chapter_settings::SETTINGS_TYPE
+        )
     ))
 }
 

@@ -408,6 +408,17 @@ public final class PeerlogClient {
         try await perform { try $0.listExpenses() }
     }
 
+    /// The peer's own course records (issued by the chapter) and what they mean today: the
+    /// core decides `certified`, `reminderDue` and the sentence to show.
+    public func training() async throws -> TrainingStatus {
+        try await perform { try $0.training() }
+    }
+
+    /// The chapter's settings as last received: `themes` says whether to ask the themes question.
+    public func chapterSettings() async throws -> ChapterSettings {
+        try await perform { try $0.chapterSettings() }
+    }
+
     /// Records an expense as a draft (travel: the core computes km × the organisation's rate).
     public func addExpense(_ input: ExpenseInput) async throws -> Expense {
         try await change { try $0.addExpense(input: input) }

@@ -244,6 +244,15 @@ class PeerlogClient(
     suspend fun expenseReceipt(id: String): Receipt? = local { expenseReceipt(id) }
 
     /**
+     * The peer's own course records (issued by the chapter) and what they mean today: the
+     * core decides `certified`, `reminderDue` and the sentence to show.
+     */
+    suspend fun training(): TrainingStatus = local { training() }
+
+    /** The chapter's settings as last received: `themes` says whether to ask the themes question. */
+    suspend fun chapterSettings(): ChapterSettings = local { chapterSettings() }
+
+    /**
      * The input a filled-in expense form describes (km and the amount parsed by the core;
      * the linked contacts kept from `entry.base` unless given). Throws
      * [PeerlogException.Invalid] with the field errors.

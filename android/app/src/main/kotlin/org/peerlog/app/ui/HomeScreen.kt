@@ -1,5 +1,6 @@
-// Home: this year's activity days per category (the core's count), last sync, unsynced;
-// the way to the expenses.
+// Home: the peer's certification (the core's sentence, a reminder before it expires), this
+// year's activity days per category (the core's count), last sync, unsynced; the way to
+// the expenses.
 package org.peerlog.app.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -38,6 +39,7 @@ import org.peerlog.core.label
 import uniffi.peerlog_core.Category
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.PeriodSummary
+import uniffi.peerlog_core.TrainingStatus
 
 @Composable
 fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit, onExpenses: () -> Unit) {
@@ -47,12 +49,19 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
     val vocabulary by model.vocabulary.collectAsStateWithLifecycle()
     val year = remember { LocalDate.now().year }
     var summary by remember { mutableStateOf<PeriodSummary?>(null) }
+    var training by remember { mutableStateOf<TrainingStatus?>(null) }
     // Recounted by the core whenever the status changes (a change or a sync happened). A
     // revocation wipes the core under this screen (status null, the client closed): its
     // error is caught here, and the app moves to onboarding.
     LaunchedEffect(status) {
         summary = try {
             client.yearSummary(year)
+        } catch (e: PeerlogException) {
+            null
+        }
+        // The core decides certified, the reminder and the sentence (in the peer's language).
+        training = try {
+            client.training()
         } catch (e: PeerlogException) {
             null
         }
@@ -63,6 +72,21 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
         verticalArrangement = Arrangement.spacedBy(16.dp),
     ) {
         Text(stringResource(R.string.home_title, year), style = MaterialTheme.typography.headlineMedium)
+        training?.let { t ->
+            Card(Modifier.fillMaxWidth()) {
+                Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    Text(
+                        t.message,
+                        color = if (t.certified && !t.reminderDue) {
+                            MaterialTheme.colorScheme.onSurface
+                        } else {
+                            MaterialTheme.colorScheme.error
+                        },
+                    )
+                    t.records.forEach { r -> Text("${r.date} · ${r.course}", style = MaterialTheme.typography.bodySmall) }
+                }
+            }
+        }
         summary?.let { s ->
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
