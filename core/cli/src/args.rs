@@ -143,6 +143,11 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// "I need to talk": ask your coordinator for a talk, without saying who it is about.
+    Debrief {
+        #[command(subcommand)]
+        cmd: crate::debrief::DebriefCmd,
+    },
 }
 
 /// The recovery code: `--recovery-code CODE`, `--recovery-code -` (standard input),
@@ -448,6 +453,16 @@ pub enum CoordinatorCmd {
         /// Language of the console: nb, da, en (default: from LANG).
         #[arg(long)]
         lang: Option<LocaleArg>,
+    },
+    /// Peers' requests for a talk ("I need to talk"), open ones first.
+    Debriefs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a peer's request for a talk as followed up.
+    Debrief {
+        #[command(subcommand)]
+        cmd: crate::debrief::CoordinatorDebriefCmd,
     },
 }
 

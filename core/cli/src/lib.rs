@@ -6,6 +6,7 @@
 
 mod args;
 mod console;
+mod debrief;
 mod network;
 mod output;
 mod secret;
@@ -364,9 +365,16 @@ fn run(cli: Cli) -> CliResult {
             }
             console::run(coord, listen, !no_open, locale)?;
         }
+        Command::Coordinator {
+            cmd: CoordinatorCmd::Debriefs { json },
+        } => debrief::coordinator_list(&*place.coordinator()?, json)?,
+        Command::Coordinator {
+            cmd: CoordinatorCmd::Debrief { cmd },
+        } => debrief::coordinator_cmd(&*place.coordinator()?, cmd)?,
         Command::Coordinator { cmd } => {
             network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
         }
+        Command::Debrief { cmd } => debrief::peer(&*place.app()?, cmd)?,
         Command::Wipe { yes } => {
             if !yes {
                 return Err(usage(

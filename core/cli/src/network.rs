@@ -494,8 +494,11 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             );
             Ok(())
         }
-        // Handled before the machine is opened (it needs the console's language).
-        CoordinatorCmd::Console { .. } => Err(Failure {
+        // Handled before the machine is opened (the console needs its language), or in
+        // their own module.
+        CoordinatorCmd::Console { .. }
+        | CoordinatorCmd::Debriefs { .. }
+        | CoordinatorCmd::Debrief { .. } => Err(Failure {
             code: 1,
             message: "internal error: the console is started elsewhere".into(),
         }),

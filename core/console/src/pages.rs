@@ -20,6 +20,8 @@ use peerlog_core::{AccountRole, ExpenseStatus, Locale, PeerlogError, format_amou
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod debriefs;
+
 type St = State<Arc<AppState>>;
 
 /// Every route of the console.
@@ -44,6 +46,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/declaration/publish", post(declaration_publish))
         .route("/report", get(report))
         .route("/report/{year}/{file}", get(report_file))
+        .route("/debriefs/{id}/done", post(debriefs::mark_done))
         .route("/assets/{file}", get(crate::assets::asset))
         .route("/favicon.ico", get(crate::assets::favicon))
         .fallback(not_found)
@@ -425,6 +428,8 @@ struct OverviewPage {
     attention: Vec<Attention>,
     sync_running: bool,
     sync_text: String,
+    /// Open "I need to talk" requests: shown first.
+    debriefs: Vec<debriefs::DebriefRow>,
 }
 
 /// The chapter's report for `year` and the year before, for the side-by-side figures.
@@ -455,6 +460,10 @@ async fn overview(
     };
     let expenses = match st.coord.chapter_expenses() {
         Ok(e) => e,
+        Err(e) => return core_error(&st, &who, &e),
+    };
+    let open_debriefs = match debriefs::open_rows(&st) {
+        Ok(d) => d,
         Err(e) => return core_error(&st, &who, &e),
     };
     let status = st.coord.status().ok();
@@ -535,6 +544,7 @@ async fn overview(
         attention,
         sync_running: sync.running,
         sync_text: sync_line(t, &sync),
+        debriefs: open_debriefs,
         report,
         last,
     };

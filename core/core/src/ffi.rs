@@ -8,6 +8,7 @@
 
 use crate::certs::{self, Authorship};
 use crate::contacts::ContactMonth;
+use crate::debrief::{self, Debrief, DebriefTexts, DebriefWhen};
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;
@@ -639,4 +640,38 @@ pub fn core_closed_message(locale: Locale) -> String {
 #[uniffi::export]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+// ---- "I need to talk" ---------------------------------------------------------------
+
+#[uniffi::export]
+impl Peerlog {
+    /// Asks the coordinator for a talk (`when`: today or this week) with an optional short
+    /// message, sealed for the chapter and this peer; it travels with the next sync.
+    /// Refused before enrolment.
+    pub fn request_debrief(
+        &self,
+        when: DebriefWhen,
+        message: Option<String>,
+    ) -> Result<Debrief, PeerlogError> {
+        self.dev.run("request_debrief", |h| {
+            let (st, s) = h.parts()?;
+            debrief::request(st, s, when, message)
+        })
+    }
+
+    /// The peer's debrief requests, newest first, each with the coordinator's
+    /// followed-up mark once it has synced here.
+    pub fn list_debriefs(&self) -> Result<Vec<Debrief>, PeerlogError> {
+        self.dev.run("list_debriefs", |h| {
+            debrief::list(h.store.conn(), h.session()?)
+        })
+    }
+}
+
+/// The "I need to talk" screen's texts (with the reminder not to name anyone) and the
+/// message's limit in characters.
+#[uniffi::export]
+pub fn debrief_texts(locale: Locale) -> DebriefTexts {
+    debrief::texts(locale)
 }

@@ -31,6 +31,8 @@ mod backup;
 mod contacts;
 mod declarations;
 mod expenses;
+// "I need to talk" (public: the coordinator reads the requests and writes the marks).
+pub mod debrief;
 mod forms;
 mod home;
 pub mod index;
@@ -50,6 +52,7 @@ mod testing;
 pub use backup::fuzz_check_file;
 pub use certs::Authorship;
 pub use contacts::{ContactMonth, short_device_id};
+pub use debrief::{Debrief, DebriefTexts, DebriefWhen};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
