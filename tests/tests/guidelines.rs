@@ -156,3 +156,197 @@ fn debrief_requests_on_every_backend() {
         debrief(backend);
     }
 }
+
+fn follow_ups(backend: Backend) {
+    let db = Database::new(backend);
+    let server = TestServer::start(&db.url);
+    let coordinator = coordinator_of(&server, "Oslo");
+    let kari = signed_peer(&coordinator, "Kari Nordmann");
+    let today = chrono::Local::now().date_naive();
+    let in_a_week = (today + chrono::Duration::days(7)).to_string();
+    let today = today.to_string();
+    let contact = |follow_up: &str| {
+        kari.json(&[
+            "contact",
+            "add",
+            "--date",
+            &today,
+            "--kind",
+            "visit",
+            "--minutes",
+            "30",
+            "--follow-up",
+            follow_up,
+            "--json",
+        ])["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // A bad date saves nothing: neither the contact nor the follow-up.
+    for bad in ["2026-02-30", "1999-01-01", "2999-01-01"] {
+        kari.fails(
+            &[
+                "contact",
+                "add",
+                "--date",
+                &today,
+                "--kind",
+                "visit",
+                "--minutes",
+                "30",
+                "--follow-up",
+                bad,
+            ],
+            3,
+        );
+    }
+    assert!(array(&kari.json(&["contact", "list", "--json"])).is_empty());
+    let later = contact(&in_a_week);
+    let now = contact(&today);
+    let list = kari.json(&["followups", "--json"]);
+    assert_eq!(array(&list).len(), 2);
+    assert_eq!(list[0]["contact_id"], now.as_str());
+    assert_eq!(list[0]["status"], "due");
+    assert_eq!(list[1]["contact_id"], later.as_str());
+    assert_eq!(list[1]["status"], "upcoming");
+    assert_eq!(list[1]["due"], in_a_week.as_str());
+    // Bare --follow-up keeps its meaning: not a first contact.
+    let c = kari.json(&[
+        "contact",
+        "add",
+        "--date",
+        &today,
+        "--kind",
+        "phone",
+        "--minutes",
+        "10",
+        "--follow-up",
+        "--json",
+    ]);
+    let id = c["id"].as_str().unwrap();
+    assert_eq!(
+        kari.json(&["contact", "show", id, "--json"])["is_new"],
+        false
+    );
+    assert_eq!(array(&kari.json(&["followups", "--json"])).len(), 2);
+
+    kari.ok(&["followup", "done", &now]);
+    kari.fails(&["followup", "done", &now], 3);
+    kari.fails(&["followup", "done", "no-such-contact"], 3);
+    let list = kari.json(&["followups", "--json"]);
+    assert_eq!(array(&list).len(), 1);
+    assert_eq!(list[0]["contact_id"], later.as_str());
+
+    // The date is sealed for the peer alone (unit-tested in the core); it survives a sync.
+    kari.json(&["sync", "--json"]);
+    assert_eq!(array(&kari.json(&["followups", "--json"])).len(), 1);
+}
+
+#[test]
+fn follow_ups_on_every_backend() {
+    for backend in backends() {
+        eprintln!("--- {backend:?}");
+        follow_ups(backend);
+    }
+}
+
+fn import(backend: Backend) {
+    let db = Database::new(backend);
+    let server = TestServer::start(&db.url);
+    let coordinator = coordinator_of(&server, "Tromsø");
+    let kari = signed_peer(&coordinator, "Kari Nordmann");
+    let ola = signed_peer(&coordinator, "Ola Hansen");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.csv");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/import-example.csv");
+    std::fs::copy(&example, &file).unwrap();
+    let path = file.to_string_lossy().to_string();
+
+    // Bad rows: each reported with its line and field, in the peer's language; nothing
+    // imported.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "date,kind,minutes,place\n2026-01-05,visit,60,hospital\n2026-01-06,dance,60,\n2026-01-07,phone,abc,moon\n",
+    )
+    .unwrap();
+    let err = kari.fails(&["contact", "import", &bad.to_string_lossy()], 3);
+    assert!(err.contains("line 3: kind"), "{err}");
+    assert!(err.contains("line 4: minutes"), "{err}");
+    assert!(err.contains("line 4: place"), "{err}");
+    assert!(
+        err.contains("not a number: write it in digits"),
+        "in the peer's language: {err}"
+    );
+    assert!(array(&kari.json(&["contact", "list", "--json"])).is_empty());
+    // Not CSV at all, an empty file, a missing file, a file too large.
+    std::fs::write(&bad, [0xff, 0xfe, 0x00, 0x01]).unwrap();
+    kari.fails(&["contact", "import", &bad.to_string_lossy()], 3);
+    std::fs::write(&bad, "").unwrap();
+    kari.fails(&["contact", "import", &bad.to_string_lossy()], 3);
+    kari.fails(&["contact", "import", "/no/such/file.csv"], 1);
+    std::fs::write(&bad, vec![b'a'; 1024 * 1024 + 10]).unwrap();
+    kari.fails(&["contact", "import", &bad.to_string_lossy()], 3);
+    assert!(array(&kari.json(&["contact", "list", "--json"])).is_empty());
+
+    // A dry run imports nothing; the import does; again imports nothing twice.
+    let dry = kari.json(&["contact", "import", &path, "--dry-run", "--json"]);
+    assert_eq!(
+        (dry["rows"].as_u64(), dry["imported"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert!(array(&kari.json(&["contact", "list", "--json"])).is_empty());
+    let first = kari.json(&["contact", "import", &path, "--json"]);
+    assert_eq!(first["imported"], 4);
+    let again = kari.json(&["contact", "import", &path, "--json"]);
+    assert_eq!(
+        (
+            again["imported"].as_u64(),
+            again["already_imported"].as_u64()
+        ),
+        (Some(0), Some(4))
+    );
+    assert_eq!(array(&kari.json(&["contact", "list", "--json"])).len(), 4);
+    // Another peer importing the same file gets their own contacts.
+    assert_eq!(
+        ola.json(&["contact", "import", &path, "--json"])["imported"],
+        4
+    );
+
+    // They sync and count like contacts logged by hand.
+    kari.json(&["sync", "--json"]);
+    ola.json(&["sync", "--json"]);
+    coordinator.json(&["coordinator", "sync", "--json"]);
+    let out = dir.path().join("report.json");
+    coordinator.ok(&[
+        "coordinator",
+        "report",
+        "--year",
+        "2026",
+        "--format",
+        "json",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    for name in ["Kari Nordmann", "Ola Hansen"] {
+        let p = array(&report["peers"])
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap();
+        // The visit and the group count; the short phone call and the video abroad do
+        // not (the rule set's decisions, as for contacts logged by hand).
+        assert_eq!(p["activity_days"], 2, "{p:#}");
+    }
+    // The private reference stays the peer's: not in the server's database.
+    assert!(!contains(&db.raw_contents(), "Trondheim-friend"));
+}
+
+#[test]
+fn import_on_every_backend() {
+    for backend in backends() {
+        eprintln!("--- {backend:?}");
+        import(backend);
+    }
+}

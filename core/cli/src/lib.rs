@@ -7,6 +7,7 @@
 mod args;
 mod console;
 mod debrief;
+mod followups;
 mod network;
 mod output;
 mod secret;
@@ -374,6 +375,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Coordinator { cmd } => {
             network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
         }
+        Command::Followups { json } => followups::list(&*place.app()?, json)?,
+        Command::Followup { cmd } => followups::cmd(&*place.app()?, cmd)?,
         Command::Debrief { cmd } => debrief::peer(&*place.app()?, cmd)?,
         Command::Wipe { yes } => {
             if !yes {
@@ -581,7 +584,7 @@ fn contact_input(base: ContactInput, o: &ContactOpts) -> CliResult<ContactInput>
     if let Some(w) = &o.who {
         i.who = w.0;
     }
-    if o.follow_up {
+    if o.follow_up == Some(None) {
         i.is_new = false;
     }
     if o.not_led {
@@ -622,15 +625,35 @@ fn contact(app: &Peerlog, cmd: ContactCmd) -> CliResult {
                 .unwrap_or(peerlog_core::ContactKind::Other);
             let base = ContactInput::new(date, kind, minutes);
             let input = contact_input(base, &opts)?;
+            let due = opts.follow_up.clone().flatten();
+            if let Some(due) = &due {
+                // Checked first, so a bad date leaves nothing half-saved.
+                app.validate_follow_up(due.clone(), date.clone())?;
+            }
             let c = app.add_contact(input)?;
+            if let Some(due) = due {
+                app.set_follow_up(c.id.clone(), due)?;
+            }
             print_saved(&c, json);
         }
         ContactCmd::Edit { id, opts, json } => {
             let old = app.get_contact(id.clone())?;
             let input = contact_input(old.to_input(), &opts)?;
+            let due = opts.follow_up.clone().flatten();
+            if let Some(due) = &due {
+                app.validate_follow_up(due.clone(), input.date.clone())?;
+            }
             let c = app.edit_contact(id, input)?;
+            if let Some(due) = due {
+                app.set_follow_up(c.id.clone(), due)?;
+            }
             print_saved(&c, json);
         }
+        ContactCmd::Import {
+            file,
+            dry_run,
+            json,
+        } => followups::import(app, &file, dry_run, json)?,
         ContactCmd::Delete { id } => {
             app.delete_contact(id.clone())?;
             println!("Deleted {id}.");

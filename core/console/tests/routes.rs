@@ -965,7 +965,7 @@ async fn open_debrief_requests_come_first_and_can_be_marked_followed_up() {
     assert!(page.contains("Kari Nordmann"));
     assert!(page.contains("Today"));
     assert!(
-        page.contains("&lt;b&gt;DEBRIEF-MARKER&lt;/b&gt;"),
+        page.contains("&#60;b&#62;DEBRIEF-MARKER&#60;/b&#62;"),
         "shown as text"
     );
     assert!(!page.contains("<b>DEBRIEF-MARKER"));

@@ -305,7 +305,8 @@ mod tests {
         let long = "x".repeat(MAX_DEBRIEF_MESSAGE_CHARS + 1);
         let e = check_message(Some(&long), Locale::Nb).unwrap_err();
         let e = e.to_ffi(Locale::Nb);
-        assert_eq!(e.code(), "invalid");
+        assert_eq!(e.code(), "too_long");
+        assert!(e.message().contains("280"), "{}", e.message());
         let ok = "æ".repeat(MAX_DEBRIEF_MESSAGE_CHARS);
         assert!(check_message(Some(&ok), Locale::En).is_ok());
         assert!(check_message(Some("a\u{7}b"), Locale::En).is_err());
