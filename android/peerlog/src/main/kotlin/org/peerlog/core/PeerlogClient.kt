@@ -25,6 +25,9 @@ import uniffi.peerlog_core.ContactKind
 import uniffi.peerlog_core.ContactKindInfo
 import uniffi.peerlog_core.ContactMonth
 import uniffi.peerlog_core.ContactVersion
+import uniffi.peerlog_core.Debrief
+import uniffi.peerlog_core.DebriefTexts
+import uniffi.peerlog_core.DebriefWhen
 import uniffi.peerlog_core.DeclarationSignatureInfo
 import uniffi.peerlog_core.DeclarationStatus
 import uniffi.peerlog_core.DeclarationText
@@ -37,6 +40,9 @@ import uniffi.peerlog_core.ExpenseFormEntry
 import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.ExpenseKind
 import uniffi.peerlog_core.ExpenseStatus
+import uniffi.peerlog_core.FollowUp
+import uniffi.peerlog_core.FollowUpNotification
+import uniffi.peerlog_core.ImportResult
 import uniffi.peerlog_core.InitResult
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.LogSink
