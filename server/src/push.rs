@@ -94,10 +94,14 @@ impl PushPolicy {
             .as_deref()
             .is_some_and(|kid| env.recipients.iter().any(|r| r.kid == kid));
         // What reaches another account's pull is only what the chapter writes into a
-        // peer's log: expense decisions. A coordinator's contact, note, report, signature
-        // or tombstone wrapped for a peer stays with the chapter (the peer's core refuses
-        // them too).
-        let addressed_to = (env.meta.collection == Collection::Expenses && !env.meta.deleted)
+        // peer's log: expense decisions and debrief followed-up marks. A coordinator's
+        // contact, note, report, signature or tombstone wrapped for a peer stays with the
+        // chapter (the peer's core refuses them too).
+        let to_peer = matches!(
+            env.meta.collection,
+            Collection::Expenses | Collection::Debriefs
+        );
+        let addressed_to = (to_peer && !env.meta.deleted)
             .then(|| {
                 env.recipients
                     .iter()
@@ -329,6 +333,19 @@ mod tests {
         let env = seal(
             &w.device,
             Collection::Expenses,
+            &[&w.chapter, &w.other_peer_key],
+        );
+        let rec = policy(&w, None).check(&env).unwrap();
+        assert!(rec.for_chapter);
+        assert_eq!(rec.addressed_to.as_deref(), Some("account-other"));
+    }
+
+    #[test]
+    fn a_debrief_mark_wrapped_for_a_peer_is_routed_to_that_account() {
+        let w = world();
+        let env = seal(
+            &w.device,
+            Collection::Debriefs,
             &[&w.chapter, &w.other_peer_key],
         );
         let rec = policy(&w, None).check(&env).unwrap();

@@ -73,7 +73,14 @@ pub fn parse(rest: &[String]) -> Result<LoadArgs> {
 pub fn load(ctx: &mut Ctx, args: &LoadArgs) -> Result<()> {
     let mut build = ctx.cargo();
     if args.release {
-        build.args(["build", "--release", "-p", "peerlog-server", "-p", "peerlog-load"]);
+        build.args([
+            "build",
+            "--release",
+            "-p",
+            "peerlog-server",
+            "-p",
+            "peerlog-load",
+        ]);
     } else {
         // The test step's build: the same targets and features as the `test` step's, so
         // only the two binaries are linked (with `-p` alone, features resolve differently

@@ -148,6 +148,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Your open follow-ups: due (today or before) and upcoming.
+    Followups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a contact's follow-up done.
+    Followup {
+        #[command(subcommand)]
+        cmd: crate::followups::FollowupCmd,
+    },
+    /// "I need to talk": ask your coordinator for a talk, without saying who it is about.
+    Debrief {
+        #[command(subcommand)]
+        cmd: crate::debrief::DebriefCmd,
+    },
 }
 
 /// The recovery code: `--recovery-code CODE`, `--recovery-code -` (standard input),
@@ -218,9 +233,10 @@ pub struct ContactOpts {
     /// target-group, relative, both.
     #[arg(long)]
     pub who: Option<WhoArg>,
-    /// A follow-up, not a first contact.
-    #[arg(long)]
-    pub follow_up: bool,
+    /// Without a value: a follow-up, not a first contact. With a date (YYYY-MM-DD): your
+    /// private date to follow this contact up (only you can see it; see `followups`).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub follow_up: Option<Option<String>>,
     /// For groups: you did not lead the group.
     #[arg(long)]
     pub not_led: bool,
@@ -295,6 +311,16 @@ pub enum ContactCmd {
     },
     /// Log the same as last time, dated today.
     Repeat {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import contacts from a CSV file (layout: docs/import.md). Every bad row is listed;
+    /// nothing is imported unless all are valid. Rows imported before are skipped.
+    Import {
+        file: PathBuf,
+        /// Only check the file.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long)]
         json: bool,
     },
@@ -453,6 +479,16 @@ pub enum CoordinatorCmd {
         /// Language of the console: nb, da, en (default: from LANG).
         #[arg(long)]
         lang: Option<LocaleArg>,
+    },
+    /// Peers' requests for a talk ("I need to talk"), open ones first.
+    Debriefs {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a peer's request for a talk as followed up.
+    Debrief {
+        #[command(subcommand)]
+        cmd: crate::debrief::CoordinatorDebriefCmd,
     },
     /// Peers' completed courses (certification).
     Training {

@@ -6,6 +6,8 @@
 
 mod args;
 mod console;
+mod debrief;
+mod followups;
 mod guidelines;
 mod network;
 mod output;
@@ -382,9 +384,18 @@ fn run(cli: Cli) -> CliResult {
             }
             console::run(coord, listen, !no_open, locale)?;
         }
+        Command::Coordinator {
+            cmd: CoordinatorCmd::Debriefs { json },
+        } => debrief::coordinator_list(&*place.coordinator()?, json)?,
+        Command::Coordinator {
+            cmd: CoordinatorCmd::Debrief { cmd },
+        } => debrief::coordinator_cmd(&*place.coordinator()?, cmd)?,
         Command::Coordinator { cmd } => {
             network::coordinator(&*place.coordinator()?, &place.dir()?, cmd)?;
         }
+        Command::Followups { json } => followups::list(&*place.app()?, json)?,
+        Command::Followup { cmd } => followups::cmd(&*place.app()?, cmd)?,
+        Command::Debrief { cmd } => debrief::peer(&*place.app()?, cmd)?,
         Command::Wipe { yes } => {
             if !yes {
                 return Err(usage(
@@ -592,7 +603,7 @@ fn contact_input(base: ContactInput, o: &ContactOpts) -> CliResult<ContactInput>
     if let Some(w) = &o.who {
         i.who = w.0;
     }
-    if o.follow_up {
+    if o.follow_up == Some(None) {
         i.is_new = false;
     }
     if o.not_led {
@@ -633,15 +644,35 @@ fn contact(app: &Peerlog, cmd: ContactCmd) -> CliResult {
                 .unwrap_or(peerlog_core::ContactKind::Other);
             let base = ContactInput::new(date, kind, minutes);
             let input = contact_input(base, &opts)?;
+            let due = opts.follow_up.clone().flatten();
+            if let Some(due) = &due {
+                // Checked first, so a bad date leaves nothing half-saved.
+                app.validate_follow_up(due.clone(), date.clone())?;
+            }
             let c = app.add_contact(input)?;
+            if let Some(due) = due {
+                app.set_follow_up(c.id.clone(), due)?;
+            }
             print_saved(&c, json);
         }
         ContactCmd::Edit { id, opts, json } => {
             let old = app.get_contact(id.clone())?;
             let input = contact_input(old.to_input(), &opts)?;
+            let due = opts.follow_up.clone().flatten();
+            if let Some(due) = &due {
+                app.validate_follow_up(due.clone(), input.date.clone())?;
+            }
             let c = app.edit_contact(id, input)?;
+            if let Some(due) = due {
+                app.set_follow_up(c.id.clone(), due)?;
+            }
             print_saved(&c, json);
         }
+        ContactCmd::Import {
+            file,
+            dry_run,
+            json,
+        } => followups::import(app, &file, dry_run, json)?,
         ContactCmd::Delete { id } => {
             app.delete_contact(id.clone())?;
             println!("Deleted {id}.");

@@ -505,8 +505,11 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             flag_uncertified,
             json,
         } => crate::guidelines::coordinator_settings(app, themes, flag_uncertified, json),
-        // Handled before the machine is opened (it needs the console's language).
-        CoordinatorCmd::Console { .. } => Err(Failure {
+        // Handled before the machine is opened (the console needs its language), or in
+        // their own module.
+        CoordinatorCmd::Console { .. }
+        | CoordinatorCmd::Debriefs { .. }
+        | CoordinatorCmd::Debrief { .. } => Err(Failure {
             code: 1,
             message: "internal error: the console is started elsewhere".into(),
         }),

@@ -20,6 +20,8 @@ use peerlog_core::{AccountRole, ExpenseStatus, Locale, PeerlogError, format_amou
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod debriefs;
+
 type St = State<Arc<AppState>>;
 
 /// Every route of the console.
@@ -49,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(crate::training::training).post(crate::training::add_training),
         )
         .route("/training/settings", post(crate::training::save_settings))
+        .route("/debriefs/{id}/done", post(debriefs::mark_done))
         .route("/assets/{file}", get(crate::assets::asset))
         .route("/favicon.ico", get(crate::assets::favicon))
         .fallback(not_found)
@@ -432,6 +435,8 @@ struct OverviewPage {
     attention: Vec<Attention>,
     sync_running: bool,
     sync_text: String,
+    /// Open "I need to talk" requests: shown first.
+    debriefs: Vec<debriefs::DebriefRow>,
 }
 
 /// The chapter's report for `year` and the year before, for the side-by-side figures.
@@ -462,6 +467,10 @@ async fn overview(
     };
     let expenses = match st.coord.chapter_expenses() {
         Ok(e) => e,
+        Err(e) => return core_error(&st, &who, &e),
+    };
+    let open_debriefs = match debriefs::open_rows(&st) {
+        Ok(d) => d,
         Err(e) => return core_error(&st, &who, &e),
     };
     let status = st.coord.status().ok();
@@ -542,6 +551,7 @@ async fn overview(
         attention,
         sync_running: sync.running,
         sync_text: sync_line(t, &sync),
+        debriefs: open_debriefs,
         report,
         last,
     };

@@ -272,6 +272,22 @@ texts! {
     certified_col => ["Sertifisert", "Certificeret", "Certified"],
     yes => ["ja", "ja", "yes"],
     no => ["nei", "nej", "no"],
+    debriefs_title => ["Jeg trenger å snakke", "Jeg har brug for at tale", "I need to talk"],
+    debriefs_help => [
+        "Likepersoner som ber om en samtale. De sier ikke hvem det gjelder; ta kontakt og merk forespørselen som fulgt opp.",
+        "Peer-støttegivere, der beder om en samtale. De siger ikke, hvem det drejer sig om; tag kontakt, og markér anmodningen som fulgt op.",
+        "Peers asking for a talk. They do not say who it is about; get in touch and mark the request as followed up.",
+    ],
+    debriefs_none => ["Ingen åpne forespørsler.", "Ingen åbne anmodninger.", "No open requests."],
+    debrief_when => ["Når", "Hvornår", "When"],
+    debrief_asked => ["Spurt", "Spurgt", "Asked"],
+    debrief_message => ["Melding", "Besked", "Message"],
+    debrief_mark_done => ["Merk som fulgt opp", "Markér som fulgt op", "Mark as followed up"],
+    debrief_marked => [
+        "Merket som fulgt opp; likepersonen ser det når dere begge har synkronisert.",
+        "Markeret som fulgt op; peer-støttegiveren ser det, når I begge har synkroniseret.",
+        "Marked as followed up; the peer sees it after both of you sync.",
+    ],
 }
 
 /// `text` with each `{}` replaced by the next of `args`.

@@ -24,6 +24,8 @@ struct Fixture {
     kari: Arc<Peerlog>,
     /// Kari's submitted expenses: (with a receipt, without).
     expenses: (String, String),
+    /// Kari's open "I need to talk" request.
+    debrief: String,
 }
 
 fn secrets(home: &Path) -> Arc<FileSecretStore> {
@@ -95,6 +97,11 @@ async fn fixture() -> Fixture {
     kari.submit_expense(with_receipt.clone()).unwrap();
     let without = kari.add_expense(ticket(9900, None)).unwrap().id;
     kari.submit_expense(without.clone()).unwrap();
+    // Peers write the message; the console must show it as text.
+    let debrief = kari
+        .request_debrief(DebriefWhen::Today, Some("<b>DEBRIEF-MARKER</b>".into()))
+        .unwrap()
+        .id;
     kari.sync(None).await.unwrap();
 
     let ola = peer(dir.path(), &coord, "Ola Nordmann").await;
@@ -115,6 +122,7 @@ async fn fixture() -> Fixture {
         host: addr.to_string(),
         kari,
         expenses: (with_receipt, without),
+        debrief,
     }
 }
 
@@ -300,14 +308,16 @@ impl Fixture {
             .flat_map(|p| p.devices)
             .map(|d| (d.device_id, d.revoked_at))
             .collect();
+        let debriefs = self.coord.chapter_debriefs().unwrap();
         format!(
-            "{:?} {:?} {:?} {:?} {:?} {:?}",
+            "{:?} {:?} {:?} {:?} {:?} {:?} {:?}",
             self.coord.open_invitations().unwrap().len(),
             expenses,
             self.coord.published_declaration().unwrap(),
             devices,
             self.coord.training_list().unwrap(),
             self.coord.chapter_settings().unwrap(),
+            debriefs
         )
     }
 
@@ -347,6 +357,7 @@ impl Fixture {
                 ],
             ),
             ("/training/settings".into(), vec![("themes", "on".into())]),
+            (format!("/debriefs/{}/done", self.debrief), vec![]),
         ]
     }
 }
@@ -1042,4 +1053,48 @@ async fn the_training_page_records_courses_and_the_chapters_settings() {
     assert!(s.themes && s.flag_uncertified);
     let html = f.get(&b, "/training").await.text();
     assert!(html.contains("name=\"themes\" value=\"on\" checked"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_debrief_requests_come_first_and_can_be_marked_followed_up() {
+    let f = fixture().await;
+    let b = f.sign_in().await;
+    let page = f.get(&b, "/").await.text();
+    let request = page
+        .find(&format!("data-testid=\"debrief-{}\"", f.debrief))
+        .expect("the open request is on the Overview");
+    let figures = page.find("data-testid=\"activity-days\"").unwrap();
+    assert!(request < figures, "open requests come first");
+    assert!(page.contains("Kari Nordmann"));
+    assert!(page.contains("Today"));
+    assert!(
+        page.contains("&#60;b&#62;DEBRIEF-MARKER&#60;/b&#62;"),
+        "shown as text"
+    );
+    assert!(!page.contains("<b>DEBRIEF-MARKER"));
+
+    // An unknown request: not found, nothing changed.
+    let before = f.state().await;
+    let r = f.post(&b, "/debriefs/no-such-request/done", &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.state().await, before);
+
+    let r = f
+        .post(&b, &format!("/debriefs/{}/done", f.debrief), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.location(), Some("/"));
+    let page = f.get(&b, "/").await.text();
+    assert!(page.contains("Marked as followed up"));
+    assert!(!page.contains(&format!("debrief-{}", f.debrief)));
+    assert!(page.contains("data-testid=\"debriefs-none\""));
+    let list = f.coord.chapter_debriefs().unwrap();
+    assert!(list[0].followed_up_at.is_some());
+
+    // The peer sees it after both sync.
+    f.coord.sync(None).await.unwrap();
+    f.kari.sync(None).await.unwrap();
+    let mine = f.kari.list_debriefs().unwrap();
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].followed_up_at.is_some());
 }

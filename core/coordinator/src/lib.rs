@@ -8,6 +8,7 @@
 //! store, clock, connection, certificates and rules.
 
 mod chapter;
+mod debriefs;
 pub mod files;
 mod keys;
 mod proof;
@@ -15,6 +16,7 @@ pub mod settings;
 pub mod training;
 
 use chapter::{Admitted, OwnDevice, Reader};
+pub use debriefs::ChapterDebrief;
 use keys::Keys;
 use peerlog_core::certs::{self, DeviceCert, ExpenseDecision};
 use peerlog_core::clock::Clock;
@@ -605,7 +607,14 @@ impl Coordinator {
                     peerlog_protocol::canonical::to_canonical_vec(&record)?,
                 );
                 let id = uuid::Uuid::now_v7().to_string();
-                write_for_peer(tx, clock, keys, id, &plaintext, peer_key)?;
+                write_for_peer(
+                    tx,
+                    clock,
+                    keys,
+                    (Collection::Expenses, id),
+                    &plaintext,
+                    peer_key,
+                )?;
                 store::meta_put(tx, issued_key, b"1")?;
             }
             Ok(())
@@ -1199,8 +1208,14 @@ impl Coordinator {
         let decision_id = uuid::Uuid::now_v7().to_string();
         let clock = &mut st.clock;
         st.store.tx(|tx| {
-            let version =
-                write_for_peer(tx, clock, keys, decision_id.clone(), &plaintext, &peer_key)?;
+            let version = write_for_peer(
+                tx,
+                clock,
+                keys,
+                (Collection::Expenses, decision_id.clone()),
+                &plaintext,
+                &peer_key,
+            )?;
             store::sync::put_decision(tx, id, &decision_id, approve, version)
         })
     }
@@ -1255,20 +1270,21 @@ pub fn stale_devices(
         .collect()
 }
 
-/// Seals `plaintext` as the new record `id` in `expenses` for the chapter and one peer
-/// (the way the chapter writes to a peer: decisions and enrolment certificates), signed by
-/// this machine, and keeps it for the next push. Returns its version.
+/// Seals `plaintext` as the new record `(collection, id)` for the chapter and one peer
+/// (the way the chapter writes to a peer: decisions and enrolment certificates in
+/// `expenses`, followed-up marks in `debriefs`), signed by this machine, and keeps it for
+/// the next push. Returns its version.
 fn write_for_peer(
     tx: &rusqlite::Connection,
     clock: &mut Clock,
     keys: &Keys,
-    id: String,
+    (collection, id): (Collection, String),
     plaintext: &[u8],
     peer_key: &peerlog_crypto::RecipientPublicKey,
 ) -> Result<u64> {
     let meta = RecordMeta {
         id,
-        collection: Collection::Expenses,
+        collection,
         version: clock.next(tx)?,
         author_device: keys.device.device_id(),
         deleted: false,

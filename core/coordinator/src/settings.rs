@@ -11,6 +11,7 @@ use peerlog_core::enrolment::AccountRole;
 use peerlog_core::error::{CoreError, PeerlogError, Result};
 use peerlog_core::store;
 use peerlog_core::util::now_rfc3339;
+use peerlog_protocol::Collection;
 use rusqlite::Connection;
 
 /// Where this machine keeps the settings (`meta`): `(serial, settings)`.
@@ -111,7 +112,7 @@ fn distribute(st: &mut State) -> Result<usize> {
             let plaintext =
                 zeroize::Zeroizing::new(peerlog_protocol::canonical::to_canonical_vec(&record)?);
             let id = uuid::Uuid::now_v7().to_string();
-            write_for_peer(tx, clock, keys, id, &plaintext, key)?;
+            write_for_peer(tx, clock, keys, (Collection::Expenses, id), &plaintext, key)?;
             store::meta_put(tx, sent_key, serial.to_string().as_bytes())?;
         }
         Ok(())

@@ -159,8 +159,16 @@ impl Coordinator {
             zeroize::Zeroizing::new(peerlog_protocol::canonical::to_canonical_vec(&record)?);
         let id = uuid::Uuid::now_v7().to_string();
         let clock = &mut st.clock;
-        st.store
-            .tx(|tx| write_for_peer(tx, clock, keys, id.clone(), &plaintext, &peer_key))?;
+        st.store.tx(|tx| {
+            write_for_peer(
+                tx,
+                clock,
+                keys,
+                (Collection::Expenses, id.clone()),
+                &plaintext,
+                &peer_key,
+            )
+        })?;
         Ok(id)
     }
 

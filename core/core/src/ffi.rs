@@ -9,12 +9,15 @@
 use crate::certs::{self, Authorship};
 use crate::chapter_settings::{self, ChapterSettings};
 use crate::contacts::ContactMonth;
+use crate::debrief::{self, Debrief, DebriefTexts, DebriefWhen};
 use crate::declaration::{self, DeclarationSignatureInfo, DeclarationText, DrawnSignature};
 use crate::declarations::{self, DeclarationStatus};
 use crate::device::Device;
 use crate::error::{CoreError, PeerlogError, Result};
+use crate::followups::{self, FollowUp, FollowUpNotification};
 use crate::forms::{self, ContactFormEntry, ExpenseFormEntry};
 use crate::i18n::{Invalid, Msg, tr};
+use crate::import::{self, ImportResult};
 use crate::keys::{self, Keys};
 use crate::markdown::{self, FormattedText};
 use crate::model::{
@@ -676,4 +679,105 @@ pub fn core_closed_message(locale: Locale) -> String {
 #[uniffi::export]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+// ---- "I need to talk" ---------------------------------------------------------------
+
+#[uniffi::export]
+impl Peerlog {
+    /// Asks the coordinator for a talk (`when`: today or this week) with an optional short
+    /// message, sealed for the chapter and this peer; it travels with the next sync.
+    /// Refused before enrolment.
+    pub fn request_debrief(
+        &self,
+        when: DebriefWhen,
+        message: Option<String>,
+    ) -> Result<Debrief, PeerlogError> {
+        self.dev.run("request_debrief", |h| {
+            let (st, s) = h.parts()?;
+            debrief::request(st, s, when, message)
+        })
+    }
+
+    /// The peer's debrief requests, newest first, each with the coordinator's
+    /// followed-up mark once it has synced here.
+    pub fn list_debriefs(&self) -> Result<Vec<Debrief>, PeerlogError> {
+        self.dev.run("list_debriefs", |h| {
+            debrief::list(h.store.conn(), h.session()?)
+        })
+    }
+}
+
+/// The "I need to talk" screen's texts (with the reminder not to name anyone) and the
+/// message's limit in characters.
+#[uniffi::export]
+pub fn debrief_texts(locale: Locale) -> DebriefTexts {
+    debrief::texts(locale)
+}
+
+// ---- follow-ups ---------------------------------------------------------------------
+
+#[uniffi::export]
+impl Peerlog {
+    /// Sets (or moves) the private follow-up date (`YYYY-MM-DD`) of a contact: not before
+    /// the contact, at most a year ahead. Only the peer's own devices can read it.
+    pub fn set_follow_up(&self, contact_id: String, due: String) -> Result<FollowUp, PeerlogError> {
+        self.dev.run("set_follow_up", |h| {
+            let (st, s) = h.parts()?;
+            followups::set(st, s, &contact_id, &due)
+        })
+    }
+
+    /// Checks a follow-up date for a contact dated `contact_date` before both are saved.
+    pub fn validate_follow_up(
+        &self,
+        due: String,
+        contact_date: String,
+    ) -> Result<(), PeerlogError> {
+        self.dev.run("validate_follow_up", |h| {
+            followups::validate(&due, &contact_date, h.locale())
+        })
+    }
+
+    /// Marks a contact's open follow-up done.
+    pub fn follow_up_done(&self, contact_id: String) -> Result<(), PeerlogError> {
+        self.dev.run("follow_up_done", |h| {
+            let (st, s) = h.parts()?;
+            followups::done(st, s, &contact_id)
+        })
+    }
+
+    /// Open follow-ups, the earliest first, each due (today or before) or upcoming: what
+    /// the apps list and schedule notifications for.
+    pub fn list_follow_ups(&self) -> Result<Vec<FollowUp>, PeerlogError> {
+        self.dev.run("list_follow_ups", |h| {
+            followups::list(h.store.conn(), h.session()?)
+        })
+    }
+}
+
+/// The local notification's title and text for a due follow-up: the same for every one,
+/// naming no person, reference or kind of contact.
+#[uniffi::export]
+pub fn follow_up_notification(locale: Locale) -> FollowUpNotification {
+    followups::notification(locale)
+}
+
+// ---- import -------------------------------------------------------------------------
+
+#[uniffi::export]
+impl Peerlog {
+    /// Imports contacts from a CSV file's bytes (layout in `docs/import.md`), or with
+    /// `dry_run` only checks them. Every bad row is in `errors` with its line; then nothing
+    /// is imported. Rows imported from the same file before are skipped.
+    pub fn import_contacts(
+        &self,
+        csv: Vec<u8>,
+        dry_run: bool,
+    ) -> Result<ImportResult, PeerlogError> {
+        self.dev.run("import_contacts", |h| {
+            let (st, s) = h.parts()?;
+            import::import(st, s, &csv, dry_run)
+        })
+    }
 }

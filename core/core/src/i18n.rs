@@ -507,6 +507,16 @@ pub enum Invalid {
     BeforeStart,
     /// A course without a name.
     CourseRequired,
+    /// A follow-up date before the contact it follows up.
+    BeforeContact,
+    /// A date more than this many days ahead.
+    TooFarAhead(u32),
+    /// An import file's column is missing from its header.
+    MissingColumn,
+    /// An import file's value that is not one of the allowed words.
+    NotAllowed,
+    /// An import file that is not CSV (or a line of it that is not).
+    BadCsv,
 }
 
 /// Markdown a declaration text may not use (the apps and the signed copies do not render
@@ -600,6 +610,11 @@ impl Invalid {
             Invalid::UnsupportedMarkdown(_) => "unsupported_markdown",
             Invalid::BeforeStart => "before_start",
             Invalid::CourseRequired => "required",
+            Invalid::BeforeContact => "before_contact",
+            Invalid::TooFarAhead(_) => "too_far_ahead",
+            Invalid::MissingColumn => "missing_column",
+            Invalid::NotAllowed => "not_allowed",
+            Invalid::BadCsv => "bad_csv",
         }
     }
 
@@ -800,6 +815,39 @@ impl Invalid {
                 "type the course's name",
                 "skriv navnet på kurset",
                 "skriv kursets navn",
+            )
+            .into(),
+            Invalid::BeforeContact => pick(
+                l,
+                "the date is before the contact",
+                "datoen er før kontakten",
+                "datoen ligger før kontakten",
+            )
+            .into(),
+            Invalid::TooFarAhead(n) => match l {
+                Locale::En => format!("too far ahead: at most {n} days from today"),
+                Locale::Nb => format!("for langt fram: høyst {n} dager fra i dag"),
+                Locale::Da => format!("for langt ude i fremtiden: højst {n} dage fra i dag"),
+            },
+            Invalid::MissingColumn => pick(
+                l,
+                "this column is missing from the file's first line",
+                "denne kolonnen mangler i filens første linje",
+                "denne kolonne mangler i filens første linje",
+            )
+            .into(),
+            Invalid::NotAllowed => pick(
+                l,
+                "not one of the allowed values (see the import guide)",
+                "ikke en av de tillatte verdiene (se veiledningen for import)",
+                "ikke en af de tilladte værdier (se vejledningen til import)",
+            )
+            .into(),
+            Invalid::BadCsv => pick(
+                l,
+                "not a CSV file in UTF-8 with the same number of columns on every line",
+                "ikke en CSV-fil i UTF-8 med like mange kolonner på hver linje",
+                "ikke en CSV-fil i UTF-8 med lige mange kolonner på hver linje",
             )
             .into(),
         }

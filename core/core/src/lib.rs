@@ -32,8 +32,14 @@ mod backup;
 mod contacts;
 mod declarations;
 mod expenses;
+// "I need to talk" (public: the coordinator reads the requests and writes the marks).
+pub mod debrief;
+// Private follow-up dates on contacts.
+mod followups;
+// Importing last year's log from CSV.
 mod forms;
 mod home;
+mod import;
 pub mod index;
 mod reports;
 mod summary;
@@ -53,11 +59,13 @@ pub use backup::fuzz_check_file;
 pub use certs::Authorship;
 pub use chapter_settings::ChapterSettings;
 pub use contacts::{ContactMonth, short_device_id};
+pub use debrief::{Debrief, DebriefTexts, DebriefWhen};
 pub use declaration::{DeclarationSignatureInfo, DeclarationText, DrawnSignature, StrokePoint};
 pub use declarations::DeclarationStatus;
 pub use enrolment::{AccountRole, EnrolmentInfo};
 pub use error::{CoreError, FieldError, PeerlogError, SecretStoreError};
 pub use ffi::*;
+pub use followups::{FollowUp, FollowUpNotification, FollowUpStatus};
 pub use forms::{
     ContactForm, ContactFormEntry, ExpenseActions, ExpenseForm, ExpenseFormEntry, app_locale,
     contact_form, contact_form_entry, expense_actions, expense_form, expense_to_input,
@@ -65,6 +73,7 @@ pub use forms::{
 };
 pub use home::store_is_empty;
 pub use i18n::{Invalid, MarkdownFeature, Msg};
+pub use import::{ImportResult, ImportRowError, MAX_IMPORT_BYTES};
 pub use keys::SECRET_DEVICE_KEY;
 pub use markdown::{FormattedText, TextBlock, TextSpan};
 pub use model::{

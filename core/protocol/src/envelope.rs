@@ -43,16 +43,19 @@ pub enum Collection {
     Reports,
     /// Expenses.
     Expenses,
+    /// "I need to talk": a peer's debrief requests and the chapter's followed-up marks.
+    Debriefs,
 }
 
 impl Collection {
     /// All collections.
-    pub const ALL: [Collection; 5] = [
+    pub const ALL: [Collection; 6] = [
         Collection::Contacts,
         Collection::Notes,
         Collection::Declarations,
         Collection::Reports,
         Collection::Expenses,
+        Collection::Debriefs,
     ];
 
     /// The wire name, e.g. `"contacts"`.
@@ -63,6 +66,7 @@ impl Collection {
             Collection::Declarations => "declarations",
             Collection::Reports => "reports",
             Collection::Expenses => "expenses",
+            Collection::Debriefs => "debriefs",
         }
     }
 }

@@ -210,7 +210,7 @@ pub fn openapi_document() -> Value {
                 // in its push result, and the rest of the batch goes on.
                 "RecordMeta": obj(&["id", "collection", "version", "author_device", "deleted"], json!({
                     "id": str_,
-                    "collection": { "type": "string", "enum": ["contacts", "notes", "declarations", "reports", "expenses"] },
+                    "collection": { "type": "string", "enum": ["contacts", "notes", "declarations", "reports", "expenses", "debriefs"] },
                     "version": { "type": "integer", "minimum": 0, "maximum": u64::MAX },
                     "author_device": str_,
                     "deleted": { "type": "boolean" }

@@ -32,8 +32,9 @@ enum Applied {
 }
 
 /// What a device certified by the chapter (a coordinator's machine) may write into a
-/// peer's store: new expense decisions, training records, the chapter's settings and the
-/// device's enrolment certificate, nothing else. Not a contact, a note, a report, a
+/// peer's store: new expense decisions, training records, the chapter's settings, the
+/// device's enrolment certificate and debrief followed-up marks, nothing else. Not a
+/// contact, a note, a report, a
 /// declaration signature, a tombstone, or a new version of a record the peer wrote.
 fn chapter_may_write(
     tx: &Connection,
@@ -41,7 +42,17 @@ fn chapter_may_write(
     verified: peerlog_crypto::envelope::Verified<'_>,
 ) -> Result<bool> {
     let env = verified.envelope();
-    if env.meta.deleted || env.meta.collection != Collection::Expenses {
+    let allowed: &[&str] = match env.meta.collection {
+        Collection::Expenses => &[
+            certs::DECISION_TYPE,
+            certs::ENROLMENT_RECORD_TYPE,
+            training::TRAINING_TYPE,
+            chapter_settings::SETTINGS_TYPE,
+        ],
+        Collection::Debriefs => &[crate::debrief::FOLLOWED_UP_TYPE],
+        _ => return Ok(false),
+    };
+    if env.meta.deleted {
         return Ok(false);
     }
     if let Some(local) = store::get_record(tx, env.meta.collection, &env.meta.id)? {
@@ -53,15 +64,7 @@ fn chapter_may_write(
     let Ok(v) = s.open_verified::<serde_json::Value>(verified) else {
         return Ok(false);
     };
-    Ok(matches!(
-        certs::payload_type(&v),
-        Some(
-            certs::DECISION_TYPE
-                | certs::ENROLMENT_RECORD_TYPE
-                | training::TRAINING_TYPE
-                | chapter_settings::SETTINGS_TYPE
-        )
-    ))
+    Ok(certs::payload_type(&v).is_some_and(|t| allowed.contains(&t)))
 }
 
 /// What is checked of a pulled record before it is applied, for a whole page at once and
@@ -628,5 +631,100 @@ mod tests {
             (list[0].id.as_str(), list[0].date.as_str()),
             (C2, "2026-03-02")
         );
+    }
+
+    /// A followed-up mark counts only if the chapter certified its author: another peer
+    /// (with a certificate it signed itself, as "chapter" or as an account) cannot mark the
+    /// peer's request done, and the coordinator's machine cannot write a request in the
+    /// peer's name.
+    #[test]
+    fn only_the_chapter_can_mark_a_debrief_followed_up() {
+        use crate::certs::DeviceCert;
+        use crate::debrief::{self, DebriefFollowedUp, DebriefWhen};
+        let dir = tempfile::tempdir().unwrap();
+        let (mut h, _) = testing::device(dir.path());
+        let (chapter, coordinator, mallory) = (
+            DeviceSigningKey::generate().unwrap(),
+            DeviceSigningKey::generate().unwrap(),
+            DeviceSigningKey::generate().unwrap(),
+        );
+        let (st, s) = h.parts().unwrap();
+        s.chapter_signing_key = Some(chapter.public_key());
+        s.chapter_key = Some(
+            peerlog_crypto::RecipientSecretKey::generate()
+                .unwrap()
+                .public_key(),
+        );
+        let req = debrief::request(st, s, DebriefWhen::Week, Some("hard one".into())).unwrap();
+        let log = Logger::default();
+        let mut version = s.next_version(st.conn()).unwrap() + 1_000;
+        let mut mark = |author: &DeviceSigningKey, issuer: &str, signer: &DeviceSigningKey| {
+            let cert = DeviceCert::issue(
+                "p",
+                author.public_key(),
+                issuer,
+                signer,
+                "2026-03-03T00:00:00Z".into(),
+            )
+            .unwrap();
+            let m = DebriefFollowedUp {
+                kind: debrief::FOLLOWED_UP_TYPE.into(),
+                request_id: req.id.clone(),
+                account_id: "p".into(),
+                followed_up_at: "2026-03-03T00:00:00Z".into(),
+                cert,
+            };
+            version += 1;
+            sealed(
+                s,
+                author,
+                Collection::Debriefs,
+                &uuid::Uuid::now_v7().to_string(),
+                version,
+                Some(serde_json::to_value(&m).unwrap()),
+            )
+        };
+        // Another peer's device, certifying itself as the chapter or as this account.
+        let forged_chapter = mark(&mallory, certs::ISSUER_CHAPTER, &mallory);
+        let forged_account = mark(&mallory, certs::ISSUER_ACCOUNT, &mallory);
+        let genuine = mark(&coordinator, certs::ISSUER_CHAPTER, &chapter);
+        let (st, s) = h.parts().unwrap();
+        let applied = page(
+            st,
+            s,
+            "p",
+            &pull(vec![forged_chapter, forged_account], 1),
+            &log,
+        );
+        assert_eq!(applied.unwrap(), 0);
+        let list = debrief::list(st.conn(), s).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            list[0].followed_up_at, None,
+            "a forged mark counts for nothing"
+        );
+
+        assert_eq!(page(st, s, "p", &pull(vec![genuine], 2), &log).unwrap(), 1);
+        let list = debrief::list(st.conn(), s).unwrap();
+        assert_eq!(
+            list[0].followed_up_at.as_deref(),
+            Some("2026-03-03T00:00:00Z")
+        );
+
+        // Now known, the coordinator's machine tries to add a request in the peer's name.
+        let fake = serde_json::json!({
+            "type": debrief::REQUEST_TYPE, "when": "today", "message": null,
+            "created_at": "2026-03-04T00:00:00Z",
+        });
+        let fake = sealed(
+            s,
+            &coordinator,
+            Collection::Debriefs,
+            "0193a000-0000-7000-8000-0000000000f1",
+            version + 10,
+            Some(fake),
+        );
+        assert_eq!(page(st, s, "p", &pull(vec![fake], 3), &log).unwrap(), 0);
+        assert_eq!(debrief::list(st.conn(), s).unwrap().len(), 1);
     }
 }

@@ -451,6 +451,48 @@ public final class PeerlogClient {
         try await change { try $0.deleteExpense(id: id) }
     }
 
+    // MARK: - "I need to talk", follow-ups, import
+
+    /// The "I need to talk" screen's texts, the reminder not to name anyone and the limit.
+    public func debriefScreenTexts() -> DebriefTexts {
+        debriefTexts(locale: locale)
+    }
+
+    /// Asks the coordinator for a talk; sealed for the chapter, sent with the next sync.
+    public func requestDebrief(when: DebriefWhen, message: String?) async throws -> Debrief {
+        try await change { try $0.requestDebrief(when: when, message: message) }
+    }
+
+    /// The peer's requests, newest first, with the coordinator's followed-up mark.
+    public func debriefs() async throws -> [Debrief] {
+        try await perform { try $0.listDebriefs() }
+    }
+
+    /// Sets a contact's private follow-up date (`YYYY-MM-DD`).
+    public func setFollowUp(contactId: String, due: String) async throws -> FollowUp {
+        try await change { try $0.setFollowUp(contactId: contactId, due: due) }
+    }
+
+    /// Marks a contact's follow-up done.
+    public func followUpDone(contactId: String) async throws {
+        try await change { try $0.followUpDone(contactId: contactId) }
+    }
+
+    /// Open follow-ups, earliest first: what the app lists and schedules notifications for.
+    public func followUps() async throws -> [FollowUp] {
+        try await perform { try $0.listFollowUps() }
+    }
+
+    /// The notification for a due follow-up: the same text for every one, naming nobody.
+    public func followUpNotificationText() -> FollowUpNotification {
+        followUpNotification(locale: locale)
+    }
+
+    /// Imports (or with `dryRun` checks) a CSV file's bytes from `fileImporter`.
+    public func importContacts(_ csv: Data, dryRun: Bool) async throws -> ImportResult {
+        try await change { try $0.importContacts(csv: csv, dryRun: dryRun) }
+    }
+
     // MARK: - Money
 
     /// An amount in minor units of `currency` as the core writes money in the peer's language

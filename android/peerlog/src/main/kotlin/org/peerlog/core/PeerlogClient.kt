@@ -25,6 +25,9 @@ import uniffi.peerlog_core.ContactKind
 import uniffi.peerlog_core.ContactKindInfo
 import uniffi.peerlog_core.ContactMonth
 import uniffi.peerlog_core.ContactVersion
+import uniffi.peerlog_core.Debrief
+import uniffi.peerlog_core.DebriefTexts
+import uniffi.peerlog_core.DebriefWhen
 import uniffi.peerlog_core.DeclarationSignatureInfo
 import uniffi.peerlog_core.DeclarationStatus
 import uniffi.peerlog_core.DeclarationText
@@ -37,6 +40,9 @@ import uniffi.peerlog_core.ExpenseFormEntry
 import uniffi.peerlog_core.ExpenseInput
 import uniffi.peerlog_core.ExpenseKind
 import uniffi.peerlog_core.ExpenseStatus
+import uniffi.peerlog_core.FollowUp
+import uniffi.peerlog_core.FollowUpNotification
+import uniffi.peerlog_core.ImportResult
 import uniffi.peerlog_core.InitResult
 import uniffi.peerlog_core.Locale
 import uniffi.peerlog_core.LogSink
@@ -270,6 +276,35 @@ class PeerlogClient(
 
     /** What the peer may do with an expense in [status] (only a draft changes). */
     fun expenseActions(status: ExpenseStatus): ExpenseActions = uniffi.peerlog_core.expenseActions(status)
+
+    // --- "I need to talk", follow-ups, import -------------------------------------------
+
+    /** The "I need to talk" screen's texts, the reminder not to name anyone and the limit. */
+    fun debriefTexts(locale: Locale): DebriefTexts = uniffi.peerlog_core.debriefTexts(locale)
+
+    /** Asks the coordinator for a talk; sealed for the chapter, sent with the next sync. */
+    suspend fun requestDebrief(`when`: DebriefWhen, message: String?): Debrief =
+        change { requestDebrief(`when`, message) }
+
+    /** The peer's requests, newest first, with the coordinator's followed-up mark. */
+    suspend fun listDebriefs(): List<Debrief> = local { listDebriefs() }
+
+    /** Sets a contact's private follow-up date (`YYYY-MM-DD`). */
+    suspend fun setFollowUp(contactId: String, due: String): FollowUp = change { setFollowUp(contactId, due) }
+
+    /** Marks a contact's follow-up done. */
+    suspend fun followUpDone(contactId: String) = change { followUpDone(contactId) }
+
+    /** Open follow-ups, earliest first: what the app lists and schedules notifications for. */
+    suspend fun listFollowUps(): List<FollowUp> = local { listFollowUps() }
+
+    /** The notification for a due follow-up: the same text for every one, naming nobody. */
+    fun followUpNotification(locale: Locale): FollowUpNotification =
+        uniffi.peerlog_core.followUpNotification(locale)
+
+    /** Imports (or with [dryRun] checks) a CSV file's bytes from the file picker. */
+    suspend fun importContacts(csv: ByteArray, dryRun: Boolean): ImportResult =
+        change { importContacts(csv, dryRun) }
 
     // --- report ------------------------------------------------------------------------
 
