@@ -246,6 +246,8 @@ class ClosedClientTest {
             ContactFormEntry::class.java to untouched(input),
             ExpenseFormEntry::class.java to ExpenseFormEntry(client.newExpenseInput(), ExpenseKind.TRAVEL, input.date, "3", "", ""),
             uniffi.peerlog_core.PeriodSummary::class.java to summary,
+            ByteArray::class.java to "date,kind,minutes\n".toByteArray(),
+            uniffi.peerlog_core.DebriefWhen::class.java to uniffi.peerlog_core.DebriefWhen.TODAY,
         )
         // Pure (no core needed), so they work on a closed client.
         val pure = setOf("contactKinds")

@@ -16,6 +16,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
+import uniffi.peerlog_core.ChapterSettings
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
 import uniffi.peerlog_core.ContactForm
@@ -59,6 +60,7 @@ import uniffi.peerlog_core.SyncPhase
 import uniffi.peerlog_core.SyncProgress
 import uniffi.peerlog_core.SyncSchedule
 import uniffi.peerlog_core.SyncStatus
+import uniffi.peerlog_core.TrainingStatus
 
 /**
  * Suspend functions and flows over one opened [Peerlog].
