@@ -211,7 +211,7 @@ fn follow_ups(backend: Backend) {
     assert_eq!(list[1]["contact_id"], later.as_str());
     assert_eq!(list[1]["status"], "upcoming");
     assert_eq!(list[1]["due"], in_a_week.as_str());
-    // Bare --follow-up keeps its meaning: not a first contact.
+    // Not a first contact is its own flag; it sets no follow-up.
     let c = kari.json(&[
         "contact",
         "add",
@@ -221,7 +221,7 @@ fn follow_ups(backend: Backend) {
         "phone",
         "--minutes",
         "10",
-        "--follow-up",
+        "--not-first",
         "--json",
     ]);
     let id = c["id"].as_str().unwrap();

@@ -233,10 +233,12 @@ pub struct ContactOpts {
     /// target-group, relative, both.
     #[arg(long)]
     pub who: Option<WhoArg>,
-    /// Without a value: a follow-up, not a first contact. With a date (YYYY-MM-DD): your
-    /// private date to follow this contact up (only you can see it; see `followups`).
+    /// Not a first contact: you have met this person before.
+    #[arg(long)]
+    pub not_first: bool,
+    /// Your private date to follow this contact up (only you can see it; see `followups`).
     #[arg(long, value_name = "YYYY-MM-DD")]
-    pub follow_up: Option<Option<String>>,
+    pub follow_up: Option<String>,
     /// For groups: you did not lead the group.
     #[arg(long)]
     pub not_led: bool,

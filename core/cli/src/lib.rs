@@ -603,7 +603,7 @@ fn contact_input(base: ContactInput, o: &ContactOpts) -> CliResult<ContactInput>
     if let Some(w) = &o.who {
         i.who = w.0;
     }
-    if o.follow_up == Some(None) {
+    if o.not_first {
         i.is_new = false;
     }
     if o.not_led {
@@ -644,7 +644,7 @@ fn contact(app: &Peerlog, cmd: ContactCmd) -> CliResult {
                 .unwrap_or(peerlog_core::ContactKind::Other);
             let base = ContactInput::new(date, kind, minutes);
             let input = contact_input(base, &opts)?;
-            let due = opts.follow_up.clone().flatten();
+            let due = opts.follow_up.clone();
             if let Some(due) = &due {
                 // Checked first, so a bad date leaves nothing half-saved.
                 app.validate_follow_up(due.clone(), date.clone())?;
@@ -658,7 +658,7 @@ fn contact(app: &Peerlog, cmd: ContactCmd) -> CliResult {
         ContactCmd::Edit { id, opts, json } => {
             let old = app.get_contact(id.clone())?;
             let input = contact_input(old.to_input(), &opts)?;
-            let due = opts.follow_up.clone().flatten();
+            let due = opts.follow_up.clone();
             if let Some(due) = &due {
                 app.validate_follow_up(due.clone(), input.date.clone())?;
             }
