@@ -364,6 +364,35 @@ impl Device {
     }
 }
 
+impl Device {
+    /// A coordinator's machine, enrolled in a new chapter `chapter` of "Org" on `server`.
+    pub fn coordinator_of(bin: &Path, server: &TestServer, chapter: &str) -> Device {
+        let coordinator = Device::new(bin);
+        let token = server.create_chapter("Org", chapter);
+        coordinator.json(&[
+            "coordinator",
+            "enrol",
+            &token,
+            "--server",
+            &server.url(),
+            "--json",
+        ]);
+        coordinator
+    }
+
+    /// A peer invited by this coordinator, enrolled as `name`, the declaration signed.
+    pub fn signed_peer(&self, name: &str) -> Device {
+        let inv = self.json(&["coordinator", "invite", "--json"])["invitation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let peer = Device::new(&self.bin);
+        peer.json(&["enrol", &inv, "--name", name, "--json"]);
+        peer.ok(&["declaration", "sign", "--name", name, "--accept"]);
+        peer
+    }
+}
+
 /// Whether `needle` occurs in `haystack`.
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack

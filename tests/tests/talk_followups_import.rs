@@ -15,28 +15,11 @@ fn bin() -> &'static Path {
 }
 
 fn coordinator_of(server: &TestServer, chapter: &str) -> Device {
-    let coordinator = Device::new(bin());
-    let token = server.create_chapter("Org", chapter);
-    coordinator.json(&[
-        "coordinator",
-        "enrol",
-        &token,
-        "--server",
-        &server.url(),
-        "--json",
-    ]);
-    coordinator
+    Device::coordinator_of(bin(), server, chapter)
 }
 
 fn signed_peer(coordinator: &Device, name: &str) -> Device {
-    let inv = coordinator.json(&["coordinator", "invite", "--json"])["invitation"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let peer = Device::new(bin());
-    peer.json(&["enrol", &inv, "--name", name, "--json"]);
-    peer.ok(&["declaration", "sign", "--name", name, "--accept"]);
-    peer
+    coordinator.signed_peer(name)
 }
 
 fn array(v: &Value) -> &Vec<Value> {
