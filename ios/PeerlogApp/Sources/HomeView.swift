@@ -43,6 +43,19 @@ struct HomeView: View {
                 }
             }
 
+            // "I need to talk", titled by the core in the peer's language.
+            Section {
+                NavigationLink {
+                    DebriefView()
+                } label: {
+                    Label {
+                        Text(verbatim: client.debriefScreenTexts().title)
+                    } icon: {
+                        Image(systemName: "bubble.left.and.bubble.right")
+                    }
+                }
+            }
+
             // The core decides certified, the reminder and the sentence (in the peer's language).
             if let training {
                 Section {

@@ -17,6 +17,8 @@ enum AppServices {
         backgroundSync.schedule()
         Task {
             _ = await client.syncIfDue()
+            // Follow-up reminders follow every change (the dates and the text are the core's).
+            await FollowUpNotifications.reschedule(client: client)
         }
     }
 }

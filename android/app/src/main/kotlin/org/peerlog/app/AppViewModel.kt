@@ -21,6 +21,7 @@ import kotlinx.coroutines.flow.filterNotNull
 import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
+import org.peerlog.android.FollowUpReminders
 import org.peerlog.android.KeystoreSecretStore
 import org.peerlog.android.PeerlogProvider
 import org.peerlog.android.SyncWorker
@@ -92,6 +93,8 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
     lateinit var client: PeerlogClient
         private set
 
+    private var followUpWatcher: Job? = null
+
     init {
         viewModelScope.launch { startCatching() }
     }
@@ -118,6 +121,17 @@ class AppViewModel(application: Application) : AndroidViewModel(application) {
             client.wiped.filter { it }.first()
             // In its own coroutine: start() cancels this watcher.
             viewModelScope.launch { onWiped(revoked = !wipingByPeer) }
+        }
+        // Follow-up reminders follow every local change and sync (the dates are the core's).
+        followUpWatcher?.cancel()
+        followUpWatcher = viewModelScope.launch {
+            client.changes.collect {
+                try {
+                    FollowUpReminders.reschedule(getApplication())
+                } catch (e: PeerlogException) {
+                    // Closed or wiped meanwhile: nothing to remind of.
+                }
+            }
         }
         // A background sync may bring a new declaration version: the core then refuses
         // logging until it is signed, so leave the main screens for the declaration.

@@ -34,6 +34,7 @@ import java.time.OffsetDateTime
 import java.time.format.DateTimeFormatter
 import java.time.format.FormatStyle
 import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
 import org.peerlog.core.label
 import uniffi.peerlog_core.Category
@@ -42,7 +43,13 @@ import uniffi.peerlog_core.PeriodSummary
 import uniffi.peerlog_core.TrainingStatus
 
 @Composable
-fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit, onExpenses: () -> Unit) {
+fun HomeScreen(
+    model: AppViewModel,
+    modifier: Modifier,
+    onLogContact: () -> Unit,
+    onExpenses: () -> Unit,
+    onTalk: () -> Unit,
+) {
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
     val syncing by model.syncing.collectAsStateWithLifecycle()
@@ -108,6 +115,10 @@ fun HomeScreen(model: AppViewModel, modifier: Modifier, onLogContact: () -> Unit
         }
         OutlinedButton(onClick = onExpenses, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.home_expenses))
+        }
+        // "I need to talk": the core's own title for it, in the peer's language.
+        OutlinedButton(onClick = onTalk, modifier = Modifier.fillMaxWidth()) {
+            Text(model.client.debriefTexts(CoreLocale.current()).title)
         }
         SyncCard(status, syncing, onSync = model::syncNow)
     }

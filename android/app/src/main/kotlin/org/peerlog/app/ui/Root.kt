@@ -1,6 +1,7 @@
 // Top level: the screen the core's state asks for, then the main tabs.
 package org.peerlog.app.ui
 
+import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.padding
@@ -28,6 +29,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.peerlog.app.AppViewModel
+import org.peerlog.app.CoreLocale
 import org.peerlog.app.R
 import org.peerlog.app.Screen
 
@@ -64,13 +66,18 @@ private fun MainTabs(model: AppViewModel) {
     var tab by rememberSaveable { mutableStateOf(Tab.HOME) }
     // Expenses open from Home, as a screen of the Home tab: back (or Home again) returns.
     var expensesOpen by rememberSaveable { mutableStateOf(false) }
+    // "I need to talk" opens from Home the same way.
+    var talkOpen by rememberSaveable { mutableStateOf(false) }
     Scaffold(
         bottomBar = {
             NavigationBar {
                 NavigationBarItem(
                     selected = tab == Tab.HOME,
                     onClick = {
-                        if (tab == Tab.HOME) expensesOpen = false
+                        if (tab == Tab.HOME) {
+                            expensesOpen = false
+                            talkOpen = false
+                        }
                         tab = Tab.HOME
                     },
                     icon = { Icon(Icons.Filled.Home, contentDescription = null) },
@@ -101,10 +108,21 @@ private fun MainTabs(model: AppViewModel) {
     ) { padding ->
         val modifier = Modifier.padding(padding)
         when (tab) {
-            Tab.HOME -> if (expensesOpen) {
-                ExpensesScreen(model, modifier, onBack = { expensesOpen = false })
-            } else {
-                HomeScreen(model, modifier, onLogContact = { tab = Tab.LOG }, onExpenses = { expensesOpen = true })
+            Tab.HOME -> when {
+                expensesOpen -> ExpensesScreen(model, modifier, onBack = { expensesOpen = false })
+                talkOpen -> {
+                    val locale = CoreLocale.current()
+                    Column(modifier) {
+                        SubScreenBar(model.client.debriefTexts(locale).title, onBack = { talkOpen = false })
+                        DebriefScreen(model, locale, Modifier)
+                    }
+                }
+                else -> HomeScreen(
+                    model, modifier,
+                    onLogContact = { tab = Tab.LOG },
+                    onExpenses = { expensesOpen = true },
+                    onTalk = { talkOpen = true },
+                )
             }
             Tab.LOG -> LogContactScreen(model, modifier, onSaved = { tab = Tab.HOME })
             Tab.HISTORY -> HistoryScreen(model, modifier)
