@@ -117,13 +117,7 @@ impl Coordinator {
     pub fn chapter_debriefs(&self) -> Result<Vec<ChapterDebrief>, PeerlogError> {
         let run = || {
             let enrol = self.enrolment()?;
-            let st = self.lock();
-            Reader {
-                conn: st.store.conn(),
-                keys: st.keys()?,
-                enrol: &enrol,
-            }
-            .debriefs()
+            self.with_reader(&enrol, |r| r.debriefs())
         };
         run().map_err(|e| self.fail("chapter_debriefs", e))
     }

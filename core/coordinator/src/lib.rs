@@ -354,6 +354,20 @@ impl Coordinator {
             .failure("peerlog::coordinator", what, self.locale, e)
     }
 
+    /// Runs `f` with a reader of the chapter's records in this machine's store.
+    fn with_reader<T>(
+        &self,
+        enrol: &Enrolment,
+        f: impl FnOnce(&Reader<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let st = self.lock();
+        f(&Reader {
+            conn: st.store.conn(),
+            keys: st.keys()?,
+            enrol,
+        })
+    }
+
     fn enrolment(&self) -> Result<Enrolment> {
         let st = self.lock();
         st.keys()?;
@@ -931,13 +945,9 @@ impl Coordinator {
             let rules = peerlog_rules::rule_set(REPORT_RULE_SET)
                 .ok_or_else(|| CoreError::corrupt("rule set missing"))?;
             let (from, to) = year_bounds(year, self.locale)?;
-            let st = self.lock();
-            Reader {
-                conn: st.store.conn(),
-                keys: st.keys()?,
-                enrol: &enrol,
-            }
-            .contacts_of(account_id, rules, from, to, self.locale)
+            self.with_reader(&enrol, |r| {
+                r.contacts_of(account_id, rules, from, to, self.locale)
+            })
         };
         run().map_err(|e| self.fail("peer_contacts", e))
     }
@@ -1094,13 +1104,7 @@ impl Coordinator {
     pub fn chapter_expenses(&self) -> Result<Vec<ChapterExpense>, PeerlogError> {
         let run = || {
             let enrol = self.enrolment()?;
-            let st = self.lock();
-            Reader {
-                conn: st.store.conn(),
-                keys: st.keys()?,
-                enrol: &enrol,
-            }
-            .expenses()
+            self.with_reader(&enrol, |r| r.expenses())
         };
         run().map_err(|e| self.fail("chapter_expenses", e))
     }
@@ -1109,13 +1113,7 @@ impl Coordinator {
     pub fn expense_receipt(&self, id: &str) -> Result<Option<Receipt>, PeerlogError> {
         let run = || {
             let enrol = self.enrolment()?;
-            let st = self.lock();
-            Reader {
-                conn: st.store.conn(),
-                keys: st.keys()?,
-                enrol: &enrol,
-            }
-            .receipt(id)
+            self.with_reader(&enrol, |r| r.receipt(id))
         };
         run().map_err(|e| self.fail("expense_receipt", e))
     }
