@@ -3,7 +3,7 @@
 //! an askama template. Forms post back, then redirect (a flash message says what happened);
 //! a refused form is shown again with the core's message at the field and nothing changed.
 
-use crate::security::{CsrfForm, HasCsrf, SignedIn};
+use crate::security::{CsrfForm, SignedIn};
 use crate::texts::{Texts, fill, month_name};
 use crate::{AppState, Progress, lock};
 use askama::Template;
@@ -560,17 +560,9 @@ async fn overview(
 
 // ---- Sync -----------------------------------------------------------------------------------
 
+/// A form with nothing but its CSRF token (which `CsrfForm` reads).
 #[derive(Debug, serde::Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl HasCsrf for CsrfOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+pub(crate) struct NoFields {}
 
 fn sync_line(t: Texts, s: &crate::SyncState) -> String {
     if s.running {
@@ -631,7 +623,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|a| a.starts_with("application/json"))
 }
 
-async fn sync_now(State(st): St, headers: HeaderMap, f: CsrfForm<CsrfOnly>) -> Response {
+async fn sync_now(State(st): St, headers: HeaderMap, f: CsrfForm<NoFields>) -> Response {
     let target = start_sync(&st);
     if wants_json(&headers) {
         return (
@@ -884,7 +876,7 @@ async fn revoke_confirm(
 async fn revoke(
     State(st): St,
     Path((account, device)): Path<(String, String)>,
-    f: CsrfForm<CsrfOnly>,
+    f: CsrfForm<NoFields>,
 ) -> Response {
     let t = Texts(st.locale);
     match core(
@@ -1000,15 +992,7 @@ async fn invite(
 #[derive(Debug, serde::Deserialize)]
 struct InviteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     days: String,
-}
-
-impl HasCsrf for InviteForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn create_invitation(State(st): St, f: CsrfForm<InviteForm>) -> Response {
@@ -1180,15 +1164,7 @@ async fn receipt(
 #[derive(Debug, serde::Deserialize)]
 struct DecideForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     reason: String,
-}
-
-impl HasCsrf for DecideForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn decide(st: Arc<AppState>, id: String, approve: bool, f: CsrfForm<DecideForm>) -> Response {
@@ -1421,17 +1397,9 @@ async fn declaration_preview(
 #[derive(Debug, serde::Deserialize)]
 struct PublishForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     text: String,
     #[serde(default)]
     locale: String,
-}
-
-impl HasCsrf for PublishForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn declaration_publish(State(st): St, f: CsrfForm<PublishForm>) -> Response {

@@ -176,21 +176,44 @@ async fn gate_inner(state: &Arc<AppState>, mut req: Request, next: Next) -> Resp
 }
 
 /// A form with the session's CSRF token in its `csrf` field. A missing or wrong token is
-/// refused (403) before the handler runs.
+/// refused (403) before the handler runs; `T` holds the form's other fields (the token is
+/// read apart, so no form struct carries it).
 #[derive(Debug)]
 pub struct CsrfForm<T> {
     pub form: T,
     pub who: SignedIn,
 }
 
-/// Forms carry the token in this field.
-pub trait HasCsrf {
-    fn csrf(&self) -> &str;
+/// The token, read from the same body as the form.
+#[derive(serde::Deserialize)]
+struct Token {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `body` (with the request's method and headers) as an `axum::Form<T>`.
+async fn form_of<T, S>(
+    method: &Method,
+    headers: &HeaderMap,
+    body: &axum::body::Bytes,
+    state: &S,
+) -> Result<T, Response>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    let mut req = Request::new(axum::body::Body::from(body.clone()));
+    *req.method_mut() = method.clone();
+    *req.headers_mut() = headers.clone();
+    let axum::Form(form) = axum::Form::<T>::from_request(req, state)
+        .await
+        .map_err(|_| plain(StatusCode::BAD_REQUEST, "bad form"))?;
+    Ok(form)
 }
 
 impl<T, S> FromRequest<S> for CsrfForm<T>
 where
-    T: serde::de::DeserializeOwned + HasCsrf + Send,
+    T: serde::de::DeserializeOwned + Send,
     S: Send + Sync,
 {
     type Rejection = Response;
@@ -201,12 +224,16 @@ where
             .get::<SignedIn>()
             .cloned()
             .ok_or_else(|| plain(StatusCode::FORBIDDEN, "forbidden"))?;
-        let axum::Form(form) = axum::Form::<T>::from_request(req, state)
+        let (method, headers) = (req.method().clone(), req.headers().clone());
+        // Within the router's body limit, as `axum::Form` would read it.
+        let body = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| plain(StatusCode::BAD_REQUEST, "bad form"))?;
-        if !same(form.csrf().as_bytes(), who.session.csrf.as_bytes()) {
+        let token: Token = form_of(&method, &headers, &body, state).await?;
+        if !same(token.csrf.as_bytes(), who.session.csrf.as_bytes()) {
             return Err(plain(StatusCode::FORBIDDEN, "forbidden"));
         }
+        let form = form_of(&method, &headers, &body, state).await?;
         Ok(CsrfForm { form, who })
     }
 }

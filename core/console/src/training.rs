@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::pages::{Chrome, Nav, chrome, core, core_error, field_error, render};
-use crate::security::{CsrfForm, HasCsrf, SignedIn};
+use crate::security::{CsrfForm, SignedIn};
 use crate::texts::Texts;
 use askama::Template;
 use axum::extract::{Extension, State};
@@ -36,8 +36,6 @@ pub struct PeerOption {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct TrainingForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     peer: String,
     #[serde(default)]
     course: String,
@@ -47,27 +45,13 @@ pub struct TrainingForm {
     valid_until: String,
 }
 
-impl HasCsrf for TrainingForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
-
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct SettingsForm {
-    #[serde(default)]
-    csrf: String,
     /// Checkbox: present when on.
     #[serde(default)]
     themes: Option<String>,
     #[serde(default)]
     flag_uncertified: Option<String>,
-}
-
-impl HasCsrf for SettingsForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// Field errors of a refused course form.

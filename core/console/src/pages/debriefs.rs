@@ -1,7 +1,7 @@
 //! "I need to talk" on the console: the open requests, first on the Overview, and the
 //! "mark as followed up" action (a CSRF-checked POST).
 
-use super::{CsrfOnly, St, core, core_error, local_time};
+use super::{NoFields, St, core, core_error, local_time};
 use crate::AppState;
 use crate::security::CsrfForm;
 use crate::texts::Texts;
@@ -43,7 +43,7 @@ pub(super) fn open_rows(st: &AppState) -> Result<Vec<DebriefRow>, PeerlogError> 
 pub(super) async fn mark_done(
     axum::extract::State(st): St,
     Path(id): Path<String>,
-    f: CsrfForm<CsrfOnly>,
+    f: CsrfForm<NoFields>,
 ) -> Response {
     let t = Texts(st.locale);
     match core(&st.coord, move |c| async move {
