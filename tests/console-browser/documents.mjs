@@ -6,9 +6,7 @@
 //   DECLARATION  the declaration copy (HTML)
 //   OVERVIEW     the signed yearly overview (HTML)
 //   OUT_DIR      where the screenshots go
-import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { checks, launch } from "./browser.mjs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -17,27 +15,8 @@ const overview = process.env.OVERVIEW;
 const out = process.env.OUT_DIR;
 if (!declaration || !overview || !out) throw new Error("DECLARATION, OVERVIEW and OUT_DIR must be set");
 
-const failures = [];
-const check = (ok, what) => {
-  if (!ok) failures.push(what);
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-};
-
-const userDataDir = mkdtempSync(join(tmpdir(), "peerlog-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  viewport: { width: 900, height: 1200 },
-});
+const { failures, check } = checks();
+const { context, close } = await launch({ width: 900, height: 1200 });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.on("pageerror", (e) => failures.push(`script error: ${e.message}`));
@@ -69,8 +48,7 @@ try {
   await page.screenshot({ path: join(out, "yearly-overview.png"), fullPage: true });
   await page.pdf({ path: join(out, "yearly-overview.pdf"), format: "A4" });
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 
 if (failures.length > 0) {

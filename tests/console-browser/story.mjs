@@ -7,10 +7,9 @@
 //   YEAR         the year of the story
 //   OUT_DIR      where screenshots and the downloaded report go
 //   DOCS_SCREENSHOT  where the README's screenshot of the Overview is written
-import { chromium } from "playwright-core";
+import { checks, launch } from "./browser.mjs";
 import { createRequire } from "node:module";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -23,29 +22,8 @@ const out = process.env.OUT_DIR;
 const docsShot = process.env.DOCS_SCREENSHOT;
 if (!url || !out) throw new Error("CONSOLE_URL and OUT_DIR must be set");
 
-const failures = [];
-const check = (ok, what) => {
-  if (!ok) failures.push(what);
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-};
-
-const userDataDir = mkdtempSync(join(tmpdir(), "peerlog-chromium-"));
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-  viewport: { width: 1280, height: 900 },
-  acceptDownloads: true,
-  locale: "en-GB",
-});
+const { failures, check } = checks();
+const { context, close } = await launch({ width: 1280, height: 900 });
 const page = context.pages()[0] ?? (await context.newPage());
 page.setDefaultTimeout(15000);
 
@@ -242,8 +220,7 @@ try {
   failures.push(`the story stopped: ${e.stack || e}`);
   await shot("failure").catch(() => {});
 } finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
+  await close();
 }
 
 writeFileSync(join(out, "result.txt"), failures.length ? failures.join("\n") + "\n" : "ok\n");
