@@ -6,7 +6,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::NaiveDate;
-use peerlog_core::{ContactInput, ContactKind, Place, Who};
+// The real shared part, so the baseline serialises exactly what the store seals.
+use peerlog_core::ContactInput;
+use peerlog_core::model::ContactPayload;
 use peerlog_rules::{ContactFacts, Evaluation, RuleSet, SummaryEntry};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -30,28 +32,6 @@ const SCHEMA: &str = "
         (date, id, kind, minutes, participants, abroad, led_by_peer) WHERE deleted = 0;
 ";
 
-/// A contact's shared part, as the real store seals it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PlainContact {
-    pub schema: u32,
-    pub date: NaiveDate,
-    pub start_time: Option<String>,
-    pub minutes: u32,
-    pub kind: ContactKind,
-    pub participants: u32,
-    pub who: Who,
-    pub is_new: bool,
-    pub abroad: bool,
-    pub led_by_peer: bool,
-    pub place: Option<Place>,
-    pub municipality: Option<String>,
-    pub topics: Vec<String>,
-    pub travel_km: Option<u32>,
-    pub shared_note: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
 /// A contact's private part.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlainNote {
@@ -63,7 +43,7 @@ pub struct PlainNote {
 #[derive(Debug)]
 pub struct Listed {
     pub id: String,
-    pub contact: PlainContact,
+    pub contact: ContactPayload,
     pub note: Option<PlainNote>,
     pub evaluation: Evaluation,
 }
@@ -104,7 +84,7 @@ impl PlainStore {
     pub fn log(&mut self, input: &ContactInput) {
         let now = chrono::Utc::now().to_rfc3339();
         let id = uuid::Uuid::now_v7().to_string();
-        let c = PlainContact {
+        let c = ContactPayload {
             schema: 1,
             date: NaiveDate::parse_from_str(&input.date, "%Y-%m-%d").unwrap(),
             start_time: input.start_time.clone(),
@@ -199,9 +179,9 @@ impl PlainStore {
         .unwrap()
         .map(|row| {
             let (id, contact, note) = row.unwrap();
-            let contact: PlainContact = serde_json::from_slice(&contact).unwrap();
+            let contact: ContactPayload = serde_json::from_slice(&contact).unwrap();
             let note = note.map(|n| serde_json::from_slice(&n).unwrap());
-            let evaluation = rules.evaluate(&facts(&contact));
+            let evaluation = rules.evaluate(&contact.facts());
             Listed {
                 id,
                 contact,
@@ -254,15 +234,5 @@ impl PlainStore {
             })
             .collect();
         peerlog_rules::summarise(rules, from, to, &entries, peerlog_rules::Locale::Nb)
-    }
-}
-
-fn facts(c: &PlainContact) -> ContactFacts {
-    ContactFacts {
-        kind: c.kind,
-        minutes: c.minutes,
-        participants: c.participants,
-        abroad: c.abroad,
-        led_by_peer: c.led_by_peer,
     }
 }
