@@ -15,6 +15,7 @@ pub struct Metrics {
     pub push_duplicate: AtomicU64,
     pub push_stale: AtomicU64,
     pub push_rejected: AtomicU64,
+    pub push_withheld: AtomicU64,
     pub pulls: AtomicU64,
     pub pulled_records: AtomicU64,
     pub logins_ok: AtomicU64,
@@ -94,6 +95,7 @@ impl Metrics {
                 ("outcome=\"duplicate\"", get(&self.push_duplicate)),
                 ("outcome=\"stale\"", get(&self.push_stale)),
                 ("outcome=\"rejected\"", get(&self.push_rejected)),
+                ("outcome=\"withheld\"", get(&self.push_withheld)),
             ],
         );
         counter(

@@ -171,6 +171,11 @@ impl Batch {
         batch
     }
 
+    /// Whether every record passed the checks.
+    pub(crate) fn is_complete(&self) -> bool {
+        self.to_store.len() == self.results.len()
+    }
+
     /// The records that passed, for one storage `push`.
     pub(crate) fn to_store(&self) -> &[IncomingRecord] {
         &self.to_store

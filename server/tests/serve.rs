@@ -430,7 +430,11 @@ async fn a_client_gone_mid_push_leaves_nothing_half_written() {
             )
         })
         .collect();
-    let body = serde_json::to_vec(&api::PushRequest { records }).unwrap();
+    let body = serde_json::to_vec(&api::PushRequest {
+        records,
+        head: None,
+    })
+    .unwrap();
     let before = h.stats().await.records;
     for cut in [1, body.len() / 2, body.len() - 1] {
         let mut stream = tokio::net::TcpStream::connect(h.server.as_ref().unwrap().addr())

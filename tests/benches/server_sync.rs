@@ -204,7 +204,11 @@ async fn run(db: &Database, peers: usize, records: usize) {
             &chapter_key.public_key(),
             records,
         );
-        let body = serde_json::to_vec(&api::PushRequest { records: envs }).unwrap();
+        let body = serde_json::to_vec(&api::PushRequest {
+            records: envs,
+            head: None,
+        })
+        .unwrap();
         all.push(Peer { token, body });
     }
 

@@ -200,6 +200,7 @@ async fn actors(url: &str, enrolment_token: &str) -> Result<serde_json::Value> {
             Some(&peer_token),
             &PushRequest {
                 records: vec![record],
+                head: None,
             },
         )
         .await?;

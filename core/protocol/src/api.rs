@@ -45,11 +45,19 @@ pub const MAX_PUSH_BATCH_BYTES: usize = 8 * 1024 * 1024;
 pub const fn push_request_overhead(records: usize) -> usize {
     r#"{"records":[]}"#.len() + records.saturating_sub(1)
 }
-// A full batch, and a lone envelope of the largest size, both fit in one request body.
-const _: () =
-    assert!(MAX_PUSH_BATCH_BYTES + push_request_overhead(MAX_PUSH_RECORDS) < MAX_BODY_BYTES);
-const _: () =
-    assert!(crate::envelope::MAX_ENVELOPE_BYTES + push_request_overhead(1) < MAX_BODY_BYTES);
+/// Most bytes a push's `head` adds (its JSON is about 300 bytes with a 64-character
+/// account id).
+pub const PUSH_HEAD_BYTES: usize = 1024;
+// A full batch, and a lone envelope of the largest size, both fit in one request body
+// with their head.
+const _: () = assert!(
+    MAX_PUSH_BATCH_BYTES + push_request_overhead(MAX_PUSH_RECORDS) + PUSH_HEAD_BYTES
+        < MAX_BODY_BYTES
+);
+const _: () = assert!(
+    crate::envelope::MAX_ENVELOPE_BYTES + push_request_overhead(1) + PUSH_HEAD_BYTES
+        < MAX_BODY_BYTES
+);
 /// Most envelope bytes the server puts in one pull page; a record larger than this comes
 /// alone on its page. Bounds the memory of both the server building a page and the device
 /// reading it (a page of 1 000 receipts would otherwise be gigabytes).
@@ -112,6 +120,11 @@ pub mod codes {
     pub const NOT_OWNER: &str = "not_owner";
     /// The same version is stored with different bytes.
     pub const VERSION_CONFLICT: &str = "version_conflict";
+    /// A push's head does not follow the one the server holds: another device of the
+    /// account pushed since; pull, then push again (409).
+    pub const HEAD_CONFLICT: &str = "head_conflict";
+    /// The account keeps a head and the push carried none: an app from before heads (409).
+    pub const HEAD_REQUIRED: &str = "head_required";
 }
 
 /// Every 4xx/5xx body: `{"error":{"code":…,"message":…}}`, plus `"wipe": true` when the
@@ -399,6 +412,12 @@ impl fmt::Debug for TokenResponse {
 pub struct PushRequest {
     /// At most [`MAX_PUSH_RECORDS`] envelopes.
     pub records: Vec<Envelope>,
+    /// From a peer's device: the account's head as it will be once every record of the
+    /// batch is stored (ADR 0022). The server stores the batch and the head together or
+    /// nothing: only if the head follows the one it holds (`seq` one higher) and every
+    /// record is stored; else `head_conflict`, or the records' results with `withheld`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<SignedAccountHead>,
 }
 
 /// Per-record result of a push, in input order.
@@ -427,6 +446,10 @@ pub enum PushResult {
         /// Human message.
         message: String,
     },
+    /// Not stored, though it could be: the batch carried a head and another record of it
+    /// was not stored, so nothing was (push it again with a head that leaves the other
+    /// out).
+    Withheld {},
 }
 
 /// Answer to [`PushRequest`].
@@ -435,6 +458,9 @@ pub enum PushResult {
 pub struct PushResponse {
     /// One per pushed record, in order.
     pub results: Vec<PushResult>,
+    /// The batch's head was stored with it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub head_stored: bool,
 }
 
 /// One record of a pull page.
@@ -466,6 +492,42 @@ pub struct PullResponse {
     /// signature; the server cannot revoke anything on its own).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revocations: Vec<SignedRevocation>,
+    /// To a peer's device, on the last page (`has_more` false): the account's head as the
+    /// server holds it, for the device to compare with what it pulled (ADR 0022).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<SignedAccountHead>,
+}
+
+/// Signature domain of an [`AccountHead`].
+pub const ACCOUNT_HEAD_DOMAIN: &str = "peerlog/v1/account-head";
+
+/// What a peer's device signs with the account key each time it pushes: the state of every
+/// record the server keeps for the account, as a digest (ADR 0022). `seq` grows by one with
+/// every head, so the server can store one only after the one the device last saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountHead {
+    /// The account.
+    pub account_id: String,
+    /// 1 for the account's first head, then one more each time.
+    pub seq: u64,
+    /// How many records the digest covers.
+    pub records: u64,
+    /// SHA-256 over the account's records in order (ADR 0022 defines the bytes).
+    #[serde(with = "b64::array")]
+    pub digest: [u8; 32],
+}
+
+/// An [`AccountHead`] and its Ed25519 signature over
+/// `sign_document(ACCOUNT_HEAD_DOMAIN, head)` by the account key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedAccountHead {
+    /// The head.
+    pub head: AccountHead,
+    /// By the account key.
+    #[serde(with = "b64::array")]
+    pub signature: [u8; 64],
 }
 
 /// The text a chapter publishes, signed with the chapter signing key.
@@ -927,8 +989,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn account_head_wire_form_is_frozen_and_fits_its_budget() {
+        let head = SignedAccountHead {
+            head: AccountHead {
+                account_id: "0193a000-0000-7000-8000-000000000001".into(),
+                seq: 42,
+                records: 10_000,
+                digest: [7; 32],
+            },
+            signature: [9; 64],
+        };
+        let json = serde_json::to_string(&head).unwrap();
+        assert_eq!(
+            json,
+            r#"{"head":{"account_id":"0193a000-0000-7000-8000-000000000001","seq":42,"records":10000,"digest":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"},"signature":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQ"}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<SignedAccountHead>(&json).unwrap(),
+            head
+        );
+        let with = serde_json::to_vec(&PushRequest {
+            records: vec![],
+            head: Some(head.clone()),
+        })
+        .unwrap();
+        let mut long = head;
+        long.head.account_id = "a".repeat(64);
+        long.head.seq = u64::MAX;
+        long.head.records = u64::MAX;
+        let longest = serde_json::to_vec(&PushRequest {
+            records: vec![],
+            head: Some(long),
+        })
+        .unwrap();
+        assert!(with.len() < longest.len());
+        assert!(longest.len() - push_request_overhead(0) < PUSH_HEAD_BYTES);
+    }
+
+    #[test]
     fn push_request_overhead_is_exact() {
-        let empty = serde_json::to_vec(&PushRequest { records: vec![] }).unwrap();
+        let empty = serde_json::to_vec(&PushRequest {
+            records: vec![],
+            head: None,
+        })
+        .unwrap();
         assert_eq!(empty.len(), push_request_overhead(0));
         assert_eq!(push_request_overhead(1), empty.len());
         assert_eq!(push_request_overhead(3), empty.len() + 2);
@@ -1125,12 +1229,14 @@ mod tests {
                     code: codes::BAD_SIGNATURE.into(),
                     message: "m".into(),
                 },
+                PushResult::Withheld {},
             ],
+            head_stored: true,
         };
         let json = serde_json::to_string(&results).unwrap();
         assert_eq!(
             json,
-            r#"{"results":[{"status":"accepted","seq":7},{"status":"duplicate","seq":3},{"status":"stale","current_version":99},{"status":"rejected","code":"bad_signature","message":"m"}]}"#
+            r#"{"results":[{"status":"accepted","seq":7},{"status":"duplicate","seq":3},{"status":"stale","current_version":99},{"status":"rejected","code":"bad_signature","message":"m"},{"status":"withheld"}],"head_stored":true}"#
         );
         assert_eq!(
             serde_json::from_str::<PushResponse>(&json).unwrap(),
@@ -1146,6 +1252,7 @@ mod tests {
             has_more: false,
             declaration_version: Some(2),
             revocations: vec![],
+            head: None,
         };
         let json = serde_json::to_string(&empty).unwrap();
         assert_eq!(

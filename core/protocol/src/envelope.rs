@@ -448,6 +448,7 @@ mod tests {
         // is its stored JSON plus the fixed overhead the client's batching counts.
         let body = serde_json::to_vec(&crate::api::PushRequest {
             records: vec![e.clone(), e],
+            head: None,
         })
         .unwrap();
         assert_eq!(

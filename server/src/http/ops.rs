@@ -232,19 +232,23 @@ pub fn openapi_document() -> Value {
                         "signature": b64(64)
                     }
                 },
-                "PushRequest": obj(&["records"], json!({ "records": { "type": "array", "maxItems": 500, "items": r("Envelope") } })),
+                "AccountHead": obj(&["account_id", "seq", "records", "digest"], json!({
+                    "account_id": str_, "seq": { "type": "integer", "minimum": 1, "maximum": u64::MAX }, "records": { "type": "integer", "minimum": 0, "maximum": u64::MAX }, "digest": b64(32)
+                })),
+                "SignedAccountHead": obj(&["head", "signature"], json!({ "head": r("AccountHead"), "signature": b64_doc(64, "Ed25519 by the account key over AccountHead in domain peerlog/v1/account-head (ADR 0022)") })),
+                "PushRequest": obj(&["records"], json!({ "records": { "type": "array", "maxItems": 500, "items": r("Envelope") }, "head": r("SignedAccountHead") })),
                 "PushResult": {
                     "type": "object",
                     "required": ["status"],
                     "properties": {
-                        "status": { "type": "string", "enum": ["accepted", "duplicate", "stale", "rejected"] },
+                        "status": { "type": "string", "enum": ["accepted", "duplicate", "stale", "rejected", "withheld"] },
                         "seq": int, "current_version": int, "code": str_, "message": str_
                     }
                 },
-                "PushResponse": obj(&["results"], json!({ "results": { "type": "array", "items": r("PushResult") } })),
+                "PushResponse": obj(&["results"], json!({ "results": { "type": "array", "items": r("PushResult") }, "head_stored": { "type": "boolean" } })),
                 "PulledEnvelope": obj(&["seq", "envelope"], json!({ "seq": int, "envelope": r("Envelope") })),
                 "PullResponse": obj(&["records", "cursor", "has_more"], json!({
-                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }
+                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }, "head": r("SignedAccountHead")
                 })),
                 "DeclarationDocument": obj(&["declaration_id", "version", "locale", "text", "published_at"], json!({
                     "declaration_id": str_, "version": uint32, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int
@@ -293,7 +297,7 @@ pub fn openapi_document() -> Value {
             "/v1/recovery/rotate": { "post": op("Replace the account's recovery code (a device of the account); the old code finds nothing afterwards", Some("RotateRecoveryRequest"), ok("RotateRecoveryResponse"), &[("400", "Wrapped key of a wrong size (`invalid_request`)"), ("403", "Not signed with the account key (`forbidden`), or the account is locked (`account_locked`)"), ("409", "The lookup belongs to another account (`conflict`)")], true) },
             "/v1/auth/challenge": { "post": op("Get a login challenge (32 bytes, single use, 60 s)", Some("ChallengeRequest"), ok("ChallengeResponse"), &[("401", "Unknown device (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
             "/v1/auth/token": { "post": op("Exchange a signed challenge for a bearer token (15 min)", Some("TokenRequest"), ok("TokenResponse"), &[("401", "Bad signature, or an unknown, used or expired challenge (`unauthenticated`)"), ("403", "Device revoked (`device_revoked`, `wipe: true`), or its account locked (`account_locked`)"), limited[0]], false) },
-            "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order", Some("PushRequest"), ok("PushResponse"), &[], true) },
+            "/v1/sync/push": { "post": op("Push up to 500 envelopes; per-record results in order. With a head (ADR 0022) the batch and the head are stored together or not at all", Some("PushRequest"), ok("PushResponse"), &[("400", "A head that does not verify with the account key (`invalid_request`)"), ("409", "The head does not follow the stored one (`head_conflict`), or the account keeps a head and the push has none (`head_required`)")], true) },
             "/v1/sync/pull": { "get": {
                 "summary": "Records after a cursor: a peer's own records, or everything addressed to the coordinator's chapter",
                 "security": [{ "bearer": [] }],

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use peerlog_protocol::api;
 
 use super::{
-    ChapterKeys, Enrolment, IncomingRecord, NewAccount, NewDevice, NewToken, PullScope,
-    PushOutcome, Role, Storage, StorageError, reject,
+    ChapterKeys, Enrolment, HeadWrite, HeadedPush, IncomingRecord, NewAccount, NewDevice, NewToken,
+    PullScope, PushOutcome, Role, Storage, StorageError, StoredHead, reject,
 };
 
 /// A fresh storage plus whatever must be cleaned up after the test (a temp dir, a database
@@ -76,6 +76,7 @@ macro_rules! conformance_tests {
             push_not_owner,
             push_checks_account_and_chapter,
             push_batch_is_atomic,
+            heads_follow_one_another_and_travel_with_their_batch,
             pull_scopes,
             private_records_never_reach_chapter,
             pull_paging,
@@ -663,6 +664,108 @@ pub async fn push_batch_is_atomic<S: Storage>(s: &S) {
         .await
         .unwrap();
     assert_eq!(out, [PushOutcome::Accepted { seq: 2 }]);
+}
+
+pub async fn heads_follow_one_another_and_travel_with_their_batch<S: Storage>(s: &S) {
+    let (chapter, acc) = setup(s, "Oslo", "acc-1").await;
+    add_account(s, chapter, "acc-2").await;
+    let head = |seq: u64| HeadWrite {
+        seq,
+        head: format!("head {seq}").into_bytes(),
+    };
+    assert_eq!(s.account_head(&acc).await.unwrap(), None);
+    // The first head is 1; a head that skips one, or repeats the stored one, stores nothing.
+    for wrong in [0, 2] {
+        let out = s
+            .push_headed(
+                &acc,
+                chapter,
+                &[rec("contacts", "r1", 1, b"a")],
+                &head(wrong),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, HeadedPush::Conflict(None), "seq {wrong}");
+    }
+    assert_eq!(s.stats().await.unwrap().records, 0);
+    let out = s
+        .push_headed(&acc, chapter, &[rec("contacts", "r1", 1, b"a")], &head(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        HeadedPush::Stored(vec![PushOutcome::Accepted { seq: 1 }])
+    );
+    let stored = |seq: u64| StoredHead {
+        seq,
+        head: format!("head {seq}").into_bytes(),
+    };
+    assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(1)));
+    for wrong in [1, 3] {
+        let out = s
+            .push_headed(
+                &acc,
+                chapter,
+                &[rec("contacts", "r2", 1, b"b")],
+                &head(wrong),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out, HeadedPush::Conflict(Some(1)), "seq {wrong}");
+    }
+    // A record that is not stored (stale, or another account's) keeps the whole batch and
+    // its head out.
+    for refused in [
+        rec("contacts", "r1", 0, b"old"),
+        rec("contacts", "x", 1, b"x"),
+    ] {
+        if refused.id == "x" {
+            s.push("acc-2", chapter, &[rec("contacts", "x", 1, b"theirs")])
+                .await
+                .unwrap();
+        }
+        let out = s
+            .push_headed(
+                &acc,
+                chapter,
+                &[rec("contacts", "r2", 1, b"b"), refused],
+                &head(2),
+            )
+            .await
+            .unwrap();
+        let HeadedPush::Incomplete(outcomes) = out else {
+            panic!("{out:?}");
+        };
+        assert!(outcomes[0].stored(), "{outcomes:?}");
+        assert!(!outcomes[1].stored(), "{outcomes:?}");
+        assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(1)));
+        let page = s.pull(PullScope::Account(&acc), 0, 10).await.unwrap();
+        assert_eq!(page.records.len(), 1, "nothing of the batch stored");
+    }
+    // A repeated record is already there: it does not keep the head out.
+    let out = s
+        .push_headed(
+            &acc,
+            chapter,
+            &[
+                rec("contacts", "r1", 1, b"a"),
+                rec("contacts", "r2", 1, b"b"),
+            ],
+            &head(2),
+        )
+        .await
+        .unwrap();
+    let HeadedPush::Stored(outcomes) = out else {
+        panic!("{out:?}");
+    };
+    assert!(outcomes.iter().all(PushOutcome::stored));
+    assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(2)));
+    // Another account's head is its own; a push without a head changes no head.
+    assert_eq!(s.account_head("acc-2").await.unwrap(), None);
+    s.push(&acc, chapter, &[rec("contacts", "r3", 1, b"c")])
+        .await
+        .unwrap();
+    assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(2)));
 }
 
 pub async fn pull_scopes<S: Storage>(s: &S) {

@@ -303,6 +303,45 @@ pub enum PushOutcome {
     Rejected { code: &'static str },
 }
 
+/// A peer account's head to store with a batch (ADR 0022): opaque bytes, and the sequence
+/// number it claims, which must be one more than the stored head's (1 for the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeadWrite {
+    pub seq: u64,
+    pub head: Vec<u8>,
+}
+
+/// The head the server holds for an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredHead {
+    pub seq: u64,
+    pub head: Vec<u8>,
+}
+
+/// What became of a batch pushed with a head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadedPush {
+    /// Every record stored (or already there) and the head with them.
+    Stored(Vec<PushOutcome>),
+    /// The head does not follow the stored one; nothing stored. Carries the stored seq.
+    Conflict(Option<u64>),
+    /// A record was stale or refused, so nothing was stored: each record's outcome as it
+    /// would have been.
+    Incomplete(Vec<PushOutcome>),
+}
+
+impl PushOutcome {
+    /// Whether the record is on the server after it (stored now, or already).
+    pub fn stored(&self) -> bool {
+        matches!(self, Self::Accepted { .. } | Self::Duplicate { .. })
+    }
+}
+
+/// Whether `head` may follow `stored`.
+pub(crate) fn head_follows(stored: Option<u64>, head: &HeadWrite) -> bool {
+    head.seq == stored.unwrap_or(0).saturating_add(1)
+}
+
 /// Codes of [`PushOutcome::Rejected`].
 pub mod reject {
     /// The same version is stored with different bytes.
@@ -520,6 +559,20 @@ pub trait Storage: Clone + Send + Sync + 'static {
         chapter_id: i64,
         records: &[IncomingRecord],
     ) -> impl Future<Output = Result<Vec<PushOutcome>>> + Send;
+    /// [`Self::push`] with the account's next head, in one transaction: the batch and the
+    /// head are stored together, or nothing is.
+    fn push_headed(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+        head: &HeadWrite,
+    ) -> impl Future<Output = Result<HeadedPush>> + Send;
+    /// The account's head, if one of its devices stored one.
+    fn account_head(
+        &self,
+        account_id: &str,
+    ) -> impl Future<Output = Result<Option<StoredHead>>> + Send;
     /// Records with `seq > since` visible in `scope`, at most `limit` (≥ 1), by `seq`.
     fn pull(
         &self,

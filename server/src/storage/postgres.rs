@@ -11,11 +11,12 @@ use tokio_postgres::{NoTls, Row};
 use peerlog_protocol::api;
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
-    PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
-    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash, HeadWrite,
+    HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope,
+    PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError, StoredHead,
+    StoredRecord, Timestamp, Token, chapter_keys_to_set, check_enrolment_token, check_limit,
+    check_name, decide, head_follows, lock_update, page, page_cut, pending, to_hash, to_i64,
+    to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -42,6 +43,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!("postgres", 5, "account key", "0005_account_key.sql"),
     migration!("postgres", 6, "account lock", "0006_account_lock.sql"),
     migration!("postgres", 7, "enrolment proof", "0007_enrol_proof.sql"),
+    migration!("postgres", 8, "account heads", "0008_account_heads.sql"),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -784,6 +786,58 @@ async fn push_tx_batched(
     Ok(Some(outcomes))
 }
 
+/// [`Storage::push_headed`] in `tx` (not committed); `None` if the batched push met a
+/// concurrent insert and must be redone record by record.
+async fn push_headed_tx(
+    tx: &deadpool_postgres::Transaction<'_>,
+    account_id: &str,
+    chapter_id: i64,
+    records: &[IncomingRecord],
+    head: &HeadWrite,
+    batched: bool,
+) -> Result<Option<HeadedPush>> {
+    // Locked until commit: two devices of one account push one after the other.
+    let stored = tx
+        .query_opt(
+            "SELECT seq FROM account_heads WHERE account_id = $1 FOR UPDATE",
+            &[&account_id],
+        )
+        .await
+        .map_err(db)?
+        .map(|r| to_u64(r.get(0), "head seq"))
+        .transpose()?;
+    if !head_follows(stored, head) {
+        return Ok(Some(HeadedPush::Conflict(stored)));
+    }
+    let outcomes = if batched {
+        match push_tx_batched(tx, account_id, chapter_id, records).await? {
+            Some(o) => o,
+            None => return Ok(None),
+        }
+    } else {
+        push_tx(tx, account_id, chapter_id, records).await?
+    };
+    if !outcomes.iter().all(PushOutcome::stored) {
+        return Ok(Some(HeadedPush::Incomplete(outcomes)));
+    }
+    // An account's first head has no row to lock: of two concurrent first heads the second
+    // updates nothing here (its seq does not follow), and nothing of its batch is stored.
+    let n = tx
+        .execute(
+            "INSERT INTO account_heads (account_id, seq, head) VALUES ($1, $2, $3)
+             ON CONFLICT (account_id) DO UPDATE SET seq = excluded.seq, head = excluded.head
+             WHERE account_heads.seq = excluded.seq - 1",
+            &[&account_id, &to_i64(head.seq, "head seq")?, &head.head],
+        )
+        .await
+        .map_err(db)?;
+    Ok(Some(if n == 1 {
+        HeadedPush::Stored(outcomes)
+    } else {
+        HeadedPush::Conflict(stored)
+    }))
+}
+
 /// A pull page in one statement. `$1` the scope's key, `$2` since, `$3` the page's record
 /// limit, `$4` its byte budget; `limit + 1` rows come back (the last one tells whether more
 /// follow), each with its size, and the envelope of those [`page_cut`] takes: the first row,
@@ -1345,6 +1399,52 @@ impl Storage for PostgresStorage {
         let outcomes = push_tx(&tx, account_id, chapter_id, records).await?;
         tx.commit().await.map_err(db)?;
         Ok(outcomes)
+    }
+
+    async fn push_headed(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+        head: &HeadWrite,
+    ) -> Result<HeadedPush> {
+        let mut client = self.client().await?;
+        for batched in [true, false] {
+            // Any error or early return drops `tx` uncommitted: nothing is stored.
+            let tx = client.transaction().await.map_err(db)?;
+            if let Some(out) =
+                push_headed_tx(&tx, account_id, chapter_id, records, head, batched).await?
+            {
+                if matches!(out, HeadedPush::Stored(_)) {
+                    tx.commit().await.map_err(db)?;
+                } else {
+                    tx.rollback().await.map_err(db)?;
+                }
+                return Ok(out);
+            }
+            // A concurrent insert of one of the batch's ids: record by record instead.
+            tx.rollback().await.map_err(db)?;
+        }
+        Err(StorageError::corrupt("push of a batch record by record"))
+    }
+
+    async fn account_head(&self, account_id: &str) -> Result<Option<StoredHead>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT seq, head FROM account_heads WHERE account_id = $1")
+            .await
+            .map_err(db)?;
+        client
+            .query_opt(&statement, &[&account_id])
+            .await
+            .map_err(db)?
+            .map(|r| {
+                Ok(StoredHead {
+                    seq: to_u64(r.get(0), "head seq")?,
+                    head: r.get(1),
+                })
+            })
+            .transpose()
     }
 
     async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {

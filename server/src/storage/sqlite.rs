@@ -11,11 +11,12 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 use peerlog_protocol::api;
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
-    PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
-    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
+    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash, HeadWrite,
+    HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope,
+    PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError, StoredHead,
+    StoredRecord, Timestamp, Token, chapter_keys_to_set, check_enrolment_token, check_limit,
+    check_name, decide, head_follows, lock_update, page, page_cut, pending, to_hash, to_i64,
+    to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -37,6 +38,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!("sqlite", 5, "account key", "0005_account_key.sql"),
     migration!("sqlite", 6, "account lock", "0006_account_lock.sql"),
     migration!("sqlite", 7, "enrolment proof", "0007_enrol_proof.sql"),
+    migration!("sqlite", 8, "account heads", "0008_account_heads.sql"),
 ];
 const READERS: usize = 4;
 
@@ -636,6 +638,19 @@ impl CountsRow {
             records: to_u64(self.records, "count")?,
         })
     }
+}
+
+/// The stored head's sequence number of an account, if it has one.
+fn stored_head_seq(tx: &Transaction<'_>, account_id: &str) -> Result<Option<u64>> {
+    tx.query_row(
+        "SELECT seq FROM account_heads WHERE account_id = ?1",
+        [account_id],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()
+    .map_err(db)?
+    .map(|s| to_u64(s, "head seq"))
+    .transpose()
 }
 
 fn push_tx(
@@ -1280,6 +1295,62 @@ impl Storage for SqliteStorage {
             let outcomes = push_tx(&tx, &account_id, chapter_id, &records)?;
             tx.commit().map_err(db)?;
             Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn push_headed(
+        &self,
+        account_id: &str,
+        chapter_id: i64,
+        records: &[IncomingRecord],
+        head: &HeadWrite,
+    ) -> Result<HeadedPush> {
+        let account_id = account_id.to_owned();
+        let records = records.to_vec();
+        let head = head.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let stored = stored_head_seq(&tx, &account_id)?;
+            if !head_follows(stored, &head) {
+                return Ok(HeadedPush::Conflict(stored));
+            }
+            let outcomes = push_tx(&tx, &account_id, chapter_id, &records)?;
+            if !outcomes.iter().all(PushOutcome::stored) {
+                // Dropping `tx` rolls the batch back: the head would not describe it.
+                return Ok(HeadedPush::Incomplete(outcomes));
+            }
+            tx.execute(
+                "INSERT INTO account_heads (account_id, seq, head) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account_id) DO UPDATE SET seq = excluded.seq, head = excluded.head",
+                params![account_id, to_i64(head.seq, "head seq")?, head.head],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(HeadedPush::Stored(outcomes))
+        })
+        .await
+    }
+
+    async fn account_head(&self, account_id: &str) -> Result<Option<StoredHead>> {
+        let account_id = account_id.to_owned();
+        self.read(move |conn| {
+            conn.prepare_cached("SELECT seq, head FROM account_heads WHERE account_id = ?1")
+                .map_err(db)?
+                .query_row([&account_id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .optional()
+                .map_err(db)?
+                .map(|(seq, head)| {
+                    Ok(StoredHead {
+                        seq: to_u64(seq, "head seq")?,
+                        head,
+                    })
+                })
+                .transpose()
         })
         .await
     }

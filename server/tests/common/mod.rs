@@ -308,7 +308,14 @@ impl<S: Storage> Harness<S> {
 
     pub async fn push(&self, token: &str, records: Vec<Envelope>) -> Vec<PushResult> {
         let res: PushResponse = self
-            .post("/v1/sync/push", Some(token), &PushRequest { records })
+            .post(
+                "/v1/sync/push",
+                Some(token),
+                &PushRequest {
+                    records,
+                    head: None,
+                },
+            )
             .await
             .ok();
         res.results

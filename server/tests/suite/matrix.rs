@@ -405,6 +405,7 @@ impl World {
                 );
                 json(&PushRequest {
                     records: vec![record],
+                    head: None,
                 })
             }
             "/v1/chapter/declaration" => json(&self.c.declaration(1, "Taushetsplikt.")),

@@ -313,7 +313,10 @@ pub async fn malformed_requests_change_nothing<S: Storage>(s: &S) {
     h.post(
         "/v1/sync/push",
         Some(&p.token),
-        &api::PushRequest { records: many },
+        &api::PushRequest {
+            records: many,
+            head: None,
+        },
     )
     .await
     .err(413, codes::PAYLOAD_TOO_LARGE);
@@ -843,7 +846,10 @@ pub async fn accounts_and_revocation<S: Storage>(s: &S) {
         h.post(
             "/v1/sync/push",
             Some(&a2_token),
-            &api::PushRequest { records: vec![] },
+            &api::PushRequest {
+                records: vec![],
+                head: None,
+            },
         )
         .await,
         h.post(

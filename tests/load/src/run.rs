@@ -219,7 +219,10 @@ async fn sync_once(
         .post(
             "/v1/sync/push",
             Some(&token),
-            &api::PushRequest { records: envelopes },
+            &api::PushRequest {
+                records: envelopes,
+                head: None,
+            },
         )
         .await?;
     if pushed.results.len() != keys.len() {

@@ -16,7 +16,8 @@ use crate::http::AppState;
 use crate::http::extract::{ApiJson, ApiQuery, Auth};
 use crate::metrics::inc;
 use crate::push::{self, Batch, PushPolicy};
-use crate::storage::{IncomingRecord, PullScope, Storage};
+use crate::storage::{HeadWrite, HeadedPush, IncomingRecord, PullScope, Storage};
+use peerlog_crypto::DevicePublicKey;
 
 /// Runs [`PushPolicy::check`] over the batch on the blocking pool, split over the cores.
 async fn check_records(
@@ -54,9 +55,9 @@ pub async fn push<S: Storage>(
             api::MAX_PUSH_RECORDS
         )));
     }
-    // The three look-ups are independent: one round trip's latency, not three.
+    // The look-ups are independent: one round trip's latency, not several.
     let storage = state.storage();
-    let (chapter, devices, accounts) = tokio::try_join!(
+    let (chapter, devices, accounts, head) = tokio::try_join!(
         storage.chapter(auth.chapter_id()),
         storage.list_devices(auth.chapter_id(), Some(auth.account_id())),
         async {
@@ -66,19 +67,47 @@ pub async fn push<S: Storage>(
                 Ok(Vec::new())
             }
         },
+        head_to_store(storage, &auth, req.head.as_ref()),
     )?;
+    let head = head?;
     let policy = PushPolicy::new(auth.account_id(), chapter, devices, accounts);
     // Signature checks are CPU work: off the async workers, in parallel chunks.
     let batch = Batch::new(check_records(req.records, policy).await?);
-    let outcomes = if batch.to_store().is_empty() {
-        Vec::new()
-    } else {
-        state
-            .storage()
-            .push(auth.account_id(), auth.chapter_id(), batch.to_store())
-            .await?
+    let (results, head_stored) = match head {
+        None => {
+            let outcomes = if batch.to_store().is_empty() {
+                Vec::new()
+            } else {
+                storage
+                    .push(auth.account_id(), auth.chapter_id(), batch.to_store())
+                    .await?
+            };
+            (batch.finish(outcomes), false)
+        }
+        // A head describes the whole batch: stored with all of it, or nothing is stored.
+        Some(head) if batch.is_complete() => {
+            match storage
+                .push_headed(
+                    auth.account_id(),
+                    auth.chapter_id(),
+                    batch.to_store(),
+                    &head,
+                )
+                .await?
+            {
+                HeadedPush::Stored(outcomes) => (batch.finish(outcomes), true),
+                HeadedPush::Conflict(_) => {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        api::codes::HEAD_CONFLICT,
+                        "another device of the account pushed since: pull, then push again",
+                    ));
+                }
+                HeadedPush::Incomplete(outcomes) => (withheld(batch.finish(outcomes)), false),
+            }
+        }
+        Some(_) => (withheld(batch.finish(Vec::new())), false),
     };
-    let results = batch.finish(outcomes);
     let m = state.metrics();
     for r in &results {
         inc(
@@ -87,11 +116,76 @@ pub async fn push<S: Storage>(
                 PushResult::Duplicate { .. } => &m.push_duplicate,
                 PushResult::Stale { .. } => &m.push_stale,
                 PushResult::Rejected { .. } => &m.push_rejected,
+                PushResult::Withheld {} => &m.push_withheld,
             },
             1,
         );
     }
-    Ok(Json(PushResponse { results }))
+    Ok(Json(PushResponse {
+        results,
+        head_stored,
+    }))
+}
+
+/// The head a peer's push carries, checked: it names the pushing account and verifies
+/// with the account key the server holds. `head_required` for a push without one when the
+/// account keeps a head: an app from before heads would make that head untrue. (The outer
+/// error is the storage's, the inner one the refusal.)
+async fn head_to_store<S: Storage>(
+    storage: &S,
+    auth: &Auth,
+    head: Option<&api::SignedAccountHead>,
+) -> crate::storage::Result<ApiResult<Option<HeadWrite>>> {
+    let Some(signed) = head else {
+        if !auth.is_coordinator() && storage.account_head(auth.account_id()).await?.is_some() {
+            return Ok(Err(ApiError::new(
+                StatusCode::CONFLICT,
+                api::codes::HEAD_REQUIRED,
+                HEAD_REQUIRED,
+            )));
+        }
+        return Ok(Ok(None));
+    };
+    let key = storage
+        .account(auth.account_id())
+        .await?
+        .and_then(|a| a.account_key);
+    let genuine = signed.head.account_id == auth.account_id()
+        && key.is_some_and(|k| {
+            DevicePublicKey::from(k)
+                .verify_document(api::ACCOUNT_HEAD_DOMAIN, &signed.head, &signed.signature)
+                .is_ok()
+        });
+    if !genuine {
+        return Ok(Err(ApiError::bad_request(BAD_HEAD)));
+    }
+    Ok(serde_json::to_vec(signed)
+        .map(|head| {
+            Some(HeadWrite {
+                seq: signed.head.seq,
+                head,
+            })
+        })
+        .map_err(|_| ApiError::internal()))
+}
+
+const HEAD_REQUIRED: &str =
+    "this account keeps a head (ADR 0022): update the app, whose push carries none";
+const BAD_HEAD: &str = "the head does not verify with this account's key";
+
+/// A batch that could not be stored whole with its head: what would have been stored is
+/// withheld, the refusals stand.
+fn withheld(results: Vec<PushResult>) -> Vec<PushResult> {
+    results
+        .into_iter()
+        .map(|r| match r {
+            PushResult::Accepted { .. } | PushResult::Duplicate { .. } => PushResult::Withheld {},
+            PushResult::Rejected { ref code, .. } if code == api::codes::INTERNAL => {
+                PushResult::Withheld {}
+            }
+            other => other,
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +263,14 @@ pub async fn pull<S: Storage>(
         if !revocations.is_empty() {
             tail.push_str(",\"revocations\":");
             tail.push_str(&serde_json::to_string(&revocations).map_err(|_| ApiError::internal())?);
+        }
+        // The head once the device has every page; read after the page, so it may be
+        // newer than the page (the device then pulls once more, ADR 0022).
+        if !page.has_more {
+            if let Some(head) = state.storage().account_head(account).await? {
+                tail.push_str(",\"head\":");
+                tail.push_str(&String::from_utf8(head.head).map_err(|_| ApiError::internal())?);
+            }
         }
     }
     tail.push('}');
