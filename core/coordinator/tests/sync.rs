@@ -2194,3 +2194,109 @@ async fn chapter_settings_reach_every_peer_and_flag_uncertified_contacts() {
     b.sync(None).await.unwrap();
     assert_eq!(b.chapter_settings().unwrap(), ChapterSettings::default());
 }
+
+/// Moves a stored record below every device's cursor: a server that never serves it again.
+fn withhold(srv: &Server, collection: &str, id: &str) {
+    let n = srv
+        .database()
+        .execute(
+            "UPDATE records SET seq = -1 WHERE collection = ?1 AND id = ?2",
+            [collection, id],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+/// Serves a withheld record again, as new.
+fn serve_again(srv: &Server, collection: &str, id: &str) {
+    let db = srv.database();
+    let seq: i64 = db
+        .query_row("SELECT max(seq) + 1 FROM records", [], |r| r.get(0))
+        .unwrap();
+    db.execute(
+        "UPDATE records SET seq = ?3 WHERE collection = ?1 AND id = ?2",
+        rusqlite::params![collection, id, seq],
+    )
+    .unwrap();
+}
+
+/// A hostile server keeps a peer's deletion from the peer's other phone, which would keep
+/// showing (and counting) a contact the peer deleted. The account's signed head, pushed
+/// with the deletion, no longer matches what that phone pulled: the sync says so, and the
+/// phone keeps everything it has. Once the server serves the deletion, all is well again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_the_server_withholds_from_another_phone_is_detected() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    let id = a
+        .add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap()
+        .id;
+    a.add_contact(contact("2025-02-02", ContactKind::Visit, 30))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    let b = recover(&srv, "b", code).await.unwrap();
+    assert_eq!(ids(&b), ids(&a));
+    a.delete_contact(id.clone()).unwrap();
+    a.sync(None).await.unwrap();
+
+    srv.kill().await;
+    withhold(&srv, "contacts", &id);
+    srv.restart().await;
+    let e = b.sync(None).await.unwrap_err();
+    assert_eq!(e.code(), "server_inconsistent", "{e:?}");
+    let status = b.sync_status().unwrap();
+    assert_eq!(status.last_error.unwrap().code, "server_inconsistent");
+    assert!(b.get_contact(id.clone()).is_ok(), "nothing is deleted on b");
+    assert_eq!(ids(&b).len(), 2);
+    // b can still log; its own writes wait rather than go over a head that is not true.
+    b.add_contact(contact("2025-02-03", ContactKind::Visit, 45))
+        .unwrap();
+    assert!(b.sync(None).await.is_err());
+
+    srv.kill().await;
+    serve_again(&srv, "contacts", &id);
+    srv.restart().await;
+    b.sync(None).await.unwrap();
+    assert!(b.get_contact(id.clone()).is_err(), "the deletion arrived");
+    assert_eq!(b.sync_status().unwrap().pending, 0);
+    a.sync(None).await.unwrap();
+    assert_eq!(ids(&a), ids(&b));
+    assert_eq!(ids(&a).len(), 2);
+}
+
+/// A hostile (or carelessly restored) server goes back to an older copy of its database:
+/// a phone that saw a newer head of its account notices, and keeps what it has.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_rolled_back_to_an_older_copy_is_detected() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    let b = recover(&srv, "b", code).await.unwrap();
+    srv.kill().await;
+    let old = srv.home("old.db");
+    srv.database()
+        .execute("VACUUM INTO ?1", [old.to_str().unwrap()])
+        .unwrap();
+    srv.restart().await;
+    a.add_contact(contact("2025-02-02", ContactKind::Visit, 30))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    assert_eq!(ids(&b), ids(&a));
+
+    srv.kill().await;
+    let db = srv.db.trim_start_matches("sqlite://").to_owned();
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{ext}"));
+    }
+    std::fs::copy(&old, &db).unwrap();
+    srv.restart().await;
+    let e = b.sync(None).await.unwrap_err();
+    assert_eq!(e.code(), "server_inconsistent", "{e:?}");
+    assert_eq!(ids(&b).len(), 2, "b keeps both contacts");
+}

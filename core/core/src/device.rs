@@ -88,4 +88,13 @@ impl Host for Device {
     fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         f(&mut self.lock().store)
     }
+
+    fn head_keys(&self) -> Result<Option<crate::heads::HeadKeys>> {
+        let home = self.lock();
+        let s = home.session()?;
+        Ok(Some(crate::heads::HeadKeys::new(
+            &s.profile.peer_id,
+            &s.keys.peer,
+        )?))
+    }
 }

@@ -68,6 +68,10 @@ pub enum CoreError {
     /// if it has one. Nothing is wiped until that statement verifies.
     #[error("the server says this device is revoked")]
     RevocationClaimed(Option<Box<peerlog_protocol::api::SignedRevocation>>),
+    /// What the server holds of the account does not match the account's signed head: a
+    /// record withheld, a head rolled back or not genuine (ADR 0022). Names which.
+    #[error("the server's copy of the account is not consistent: {0}")]
+    ServerInconsistent(&'static str),
 }
 
 impl CoreError {
@@ -192,6 +196,10 @@ impl CoreError {
             CoreError::RevocationClaimed(_) => PeerlogError::Refused {
                 code: Msg::RevokedNotWiped.code().into(),
                 user_message: tr(locale, Msg::RevokedNotWiped),
+            },
+            CoreError::ServerInconsistent(_) => PeerlogError::Refused {
+                code: Msg::ServerInconsistent.code().into(),
+                user_message: tr(locale, Msg::ServerInconsistent),
             },
             CoreError::Secrets(SecretStoreError::UserPresenceRequired) => {
                 PeerlogError::SecretStore {

@@ -55,6 +55,7 @@ pub enum Msg {
     PeerKeysDisputed,
     RevokeThisDevice,
     InsecureServer,
+    ServerInconsistent,
     BadServerAddress,
     CoreClosed,
     SignedCopyAltered,
@@ -111,6 +112,7 @@ impl Msg {
             Msg::PeerKeysDisputed => "peer_keys_disputed",
             Msg::RevokeThisDevice => "revoke_this_device",
             Msg::InsecureServer => "insecure_server",
+            Msg::ServerInconsistent => "server_inconsistent",
             Msg::BadServerAddress => "bad_server_address",
             Msg::CoreClosed => "core_closed",
             Msg::SignedCopyAltered => "signed_copy_altered",
@@ -167,6 +169,7 @@ impl Msg {
         Msg::PeerKeysDisputed,
         Msg::RevokeThisDevice,
         Msg::InsecureServer,
+        Msg::ServerInconsistent,
         Msg::BadServerAddress,
         Msg::CoreClosed,
         Msg::SignedCopyAltered,
@@ -419,6 +422,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
              ingenting ble sendt. Be koordinatoren om en https://-adresse",
             "serveradressen begynder med http://, så forbindelsen ville ikke være krypteret: \
              intet blev sendt. Bed koordinatoren om en https://-adresse",
+        ),
+        Msg::ServerInconsistent => (
+            "the server did not give this phone everything your phones have saved, or gave back an older copy; nothing on this phone was deleted — tell your coordinator",
+            "serveren ga ikke denne telefonen alt telefonene dine har lagret, eller ga tilbake en eldre kopi; ingenting på telefonen er slettet — si fra til koordinatoren din",
+            "serveren gav ikke denne telefon alt det, dine telefoner har gemt, eller gav en ældre kopi tilbage; intet på telefonen er slettet — sig det til din koordinator",
         ),
         Msg::BadServerAddress => (
             "this is not a server address: ask your coordinator for an https:// address",

@@ -12,6 +12,7 @@ pub mod http;
 
 use crate::enrolment::{Enrolment, EnrolmentInfo};
 use crate::error::{CoreError, PeerlogError, Result};
+use crate::heads::{self, HeadKeys};
 use crate::i18n::{Msg, tr};
 use crate::store::sync::PendingRecord;
 use crate::store::{self, Store};
@@ -25,7 +26,7 @@ use peerlog_rules::Locale;
 use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -118,6 +119,11 @@ pub trait Host: Send + Sync {
     fn sign_login(&self, doc: &AuthChallengeDocument) -> Result<[u8; 64]>;
     /// Runs `f` on the store under the owner's lock.
     fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
+    /// The keys of the account's signed head (ADR 0022), for a peer's device; `None` for
+    /// a coordinator's machine, whose account keeps no head.
+    fn head_keys(&self) -> Result<Option<crate::heads::HeadKeys>> {
+        Ok(None)
+    }
 }
 
 /// What a push did.
@@ -127,17 +133,39 @@ pub struct Pushed {
     pub rejected: u64,
     /// The last refusal's code (never its message, which may quote record metadata).
     pub last_rejection: Option<String>,
+    /// A batch was sent again after the server withheld it.
+    retried_withheld: bool,
 }
 
 /// What a pull did.
 #[derive(Debug, Default)]
 pub struct Pulled {
+    /// The account's head on the last page (a peer's pull).
+    head: Option<api::SignedAccountHead>,
     /// Records applied.
     pub applied: u64,
     /// The newest declaration version the server mentioned.
     pub newest_declaration: Option<u32>,
     /// The pull stopped early because `apply` asked to (more may follow the cursor).
     pub stopped: bool,
+}
+
+impl Pulled {
+    fn add(&mut self, p: Pulled) {
+        self.applied += p.applied;
+        self.newest_declaration = self.newest_declaration.max(p.newest_declaration);
+        self.stopped = p.stopped;
+        self.head = p.head;
+    }
+}
+
+/// A record's key and version, to skip it for the rest of a sync.
+fn stale_key(env: &peerlog_protocol::Envelope) -> (String, String, u64) {
+    (
+        env.meta.collection.as_str().to_owned(),
+        env.meta.id.clone(),
+        env.meta.version,
+    )
 }
 
 /// Whether the server refused a request as larger than it reads.
@@ -344,12 +372,15 @@ impl Net {
 
     /// Pushes every pending record in batches bounded by count and bytes (this device's
     /// certificate first), holding one batch in memory. A record the server refuses, also
-    /// as too large on its own, is marked rejected and the rest go on.
+    /// as too large on its own, is marked rejected and the rest go on. With `heads`, each
+    /// batch carries the account's next head; a batch the server could not store whole is
+    /// sent again without what it refused.
     async fn push_pending<H: Host>(
         &self,
         host: &H,
         http: &Http,
         device_id: &str,
+        heads: Option<&HeadKeys>,
         progress_cb: &Option<Arc<dyn SyncProgress>>,
     ) -> Result<Pushed> {
         let pending = host.with_store(|st| {
@@ -367,20 +398,27 @@ impl Net {
                 .collect();
         let mut out = Pushed::default();
         let mut done = 0u64;
+        // Stale in this sync: the pull brings the newer version first.
+        let mut stale: HashSet<(String, String, u64)> = HashSet::new();
         while let Some(refs) = queue.pop_front() {
             progress(progress_cb, SyncPhase::Push, done, Some(total));
-            let records = host.with_store(|st| {
+            let mut records = host.with_store(|st| {
                 let mut envs = Vec::with_capacity(refs.len());
                 for r in refs {
                     envs.extend(store::sync::pending_envelope(st.conn(), r)?);
                 }
                 Ok(envs)
             })?;
+            records.retain(|e| !stale.contains(&stale_key(e)));
             if records.is_empty() {
                 done += refs.len() as u64;
                 continue;
             }
-            let req = PushRequest { records };
+            let head = match heads {
+                Some(k) => Some(host.with_store(|st| heads::next(st.conn(), k, &records))?),
+                None => None,
+            };
+            let req = PushRequest { records, head };
             let resp: PushResponse = match self
                 .authed(host, http, device_id, "/v1/sync/push", Some(&req))
                 .await
@@ -415,33 +453,55 @@ impl Net {
                 Err(e) => return Err(e),
             };
             let chunk = &req.records;
-            if resp.results.len() != chunk.len() {
+            if resp.results.len() != chunk.len() || (resp.head_stored && req.head.is_none()) {
                 return Err(CoreError::Server {
                     status: 200,
                     code: "bad_response".into(),
                     message: "push results do not match the batch".into(),
                 });
             }
+            let mut withheld = false;
             host.with_store(|st| {
                 st.tx(|tx| {
                     for (env, res) in chunk.iter().zip(&resp.results) {
                         match res {
                             PushResult::Accepted { seq } | PushResult::Duplicate { seq } => {
                                 store::sync::mark_pushed(tx, env, Some(*seq))?;
+                                if heads.is_some() {
+                                    heads::note_on_server(tx, env)?;
+                                }
                                 out.accepted += 1;
                             }
                             // Stays pending; the pull brings the newer version, which wins.
-                            PushResult::Stale { .. } => {}
+                            PushResult::Stale { .. } => {
+                                stale.insert(stale_key(env));
+                            }
                             PushResult::Rejected { code, .. } => {
                                 store::sync::mark_rejected(tx, env, code)?;
                                 out.rejected += 1;
                                 out.last_rejection = Some(code.clone());
                             }
+                            PushResult::Withheld {} => withheld = true,
                         }
+                    }
+                    if let (true, Some(head)) = (resp.head_stored, &req.head) {
+                        heads::stored(tx, head)?;
                     }
                     Ok(())
                 })
             })?;
+            if withheld && !resp.head_stored && req.head.is_some() {
+                // Once more without what was refused or stale (now off the list). A
+                // server that withholds again gets no third try in this sync.
+                if out.retried_withheld {
+                    return Err(CoreError::ServerInconsistent(
+                        "the server withholds a batch it could store",
+                    ));
+                }
+                out.retried_withheld = true;
+                queue.push_front(refs);
+                continue;
+            }
             done += refs.len() as u64;
         }
         if total > 0 {
@@ -453,25 +513,130 @@ impl Net {
     /// One exchange with the enrolment's server: log in if needed, push what is pending,
     /// then pull every page (`apply` stores one page and moves the cursor, and breaks to
     /// stop pulling until the caller has learned something).
+    ///
+    /// A peer's device also keeps the account's head (ADR 0022): it pulls everything first
+    /// while it has not yet matched a head; after a full pull it compares the head with
+    /// what it pulled (pulling once more if they differ, as a push may have landed between
+    /// the pages and the head); and when another device of the account pushed since, it
+    /// pulls and pushes again.
     pub async fn exchange<H: Host>(
         &self,
         host: &H,
         enrol: &Enrolment,
         progress_cb: &Option<Arc<dyn SyncProgress>>,
-        apply: impl FnMut(&PullResponse) -> Result<ControlFlow<u64, u64>>,
+        mut apply: impl FnMut(&PullResponse) -> Result<ControlFlow<u64, u64>>,
     ) -> Result<(Pushed, Pulled)> {
         let http = self.http(&enrol.server)?;
         let device_id = enrol.device_id.as_str();
         if self.needs_login() {
             progress(progress_cb, SyncPhase::Login, 0, None);
         }
-        let pushed = self
-            .push_pending(host, &http, device_id, progress_cb)
-            .await?;
-        let pulled = self
-            .pull_all(host, &http, device_id, progress_cb, apply)
-            .await?;
+        let heads = host.head_keys()?;
+        let mut pulled = Pulled::default();
+        if let Some(keys) = &heads {
+            if host.with_store(|st| heads::known_seq(st.conn()))?.is_none() {
+                host.with_store(|st| store::sync::set_cursor(st.conn(), 0))?;
+                self.pull_checked(
+                    host,
+                    &http,
+                    device_id,
+                    keys,
+                    progress_cb,
+                    &mut apply,
+                    &mut pulled,
+                )
+                .await?;
+                if pulled.stopped {
+                    return Ok((Pushed::default(), pulled));
+                }
+            }
+        }
+        let pushed = match self
+            .push_pending(host, &http, device_id, heads.as_ref(), progress_cb)
+            .await
+        {
+            Err(CoreError::Server { code, .. })
+                if code == api::codes::HEAD_CONFLICT && heads.is_some() =>
+            {
+                let keys = heads.as_ref().ok_or(CoreError::corrupt("head keys"))?;
+                self.pull_checked(
+                    host,
+                    &http,
+                    device_id,
+                    keys,
+                    progress_cb,
+                    &mut apply,
+                    &mut pulled,
+                )
+                .await?;
+                if pulled.stopped {
+                    return Ok((Pushed::default(), pulled));
+                }
+                self.push_pending(host, &http, device_id, heads.as_ref(), progress_cb)
+                    .await?
+            }
+            other => other?,
+        };
+        match &heads {
+            Some(keys) => {
+                self.pull_checked(
+                    host,
+                    &http,
+                    device_id,
+                    keys,
+                    progress_cb,
+                    &mut apply,
+                    &mut pulled,
+                )
+                .await?;
+            }
+            None => {
+                let p = self
+                    .pull_all(host, &http, device_id, progress_cb, &mut apply)
+                    .await?;
+                pulled.add(p);
+            }
+        }
         Ok((pushed, pulled))
+    }
+
+    /// [`Self::pull_all`], then the head compared with what was pulled (once more if they
+    /// differ). Adds to `total`.
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_checked<H: Host>(
+        &self,
+        host: &H,
+        http: &Http,
+        device_id: &str,
+        keys: &HeadKeys,
+        progress_cb: &Option<Arc<dyn SyncProgress>>,
+        apply: &mut impl FnMut(&PullResponse) -> Result<ControlFlow<u64, u64>>,
+        total: &mut Pulled,
+    ) -> Result<()> {
+        for last in [false, true] {
+            let p = self
+                .pull_all(host, http, device_id, progress_cb, &mut *apply)
+                .await?;
+            let stopped = p.stopped;
+            let head = p.head.clone();
+            total.add(p);
+            if stopped {
+                return Ok(());
+            }
+            match host.with_store(|st| heads::check(st.conn(), keys, head.as_ref()))? {
+                heads::Check::Matches => return Ok(()),
+                heads::Check::Inconsistent(what) => {
+                    return Err(CoreError::ServerInconsistent(what));
+                }
+                heads::Check::Differs if last => {
+                    return Err(CoreError::ServerInconsistent(
+                        "what the server gave differs from the account's head",
+                    ));
+                }
+                heads::Check::Differs => {}
+            }
+        }
+        Ok(())
     }
 
     /// Pulls every page since the stored cursor; `apply` stores one page and moves the
@@ -502,6 +667,9 @@ impl Net {
                 )
                 .await?;
             out.newest_declaration = out.newest_declaration.max(page.declaration_version);
+            if !page.has_more {
+                out.head.clone_from(&page.head);
+            }
             let (applied, stop) = match apply(&page)? {
                 ControlFlow::Continue(n) => (n, false),
                 ControlFlow::Break(n) => (n, true),

@@ -190,7 +190,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         version     INTEGER NOT NULL
     ) STRICT;
     "#,
+    SERVER_VIEW,
 ];
+
+/// 10: what the server holds of the peer's own account, as this device last learned it
+/// (each record's version and the SHA-256 of its envelope), to compare with the account's
+/// signed head (ADR 0022). Empty until the next full pull fills it.
+const SERVER_VIEW: &str = r#"
+    CREATE TABLE server_view (
+        collection TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        hash       BLOB NOT NULL,
+        PRIMARY KEY (collection, id)
+    ) STRICT, WITHOUT ROWID;
+"#;
 
 /// 7: verified at rest (ADR 0017): the record's content key, sealed under this device's
 /// local key and bound to the SHA-256 of the stored envelope bytes, written when this

@@ -192,6 +192,10 @@ fn record<'a>(
         });
         return Ok(Applied::Invalid);
     }
+    if certified_by == CertifiedBy::Account {
+        // The server holds this version of one of the account's own records (ADR 0022).
+        crate::heads::note_on_server(tx, env)?;
+    }
     let local = store::get_record(tx, env.meta.collection, &env.meta.id)?;
     match local {
         Some(l) if l.envelope.meta.version > env.meta.version => Ok(Applied::Known),
@@ -385,6 +389,7 @@ mod tests {
             has_more: false,
             declaration_version: None,
             revocations: vec![],
+            head: None,
         }
     }
 
