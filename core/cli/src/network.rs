@@ -321,6 +321,7 @@ fn peers_json(peers: &[ChapterPeer]) -> serde_json::Value {
                     "locked_at": p.locked_at,
                     "key_proof": p.key_proof.as_str(),
                     "certified": p.certified,
+                    "records": p.records,
                     "devices": p.devices.iter().map(|d| serde_json::json!({
                         "id": d.device_id,
                         "created_at": d.created_at,
@@ -366,6 +367,11 @@ fn print_peers(peers: &[ChapterPeer]) {
             KeyProof::Disputed => println!(
                 "    KEYS DISPUTED: the server lists keys this peer did not prove; nothing is sent to them or counted from them — invite them again"
             ),
+        }
+        if p.records == peerlog_coordinator::heads::RecordsCheck::Incomplete {
+            println!(
+                "    RECORDS INCOMPLETE: the server has not given this machine everything this peer's phones wrote (their signed head does not match); their figures may be too low"
+            );
         }
         for d in &p.devices {
             println!(

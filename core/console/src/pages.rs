@@ -498,6 +498,16 @@ async fn overview(
             href: "/declaration",
         });
     }
+    let incomplete = only_peers
+        .iter()
+        .filter(|p| p.records == peerlog_coordinator::heads::RecordsCheck::Incomplete)
+        .count();
+    if incomplete > 0 {
+        attention.push(Attention {
+            text: fill(t.records_incomplete(), &[&incomplete.to_string()]),
+            href: "/peers",
+        });
+    }
     if stale > 0 {
         attention.push(Attention {
             text: fill(

@@ -94,6 +94,7 @@ texts! {
     expenses_waiting => ["{} utgifter venter på avgjørelse", "{} udgifter venter på afgørelse", "{} expenses waiting for a decision"],
     peers_must_sign => ["{} likepersoner må signere gjeldende erklæring", "{} peer-støttegivere skal underskrive den gældende erklæring", "{} peers must sign the current declaration"],
     devices_not_seen => ["{} enheter ikke sett på {} dager", "{} enheder ikke set i {} dage", "{} devices not seen for {} days"],
+    records_incomplete => ["Serveren har ikke gitt denne maskinen alt {} likepersoner har skrevet: tallene deres kan være for lave. Synkroniser igjen; hvis det blir stående, kontakt den som drifter serveren.", "Serveren har ikke givet denne maskine alt, hvad {} peer-støttegivere har skrevet: deres tal kan være for lave. Synkronisér igen; bliver det stående, så kontakt den, der driver serveren.", "The server has not given this machine everything {} peers wrote: their figures may be too low. Sync again; if this stays, contact whoever runs the server."],
     sync_now => ["Synkroniser nå", "Synkronisér nu", "Sync now"],
     sync_running => ["Synkroniserer …", "Synkroniserer …", "Syncing …"],
     sync_done => ["Synkronisert: {} sendt, {} mottatt.", "Synkroniseret: {} sendt, {} modtaget.", "Synced: {} sent, {} received."],

@@ -10,6 +10,7 @@
 mod chapter;
 mod debriefs;
 pub mod files;
+pub mod heads;
 mod keys;
 mod proof;
 pub mod settings;
@@ -131,6 +132,9 @@ pub struct ChapterPeer {
     pub key_proof: KeyProof,
     /// A course record by the chapter valid today (see `training`).
     pub certified: bool,
+    /// Whether the chapter records held here match the peer's own signed head: if not,
+    /// the server kept some from this machine and the peer's figures may be short.
+    pub records: heads::RecordsCheck,
 }
 
 /// One of a peer's contacts as the coordinator may see it: the facts that count, never a
@@ -501,6 +505,7 @@ impl Coordinator {
         let mut refused = 0;
         let mut applied = 0;
         let (mut accepted, mut rejected) = (0, 0);
+        let mut last_heads = None;
         for round in 1..=SYNC_ROUNDS {
             // The last round drops what does not fit the waiting list rather than stall.
             let last = round == SYNC_ROUNDS;
@@ -521,6 +526,7 @@ impl Coordinator {
                 refused += bad;
             }
             if !pulled.stopped {
+                last_heads = Some(pulled.heads);
                 break;
             }
         }
@@ -533,6 +539,10 @@ impl Coordinator {
             accepted += again.accepted;
             rejected += again.rejected;
         }
+        if let Some(heads_) = last_heads {
+            self.check_heads(&enrol, progress, &own, &heads_, &mut refused)
+                .await?;
+        }
         if refused > 0 {
             self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
                 format!("{refused} pulled chapter record(s) did not verify and were ignored")
@@ -544,6 +554,37 @@ impl Coordinator {
             rejected,
             declaration_changed: false,
         })
+    }
+
+    /// Compares the peers' signed heads with the chapter records held here (ADR 0022),
+    /// pulling once more for the peers whose records differ before marking them incomplete.
+    async fn check_heads(
+        &self,
+        enrol: &Enrolment,
+        progress: &Option<Arc<dyn SyncProgress>>,
+        own: &OwnDevice<'_>,
+        heads_: &[peerlog_protocol::api::SignedAccountHead],
+        refused: &mut u64,
+    ) -> Result<()> {
+        let differ = self.lock().store.tx(|tx| heads::check(tx, heads_, false))?;
+        if differ.is_empty() {
+            return Ok(());
+        }
+        let (_, pulled) = self
+            .exchange_admitting(enrol, progress, own, true, refused)
+            .await?;
+        let incomplete = self
+            .lock()
+            .store
+            .tx(|tx| heads::check(tx, &pulled.heads, true))?;
+        debug_assert!(incomplete.is_empty());
+        self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
+            format!(
+                "{} peer(s)' chapter records here do not match their signed heads",
+                differ.len()
+            )
+        });
+        Ok(())
     }
 
     /// Issues the chapter's certificate ([`certs::EnrolmentCert`]) to every live peer
@@ -927,6 +968,8 @@ impl Coordinator {
                     locked_at: a.locked_at.map(unix_rfc3339),
                     key_proof: KeyProof::parse(&a.key_proof),
                     certified: certified.get(&a.account_id).is_some_and(|c| c.certified),
+                    records: heads::records_check(reader.conn, &a.account_id)
+                        .unwrap_or(heads::RecordsCheck::Unchecked),
                     account_id: a.account_id,
                 }
             })
@@ -1379,6 +1422,7 @@ mod tests {
             locked_at: None,
             key_proof: KeyProof::Unproven,
             certified: false,
+            records: heads::RecordsCheck::Unchecked,
         };
         let peers = vec![
             peer(

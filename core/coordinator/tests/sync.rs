@@ -2300,3 +2300,51 @@ async fn a_server_rolled_back_to_an_older_copy_is_detected() {
     assert_eq!(e.code(), "server_inconsistent", "{e:?}");
     assert_eq!(ids(&b).len(), 2, "b keeps both contacts");
 }
+
+fn records_of(coord: &Coordinator, account: &str) -> peerlog_coordinator::heads::RecordsCheck {
+    futures_lite_block(coord.chapter_peers())
+        .unwrap()
+        .into_iter()
+        .find(|p| p.account_id == account)
+        .unwrap()
+        .records
+}
+
+/// A hostile server keeps a peer's newest contact from the coordinator, lowering the
+/// chapter's figures. The peer's signed head covers the records sealed for the chapter:
+/// the coordinator sees that its copy is short and says so for that peer; once the server
+/// serves the contact, the check passes and the figure is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_the_server_keeps_from_the_coordinator_are_flagged() {
+    let mut srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, _) = peer(&srv, &coord, "a").await;
+    let account = account_of(&a);
+    a.add_contact(contact("2025-02-01", ContactKind::Visit, 60))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    use peerlog_coordinator::heads::RecordsCheck;
+    assert_eq!(records_of(&coord, &account), RecordsCheck::Complete);
+    let id = a
+        .add_contact(contact("2025-02-02", ContactKind::Visit, 30))
+        .unwrap()
+        .id;
+    a.sync(None).await.unwrap();
+
+    srv.kill().await;
+    withhold(&srv, "contacts", &id);
+    srv.restart().await;
+    coord.sync(None).await.unwrap();
+    assert_eq!(coord.chapter_report(YEAR).unwrap().activity_days, 1);
+    assert_eq!(records_of(&coord, &account), RecordsCheck::Incomplete);
+    // The peer's own phone is not fooled either way: the server holds the contact.
+    a.sync(None).await.unwrap();
+
+    srv.kill().await;
+    serve_again(&srv, "contacts", &id);
+    srv.restart().await;
+    coord.sync(None).await.unwrap();
+    assert_eq!(records_of(&coord, &account), RecordsCheck::Complete);
+    assert_eq!(coord.chapter_report(YEAR).unwrap().activity_days, 2);
+}

@@ -92,9 +92,11 @@ impl Host for Device {
     fn head_keys(&self) -> Result<Option<crate::heads::HeadKeys>> {
         let home = self.lock();
         let s = home.session()?;
+        let chapter_kid = s.chapter_key.as_ref().map(|k| k.key_id());
         Ok(Some(crate::heads::HeadKeys::new(
             &s.profile.peer_id,
             &s.keys.peer,
+            chapter_kid,
         )?))
     }
 }

@@ -14,7 +14,7 @@ use crate::certs;
 use crate::error::{CoreError, Result};
 use crate::store;
 use peerlog_crypto::RecipientSecretKey;
-use peerlog_crypto::{DeviceSigningKey, sha256};
+use peerlog_crypto::{DevicePublicKey, DeviceSigningKey, sha256};
 use peerlog_protocol::Envelope;
 use peerlog_protocol::api::{self, AccountHead, SignedAccountHead};
 use rusqlite::{Connection, params};
@@ -29,6 +29,8 @@ const DIGEST_DOMAIN: &[u8] = b"peerlog/v1/account-head-digest\n";
 pub struct HeadKeys {
     account_id: String,
     key: DeviceSigningKey,
+    /// The chapter key's id: a record wrapped for it is one the coordinator reads.
+    chapter_kid: Option<String>,
 }
 
 impl std::fmt::Debug for HeadKeys {
@@ -41,11 +43,20 @@ impl std::fmt::Debug for HeadKeys {
 
 impl HeadKeys {
     /// The account key is derived from the peer key, as for revocations.
-    pub(crate) fn new(account_id: &str, peer: &RecipientSecretKey) -> Result<Self> {
+    pub(crate) fn new(
+        account_id: &str,
+        peer: &RecipientSecretKey,
+        chapter_kid: Option<String>,
+    ) -> Result<Self> {
         Ok(HeadKeys {
             account_id: account_id.to_owned(),
             key: certs::account_key(peer)?,
+            chapter_kid,
         })
+    }
+
+    pub(crate) fn chapter_kid(&self) -> Option<&str> {
+        self.chapter_kid.as_deref()
     }
 
     fn sign(&self, head: AccountHead) -> Result<SignedAccountHead> {
@@ -54,36 +65,47 @@ impl HeadKeys {
     }
 
     fn genuine(&self, signed: &SignedAccountHead) -> bool {
-        signed.head.account_id == self.account_id
-            && self
-                .key
-                .public_key()
-                .verify_document(api::ACCOUNT_HEAD_DOMAIN, &signed.head, &signed.signature)
-                .is_ok()
+        verify(signed, &self.account_id, &self.key.public_key())
     }
 }
 
 /// One record as the digest covers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Item {
-    version: u64,
-    hash: [u8; 32],
+pub struct Item {
+    pub version: u64,
+    /// SHA-256 of the envelope's canonical JSON.
+    pub hash: [u8; 32],
+    /// Sealed for the chapter (the coordinator holds it too).
+    pub for_chapter: bool,
 }
 
-fn item(env: &Envelope) -> Result<Item> {
-    Ok(Item {
-        version: env.meta.version,
-        hash: sha256(&env.to_json_bytes()?),
-    })
+impl Item {
+    /// `env` as the digest covers it; `chapter_kid` the chapter key's id, if known.
+    pub fn of(env: &Envelope, chapter_kid: Option<&str>) -> Result<Item> {
+        Ok(Item {
+            version: env.meta.version,
+            hash: sha256(&env.to_json_bytes()?),
+            for_chapter: chapter_kid.is_some_and(|k| env.recipients.iter().any(|r| r.kid == k)),
+        })
+    }
 }
+
+/// Records by `(collection, id)`.
+pub type Items = BTreeMap<(String, String), Item>;
 
 /// The digest of a set of records, in `(collection, id)` order: SHA-256 over the domain,
 /// then per record its collection and id (each with a 4-byte big-endian length), version
-/// (8 bytes big-endian) and envelope hash.
-fn digest(items: &BTreeMap<(String, String), Item>) -> [u8; 32] {
+/// (8 bytes big-endian) and envelope hash. With `chapter_only`, over the records sealed
+/// for the chapter alone. Returns the count and the digest.
+pub fn digest(items: &Items, chapter_only: bool) -> (u64, [u8; 32]) {
     let mut bytes = Vec::with_capacity(DIGEST_DOMAIN.len() + items.len() * 100);
     bytes.extend_from_slice(DIGEST_DOMAIN);
+    let mut n = 0u64;
     for ((collection, id), it) in items {
+        if chapter_only && !it.for_chapter {
+            continue;
+        }
+        n += 1;
         for part in [collection.as_bytes(), id.as_bytes()] {
             bytes.extend_from_slice(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
             bytes.extend_from_slice(part);
@@ -91,34 +113,46 @@ fn digest(items: &BTreeMap<(String, String), Item>) -> [u8; 32] {
         bytes.extend_from_slice(&it.version.to_be_bytes());
         bytes.extend_from_slice(&it.hash);
     }
-    sha256(&bytes)
+    (n, sha256(&bytes))
+}
+
+/// Whether `signed` is genuine for `account_id` under its account key `account_key`
+/// (the coordinator's check; a device checks with its own key).
+pub fn verify(signed: &SignedAccountHead, account_id: &str, account_key: &DevicePublicKey) -> bool {
+    signed.head.account_id == account_id
+        && account_key
+            .verify_document(api::ACCOUNT_HEAD_DOMAIN, &signed.head, &signed.signature)
+            .is_ok()
 }
 
 /// The view, with `batch` stored over it.
-fn view(c: &Connection, batch: &[Envelope]) -> Result<BTreeMap<(String, String), Item>> {
-    let mut stmt = c.prepare_cached("SELECT collection, id, version, hash FROM server_view")?;
+fn view(c: &Connection, batch: &[Envelope], chapter_kid: Option<&str>) -> Result<Items> {
+    let mut stmt =
+        c.prepare_cached("SELECT collection, id, version, hash, for_chapter FROM server_view")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
             r.get::<_, i64>(2)?,
             r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, bool>(4)?,
         ))
     })?;
     let mut items = BTreeMap::new();
     for row in rows {
-        let (key, version, hash) = row?;
+        let (key, version, hash, for_chapter) = row?;
         let item = Item {
             version: u64::try_from(version).map_err(|_| CoreError::corrupt("server view"))?,
             hash: hash
                 .try_into()
                 .map_err(|_| CoreError::corrupt("server view"))?,
+            for_chapter,
         };
         items.insert(key, item);
     }
     for env in batch {
         items.insert(
             (env.meta.collection.as_str().to_owned(), env.meta.id.clone()),
-            item(env)?,
+            Item::of(env, chapter_kid)?,
         );
     }
     Ok(items)
@@ -126,18 +160,24 @@ fn view(c: &Connection, batch: &[Envelope]) -> Result<BTreeMap<(String, String),
 
 /// Remembers that the server holds `env` (an acknowledged push, or a verified pull of one
 /// of the account's own records). An older version than the one noted changes nothing.
-pub(crate) fn note_on_server(c: &Connection, env: &Envelope) -> Result<()> {
-    let it = item(env)?;
+pub(crate) fn note_on_server(
+    c: &Connection,
+    env: &Envelope,
+    chapter_kid: Option<&str>,
+) -> Result<()> {
+    let it = Item::of(env, chapter_kid)?;
     c.prepare_cached(
-        "INSERT INTO server_view (collection, id, version, hash) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, hash = excluded.hash
+        "INSERT INTO server_view (collection, id, version, hash, for_chapter) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, hash = excluded.hash,
+            for_chapter = excluded.for_chapter
          WHERE excluded.version >= server_view.version",
     )?
     .execute(params![
         env.meta.collection.as_str(),
         env.meta.id,
         i64::try_from(it.version).map_err(|_| CoreError::corrupt("version"))?,
-        &it.hash[..]
+        &it.hash[..],
+        it.for_chapter
     ])?;
     Ok(())
 }
@@ -159,13 +199,17 @@ pub(crate) fn next(
     keys: &HeadKeys,
     batch: &[Envelope],
 ) -> Result<SignedAccountHead> {
-    let items = view(c, batch)?;
+    let items = view(c, batch, keys.chapter_kid())?;
     let seq = known_seq(c)?.unwrap_or(0).saturating_add(1);
+    let (records, digest_all) = digest(&items, false);
+    let (chapter_records, chapter_digest) = digest(&items, true);
     keys.sign(AccountHead {
         account_id: keys.account_id.clone(),
         seq,
-        records: items.len() as u64,
-        digest: digest(&items),
+        records,
+        digest: digest_all,
+        chapter_records,
+        chapter_digest,
     })
 }
 
@@ -212,8 +256,13 @@ pub(crate) fn check(
             "the head is older than one this device saw",
         ));
     }
-    let items = view(c, &[])?;
-    if items.len() as u64 == head.head.records && digest(&items) == head.head.digest {
+    let items = view(c, &[], keys.chapter_kid())?;
+    let mine = (digest(&items, false), digest(&items, true));
+    let theirs = (
+        (head.head.records, head.head.digest),
+        (head.head.chapter_records, head.head.chapter_digest),
+    );
+    if mine == theirs {
         set_known_seq(c, head.head.seq)?;
         return Ok(Check::Matches);
     }
@@ -224,7 +273,7 @@ pub(crate) fn check(
 mod tests {
     use super::*;
 
-    fn items(entries: &[(&str, &str, u64, u8)]) -> BTreeMap<(String, String), Item> {
+    fn items(entries: &[(&str, &str, u64, u8)]) -> Items {
         entries
             .iter()
             .map(|&(c, id, version, h)| {
@@ -233,6 +282,7 @@ mod tests {
                     Item {
                         version,
                         hash: [h; 32],
+                        for_chapter: c == "contacts",
                     },
                 )
             })
@@ -244,13 +294,20 @@ mod tests {
     #[test]
     fn the_digest_is_frozen() {
         assert_eq!(
-            peerlog_protocol::b64::encode(&digest(&BTreeMap::new())),
+            peerlog_protocol::b64::encode(&digest(&BTreeMap::new(), false).1),
             "M_EJgBAWqOBcvz6JXNT0U0DcvFwH99KKe570mcptcGM"
         );
         let two = items(&[("contacts", "a", 3, 1), ("notes", "a", 1, 2)]);
         assert_eq!(
-            peerlog_protocol::b64::encode(&digest(&two)),
+            peerlog_protocol::b64::encode(&digest(&two, false).1),
             "avUdbbmiQ298N7GmOTpevvbt2TRfy25oiAZmrUNKlIQ"
+        );
+        // The chapter's part is the same digest over the contacts record alone.
+        let (n, d) = digest(&two, true);
+        assert_eq!(n, 1);
+        assert_eq!(
+            peerlog_protocol::b64::encode(&d),
+            "dAjxPjDP9pl0JI8q_BjAfbWuKvXaPzD6Z_i4wLMA728"
         );
     }
 
@@ -266,7 +323,7 @@ mod tests {
             items(&[("contactsa", "", 3, 1), ("notes", "a", 1, 2)]),
         ];
         for v in variants {
-            assert_ne!(digest(&v), digest(&base), "{v:?}");
+            assert_ne!(digest(&v, false), digest(&base, false), "{v:?}");
         }
     }
 }

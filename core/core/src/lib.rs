@@ -36,7 +36,7 @@ mod expenses;
 pub mod debrief;
 // Private follow-up dates on contacts.
 mod followups;
-mod heads;
+pub mod heads;
 // Importing last year's log from CSV.
 mod forms;
 mod home;

@@ -496,6 +496,10 @@ pub struct PullResponse {
     /// server holds it, for the device to compare with what it pulled (ADR 0022).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head: Option<SignedAccountHead>,
+    /// To a coordinator's machine, on the last page: the head of every account of the
+    /// chapter that keeps one, to compare with the chapter's records it pulled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<SignedAccountHead>,
 }
 
 /// Signature domain of an [`AccountHead`].
@@ -516,6 +520,11 @@ pub struct AccountHead {
     /// SHA-256 over the account's records in order (ADR 0022 defines the bytes).
     #[serde(with = "b64::array")]
     pub digest: [u8; 32],
+    /// How many of them are sealed for the chapter.
+    pub chapter_records: u64,
+    /// The same digest over only those: what the coordinator can compare.
+    #[serde(with = "b64::array")]
+    pub chapter_digest: [u8; 32],
 }
 
 /// An [`AccountHead`] and its Ed25519 signature over
@@ -996,13 +1005,15 @@ mod tests {
                 seq: 42,
                 records: 10_000,
                 digest: [7; 32],
+                chapter_records: 8_000,
+                chapter_digest: [8; 32],
             },
             signature: [9; 64],
         };
         let json = serde_json::to_string(&head).unwrap();
         assert_eq!(
             json,
-            r#"{"head":{"account_id":"0193a000-0000-7000-8000-000000000001","seq":42,"records":10000,"digest":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"},"signature":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQ"}"#
+            r#"{"head":{"account_id":"0193a000-0000-7000-8000-000000000001","seq":42,"records":10000,"digest":"BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc","chapter_records":8000,"chapter_digest":"CAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg"},"signature":"CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQ"}"#
         );
         assert_eq!(
             serde_json::from_str::<SignedAccountHead>(&json).unwrap(),
@@ -1017,6 +1028,7 @@ mod tests {
         long.head.account_id = "a".repeat(64);
         long.head.seq = u64::MAX;
         long.head.records = u64::MAX;
+        long.head.chapter_records = u64::MAX;
         let longest = serde_json::to_vec(&PushRequest {
             records: vec![],
             head: Some(long),
@@ -1253,6 +1265,7 @@ mod tests {
             declaration_version: Some(2),
             revocations: vec![],
             head: None,
+            heads: vec![],
         };
         let json = serde_json::to_string(&empty).unwrap();
         assert_eq!(

@@ -232,8 +232,8 @@ pub fn openapi_document() -> Value {
                         "signature": b64(64)
                     }
                 },
-                "AccountHead": obj(&["account_id", "seq", "records", "digest"], json!({
-                    "account_id": str_, "seq": { "type": "integer", "minimum": 1, "maximum": u64::MAX }, "records": { "type": "integer", "minimum": 0, "maximum": u64::MAX }, "digest": b64(32)
+                "AccountHead": obj(&["account_id", "seq", "records", "digest", "chapter_records", "chapter_digest"], json!({
+                    "account_id": str_, "seq": { "type": "integer", "minimum": 1, "maximum": u64::MAX }, "records": { "type": "integer", "minimum": 0, "maximum": u64::MAX }, "digest": b64(32), "chapter_records": { "type": "integer", "minimum": 0, "maximum": u64::MAX }, "chapter_digest": b64(32)
                 })),
                 "SignedAccountHead": obj(&["head", "signature"], json!({ "head": r("AccountHead"), "signature": b64_doc(64, "Ed25519 by the account key over AccountHead in domain peerlog/v1/account-head (ADR 0022)") })),
                 "PushRequest": obj(&["records"], json!({ "records": { "type": "array", "maxItems": 500, "items": r("Envelope") }, "head": r("SignedAccountHead") })),
@@ -248,7 +248,7 @@ pub fn openapi_document() -> Value {
                 "PushResponse": obj(&["results"], json!({ "results": { "type": "array", "items": r("PushResult") }, "head_stored": { "type": "boolean" } })),
                 "PulledEnvelope": obj(&["seq", "envelope"], json!({ "seq": int, "envelope": r("Envelope") })),
                 "PullResponse": obj(&["records", "cursor", "has_more"], json!({
-                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }, "head": r("SignedAccountHead")
+                    "records": { "type": "array", "items": r("PulledEnvelope") }, "cursor": int, "has_more": { "type": "boolean" }, "declaration_version": int, "revocations": { "type": "array", "items": r("SignedRevocation") }, "head": r("SignedAccountHead"), "heads": { "type": "array", "items": r("SignedAccountHead") }
                 })),
                 "DeclarationDocument": obj(&["declaration_id", "version", "locale", "text", "published_at"], json!({
                     "declaration_id": str_, "version": uint32, "locale": { "type": "string", "enum": ["nb", "da", "en"] }, "text": { "type": "string", "description": "at most 65536 bytes" }, "published_at": int

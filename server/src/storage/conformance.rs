@@ -762,6 +762,25 @@ pub async fn heads_follow_one_another_and_travel_with_their_batch<S: Storage>(s:
     assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(2)));
     // Another account's head is its own; a push without a head changes no head.
     assert_eq!(s.account_head("acc-2").await.unwrap(), None);
+    // The chapter's heads: every account of the chapter that keeps one, none of another's.
+    let (bergen, other) = setup(s, "Bergen", "acc-3").await;
+    s.push_headed(&other, bergen, &[rec("contacts", "b1", 1, b"b")], &head(1))
+        .await
+        .unwrap();
+    s.push_headed(
+        "acc-2",
+        chapter,
+        &[rec("contacts", "c1", 1, b"c")],
+        &head(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.chapter_heads(chapter).await.unwrap(),
+        [stored(2), stored(1)],
+        "acc-1's, then acc-2's"
+    );
+    assert_eq!(s.chapter_heads(bergen).await.unwrap(), [stored(1)]);
     s.push(&acc, chapter, &[rec("contacts", "r3", 1, b"c")])
         .await
         .unwrap();

@@ -573,6 +573,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         account_id: &str,
     ) -> impl Future<Output = Result<Option<StoredHead>>> + Send;
+    /// The heads of every account of the chapter that keeps one, by account id.
+    fn chapter_heads(
+        &self,
+        chapter_id: i64,
+    ) -> impl Future<Output = Result<Vec<StoredHead>>> + Send;
     /// Records with `seq > since` visible in `scope`, at most `limit` (≥ 1), by `seq`.
     fn pull(
         &self,

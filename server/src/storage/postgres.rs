@@ -1447,6 +1447,29 @@ impl Storage for PostgresStorage {
             .transpose()
     }
 
+    async fn chapter_heads(&self, chapter_id: i64) -> Result<Vec<StoredHead>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT h.seq, h.head FROM account_heads h JOIN accounts a ON a.id = h.account_id
+                 WHERE a.chapter_id = $1 ORDER BY h.account_id",
+            )
+            .await
+            .map_err(db)?;
+        client
+            .query(&statement, &[&chapter_id])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(StoredHead {
+                    seq: to_u64(r.get(0), "head seq")?,
+                    head: r.get(1),
+                })
+            })
+            .collect()
+    }
+
     async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {
         check_limit(limit)?;
         let since_i = to_i64(since, "since")?;

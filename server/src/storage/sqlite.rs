@@ -1355,6 +1355,31 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn chapter_heads(&self, chapter_id: i64) -> Result<Vec<StoredHead>> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT h.seq, h.head FROM account_heads h JOIN accounts a ON a.id = h.account_id
+                     WHERE a.chapter_id = ?1 ORDER BY h.account_id",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([chapter_id], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })
+                .map_err(db)?;
+            rows.map(|row| {
+                let (seq, head) = row.map_err(db)?;
+                Ok(StoredHead {
+                    seq: to_u64(seq, "head seq")?,
+                    head,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
     async fn pull(&self, scope: PullScope<'_>, since: u64, limit: u32) -> Result<PullPage> {
         check_limit(limit)?;
         let since_i = to_i64(since, "since")?;

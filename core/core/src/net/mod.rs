@@ -142,6 +142,8 @@ pub struct Pushed {
 pub struct Pulled {
     /// The account's head on the last page (a peer's pull).
     head: Option<api::SignedAccountHead>,
+    /// The heads of the chapter's accounts on the last page (a coordinator's pull).
+    pub heads: Vec<api::SignedAccountHead>,
     /// Records applied.
     pub applied: u64,
     /// The newest declaration version the server mentioned.
@@ -156,6 +158,7 @@ impl Pulled {
         self.newest_declaration = self.newest_declaration.max(p.newest_declaration);
         self.stopped = p.stopped;
         self.head = p.head;
+        self.heads = p.heads;
     }
 }
 
@@ -467,8 +470,8 @@ impl Net {
                         match res {
                             PushResult::Accepted { seq } | PushResult::Duplicate { seq } => {
                                 store::sync::mark_pushed(tx, env, Some(*seq))?;
-                                if heads.is_some() {
-                                    heads::note_on_server(tx, env)?;
+                                if let Some(k) = heads {
+                                    heads::note_on_server(tx, env, k.chapter_kid())?;
                                 }
                                 out.accepted += 1;
                             }
@@ -669,6 +672,7 @@ impl Net {
             out.newest_declaration = out.newest_declaration.max(page.declaration_version);
             if !page.has_more {
                 out.head.clone_from(&page.head);
+                out.heads.clone_from(&page.heads);
             }
             let (applied, stop) = match apply(&page)? {
                 ControlFlow::Continue(n) => (n, false),

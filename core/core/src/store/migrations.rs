@@ -191,10 +191,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ) STRICT;
     "#,
     SERVER_VIEW,
+    CHAPTER_HEADS,
 ];
 
+/// 11: coordinator: per peer account, the newest head whose chapter part matched the
+/// chapter records held here, and how the last check went (ADR 0022).
+const CHAPTER_HEADS: &str = r#"
+    CREATE TABLE chapter_heads (
+        account_id TEXT PRIMARY KEY NOT NULL,
+        seq        INTEGER NOT NULL,
+        status     TEXT NOT NULL
+    ) STRICT;
+"#;
+
 /// 10: what the server holds of the peer's own account, as this device last learned it
-/// (each record's version and the SHA-256 of its envelope), to compare with the account's
+/// (each record's version, the SHA-256 of its envelope, whether it is sealed for the
+/// chapter), to compare with the account's
 /// signed head (ADR 0022). Empty until the next full pull fills it.
 const SERVER_VIEW: &str = r#"
     CREATE TABLE server_view (
@@ -202,6 +214,7 @@ const SERVER_VIEW: &str = r#"
         id         TEXT NOT NULL,
         version    INTEGER NOT NULL,
         hash       BLOB NOT NULL,
+        for_chapter INTEGER NOT NULL,
         PRIMARY KEY (collection, id)
     ) STRICT, WITHOUT ROWID;
 "#;

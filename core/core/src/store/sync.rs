@@ -345,6 +345,45 @@ pub fn chapter_records(c: &Connection, collection: Collection) -> Result<Vec<Env
     .collect()
 }
 
+/// A chapter record held here as an account's head covers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterRecordHash {
+    pub collection: String,
+    pub id: String,
+    pub version: u64,
+    pub author_device: String,
+    /// SHA-256 of the stored envelope bytes (its canonical JSON).
+    pub hash: [u8; 32],
+}
+
+/// Every chapter record held here, tombstones included.
+pub fn chapter_record_hashes(c: &Connection) -> Result<Vec<ChapterRecordHash>> {
+    let mut stmt =
+        c.prepare("SELECT collection, id, version, author_device, envelope FROM chapter_records")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            peerlog_crypto::sha256(&r.get::<_, Vec<u8>>(4)?),
+        ))
+    })?;
+    rows.map(|row| {
+        let (collection, id, version, author_device, hash) = row?;
+        let version =
+            u64::try_from(version).map_err(|_| CoreError::corrupt("chapter record version"))?;
+        Ok(ChapterRecordHash {
+            collection,
+            id,
+            version,
+            author_device,
+            hash,
+        })
+    })
+    .collect()
+}
+
 /// A device of the chapter as the coordinator knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChapterDeviceRow {

@@ -194,7 +194,8 @@ fn record<'a>(
     }
     if certified_by == CertifiedBy::Account {
         // The server holds this version of one of the account's own records (ADR 0022).
-        crate::heads::note_on_server(tx, env)?;
+        let kid = s.chapter_key.as_ref().map(|k| k.key_id());
+        crate::heads::note_on_server(tx, env, kid.as_deref())?;
     }
     let local = store::get_record(tx, env.meta.collection, &env.meta.id)?;
     match local {
@@ -390,6 +391,7 @@ mod tests {
             declaration_version: None,
             revocations: vec![],
             head: None,
+            heads: vec![],
         }
     }
 

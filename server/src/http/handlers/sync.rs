@@ -273,6 +273,19 @@ pub async fn pull<S: Storage>(
             }
         }
     }
+    if let (PullScope::Chapter(chapter), false) = (scope, page.has_more) {
+        let heads = state.storage().chapter_heads(chapter).await?;
+        if !heads.is_empty() {
+            tail.push_str(",\"heads\":[");
+            for (i, h) in heads.into_iter().enumerate() {
+                if i > 0 {
+                    tail.push(',');
+                }
+                tail.push_str(&String::from_utf8(h.head).map_err(|_| ApiError::internal())?);
+            }
+            tail.push(']');
+        }
+    }
     tail.push('}');
     body.extend_from_slice(tail.as_bytes());
     Ok((
