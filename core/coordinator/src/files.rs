@@ -586,7 +586,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::CategoryTotals;
 
@@ -614,7 +614,7 @@ mod tests {
         assert_eq!(sheet_name("  ", &mut used), "Peer");
     }
 
-    fn report() -> ChapterReport {
+    pub(crate) fn report() -> ChapterReport {
         let contact = |date: &str, kind: &str, category: &str| crate::CountedContact {
             date: date.into(),
             kind: kind.into(),
@@ -672,6 +672,7 @@ mod tests {
             }],
             certified_peers: 1,
             flag_uncertified: false,
+            themes: Default::default(),
         }
     }
 
