@@ -1348,18 +1348,34 @@ fn rollup(year: i32, created_at: i64, document: &[u8]) -> StoredRollup {
 
 pub async fn rollups_latest_per_chapter_and_year<S: Storage>(s: &S) {
     let c = s.create_chapter("Org", "Oslo").await.unwrap();
-    assert!(!s.put_rollup(c.id, rollup(2026, 100, b"first")).await.unwrap());
+    assert!(
+        !s.put_rollup(c.id, rollup(2026, 100, b"first"))
+            .await
+            .unwrap()
+    );
     // Another year is another row.
-    assert!(!s.put_rollup(c.id, rollup(2025, 100, b"last year")).await.unwrap());
+    assert!(
+        !s.put_rollup(c.id, rollup(2025, 100, b"last year"))
+            .await
+            .unwrap()
+    );
     // A new submission replaces the year's row.
-    assert!(s.put_rollup(c.id, rollup(2026, 200, b"second")).await.unwrap());
+    assert!(
+        s.put_rollup(c.id, rollup(2026, 200, b"second"))
+            .await
+            .unwrap()
+    );
     // An older one (a replay) does not, and changes nothing.
     assert_eq!(
         code(s.put_rollup(c.id, rollup(2026, 150, b"replayed")).await),
         "conflict"
     );
     // The same second again is a correction made at once: it replaces.
-    assert!(s.put_rollup(c.id, rollup(2026, 200, b"third")).await.unwrap());
+    assert!(
+        s.put_rollup(c.id, rollup(2026, 200, b"third"))
+            .await
+            .unwrap()
+    );
     let listed = s.org_rollups("Org", 2026).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].chapter, c);
@@ -1377,7 +1393,9 @@ pub async fn org_rollups_list_every_chapter_of_the_org<S: Storage>(s: &S) {
     let bergen = s.create_chapter("Org", "Bergen").await.unwrap();
     let other = s.create_chapter("Other", "Oslo").await.unwrap();
     s.set_chapter_keys(oslo.id, [1; 32], [2; 32]).await.unwrap();
-    s.put_rollup(oslo.id, rollup(2026, 10, b"oslo")).await.unwrap();
+    s.put_rollup(oslo.id, rollup(2026, 10, b"oslo"))
+        .await
+        .unwrap();
     s.put_rollup(other.id, rollup(2026, 10, b"other org"))
         .await
         .unwrap();

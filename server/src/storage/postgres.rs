@@ -11,12 +11,12 @@ use tokio_postgres::{NoTls, Row};
 use peerlog_protocol::api;
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash,
-    IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope, PulledRecord,
-    PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord, Timestamp, Token,
-    ChapterRollup, StoredRollup,
-    chapter_keys_to_set, check_enrolment_token, check_limit, check_name, decide, lock_update, page,
-    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
+    Account, Chapter, ChapterKeys, ChapterRollup, Decision, Declaration, DeviceInfo, Enrolment,
+    Hash, IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope,
+    PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError, StoredRecord,
+    StoredRollup, Timestamp, Token, chapter_keys_to_set, check_enrolment_token, check_limit,
+    check_name, decide, lock_update, page, page_cut, pending, to_hash, to_i64, to_signature,
+    to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
