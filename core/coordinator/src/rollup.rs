@@ -72,6 +72,9 @@ impl Coordinator {
     /// organisation's server; a later submission for the same year replaces it.
     pub async fn submit_rollup(&self, year: i32) -> Result<RollupSubmitted, PeerlogError> {
         let run = async {
+            if year > chrono::Datelike::year(&chrono::Utc::now().date_naive()) {
+                return Err(peerlog_core::Invalid::InFuture.at("year", self.locale()));
+            }
             let report = self.chapter_report_inner(year)?;
             let enrol = self.enrolment()?;
             let document = document(&report, chrono::Utc::now().timestamp());
