@@ -56,8 +56,8 @@ pub fn check_crates(ctx: &Ctx) -> Result<()> {
     let mut problems = Vec::new();
     for (manifest, forbidden) in FORBIDDEN_DEPENDENCIES {
         let path = ctx.root.join(manifest);
-        let text = std::fs::read_to_string(&path)
-            .context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
         for name in normal_dependencies(&text) {
             if forbidden.contains(&name.as_str()) {
                 problems.push(format!("{manifest} depends on {name}"));
@@ -65,10 +65,7 @@ pub fn check_crates(ctx: &Ctx) -> Result<()> {
         }
     }
     if !problems.is_empty() {
-        bail!(
-            "crates depend across layers:\n  {}",
-            problems.join("\n  ")
-        );
+        bail!("crates depend across layers:\n  {}", problems.join("\n  "));
     }
     println!(
         "{} crates checked: the server links no client crate, peerlog-sheets no Peerlog crate",
