@@ -80,7 +80,7 @@ impl Coordinator {
             let document = document(&report, chrono::Utc::now().timestamp());
             document
                 .check()
-                .map_err(|e| CoreError::corrupt(&format!("roll-up: {e}")))?;
+                .map_err(|e| CoreError::corrupt(format!("roll-up: {e}")))?;
             let signature = self.sign_as_chapter(ROLLUP_DOMAIN, &document)?;
             let signed = SignedRollup {
                 document,

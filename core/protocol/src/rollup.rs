@@ -258,7 +258,8 @@ mod tests {
 
     #[test]
     fn every_bound_is_checked() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut RollupDocument)>)> = vec![
+        type Change = Box<dyn Fn(&mut RollupDocument)>;
+        let cases: Vec<(&str, Change)> = vec![
             ("format", Box::new(|d| d.format = "peerlog-rollup/2".into())),
             ("chapter", Box::new(|d| d.chapter = String::new())),
             ("chapter", Box::new(|d| d.chapter = "x".repeat(201))),

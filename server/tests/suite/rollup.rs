@@ -130,7 +130,7 @@ pub async fn run<S: Storage>(s: &S) {
     );
     let newer = sign(document(&c, now, 5), &c.sig);
     let res = h.post(PATH, Some(&c.token), &newer).await;
-    assert_eq!(res.json::<RollupResponse>().replaced, true);
+    assert!(res.json::<RollupResponse>().replaced);
     // The older one replayed does not come back.
     h.post(
         PATH,
