@@ -1,7 +1,7 @@
 //! The Peerlog organisation server (ADR 0005, 0006, 0007): the HTTP API v1 ([`http`]) on
 //! axum, generic over the [`storage::Storage`] trait with a SQLite and a PostgreSQL
 //! backend, plus the operations the `peerlog-server` binary runs ([`spawn`],
-//! [`create_chapter`], [`backup`]).
+//! [`create_chapter`], [`backup`], the organisation's report [`rollup::org_report`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), peerlog_server::ServerError> {
@@ -21,6 +21,7 @@ pub mod http;
 mod metrics;
 mod push;
 mod ratelimit;
+pub mod rollup;
 mod serve;
 pub mod storage;
 

@@ -1,4 +1,5 @@
-//! `peerlog-server`: serve the API (the default), or administer the database.
+//! `peerlog-server`: serve the API (the default), or administer the database (chapters,
+//! backups, the organisation's report over its chapters' roll-ups).
 //!
 //! Exit codes: 0 ok, 2 usage, 1 any other error (one line on stderr).
 
@@ -104,6 +105,35 @@ enum Admin {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCmd {
+    /// The organisation's year over all its chapters (the national roll-up): each
+    /// chapter's submitted figures with its signature checked, and who has not submitted.
+    Report {
+        /// Organisation name.
+        #[arg(long)]
+        org: String,
+        /// Calendar year.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        #[arg(long, value_enum)]
+        format: OrgFormat,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OrgFormat {
+    Json,
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,7 +299,46 @@ async fn run(database: &str, command: Command) -> Result<(), ServerError> {
             println!("Backup written to {}", out.display());
             Ok(())
         }
+        Command::Admin(Admin::Org(OrgCmd::Report {
+            org,
+            year,
+            format,
+            out,
+        })) => org_report(database, &org, year, format, &out).await,
     }
+}
+
+async fn org_report(
+    database: &str,
+    org: &str,
+    year: i32,
+    format: OrgFormat,
+    out: &std::path::Path,
+) -> Result<(), ServerError> {
+    use peerlog_server::rollup::{self, OrgReportFormat};
+    let report = rollup::org_report(database, org, year).await?;
+    let format = match format {
+        OrgFormat::Json => OrgReportFormat::Json,
+        OrgFormat::Csv => OrgReportFormat::Csv,
+        OrgFormat::Xlsx => OrgReportFormat::Xlsx,
+    };
+    let bytes = rollup::render(&report, format)?;
+    std::fs::write(out, bytes)
+        .map_err(|e| ServerError::InvalidInput(format!("cannot write {}: {e}", out.display())))?;
+    let unverified = report.chapters.iter().filter(|c| !c.verified).count();
+    println!(
+        "{org} {year}: {} activity-days from {} verified chapter submissions; {unverified} not verified; {} chapters have not submitted{}. Written to {}",
+        report.total_activity_days,
+        report.chapters.len() - unverified,
+        report.missing.len(),
+        if report.missing.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", report.missing.join(", "))
+        },
+        out.display()
+    );
+    Ok(())
 }
 
 async fn serve(database: &str, args: ServeArgs) -> Result<(), ServerError> {

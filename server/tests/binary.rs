@@ -411,3 +411,165 @@ fn a_closed_standard_output_ends_quietly() {
     ]);
     assert_eq!(code, 1, "Bergen was created before the closed pipe: {err}");
 }
+
+/// `admin org report`: the organisation's chapters in JSON, CSV and XLSX, each stored
+/// submission's signature checked; bad input is a clear error and writes nothing.
+#[test]
+fn admin_org_report() {
+    use peerlog_protocol::rollup::{
+        ROLLUP_DOMAIN, ROLLUP_FORMAT, RollupCategories, RollupDocument, RollupMonth, SignedRollup,
+    };
+    use peerlog_server::storage::{Storage, StoredRollup};
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("peerlog.db");
+    let db = format!("sqlite://{}", path.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = SqliteStorage::open(&path).await.unwrap();
+        let key = DeviceSigningKey::generate().unwrap();
+        let oslo = s.create_chapter("Org", "Oslo, sentrum").await.unwrap();
+        s.create_chapter("Org", "=Bergen").await.unwrap();
+        s.set_chapter_keys(oslo.id, [1; 32], *key.public_key().as_bytes())
+            .await
+            .unwrap();
+        let mut by_month: Vec<RollupMonth> = (1..=12)
+            .map(|month| RollupMonth {
+                month,
+                ..RollupMonth::default()
+            })
+            .collect();
+        by_month[5].course = 4;
+        let document = RollupDocument {
+            format: ROLLUP_FORMAT.into(),
+            organisation: "Org".into(),
+            chapter: "Oslo, sentrum".into(),
+            year: 2026,
+            rule_set: "no-bufdir-2020".into(),
+            created_at: 100,
+            activity_days: 4,
+            by_category: RollupCategories {
+                outreach: 0,
+                group: 0,
+                course: 4,
+            },
+            by_month,
+            active_peers: 3,
+            peers_with_declaration: 3,
+            active_peers_with_declaration: 3,
+            certified_peers: 2,
+            themes: Default::default(),
+        };
+        let signature = key.sign_document(ROLLUP_DOMAIN, &document).unwrap();
+        let signed = SignedRollup {
+            document,
+            signature,
+        };
+        s.put_rollup(
+            oslo.id,
+            StoredRollup {
+                year: 2026,
+                created_at: 100,
+                received_at: 200,
+                document: serde_json::to_vec(&signed).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    });
+    let report = |format: &str, out: &Path| {
+        run(&[
+            "--database",
+            &db,
+            "admin",
+            "org",
+            "report",
+            "--org",
+            "Org",
+            "--year",
+            "2026",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let json = dir.path().join("org.json");
+    let (code, out, err) = report("json", &json);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("4 activity-days") && out.contains("=Bergen"),
+        "{out}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["chapters"][0]["name"], "Oslo, sentrum");
+    assert_eq!(v["chapters"][0]["verified"], true);
+    assert_eq!(v["chapters"][0]["activity_days"], 4);
+    assert_eq!(v["chapters"][0]["by_category"]["course"], 4);
+    assert_eq!(v["total_activity_days"], 4);
+    assert_eq!(v["missing"], serde_json::json!(["=Bergen"]));
+
+    // CSV: quoted where a name needs it, a name that looks like a formula defused.
+    let csv = dir.path().join("org.csv");
+    assert_eq!(report("csv", &csv).0, 0);
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    assert!(csv.starts_with("chapter,status,activity_days,outreach,group,course,"));
+    assert!(
+        csv.contains("\r\n\"Oslo, sentrum\",verified,4,0,0,4,3,3,3,2,no-bufdir-2020,"),
+        "{csv}"
+    );
+    assert!(csv.contains("\r\n'=Bergen,missing,"), "{csv}");
+
+    // XLSX: a workbook with the chapters and months, the names as text.
+    let xlsx = dir.path().join("org.xlsx");
+    assert_eq!(report("xlsx", &xlsx).0, 0);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+    let mut book = String::new();
+    zip.by_name("xl/workbook.xml")
+        .unwrap()
+        .read_to_string(&mut book)
+        .unwrap();
+    assert!(
+        book.contains("name=\"Org 2026\"") && book.contains("By month"),
+        "{book}"
+    );
+    let mut strings = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .unwrap()
+        .read_to_string(&mut strings)
+        .unwrap();
+    assert!(strings.contains("Oslo, sentrum") && strings.contains("=Bergen"));
+
+    // Bad input: usage errors exit 2, others 1 with one line; no file written.
+    let none = dir.path().join("none.json");
+    for (args, want) in [
+        (
+            vec!["--org", "Org", "--year", "1999", "--format", "json"],
+            2,
+        ),
+        (vec!["--org", "Org", "--year", "2026", "--format", "pdf"], 2),
+        (vec!["--org", "Org", "--format", "json"], 2),
+        (
+            vec!["--org", "Nobody", "--year", "2026", "--format", "json"],
+            1,
+        ),
+    ] {
+        let mut all = vec!["--database", &db, "admin", "org", "report"];
+        all.extend_from_slice(&args);
+        all.extend_from_slice(&["--out", none.to_str().unwrap()]);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, want, "{args:?}: {err}");
+        if want == 1 {
+            assert!(
+                err.starts_with("error: ") && err.trim().lines().count() == 1,
+                "{err}"
+            );
+            assert!(err.contains("no organisation named \"Nobody\""), "{err}");
+        }
+        assert!(!none.exists());
+    }
+    let (code, _, err) = report("json", &dir.path().join("no/such/dir/x.json"));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+}

@@ -24,6 +24,76 @@ const COORDINATOR_WORDS: &[&str] = &[
     "revoke_device",
 ];
 
+/// Crates (manifest, relative to the workspace root) and the workspace crates their
+/// normal dependencies must not name: the server never links the phone core or the
+/// coordinator's crates (it holds no key that opens a record, and the organisation report
+/// writes its files through `peerlog-sheets`), and `peerlog-sheets` knows no Peerlog data.
+const FORBIDDEN_DEPENDENCIES: &[(&str, &[&str])] = &[
+    (
+        "server/Cargo.toml",
+        &[
+            "peerlog-core",
+            "peerlog-coordinator",
+            "peerlog-console",
+            "peerlog-cli",
+            "rust_xlsxwriter",
+        ],
+    ),
+    (
+        "core/sheets/Cargo.toml",
+        &[
+            "peerlog-protocol",
+            "peerlog-crypto",
+            "peerlog-rules",
+            "peerlog-core",
+            "peerlog-coordinator",
+        ],
+    ),
+];
+
+/// Checks [`FORBIDDEN_DEPENDENCIES`].
+pub fn check_crates(ctx: &Ctx) -> Result<()> {
+    let mut problems = Vec::new();
+    for (manifest, forbidden) in FORBIDDEN_DEPENDENCIES {
+        let path = ctx.root.join(manifest);
+        let text =
+            std::fs::read_to_string(&path).context(|| format!("cannot read {}", path.display()))?;
+        for name in normal_dependencies(&text) {
+            if forbidden.contains(&name.as_str()) {
+                problems.push(format!("{manifest} depends on {name}"));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!("crates depend across layers:\n  {}", problems.join("\n  "));
+    }
+    println!(
+        "{} crates checked: the server links no client crate, peerlog-sheets no Peerlog crate",
+        FORBIDDEN_DEPENDENCIES.len()
+    );
+    Ok(())
+}
+
+/// The names in a manifest's `[dependencies]` table (not dev- or build-dependencies).
+pub fn normal_dependencies(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+            continue;
+        }
+        if !inside || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((name, _)) = line.split_once('=') {
+            let name = name.trim().split('.').next().unwrap_or_default();
+            out.push(name.trim_matches('"').to_string());
+        }
+    }
+    out
+}
+
 /// Top-level module → the crate's top-level modules its code (not its tests) names.
 pub type Imports = BTreeMap<String, BTreeSet<String>>;
 
@@ -222,6 +292,14 @@ mod tests {
             .iter()
             .map(|(m, to)| (m.to_string(), to.iter().map(|s| s.to_string()).collect()))
             .collect()
+    }
+
+    #[test]
+    fn normal_dependencies_leave_out_dev_dependencies() {
+        let manifest = "[package]\nname = \"x\"\n[dependencies]\n# a comment\n\
+                        peerlog-sheets.workspace = true\nserde = { version = \"1\" }\n\
+                        [dev-dependencies]\npeerlog-core.workspace = true\n";
+        assert_eq!(normal_dependencies(manifest), ["peerlog-sheets", "serde"]);
     }
 
     #[test]

@@ -45,10 +45,13 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "layers",
-        about: "the peer core's modules import one way (no cycle, nothing imports ffi)",
+        about: "the peer core's modules import one way (no cycle, nothing imports ffi); the server links no client crate",
         needs: &[],
         uses: &[],
-        run: |ctx| layers::check_core(ctx),
+        run: |ctx| {
+            layers::check_core(ctx)?;
+            layers::check_crates(ctx)
+        },
     },
     Step {
         name: "clippy",

@@ -510,6 +510,15 @@ pub enum CoordinatorCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Submit the chapter's year to the organisation (the national roll-up): the counts of
+    /// `coordinator report` as of the last sync, signed with the chapter key; no names.
+    /// Submitting the year again replaces it.
+    Submit {
+        #[arg(long, value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

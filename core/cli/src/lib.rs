@@ -11,6 +11,7 @@ mod followups;
 mod guidelines;
 mod network;
 mod output;
+mod rollup;
 mod secret;
 
 use args::*;

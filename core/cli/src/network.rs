@@ -511,6 +511,7 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
             flag_uncertified,
             json,
         } => crate::guidelines::coordinator_settings(app, themes, flag_uncertified, json),
+        CoordinatorCmd::Submit { year, json } => crate::rollup::coordinator_submit(app, year, json),
         // Handled before the machine is opened (the console needs its language), or in
         // their own module.
         CoordinatorCmd::Console { .. }

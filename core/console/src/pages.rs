@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 mod debriefs;
+mod rollup;
 
 type St = State<Arc<AppState>>;
 
@@ -46,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/declaration/publish", post(declaration_publish))
         .route("/report", get(report))
         .route("/report/{year}/{file}", get(report_file))
+        .route("/report/submit", post(rollup::submit))
         .route(
             "/training",
             get(crate::training::training).post(crate::training::add_training),
@@ -1465,6 +1467,7 @@ struct ReportPage {
     rules: String,
     rows: Vec<ReportPeerRow>,
     downloads: Vec<Download>,
+    year: i32,
 }
 
 async fn report(
@@ -1528,6 +1531,7 @@ async fn report(
         rows,
         downloads,
         report,
+        year,
     };
     render(StatusCode::OK, &page)
 }

@@ -289,6 +289,28 @@ texts! {
         "Markeret som fulgt op; peer-støttegiveren ser det, når I begge har synkroniseret.",
         "Marked as followed up; the peer sees it after both of you sync.",
     ],
+    rollup_title => ["Til organisasjonen", "Til organisationen", "To the organisation"],
+    rollup_help => [
+        "Send årets tall til organisasjonen for den samlede søknaden: bare antall, signert med lokallagets nøkkel, ingen navn. Tallene er de på denne siden (fra siste synkronisering); sender du igjen, erstattes de.",
+        "Send årets tal til organisationen til den samlede ansøgning: kun antal, underskrevet med lokalafdelingens nøgle, ingen navne. Tallene er dem på denne side (fra seneste synkronisering); sender du igen, erstattes de.",
+        "Send the year's figures to the organisation for its one grant application: counts only, signed with the chapter key, no names. They are the figures on this page (as of the last sync); sending again replaces them.",
+    ],
+    rollup_button => ["Send {} til organisasjonen", "Send {} til organisationen", "Submit {} to the organisation"],
+    rollup_submitted => [
+        "{} er sendt til organisasjonen: {} aktivitetsdager.",
+        "{} er sendt til organisationen: {} aktivitetsdage.",
+        "{} submitted to the organisation: {} activity-days.",
+    ],
+    rollup_replaced => [
+        "{} er sendt til organisasjonen på nytt og erstatter det forrige: {} aktivitetsdager.",
+        "{} er sendt til organisationen igen og erstatter den forrige: {} aktivitetsdage.",
+        "{} submitted to the organisation again, replacing the earlier submission: {} activity-days.",
+    ],
+    rollup_bad_year => [
+        "Velg et år mellom 2000 og 2100.",
+        "Vælg et år mellem 2000 og 2100.",
+        "Choose a year between 2000 and 2100.",
+    ],
 }
 
 /// `text` with each `{}` replaced by the next of `args`.

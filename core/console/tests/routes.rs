@@ -358,6 +358,7 @@ impl Fixture {
             ),
             ("/training/settings".into(), vec![("themes", "on".into())]),
             (format!("/debriefs/{}/done", self.debrief), vec![]),
+            ("/report/submit".into(), vec![("year", "2025".into())]),
         ]
     }
 }
@@ -1097,4 +1098,53 @@ async fn open_debrief_requests_come_first_and_can_be_marked_followed_up() {
     let mine = f.kari.list_debriefs().unwrap();
     assert_eq!(mine.len(), 1);
     assert!(mine[0].followed_up_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_year_is_submitted_to_the_organisation() {
+    use peerlog_server::storage::{SqliteStorage, Storage};
+    let f = fixture().await;
+    let b = f.sign_in().await;
+    let page = f.get(&b, "/report?year=2025").await.text();
+    assert!(page.contains("data-testid=\"rollup-submit\""), "{page}");
+    assert!(page.contains("Submit 2025 to the organisation"));
+    let server = SqliteStorage::open(f.dir.path().join("server.db"))
+        .await
+        .unwrap();
+    let stored = || async {
+        server.org_rollups("LHL", 2025).await.unwrap()[0]
+            .rollup
+            .clone()
+    };
+
+    // A year out of range: refused, nothing sent.
+    let r = f.post(&b, "/report/submit", &[("year", "1999")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("between 2000 and 2100"));
+    assert_eq!(stored().await, None);
+
+    let days = f.coord.chapter_report(2025).unwrap().activity_days;
+    let r = f.post(&b, "/report/submit", &[("year", "2025")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.location(), Some("/report?year=2025"));
+    let page = f.get(&b, "/report?year=2025").await.text();
+    assert!(
+        page.contains(&format!(
+            "2025 submitted to the organisation: {days} activity-days."
+        )),
+        "{page}"
+    );
+    let first = stored().await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&first.document).unwrap();
+    assert_eq!(doc["document"]["activity_days"], days);
+    assert_eq!(doc["document"]["chapter"], "Oslo");
+
+    // Again: it replaces the year's submission.
+    let r = f.post(&b, "/report/submit", &[("year", "2025")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = f.get(&b, "/report?year=2025").await.text();
+    assert!(
+        page.contains("again, replacing the earlier submission"),
+        "{page}"
+    );
 }

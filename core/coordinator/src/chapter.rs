@@ -261,6 +261,7 @@ impl Reader<'_> {
             peers: Vec::new(),
             certified_peers: 0,
             flag_uncertified: settings.flag_uncertified,
+            themes: BTreeMap::new(),
         };
         for (account, mut list) in rows {
             list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));

@@ -10,6 +10,7 @@ use crate::{ChapterReport, PeerReport};
 use chrono::{Datelike, NaiveDate};
 use peerlog_core::error::CoreError;
 use peerlog_core::{Category, ContactKind, Locale};
+use peerlog_sheets::{csv_line, header};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 /// The file formats of the chapter report.
@@ -97,31 +98,6 @@ fn peer_cells(p: &PeerReport) -> [String; 15] {
     ]
 }
 
-/// One CSV field (RFC 4180). Text that a spreadsheet would run as a formula (`=`, `+`,
-/// `-`, `@`, tab, CR at the start) is prefixed with `'`: names come from peers.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn csv_line(cells: &[String]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_field(c))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// One row per peer and a `TOTAL` row.
 pub fn csv(report: &ChapterReport) -> String {
     let mut out = csv_line(&PEER_COLUMNS.map(String::from));
@@ -170,31 +146,6 @@ fn fixed_sheets(l: Locale) -> [&'static str; 3] {
     ]
 }
 
-/// A worksheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`), unique in `used`
-/// (which starts with the workbook's own sheet names).
-fn sheet_name(wanted: &str, used: &mut Vec<String>) -> String {
-    let clean: String = wanted
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
-        .collect();
-    let clean = clean.trim().trim_matches('\'');
-    let base: String = if clean.is_empty() {
-        "Peer".into()
-    } else {
-        clean.chars().take(31).collect()
-    };
-    let mut name = base.clone();
-    let mut n = 2;
-    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) {
-        let suffix = format!(" ({n})");
-        let keep = 31 - suffix.chars().count();
-        name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
-        n += 1;
-    }
-    used.push(name.clone());
-    name
-}
-
 fn category_of(code: &str) -> Option<Category> {
     Category::ALL.iter().copied().find(|c| c.as_str() == code)
 }
@@ -208,14 +159,6 @@ fn excel_date(iso: &str) -> Option<ExcelDateTime> {
         u8::try_from(d.day()).ok()?,
     )
     .ok()
-}
-
-/// Writes `cells` as a bold header row.
-fn header(ws: &mut Worksheet, row: u32, cells: &[&str], bold: &Format) -> Result<(), XlsxError> {
-    for (col, cell) in (0u16..).zip(cells) {
-        ws.write_string_with_format(row, col, *cell, bold)?;
-    }
-    Ok(())
 }
 
 fn number(ws: &mut Worksheet, row: u32, col: u16, n: u32) -> Result<(), XlsxError> {
@@ -476,7 +419,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
     for p in &report.peers {
         let ws = wb.add_worksheet();
         let title = p.name.clone().unwrap_or_else(|| p.account_id.clone());
-        ws.set_name(sheet_name(&title, &mut used))?;
+        ws.set_name(peerlog_sheets::sheet_name(&title, "Peer", &mut used))?;
         let declaration = match (p.declaration_version, p.declaration_valid) {
             (Some(v), true) => format!(
                 "{} {v}, {}",
@@ -586,35 +529,20 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::CategoryTotals;
 
     #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("Kari"), "Kari");
-        assert_eq!(csv_field("Nordmann, Kari"), "\"Nordmann, Kari\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "'-1");
-    }
-
-    #[test]
-    fn sheet_names_are_valid_and_unique() {
-        let mut used = Vec::new();
-        assert_eq!(sheet_name("Kari Nordmann", &mut used), "Kari Nordmann");
-        assert_eq!(sheet_name("Kari Nordmann", &mut used), "Kari Nordmann (2)");
-        assert_eq!(sheet_name("a/b:c", &mut used), "a b c");
+    fn peer_sheets_never_take_the_workbooks_own_names() {
         let mut fixed: Vec<String> = fixed_sheets(Locale::Nb).map(String::from).to_vec();
-        assert_eq!(sheet_name("Likepersoner", &mut fixed), "Likepersoner (2)");
-        let long = sheet_name(&"x".repeat(40), &mut used);
-        assert_eq!(long.chars().count(), 31);
-        let long2 = sheet_name(&"x".repeat(40), &mut used);
-        assert!(long2.ends_with(" (2)") && long2.chars().count() == 31);
-        assert_eq!(sheet_name("  ", &mut used), "Peer");
+        assert_eq!(
+            peerlog_sheets::sheet_name("Likepersoner", "Peer", &mut fixed),
+            "Likepersoner (2)"
+        );
     }
 
-    fn report() -> ChapterReport {
+    pub(crate) fn report() -> ChapterReport {
         let contact = |date: &str, kind: &str, category: &str| crate::CountedContact {
             date: date.into(),
             kind: kind.into(),
@@ -672,6 +600,7 @@ mod tests {
             }],
             certified_peers: 1,
             flag_uncertified: false,
+            themes: Default::default(),
         }
     }
 

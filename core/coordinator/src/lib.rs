@@ -13,6 +13,7 @@ pub mod files;
 pub mod heads;
 mod keys;
 mod proof;
+pub mod rollup;
 pub mod settings;
 pub mod training;
 
@@ -42,6 +43,7 @@ use peerlog_protocol::api::{
 use peerlog_protocol::{Collection, RecordMeta};
 pub use proof::KeyProof;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -220,6 +222,8 @@ pub struct ChapterReport {
     pub certified_peers: u32,
     /// The chapter's setting: contacts by uncertified peers are flagged.
     pub flag_uncertified: bool,
+    /// Recovery themes: theme id → contacts that touched it (counts only).
+    pub themes: BTreeMap<String, u64>,
 }
 
 /// An expense as the coordinator sees it.
@@ -1112,6 +1116,11 @@ impl Coordinator {
     /// sync, decrypted here with the chapter key and counted with the same rules the
     /// peers' apps use.
     pub fn chapter_report(&self, year: i32) -> Result<ChapterReport, PeerlogError> {
+        self.chapter_report_inner(year)
+            .map_err(|e| self.fail("chapter_report", e))
+    }
+
+    fn chapter_report_inner(&self, year: i32) -> Result<ChapterReport> {
         let run = || {
             let enrol = self.enrolment()?;
             let rules = peerlog_rules::rule_set(REPORT_RULE_SET)
@@ -1131,7 +1140,7 @@ impl Coordinator {
             report.locale = self.locale;
             Ok(report)
         };
-        run().map_err(|e| self.fail("chapter_report", e))
+        run()
     }
 
     /// The chapter report as a file to hand on (CSV, XLSX or JSON).

@@ -22,6 +22,7 @@
 //! | `POST /v1/chapter/invitations` | bearer, coordinator | [`InvitationRequest`] | [`InvitationResponse`] |
 //! | `GET /v1/chapter/accounts` | bearer, coordinator | – | [`AccountsResponse`] |
 //! | `POST /v1/devices/{device_id}/revoke` | bearer, coordinator or own account | – | [`RevokeResponse`] |
+//! | `POST /v1/chapter/rollup` | bearer, coordinator | [`crate::rollup::SignedRollup`] | [`crate::rollup::RollupResponse`] |
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,6 +6,7 @@
 //! - [`Envelope`] and friends: the sealed form of a record, with structural limits.
 //! - [`Hlc`]: the hybrid logical clock used for record versions.
 //! - [`api`]: request and response bodies of the server API v1.
+//! - [`rollup`]: a chapter's signed yearly counts for the organisation (the national roll-up).
 #![warn(missing_docs)]
 
 pub mod api;
@@ -13,6 +14,7 @@ pub mod b64;
 pub mod canonical;
 mod envelope;
 mod error;
+pub mod rollup;
 mod value_ser;
 
 pub use envelope::{

@@ -52,6 +52,19 @@ impl<S: Storage> Route<S> {
         Self::new(Method::POST, path, routing::post(handler))
     }
 
+    /// A POST whose body may be at most `max_bytes` (smaller than the API's limit).
+    fn post_limited<H, T>(path: &'static str, handler: H, max_bytes: usize) -> Self
+    where
+        H: Handler<T, AppState<S>>,
+        T: 'static,
+    {
+        Self::new(
+            Method::POST,
+            path,
+            routing::post(handler).layer(DefaultBodyLimit::max(max_bytes)),
+        )
+    }
+
     fn new(method: Method, path: &'static str, handler: MethodRouter<AppState<S>>) -> Self {
         Route {
             method,
@@ -106,6 +119,11 @@ pub fn routes<S: Storage>() -> Vec<Route<S>> {
         Route::get("/v1/chapter/accounts", accounts::accounts::<S>),
         Route::post("/v1/devices/{device_id}/revoke", devices::revoke::<S>),
         Route::post("/v1/accounts/{account_id}/lock", accounts::lock::<S>),
+        Route::post_limited(
+            "/v1/chapter/rollup",
+            handlers::rollup::submit::<S>,
+            peerlog_protocol::rollup::MAX_ROLLUP_BYTES,
+        ),
     ]
 }
 

@@ -141,6 +141,94 @@ fn b64_range(min: usize, max: usize, description: &str) -> Value {
 
 /// The OpenAPI 3.1 document served at `/v1/openapi.json`.
 pub fn openapi_document() -> Value {
+    let mut doc = core_document();
+    add_rollup(&mut doc);
+    doc
+}
+
+/// The roll-up's schemas and route (ADR 0020), with every bound the server checks.
+fn add_rollup(doc: &mut Value) {
+    use peerlog_protocol::rollup::{
+        MAX_NAME_CHARS, MAX_ROLLUP_THEMES, MAX_RULE_SET_BYTES, MAX_THEME_ID_BYTES, ROLLUP_FORMAT,
+        ROLLUP_YEARS,
+    };
+    let uint32 = json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX });
+    let name = json!({ "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS });
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["RollupCategories"] = obj(
+        &["outreach", "group", "course"],
+        json!({ "outreach": uint32, "group": uint32, "course": uint32 }),
+    );
+    schemas["RollupMonth"] = obj(
+        &["month", "outreach", "group", "course"],
+        json!({ "month": { "type": "integer", "minimum": 1, "maximum": 12 }, "outreach": uint32, "group": uint32, "course": uint32 }),
+    );
+    schemas["RollupDocument"] = obj(
+        &[
+            "format",
+            "organisation",
+            "chapter",
+            "year",
+            "rule_set",
+            "created_at",
+            "activity_days",
+            "by_category",
+            "by_month",
+            "active_peers",
+            "peers_with_declaration",
+            "active_peers_with_declaration",
+            "certified_peers",
+            "themes",
+        ],
+        json!({
+            "format": { "type": "string", "enum": [ROLLUP_FORMAT] },
+            "organisation": name,
+            "chapter": name,
+            "year": { "type": "integer", "minimum": ROLLUP_YEARS.start(), "maximum": ROLLUP_YEARS.end() },
+            "rule_set": { "type": "string", "pattern": "^[A-Za-z0-9._-]+$", "maxLength": MAX_RULE_SET_BYTES },
+            "created_at": { "type": "integer", "minimum": 0, "maximum": i64::MAX },
+            "activity_days": { "description": "the sum of by_category", "type": "integer", "minimum": 0, "maximum": u32::MAX },
+            "by_category": r("RollupCategories"),
+            "by_month": { "description": "the twelve months in order, adding up to by_category", "type": "array", "minItems": 12, "maxItems": 12, "items": r("RollupMonth") },
+            "active_peers": uint32,
+            "peers_with_declaration": uint32,
+            "active_peers_with_declaration": uint32,
+            "certified_peers": uint32,
+            "themes": {
+                "type": "object",
+                "maxProperties": MAX_ROLLUP_THEMES,
+                "propertyNames": { "pattern": format!("^[a-z0-9_-]{{1,{MAX_THEME_ID_BYTES}}}$") },
+                "additionalProperties": { "type": "integer", "minimum": 0, "maximum": u64::MAX }
+            }
+        }),
+    );
+    schemas["SignedRollup"] = obj(
+        &["document", "signature"],
+        json!({ "document": r("RollupDocument"), "signature": b64_doc(64, "Ed25519 by the chapter signing key over the document in domain peerlog/v1/chapter-rollup, 64 bytes base64url") }),
+    );
+    schemas["RollupResponse"] = obj(
+        &["year", "replaced"],
+        json!({ "year": { "type": "integer" }, "replaced": { "type": "boolean" } }),
+    );
+    doc["paths"]["/v1/chapter/rollup"] = json!({ "post": {
+        "summary": "Submit the chapter's year to the organisation (coordinator): counts only, signed with the chapter signing key; replaces the chapter's earlier submission for that year",
+        "security": [{ "bearer": [] }],
+        "requestBody": body("SignedRollup"),
+        "responses": {
+            "200": ok("RollupResponse"),
+            "400": err("Malformed JSON, unknown fields, a value out of bounds, figures that do not add up, another chapter named, dated in the future, or not signed with the chapter signing key (`invalid_request`)"),
+            "401": err("Not logged in (`unauthenticated`)"),
+            "403": err("Not the coordinator (`forbidden`), device revoked (`device_revoked`), or its account locked (`account_locked`)"),
+            "409": err("A later submission for that year is stored, or the chapter has no signing key (`conflict`)"),
+            "413": err("Body larger than 16 KiB (`payload_too_large`)"),
+            "415": err("Not `application/json`"),
+            "500": err("Server failure (`internal`)")
+        }
+    } });
+}
+
+/// The document of the routes before the roll-up.
+fn core_document() -> Value {
     let limited = &[("429", "Rate limited (`rate_limited`, with Retry-After)")];
     let token_errors = &[
         ("404", "Unknown token (`not_found`)"),

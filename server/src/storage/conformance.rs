@@ -9,7 +9,7 @@ use peerlog_protocol::api;
 
 use super::{
     ChapterKeys, Enrolment, HeadWrite, HeadedPush, IncomingRecord, NewAccount, NewDevice, NewToken,
-    PullScope, PushOutcome, Role, Storage, StorageError, StoredHead, reject,
+    PullScope, PushOutcome, Role, Storage, StorageError, StoredHead, StoredRollup, reject,
 };
 
 /// A fresh storage plus whatever must be cleaned up after the test (a temp dir, a database
@@ -91,7 +91,9 @@ macro_rules! conformance_tests {
             declaration_version_is_current,
             addressed_records_reach_the_account,
             account_lock_newest_statement_wins,
-            recovery_replaced
+            recovery_replaced,
+            rollups_latest_per_chapter_and_year,
+            org_rollups_list_every_chapter_of_the_org
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {
@@ -1455,4 +1457,88 @@ pub async fn recovery_replaced<S: Storage>(s: &S) {
         code(s.replace_recovery("nobody", hash(9), vec![9]).await),
         "not_found"
     );
+}
+
+fn rollup(year: i32, created_at: i64, document: &[u8]) -> StoredRollup {
+    StoredRollup {
+        year,
+        created_at,
+        received_at: created_at + 1,
+        document: document.to_vec(),
+    }
+}
+
+pub async fn rollups_latest_per_chapter_and_year<S: Storage>(s: &S) {
+    let c = s.create_chapter("Org", "Oslo").await.unwrap();
+    assert!(
+        !s.put_rollup(c.id, rollup(2026, 100, b"first"))
+            .await
+            .unwrap()
+    );
+    // Another year is another row.
+    assert!(
+        !s.put_rollup(c.id, rollup(2025, 100, b"last year"))
+            .await
+            .unwrap()
+    );
+    // A new submission replaces the year's row.
+    assert!(
+        s.put_rollup(c.id, rollup(2026, 200, b"second"))
+            .await
+            .unwrap()
+    );
+    // An older one (a replay) does not, and changes nothing.
+    assert_eq!(
+        code(s.put_rollup(c.id, rollup(2026, 150, b"replayed")).await),
+        "conflict"
+    );
+    // The same second again is a correction made at once: it replaces.
+    assert!(
+        s.put_rollup(c.id, rollup(2026, 200, b"third"))
+            .await
+            .unwrap()
+    );
+    let listed = s.org_rollups("Org", 2026).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].chapter, c);
+    assert_eq!(listed[0].rollup, Some(rollup(2026, 200, b"third")));
+    let listed = s.org_rollups("Org", 2025).await.unwrap();
+    assert_eq!(listed[0].rollup, Some(rollup(2025, 100, b"last year")));
+    assert_eq!(
+        code(s.put_rollup(c.id + 1000, rollup(2026, 1, b"x")).await),
+        "not_found"
+    );
+}
+
+pub async fn org_rollups_list_every_chapter_of_the_org<S: Storage>(s: &S) {
+    let oslo = s.create_chapter("Org", "Oslo").await.unwrap();
+    let bergen = s.create_chapter("Org", "Bergen").await.unwrap();
+    let other = s.create_chapter("Other", "Oslo").await.unwrap();
+    s.set_chapter_keys(oslo.id, [1; 32], [2; 32]).await.unwrap();
+    s.put_rollup(oslo.id, rollup(2026, 10, b"oslo"))
+        .await
+        .unwrap();
+    s.put_rollup(other.id, rollup(2026, 10, b"other org"))
+        .await
+        .unwrap();
+    let mut listed = s.org_rollups("Org", 2026).await.unwrap();
+    listed.sort_by(|a, b| a.chapter.name.cmp(&b.chapter.name));
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].chapter, bergen);
+    assert_eq!(listed[0].rollup, None);
+    assert_eq!(listed[1].chapter.name, "Oslo");
+    assert_eq!(
+        listed[1].chapter.keys.map(|k| k.signing_public_key),
+        Some([2; 32])
+    );
+    assert_eq!(listed[1].rollup, Some(rollup(2026, 10, b"oslo")));
+    // No submission for that year: every chapter listed without one.
+    assert!(
+        s.org_rollups("Org", 2024)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.rollup.is_none())
+    );
+    assert_eq!(code(s.org_rollups("Nobody", 2026).await), "not_found");
 }

@@ -388,6 +388,24 @@ pub struct Stats {
     pub records: u64,
 }
 
+/// A chapter's roll-up as stored: the signed document exactly as received (opaque here;
+/// its signature is checked by whoever reads it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRollup {
+    pub year: i32,
+    /// When the chapter made it (from the document), Unix seconds.
+    pub created_at: Timestamp,
+    pub received_at: Timestamp,
+    pub document: Vec<u8>,
+}
+
+/// A chapter of an organisation and its roll-up for the year asked, if it submitted one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterRollup {
+    pub chapter: Chapter,
+    pub rollup: Option<StoredRollup>,
+}
+
 /// The storage the server is generic over (`Server<S: Storage>`). All methods return `Send`
 /// futures so handlers can run on a multi-threaded runtime. Implementations are cheap to
 /// clone (a handle to shared pools).
@@ -593,6 +611,25 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// A trivial query.
     fn health(&self) -> impl Future<Output = Result<()>> + Send;
     fn stats(&self) -> impl Future<Output = Result<Stats>> + Send;
+
+    // --- the national roll-up (ADR 0020) ---
+
+    /// Stores the chapter's roll-up for `rollup.year`, replacing the stored one unless that
+    /// was made later (`Conflict`: an older submission replayed). Returns whether it
+    /// replaced one. `NotFound("chapter")` if there is no such chapter.
+    fn put_rollup(
+        &self,
+        chapter_id: i64,
+        rollup: StoredRollup,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Every chapter of the organisation named `org_name` (by name), each with its
+    /// roll-up for `year` if it submitted one. `NotFound("organisation")` if there is no
+    /// such organisation.
+    fn org_rollups(
+        &self,
+        org_name: &str,
+        year: i32,
+    ) -> impl Future<Output = Result<Vec<ChapterRollup>>> + Send;
 }
 
 // ---- helpers shared by the backends ----

@@ -11,12 +11,12 @@ use tokio_postgres::{NoTls, Row};
 use peerlog_protocol::api;
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash, HeadWrite,
-    HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope,
-    PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError, StoredHead,
-    StoredRecord, Timestamp, Token, chapter_keys_to_set, check_enrolment_token, check_limit,
-    check_name, decide, head_follows, lock_update, page, page_cut, pending, to_hash, to_i64,
-    to_signature, to_u64, to_version,
+    Account, Chapter, ChapterKeys, ChapterRollup, Decision, Declaration, DeviceInfo, Enrolment,
+    Hash, HeadWrite, HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken,
+    PullPage, PullScope, PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError,
+    StoredHead, StoredRecord, StoredRollup, Timestamp, Token, chapter_keys_to_set,
+    check_enrolment_token, check_limit, check_name, decide, head_follows, lock_update, page,
+    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -44,6 +44,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!("postgres", 6, "account lock", "0006_account_lock.sql"),
     migration!("postgres", 7, "enrolment proof", "0007_enrol_proof.sql"),
     migration!("postgres", 8, "account heads", "0008_account_heads.sql"),
+    migration!("postgres", 9, "roll-ups", "0009_rollups.sql"),
 ];
 /// Any constant; serialises migrations of server instances starting together.
 const MIGRATION_LOCK: i64 = 0x7065_6572_6c6f_6701;
@@ -1543,4 +1544,102 @@ impl Storage for PostgresStorage {
             records: count(&r, 3)?,
         })
     }
+
+    async fn put_rollup(&self, chapter_id: i64, rollup: StoredRollup) -> Result<bool> {
+        put_rollup(self, chapter_id, rollup).await
+    }
+
+    async fn org_rollups(&self, org_name: &str, year: i32) -> Result<Vec<ChapterRollup>> {
+        org_rollups(self, org_name, year).await
+    }
+}
+
+/// [`Storage::put_rollup`]: one row per chapter and year, replaced unless the stored one
+/// was made later; the chapter row is locked so two submissions are checked in turn.
+async fn put_rollup(s: &PostgresStorage, chapter_id: i64, r: StoredRollup) -> Result<bool> {
+    let mut client = s.client().await?;
+    let tx = client.transaction().await.map_err(db)?;
+    if tx
+        .query_opt(
+            "SELECT 1 FROM chapters WHERE id = $1 FOR UPDATE",
+            &[&chapter_id],
+        )
+        .await
+        .map_err(db)?
+        .is_none()
+    {
+        return Err(StorageError::NotFound("chapter"));
+    }
+    let stored: Option<i64> = tx
+        .query_opt(
+            "SELECT created_at FROM rollups WHERE chapter_id = $1 AND year = $2",
+            &[&chapter_id, &r.year],
+        )
+        .await
+        .map_err(db)?
+        .map(|row| row.get(0));
+    if stored.is_some_and(|c| c > r.created_at) {
+        return Err(StorageError::Conflict(
+            "a later submission for this year is stored already".into(),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO rollups (chapter_id, year, created_at, received_at, document)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (chapter_id, year) DO UPDATE SET created_at = excluded.created_at,
+             received_at = excluded.received_at, document = excluded.document",
+        &[
+            &chapter_id,
+            &r.year,
+            &r.created_at,
+            &r.received_at,
+            &r.document,
+        ],
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(stored.is_some())
+}
+
+/// [`Storage::org_rollups`].
+async fn org_rollups(s: &PostgresStorage, org_name: &str, year: i32) -> Result<Vec<ChapterRollup>> {
+    let client = s.client().await?;
+    let org: i64 = client
+        .query_opt("SELECT id FROM organisations WHERE name = $1", &[&org_name])
+        .await
+        .map_err(db)?
+        .ok_or(StorageError::NotFound("organisation"))?
+        .get(0);
+    let rows = client
+        .query(
+            "SELECT c.id, c.org_id, o.name, c.name, c.encryption_public_key, c.signing_public_key,
+                    r.created_at, r.received_at, r.document
+             FROM chapters c JOIN organisations o ON o.id = c.org_id
+             LEFT JOIN rollups r ON r.chapter_id = c.id AND r.year = $2
+             WHERE c.org_id = $1 ORDER BY c.name, c.id",
+            &[&org, &year],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|row| {
+            let created_at: Option<i64> = row.get(6);
+            let received_at: Option<i64> = row.get(7);
+            let document: Option<Vec<u8>> = row.get(8);
+            let rollup = match (created_at, received_at, document) {
+                (Some(created_at), Some(received_at), Some(document)) => Some(StoredRollup {
+                    year,
+                    created_at,
+                    received_at,
+                    document,
+                }),
+                _ => None,
+            };
+            Ok(ChapterRollup {
+                chapter: chapter_from_row(row)?,
+                rollup,
+            })
+        })
+        .collect()
 }

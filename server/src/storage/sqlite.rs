@@ -11,12 +11,12 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction,
 use peerlog_protocol::api;
 
 use super::{
-    Account, Chapter, ChapterKeys, Decision, Declaration, DeviceInfo, Enrolment, Hash, HeadWrite,
-    HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken, PullPage, PullScope,
-    PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError, StoredHead,
-    StoredRecord, Timestamp, Token, chapter_keys_to_set, check_enrolment_token, check_limit,
-    check_name, decide, head_follows, lock_update, page, page_cut, pending, to_hash, to_i64,
-    to_signature, to_u64, to_version,
+    Account, Chapter, ChapterKeys, ChapterRollup, Decision, Declaration, DeviceInfo, Enrolment,
+    Hash, HeadWrite, HeadedPush, IncomingRecord, Migration, NewAccount, NewDevice, NewToken,
+    PullPage, PullScope, PulledRecord, PushOutcome, Result, Role, Stats, Storage, StorageError,
+    StoredHead, StoredRecord, StoredRollup, Timestamp, Token, chapter_keys_to_set,
+    check_enrolment_token, check_limit, check_name, decide, head_follows, lock_update, page,
+    page_cut, pending, to_hash, to_i64, to_signature, to_u64, to_version,
 };
 
 /// Numbered migrations, applied in order at `open` and recorded in `schema_migrations`.
@@ -39,6 +39,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!("sqlite", 6, "account lock", "0006_account_lock.sql"),
     migration!("sqlite", 7, "enrolment proof", "0007_enrol_proof.sql"),
     migration!("sqlite", 8, "account heads", "0008_account_heads.sql"),
+    migration!("sqlite", 9, "roll-ups", "0009_rollups.sql"),
 ];
 const READERS: usize = 4;
 
@@ -1475,6 +1476,117 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+
+    async fn put_rollup(&self, chapter_id: i64, rollup: StoredRollup) -> Result<bool> {
+        self.write(move |conn| put_rollup(conn, chapter_id, &rollup))
+            .await
+    }
+
+    async fn org_rollups(&self, org_name: &str, year: i32) -> Result<Vec<ChapterRollup>> {
+        let org_name = org_name.to_owned();
+        self.read(move |conn| org_rollups(conn, &org_name, year))
+            .await
+    }
+}
+
+/// [`Storage::put_rollup`]: one row per chapter and year, replaced unless the stored one
+/// was made later.
+fn put_rollup(conn: &mut Connection, chapter_id: i64, r: &StoredRollup) -> Result<bool> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    if chapter_by_id(&tx, chapter_id)?.is_none() {
+        return Err(StorageError::NotFound("chapter"));
+    }
+    let stored: Option<i64> = tx
+        .query_row(
+            "SELECT created_at FROM rollups WHERE chapter_id = ?1 AND year = ?2",
+            params![chapter_id, r.year],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    if stored.is_some_and(|c| c > r.created_at) {
+        return Err(StorageError::Conflict(
+            "a later submission for this year is stored already".into(),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO rollups (chapter_id, year, created_at, received_at, document)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (chapter_id, year) DO UPDATE SET created_at = excluded.created_at,
+             received_at = excluded.received_at, document = excluded.document",
+        params![chapter_id, r.year, r.created_at, r.received_at, r.document],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(stored.is_some())
+}
+
+named_row! {
+    /// A row of [`org_rollups`]: a chapter and its roll-up columns (all null if none).
+    struct ChapterRollupRow {
+        id: i64,
+        org_id: i64,
+        org_name: String,
+        name: String,
+        encryption_public_key: Option<Vec<u8>>,
+        signing_public_key: Option<Vec<u8>>,
+        created_at: Option<i64>,
+        received_at: Option<i64>,
+        document: Option<Vec<u8>>,
+    }
+}
+
+/// [`Storage::org_rollups`].
+fn org_rollups(conn: &Connection, org_name: &str, year: i32) -> Result<Vec<ChapterRollup>> {
+    let org: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM organisations WHERE name = ?1",
+            [org_name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    let org = org.ok_or(StorageError::NotFound("organisation"))?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.id, c.org_id, o.name AS org_name, c.name, c.encryption_public_key,
+                    c.signing_public_key, r.created_at, r.received_at, r.document
+             FROM chapters c JOIN organisations o ON o.id = c.org_id
+             LEFT JOIN rollups r ON r.chapter_id = c.id AND r.year = ?2
+             WHERE c.org_id = ?1 ORDER BY c.name, c.id",
+        )
+        .map_err(db)?;
+    let at = ChapterRollupRow::columns(&stmt).map_err(db)?;
+    let rows = stmt
+        .query_map(params![org, year], |r| ChapterRollupRow::read(r, &at))
+        .map_err(db)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db)?;
+    rows.into_iter()
+        .map(|r| {
+            let rollup = match (r.created_at, r.received_at, r.document) {
+                (Some(created_at), Some(received_at), Some(document)) => Some(StoredRollup {
+                    year,
+                    created_at,
+                    received_at,
+                    document,
+                }),
+                _ => None,
+            };
+            let chapter = ChapterRow {
+                id: r.id,
+                org_id: r.org_id,
+                org_name: r.org_name,
+                name: r.name,
+                encryption_public_key: r.encryption_public_key,
+                signing_public_key: r.signing_public_key,
+            }
+            .finish()?;
+            Ok(ChapterRollup { chapter, rollup })
+        })
+        .collect()
 }
 
 impl SqliteStorage {

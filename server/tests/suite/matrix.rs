@@ -84,6 +84,9 @@ const MATRIX: &[(&str, &str, [u16; 9])] = &[
     ("POST", "/v1/devices/{device_id}/revoke",   [401, 401, 401, 200, 404, 200, 404, 403, 403]),
     // Peer A's account.
     ("POST", "/v1/accounts/{account_id}/lock",   [401, 401, 401, 403, 403, 200, 404, 403, 403]),
+    // The first chapter's figures, signed with its key: the other coordinator's chapter
+    // is not the one they name.
+    ("POST", "/v1/chapter/rollup",               [401, 401, 401, 403, 403, 200, 400, 403, 403]),
 ];
 
 pub async fn run<S: Storage>(s: &S) {
@@ -426,6 +429,10 @@ impl World {
                 &self.a.account_id,
                 true,
                 now,
+                &self.c.sig,
+            )),
+            "/v1/chapter/rollup" => json(&crate::suite::rollup::sign(
+                crate::suite::rollup::document(&self.c, now, 2),
                 &self.c.sig,
             )),
             other => panic!("the matrix has no request for {other}"),

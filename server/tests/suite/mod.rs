@@ -13,6 +13,7 @@ use peerlog_server::RateLimits;
 use peerlog_server::storage::{NewToken, Role, Storage};
 
 mod matrix;
+mod rollup;
 
 use crate::common::{Coordinator, Harness, Peer, Resp, account_key, new_id, seal};
 
@@ -35,7 +36,8 @@ macro_rules! all_http_tests {
             recovery_rotation,
             rate_limits,
             openapi_metrics_health,
-            authorisation_matrix
+            authorisation_matrix,
+            chapter_rollup
         );
     };
 }
@@ -1318,4 +1320,8 @@ pub async fn openapi_metrics_health<S: Storage>(s: &S) {
 /// Every route × every kind of caller × the status it gets (`suite/matrix.rs`).
 pub async fn authorisation_matrix<S: Storage>(s: &S) {
     matrix::run(s).await;
+}
+
+pub async fn chapter_rollup<S: Storage>(s: &S) {
+    rollup::run(s).await;
 }

@@ -10,6 +10,8 @@ pub mod enrol;
 pub mod invitations;
 pub mod recovery;
 pub mod sync;
+// The national roll-up (ADR 0020).
+pub mod rollup;
 
 use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::api::{self, ChapterInfo};
