@@ -41,6 +41,7 @@ use peerlog_protocol::api::{
 use peerlog_protocol::{Collection, RecordMeta};
 pub use proof::KeyProof;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -216,6 +217,10 @@ pub struct ChapterReport {
     pub certified_peers: u32,
     /// The chapter's setting: contacts by uncertified peers are flagged.
     pub flag_uncertified: bool,
+    /// Recovery themes: theme id → the year's contacts that touched it, summed over the
+    /// peers' own counts records (each peer's newest for the year). Empty when no peer
+    /// sent counts. No single contact's themes ever reach this machine.
+    pub themes: BTreeMap<String, u64>,
 }
 
 /// An expense as the coordinator sees it.
