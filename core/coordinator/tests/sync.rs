@@ -2413,3 +2413,46 @@ async fn theme_counts_written_by_the_chapters_machine_for_a_peer_are_not_counted
     coord.sync(None).await.unwrap();
     assert_eq!(coord.chapter_report(YEAR).unwrap().themes["hope"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_counts_add_up_a_peers_contacts_from_all_their_devices() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    a.sync(None).await.unwrap();
+    coord
+        .set_chapter_settings(ChapterSettings {
+            themes: true,
+            flag_uncertified: false,
+        })
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    a.add_contact(with_themes("2025-03-03", &["hope"])).unwrap();
+    a.sync(None).await.unwrap();
+
+    // The peer's second phone logs a contact of its own.
+    let a2 = recover(&srv, "a2", code).await.unwrap();
+    a2.sync(None).await.unwrap();
+    assert!(a2.themes_question().unwrap().shown);
+    a2.add_contact(with_themes("2025-04-04", &["meaning"]))
+        .unwrap();
+    a2.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let themes = coord.chapter_report(YEAR).unwrap().themes;
+    assert_eq!((themes["hope"], themes["meaning"]), (1, 1), "{themes:?}");
+
+    // The first phone logs one before it has seen the second's: its counts miss that
+    // contact for one sync, and include it from the next (recounted before every sync).
+    a.add_contact(with_themes("2025-05-05", &["identity"]))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let themes = coord.chapter_report(YEAR).unwrap().themes;
+    assert_eq!(
+        (themes["hope"], themes["meaning"], themes["identity"]),
+        (1, 1, 1),
+        "{themes:?}"
+    );
+}
