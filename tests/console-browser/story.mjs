@@ -97,11 +97,37 @@ try {
     "Overview: active peers with a signed declaration as the CLI report",
   );
   check(await page.getByText("2 expenses waiting for a decision").isVisible(), "Overview: expenses waiting");
+  // "I need to talk": the open requests first on the Overview, the most urgent on top.
+  const debriefs = page.getByTestId("debriefs").locator("tbody tr");
+  check((await debriefs.count()) === 2, "Overview: both open requests for a talk");
+  check(
+    (await debriefs.first().locator("th").textContent()).trim() === "Ola Nordmann",
+    "Overview: the request for today comes first",
+  );
+  check(await page.getByText("After a hard visit").isVisible(), "Overview: the peer's short message");
   await axe("overview");
   await shot("overview");
   if (docsShot) {
     await page.screenshot({ path: docsShot, fullPage: false });
   }
+
+  // Mark Ola's request followed up: only Kari's stays open.
+  await debriefs.first().getByRole("button", { name: "Mark as followed up" }).click();
+  await page.waitForURL("**/");
+  check(
+    await page.getByText("Marked as followed up; the peer sees it after both of you sync.").isVisible(),
+    "Overview: the request is marked followed up",
+  );
+  const stillOpen = page.getByTestId("debriefs").locator("tbody tr");
+  check(
+    (await stillOpen.count()) === 1 &&
+      (await stillOpen.first().locator("th").textContent()).trim() === "Kari Nordmann",
+    "Overview: only the other request stays open",
+  );
+  await axe("overview after marking");
+  await page.getByLabel("Year").selectOption(year);
+  await page.getByRole("button", { name: "Show" }).click();
+  await page.waitForURL(`**/?year=${year}`);
 
   // Sync now, with progress, then the page shows the outcome.
   await page.getByRole("button", { name: "Sync now" }).click();
@@ -151,6 +177,47 @@ try {
   await page.waitForURL("**/expenses");
   check(await page.getByText("No expenses are waiting.").isVisible(), "both expenses decided");
 
+  // Training: record Kari's course; the Peers page then shows her certified.
+  await page.getByRole("link", { name: "Training", exact: true }).click();
+  check(await page.getByText("No courses recorded yet.").isVisible(), "Training: no courses yet");
+  await axe("training");
+  await page.getByLabel("Peers", { exact: true }).selectOption({ label: "Kari Nordmann" });
+  await page.getByLabel("Course", { exact: true }).fill("Likepersonskurs");
+  await page.getByLabel("Course date").fill(`${year}-02-01`);
+  await page.getByRole("button", { name: "Record course" }).click();
+  await page.waitForURL("**/training");
+  check(
+    await page.getByText("Course recorded. The peer sees it after both of you sync.").isVisible(),
+    "Training: the course is recorded",
+  );
+  check(
+    (await page.getByTestId("course-row").filter({ hasText: "Kari Nordmann" }).count()) === 1,
+    "Training: Kari's course is listed",
+  );
+  // The chapter's settings: the themes question is on (set with the CLI); flag uncertified.
+  const themesBox = page.getByLabel("Ask about recovery themes (CHIME) after each contact");
+  check(await themesBox.isChecked(), "Training: the themes switch shows the chapter's setting");
+  await page.getByLabel(/Flag contacts logged by peers without a valid certificate/).check();
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await page.waitForURL("**/training");
+  check(
+    await page.getByText("Settings saved. Peers get them at the next sync.").isVisible(),
+    "Training: the settings are saved",
+  );
+  check(
+    (await themesBox.isChecked()) &&
+      (await page.getByLabel(/Flag contacts logged by peers without a valid certificate/).isChecked()),
+    "Training: both switches on after saving",
+  );
+  await axe("training after saving");
+  await shot("training");
+  await page.getByRole("link", { name: "Peers", exact: true }).click();
+  const kariRow = page.getByTestId("peer-row").filter({ hasText: "Kari Nordmann" });
+  check(
+    (await kariRow.getByTestId("certified").textContent()).trim() === "yes",
+    "Peers: Kari is certified",
+  );
+
   // Invite: a QR code and the text.
   await page.getByRole("link", { name: "Invite", exact: true }).click();
   await page.getByLabel("Valid for days").fill("3");
@@ -193,6 +260,14 @@ try {
   await page.getByRole("button", { name: "Show" }).click();
   await page.waitForURL(`**year=${year}`);
   check((await number("activity-days")) === expect.activity_days, "Report: activity-days as the CLI report");
+  // The recovery themes: per-theme counts only, as the CLI report.
+  check(await page.getByTestId("themes").isVisible(), "Report: the recovery themes section");
+  for (const theme of ["connectedness", "hope", "identity", "meaning", "empowerment"]) {
+    check(
+      (await number(`theme-${theme}`)) === expect.themes[theme],
+      `Report: ${theme} as the CLI report`,
+    );
+  }
   await axe("report");
   await shot("report");
   const [download] = await Promise.all([
@@ -209,7 +284,7 @@ try {
 
   // Every page fits a tablet's width (tables scroll inside their own box).
   await page.setViewportSize({ width: 768, height: 1024 });
-  for (const path of ["/", "/peers", "/invite", "/expenses", "/declaration", "/report"]) {
+  for (const path of ["/", "/peers", "/training", "/invite", "/expenses", "/declaration", "/report"]) {
     await page.goto(new URL(path, origin).href);
     check(
       await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),

@@ -355,7 +355,39 @@ fn the_console_in_a_browser() {
         return;
     }
     let c = chapter();
+    // The guidelines' parts of the story: the themes question on and a contact that touched
+    // two themes; "I need to talk" from both peers (Ola's for today, so it comes first).
+    c.coordinator
+        .ok(&["coordinator", "settings", "--themes", "on"]);
+    c.coordinator.ok(&["coordinator", "sync"]);
+    c.kari.ok(&["sync"]);
+    c.kari.json(&[
+        "contact",
+        "add",
+        "--date",
+        "2026-04-20",
+        "--kind",
+        "phone",
+        "--minutes",
+        "30",
+        "--themes",
+        "hope,connectedness",
+        "--json",
+    ]);
+    c.kari.ok(&[
+        "debrief",
+        "request",
+        "--when",
+        "week",
+        "--message",
+        "After a hard visit",
+    ]);
+    c.kari.ok(&["sync"]);
+    c.ola.ok(&["debrief", "request", "--when", "today"]);
+    c.ola.ok(&["sync"]);
+    c.coordinator.ok(&["coordinator", "sync"]);
     let report = report_json(&c.coordinator);
+    assert_eq!(report["themes"]["hope"], 1, "{report:#}");
     let console = Console::start(&c.coordinator, &["--lang", "en"]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("console-browser");
     let out = browser_out();
@@ -403,7 +435,28 @@ fn the_console_in_a_browser() {
             .any(|e| e["status"] == "approved"),
         "{mine:#}"
     );
+    // Kari's course recorded in the browser: certified on her phone and in the peers list.
+    assert_eq!(c.kari.json(&["training", "--json"])["certified"], true);
+    let peers = c.coordinator.json(&["coordinator", "peers", "--json"]);
+    let kari = peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Kari Nordmann")
+        .unwrap();
+    assert_eq!(kari["certified"], true, "{peers:#}");
+    // The settings saved in the browser.
+    let settings = c.coordinator.json(&["coordinator", "settings", "--json"]);
+    assert_eq!(
+        settings,
+        serde_json::json!({"themes": true, "flag_uncertified": true})
+    );
     c.ola.ok(&["sync"]);
+    // Ola's request marked followed up in the browser; Kari's still open.
+    let mine = c.ola.json(&["debrief", "list", "--json"]);
+    assert!(mine[0]["followed_up_at"].is_string(), "{mine:#}");
+    let open = c.coordinator.json(&["coordinator", "debriefs", "--json"]);
+    assert!(open[0]["followed_up_at"].is_null(), "{open:#}");
     let decl = c.ola.json(&["declaration", "show", "--json"]);
     assert_eq!(
         decl["signed"], false,

@@ -140,3 +140,153 @@ fn training_end_to_end_on_every_backend() {
         training(backend);
     }
 }
+
+fn chapter_themes(coordinator: &Device, year: &str, dir: &Path) -> Value {
+    let out = dir.join(format!("report-{year}.json"));
+    let out = out.to_str().unwrap();
+    coordinator.ok(&[
+        "coordinator",
+        "report",
+        "--year",
+        year,
+        "--format",
+        "json",
+        "--out",
+        out,
+    ]);
+    let report: Value = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    report["themes"].clone()
+}
+
+fn themes(backend: Backend) {
+    let db = Database::new(backend);
+    let server = TestServer::start(&db.url);
+    let files = tempfile::tempdir().unwrap();
+    let coordinator = coordinator_of(&server, "Bergen");
+    let kari = signed_peer(&coordinator, "Kari Nordmann");
+    let ola = signed_peer(&coordinator, "Ola Nordmann");
+    coordinator.ok(&["sync"]);
+    let add = |peer: &Device, date: &str, themes: &str| {
+        peer.json(&[
+            "contact",
+            "add",
+            "--date",
+            date,
+            "--kind",
+            "phone",
+            "--minutes",
+            "20",
+            "--themes",
+            themes,
+            "--json",
+        ])["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Off by default: refused with a message saying so; unknown ids are named.
+    let args = |themes: &'static str| {
+        [
+            "contact",
+            "add",
+            "--date",
+            "2026-03-05",
+            "--kind",
+            "phone",
+            "--minutes",
+            "20",
+            "--themes",
+            themes,
+        ]
+    };
+    let err = kari.fails(&args("connectedness,hope"), 3);
+    assert!(
+        err.contains("your chapter has not switched on the recovery-themes question"),
+        "{err}"
+    );
+    let err = kari.fails(&args("hope,courage"), 3);
+    assert!(
+        err.contains("connectedness, hope, identity, meaning or empowerment"),
+        "{err}"
+    );
+    assert_eq!(
+        kari.json(&["contact", "list", "--json"]),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        chapter_themes(&coordinator, "2026", files.path()),
+        serde_json::json!({})
+    );
+
+    // The chapter switches the question on; the peers get it at their next sync.
+    coordinator.ok(&["coordinator", "settings", "--themes", "on"]);
+    coordinator.ok(&["sync"]);
+    kari.ok(&["sync"]);
+    ola.ok(&["sync"]);
+    let one = add(&kari, "2026-03-05", "hope,connectedness");
+    add(&kari, "2026-04-02", "hope");
+    let ola_one = add(&ola, "2026-05-01", "identity");
+    add(&ola, "2025-11-01", "meaning");
+    let shown = kari.json(&["contact", "show", &one, "--json"]);
+    assert_eq!(
+        shown["themes"],
+        serde_json::json!(["connectedness", "hope"])
+    );
+    for p in [&kari, &ola] {
+        p.ok(&["sync"]);
+    }
+    coordinator.ok(&["sync"]);
+    let counts = chapter_themes(&coordinator, "2026", files.path());
+    assert_eq!(
+        counts,
+        serde_json::json!({"connectedness": 1, "empowerment": 0, "hope": 2, "identity": 1, "meaning": 0})
+    );
+    assert_eq!(
+        chapter_themes(&coordinator, "2025", files.path())["meaning"],
+        1
+    );
+
+    // Editing and deleting change the counts.
+    kari.ok(&["contact", "edit", &one, "--themes", "meaning"]);
+    let edited = kari.json(&["contact", "show", &one, "--json"]);
+    assert_eq!(edited["themes"], serde_json::json!(["meaning"]));
+    ola.ok(&["contact", "delete", &ola_one]);
+    for p in [&kari, &ola] {
+        p.ok(&["sync"]);
+    }
+    coordinator.ok(&["sync"]);
+    let counts = chapter_themes(&coordinator, "2026", files.path());
+    assert_eq!(
+        counts,
+        serde_json::json!({"connectedness": 0, "empowerment": 0, "hope": 1, "identity": 0, "meaning": 1})
+    );
+    // The CSV carries the totals too.
+    let csv = files.path().join("report.csv");
+    coordinator.ok(&[
+        "coordinator",
+        "report",
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(csv).unwrap();
+    assert!(csv.lines().next().unwrap().ends_with(",theme_empowerment"));
+    assert!(csv.lines().last().unwrap().ends_with(",0,1,0,1,0"), "{csv}");
+    // The server never sees a theme in clear.
+    assert!(!peerlog_tests::contains(
+        &db.raw_contents(),
+        "connectedness"
+    ));
+}
+
+#[test]
+fn recovery_themes_end_to_end_on_every_backend() {
+    for backend in backends() {
+        eprintln!("--- {backend:?}");
+        themes(backend);
+    }
+}

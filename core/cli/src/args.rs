@@ -262,6 +262,11 @@ pub struct ContactOpts {
     /// Note shared with your coordinator.
     #[arg(long)]
     pub shared_note: Option<String>,
+    /// Recovery themes the conversation touched, comma-separated: connectedness, hope,
+    /// identity, meaning, empowerment (only you see them; your chapter sees counts). Only
+    /// when your chapter switched the question on. An empty value clears them on edit.
+    #[arg(long, value_name = "THEME,…")]
+    pub themes: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -631,6 +631,14 @@ fn contact_input(base: ContactInput, o: &ContactOpts) -> CliResult<ContactInput>
     if let Some(n) = &o.shared_note {
         i.shared_note = Some(n.clone());
     }
+    if let Some(t) = &o.themes {
+        i.themes = t
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     Ok(i)
 }
 

@@ -547,6 +547,17 @@ pub fn coordinator(app: &Coordinator, home: &Path, cmd: CoordinatorCmd) -> CliRe
                 report.peers.len(),
                 out.display()
             );
+            if !report.themes.is_empty() {
+                let counts: Vec<String> = report
+                    .themes
+                    .iter()
+                    .map(|(theme, n)| format!("{theme} {n}"))
+                    .collect();
+                println!(
+                    "Recovery themes (contacts that touched each): {}",
+                    counts.join(", ")
+                );
+            }
             Ok(())
         }
     }

@@ -38,6 +38,7 @@ pub fn contact_json(c: &Contact, private: bool) -> serde_json::Value {
         "has_private_ref": c.private_ref.is_some(),
         "has_private_note": c.private_note.is_some(),
         "has_shared_note": c.shared_note.is_some(),
+        "themes": c.themes,
     });
     if private && let Some(obj) = v.as_object_mut() {
         obj.insert("private_ref".into(), c.private_ref.clone().into());
@@ -116,6 +117,9 @@ pub fn print_contact_detail(c: &Contact, private: bool) {
         println!("travel        {km} km");
     }
     println!("counts        {}", c.evaluation.reason);
+    if !c.themes.is_empty() {
+        println!("themes        {}", c.themes.join(", "));
+    }
     if private {
         if let Some(r) = &c.private_ref {
             println!("reference     {r}");

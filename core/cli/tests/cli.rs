@@ -412,6 +412,46 @@ fn usage_errors_exit_2_and_refusals_exit_3_with_one_line() {
             ],
             "private_ref",
         ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "phone",
+                "--minutes",
+                "20",
+                "--themes",
+                "hope,joy",
+            ],
+            "themes: unknown theme: use connectedness, hope, identity, meaning or empowerment",
+        ),
+        (
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "phone",
+                "--minutes",
+                "20",
+                "--themes",
+                "hope,hope",
+            ],
+            "themes: a theme is given twice",
+        ),
+        (
+            // A chapter that has not switched the question on (none has, offline).
+            &[
+                "--date",
+                "2026-01-01",
+                "--kind",
+                "phone",
+                "--minutes",
+                "20",
+                "--themes",
+                "connectedness,hope",
+            ],
+            "your chapter has not switched on the recovery-themes question",
+        ),
     ];
     for (args, field) in cases {
         let mut all = vec!["contact", "add"];

@@ -1468,6 +1468,18 @@ struct ReportPage {
     rows: Vec<ReportPeerRow>,
     downloads: Vec<Download>,
     year: i32,
+    /// Shown when peers sent counts or the chapter asks the question.
+    show_themes: bool,
+    themes: Vec<ThemeFigure>,
+}
+
+/// One recovery theme's count on the Report page.
+#[derive(Debug, Clone)]
+struct ThemeFigure {
+    id: String,
+    name: String,
+    explanation: String,
+    count: u64,
 }
 
 async fn report(
@@ -1511,6 +1523,20 @@ async fn report(
         })
         .collect();
     rows.sort_by_key(|a| a.name.to_lowercase());
+    let asked = match st.coord.chapter_settings() {
+        Ok(s) => s.themes,
+        Err(e) => return core_error(&st, &who, &e),
+    };
+    let show_themes = asked || !report.themes.is_empty();
+    let themes = peerlog_core::themes::recovery_themes(st.locale)
+        .into_iter()
+        .map(|th| ThemeFigure {
+            count: report.themes.get(&th.id).copied().unwrap_or(0),
+            id: th.id,
+            name: th.name,
+            explanation: th.explanation,
+        })
+        .collect();
     let downloads = [ReportFormat::Csv, ReportFormat::Xlsx, ReportFormat::Json]
         .into_iter()
         .map(|f| Download {
@@ -1530,6 +1556,8 @@ async fn report(
         rules: fill(t.rules(), &[&report.rule_set]),
         rows,
         downloads,
+        show_themes,
+        themes,
         report,
         year,
     };

@@ -265,6 +265,17 @@ texts! {
         "Flag contacts logged by peers without a valid certificate in the report (they still count)",
     ],
     save_settings => ["Lagre innstillinger", "Gem indstillinger", "Save settings"],
+    themes_title => ["Recovery-temaer (CHIME)", "Recovery-temaer (CHIME)", "Recovery themes (CHIME)"],
+    themes_help => [
+        "Antall samtaler i året som var innom hvert tema, summert over likepersonene. Hvilke temaer én samtale var innom, ser bare likepersonen.",
+        "Antal samtaler i året, der kom ind på hvert tema, lagt sammen for peer-støttegiverne. Hvilke temaer én samtale kom ind på, ser kun peer-støttegiveren.",
+        "Contacts in the year that touched each theme, summed over the peers. Which themes a single contact touched only the peer sees.",
+    ],
+    themes_none_yet => [
+        "Ingen likeperson har sendt temaer for dette året ennå.",
+        "Ingen peer-støttegiver har sendt temaer for dette år endnu.",
+        "No peer has sent themes for this year yet.",
+    ],
     settings_saved => [
         "Innstillingene er lagret. Likepersonene får dem ved neste synkronisering.",
         "Indstillingerne er gemt. Peer-støttegiverne får dem ved næste synkronisering.",

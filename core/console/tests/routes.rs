@@ -1148,3 +1148,45 @@ async fn the_year_is_submitted_to_the_organisation() {
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_shows_theme_counts_once_the_chapter_asks() {
+    let f = fixture().await;
+    let b = f.sign_in().await;
+    let html = f.get(&b, "/report?year=2025").await.text();
+    assert!(
+        !html.contains("data-testid=\"themes\""),
+        "hidden while off and empty"
+    );
+
+    f.coord
+        .set_chapter_settings(ChapterSettings {
+            themes: true,
+            flag_uncertified: false,
+        })
+        .unwrap();
+    let html = f.get(&b, "/report?year=2025").await.text();
+    assert!(html.contains("Recovery themes (CHIME)"), "{html}");
+    assert!(html.contains("data-testid=\"themes-none\""));
+
+    f.coord.sync(None).await.unwrap();
+    f.kari.sync(None).await.unwrap();
+    f.kari
+        .add_contact(ContactInput {
+            themes: vec!["hope".into(), "empowerment".into()],
+            ..contact("2025-07-01", ContactKind::Phone, 20, 1)
+        })
+        .unwrap();
+    f.kari.sync(None).await.unwrap();
+    f.coord.sync(None).await.unwrap();
+    let html = f.get(&b, "/report?year=2025").await.text();
+    assert!(html.contains("data-testid=\"theme-hope\">1<"), "{html}");
+    assert!(html.contains("data-testid=\"theme-empowerment\">1<"));
+    assert!(html.contains("data-testid=\"theme-identity\">0<"));
+    assert!(html.contains("Hope and optimism"));
+    let csv = f
+        .get(&b, "/report/2025/peerlog-report-2025.csv")
+        .await
+        .text();
+    assert!(csv.contains("theme_hope"));
+}

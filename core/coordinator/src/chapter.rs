@@ -15,6 +15,7 @@ use peerlog_core::model::{ContactPayload, ExpensePayload};
 use peerlog_core::report::{self, SignedReport};
 use peerlog_core::store::waiting::{Parked, Waiting};
 use peerlog_core::store::{self, IndexedContact};
+use peerlog_core::theme_counts::{THEME_COUNTS_TYPE, ThemeCounts};
 use peerlog_core::{ExpenseStatus, Locale, Receipt, index};
 use peerlog_crypto::DevicePublicKey;
 use peerlog_protocol::{Collection, Envelope};
@@ -261,7 +262,7 @@ impl Reader<'_> {
             peers: Vec::new(),
             certified_peers: 0,
             flag_uncertified: settings.flag_uncertified,
-            themes: BTreeMap::new(),
+            themes: self.theme_counts(year)?,
         };
         for (account, mut list) in rows {
             list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
@@ -343,6 +344,52 @@ impl Reader<'_> {
             total.peers.push(p);
         }
         Ok(total)
+    }
+
+    /// The chapter's recovery-theme counts for `year`: per peer the newest counts record
+    /// for the year, counted only if a device of that peer's own account wrote it for that
+    /// account (not another peer, not a machine the chapter certified), summed.
+    pub fn theme_counts(&self, year: i32) -> Result<BTreeMap<String, u64>> {
+        let peers: std::collections::HashSet<String> = store::sync::chapter_accounts(self.conn)?
+            .into_iter()
+            .filter(|a| AccountRole::parse(&a.role) == Some(AccountRole::Peer))
+            .map(|a| a.account_id)
+            .collect();
+        let mut newest: HashMap<String, (u64, ThemeCounts)> = HashMap::new();
+        for env in store::sync::chapter_records(self.conn, Collection::Reports)? {
+            if env.meta.deleted {
+                continue;
+            }
+            let Some((v, account)) = self.open::<serde_json::Value>(&env)? else {
+                continue;
+            };
+            if certs::payload_type(&v) != Some(THEME_COUNTS_TYPE) {
+                continue;
+            }
+            let Ok(c) = serde_json::from_value::<ThemeCounts>(v) else {
+                continue;
+            };
+            let genuine = c.is_well_formed()
+                && c.year == year
+                && c.account_id == account
+                && account != self.enrol.account_id
+                && peers.contains(&account);
+            if !genuine {
+                continue;
+            }
+            let version = env.meta.version;
+            if newest.get(&account).is_none_or(|(v, _)| version > *v) {
+                newest.insert(account, (version, c));
+            }
+        }
+        let mut sum: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, c) in newest.into_values() {
+            for (theme, n) in c.counts {
+                let t = sum.entry(theme).or_default();
+                *t = t.saturating_add(n);
+            }
+        }
+        Ok(sum)
     }
 
     /// One account's contacts in `from..=to`, oldest first, each evaluated as the report

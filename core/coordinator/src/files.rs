@@ -9,6 +9,7 @@
 use crate::{ChapterReport, PeerReport};
 use chrono::{Datelike, NaiveDate};
 use peerlog_core::error::CoreError;
+use peerlog_core::themes::THEME_IDS;
 use peerlog_core::{Category, ContactKind, Locale};
 use peerlog_sheets::{csv_line, header};
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook, Worksheet, XlsxError};
@@ -98,14 +99,37 @@ fn peer_cells(p: &PeerReport) -> [String; 15] {
     ]
 }
 
+/// The theme columns (`theme_hope`, …): the chapter's counts, filled in the `TOTAL` row
+/// only (themes are counted per chapter, never per peer), empty when no peer sent counts.
+fn theme_columns() -> Vec<String> {
+    THEME_IDS.iter().map(|id| format!("theme_{id}")).collect()
+}
+
+fn theme_cells(report: &ChapterReport) -> Vec<String> {
+    THEME_IDS
+        .iter()
+        .map(|id| {
+            report
+                .themes
+                .get(*id)
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// One row per peer and a `TOTAL` row.
 pub fn csv(report: &ChapterReport) -> String {
-    let mut out = csv_line(&PEER_COLUMNS.map(String::from));
+    let mut head: Vec<String> = PEER_COLUMNS.map(String::from).to_vec();
+    head.extend(theme_columns());
+    let mut out = csv_line(&head);
     for p in &report.peers {
-        out.push_str(&csv_line(&peer_cells(p)));
+        let mut row = peer_cells(p).to_vec();
+        row.extend(THEME_IDS.iter().map(|_| String::new()));
+        out.push_str(&csv_line(&row));
     }
     let c = &report.by_category;
-    out.push_str(&csv_line(&[
+    let mut total = vec![
         "TOTAL".into(),
         format!(
             "{} / {} {} ({} peers with a signed declaration)",
@@ -124,7 +148,9 @@ pub fn csv(report: &ChapterReport) -> String {
         report.certified_peers.to_string(),
         String::new(),
         String::new(),
-    ]));
+    ];
+    total.extend(theme_cells(report));
+    out.push_str(&csv_line(&total));
     out
 }
 
@@ -295,6 +321,21 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 0, label)?;
         number(ws, row, 1, n)?;
         row += 1;
+    }
+    // The recovery themes, when peers sent counts: contacts that touched each.
+    if !report.themes.is_empty() {
+        let prefix = pick(
+            l,
+            "Contacts touching the recovery theme",
+            "Kontakter innom recovery-temaet",
+            "Kontakter, der kom ind på recovery-temaet",
+        );
+        for theme in peerlog_core::themes::recovery_themes(l) {
+            let n = report.themes.get(&theme.id).copied().unwrap_or(0);
+            ws.write_string(row, 0, format!("{prefix}: {}", theme.name))?;
+            ws.write_number(row, 1, n as f64)?;
+            row += 1;
+        }
     }
     ws.set_freeze_panes(1, 0)?;
     ws.set_column_width(0, 58)?;
@@ -600,7 +641,9 @@ pub(crate) mod tests {
             }],
             certified_peers: 1,
             flag_uncertified: false,
-            themes: Default::default(),
+            themes: [("hope".to_string(), 2), ("meaning".to_string(), 1)]
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -613,6 +656,21 @@ pub(crate) mod tests {
             assert!(bytes.starts_with(b"PK"), "{l:?}");
             assert!(csv(&r).starts_with("account_id,name,activity_days,"));
         }
+        // Theme counts only in the total row, in the themes' fixed order.
+        let csv = csv(&report());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].ends_with(
+            ",theme_connectedness,theme_hope,theme_identity,theme_meaning,theme_empowerment"
+        ));
+        assert!(lines[1].ends_with(",,,,,"), "{}", lines[1]);
+        assert!(
+            lines[2].starts_with("TOTAL,") && lines[2].ends_with(",,2,,1,"),
+            "{}",
+            lines[2]
+        );
+        let mut none = report();
+        none.themes.clear();
+        assert!(super::csv(&none).lines().nth(2).unwrap().ends_with(",,,,,"));
         assert_ne!(fixed_sheets(Locale::Nb), fixed_sheets(Locale::En));
         assert_ne!(fixed_sheets(Locale::Da), fixed_sheets(Locale::Nb));
     }

@@ -222,7 +222,9 @@ pub struct ChapterReport {
     pub certified_peers: u32,
     /// The chapter's setting: contacts by uncertified peers are flagged.
     pub flag_uncertified: bool,
-    /// Recovery themes: theme id → contacts that touched it (counts only).
+    /// Recovery themes: theme id → the year's contacts that touched it, summed over the
+    /// peers' own counts records (each peer's newest for the year). Empty when no peer
+    /// sent counts. No single contact's themes ever reach this machine.
     pub themes: BTreeMap<String, u64>,
 }
 

@@ -114,7 +114,7 @@ mod tests {
     #[test]
     fn golden_vector_is_frozen() {
         let mut report = crate::files::tests::report();
-        report.themes.insert("hope".into(), 2);
+        report.themes = [("hope".to_string(), 2)].into_iter().collect();
         let doc = document(&report, 1_790_000_000);
         assert_eq!(doc.check(), Ok(()));
         let canonical = String::from_utf8(to_canonical_vec(&doc).unwrap()).unwrap();

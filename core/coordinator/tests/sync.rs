@@ -1092,9 +1092,20 @@ impl Forger {
     /// Seals `payload` as record `id` in `expenses` for the peer and the chapter, signed by
     /// the peer's own device, and stores it as pending.
     fn write(&self, id: &str, version: u64, payload: &impl serde::Serialize) {
+        self.write_in(peerlog_protocol::Collection::Expenses, id, version, payload);
+    }
+
+    /// As [`Forger::write`], in `collection`.
+    fn write_in(
+        &self,
+        collection: peerlog_protocol::Collection,
+        id: &str,
+        version: u64,
+        payload: &impl serde::Serialize,
+    ) {
         let meta = peerlog_protocol::RecordMeta {
             id: id.to_string(),
-            collection: peerlog_protocol::Collection::Expenses,
+            collection,
             version,
             author_device: self.device.device_id(),
             deleted: false,
@@ -2347,4 +2358,255 @@ async fn records_the_server_keeps_from_the_coordinator_are_flagged() {
     coord.sync(None).await.unwrap();
     assert_eq!(records_of(&coord, &account), RecordsCheck::Complete);
     assert_eq!(coord.chapter_report(YEAR).unwrap().activity_days, 2);
+}
+
+/// A record version a minute ahead of every clock here (so it is the newest).
+fn ahead_of_now() -> u64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    (ms + 60_000) * 1000
+}
+
+/// A contact with recovery themes.
+fn with_themes(date: &str, themes: &[&str]) -> ContactInput {
+    ContactInput {
+        themes: themes.iter().map(|t| t.to_string()).collect(),
+        ..contact(date, ContactKind::Phone, 20)
+    }
+}
+
+/// The coordinator's chapter with the themes question on, and peers a and b who have it.
+async fn themes_chapter(srv: &Server) -> (Arc<Coordinator>, Arc<Peerlog>, Arc<Peerlog>) {
+    let coord = coordinator(srv, "Oslo").await;
+    let (a, _) = peer(srv, &coord, "a").await;
+    let (b, _) = peer(srv, &coord, "b").await;
+    a.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    coord
+        .set_chapter_settings(ChapterSettings {
+            themes: true,
+            flag_uncertified: false,
+        })
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    assert!(a.themes_question().unwrap().shown);
+    (coord, a, b)
+}
+
+fn theme_counts(
+    account: &str,
+    year: i32,
+    counts: &[(&str, u64)],
+) -> peerlog_core::theme_counts::ThemeCounts {
+    peerlog_core::theme_counts::ThemeCounts {
+        kind: peerlog_core::theme_counts::THEME_COUNTS_TYPE.into(),
+        account_id: account.into(),
+        year,
+        counts: counts.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinator_gets_theme_counts_and_never_a_contacts_themes() {
+    let srv = Server::start().await;
+    let (coord, a, b) = themes_chapter(&srv).await;
+    let one = a
+        .add_contact(with_themes("2025-03-03", &["hope", "connectedness"]))
+        .unwrap();
+    a.add_contact(with_themes("2025-04-04", &["hope"])).unwrap();
+    a.add_contact(contact("2025-04-05", ContactKind::Visit, 60))
+        .unwrap();
+    b.add_contact(with_themes("2025-05-05", &["identity", "hope"]))
+        .unwrap();
+    assert_eq!(
+        a.get_contact(one.id.clone()).unwrap().themes,
+        ["connectedness", "hope"]
+    );
+    a.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let report = coord.chapter_report(YEAR).unwrap();
+    let n = |t: &str| report.themes.get(t).copied();
+    assert_eq!(
+        (n("hope"), n("connectedness"), n("identity"), n("meaning")),
+        (Some(3), Some(1), Some(1), Some(0))
+    );
+    assert!(coord.chapter_report(YEAR - 1).unwrap().themes.is_empty());
+
+    // Everything the coordinator's machine can open: no record names a contact's themes.
+    let home = srv.home("coord-Oslo");
+    let chapter = peerlog_crypto::RecipientSecretKey::from_bytes(&secret32(&home, "chapter-key"));
+    let db = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
+    let own = peerlog_crypto::DeviceSigningKey::from_seed(&secret32(&home, SECRET_DEVICE_KEY))
+        .unwrap()
+        .public_key();
+    let author = |id: &str| match peerlog_core::store::sync::chapter_device(&db, id).unwrap() {
+        Some(d) => peerlog_crypto::DevicePublicKey::from_bytes(&d.public_key).unwrap(),
+        None => own.clone(),
+    };
+    let mut opened = 0;
+    for collection in peerlog_protocol::Collection::ALL {
+        let mut envs = peerlog_core::store::sync::chapter_records(&db, collection).unwrap();
+        envs.extend(
+            peerlog_core::store::all_records(&db, Some(collection))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.envelope),
+        );
+        for env in envs {
+            let key = author(&env.meta.author_device);
+            let Ok(pt) = peerlog_crypto::envelope::open_record(&env, &chapter, &key) else {
+                continue;
+            };
+            opened += 1;
+            let v: serde_json::Value = serde_json::from_slice(&pt).unwrap();
+            let text = v.to_string();
+            if v["type"] == peerlog_core::theme_counts::THEME_COUNTS_TYPE {
+                // Counts only: no date, no contact id.
+                let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+                assert_eq!(keys, ["account_id", "counts", "type", "year"], "{text}");
+                assert!(!text.contains(&one.id));
+                continue;
+            }
+            for theme in peerlog_core::themes::THEME_IDS {
+                assert!(!text.contains(theme), "{collection:?} {text}");
+            }
+        }
+    }
+    assert!(opened > 8, "the coordinator opened {opened} records");
+
+    // Editing and deleting change the counts at the next sync.
+    a.edit_contact(one.id.clone(), with_themes("2025-03-03", &["meaning"]))
+        .unwrap();
+    b.delete_contact(b.list_contacts(None, None).unwrap()[0].id.clone())
+        .unwrap();
+    a.sync(None).await.unwrap();
+    b.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let report = coord.chapter_report(YEAR).unwrap();
+    let n = |t: &str| report.themes.get(t).copied();
+    assert_eq!(
+        (n("hope"), n("connectedness"), n("identity"), n("meaning")),
+        (Some(1), Some(0), Some(0), Some(1))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_counts_forged_for_another_peer_are_not_counted() {
+    let srv = Server::start().await;
+    let (coord, a, b) = themes_chapter(&srv).await;
+    a.add_contact(with_themes("2025-03-03", &["hope"])).unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(coord.chapter_report(YEAR).unwrap().themes["hope"], 1);
+
+    // Peer b writes counts naming a, newer than a's own.
+    let ida = account_of(&a);
+    let forger = Forger::new(&srv.home("b"));
+    let forged = theme_counts(&ida, YEAR, &[("hope", 500), ("meaning", 500)]);
+    let version = ahead_of_now();
+    forger.write_in(
+        peerlog_protocol::Collection::Reports,
+        &uuid::Uuid::now_v7().to_string(),
+        version,
+        &forged,
+    );
+    drop(forger);
+    assert_eq!(b.sync(None).await.unwrap().rejected, 0);
+    coord.sync(None).await.unwrap();
+    let themes = coord.chapter_report(YEAR).unwrap().themes;
+    assert_eq!((themes["hope"], themes["meaning"]), (1, 0), "{themes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_counts_written_by_the_chapters_machine_for_a_peer_are_not_counted() {
+    let srv = Server::start().await;
+    let (coord, a, _b) = themes_chapter(&srv).await;
+    a.add_contact(with_themes("2025-03-03", &["hope"])).unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+
+    // The coordinator's machine (certified by the chapter) writes counts for a, sealed
+    // for the chapter and a, and pushes them.
+    let ida = account_of(&a);
+    let home = srv.home("coord-Oslo");
+    let device =
+        peerlog_crypto::DeviceSigningKey::from_seed(&secret32(&home, SECRET_DEVICE_KEY)).unwrap();
+    let db = rusqlite::Connection::open(home.join(DB_FILE)).unwrap();
+    let peer_key = {
+        let forger = Forger::new(&srv.home("a"));
+        forger.peer.public_key()
+    };
+    let meta = peerlog_protocol::RecordMeta {
+        id: uuid::Uuid::now_v7().to_string(),
+        collection: peerlog_protocol::Collection::Reports,
+        version: ahead_of_now(),
+        author_device: device.device_id(),
+        deleted: false,
+    };
+    let env = peerlog_crypto::envelope::seal_record(
+        &meta,
+        &peerlog_protocol::canonical::to_canonical_vec(&theme_counts(&ida, YEAR, &[("hope", 700)]))
+            .unwrap(),
+        &[peer_key, srv.chapter_key()],
+        &device,
+    )
+    .unwrap();
+    peerlog_core::store::put_record(&db, &env, true).unwrap();
+    drop(db);
+    coord.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(coord.chapter_report(YEAR).unwrap().themes["hope"], 1);
+    // Nor does a's device take it as its own.
+    a.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    assert_eq!(coord.chapter_report(YEAR).unwrap().themes["hope"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn theme_counts_add_up_a_peers_contacts_from_all_their_devices() {
+    let srv = Server::start().await;
+    let coord = coordinator(&srv, "Oslo").await;
+    let (a, code) = peer(&srv, &coord, "a").await;
+    a.sync(None).await.unwrap();
+    coord
+        .set_chapter_settings(ChapterSettings {
+            themes: true,
+            flag_uncertified: false,
+        })
+        .unwrap();
+    coord.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    a.add_contact(with_themes("2025-03-03", &["hope"])).unwrap();
+    a.sync(None).await.unwrap();
+
+    // The peer's second phone logs a contact of its own.
+    let a2 = recover(&srv, "a2", code).await.unwrap();
+    a2.sync(None).await.unwrap();
+    assert!(a2.themes_question().unwrap().shown);
+    a2.add_contact(with_themes("2025-04-04", &["meaning"]))
+        .unwrap();
+    a2.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let themes = coord.chapter_report(YEAR).unwrap().themes;
+    assert_eq!((themes["hope"], themes["meaning"]), (1, 1), "{themes:?}");
+
+    // The first phone logs one before it has seen the second's: its counts miss that
+    // contact for one sync, and include it from the next (recounted before every sync).
+    a.add_contact(with_themes("2025-05-05", &["identity"]))
+        .unwrap();
+    a.sync(None).await.unwrap();
+    a.sync(None).await.unwrap();
+    coord.sync(None).await.unwrap();
+    let themes = coord.chapter_report(YEAR).unwrap().themes;
+    assert_eq!(
+        (themes["hope"], themes["meaning"], themes["identity"]),
+        (1, 1, 1),
+        "{themes:?}"
+    );
 }

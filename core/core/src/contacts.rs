@@ -5,9 +5,10 @@
 //! and, once enrolled, the chapter) and, when the peer wrote a private reference or note,
 //! a `notes` record sealed for the peer only. Both parts of one change share a version.
 
+use crate::chapter_settings;
 use crate::declarations;
 use crate::error::{CoreError, Result};
-use crate::i18n::{self, Change};
+use crate::i18n::{self, Change, Msg};
 use crate::index;
 use crate::model::{
     Contact, ContactEvaluation, ContactInput, ContactPayload, ContactVersion, PrivatePayload,
@@ -37,9 +38,9 @@ fn build(
     locale: Locale,
 ) -> Contact {
     let evaluation = ContactEvaluation::from_rules(&rules.evaluate(&p.facts()), locale);
-    let (private_ref, private_note) = private
-        .map(|p| (p.private_ref, p.private_note))
-        .unwrap_or((None, None));
+    let (private_ref, private_note, themes) = private
+        .map(|p| (p.private_ref, p.private_note, p.themes))
+        .unwrap_or_default();
     Contact {
         id: id.to_string(),
         version,
@@ -59,6 +60,7 @@ fn build(
         private_ref,
         private_note,
         shared_note: p.shared_note,
+        themes,
         created_at: p.created_at,
         updated_at: p.updated_at,
         evaluation,
@@ -167,7 +169,8 @@ pub(crate) fn write(
         updated_at: now,
     };
     let private = valid.private;
-    let has_private = private.private_ref.is_some() || private.private_note.is_some();
+    check_themes_allowed(st.conn(), s, id, &private.themes)?;
+    let has_private = !private.is_empty();
     let had_note = is_live(st.conn(), Collection::Notes, id)?;
     let env = st.tx(|tx| {
         let version = s.next_version(tx)?;
@@ -203,6 +206,21 @@ pub(crate) fn write(
         rules,
         s.locale(),
     ))
+}
+
+/// Themes need the chapter's question switched on; an edit may keep the themes a
+/// contact already has after the chapter switched it off (the form carries them along).
+fn check_themes_allowed(conn: &Connection, s: &Session, id: &str, themes: &[String]) -> Result<()> {
+    if themes.is_empty() || chapter_settings::current(conn)?.themes {
+        return Ok(());
+    }
+    let kept = s
+        .open_live::<PrivatePayload>(conn, Collection::Notes, id)?
+        .map(|(_, p)| p.themes);
+    if kept.as_deref() == Some(themes) {
+        return Ok(());
+    }
+    Err(CoreError::NotAllowed(Msg::ThemesOff))
 }
 
 /// Replaces contact `id` with `input` (a new version; the old one stays in the history).
@@ -322,6 +340,7 @@ pub(crate) fn repeat_last(conn: &Connection, s: &Session) -> Result<Option<Conta
     input.start_time = None;
     input.private_note = None;
     input.shared_note = None;
+    input.themes = Vec::new();
     input.is_new = false;
     Ok(Some(input))
 }

@@ -32,6 +32,7 @@ use crate::reports::{self, SignedReportFile};
 use crate::session::Session;
 use crate::summary::{PeriodSummary, report_years, summarise};
 use crate::sync::{EnrolResult, MyDevice};
+use crate::themes::{self, RecoveryTheme, ThemesQuestion};
 use crate::training::{self, TrainingStatus};
 use crate::util::{parse_day, today, write_atomically, year_bounds};
 use crate::{backup, clock::Clock, contacts, expenses};
@@ -611,6 +612,21 @@ impl Peerlog {
             chapter_settings::current(h.store.conn())
         })
     }
+
+    /// The contact form's recovery-themes question in the peer's language: `shown` only
+    /// when the chapter switched it on (a contact's themes are refused otherwise).
+    pub fn themes_question(&self) -> Result<ThemesQuestion, PeerlogError> {
+        self.dev.run("themes_question", |h| {
+            let on = chapter_settings::current(h.store.conn())?.themes;
+            Ok(themes::question(h.locale(), on))
+        })
+    }
+}
+
+/// The five recovery themes (CHIME) with their names and one-line explanations.
+#[uniffi::export]
+pub fn recovery_themes(locale: Locale) -> Vec<RecoveryTheme> {
+    themes::recovery_themes(locale)
 }
 
 /// Verifies a signed report file offline (anyone can: the signer's key is inside).

@@ -108,6 +108,10 @@ pub struct ContactFormEntry {
     pub private_note: Option<String>,
     #[uniffi(default = None)]
     pub shared_note: Option<String>,
+    /// The recovery themes ticked; `None`: the form does not show the question (the
+    /// base's are kept).
+    #[uniffi(default = None)]
+    pub themes: Option<Vec<String>>,
 }
 
 /// The contact form as it opens on `base`, before the peer changes anything: the shown
@@ -131,6 +135,7 @@ pub fn contact_form_entry(base: ContactInput) -> ContactFormEntry {
         private_ref: None,
         private_note: None,
         shared_note: None,
+        themes: None,
     }
 }
 
@@ -212,6 +217,7 @@ pub(crate) fn contact_input(e: ContactFormEntry, locale: Locale) -> Result<Conta
         private_ref: e.private_ref.map_or(base.private_ref, |t| text(&t)),
         private_note: e.private_note.map_or(base.private_note, |t| text(&t)),
         shared_note: e.shared_note.map_or(base.shared_note, |t| text(&t)),
+        themes: e.themes.unwrap_or(base.themes),
     };
     if errors.is_empty() {
         return Ok(input);

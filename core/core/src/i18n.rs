@@ -59,6 +59,7 @@ pub enum Msg {
     BadServerAddress,
     CoreClosed,
     SignedCopyAltered,
+    ThemesOff,
 }
 
 impl Msg {
@@ -116,6 +117,7 @@ impl Msg {
             Msg::BadServerAddress => "bad_server_address",
             Msg::CoreClosed => "core_closed",
             Msg::SignedCopyAltered => "signed_copy_altered",
+            Msg::ThemesOff => "themes_off",
         }
     }
 
@@ -173,6 +175,7 @@ impl Msg {
         Msg::BadServerAddress,
         Msg::CoreClosed,
         Msg::SignedCopyAltered,
+        Msg::ThemesOff,
     ];
 }
 
@@ -443,6 +446,11 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
             "den lesbare delen av denne kopien er endret etter at den ble signert: den viser ikke det som ble signert",
             "den læsbare del af denne kopi er ændret, efter den blev underskrevet: den viser ikke det, der blev underskrevet",
         ),
+        Msg::ThemesOff => (
+            "your chapter has not switched on the recovery-themes question: save the contact without themes",
+            "lokallaget ditt har ikke slått på spørsmålet om recovery-temaer: lagre kontakten uten temaer",
+            "din lokalafdeling har ikke slået spørgsmålet om recovery-temaer til: gem kontakten uden temaer",
+        ),
     };
     pick(locale, en, nb, da).to_string()
 }
@@ -525,6 +533,10 @@ pub enum Invalid {
     NotAllowed,
     /// An import file that is not CSV (or a line of it that is not).
     BadCsv,
+    /// A recovery theme that is not one of the five.
+    UnknownTheme,
+    /// The same recovery theme given twice.
+    DuplicateTheme,
 }
 
 /// Markdown a declaration text may not use (the apps and the signed copies do not render
@@ -623,6 +635,8 @@ impl Invalid {
             Invalid::MissingColumn => "missing_column",
             Invalid::NotAllowed => "not_allowed",
             Invalid::BadCsv => "bad_csv",
+            Invalid::UnknownTheme => "unknown_theme",
+            Invalid::DuplicateTheme => "duplicate",
         }
     }
 
@@ -856,6 +870,20 @@ impl Invalid {
                 "not a CSV file in UTF-8 with the same number of columns on every line",
                 "ikke en CSV-fil i UTF-8 med like mange kolonner på hver linje",
                 "ikke en CSV-fil i UTF-8 med lige mange kolonner på hver linje",
+            )
+            .into(),
+            Invalid::UnknownTheme => pick(
+                l,
+                "unknown theme: use connectedness, hope, identity, meaning or empowerment",
+                "ukjent tema: bruk connectedness, hope, identity, meaning eller empowerment",
+                "ukendt tema: brug connectedness, hope, identity, meaning eller empowerment",
+            )
+            .into(),
+            Invalid::DuplicateTheme => pick(
+                l,
+                "a theme is given twice",
+                "et tema er oppgitt to ganger",
+                "et tema er angivet to gange",
             )
             .into(),
         }

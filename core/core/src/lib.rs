@@ -45,6 +45,9 @@ pub mod index;
 mod reports;
 mod summary;
 pub mod training;
+// Recovery themes (CHIME): the vocabulary, and the yearly counts the chapter reads.
+pub mod theme_counts;
+pub mod themes;
 mod vocabulary;
 // The server connection (shared with the coordinator's crate) and the peer's sync.
 mod device;
@@ -96,6 +99,7 @@ pub use summary::{
     ReportDisplay, SummaryWarning, report_display,
 };
 pub use sync::{EnrolResult, MyDevice};
+pub use themes::{RecoveryTheme, ThemesQuestion};
 pub use training::{TrainingEntry, TrainingStatus};
 pub use vocabulary::{
     CategoryInfo, ContactKindInfo, ExpenseKindInfo, ExpenseStatusInfo, PlaceInfo, Vocabulary,

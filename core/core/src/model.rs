@@ -114,6 +114,10 @@ pub struct ContactInput {
     /// A note the coordinator can read too.
     #[uniffi(default = None)]
     pub shared_note: Option<String>,
+    /// The recovery themes the conversation touched (ids of `recovery_themes`), kept in
+    /// the private part; only when the chapter switched the question on.
+    #[uniffi(default = [])]
+    pub themes: Vec<String>,
 }
 
 impl ContactInput {
@@ -136,6 +140,7 @@ impl ContactInput {
             private_ref: None,
             private_note: None,
             shared_note: None,
+            themes: Vec::new(),
         }
     }
 
@@ -201,6 +206,8 @@ pub struct Contact {
     pub private_ref: Option<String>,
     pub private_note: Option<String>,
     pub shared_note: Option<String>,
+    /// The recovery themes the conversation touched (only the peer reads them).
+    pub themes: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
     pub evaluation: ContactEvaluation,
@@ -228,6 +235,7 @@ impl Contact {
             private_ref: self.private_ref.clone(),
             private_note: self.private_note.clone(),
             shared_note: self.shared_note.clone(),
+            themes: self.themes.clone(),
         }
     }
 }
@@ -312,6 +320,16 @@ pub(crate) struct PrivatePayload {
     pub private_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_note: Option<String>,
+    /// Recovery-theme ids, checked and in their fixed order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub themes: Vec<String>,
+}
+
+impl PrivatePayload {
+    /// Whether there is anything to keep in the private part.
+    pub fn is_empty(&self) -> bool {
+        self.private_ref.is_none() && self.private_note.is_none() && self.themes.is_empty()
+    }
 }
 
 /// A validated contact input, split into what goes to the chapter and what stays private.
@@ -484,6 +502,10 @@ pub(crate) fn validate_contact(
         true,
     );
     let shared_note = c.text("shared_note", input.shared_note.as_deref(), MAX_NOTE, true);
+    let themes = crate::themes::check(&input.themes).unwrap_or_else(|why| {
+        c.fail("themes", why);
+        Vec::new()
+    });
     c.finish()?;
     let date = date.ok_or_else(|| CoreError::corrupt("validated date missing"))?;
     Ok(ValidContact {
@@ -505,6 +527,7 @@ pub(crate) fn validate_contact(
             schema: 1,
             private_ref,
             private_note,
+            themes,
         },
         shared_note,
     })

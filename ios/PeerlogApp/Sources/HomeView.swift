@@ -43,8 +43,13 @@ struct HomeView: View {
                 }
             }
 
-            // "I need to talk", titled by the core in the peer's language.
+            // "I need to talk", titled by the core in the peer's language; the follow-ups.
             Section {
+                NavigationLink {
+                    FollowUpsView()
+                } label: {
+                    Label("home.followUps", systemImage: "calendar.badge.clock")
+                }
                 NavigationLink {
                     DebriefView()
                 } label: {

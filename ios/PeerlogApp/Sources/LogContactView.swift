@@ -5,6 +5,9 @@ import SwiftUI
 /// default, minutes, participants only for group kinds, and a live line from the core's
 /// `evaluateContact` ("counts as outreach" / "does not count: fewer than 3 participants").
 /// Also edits an existing contact (a new version; the core keeps the history).
+/// The recovery-themes question (the core's names and one-line explanations) shows only when
+/// the core says the chapter asks it; the private follow-up date is checked by the core before
+/// the contact is saved, and the first one asks for permission to notify.
 struct LogContactView: View {
     enum Start: Identifiable {
         case blank
@@ -31,6 +34,7 @@ struct LogContactView: View {
     @State private var error: String?
     @State private var fieldErrors: [FieldError] = []
     @State private var loaded = false
+    @State private var question: ThemesQuestion?
 
     /// The form's state. Everything not on the form (start time, municipality, topics, travel)
     /// is carried over unchanged from the input it started from.
@@ -47,6 +51,9 @@ struct LogContactView: View {
         var privateRef = ""
         var privateNote = ""
         var sharedNote = ""
+        var themes: [String] = []
+        var hasFollowUp = false
+        var followUp = Date()
         var base: ContactInput?
     }
 
@@ -97,7 +104,22 @@ struct LogContactView: View {
             ledByPeer: form.showsLedByPeer ? draft.ledByPeer : nil,
             privateRef: draft.privateRef,
             privateNote: draft.privateNote,
-            sharedNote: draft.sharedNote
+            sharedNote: draft.sharedNote,
+            // Not shown: the base's themes are kept (an edit does not drop them).
+            themes: question?.shown == true ? draft.themes : nil
+        )
+    }
+
+    private func themeBinding(_ id: String) -> Binding<Bool> {
+        Binding(
+            get: { draft.themes.contains(id) },
+            set: { on in
+                if on, !draft.themes.contains(id) {
+                    draft.themes.append(id)
+                } else if !on {
+                    draft.themes.removeAll { $0 == id }
+                }
+            }
         )
     }
 
@@ -163,6 +185,34 @@ struct LogContactView: View {
                 Text("log.private.footer")
             }
 
+            if let question, question.shown {
+                Section {
+                    ForEach(question.themes, id: \.id) { theme in
+                        Toggle(isOn: themeBinding(theme.id)) {
+                            VStack(alignment: .leading) {
+                                Text(verbatim: theme.name)
+                                Text(verbatim: theme.explanation)
+                                    .font(.footnote)
+                                    .foregroundStyle(.secondary)
+                            }
+                        }
+                    }
+                } header: {
+                    Text(verbatim: question.title)
+                } footer: {
+                    Text(verbatim: question.hint)
+                }
+            }
+
+            Section {
+                Toggle("log.followUp.toggle", isOn: $draft.hasFollowUp)
+                if draft.hasFollowUp {
+                    DatePicker("log.followUp.date", selection: $draft.followUp, displayedComponents: .date)
+                }
+            } footer: {
+                Text("log.followUp.footer")
+            }
+
             if error != nil || !fieldErrors.isEmpty {
                 Section {
                     if let error {
@@ -200,7 +250,14 @@ struct LogContactView: View {
                 apply(input)
             case let .edit(contact):
                 apply(Self.contactInput(of: contact))
+                // The contact's open follow-up date, if it has one.
+                if let open = try? await client.followUps().first(where: { $0.contactId == contact.id }),
+                   let due = CoreDates.date(fromDay: open.due) {
+                    draft.hasFollowUp = true
+                    draft.followUp = due
+                }
             }
+            question = try? await client.themesQuestion()
             loaded = true
         }
         .task(id: draft) {
@@ -232,6 +289,7 @@ struct LogContactView: View {
         draft.privateRef = input.privateRef ?? ""
         draft.privateNote = input.privateNote ?? ""
         draft.sharedNote = input.sharedNote ?? ""
+        draft.themes = input.themes
     }
 
     /// The input that reproduces a stored contact (for editing).
@@ -241,7 +299,8 @@ struct LogContactView: View {
                      isNew: contact.isNew, abroad: contact.abroad, ledByPeer: contact.ledByPeer,
                      place: contact.place, municipality: contact.municipality, topics: contact.topics,
                      travelKm: contact.travelKm, privateRef: contact.privateRef,
-                     privateNote: contact.privateNote, sharedNote: contact.sharedNote)
+                     privateNote: contact.privateNote, sharedNote: contact.sharedNote,
+                     themes: contact.themes)
     }
 
     private func save() async {
@@ -251,10 +310,20 @@ struct LogContactView: View {
         defer { saving = false }
         do {
             let input = try await client.contactFormInput(entry)
+            let due = draft.hasFollowUp ? CoreDates.day(draft.followUp) : nil
+            // Checked first, so a bad date leaves nothing half-saved.
+            if let due {
+                try await client.validateFollowUp(due: due, contactDate: input.date)
+            }
+            let saved: Contact
             if let editing {
-                _ = try await client.editContact(id: editing.id, input: input)
+                saved = try await client.editContact(id: editing.id, input: input)
             } else {
-                _ = try await client.addContact(input)
+                saved = try await client.addContact(input)
+            }
+            if let due {
+                _ = try await client.setFollowUp(contactId: saved.id, due: due)
+                await FollowUpNotifications.requestPermissionIfUndecided()
             }
             dismiss()
         } catch let failure {

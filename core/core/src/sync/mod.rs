@@ -86,6 +86,7 @@ impl Device {
     ) -> Result<SyncReport> {
         let known_declaration =
             store::sync::sync_row(self.lock().store.conn())?.and_then(|r| r.declaration_version);
+        self.refresh_theme_counts();
         let (pushed, pulled) = self
             .net
             .exchange(self, enrol, progress, |page| {
@@ -116,6 +117,21 @@ impl Device {
             });
         }
         Ok(report)
+    }
+
+    /// The chapter's theme counts brought up to date before they are pushed. A failure
+    /// is logged and does not stop the sync of everything else.
+    fn refresh_theme_counts(&self) {
+        let mut home = self.lock();
+        let done = home
+            .parts()
+            .and_then(|(st, s)| crate::theme_counts::refresh(st, s));
+        if let Err(e) = done {
+            let code = e.to_ffi(peerlog_rules::Locale::En).code().to_string();
+            self.log.log(LogLevel::Warn, "peerlog::sync", || {
+                format!("the theme counts could not be updated: {code}")
+            });
+        }
     }
 
     /// GET /v1/declaration, verify the chapter signature, store it.

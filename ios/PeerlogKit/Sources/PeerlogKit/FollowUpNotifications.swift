@@ -14,6 +14,14 @@ public enum FollowUpNotifications {
         (try? await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound])) ?? false
     }
 
+    /// Asks for the permission at the moment a peer first sets a follow-up date (the reminder
+    /// is why), and never again once the peer answered.
+    public static func requestPermissionIfUndecided() async {
+        let settings = await UNUserNotificationCenter.current().notificationSettings()
+        guard settings.authorizationStatus == .notDetermined else { return }
+        _ = await requestPermission()
+    }
+
     /// Replaces the scheduled follow-up notifications with the core's current list.
     public static func reschedule(client: PeerlogClient) async {
         guard let list = try? await client.followUps() else { return }

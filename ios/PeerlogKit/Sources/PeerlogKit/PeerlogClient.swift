@@ -419,6 +419,12 @@ public final class PeerlogClient {
         try await perform { try $0.chapterSettings() }
     }
 
+    /// The contact form's recovery-themes question: the core's names and one-line
+    /// explanations, `shown` only when the chapter asks it.
+    public func themesQuestion() async throws -> ThemesQuestion {
+        try await perform { try $0.themesQuestion() }
+    }
+
     /// Records an expense as a draft (travel: the core computes km × the organisation's rate).
     public func addExpense(_ input: ExpenseInput) async throws -> Expense {
         try await change { try $0.addExpense(input: input) }
@@ -471,6 +477,11 @@ public final class PeerlogClient {
     /// Sets a contact's private follow-up date (`YYYY-MM-DD`).
     public func setFollowUp(contactId: String, due: String) async throws -> FollowUp {
         try await change { try $0.setFollowUp(contactId: contactId, due: due) }
+    }
+
+    /// Checks a follow-up date for a contact dated `contactDate` before either is saved.
+    public func validateFollowUp(due: String, contactDate: String) async throws {
+        try await perform { try $0.validateFollowUp(due: due, contactDate: contactDate) }
     }
 
     /// Marks a contact's follow-up done.

@@ -26,4 +26,5 @@ fun Contact.toInput(): ContactInput = ContactInput(
     privateRef = privateRef,
     privateNote = privateNote,
     sharedNote = sharedNote,
+    themes = themes,
 )

@@ -60,6 +60,7 @@ import uniffi.peerlog_core.SyncPhase
 import uniffi.peerlog_core.SyncProgress
 import uniffi.peerlog_core.SyncSchedule
 import uniffi.peerlog_core.SyncStatus
+import uniffi.peerlog_core.ThemesQuestion
 import uniffi.peerlog_core.TrainingStatus
 
 /**
@@ -260,6 +261,9 @@ class PeerlogClient(
     /** The chapter's settings as last received: `themes` says whether to ask the themes question. */
     suspend fun chapterSettings(): ChapterSettings = local { chapterSettings() }
 
+    /** The form's recovery-themes question (names and lines from the core); shown only when the chapter asks. */
+    suspend fun themesQuestion(): ThemesQuestion = local { themesQuestion() }
+
     /**
      * The input a filled-in expense form describes (km and the amount parsed by the core;
      * the linked contacts kept from `entry.base` unless given). Throws
@@ -296,6 +300,9 @@ class PeerlogClient(
 
     /** Marks a contact's follow-up done. */
     suspend fun followUpDone(contactId: String) = change { followUpDone(contactId) }
+
+    /** Checks a follow-up date for a contact dated [contactDate] before either is saved. */
+    suspend fun validateFollowUp(due: String, contactDate: String) = local { validateFollowUp(due, contactDate) }
 
     /** Open follow-ups, earliest first: what the app lists and schedules notifications for. */
     suspend fun listFollowUps(): List<FollowUp> = local { listFollowUps() }

@@ -49,6 +49,7 @@ fun HomeScreen(
     onLogContact: () -> Unit,
     onExpenses: () -> Unit,
     onTalk: () -> Unit,
+    onFollowUps: () -> Unit,
 ) {
     val client = model.client
     val status by client.status.collectAsStateWithLifecycle()
@@ -115,6 +116,9 @@ fun HomeScreen(
         }
         OutlinedButton(onClick = onExpenses, modifier = Modifier.fillMaxWidth()) {
             Text(stringResource(R.string.home_expenses))
+        }
+        OutlinedButton(onClick = onFollowUps, modifier = Modifier.fillMaxWidth()) {
+            Text(stringResource(R.string.home_follow_ups))
         }
         // "I need to talk": the core's own title for it, in the peer's language.
         OutlinedButton(onClick = onTalk, modifier = Modifier.fillMaxWidth()) {

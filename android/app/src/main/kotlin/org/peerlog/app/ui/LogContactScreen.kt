@@ -12,8 +12,19 @@
 // The private reference and the notes sit behind "Notes and private reference": the core
 // seals the reference and the private note for the peer alone, the shared note for the
 // coordinator too.
+// The recovery-themes question (checkboxes with the core's names and one-line explanations)
+// shows only when the core says the chapter asks it (themesQuestion().shown); the themes stay
+// in the peer's private part. The private follow-up date is checked by the core before the
+// contact is saved and set right after; the first time a peer sets one, Android 13+ asks for
+// the notification permission (the reminder is why).
 package org.peerlog.app.ui
 
+import android.Manifest
+import android.content.Context
+import android.content.pm.PackageManager
+import android.os.Build
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
@@ -26,6 +37,7 @@ import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
+import androidx.compose.material3.Checkbox
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -42,17 +54,22 @@ import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import androidx.core.content.ContextCompat
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import kotlinx.coroutines.launch
 import org.peerlog.app.AppViewModel
 import org.peerlog.app.R
+import org.peerlog.core.NotificationPermission
+import org.peerlog.core.followUpDate
 import org.peerlog.core.toInput
+import org.peerlog.core.withTheme
 import uniffi.peerlog_core.Contact
 import uniffi.peerlog_core.ContactEvaluation
 import uniffi.peerlog_core.ContactFormEntry
@@ -60,6 +77,7 @@ import uniffi.peerlog_core.ContactInput
 import uniffi.peerlog_core.FieldError
 import uniffi.peerlog_core.PeerlogException
 import uniffi.peerlog_core.Place
+import uniffi.peerlog_core.ThemesQuestion
 
 /**
  * The input the form started from (a new contact's defaults, the contact being edited, or
@@ -101,6 +119,26 @@ fun LogContactScreen(
     var privateRef by rememberSaveable(editId) { mutableStateOf(start.privateRef.orEmpty()) }
     var privateNote by rememberSaveable(editId) { mutableStateOf(start.privateNote.orEmpty()) }
     var sharedNote by rememberSaveable(editId) { mutableStateOf(start.sharedNote.orEmpty()) }
+    var themes by remember(editId) { mutableStateOf(start.themes) }
+    var question by remember { mutableStateOf<ThemesQuestion?>(null) }
+    var followUp by rememberSaveable(editId) { mutableStateOf("") }
+    val context = LocalContext.current
+    val askNotifications = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { }
+    LaunchedEffect(editId) {
+        question = try {
+            client.themesQuestion()
+        } catch (e: PeerlogException) {
+            null
+        }
+        // Editing: the contact's open follow-up date, if it has one.
+        if (editId != null) {
+            followUp = try {
+                client.listFollowUps().firstOrNull { it.contactId == editId }?.due.orEmpty()
+            } catch (e: PeerlogException) {
+                ""
+            }
+        }
+    }
     var showNotes by rememberSaveable(editId) {
         mutableStateOf(start.privateRef != null || start.privateNote != null || start.sharedNote != null)
     }
@@ -125,6 +163,8 @@ fun LogContactScreen(
         privateRef = last.privateRef.orEmpty()
         privateNote = last.privateNote.orEmpty()
         sharedNote = last.sharedNote.orEmpty()
+        themes = last.themes
+        followUp = ""
         if (last.privateRef != null) showNotes = true
     }
 
@@ -143,6 +183,8 @@ fun LogContactScreen(
         privateRef = privateRef,
         privateNote = privateNote,
         sharedNote = sharedNote,
+        // Not shown: the base's themes are kept (an edit does not drop them).
+        themes = if (question?.shown == true) themes else null,
     )
 
     // The live line: re-evaluated by the core on every edit (it writes nothing). While a
@@ -234,6 +276,34 @@ fun LogContactScreen(
                 TextButton(onClick = { showNotes = true }) { Text(stringResource(R.string.log_notes_show)) }
             }
 
+            question?.takeIf { it.shown }?.let { q ->
+                Text(q.title, style = MaterialTheme.typography.labelLarge)
+                Text(q.hint, style = MaterialTheme.typography.bodySmall)
+                q.themes.forEach { theme ->
+                    val checked = theme.id in themes
+                    Row(
+                        Modifier.fillMaxWidth().toggleable(
+                            value = checked,
+                            role = Role.Checkbox,
+                            onValueChange = { themes = themes.withTheme(theme.id, it) },
+                        ),
+                        verticalAlignment = Alignment.CenterVertically,
+                    ) {
+                        Checkbox(checked = checked, onCheckedChange = null)
+                        Column(Modifier.padding(start = 8.dp)) {
+                            Text(theme.name, style = MaterialTheme.typography.bodyLarge)
+                            Text(theme.explanation, style = MaterialTheme.typography.bodySmall)
+                        }
+                    }
+                }
+                fieldErrors.firstOrNull { it.field == "themes" }?.let {
+                    Text(it.message, color = MaterialTheme.colorScheme.error)
+                }
+            }
+
+            // The private follow-up date (only the peer sees it; the reminder names nothing).
+            FormField(followUp, { followUp = it }, R.string.log_follow_up, fieldErrors, setOf("follow_up"), KeyboardType.Text)
+
             evaluation?.let { e ->
                 Text(
                     e.reason,
@@ -247,14 +317,23 @@ fun LogContactScreen(
                     scope.launch {
                         try {
                             val input = client.contactFormInput(entry())
-                            if (editing == null) {
+                            val due = followUpDate(followUp)
+                            // Checked first, so a bad date leaves nothing half-saved.
+                            if (due != null) client.validateFollowUp(due, input.date)
+                            val saved = if (editing == null) {
                                 client.addContact(input)
-                                // The next contact starts from the core's defaults again;
-                                // notes belong to one contact: never carried to the next.
-                                fill(client.newContactInput())
                             } else {
                                 client.editContact(editing.id, input)
                             }
+                            if (due != null) {
+                                client.setFollowUp(saved.id, due)
+                                askForNotificationsOnce(context) {
+                                    askNotifications.launch(Manifest.permission.POST_NOTIFICATIONS)
+                                }
+                            }
+                            // The next contact starts from the core's defaults again; notes,
+                            // themes and the follow-up belong to one contact.
+                            if (editing == null) fill(client.newContactInput())
                             fieldErrors = emptyList()
                             onSaved()
                         } catch (e: PeerlogException.Invalid) {
@@ -267,6 +346,19 @@ fun LogContactScreen(
                 modifier = Modifier.fillMaxWidth(),
             ) { Text(stringResource(R.string.log_save)) }
         }
+    }
+}
+
+/** Asks for POST_NOTIFICATIONS once, the first time a follow-up date is set (Android 13+). */
+private fun askForNotificationsOnce(context: Context, ask: () -> Unit) {
+    val prefs = context.getSharedPreferences("peerlog-ui", Context.MODE_PRIVATE)
+    val granted = Build.VERSION.SDK_INT < NotificationPermission.FIRST_SDK ||
+        ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) ==
+        PackageManager.PERMISSION_GRANTED
+    val asked = prefs.getBoolean("notifications-asked", false)
+    if (NotificationPermission.shouldAsk(Build.VERSION.SDK_INT, granted, asked, settingFollowUp = true)) {
+        prefs.edit().putBoolean("notifications-asked", true).apply()
+        ask()
     }
 }
 

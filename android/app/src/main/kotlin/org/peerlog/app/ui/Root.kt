@@ -68,6 +68,8 @@ private fun MainTabs(model: AppViewModel) {
     var expensesOpen by rememberSaveable { mutableStateOf(false) }
     // "I need to talk" opens from Home the same way.
     var talkOpen by rememberSaveable { mutableStateOf(false) }
+    // And the follow-ups list.
+    var followUpsOpen by rememberSaveable { mutableStateOf(false) }
     Scaffold(
         bottomBar = {
             NavigationBar {
@@ -77,6 +79,7 @@ private fun MainTabs(model: AppViewModel) {
                         if (tab == Tab.HOME) {
                             expensesOpen = false
                             talkOpen = false
+                            followUpsOpen = false
                         }
                         tab = Tab.HOME
                     },
@@ -110,6 +113,7 @@ private fun MainTabs(model: AppViewModel) {
         when (tab) {
             Tab.HOME -> when {
                 expensesOpen -> ExpensesScreen(model, modifier, onBack = { expensesOpen = false })
+                followUpsOpen -> FollowUpsScreen(model, modifier, onBack = { followUpsOpen = false })
                 talkOpen -> {
                     val locale = CoreLocale.current()
                     Column(modifier) {
@@ -122,6 +126,7 @@ private fun MainTabs(model: AppViewModel) {
                     onLogContact = { tab = Tab.LOG },
                     onExpenses = { expensesOpen = true },
                     onTalk = { talkOpen = true },
+                    onFollowUps = { followUpsOpen = true },
                 )
             }
             Tab.LOG -> LogContactScreen(model, modifier, onSaved = { tab = Tab.HOME })
