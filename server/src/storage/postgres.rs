@@ -787,6 +787,19 @@ async fn push_tx_batched(
     Ok(Some(outcomes))
 }
 
+/// Locks the chapter's row until `tx` ends (`NotFound` if there is none): what is checked
+/// against the chapter's current state is checked one transaction after the other.
+async fn lock_chapter(tx: &deadpool_postgres::Transaction<'_>, chapter_id: i64) -> Result<()> {
+    tx.query_opt(
+        "SELECT 1 FROM chapters WHERE id = $1 FOR UPDATE",
+        &[&chapter_id],
+    )
+    .await
+    .map_err(db)?
+    .map(|_| ())
+    .ok_or(StorageError::NotFound("chapter"))
+}
+
 /// [`Storage::push_headed`] in `tx` (not committed); `None` if the batched push met a
 /// concurrent insert and must be redone record by record.
 async fn push_headed_tx(
@@ -1306,17 +1319,7 @@ impl Storage for PostgresStorage {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(db)?;
         // Lock the chapter so concurrent publishes are checked one after the other.
-        if tx
-            .query_opt(
-                "SELECT 1 FROM chapters WHERE id = $1 FOR UPDATE",
-                &[&chapter_id],
-            )
-            .await
-            .map_err(db)?
-            .is_none()
-        {
-            return Err(StorageError::NotFound("chapter"));
-        }
+        lock_chapter(&tx, chapter_id).await?;
         let current: Option<i64> = tx
             .query_one(
                 "SELECT MAX(version) FROM declarations WHERE chapter_id = $1",
@@ -1559,17 +1562,7 @@ impl Storage for PostgresStorage {
 async fn put_rollup(s: &PostgresStorage, chapter_id: i64, r: StoredRollup) -> Result<bool> {
     let mut client = s.client().await?;
     let tx = client.transaction().await.map_err(db)?;
-    if tx
-        .query_opt(
-            "SELECT 1 FROM chapters WHERE id = $1 FOR UPDATE",
-            &[&chapter_id],
-        )
-        .await
-        .map_err(db)?
-        .is_none()
-    {
-        return Err(StorageError::NotFound("chapter"));
-    }
+    lock_chapter(&tx, chapter_id).await?;
     let stored: Option<i64> = tx
         .query_opt(
             "SELECT created_at FROM rollups WHERE chapter_id = $1 AND year = $2",

@@ -535,53 +535,23 @@ impl Net {
             progress(progress_cb, SyncPhase::Login, 0, None);
         }
         let heads = host.head_keys()?;
-        let mut pulled = Pulled::default();
-        if let Some(keys) = &heads {
-            if host.with_store(|st| heads::known_seq(st.conn()))?.is_none() {
-                host.with_store(|st| store::sync::set_cursor(st.conn(), 0))?;
-                self.pull_checked(
-                    host,
-                    &http,
-                    device_id,
-                    keys,
-                    progress_cb,
-                    &mut apply,
-                    &mut pulled,
-                )
+        let Some(keys) = heads.as_ref() else {
+            let pushed = self
+                .push_pending(host, &http, device_id, None, progress_cb)
                 .await?;
-                if pulled.stopped {
-                    return Ok((Pushed::default(), pulled));
-                }
-            }
-        }
-        let pushed = match self
-            .push_pending(host, &http, device_id, heads.as_ref(), progress_cb)
-            .await
-        {
-            Err(CoreError::Server { code, .. })
-                if code == api::codes::HEAD_CONFLICT && heads.is_some() =>
-            {
-                let keys = heads.as_ref().ok_or(CoreError::corrupt("head keys"))?;
-                self.pull_checked(
-                    host,
-                    &http,
-                    device_id,
-                    keys,
-                    progress_cb,
-                    &mut apply,
-                    &mut pulled,
-                )
+            let pulled = self
+                .pull_all(host, &http, device_id, progress_cb, &mut apply)
                 .await?;
-                if pulled.stopped {
-                    return Ok((Pushed::default(), pulled));
-                }
-                self.push_pending(host, &http, device_id, heads.as_ref(), progress_cb)
-                    .await?
-            }
-            other => other?,
+            return Ok((pushed, pulled));
         };
-        match &heads {
-            Some(keys) => {
+        let mut pulled = Pulled::default();
+        let mut pull_first = host.with_store(|st| heads::known_seq(st.conn()))?.is_none();
+        if pull_first {
+            host.with_store(|st| store::sync::set_cursor(st.conn(), 0))?;
+        }
+        let mut conflicts = 0;
+        let pushed = loop {
+            if pull_first {
                 self.pull_checked(
                     host,
                     &http,
@@ -592,14 +562,33 @@ impl Net {
                     &mut pulled,
                 )
                 .await?;
+                if pulled.stopped {
+                    return Ok((Pushed::default(), pulled));
+                }
             }
-            None => {
-                let p = self
-                    .pull_all(host, &http, device_id, progress_cb, &mut apply)
-                    .await?;
-                pulled.add(p);
+            match self
+                .push_pending(host, &http, device_id, Some(keys), progress_cb)
+                .await
+            {
+                Err(CoreError::Server { code, .. })
+                    if code == api::codes::HEAD_CONFLICT && conflicts == 0 =>
+                {
+                    conflicts += 1;
+                    pull_first = true;
+                }
+                other => break other?,
             }
-        }
+        };
+        self.pull_checked(
+            host,
+            &http,
+            device_id,
+            keys,
+            progress_cb,
+            &mut apply,
+            &mut pulled,
+        )
+        .await?;
         Ok((pushed, pulled))
     }
 
