@@ -264,13 +264,8 @@ mod tests {
     #[test]
     fn follow_ups_are_private_listed_by_date_and_done_once() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut h, _) = crate::testing::device(dir.path());
+        let mut h = crate::testing::enrolled_device(dir.path());
         let (st, s) = h.parts().unwrap();
-        s.chapter_key = Some(
-            peerlog_crypto::RecipientSecretKey::generate()
-                .unwrap()
-                .public_key(),
-        );
         let d = today().to_string();
         let a = contacts::write(
             st,

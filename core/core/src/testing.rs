@@ -39,3 +39,16 @@ pub(crate) fn device(dir: &Path) -> (Home, RecoveryCode) {
     declarations::sign_current(st, s, "Kari Nordmann", true, None).unwrap();
     (h, code)
 }
+
+/// [`device`] as if enrolled in a chapter: records are sealed for a (made-up) chapter key too.
+pub(crate) fn enrolled_device(dir: &Path) -> Home {
+    let (mut h, _) = device(dir);
+    if let Some(s) = h.session.as_mut() {
+        s.chapter_key = Some(
+            peerlog_crypto::RecipientSecretKey::generate()
+                .unwrap()
+                .public_key(),
+        );
+    }
+    h
+}

@@ -178,13 +178,8 @@ mod tests {
     #[test]
     fn counts_per_year_leave_the_device_and_follow_edits_and_deletions() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut h, _) = crate::testing::device(dir.path());
+        let mut h = crate::testing::enrolled_device(dir.path());
         let (st, s) = h.parts().unwrap();
-        s.chapter_key = Some(
-            peerlog_crypto::RecipientSecretKey::generate()
-                .unwrap()
-                .public_key(),
-        );
         let d = today().to_string();
         let with = |themes: &[&str]| ContactInput {
             themes: themes.iter().map(|t| t.to_string()).collect(),
