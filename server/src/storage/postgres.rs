@@ -566,12 +566,15 @@ async fn push_tx_batched(
         .collect::<Result<Vec<_>>>()?;
     // One round trip: the account's chapter and the chapter's counter, locked until commit
     // so pushes to one chapter are serialised and their sequence numbers commit in order.
-    let row = tx
-        .query_one(
+    let head = tx
+        .prepare_cached(
             "SELECT (SELECT chapter_id FROM accounts WHERE id = $1),
                     (SELECT seq FROM chapter_seq WHERE chapter_id = $2 FOR UPDATE)",
-            &[&account_id, &chapter_id],
         )
+        .await
+        .map_err(db)?;
+    let row = tx
+        .query_one(&head, &[&account_id, &chapter_id])
         .await
         .map_err(db)?;
     match row.get::<_, Option<i64>>(0) {
@@ -774,12 +777,11 @@ async fn push_tx_batched(
             }
         }
     }
-    tx.execute(
-        "UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1",
-        &[&chapter_id, &seq],
-    )
-    .await
-    .map_err(db)?;
+    let bump = tx
+        .prepare_cached("UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1")
+        .await
+        .map_err(db)?;
+    tx.execute(&bump, &[&chapter_id, &seq]).await.map_err(db)?;
     debug_assert!(seq > start);
     Ok(Some(outcomes))
 }
@@ -850,8 +852,14 @@ impl Storage for PostgresStorage {
 
     async fn chapter(&self, id: i64) -> Result<Option<Chapter>> {
         let client = self.client().await?;
+        // Every authenticated request reads these (push, pull): prepared once per
+        // connection, one round trip each instead of two.
+        let stmt = client
+            .prepare_cached(&format!("{CHAPTER_SELECT} WHERE c.id = $1"))
+            .await
+            .map_err(db)?;
         client
-            .query_opt(&format!("{CHAPTER_SELECT} WHERE c.id = $1"), &[&id])
+            .query_opt(&stmt, &[&id])
             .await
             .map_err(db)?
             .map(|r| chapter_from_row(&r))
@@ -1054,11 +1062,14 @@ impl Storage for PostgresStorage {
 
     async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{ACCOUNT_SELECT} WHERE chapter_id = $1 ORDER BY created_at, id"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query(
-                &format!("{ACCOUNT_SELECT} WHERE chapter_id = $1 ORDER BY created_at, id"),
-                &[&chapter_id],
-            )
+            .query(&stmt, &[&chapter_id])
             .await
             .map_err(db)?
             .iter()
@@ -1119,14 +1130,15 @@ impl Storage for PostgresStorage {
         account_id: Option<&str>,
     ) -> Result<Vec<DeviceInfo>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{DEVICE_SELECT} WHERE a.chapter_id = $1 AND ($2::TEXT IS NULL OR d.account_id = $2)
+                 ORDER BY d.created_at, d.device_id"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query(
-                &format!(
-                    "{DEVICE_SELECT} WHERE a.chapter_id = $1 AND ($2::TEXT IS NULL OR d.account_id = $2)
-                     ORDER BY d.created_at, d.device_id"
-                ),
-                &[&chapter_id, &account_id],
-            )
+            .query(&stmt, &[&chapter_id, &account_id])
             .await
             .map_err(db)?
             .iter()
@@ -1202,14 +1214,15 @@ impl Storage for PostgresStorage {
 
     async fn session_device(&self, token_hash: Hash, now: Timestamp) -> Result<Option<DeviceInfo>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
+                 WHERE s.token_hash = $1 AND s.expires_at > $2"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query_opt(
-                &format!(
-                    "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
-                     WHERE s.token_hash = $1 AND s.expires_at > $2"
-                ),
-                &[&&token_hash[..], &now],
-            )
+            .query_opt(&stmt, &[&&token_hash[..], &now])
             .await
             .map_err(db)?
             .map(|r| device_from_row(&r))
