@@ -343,12 +343,131 @@ fn raw_pull(addr: std::net::SocketAddr, token: &str, since: u64) -> (usize, usiz
     (req.len(), resp.len())
 }
 
-/// Restore of `n` contacts onto new devices through the core, 3 runs.
+/// The server in a child process (this program again, see [`child`]), so that what this
+/// process measures — a device's time and memory — is the device's alone.
+struct ChildServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ChildServer {
+    fn start(db_url: &str) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .env(CHILD_ENV, "serve")
+            .arg(db_url)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Self {
+            child,
+            url: line.trim().to_string(),
+        }
+    }
+
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        // Closing its standard input stops it; it is killed if it does not.
+        drop(self.child.stdin.take());
+        for _ in 0..50 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Selects what a child process of this benchmark does: `serve` (the server), `restore`
+/// or `receipts` (one device operation, its time and peak memory printed as JSON).
+const CHILD_ENV: &str = "PEERLOG_BENCH_CHILD";
+
+/// Runs one device operation in this (child) process; prints `{"s": …, "peak_mb": …}`.
+fn device_child(what: &str, args: &[String]) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let peak_from_here = workload::reset_peak_rss();
+    let start = Instant::now();
+    match (what, args) {
+        ("restore", [url, code, home, n]) => {
+            let home = std::path::Path::new(home);
+            let restored = workload::open(home);
+            rt.block_on(restored.recover_from_server(url.clone(), code.clone()))
+                .unwrap();
+            let s = start.elapsed().as_secs_f64();
+            let peak = peak_from_here.then(workload::peak_rss_mb).flatten();
+            assert_eq!(
+                restored.list_contacts(None, None).unwrap().len(),
+                n.parse::<usize>().unwrap()
+            );
+            println!("{}", serde_json::json!({ "s": s, "peak_mb": peak }));
+        }
+        ("receipts", [home]) => {
+            let peer = workload::open(std::path::Path::new(home));
+            rt.block_on(peer.sync(None)).unwrap();
+            let s = start.elapsed().as_secs_f64();
+            let peak = peak_from_here.then(workload::peak_rss_mb).flatten();
+            println!("{}", serde_json::json!({ "s": s, "peak_mb": peak }));
+        }
+        _ => panic!("unknown child task {what} {args:?}"),
+    }
+}
+
+/// Runs a device child process; its `(seconds, peak MB)`.
+fn run_device_child(what: &str, args: &[String]) -> (f64, Option<f64>) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(CHILD_ENV, what)
+        .args(args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the {what} child failed");
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (line["s"].as_f64().unwrap(), line["peak_mb"].as_f64())
+}
+
+/// The `serve` child: the server on 127.0.0.1, its URL on the first line of standard
+/// output, until standard input closes.
+fn serve_child(db_url: &str) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut config =
+            peerlog_server::ServeConfig::new(db_url.to_string(), "127.0.0.1:0".parse().unwrap());
+        config.rate_limits = peerlog_server::RateLimits::disabled();
+        let server = peerlog_server::spawn(config).await.unwrap();
+        println!("{}", server.url());
+        std::io::stdout().flush().unwrap();
+        tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        })
+        .await
+        .unwrap();
+        server.shutdown().await;
+    });
+}
+
+/// Restore of `n` contacts onto new devices through the core, 3 runs, each a fresh device
+/// process; the server runs in its own process.
 async fn restore(db: &Database, n: usize) {
-    let mut config =
-        peerlog_server::ServeConfig::new(db.url.clone(), "127.0.0.1:0".parse().unwrap());
-    config.rate_limits = peerlog_server::RateLimits::disabled();
-    let server = peerlog_server::spawn(config).await.unwrap();
+    let server = ChildServer::start(&db.url);
     let created = peerlog_server::create_chapter(&db.url, "Bench", "Restore", 7)
         .await
         .unwrap();
@@ -396,23 +515,21 @@ async fn restore(db: &Database, n: usize) {
     }));
 
     let mut times = Vec::new();
-    let mut peak = None;
+    let mut peaks = Vec::new();
     for run in 0..3 {
         let new_home = dir.path().join(format!("new-{run}"));
-        let measure_peak = run == 0 && workload::reset_peak_rss();
-        let start = Instant::now();
-        let restored = workload::open(&new_home);
-        restored
-            .recover_from_server(server.url(), code.clone())
-            .await
-            .unwrap();
-        times.push(start.elapsed().as_secs_f64());
-        if measure_peak {
-            peak = workload::peak_rss_mb();
-        }
-        assert_eq!(restored.list_contacts(None, None).unwrap().len(), n);
+        let args = [
+            server.url(),
+            code.clone(),
+            new_home.display().to_string(),
+            n.to_string(),
+        ];
+        let (s, peak) = tokio::task::block_in_place(|| run_device_child("restore", &args));
+        times.push(s);
+        peaks.extend(peak);
     }
     let restore_s = median(times.clone());
+    let peak = (!peaks.is_empty()).then(|| median(peaks.clone()));
     workload::report(serde_json::json!({
         "path": format!("restore {n} records to a new device (recovery, pull, verify, decrypt, index)"),
         "key": "restore",
@@ -425,7 +542,7 @@ async fn restore(db: &Database, n: usize) {
         "contacts": n,
     }));
     workload::report(serde_json::json!({
-        "path": format!("peak memory: restore of {n} (whole process, with the in-process server)"),
+        "path": format!("peak memory: restore of {n} (the device process; server in another)"),
         "key": "peak_memory_restore",
         "unit": "MB",
         "value": peak,
@@ -459,11 +576,12 @@ async fn restore(db: &Database, n: usize) {
         })
         .unwrap();
     }
-    let measured = workload::reset_peak_rss();
-    peer.sync(None).await.unwrap();
-    let peak = measured.then(workload::peak_rss_mb).flatten();
+    // The device syncs them in a process of its own (this one holds the coordinator).
+    drop(peer);
+    let home_arg = [home.display().to_string()];
+    let (_, peak) = tokio::task::block_in_place(|| run_device_child("receipts", &home_arg));
     workload::report(serde_json::json!({
-        "path": "peak memory: syncing five 5 MB receipts (whole process, with the in-process server)",
+        "path": "peak memory: syncing five 5 MB receipts (the device process; server in another)",
         "key": "peak_memory_receipts",
         "unit": "MB",
         "value": peak,
@@ -481,11 +599,19 @@ async fn restore(db: &Database, n: usize) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    server.shutdown().await;
+    drop(server);
 }
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Ok(what) = std::env::var(CHILD_ENV) {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        match what.as_str() {
+            "serve" => serve_child(&args[0]),
+            other => device_child(other, &args),
+        }
+        return;
+    }
     let quick = workload::quick();
     let peers = env_usize("PEERLOG_BENCH_PEERS", if quick { 20 } else { 1000 });
     let records = env_usize("PEERLOG_BENCH_RECORDS", 100);

@@ -69,6 +69,65 @@ fn author_of(
     Ok(Some((key, row.account_id)))
 }
 
+/// Most threads the chapter's records are checked and opened on (the work is CPU only).
+const PARALLEL_THREADS: usize = 4;
+
+/// `f` over `items`, in order, split over the machine's cores (up to
+/// [`PARALLEL_THREADS`]); small inputs stay on this thread.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(PARALLEL_THREADS);
+    if threads < 2 || items.len() < 32 {
+        return items.iter().map(&f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(items.chunks(chunk))
+            // A thread that failed: its part again on this thread (failing the same way).
+            .flat_map(|(h, part)| h.join().unwrap_or_else(|_| part.iter().map(f).collect()))
+            .collect()
+    })
+}
+
+/// A pulled record's signature, checked ahead (in parallel over a page) against the key
+/// its author had then; [`admit`] uses it only if the author's key is still that one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Prechecked {
+    author: [u8; 32],
+    valid: bool,
+}
+
+/// Checks the signatures of a page's records in parallel (each author's key looked up
+/// once); `None` for a record whose author is not known here.
+pub(crate) fn precheck(
+    tx: &Connection,
+    own: &OwnDevice<'_>,
+    envs: &[&Envelope],
+) -> Result<Vec<Option<Prechecked>>> {
+    let mut authors: HashMap<&str, Option<DevicePublicKey>> = HashMap::new();
+    for env in envs {
+        let id = env.meta.author_device.as_str();
+        if !authors.contains_key(id) {
+            authors.insert(id, author_of(tx, own, id)?.map(|(key, _)| key));
+        }
+    }
+    Ok(par_map(envs, |env| {
+        let key = authors.get(env.meta.author_device.as_str())?.as_ref()?;
+        Some(Prechecked {
+            author: *key.as_bytes(),
+            valid: peerlog_crypto::envelope::verify_envelope(env, key).is_ok(),
+        })
+    }))
+}
+
 /// What became of a pulled chapter record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admitted {
@@ -92,6 +151,7 @@ pub(crate) fn admit(
     env: &Envelope,
     seq: u64,
     waiting: &mut Waiting,
+    pre: Option<&Prechecked>,
 ) -> Result<Admitted> {
     if env.validate().is_err() {
         return Ok(Admitted::Refused);
@@ -102,7 +162,11 @@ pub(crate) fn admit(
             Parked::Dropped => Admitted::Dropped,
         });
     };
-    if peerlog_crypto::envelope::verify_envelope(env, &key).is_err() {
+    let valid = match pre {
+        Some(p) if p.author == *key.as_bytes() => p.valid,
+        _ => peerlog_crypto::envelope::verify_envelope(env, &key).is_ok(),
+    };
+    if !valid {
         return Ok(Admitted::Refused);
     }
     Ok(if store::sync::put_chapter_record(tx, env, seq)? {
@@ -122,7 +186,7 @@ pub(crate) fn admit_waiting(
     let (mut stored, mut refused) = (0, 0);
     for env in store::sync::deferred(tx)? {
         waiting.undefer(tx, &env)?;
-        match admit(tx, own, &env, 0, waiting)? {
+        match admit(tx, own, &env, 0, waiting, None)? {
             Admitted::Stored => stored += 1,
             Admitted::Refused => refused += 1,
             Admitted::Known | Admitted::Waiting | Admitted::Dropped => {}
@@ -154,6 +218,28 @@ impl Reader<'_> {
             return Ok(None);
         };
         Ok(serde_json::from_slice(&pt).ok().map(|t| (t, account)))
+    }
+
+    /// [`Reader::open`] of many records, split over the cores (each author looked up once).
+    pub fn open_all<T: serde::de::DeserializeOwned + Send>(
+        &self,
+        envs: &[Envelope],
+    ) -> Result<Vec<Option<(T, String)>>> {
+        let mut authors: HashMap<&str, Option<(DevicePublicKey, String)>> = HashMap::new();
+        for env in envs {
+            let id = env.meta.author_device.as_str();
+            if !authors.contains_key(id) {
+                authors.insert(id, self.author(id)?);
+            }
+        }
+        let chapter = &self.keys.chapter;
+        Ok(par_map(envs, |env| {
+            let (key, account) = authors.get(env.meta.author_device.as_str())?.as_ref()?;
+            let pt = peerlog_crypto::envelope::open_record(env, chapter, key).ok()?;
+            serde_json::from_slice(&pt)
+                .ok()
+                .map(|t| (t, account.clone()))
+        }))
     }
 
     /// The chapter's current published declaration (id, version), if one was published.
@@ -217,8 +303,9 @@ impl Reader<'_> {
                 rows.entry(a.account_id).or_default();
             }
         }
-        for env in store::sync::chapter_records(self.conn, Collection::Contacts)? {
-            let Some((p, account)) = self.open::<ContactPayload>(&env)? else {
+        let envs = store::sync::chapter_records(self.conn, Collection::Contacts)?;
+        for (env, opened) in envs.iter().zip(self.open_all::<ContactPayload>(&envs)?) {
+            let Some((p, account)) = opened else {
                 unreadable();
                 continue;
             };
@@ -404,8 +491,9 @@ impl Reader<'_> {
         locale: Locale,
     ) -> Result<Vec<PeerContact>> {
         let mut list = Vec::new();
-        for env in store::sync::chapter_records(self.conn, Collection::Contacts)? {
-            let Some((p, account)) = self.open::<ContactPayload>(&env)? else {
+        let envs = store::sync::chapter_records(self.conn, Collection::Contacts)?;
+        for (env, opened) in envs.iter().zip(self.open_all::<ContactPayload>(&envs)?) {
+            let Some((p, account)) = opened else {
                 continue;
             };
             if account != account_id {

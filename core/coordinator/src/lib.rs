@@ -68,8 +68,11 @@ fn admit_page(
     let mut waiting = Waiting::load(tx)?;
     let mut stored = 0;
     let mut cursor = None;
-    for rec in &page.records {
-        match chapter::admit(tx, own, &rec.envelope, rec.seq, &mut waiting)? {
+    // The page's signatures are checked up front, in parallel; storing stays in order.
+    let envs: Vec<&peerlog_protocol::Envelope> = page.records.iter().map(|r| &r.envelope).collect();
+    let pre = chapter::precheck(tx, own, &envs)?;
+    for (rec, pre) in page.records.iter().zip(&pre) {
+        match chapter::admit(tx, own, &rec.envelope, rec.seq, &mut waiting, pre.as_ref())? {
             Admitted::Dropped if !last => {
                 if let Some(c) = cursor {
                     store::sync::set_cursor(tx, c)?;

@@ -113,17 +113,24 @@ fn read_paths(dir: &Path, rules: &peerlog_rules::RuleSet, n: usize, iters: usize
         "the fast list equals the fully verified one"
     );
     assert_eq!(listed.len(), plain.list(rules, from, to).len());
-    let value = median_ms(iters, || {
-        app.list_contacts(Some(from.into()), Some(to.into()))
-            .unwrap();
-    });
+    // Interleaved, so the list and its baseline see the same machine state.
+    let mut enc = Vec::with_capacity(iters);
+    let mut clear = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        enc.push(median_ms(1, || {
+            app.list_contacts(Some(from.into()), Some(to.into()))
+                .unwrap();
+        }));
+        clear.push(median_ms(1, || {
+            plain.list(rules, from, to);
+        }));
+    }
+    let value = common::median(&mut enc);
+    let baseline = common::median(&mut clear);
     let today = median_ms(iters.min(7), || {
         today_app
             .list_contacts(Some(from.into()), Some(to.into()))
             .unwrap();
-    });
-    let baseline = median_ms(iters, || {
-        plain.list(rules, from, to);
     });
     report(json!({
         "path": format!("list a month ({} contacts) of a {n}-contact store, ready to show", listed.len()),

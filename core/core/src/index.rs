@@ -36,6 +36,18 @@ pub fn evaluate(rules: &RuleSet, rows: &[IndexedContact]) -> Vec<SummaryEntry> {
         .collect()
 }
 
+/// [`evaluate`], taking the rows (their ids move into the entries instead of being copied).
+pub fn evaluate_owned(rules: &RuleSet, rows: Vec<IndexedContact>) -> Vec<SummaryEntry> {
+    rows.into_iter()
+        .map(|r| SummaryEntry {
+            evaluation: rules.evaluate(&r.facts),
+            id: r.id,
+            date: r.date,
+            kind: r.facts.kind,
+        })
+        .collect()
+}
+
 /// Re-derives the clear index of one verified record from its contents.
 pub(crate) fn reindex<'a>(
     conn: &Connection,

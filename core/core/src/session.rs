@@ -243,6 +243,37 @@ impl Session {
         parse_payload(env, &plaintext)
     }
 
+    /// Opens one part of a listed contact: with its kept content key when that opens for
+    /// exactly these bytes (reading only the envelope fields decryption needs) and the
+    /// author is one of `authors` (the known, unrevoked devices), else parsed, verified
+    /// and opened in full. Returns the record's metadata and plaintext.
+    pub(crate) fn open_listed(
+        &self,
+        conn: &Connection,
+        part: store::ListedPart<'_>,
+        authors: &std::collections::HashSet<String>,
+    ) -> Result<(RecordMeta, zeroize::Zeroizing<Vec<u8>>)> {
+        if let Some(sealed) = part.kept.filter(|_| self.trust_kept) {
+            let hash = peerlog_crypto::sha256(part.bytes);
+            let fast = self
+                .keys
+                .at_rest
+                .open(&kept_aad(&hash), sealed)
+                .ok()
+                .and_then(|k| ContentKey::from_bytes(&k).ok())
+                .and_then(|k| peerlog_crypto::envelope::open_bytes_with_key(part.bytes, &k).ok())
+                .filter(|(meta, _)| authors.contains(&meta.author_device));
+            if let Some(opened) = fast {
+                return Ok(opened);
+            }
+        }
+        // No kept key, or one that is not trusted: verify in full.
+        let env = part.envelope()?;
+        let plaintext =
+            peerlog_crypto::envelope::open_verified(verify(conn, &env)?, &self.keys.peer)?;
+        Ok((env.meta, plaintext))
+    }
+
     /// Verifies the author's signature and opens a record's payload.
     pub(crate) fn open<T: DeserializeOwned>(&self, conn: &Connection, env: &Envelope) -> Result<T> {
         self.open_verified(verify(conn, env)?)
@@ -280,8 +311,16 @@ impl Session {
 }
 
 fn parse_payload<T: DeserializeOwned>(env: &Envelope, plaintext: &[u8]) -> Result<T> {
+    parse_payload_of(env.meta.collection, plaintext)
+}
+
+/// Parses the plaintext of a record of `collection`.
+pub(crate) fn parse_payload_of<T: DeserializeOwned>(
+    collection: Collection,
+    plaintext: &[u8],
+) -> Result<T> {
     serde_json::from_slice(plaintext).map_err(|e| {
-        let collection = env.meta.collection.as_str();
+        let collection = collection.as_str();
         CoreError::corrupt(format!("{collection} payload: {e}"))
     })
 }

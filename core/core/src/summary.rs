@@ -124,8 +124,7 @@ pub(crate) fn summarise(
     to: NaiveDate,
     locale: Locale,
 ) -> Result<(PeriodSummary, Vec<SummaryEntry>)> {
-    let rows = store::contact_rows(conn, from, to)?;
-    let entries = index::evaluate(rules, &rows);
+    let entries = index::evaluate_owned(rules, store::contact_rows(conn, from, to)?);
     let s = peerlog_rules::summarise(rules, from, to, &entries, locale);
     Ok((PeriodSummary::from_rules(&s), entries))
 }

@@ -8,7 +8,7 @@
 use crate::certs;
 use crate::error::Result;
 use crate::model::PrivatePayload;
-use crate::session::{Audience, Session};
+use crate::session::{Audience, Session, parse_payload_of};
 use crate::store::{self, CertifiedBy, Store};
 use crate::themes::THEME_IDS;
 use crate::util::{YEARS, today, year_bounds};
@@ -52,17 +52,25 @@ fn computed(conn: &Connection, s: &Session) -> Result<BTreeMap<i32, BTreeMap<Str
     let Some(first) = store::first_contact_date(conn)? else {
         return Ok(out);
     };
+    let authors = store::unrevoked_device_ids(conn)?;
     for year in first.year().max(*YEARS.start())..=now.year() {
         let (from, to) = year_bounds(year, Locale::En)?;
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for row in store::listed_contacts(conn, from, to)? {
-            let Some(note) = row.note.filter(|n| !n.envelope.meta.deleted) else {
-                continue;
-            };
-            let Ok(p) = s.open_stored::<PrivatePayload>(conn, &note) else {
-                continue;
-            };
-            for t in p.themes {
+        // Each live contact's themes, from its private part (none if it has none, or if
+        // that part does not open).
+        let themes = store::listed_contacts(conn, from, to, |_, _, note| {
+            let opened = note.and_then(|n| s.open_listed(conn, n, &authors).ok());
+            Ok(match opened {
+                Some((meta, plaintext)) if !meta.deleted => {
+                    parse_payload_of::<PrivatePayload>(Collection::Notes, &plaintext)
+                        .map(|p| p.themes)
+                        .unwrap_or_default()
+                }
+                _ => Vec::new(),
+            })
+        })?;
+        for contact in themes {
+            for t in contact {
                 if THEME_IDS.contains(&t.as_str()) {
                     *counts.entry(t).or_default() += 1;
                 }

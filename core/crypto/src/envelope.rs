@@ -153,7 +153,7 @@ pub fn seal_record(
         author,
         &cek,
         &nonce,
-        &mut |_| RecipientSecretKey::generate(),
+        &mut |_, pk| hpke::encap(pk),
     )
 }
 
@@ -174,7 +174,7 @@ pub fn seal_record_keeping_key(
         author,
         &cek,
         &nonce,
-        &mut |_| RecipientSecretKey::generate(),
+        &mut |_, pk| hpke::encap(pk),
     )?;
     Ok((env, ContentKey(cek)))
 }
@@ -191,12 +191,20 @@ pub fn seal_record_deterministic(
     nonce: &[u8; 12],
     ephemerals: &[RecipientSecretKey],
 ) -> Result<Envelope> {
-    seal_inner(meta, plaintext, recipients, author, cek, nonce, &mut |i| {
-        ephemerals
-            .get(i)
-            .cloned()
-            .ok_or(CryptoError::Malformed("one ephemeral key per recipient"))
-    })
+    seal_inner(
+        meta,
+        plaintext,
+        recipients,
+        author,
+        cek,
+        nonce,
+        &mut |i, pk| {
+            let sk_e = ephemerals
+                .get(i)
+                .ok_or(CryptoError::Malformed("one ephemeral key per recipient"))?;
+            hpke::encap_deterministic(pk, sk_e)
+        },
+    )
 }
 
 fn seal_inner(
@@ -206,7 +214,8 @@ fn seal_inner(
     author: &DeviceSigningKey,
     cek: &[u8; 32],
     nonce: &[u8; 12],
-    ephemeral: &mut dyn FnMut(usize) -> Result<RecipientSecretKey>,
+    // `Encap(pkR)` of the `i`th recipient: (shared secret, enc).
+    encap: &mut dyn FnMut(usize, &RecipientPublicKey) -> Result<hpke::Encapsulated>,
 ) -> Result<Envelope> {
     meta.validate()?;
     if meta.author_device != author.device_id() {
@@ -239,8 +248,7 @@ fn seal_inner(
     let key_commitment = commitment(cek);
     let mut wrapped = Vec::with_capacity(recipients.len());
     for (i, pk) in recipients.into_iter().enumerate() {
-        let (enc, wrapped_key) =
-            hpke::seal_deterministic(pk, WRAP_INFO, &meta_jcs, cek, &ephemeral(i)?)?;
+        let (enc, wrapped_key) = hpke::seal_encapsulated(encap(i, pk)?, WRAP_INFO, &meta_jcs, cek)?;
         wrapped.push(WrappedKey {
             kid: pk.key_id(),
             enc,
@@ -357,6 +365,65 @@ pub fn open_with_key(env: &Envelope, key: &ContentKey) -> Result<Zeroizing<Vec<u
         &content_ad(&meta_jcs),
         &env.ciphertext,
     )
+}
+
+/// [`open_with_key`] on an envelope's stored bytes (its canonical JSON, RFC 8785, as
+/// [`Envelope::to_json_bytes`] wrote it), reading only what decryption needs. In canonical
+/// form the members come in a fixed order — `ciphertext`, `key_commitment`, `meta`,
+/// `nonce`, then the recipients and the signature, which are not even looked at — and
+/// `meta`'s text is exactly `JCS(meta)`, the content's associated data, so nothing is
+/// re-serialised. Returns the metadata and the plaintext.
+///
+/// Only for bytes the caller knows to be exactly those it verified (ADR 0017: the kept
+/// key opens only for the SHA-256 of these bytes). Bytes of any other shape fail here
+/// (and AES-GCM fails for any that are not what was sealed): the caller then parses and
+/// verifies the envelope in full.
+pub fn open_bytes_with_key(
+    bytes: &[u8],
+    key: &ContentKey,
+) -> Result<(RecordMeta, Zeroizing<Vec<u8>>)> {
+    const MALFORMED: CryptoError = CryptoError::Malformed("stored envelope");
+    // `"name":"` … up to the next `"` (base64url never contains one).
+    fn string<'a>(rest: &mut &'a [u8], name: &[u8]) -> Result<&'a [u8]> {
+        *rest = rest.strip_prefix(name).ok_or(MALFORMED)?;
+        let end = rest.iter().position(|&b| b == b'"').ok_or(MALFORMED)?;
+        let (value, tail) = rest.split_at(end);
+        *rest = &tail[1..];
+        Ok(value)
+    }
+    fn text(b: &[u8]) -> Result<&str> {
+        std::str::from_utf8(b).map_err(|_| MALFORMED)
+    }
+    let mut rest = bytes;
+    let ciphertext = string(&mut rest, b"{\"ciphertext\":\"")?;
+    let commitment = string(&mut rest, b",\"key_commitment\":\"")?;
+    rest = rest.strip_prefix(b",\"meta\":").ok_or(MALFORMED)?;
+    // `meta` holds only strings, numbers and booleans: it ends at the first `}` followed
+    // by the next member (a `"` inside a string would be escaped).
+    const AFTER_META: &[u8] = b"},\"nonce\":\"";
+    let meta_end = rest
+        .windows(AFTER_META.len())
+        .position(|w| w == AFTER_META)
+        .ok_or(MALFORMED)?;
+    let meta_jcs = &rest[..=meta_end];
+    rest = &rest[meta_end + 1..];
+    let nonce = string(&mut rest, b",\"nonce\":\"")?;
+
+    let commitment: [u8; 32] = b64::decode_array(text(commitment)?).map_err(|_| MALFORMED)?;
+    let mac = hmac::Key::new(hmac::HMAC_SHA256, &key.0[..]);
+    hmac::verify(&mac, KEY_COMMITMENT_LABEL, &commitment)
+        .map_err(|_| CryptoError::KeyCommitmentMismatch)?;
+    let nonce: [u8; 12] = b64::decode_array(text(nonce)?).map_err(|_| MALFORMED)?;
+    let ciphertext = b64::decode(text(ciphertext)?).map_err(|_| MALFORMED)?;
+    let plaintext = gcm::open(
+        &ring::aead::AES_256_GCM,
+        &key.0[..],
+        &nonce,
+        &content_ad(meta_jcs),
+        &ciphertext,
+    )?;
+    let meta: RecordMeta = serde_json::from_slice(meta_jcs).map_err(|_| MALFORMED)?;
+    Ok((meta, plaintext))
 }
 
 /// Verifies the author's signature, then unwraps the content key for `recipient`, checks
@@ -497,5 +564,23 @@ mod tests {
         changed.ciphertext[0] ^= 1;
         assert!(open_with_key(&changed, &key).is_err());
         assert!(open_with_key(&env, &other_key).is_err());
+
+        // The same from the stored bytes, reading only what decryption needs.
+        let bytes = env.to_json_bytes().unwrap();
+        let (m, pt) = open_bytes_with_key(&bytes, &key).unwrap();
+        assert_eq!((m, &pt[..]), (env.meta.clone(), &b"private"[..]));
+        assert!(matches!(
+            open_bytes_with_key(&other.to_json_bytes().unwrap(), &key),
+            Err(CryptoError::KeyCommitmentMismatch)
+        ));
+        assert!(open_bytes_with_key(&changed.to_json_bytes().unwrap(), &key).is_err());
+        let mut moved = env.clone();
+        moved.meta.version = 2;
+        assert!(
+            open_bytes_with_key(&moved.to_json_bytes().unwrap(), &key).is_err(),
+            "the metadata is authenticated"
+        );
+        assert!(open_bytes_with_key(&bytes, &other_key).is_err());
+        assert!(open_bytes_with_key(b"{}", &key).is_err());
     }
 }

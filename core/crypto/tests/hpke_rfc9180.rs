@@ -101,6 +101,24 @@ fn encap_decap_shared_secret() {
 }
 
 #[test]
+fn random_encap_matches_the_static_key_decap() {
+    // `encap` computes the ephemeral side with ring, `decap` the static side with
+    // x25519-dalek: both must give the same shared secret, or nothing sealed would open.
+    let sk_r = hpke::derive_key_pair(&hex(IKM_R)).unwrap();
+    for _ in 0..8 {
+        let (shared, enc) = hpke::encap(&sk_r.public_key()).unwrap();
+        assert_eq!(*hpke::decap(&enc, &sk_r).unwrap(), *shared);
+    }
+    // A point of small order gives an all-zero DH output: refused.
+    let mut order_8 = [0u8; 32];
+    order_8[0] = 1;
+    assert_eq!(
+        hpke::encap(&RecipientPublicKey::from(order_8)).unwrap_err(),
+        CryptoError::InvalidPublicKey
+    );
+}
+
+#[test]
 fn sequence_numbered_encryptions_and_exports() {
     for (seq, aad, _) in ENCRYPTIONS {
         assert_eq!(hex(aad), aad_for(*seq), "the RFC's aad is Count-{seq}");

@@ -224,7 +224,7 @@ pub fn summarise(
     let mut reasons: BTreeMap<&'static str, ReasonCount> = BTreeMap::new();
     let mut counted_per_day: BTreeMap<NaiveDate, Vec<&str>> = BTreeMap::new();
     let mut other_rule_sets: BTreeMap<(&'static str, u32), Vec<&str>> = BTreeMap::new();
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
     let mut duplicates: BTreeMap<&str, NaiveDate> = BTreeMap::new();
 
     for entry in entries {

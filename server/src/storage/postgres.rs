@@ -567,16 +567,36 @@ async fn push_tx_batched(
         .iter()
         .map(|r| to_i64(r.version, "version"))
         .collect::<Result<Vec<_>>>()?;
-    // One round trip: the account's chapter and the chapter's counter, locked until commit
-    // so pushes to one chapter are serialised and their sequence numbers commit in order.
-    let row = tx
-        .query_one(
+    // The account's chapter and the chapter's counter, locked until commit so pushes to
+    // one chapter are serialised and their sequence numbers commit in order; then the
+    // batch's stored rows, locked too. Both statements go out together (pipelined: one
+    // round trip, executed in this order).
+    let head = tx
+        .prepare_cached(
             "SELECT (SELECT chapter_id FROM accounts WHERE id = $1),
                     (SELECT seq FROM chapter_seq WHERE chapter_id = $2 FOR UPDATE)",
-            &[&account_id, &chapter_id],
         )
         .await
         .map_err(db)?;
+    let collections: Vec<&str> = records.iter().map(|r| r.collection.as_str()).collect();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let select = tx
+        .prepare_cached(
+            "SELECT r.collection, r.id, r.account_id, r.version, r.envelope, r.seq
+             FROM records r
+             JOIN UNNEST($1::text[], $2::text[]) AS k(collection, id)
+               ON r.collection = k.collection AND r.id = k.id
+             FOR UPDATE OF r",
+        )
+        .await
+        .map_err(db)?;
+    let head_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&account_id, &chapter_id];
+    let select_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&collections, &ids];
+    let (row, stored_rows) = tokio::try_join!(
+        tx.query_one(&head, &head_params),
+        tx.query(&select, &select_params),
+    )
+    .map_err(db)?;
     match row.get::<_, Option<i64>>(0) {
         None => return Err(StorageError::NotFound("account")),
         Some(c) if c != chapter_id => {
@@ -591,21 +611,8 @@ async fn push_tx_batched(
         .ok_or(StorageError::NotFound("chapter"))?;
     let start = seq;
 
-    let collections: Vec<&str> = records.iter().map(|r| r.collection.as_str()).collect();
-    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let select = tx
-        .prepare_cached(
-            "SELECT r.collection, r.id, r.account_id, r.version, r.envelope, r.seq
-             FROM records r
-             JOIN UNNEST($1::text[], $2::text[]) AS k(collection, id)
-               ON r.collection = k.collection AND r.id = k.id
-             FOR UPDATE OF r",
-        )
-        .await
-        .map_err(db)?;
     // The current state of every key of the batch: (stored before the batch?, the record).
     let mut state: HashMap<(&str, &str), (bool, StoredRecord)> = HashMap::new();
-    let stored_rows = tx.query(&select, &[&collections, &ids]).await.map_err(db)?;
     let mut stored_keys: HashMap<(String, String), StoredRecord> = HashMap::new();
     for r in &stored_rows {
         let key = (r.get::<_, String>(0), r.get::<_, String>(1));
@@ -673,41 +680,50 @@ async fn push_tx_batched(
         .map(|(key, &(i, s))| (state.get(key).is_some_and(|e| e.0), i, s))
         .collect();
     finals.sort_unstable_by_key(|&(_, _, s)| s);
-    for existing in [false, true] {
-        let part: Vec<(usize, i64)> = finals
-            .iter()
-            .filter(|f| f.0 == existing)
-            .map(|&(_, i, s)| (i, s))
-            .collect();
-        if part.is_empty() {
-            continue;
-        }
-        let pick = |i: usize| &records[i];
-        let collections: Vec<&str> = part
-            .iter()
-            .map(|&(i, _)| pick(i).collection.as_str())
-            .collect();
-        let ids: Vec<&str> = part.iter().map(|&(i, _)| pick(i).id.as_str()).collect();
-        let versions: Vec<i64> = part.iter().map(|&(i, _)| versions[i]).collect();
-        let authors: Vec<&str> = part
-            .iter()
-            .map(|&(i, _)| pick(i).author_device.as_str())
-            .collect();
-        let deleted: Vec<bool> = part.iter().map(|&(i, _)| pick(i).deleted).collect();
-        let for_chapter: Vec<bool> = part.iter().map(|&(i, _)| pick(i).for_chapter).collect();
-        let envelopes: Vec<&[u8]> = part
-            .iter()
-            .map(|&(i, _)| pick(i).envelope.as_slice())
-            .collect();
-        let seqs: Vec<i64> = part.iter().map(|&(_, s)| s).collect();
-        let addressed: Vec<Option<&str>> = part
-            .iter()
-            .map(|&(i, _)| pick(i).addressed_to.as_deref())
-            .collect();
-        if existing {
-            let update = tx
-                .prepare_cached(
-                    "UPDATE records r SET chapter_id = $3, version = u.version,
+    // The counter's new value goes out with the writes (pipelined): the counter is locked
+    // from the first statement to the commit, so every round trip saved here is time
+    // another push to the chapter does not wait.
+    let bump = tx
+        .prepare_cached("UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1")
+        .await
+        .map_err(db)?;
+    let bump_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&chapter_id, &seq];
+    let writes = async {
+        for existing in [false, true] {
+            let part: Vec<(usize, i64)> = finals
+                .iter()
+                .filter(|f| f.0 == existing)
+                .map(|&(_, i, s)| (i, s))
+                .collect();
+            if part.is_empty() {
+                continue;
+            }
+            let pick = |i: usize| &records[i];
+            let collections: Vec<&str> = part
+                .iter()
+                .map(|&(i, _)| pick(i).collection.as_str())
+                .collect();
+            let ids: Vec<&str> = part.iter().map(|&(i, _)| pick(i).id.as_str()).collect();
+            let versions: Vec<i64> = part.iter().map(|&(i, _)| versions[i]).collect();
+            let authors: Vec<&str> = part
+                .iter()
+                .map(|&(i, _)| pick(i).author_device.as_str())
+                .collect();
+            let deleted: Vec<bool> = part.iter().map(|&(i, _)| pick(i).deleted).collect();
+            let for_chapter: Vec<bool> = part.iter().map(|&(i, _)| pick(i).for_chapter).collect();
+            let envelopes: Vec<&[u8]> = part
+                .iter()
+                .map(|&(i, _)| pick(i).envelope.as_slice())
+                .collect();
+            let seqs: Vec<i64> = part.iter().map(|&(_, s)| s).collect();
+            let addressed: Vec<Option<&str>> = part
+                .iter()
+                .map(|&(i, _)| pick(i).addressed_to.as_deref())
+                .collect();
+            if existing {
+                let update = tx
+                    .prepare_cached(
+                        "UPDATE records r SET chapter_id = $3, version = u.version,
                          author_device = u.author_device, deleted = u.deleted,
                          for_chapter = u.for_chapter, envelope = u.envelope, seq = u.seq,
                          addressed_to = u.addressed_to
@@ -717,50 +733,15 @@ async fn push_tx_batched(
                           AS u(collection, id, version, author_device, deleted,
                                for_chapter, envelope, seq, addressed_to)
                      WHERE r.collection = u.collection AND r.id = u.id",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(
-                &update,
-                &[
-                    &collections,
-                    &ids,
-                    &chapter_id,
-                    &versions,
-                    &authors,
-                    &deleted,
-                    &for_chapter,
-                    &envelopes,
-                    &seqs,
-                    &addressed,
-                ],
-            )
-            .await
-            .map_err(db)?;
-        } else {
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO records (collection, id, chapter_id, account_id, version,
-                         author_device, deleted, for_chapter, envelope, seq, addressed_to)
-                     SELECT u.collection, u.id, $3, $4, u.version, u.author_device,
-                            u.deleted, u.for_chapter, u.envelope, u.seq, u.addressed_to
-                     FROM UNNEST($1::text[], $2::text[], $5::bigint[], $6::text[],
-                                 $7::boolean[], $8::boolean[], $9::bytea[], $10::bigint[],
-                                 $11::text[])
-                          AS u(collection, id, version, author_device, deleted,
-                               for_chapter, envelope, seq, addressed_to)
-                     ON CONFLICT (collection, id) DO NOTHING",
-                )
-                .await
-                .map_err(db)?;
-            let n = tx
-                .execute(
-                    &insert,
+                    )
+                    .await
+                    .map_err(db)?;
+                tx.execute(
+                    &update,
                     &[
                         &collections,
                         &ids,
                         &chapter_id,
-                        &account_id,
                         &versions,
                         &authors,
                         &deleted,
@@ -772,17 +753,55 @@ async fn push_tx_batched(
                 )
                 .await
                 .map_err(db)?;
-            if usize::try_from(n).ok() != Some(part.len()) {
-                return Ok(None);
+            } else {
+                let insert = tx
+                    .prepare_cached(
+                        "INSERT INTO records (collection, id, chapter_id, account_id, version,
+                         author_device, deleted, for_chapter, envelope, seq, addressed_to)
+                     SELECT u.collection, u.id, $3, $4, u.version, u.author_device,
+                            u.deleted, u.for_chapter, u.envelope, u.seq, u.addressed_to
+                     FROM UNNEST($1::text[], $2::text[], $5::bigint[], $6::text[],
+                                 $7::boolean[], $8::boolean[], $9::bytea[], $10::bigint[],
+                                 $11::text[])
+                          AS u(collection, id, version, author_device, deleted,
+                               for_chapter, envelope, seq, addressed_to)
+                     ON CONFLICT (collection, id) DO NOTHING",
+                    )
+                    .await
+                    .map_err(db)?;
+                let n = tx
+                    .execute(
+                        &insert,
+                        &[
+                            &collections,
+                            &ids,
+                            &chapter_id,
+                            &account_id,
+                            &versions,
+                            &authors,
+                            &deleted,
+                            &for_chapter,
+                            &envelopes,
+                            &seqs,
+                            &addressed,
+                        ],
+                    )
+                    .await
+                    .map_err(db)?;
+                if usize::try_from(n).ok() != Some(part.len()) {
+                    return Ok(false);
+                }
             }
         }
+        Ok(true)
+    };
+    let (written, _) = tokio::try_join!(writes, async {
+        tx.execute(&bump, &bump_params).await.map_err(db)
+    })?;
+    if !written {
+        // Rolled back by the caller: a concurrent insert of one of the batch's ids.
+        return Ok(None);
     }
-    tx.execute(
-        "UPDATE chapter_seq SET seq = $2 WHERE chapter_id = $1",
-        &[&chapter_id, &seq],
-    )
-    .await
-    .map_err(db)?;
     debug_assert!(seq > start);
     Ok(Some(outcomes))
 }
@@ -918,8 +937,14 @@ impl Storage for PostgresStorage {
 
     async fn chapter(&self, id: i64) -> Result<Option<Chapter>> {
         let client = self.client().await?;
+        // Every authenticated request reads these (push, pull): prepared once per
+        // connection, one round trip each instead of two.
+        let stmt = client
+            .prepare_cached(&format!("{CHAPTER_SELECT} WHERE c.id = $1"))
+            .await
+            .map_err(db)?;
         client
-            .query_opt(&format!("{CHAPTER_SELECT} WHERE c.id = $1"), &[&id])
+            .query_opt(&stmt, &[&id])
             .await
             .map_err(db)?
             .map(|r| chapter_from_row(&r))
@@ -1122,11 +1147,14 @@ impl Storage for PostgresStorage {
 
     async fn list_accounts(&self, chapter_id: i64) -> Result<Vec<Account>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{ACCOUNT_SELECT} WHERE chapter_id = $1 ORDER BY created_at, id"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query(
-                &format!("{ACCOUNT_SELECT} WHERE chapter_id = $1 ORDER BY created_at, id"),
-                &[&chapter_id],
-            )
+            .query(&stmt, &[&chapter_id])
             .await
             .map_err(db)?
             .iter()
@@ -1187,14 +1215,15 @@ impl Storage for PostgresStorage {
         account_id: Option<&str>,
     ) -> Result<Vec<DeviceInfo>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{DEVICE_SELECT} WHERE a.chapter_id = $1 AND ($2::TEXT IS NULL OR d.account_id = $2)
+                 ORDER BY d.created_at, d.device_id"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query(
-                &format!(
-                    "{DEVICE_SELECT} WHERE a.chapter_id = $1 AND ($2::TEXT IS NULL OR d.account_id = $2)
-                     ORDER BY d.created_at, d.device_id"
-                ),
-                &[&chapter_id, &account_id],
-            )
+            .query(&stmt, &[&chapter_id, &account_id])
             .await
             .map_err(db)?
             .iter()
@@ -1270,14 +1299,15 @@ impl Storage for PostgresStorage {
 
     async fn session_device(&self, token_hash: Hash, now: Timestamp) -> Result<Option<DeviceInfo>> {
         let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
+                 WHERE s.token_hash = $1 AND s.expires_at > $2"
+            ))
+            .await
+            .map_err(db)?;
         client
-            .query_opt(
-                &format!(
-                    "{DEVICE_SELECT} JOIN sessions s ON s.device_id = d.device_id
-                     WHERE s.token_hash = $1 AND s.expires_at > $2"
-                ),
-                &[&&token_hash[..], &now],
-            )
+            .query_opt(&stmt, &[&&token_hash[..], &now])
             .await
             .map_err(db)?
             .map(|r| device_from_row(&r))

@@ -473,105 +473,131 @@ pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Ve
         "SELECT id, date, kind, minutes, participants, abroad, led_by_peer FROM contact_index
          WHERE deleted = 0 AND date >= ?1 AND date <= ?2 ORDER BY date, id",
     )?;
-    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, u32>(3)?,
-            r.get::<_, u32>(4)?,
-            r.get::<_, bool>(5)?,
-            r.get::<_, bool>(6)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, date, kind, minutes, participants, abroad, led_by_peer) = row?;
+    let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+    let mut out = Vec::new();
+    // Date and kind are read in place (no string per row): a year's summary reads them all.
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
         let unreadable =
             |what: &str| CoreError::corrupt(format!("contact index row {id}: unreadable {what}"));
-        let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| unreadable("date"))?;
-        let kind = kind.parse().map_err(|_| unreadable("kind"))?;
-        Ok(IndexedContact {
-            id,
-            date,
-            facts: ContactFacts {
-                kind,
-                minutes,
-                participants,
-                abroad,
-                led_by_peer,
-            },
+        let date = r
+            .get_ref(1)?
+            .as_str()
+            .ok()
+            .and_then(parse_iso_day)
+            .ok_or_else(|| unreadable("date"))?;
+        let kind = r
+            .get_ref(2)?
+            .as_str()
+            .ok()
+            .and_then(|k| k.parse().ok())
+            .ok_or_else(|| unreadable("kind"))?;
+        let facts = ContactFacts {
+            kind,
+            minutes: r.get(3)?,
+            participants: r.get(4)?,
+            abroad: r.get(5)?,
+            led_by_peer: r.get(6)?,
+        };
+        out.push(IndexedContact { id, date, facts });
+    }
+    Ok(out)
+}
+
+/// An ISO day `YYYY-MM-DD` as the index stores it (what `NaiveDate::to_string` writes for
+/// four-digit years); `None` for anything else. The same days `%Y-%m-%d` accepts there,
+/// without interpreting a format string per row.
+pub fn parse_iso_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
-    })
-    .collect()
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
-/// One listed contact: its record and its private part's, as stored.
-#[derive(Debug, Clone)]
-pub struct ListedContact {
-    pub id: String,
-    pub contact: StoredRecord,
-    pub note: Option<StoredRecord>,
+/// One part of a listed contact as stored, borrowed from the query's row: the envelope's
+/// exact bytes (parsed only by whoever opens it: a part read with its kept key needs less
+/// than a full parse), its sealed kept content key and its sync state.
+#[derive(Debug, Clone, Copy)]
+pub struct ListedPart<'a> {
+    pub bytes: &'a [u8],
+    pub kept: Option<&'a [u8]>,
+    pub pending: bool,
 }
 
-/// The records of the live contacts with `from <= date <= to`, by date then id, in one
-/// query (the contact and its private note joined to the index; covered by the index on
-/// `date` and the records' primary key). Each part carries its kept content key only if
-/// its author is still a known, unrevoked device here: the same check a full read makes.
-pub fn listed_contacts(
+impl ListedPart<'_> {
+    /// The envelope, parsed and validated in full.
+    pub fn envelope(&self) -> Result<Envelope> {
+        Envelope::from_json_bytes(self.bytes)
+            .map_err(|e| CoreError::corrupt(format!("envelope: {e}")))
+    }
+}
+
+/// The live contacts with `from <= date <= to`, by date then id, in one query (the
+/// contact and its private note joined to the index; covered by the index on `date` and
+/// the records' primary key): `f` gets each one's id, contact part and private part, read
+/// in place. A kept key is trusted only if the envelope's author is one of
+/// [`unrevoked_device_ids`] (the caller checks, as a full read would).
+pub fn listed_contacts<T>(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<ListedContact>> {
+    mut f: impl FnMut(&str, ListedPart<'_>, Option<ListedPart<'_>>) -> Result<T>,
+) -> Result<Vec<T>> {
     let mut stmt = c.prepare_cached(LISTED_CONTACTS_SQL)?;
-    let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<Vec<u8>>>(1)?,
-            r.get::<_, Option<bool>>(2)?,
-            r.get::<_, Option<Vec<u8>>>(3)?,
-            r.get::<_, Option<Vec<u8>>>(4)?,
-            r.get::<_, Option<Vec<u8>>>(5)?,
-        ))
-    })?;
-    rows.map(|row| {
-        let (id, envelope, pending, kept, note, note_kept) = row?;
-        let Some(bytes) = envelope else {
+    let mut rows = stmt.query([from.to_string(), to.to_string()])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id = in_place(r.get_ref(0)?.as_str())?;
+        let Some(bytes) = in_place(r.get_ref(1)?.as_blob_or_null())? else {
             return Err(CoreError::NotFound { what: "contact" });
         };
-        let note = note
-            .map(|bytes| {
-                Ok::<_, CoreError>(StoredRecord {
-                    kept: KeptKey::read(&bytes, note_kept),
-                    envelope: parse_envelope(bytes)?,
+        let contact = ListedPart {
+            bytes,
+            kept: in_place(r.get_ref(3)?.as_blob_or_null())?,
+            pending: r.get::<_, Option<bool>>(2)?.unwrap_or(false),
+        };
+        let note = in_place(r.get_ref(4)?.as_blob_or_null())?
+            .map(|bytes| -> Result<ListedPart<'_>> {
+                Ok(ListedPart {
+                    bytes,
+                    kept: in_place(r.get_ref(5)?.as_blob_or_null())?,
                     pending: false,
                 })
             })
             .transpose()?;
-        Ok(ListedContact {
-            id,
-            contact: StoredRecord {
-                kept: KeptKey::read(&bytes, kept),
-                envelope: parse_envelope(bytes)?,
-                pending: pending.unwrap_or(false),
-            },
-            note,
-        })
-    })
-    .collect()
+        out.push(f(id, contact, note)?);
+    }
+    Ok(out)
+}
+
+/// A column read in place, its type checked.
+fn in_place<T>(v: rusqlite::types::FromSqlResult<T>) -> Result<T> {
+    v.map_err(|e| CoreError::corrupt(format!("listed contact: {e}")))
 }
 
 /// The query of [`listed_contacts`] (its plan is checked in a test).
-pub const LISTED_CONTACTS_SQL: &str = "SELECT i.id, r.envelope, r.pending,
-        CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = r.author_device
-                          AND d.revoked = 0) THEN r.kept_key END,
-        n.envelope,
-        CASE WHEN EXISTS (SELECT 1 FROM devices d WHERE d.device_id = n.author_device
-                          AND d.revoked = 0) THEN n.kept_key END
+pub const LISTED_CONTACTS_SQL: &str = "SELECT i.id, r.envelope, r.pending, r.kept_key,
+        n.envelope, n.kept_key
      FROM contact_index i
      LEFT JOIN records r ON r.collection = 'contacts' AND r.id = i.id
      LEFT JOIN records n ON n.collection = 'notes' AND n.id = i.id AND n.deleted = 0
      WHERE i.deleted = 0 AND i.date >= ?1 AND i.date <= ?2
      ORDER BY i.date, i.id";
+
+/// The ids of the known, unrevoked devices: the authors whose records a full read accepts
+/// (and so the only ones whose kept keys are used).
+pub fn unrevoked_device_ids(c: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = c.prepare_cached("SELECT device_id FROM devices WHERE revoked = 0")?;
+    let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(ids.collect::<rusqlite::Result<_>>()?)
+}
 
 pub fn contact_is_live(c: &Connection, id: &str) -> Result<bool> {
     Ok(
