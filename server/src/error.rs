@@ -144,6 +144,11 @@ impl From<StorageError> for ApiError {
                 ApiError::new(StatusCode::GONE, codes::TOKEN_EXPIRED, "this token expired")
             }
             StorageError::Conflict(msg) => ApiError::conflict(msg.clone()),
+            StorageError::HeadRequired => ApiError::new(
+                StatusCode::CONFLICT,
+                codes::HEAD_REQUIRED,
+                "this account keeps a head (ADR 0022): update the app, whose push carries none",
+            ),
             StorageError::InvalidInput(msg) => ApiError::bad_request(msg.clone()),
             StorageError::Unavailable(_) => {
                 tracing::error!(error = %e, "storage unavailable");

@@ -762,7 +762,8 @@ pub async fn heads_follow_one_another_and_travel_with_their_batch<S: Storage>(s:
     };
     assert!(outcomes.iter().all(PushOutcome::stored));
     assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(2)));
-    // Another account's head is its own; a push without a head changes no head.
+    // Another account's head is its own; a push without a head is refused for an account
+    // that keeps one (an app from before heads would make it untrue), and changes nothing.
     assert_eq!(s.account_head("acc-2").await.unwrap(), None);
     // The chapter's heads: every account of the chapter that keeps one, none of another's.
     let (bergen, other) = setup(s, "Bergen", "acc-3").await;
@@ -783,10 +784,16 @@ pub async fn heads_follow_one_another_and_travel_with_their_batch<S: Storage>(s:
         "acc-1's, then acc-2's"
     );
     assert_eq!(s.chapter_heads(bergen).await.unwrap(), [stored(1)]);
-    s.push(&acc, chapter, &[rec("contacts", "r3", 1, b"c")])
-        .await
-        .unwrap();
+    let headless = s
+        .push(&acc, chapter, &[rec("contacts", "r3", 1, b"c")])
+        .await;
+    assert!(
+        matches!(headless, Err(StorageError::HeadRequired)),
+        "{headless:?}"
+    );
     assert_eq!(s.account_head(&acc).await.unwrap(), Some(stored(2)));
+    let page = s.pull(PullScope::Account(&acc), 0, 10).await.unwrap();
+    assert!(page.records.iter().all(|r| r.id != "r3"));
 }
 
 pub async fn pull_scopes<S: Storage>(s: &S) {

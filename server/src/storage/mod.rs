@@ -63,6 +63,9 @@ pub enum StorageError {
     /// The write contradicts the stored state (e.g. a declaration version that does not grow).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A push without a head for an account that keeps one (ADR 0022).
+    #[error("this account keeps a head: a push must carry the next one")]
+    HeadRequired,
     /// The caller passed something the storage cannot represent (a number out of range, an
     /// empty name, an account that is not in the chapter, …).
     #[error("invalid input: {0}")]
@@ -93,6 +96,7 @@ impl StorageError {
             StorageError::AlreadyUsed => "already_used",
             StorageError::Expired => "expired",
             StorageError::Conflict(_) => "conflict",
+            StorageError::HeadRequired => "head_required",
             StorageError::InvalidInput(_) => "invalid_input",
             StorageError::Unsupported(_) => "unsupported",
             StorageError::SchemaTooNew { .. } => "schema_too_new",
@@ -570,7 +574,8 @@ pub trait Storage: Clone + Send + Sync + 'static {
     // --- records (sync) ---
 
     /// Stores a batch in one transaction; outcomes in input order. On `Err` nothing of the
-    /// batch is stored.
+    /// batch is stored; `HeadRequired` if the account keeps a head (its pushes go through
+    /// [`Self::push_headed`]).
     fn push(
         &self,
         account_id: &str,

@@ -400,15 +400,20 @@ async fn push_tx(
     account_id: &str,
     chapter_id: i64,
     records: &[IncomingRecord],
+    headless: bool,
 ) -> Result<Vec<PushOutcome>> {
-    let account_chapter = tx
+    let account = tx
         .query_opt(
-            "SELECT chapter_id FROM accounts WHERE id = $1",
+            "SELECT chapter_id, EXISTS (SELECT 1 FROM account_heads WHERE account_id = $1)
+             FROM accounts WHERE id = $1",
             &[&account_id],
         )
         .await
-        .map_err(db)?
-        .map(|r| r.get::<_, i64>(0));
+        .map_err(db)?;
+    if headless && account.as_ref().is_some_and(|r| r.get::<_, bool>(1)) {
+        return Err(StorageError::HeadRequired);
+    }
+    let account_chapter = account.map(|r| r.get::<_, i64>(0));
     match account_chapter {
         None => return Err(StorageError::NotFound("account")),
         Some(c) if c != chapter_id => {
@@ -558,6 +563,7 @@ async fn push_tx_batched(
     account_id: &str,
     chapter_id: i64,
     records: &[IncomingRecord],
+    headless: bool,
 ) -> Result<Option<Vec<PushOutcome>>> {
     use std::collections::HashMap;
     use std::collections::hash_map::Entry;
@@ -574,7 +580,8 @@ async fn push_tx_batched(
     let head = tx
         .prepare_cached(
             "SELECT (SELECT chapter_id FROM accounts WHERE id = $1),
-                    (SELECT seq FROM chapter_seq WHERE chapter_id = $2 FOR UPDATE)",
+                    (SELECT seq FROM chapter_seq WHERE chapter_id = $2 FOR UPDATE),
+                    EXISTS (SELECT 1 FROM account_heads WHERE account_id = $1)",
         )
         .await
         .map_err(db)?;
@@ -597,6 +604,9 @@ async fn push_tx_batched(
         tx.query(&select, &select_params),
     )
     .map_err(db)?;
+    if headless && row.get::<_, bool>(2) {
+        return Err(StorageError::HeadRequired);
+    }
     match row.get::<_, Option<i64>>(0) {
         None => return Err(StorageError::NotFound("account")),
         Some(c) if c != chapter_id => {
@@ -843,12 +853,12 @@ async fn push_headed_tx(
         return Ok(Some(HeadedPush::Conflict(stored)));
     }
     let outcomes = if batched {
-        match push_tx_batched(tx, account_id, chapter_id, records).await? {
+        match push_tx_batched(tx, account_id, chapter_id, records, false).await? {
             Some(o) => o,
             None => return Ok(None),
         }
     } else {
-        push_tx(tx, account_id, chapter_id, records).await?
+        push_tx(tx, account_id, chapter_id, records, false).await?
     };
     if !outcomes.iter().all(PushOutcome::stored) {
         return Ok(Some(HeadedPush::Incomplete(outcomes)));
@@ -1423,14 +1433,14 @@ impl Storage for PostgresStorage {
         let mut client = self.client().await?;
         // Any error drops `tx` uncommitted (rolled back): nothing of the batch is stored.
         let tx = client.transaction().await.map_err(db)?;
-        if let Some(outcomes) = push_tx_batched(&tx, account_id, chapter_id, records).await? {
+        if let Some(outcomes) = push_tx_batched(&tx, account_id, chapter_id, records, true).await? {
             tx.commit().await.map_err(db)?;
             return Ok(outcomes);
         }
         // A concurrent insert of one of the batch's ids: decide record by record instead.
         tx.rollback().await.map_err(db)?;
         let tx = client.transaction().await.map_err(db)?;
-        let outcomes = push_tx(&tx, account_id, chapter_id, records).await?;
+        let outcomes = push_tx(&tx, account_id, chapter_id, records, true).await?;
         tx.commit().await.map_err(db)?;
         Ok(outcomes)
     }

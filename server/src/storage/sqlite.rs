@@ -659,7 +659,11 @@ fn push_tx(
     account_id: &str,
     chapter_id: i64,
     records: &[IncomingRecord],
+    headless: bool,
 ) -> Result<Vec<PushOutcome>> {
+    if headless && stored_head_seq(tx, account_id)?.is_some() {
+        return Err(StorageError::HeadRequired);
+    }
     let account_chapter: Option<i64> = tx
         .query_row(
             "SELECT chapter_id FROM accounts WHERE id = ?1",
@@ -1293,7 +1297,7 @@ impl Storage for SqliteStorage {
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(db)?;
             // Any error drops `tx` uncommitted: nothing of the batch is stored.
-            let outcomes = push_tx(&tx, &account_id, chapter_id, &records)?;
+            let outcomes = push_tx(&tx, &account_id, chapter_id, &records, true)?;
             tx.commit().map_err(db)?;
             Ok(outcomes)
         })
@@ -1318,7 +1322,7 @@ impl Storage for SqliteStorage {
             if !head_follows(stored, &head) {
                 return Ok(HeadedPush::Conflict(stored));
             }
-            let outcomes = push_tx(&tx, &account_id, chapter_id, &records)?;
+            let outcomes = push_tx(&tx, &account_id, chapter_id, &records, false)?;
             if !outcomes.iter().all(PushOutcome::stored) {
                 // Dropping `tx` rolls the batch back: the head would not describe it.
                 return Ok(HeadedPush::Incomplete(outcomes));

@@ -128,22 +128,15 @@ pub async fn push<S: Storage>(
 }
 
 /// The head a peer's push carries, checked: it names the pushing account and verifies
-/// with the account key the server holds. `head_required` for a push without one when the
-/// account keeps a head: an app from before heads would make that head untrue. (The outer
-/// error is the storage's, the inner one the refusal.)
+/// with the account key the server holds. (A push without one, for an account that keeps a
+/// head, the storage refuses in the push's own transaction: `head_required`.) The outer
+/// error is the storage's, the inner one the refusal.
 async fn head_to_store<S: Storage>(
     storage: &S,
     auth: &Auth,
     head: Option<&api::SignedAccountHead>,
 ) -> crate::storage::Result<ApiResult<Option<HeadWrite>>> {
     let Some(signed) = head else {
-        if !auth.is_coordinator() && storage.account_head(auth.account_id()).await?.is_some() {
-            return Ok(Err(ApiError::new(
-                StatusCode::CONFLICT,
-                api::codes::HEAD_REQUIRED,
-                HEAD_REQUIRED,
-            )));
-        }
         return Ok(Ok(None));
     };
     let key = storage
@@ -169,8 +162,6 @@ async fn head_to_store<S: Storage>(
         .map_err(|_| ApiError::internal()))
 }
 
-const HEAD_REQUIRED: &str =
-    "this account keeps a head (ADR 0022): update the app, whose push carries none";
 const BAD_HEAD: &str = "the head does not verify with this account's key";
 
 /// A batch that could not be stored whole with its head: what would have been stored is
