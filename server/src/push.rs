@@ -194,6 +194,24 @@ impl Batch {
             .map(|r| r.unwrap_or_else(|| rejected(codes::INTERNAL, "not processed")))
             .collect()
     }
+
+    /// The results of a batch that was not stored because it carried a head and could not
+    /// be stored whole: what was or would have been stored (by `outcomes`, the storage's
+    /// outcomes of [`Batch::to_store`], empty when it never reached the storage) is
+    /// withheld, every refusal and stale record stands.
+    pub(crate) fn finish_withheld(mut self, outcomes: Vec<PushOutcome>) -> Vec<PushResult> {
+        let mut outcomes = outcomes.into_iter();
+        for i in std::mem::take(&mut self.positions) {
+            let result = match outcomes.next() {
+                Some(o) if !o.stored() => result_of(o),
+                _ => PushResult::Withheld {},
+            };
+            if let Some(slot) = self.results.get_mut(i) {
+                *slot = Some(result);
+            }
+        }
+        self.finish(Vec::new())
+    }
 }
 
 #[cfg(test)]
@@ -517,5 +535,28 @@ mod tests {
             batch.finish(Vec::new()),
             vec![rejected(codes::INTERNAL, "not processed")]
         );
+    }
+
+    #[test]
+    fn a_batch_not_stored_with_its_head_withholds_what_would_have_been_stored() {
+        let w = world();
+        let p = policy(&w, None);
+        let good = seal(&w.device, Collection::Contacts, &[&w.chapter]);
+        let mut bad = good.clone();
+        bad.meta.version += 1;
+        let checked = || vec![p.check(&good), p.check(&bad), p.check(&good)];
+        let results = Batch::new(checked()).finish_withheld(vec![
+            PushOutcome::Accepted { seq: 1 },
+            PushOutcome::Stale { current_version: 9 },
+        ]);
+        assert_eq!(results[0], PushResult::Withheld {});
+        assert!(
+            matches!(&results[1], PushResult::Rejected { code, .. } if code == codes::BAD_SIGNATURE)
+        );
+        assert_eq!(results[2], PushResult::Stale { current_version: 9 });
+        // Never stored (a refusal before the storage): every record that passed is withheld.
+        let results = Batch::new(checked()).finish_withheld(Vec::new());
+        assert_eq!(results[0], PushResult::Withheld {});
+        assert_eq!(results[2], PushResult::Withheld {});
     }
 }

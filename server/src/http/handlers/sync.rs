@@ -103,10 +103,10 @@ pub async fn push<S: Storage>(
                         "another device of the account pushed since: pull, then push again",
                     ));
                 }
-                HeadedPush::Incomplete(outcomes) => (withheld(batch.finish(outcomes)), false),
+                HeadedPush::Incomplete(outcomes) => (batch.finish_withheld(outcomes), false),
             }
         }
-        Some(_) => (withheld(batch.finish(Vec::new())), false),
+        Some(_) => (batch.finish_withheld(Vec::new()), false),
     };
     let m = state.metrics();
     for r in &results {
@@ -163,21 +163,6 @@ async fn head_to_store<S: Storage>(
 }
 
 const BAD_HEAD: &str = "the head does not verify with this account's key";
-
-/// A batch that could not be stored whole with its head: what would have been stored is
-/// withheld, the refusals stand.
-fn withheld(results: Vec<PushResult>) -> Vec<PushResult> {
-    results
-        .into_iter()
-        .map(|r| match r {
-            PushResult::Accepted { .. } | PushResult::Duplicate { .. } => PushResult::Withheld {},
-            PushResult::Rejected { ref code, .. } if code == api::codes::INTERNAL => {
-                PushResult::Withheld {}
-            }
-            other => other,
-        })
-        .collect()
-}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
