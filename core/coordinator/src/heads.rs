@@ -82,9 +82,9 @@ fn held(c: &Connection) -> Result<HashMap<String, Items>> {
 }
 
 /// Checks every head against the records held here and stores the outcome per account.
-/// With `final_try` false, an account whose records differ is left as it was and
-/// returned, for the caller to pull once more (a push may have landed between the pages
-/// and the heads); with `final_try` true it is marked incomplete.
+/// Returns the accounts whose records differ: with `final_try` false they are left as they
+/// were, for the caller to pull once more (a push may have landed between the pages and
+/// the heads); with `final_try` true they are marked incomplete.
 pub fn check(c: &Connection, heads_: &[SignedAccountHead], final_try: bool) -> Result<Vec<String>> {
     let accounts = store::sync::chapter_accounts(c)?;
     let held = held(c)?;
@@ -115,6 +115,7 @@ pub fn check(c: &Connection, heads_: &[SignedAccountHead], final_try: bool) -> R
             if mine == (signed.head.chapter_records, signed.head.chapter_digest) {
                 (RecordsCheck::Complete, signed.head.seq)
             } else if final_try {
+                differ.push(account_id.clone());
                 (RecordsCheck::Incomplete, stored.unwrap_or(0))
             } else {
                 differ.push(account_id.clone());

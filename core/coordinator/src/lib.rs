@@ -586,13 +586,14 @@ impl Coordinator {
             .lock()
             .store
             .tx(|tx| heads::check(tx, &pulled.heads, true))?;
-        debug_assert!(incomplete.is_empty());
-        self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
-            format!(
-                "{} peer(s)' chapter records here do not match their signed heads",
-                differ.len()
-            )
-        });
+        if !incomplete.is_empty() {
+            self.log.log(LogLevel::Warn, "peerlog::coordinator", || {
+                format!(
+                    "{} peer(s)' chapter records here do not match their signed heads",
+                    incomplete.len()
+                )
+            });
+        }
         Ok(())
     }
 

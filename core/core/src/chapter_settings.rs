@@ -62,11 +62,7 @@ pub(crate) fn reindex(
     let Ok(r) = serde_json::from_value::<SettingsRecord>(v) else {
         return Ok(());
     };
-    let genuine = s
-        .chapter_signing_key
-        .as_ref()
-        .is_some_and(|k| r.is_from_chapter(author_device, k))
-        && r.account_id == s.profile.peer_id;
+    let genuine = s.issued_to_me(&r.account_id, |k| r.is_from_chapter(author_device, k));
     if !genuine || stored(conn)?.is_some_and(|(kept, _)| kept > version) {
         return Ok(());
     }

@@ -274,6 +274,18 @@ impl Session {
         Ok((env.meta, plaintext))
     }
 
+    /// Whether a record the chapter issues (a training record, the settings) is for this
+    /// peer's account and `from_chapter` holds of it under the chapter signing key this
+    /// device checked against its invitation (none known: nothing is from the chapter).
+    pub(crate) fn issued_to_me(
+        &self,
+        account_id: &str,
+        from_chapter: impl FnOnce(&DevicePublicKey) -> bool,
+    ) -> bool {
+        account_id == self.profile.peer_id
+            && self.chapter_signing_key.as_ref().is_some_and(from_chapter)
+    }
+
     /// Verifies the author's signature and opens a record's payload.
     pub(crate) fn open<T: DeserializeOwned>(&self, conn: &Connection, env: &Envelope) -> Result<T> {
         self.open_verified(verify(conn, env)?)

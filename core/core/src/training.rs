@@ -189,11 +189,7 @@ pub(crate) fn reindex(
     let Ok(r) = serde_json::from_value::<TrainingRecord>(v) else {
         return Ok(());
     };
-    let genuine = s
-        .chapter_signing_key
-        .as_ref()
-        .is_some_and(|k| r.is_from_chapter(author_device, k))
-        && r.account_id == s.profile.peer_id;
+    let genuine = s.issued_to_me(&r.account_id, |k| r.is_from_chapter(author_device, k));
     if !genuine {
         return Ok(());
     }
@@ -217,11 +213,8 @@ pub(crate) fn status(conn: &Connection, s: &Session, today: NaiveDate) -> Result
             continue;
         };
         // Checked again on reading: the index is only a cache of verified records.
-        let genuine = s
-            .chapter_signing_key
-            .as_ref()
-            .is_some_and(|k| r.is_from_chapter(&stored.envelope.meta.author_device, k));
-        if !genuine || r.account_id != s.profile.peer_id {
+        let author = &stored.envelope.meta.author_device;
+        if !s.issued_to_me(&r.account_id, |k| r.is_from_chapter(author, k)) {
             continue;
         }
         dates.push((r.date, r.valid_until));
