@@ -13,6 +13,40 @@ use crate::util::{
     Context, Result, bail, create_dir_all, output, remove_dir_if_exists, run, which, write,
 };
 
+/// Free space below which a cold `cargo xtask test` may run out: a cold run writes about
+/// 13 GB into `target/` (debug, release, fuzz and mobile builds), and more with incremental
+/// compilation (`.ci/run` turns it off).
+const DISK_WANTED_GB: u64 = 20;
+
+/// Says so at the start when the disk holding `target/` is short, so that a run that dies
+/// of `No space left on device` twenty minutes later is not a surprise.
+fn warn_if_disk_is_short(target: &Path) {
+    let dir = target
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(Path::new("."));
+    let Ok(df) = output(Command::new("df").arg("-Pk").arg(dir)) else {
+        return;
+    };
+    let free_kb = df
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(kb) = free_kb {
+        let gb = kb / (1024 * 1024);
+        if gb < DISK_WANTED_GB {
+            println!(
+                "WARNING: {gb} GB free where {} lives; a cold run needs about 13 GB \
+                 (`rm -rf target/debug/incremental` frees the most)",
+                dir.display()
+            );
+        } else {
+            println!("disk: {gb} GB free for target/");
+        }
+    }
+}
+
 /// The Kotlin compiler distribution (npm package `kotlin-compiler`, the full kotlinc zip).
 pub const KOTLIN_VERSION: &str = "2.4.20";
 /// Node bindings of tree-sitter (prebuilt for linux-x64), for the Swift and Kotlin syntax checks.
@@ -331,6 +365,7 @@ pub fn postgres_bin_dir() -> Option<PathBuf> {
 
 /// Installs everything `needs` calls for that is not already there.
 pub fn setup(ctx: &Ctx, needs: &[Need]) -> Result<()> {
+    warn_if_disk_is_short(&ctx.target);
     let mut missing: Vec<SystemPackage> = Vec::new();
     for need in needs {
         for pkg in system_packages(*need) {
