@@ -13,7 +13,8 @@
 //!
 //! On SQLite always; on PostgreSQL too when `PEERLOG_TEST_POSTGRES` is set. Envelopes are
 //! sealed before timing starts. Run: `cargo bench -p peerlog-tests --bench server_sync`
-//! (env `PEERLOG_BENCH_PEERS`, `PEERLOG_BENCH_RECORDS` to scale).
+//! (env `PEERLOG_BENCH_PEERS`, `PEERLOG_BENCH_RECORDS` to scale; `PEERLOG_BENCH_PEERS=0`
+//! measures only the device paths).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -625,7 +626,8 @@ fn main() {
     } else {
         eprintln!("PEERLOG_TEST_POSTGRES not set: PostgreSQL not measured");
     }
-    for b in backends {
+    // `PEERLOG_BENCH_PEERS=0`: restore, receipts and the coordinator only.
+    for b in backends.into_iter().filter(|_| peers > 0) {
         // Created (and dropped) outside the runtime: PostgreSQL setup blocks.
         let db = Database::new(b);
         rt.block_on(run(&db, peers, records));

@@ -175,20 +175,29 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The parameters for new backups: Argon2id, 64 MiB, 3 iterations, 1 lane.
+    /// The parameters for new wraps: Argon2id, 19 MiB, 2 iterations, 1 lane (OWASP's
+    /// first recommended setting). The code itself carries 120 random bits, so the KDF is
+    /// not what keeps a guesser out; a cheap phone's memory is what it costs (ADR 0023).
     pub const DEFAULT: KdfParams = KdfParams {
-        m_kib: 65536,
+        m_kib: 19 * 1024,
+        t: 2,
+        p: 1,
+    };
+    /// What wraps made before ADR 0023 use (64 MiB, 3 iterations): still read.
+    pub const FIRST: KdfParams = KdfParams {
+        m_kib: 64 * 1024,
         t: 3,
         p: 1,
     };
-    /// Upper bound on memory accepted from a file: 1 GiB.
-    pub const MAX_M_KIB: u32 = 1024 * 1024;
-    /// Upper bound on iterations accepted from a file.
-    pub const MAX_T: u32 = 10;
+    /// Upper bound on memory accepted from a file: the most any version ever wrote, so a
+    /// crafted backup cannot make a phone spend more than a genuine one.
+    pub const MAX_M_KIB: u32 = Self::FIRST.m_kib;
+    /// Upper bound on iterations accepted from a file (the most any version ever wrote).
+    pub const MAX_T: u32 = Self::FIRST.t;
     /// Upper bound on lanes accepted from a file.
     pub const MAX_P: u32 = 4;
 
-    /// Checks the bounds: 1 ≤ p ≤ 4, 1 ≤ t ≤ 10, 8·p KiB ≤ m ≤ 1 GiB. Values read from a
+    /// Checks the bounds: 1 ≤ p ≤ 4, 1 ≤ t ≤ 3, 8·p KiB ≤ m ≤ 64 MiB. Values read from a
     /// file must pass this before any work, so a crafted file cannot make the device
     /// allocate or compute without limit.
     pub fn validate(&self) -> Result<()> {
@@ -196,10 +205,10 @@ impl KdfParams {
             return Err(CryptoError::InvalidKdfParams("p must be 1 to 4"));
         }
         if !(1..=Self::MAX_T).contains(&self.t) {
-            return Err(CryptoError::InvalidKdfParams("t must be 1 to 10"));
+            return Err(CryptoError::InvalidKdfParams("t must be 1 to 3"));
         }
         if self.m_kib > Self::MAX_M_KIB {
-            return Err(CryptoError::InvalidKdfParams("m must be at most 1 GiB"));
+            return Err(CryptoError::InvalidKdfParams("m must be at most 64 MiB"));
         }
         if self.m_kib < 8 * self.p {
             return Err(CryptoError::InvalidKdfParams(

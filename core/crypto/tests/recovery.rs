@@ -215,17 +215,19 @@ fn kdf_params_bounds() {
     assert_eq!(
         KdfParams::DEFAULT,
         KdfParams {
-            m_kib: 65536,
-            t: 3,
+            m_kib: 19 * 1024,
+            t: 2,
             p: 1
         }
     );
     assert_eq!(KdfParams::default(), KdfParams::DEFAULT);
     KdfParams::DEFAULT.validate().unwrap();
+    // What wraps from before ADR 0023 use is still read, and is the most accepted.
+    KdfParams::FIRST.validate().unwrap();
     SMALL.validate().unwrap();
     KdfParams {
-        m_kib: 1024 * 1024,
-        t: 10,
+        m_kib: 64 * 1024,
+        t: 3,
         p: 4,
     }
     .validate()
@@ -233,9 +235,11 @@ fn kdf_params_bounds() {
     let code = RecoveryCode::generate().unwrap();
     let w = wrap_secret(&code, b"s", SMALL, CONTEXT).unwrap();
     for (m_kib, t, p) in [
-        (1024 * 1024 + 1, 1, 1), // over 1 GiB
+        (64 * 1024 + 1, 1, 1), // over the 64 MiB any version wrote
+        (1024 * 1024, 1, 1),
         (u32::MAX, 1, 1),
-        (64, 11, 1), // too many iterations
+        (64, 4, 1), // more iterations than any version wrote
+        (64, 10, 1),
         (64, 0, 1),
         (64, 1, 5), // too many lanes
         (64, 1, 0),
@@ -273,6 +277,18 @@ fn default_params_roundtrip() {
     assert_eq!(
         &unwrap_secret(&code, &w, CONTEXT).unwrap()[..],
         b"peer key bytes"
+    );
+}
+
+/// Recovery keys and backups wrapped before ADR 0023 (64 MiB, 3 passes) keep opening.
+#[test]
+fn wraps_with_the_first_params_still_open() {
+    let code = RecoveryCode::generate().unwrap();
+    let w = wrap_secret(&code, b"an older backup", KdfParams::FIRST, CONTEXT).unwrap();
+    assert_eq!((w.m_kib, w.t, w.p), (65536, 3, 1));
+    assert_eq!(
+        &unwrap_secret(&code, &w, CONTEXT).unwrap()[..],
+        b"an older backup"
     );
 }
 
