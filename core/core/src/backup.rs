@@ -109,7 +109,7 @@ impl BackupFile {
                     collection: env.meta.collection.as_str(),
                     id: &env.meta.id,
                     version: env.meta.version,
-                    sha256: sha256(&env.to_json_bytes()?),
+                    sha256: peerlog_crypto::envelope_sha256(env)?,
                 })
             })
             .collect::<Result<_>>()?;

@@ -299,7 +299,7 @@ pub struct ExpenseDecision {
 /// SHA-256 of an expense envelope's canonical bytes: what a decision binds, so that any
 /// change to the expense (amount, receipt, recipients) voids the decision.
 pub fn expense_hash(env: &Envelope) -> Result<[u8; 32]> {
-    Ok(sha256(&env.to_json_bytes()?))
+    Ok(peerlog_crypto::envelope_sha256(env)?)
 }
 
 impl ExpenseDecision {

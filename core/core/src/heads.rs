@@ -84,7 +84,7 @@ impl Item {
     pub fn of(env: &Envelope, chapter_kid: Option<&str>) -> Result<Item> {
         Ok(Item {
             version: env.meta.version,
-            hash: sha256(&env.to_json_bytes()?),
+            hash: peerlog_crypto::envelope_sha256(env)?,
             for_chapter: chapter_kid.is_some_and(|k| env.recipients.iter().any(|r| r.kid == k)),
         })
     }

@@ -40,6 +40,7 @@
 use std::collections::HashSet;
 
 use ring::hmac;
+#[cfg(test)]
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -63,6 +64,8 @@ pub const KEY_COMMITMENT_LABEL: &[u8] = b"peerlog/v1/key-commitment";
 pub const SIGNATURE_DOMAIN: &str = "envelope";
 
 /// The signed part of an envelope: everything except the recipients and the signature.
+/// The specification [`signed_message`] is tested against.
+#[cfg(test)]
 #[derive(Serialize)]
 struct SignedPart<'a> {
     v: u8,
@@ -75,6 +78,7 @@ struct SignedPart<'a> {
     key_commitment: [u8; 32],
 }
 
+#[cfg(test)]
 impl<'a> SignedPart<'a> {
     fn of(env: &'a Envelope) -> Self {
         SignedPart {
@@ -85,6 +89,39 @@ impl<'a> SignedPart<'a> {
             key_commitment: env.key_commitment,
         }
     }
+}
+
+/// The bytes the author signs, [`document_message`](crate::keys::document_message) of the
+/// [`SignedPart`], written straight into one buffer of the exact size: a 5 MB receipt's
+/// envelope costs one 7 MB message, not a JSON tree and a growing copy besides.
+fn signed_message(env: &Envelope) -> Result<Vec<u8>> {
+    let meta = canonical::to_canonical_vec(&env.meta)?;
+    let v = env.v.to_string();
+    let names = r#"{"ciphertext":"","key_commitment":"","meta":,"nonce":"","v":}"#;
+    let len = names.len()
+        + [&env.ciphertext[..], &env.key_commitment, &env.nonce]
+            .iter()
+            .map(|b| b64::encoded_len(b.len()))
+            .sum::<usize>()
+        + meta.len()
+        + v.len();
+    let mut msg = crate::keys::document_prefix(SIGNATURE_DOMAIN, len)?;
+    let text = |name: &[u8], bytes: &[u8], msg: &mut Vec<u8>| {
+        msg.extend_from_slice(name);
+        msg.push(b'"');
+        b64::encode_into(bytes, &mut |b| msg.extend_from_slice(b));
+        msg.push(b'"');
+    };
+    // RFC 8785 member order (these names are ASCII: byte order).
+    text(b"{\"ciphertext\":", &env.ciphertext, &mut msg);
+    text(b",\"key_commitment\":", &env.key_commitment, &mut msg);
+    msg.extend_from_slice(b",\"meta\":");
+    msg.extend_from_slice(&meta);
+    text(b",\"nonce\":", &env.nonce, &mut msg);
+    msg.extend_from_slice(b",\"v\":");
+    msg.extend_from_slice(v.as_bytes());
+    msg.push(b'}');
+    Ok(msg)
 }
 
 fn commitment(cek: &[u8; 32]) -> [u8; 32] {
@@ -264,7 +301,7 @@ fn seal_inner(
         recipients: wrapped,
         signature: [0; 64],
     };
-    env.signature = author.sign_document(SIGNATURE_DOMAIN, &SignedPart::of(&env))?;
+    env.signature = author.sign(&signed_message(&env)?);
     env.validate()?;
     Ok(env)
 }
@@ -277,7 +314,7 @@ pub fn verify_envelope(env: &Envelope, author: &DevicePublicKey) -> Result<()> {
     if env.meta.author_device != author.device_id() {
         return Err(CryptoError::WrongAuthor);
     }
-    author.verify_document(SIGNATURE_DOMAIN, &SignedPart::of(env), &env.signature)
+    author.verify(&signed_message(env)?, &env.signature)
 }
 
 /// Finds and unwraps the content key for `sk`, and checks it against the commitment.
@@ -514,6 +551,8 @@ mod tests {
             signature: [0; 64],
         };
         let jcs = canonical::to_canonical_vec(&SignedPart::of(&env)).unwrap();
+        let msg = signed_message(&env).unwrap();
+        assert_eq!(msg, [&b"peerlog/v1/envelope\0"[..], &jcs].concat());
         let text = String::from_utf8(jcs).unwrap();
         assert_eq!(
             text,
@@ -524,6 +563,35 @@ mod tests {
                 r#""nonce":"AAAAAAAAAAAAAAAA","v":1}"#
             )
         );
+    }
+
+    /// The message written in one piece is the general document message of the signed
+    /// part at every length around base64's groups and the writer's 3 KiB pieces.
+    #[test]
+    fn the_signed_message_is_the_document_message_of_the_signed_part() {
+        let mut env = Envelope {
+            v: 1,
+            meta: RecordMeta {
+                id: "01890a5d-ac96-774b-bcce-b302099a8057".into(),
+                collection: peerlog_protocol::Collection::Contacts,
+                version: 1_700_000_000_000_000,
+                author_device: "dev-1_A".into(),
+                deleted: true,
+            },
+            nonce: [9; 12],
+            ciphertext: vec![],
+            key_commitment: [7; 32],
+            recipients: vec![],
+            signature: [0; 64],
+        };
+        for len in [16, 17, 18, 3071, 3072, 3073, 3074, 70_001] {
+            env.ciphertext = (0..len).map(|i| (i * 13 + len) as u8).collect();
+            let general =
+                crate::keys::document_message(SIGNATURE_DOMAIN, &SignedPart::of(&env)).unwrap();
+            let msg = signed_message(&env).unwrap();
+            assert_eq!(msg, general, "ciphertext of {len} bytes");
+            assert_eq!(msg.capacity(), msg.len(), "sized exactly for {len} bytes");
+        }
     }
 
     #[test]

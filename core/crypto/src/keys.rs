@@ -21,6 +21,14 @@ const MAX_DOMAIN_LEN: usize = 64;
 /// `domain` separates document kinds so a signature over one kind can never be replayed
 /// as another; it must be 1..=64 characters of `[a-z0-9._/-]`.
 pub fn document_message<T: Serialize + ?Sized>(domain: &str, doc: &T) -> Result<Vec<u8>> {
+    let body = canonical::to_canonical_vec(doc)?;
+    let mut msg = document_prefix(domain, body.len())?;
+    msg.extend_from_slice(&body);
+    Ok(msg)
+}
+
+/// `b"peerlog/v1/" + domain + b"\0"`, with room for a body of `body_len` bytes after it.
+pub(crate) fn document_prefix(domain: &str, body_len: usize) -> Result<Vec<u8>> {
     let valid = (1..=MAX_DOMAIN_LEN).contains(&domain.len())
         && domain
             .bytes()
@@ -30,12 +38,10 @@ pub fn document_message<T: Serialize + ?Sized>(domain: &str, doc: &T) -> Result<
             "signature domain must be 1-64 characters of a-z 0-9 . _ / -",
         ));
     }
-    let body = canonical::to_canonical_vec(doc)?;
-    let mut msg = Vec::with_capacity(DOCUMENT_PREFIX.len() + domain.len() + 1 + body.len());
+    let mut msg = Vec::with_capacity(DOCUMENT_PREFIX.len() + domain.len() + 1 + body_len);
     msg.extend_from_slice(DOCUMENT_PREFIX);
     msg.extend_from_slice(domain.as_bytes());
     msg.push(0);
-    msg.extend_from_slice(&body);
     Ok(msg)
 }
 

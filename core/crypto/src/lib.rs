@@ -65,6 +65,16 @@ pub fn check_keyed_proof(key: &[u8; 32], domain: &str, data: &[u8], proof: &[u8;
     ring::hmac::verify(&k, &msg, proof).is_ok()
 }
 
+/// SHA-256 of an envelope's canonical JSON (the bytes stored and sent), computed as it is
+/// written: no copy of the envelope's text is made.
+pub fn envelope_sha256(env: &peerlog_protocol::Envelope) -> Result<[u8; 32]> {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    env.write_canonical(&mut |b| ctx.update(b))?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    Ok(out)
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let d = ring::digest::digest(&ring::digest::SHA256, data);

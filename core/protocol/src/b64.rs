@@ -51,6 +51,26 @@ pub fn encode(data: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(data)
 }
 
+/// Writes the unpadded base64url of `data` to `out` in pieces of at most 4 KiB, so a
+/// large value (a receipt's ciphertext) is never held twice as text.
+pub fn encode_into(data: &[u8], out: &mut dyn FnMut(&[u8])) {
+    // A multiple of 3 bytes encodes without padding and continues seamlessly.
+    const IN: usize = 3 * 1024;
+    let mut buf = [0u8; 4 * 1024];
+    for chunk in data.chunks(IN) {
+        // `buf` holds the base64 of any chunk of at most `IN` bytes.
+        let n = URL_SAFE_NO_PAD
+            .encode_slice(chunk, &mut buf)
+            .unwrap_or_default();
+        out(&buf[..n]);
+    }
+}
+
+/// The length of the unpadded base64url of `n` bytes.
+pub fn encoded_len(n: usize) -> usize {
+    n / 3 * 4 + [0, 2, 3][n % 3]
+}
+
 /// Decodes unpadded base64url.
 pub fn decode(s: &str) -> Result<Vec<u8>, B64Error> {
     URL_SAFE_NO_PAD.decode(s).map_err(|_| B64Error::Invalid)
@@ -100,15 +120,19 @@ where
 
 /// Serde helper: `Vec<u8>` (or any `AsRef<[u8]>` when serialising) as a base64url string.
 pub mod bytes {
-    use super::{StrVisitor, decode, encode};
+    use super::{StrVisitor, decode};
     use serde::{Deserializer, Serializer};
 
-    /// Serialises bytes as an unpadded base64url string.
+    /// Serialises bytes as an unpadded base64url string (streamed into a JSON writer, not
+    /// built as a string first).
     pub fn serialize<S: Serializer, T: AsRef<[u8]> + ?Sized>(
         v: &T,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&encode(v.as_ref()))
+        s.collect_str(&base64::display::Base64Display::new(
+            v.as_ref(),
+            &super::URL_SAFE_NO_PAD,
+        ))
     }
 
     /// Deserialises an unpadded base64url string into bytes.

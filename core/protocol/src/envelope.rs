@@ -179,6 +179,59 @@ pub struct Envelope {
     pub signature: [u8; 64],
 }
 
+/// An envelope being written as canonical JSON; see [`Envelope::canonical_parts`].
+struct CanonicalParts<'a> {
+    ciphertext: &'a [u8],
+    key_commitment: &'a [u8],
+    meta: Vec<u8>,
+    nonce: &'a [u8],
+    recipients: Vec<u8>,
+    signature: &'a [u8],
+    v: u8,
+}
+
+impl CanonicalParts<'_> {
+    /// The exact length of the canonical JSON, as [`CanonicalParts::write`] writes it.
+    fn len(&self) -> usize {
+        let names = r#"{"ciphertext":"","key_commitment":"","meta":,"nonce":"","recipients":,"signature":"","v":}"#;
+        names.len()
+            + [
+                self.ciphertext,
+                self.key_commitment,
+                self.nonce,
+                self.signature,
+            ]
+            .iter()
+            .map(|b| b64::encoded_len(b.len()))
+            .sum::<usize>()
+            + self.meta.len()
+            + self.recipients.len()
+            + self.v.to_string().len()
+    }
+
+    /// Base64url needs no escaping, and `v` is a small integer: nothing here but the
+    /// small members goes through the general canonicaliser.
+    fn write(&self, out: &mut dyn FnMut(&[u8])) {
+        let text = |out: &mut dyn FnMut(&[u8]), name: &[u8], bytes: &[u8]| {
+            out(name);
+            out(b"\"");
+            b64::encode_into(bytes, out);
+            out(b"\"");
+        };
+        text(out, b"{\"ciphertext\":", self.ciphertext);
+        text(out, b",\"key_commitment\":", self.key_commitment);
+        out(b",\"meta\":");
+        out(&self.meta);
+        text(out, b",\"nonce\":", self.nonce);
+        out(b",\"recipients\":");
+        out(&self.recipients);
+        text(out, b",\"signature\":", self.signature);
+        out(b",\"v\":");
+        out(self.v.to_string().as_bytes());
+        out(b"}");
+    }
+}
+
 impl fmt::Debug for Envelope {
     /// Shows metadata and sizes, not the (large, opaque) ciphertext.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -231,8 +284,35 @@ impl Envelope {
     /// Validates and serialises the envelope as canonical JSON (RFC 8785), so every
     /// implementation produces the same bytes for the same envelope.
     pub fn to_json_bytes(&self) -> Result<Vec<u8>, ProtocolError> {
+        let mut out = Vec::new();
+        let parts = self.canonical_parts()?;
+        out.reserve_exact(parts.len());
+        parts.write(&mut |b| out.extend_from_slice(b));
+        Ok(out)
+    }
+
+    /// Validates the envelope and writes its canonical JSON to `out` in pieces, without
+    /// holding it whole (a hash of a 5 MB receipt's envelope needs no 7 MB buffer).
+    /// The same bytes as [`Envelope::to_json_bytes`].
+    pub fn write_canonical(&self, out: &mut dyn FnMut(&[u8])) -> Result<(), ProtocolError> {
+        self.canonical_parts()?.write(out);
+        Ok(())
+    }
+
+    /// The envelope's members in canonical order, the small ones already canonical. RFC
+    /// 8785 sorts members by their UTF-16 code units; for these ASCII names that is
+    /// `ciphertext, key_commitment, meta, nonce, recipients, signature, v`.
+    fn canonical_parts(&self) -> Result<CanonicalParts<'_>, ProtocolError> {
         self.validate()?;
-        Ok(canonical::to_canonical_vec(self)?)
+        Ok(CanonicalParts {
+            ciphertext: &self.ciphertext,
+            key_commitment: &self.key_commitment,
+            meta: canonical::to_canonical_vec(&self.meta)?,
+            nonce: &self.nonce,
+            recipients: canonical::to_canonical_vec(&self.recipients)?,
+            signature: &self.signature,
+            v: self.v,
+        })
     }
 
     /// Parses and validates an envelope. Rejects input over [`MAX_ENVELOPE_BYTES`] before
@@ -297,6 +377,34 @@ mod tests {
             }],
             signature: [6; 64],
         }
+    }
+
+    /// The streamed writer is the general canonicaliser's output, byte for byte, at every
+    /// length around base64's 3-byte groups and the writer's 3 KiB pieces, sized exactly;
+    /// and serde_json writes the same members.
+    #[test]
+    fn the_streamed_canonical_form_is_the_general_one() {
+        let mut e = envelope();
+        e.recipients.push(WrappedKey {
+            kid: "BBBBBBBBBBBBBBBB".into(),
+            enc: [7; 32],
+            wrapped_key: (0..48).collect(),
+        });
+        for len in [16, 17, 18, 19, 3071, 3072, 3073, 3074, 6144, 9217, 100_000] {
+            e.ciphertext = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let general = canonical::to_canonical_vec(&e).unwrap();
+            let fast = e.to_json_bytes().unwrap();
+            assert_eq!(fast, general, "ciphertext of {len} bytes");
+            assert_eq!(fast.capacity(), fast.len(), "sized exactly for {len} bytes");
+            let mut streamed = Vec::new();
+            e.write_canonical(&mut |b| streamed.extend_from_slice(b))
+                .unwrap();
+            assert_eq!(streamed, general);
+            let via_serde: serde_json::Value = serde_json::from_slice(&general).unwrap();
+            assert_eq!(via_serde, serde_json::to_value(&e).unwrap());
+        }
+        e.ciphertext.clear();
+        assert!(e.write_canonical(&mut |_| {}).is_err(), "validated first");
     }
 
     #[test]

@@ -235,7 +235,7 @@ pub fn keep_record_key(
     env: &Envelope,
     keep: impl FnOnce(&[u8; 32]) -> Result<Vec<u8>>,
 ) -> Result<()> {
-    let kept = keep(&peerlog_crypto::sha256(&env.to_json_bytes()?))?;
+    let kept = keep(&peerlog_crypto::envelope_sha256(env)?)?;
     c.prepare_cached(
         "UPDATE records SET kept_key = ?4 WHERE collection = ?1 AND id = ?2 AND version = ?3",
     )?
@@ -275,6 +275,15 @@ pub fn get_record(
         })
     })
     .transpose()
+}
+
+/// The version stored for a record, without reading its envelope.
+pub fn record_version(c: &Connection, collection: Collection, id: &str) -> Result<Option<u64>> {
+    let v: Option<i64> = c
+        .prepare_cached("SELECT version FROM records WHERE collection = ?1 AND id = ?2")?
+        .query_row(params![collection.as_str(), id], |r| r.get(0))
+        .optional()?;
+    Ok(v.map(|v| v as u64))
 }
 
 /// Every version of a record, oldest first.

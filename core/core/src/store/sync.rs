@@ -151,9 +151,14 @@ pub fn pending_envelope(c: &Connection, rec: &PendingRecord) -> Result<Option<En
 
 /// Clears the pending mark of exactly this version (a newer local edit stays pending).
 pub fn mark_pushed(c: &Connection, env: &Envelope, seq: Option<u64>) -> Result<()> {
-    c.execute(
-        "UPDATE records SET pending = 0, push_error = NULL, server_seq = ?4
-         WHERE collection = ?1 AND id = ?2 AND version = ?3",
+    // Only a row that changes is written: SQLite rewrites a whole row, and a receipt's
+    // row pulled back after its push would be copied for nothing.
+    c.prepare_cached(
+        "UPDATE records SET pending = 0, push_error = NULL, server_seq = COALESCE(?4, server_seq)
+         WHERE collection = ?1 AND id = ?2 AND version = ?3
+           AND (pending != 0 OR push_error IS NOT NULL OR server_seq IS NOT COALESCE(?4, server_seq))",
+    )?
+    .execute(
         params![
             env.meta.collection.as_str(),
             env.meta.id,

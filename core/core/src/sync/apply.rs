@@ -197,11 +197,11 @@ fn record<'a>(
         let kid = s.chapter_key.as_ref().map(|k| k.key_id());
         crate::heads::note_on_server(tx, env, kid.as_deref())?;
     }
-    let local = store::get_record(tx, env.meta.collection, &env.meta.id)?;
-    match local {
-        Some(l) if l.envelope.meta.version > env.meta.version => Ok(Applied::Known),
-        Some(l) if l.envelope.meta.version == env.meta.version => {
-            store::sync::mark_pushed(tx, &l.envelope, None)?;
+    // The version alone: a receipt pulled back after its push is not read again.
+    match store::record_version(tx, env.meta.collection, &env.meta.id)? {
+        Some(v) if v > env.meta.version => Ok(Applied::Known),
+        Some(v) if v == env.meta.version => {
+            store::sync::mark_pushed(tx, env, None)?;
             Ok(Applied::Known)
         }
         _ => {
