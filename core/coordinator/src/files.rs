@@ -168,7 +168,7 @@ fn fixed_sheets(l: Locale) -> [&'static str; 3] {
     [
         pick(l, "Grant application", "Til søknaden", "Til ansøgningen"),
         pick(l, "By month", "Per måned", "Pr. måned"),
-        pick(l, "Peers", "Likepersoner", "Peerstøttegivere"),
+        pick(l, "Peers", "Likepersoner", "Peer-støttegivere"),
     ]
 }
 
@@ -285,7 +285,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
                 l,
                 "Active peers with a signed confidentiality declaration",
                 "Aktive likepersoner med signert taushetserklæring",
-                "Aktive peerstøttegivere med underskrevet tavshedserklæring",
+                "Aktive peer-støttegivere med underskrevet tavshedserklæring",
             ),
             report.active_peers_with_declaration,
         ),
@@ -294,7 +294,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
                 l,
                 "Peers in the chapter",
                 "Likepersoner i lokallaget",
-                "Peerstøttegivere i lokalafdelingen",
+                "Peer-støttegivere i lokalafdelingen",
             ),
             u32::try_from(report.peers.len()).unwrap_or(u32::MAX),
         ),
@@ -303,7 +303,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
                 l,
                 "Peers with a signed yearly overview",
                 "Likepersoner med signert årsoversikt",
-                "Peerstøttegivere med underskrevet årsoversigt",
+                "Peer-støttegivere med underskrevet årsoversigt",
             ),
             u32::try_from(peers_with_report).unwrap_or(u32::MAX),
         ),
@@ -500,7 +500,7 @@ pub fn xlsx(report: &ChapterReport) -> Result<Vec<u8>, XlsxError> {
             (false, _) => pick(l, "not signed", "ikke signert", "ikke underskrevet"),
         };
         let info: [(&str, &str); 4] = [
-            (pick(l, "Peer", "Likeperson", "Peerstøttegiver"), &title),
+            (pick(l, "Peer", "Likeperson", "Peer-støttegiver"), &title),
             (pick(l, "Account", "Konto", "Konto"), &p.account_id),
             (
                 pick(

@@ -406,7 +406,7 @@ pub fn tr(locale: Locale, msg: Msg) -> String {
         Msg::PeerKeysDisputed => (
             "the keys the server lists for this peer do not match what the peer proved with the invitation: nothing was sent to them; invite them again",
             "nøklene serveren oppgir for denne likepersonen stemmer ikke med det likepersonen beviste med invitasjonen: ingenting ble sendt; inviter dem på nytt",
-            "nøglerne serveren angiver for denne ligeperson stemmer ikke med det ligepersonen beviste med invitationen: intet blev sendt; inviter dem igen",
+            "nøglerne serveren angiver for denne peer-støttegiver stemmer ikke med det peer-støttegiveren beviste med invitationen: intet blev sendt; inviter dem igen",
         ),
         Msg::AccountLocked => (
             "your chapter has locked this account; ask your coordinator",

@@ -348,7 +348,7 @@ pub(crate) fn to_html(s: &SignedReport) -> Result<String> {
         .unwrap_or_else(|| r.rule_set.clone());
     h.push_str(&format!(
         "<p><strong>{}:</strong> {}<br>\n<strong>{}:</strong> {} – {}<br>\n<strong>{}:</strong> {}</p>\n",
-        pick(l, "Peer supporter", "Likeperson", "Peerstøttegiver"),
+        pick(l, "Peer supporter", "Likeperson", "Peer-støttegiver"),
         escape_html(&r.peer_name),
         pick(l, "Period", "Periode", "Periode"),
         escape_html(&display_date(&r.from, l)),

@@ -161,7 +161,7 @@ impl Reason {
                     .into()
             }
             (Reason::MeetingNotOutreach, Da) => {
-                "tæller ikke: det er kun opsøgende arbejde, når peerstøttegiveren tager ud til den, det drejer sig om"
+                "tæller ikke: det er kun opsøgende arbejde, når peer-støttegiveren tager ud til den, det drejer sig om"
                     .into()
             }
             (Reason::MeetingNotOutreach, En) => {
@@ -198,7 +198,7 @@ impl Reason {
                 "teller ikke: gruppen ble ikke ledet av en likeperson".into()
             }
             (Reason::GroupNotLedByPeer, Da) => {
-                "tæller ikke: gruppen blev ikke ledet af en peerstøttegiver".into()
+                "tæller ikke: gruppen blev ikke ledet af en peer-støttegiver".into()
             }
             (Reason::GroupNotLedByPeer, En) => {
                 "does not count: the group was not led by a peer".into()

@@ -194,8 +194,8 @@ const NO_BUFDIR_2020_V1: RuleSet = RuleSet {
              likeperson med minst 3 deltakere og minst 45 minutter, og kursdager på minst 90 minutter. \
              Telefon, video, meldinger og aktivitet i utlandet registreres, men telles ikke.",
         da: "De regler, norske organisationer bruger, når de indberetter peerstøtte til Bufdir. \
-             Det tæller, når peerstøttegiveren besøger den, det drejer sig om, når en gruppe ledet af \
-             en peerstøttegiver har mindst 3 deltagere og varer mindst 45 minutter, og når en \
+             Det tæller, når peer-støttegiveren besøger den, det drejer sig om, når en gruppe ledet af \
+             en peer-støttegiver har mindst 3 deltagere og varer mindst 45 minutter, og når en \
              kursusdag varer mindst 90 minutter. Telefon, video, beskeder og aktivitet i udlandet \
              registreres, men tælles ikke med.",
         en: "The rules Norwegian organisations follow when they report peer activity to Bufdir. \

@@ -175,7 +175,7 @@ pub enum Category {
 vocabulary!(Category, "category", {
     Outreach => "outreach", t("Oppsøkende likepersonsarbeid", "Opsøgende peerstøtte", "Outreach");
     Group => "group", t("Gruppeaktivitet", "Gruppeaktivitet", "Group activity");
-    Course => "course", t("Likepersonskurs", "Kursus for peerstøttegivere", "Peer training course");
+    Course => "course", t("Likepersonskurs", "Kursus for peer-støttegivere", "Peer training course");
 });
 
 #[cfg(test)]
