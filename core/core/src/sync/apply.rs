@@ -79,14 +79,16 @@ struct Prechecked<'a> {
 
 /// Most threads a page is checked on (a phone has 4–8 cores; the work is CPU only).
 const PRECHECK_THREADS: usize = 4;
+/// Records a checking thread takes at a time: small, so that applying (on the calling
+/// thread, in order) starts early and overlaps the checking of the rest of the page.
+const PRECHECK_PIECE: usize = 32;
 
-fn precheck<'a>(
+/// Each author's key as the store knows it when the page arrives, looked up once.
+fn author_keys<'e>(
     tx: &Connection,
-    s: &Session,
-    envs: &[&'a Envelope],
-) -> Result<Vec<Option<Prechecked<'a>>>> {
-    // Each author's key is looked up once per page.
-    let mut authors: HashMap<&str, Option<DevicePublicKey>> = HashMap::new();
+    envs: &[&'e Envelope],
+) -> Result<HashMap<&'e str, Option<DevicePublicKey>>> {
+    let mut authors = HashMap::new();
     for env in envs {
         let id = env.meta.author_device.as_str();
         if !authors.contains_key(id) {
@@ -95,41 +97,113 @@ fn precheck<'a>(
             authors.insert(id, key);
         }
     }
-    let peer = &s.keys.peer;
-    let authors = &authors;
-    let check = move |env: &&'a Envelope| -> Option<Prechecked<'a>> {
-        let author = authors.get(env.meta.author_device.as_str())?.as_ref()?;
-        let verified = peerlog_crypto::envelope::verify(env, author).ok();
-        let key = verified.and_then(|v| peerlog_crypto::envelope::unwrap_verified(v, peer).ok());
-        Some(Prechecked {
-            author: *author.as_bytes(),
-            verified,
-            key,
-        })
-    };
+    Ok(authors)
+}
+
+fn precheck_one<'a>(
+    authors: &HashMap<&str, Option<DevicePublicKey>>,
+    peer: &peerlog_crypto::RecipientSecretKey,
+    env: &'a Envelope,
+) -> Option<Prechecked<'a>> {
+    let author = authors.get(env.meta.author_device.as_str())?.as_ref()?;
+    let verified = peerlog_crypto::envelope::verify(env, author).ok();
+    let key = verified.and_then(|v| peerlog_crypto::envelope::unwrap_verified(v, peer).ok());
+    Some(Prechecked {
+        author: *author.as_bytes(),
+        verified,
+        key,
+    })
+}
+
+/// Calls `apply` on every record of the page in order, with what [`precheck_one`] found
+/// for it. The checks run on up to [`PRECHECK_THREADS`] threads, piece by piece, while
+/// this thread applies the pieces already checked, so the cores stay busy with both. A
+/// piece whose thread failed is applied unchecked (`record` then checks it itself).
+fn checked_in_order<'a>(
+    tx: &Connection,
+    peer: &peerlog_crypto::RecipientSecretKey,
+    envs: &[&'a Envelope],
+    mut apply: impl FnMut(&'a Envelope, Option<&Prechecked<'a>>) -> Result<()>,
+) -> Result<()> {
+    let authors = author_keys(tx, envs)?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(PRECHECK_THREADS);
-    if threads < 2 || envs.len() < 32 {
-        return Ok(envs.iter().map(check).collect());
+    if threads < 2 || envs.len() < 2 * PRECHECK_PIECE {
+        for env in envs {
+            apply(env, precheck_one(&authors, peer, env).as_ref())?;
+        }
+        return Ok(());
     }
-    let chunk = envs.len().div_ceil(threads);
-    let parts: Vec<Option<Vec<_>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = envs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(check).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().map(|h| h.join().ok()).collect()
-    });
-    // A thread that failed leaves its records to be checked one by one in `record`.
-    Ok(parts
-        .into_iter()
-        .zip(envs.chunks(chunk))
-        .flat_map(|(part, envs)| part.unwrap_or_else(|| envs.iter().map(|_| None).collect()))
-        .collect())
+    let pieces: Vec<&[&'a Envelope]> = envs.chunks(PRECHECK_PIECE).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (authors, next, pieces_ref) = (&authors, &next, &pieces);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::channel::<(usize, Vec<Option<Prechecked<'a>>>)>();
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let send = send.clone();
+            workers.push(scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(piece) = pieces_ref.get(i) else {
+                        return;
+                    };
+                    let checked = piece
+                        .iter()
+                        .map(|e| precheck_one(authors, peer, e))
+                        .collect();
+                    // The receiver is gone only when applying failed: stop.
+                    if send.send((i, checked)).is_err() {
+                        return;
+                    }
+                }
+            }));
+        }
+        drop(send);
+        let applied = apply_in_order(&pieces, &receive, &mut apply);
+        // Stops the threads at their next piece if applying failed; a thread that
+        // panicked is joined here, so its panic is not the caller's.
+        drop(receive);
+        for w in workers {
+            let _ = w.join();
+        }
+        applied
+    })
 }
 
-/// Applies one pulled record (`pre`: what [`precheck`] found, if it ran for it).
+/// Applies the pieces in the page's order as their checks arrive (in any order).
+fn apply_in_order<'a>(
+    pieces: &[&[&'a Envelope]],
+    receive: &std::sync::mpsc::Receiver<(usize, Vec<Option<Prechecked<'a>>>)>,
+    apply: &mut impl FnMut(&'a Envelope, Option<&Prechecked<'a>>) -> Result<()>,
+) -> Result<()> {
+    let mut arrived: HashMap<usize, Vec<Option<Prechecked<'a>>>> = HashMap::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let checked = loop {
+            if let Some(c) = arrived.remove(&i) {
+                break Some(c);
+            }
+            match receive.recv() {
+                Ok((j, c)) => {
+                    arrived.insert(j, c);
+                }
+                // Every thread ended without this piece (one panicked).
+                Err(_) => break None,
+            }
+        };
+        for (k, env) in piece.iter().enumerate() {
+            let pre = checked
+                .as_ref()
+                .and_then(|c| c.get(k))
+                .and_then(Option::as_ref);
+            apply(env, pre)?;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one pulled record (`pre`: what [`precheck_one`] found, if it ran for it).
 fn record<'a>(
     tx: &Connection,
     s: &mut Session,
@@ -175,7 +249,10 @@ fn record<'a>(
             }
         },
     };
-    let pre = pre.filter(|p| p.author == *key.as_bytes());
+    // A check counts only for this very envelope and the author key known now.
+    let pre = pre.filter(|p| {
+        p.author == *key.as_bytes() && p.verified.is_none_or(|v| std::ptr::eq(v.envelope(), env))
+    });
     let verified = match pre {
         Some(p) => p.verified,
         None => peerlog_crypto::envelope::verify(env, &key).ok(),
@@ -309,12 +386,14 @@ pub(super) fn page(
         let mut applied = 0;
         learn_revocations(tx, s, account_id, &page.revocations, log)?;
         let envs: Vec<&Envelope> = page.records.iter().map(|r| &r.envelope).collect();
-        let prechecked = precheck(tx, s, &envs)?;
-        for (env, pre) in envs.into_iter().zip(&prechecked) {
-            if record(tx, s, account_id, env, pre.as_ref(), &mut waiting, log)? == Applied::New {
+        // The checking threads get their own copy of the peer key (zeroised when dropped).
+        let peer = s.keys.peer.clone();
+        checked_in_order(tx, &peer, &envs, |env, pre| {
+            if record(tx, s, account_id, env, pre, &mut waiting, log)? == Applied::New {
                 applied += 1;
             }
-        }
+            Ok(())
+        })?;
         // Again only if this page taught us a device: it may be a revoked one.
         if waiting.learned {
             learn_revocations(tx, s, account_id, &page.revocations, log)?;
@@ -356,6 +435,11 @@ mod tests {
     /// Records written on a second device of the same peer: its certificate, its
     /// declaration signature and one contact (`C2`).
     fn second_device(first: &Session, dir: &std::path::Path) -> Vec<Envelope> {
+        second_device_with(first, dir, 0)
+    }
+
+    /// [`second_device`], with `more` contacts besides `C2`.
+    fn second_device_with(first: &Session, dir: &std::path::Path, more: u32) -> Vec<Envelope> {
         let mut h = testing::home(dir);
         let keys = Keys::from_parts(
             DeviceSigningKey::generate().unwrap(),
@@ -369,6 +453,10 @@ mod tests {
         declarations::sign_current(st, s, "Kari Nordmann", true, None).unwrap();
         let input = ContactInput::new("2026-03-03", ContactKind::Visit, 30);
         contacts::write(st, s, C2, &input, None).unwrap();
+        for i in 0..more {
+            let id = format!("0193a000-0000-7000-8000-{i:012x}");
+            contacts::write(st, s, &id, &input, None).unwrap();
+        }
         store::all_records(st.conn(), None)
             .unwrap()
             .into_iter()
@@ -431,6 +519,54 @@ mod tests {
         // A later page that teaches no new key leaves it waiting; nothing else changes.
         assert_eq!(page(st, s, "p", &pull(Vec::new(), 11), &log).unwrap(), 0);
         assert_eq!(store::sync::deferred(st.conn()).unwrap().len(), 1);
+    }
+
+    /// A page large enough to be checked on several threads, piece by piece while the
+    /// checked pieces are applied, gives what checking record by record gives: every
+    /// genuine record, whatever piece it is in, and none whose bytes changed on the way.
+    #[test]
+    fn a_page_checked_on_several_threads_applies_what_verifies_and_nothing_else() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut h, _) = testing::device(a.path());
+        let all = second_device_with(h.session().unwrap(), b.path(), 300);
+        // The device's certificate (and its signature) on an earlier page, so that the
+        // threads know its key and check the contacts themselves.
+        let (mut envs, first): (Vec<_>, Vec<_>) = all
+            .into_iter()
+            .partition(|e| e.meta.collection == Collection::Contacts);
+        assert!(envs.len() > 4 * PRECHECK_PIECE, "{} records", envs.len());
+        let mut tampered = Vec::new();
+        for i in [40, 41, 150, envs.len() - 1] {
+            envs[i].ciphertext[0] ^= 1;
+            tampered.push(envs[i].meta.id.clone());
+        }
+        let mut expected: Vec<String> = envs
+            .iter()
+            .map(|e| e.meta.id.clone())
+            .filter(|id| !tampered.contains(id))
+            .collect();
+        expected.sort();
+
+        let (st, s) = h.parts().unwrap();
+        let log = Logger::default();
+        assert_eq!(page(st, s, "p", &pull(first, 9), &log).unwrap(), 2);
+        let n = envs.len() as u64;
+        let applied = page(st, s, "p", &pull(envs, 10), &log).unwrap();
+        assert_eq!(applied, n - tampered.len() as u64);
+        let mut ids: Vec<String> = contacts::list(st.conn(), s, None, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, expected);
+        for id in &tampered {
+            assert!(
+                store::get_record(st.conn(), Collection::Contacts, id)
+                    .unwrap()
+                    .is_none()
+            );
+        }
     }
 
     /// A hostile server (or device) sends far more records by unknown devices than any
