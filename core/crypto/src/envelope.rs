@@ -50,8 +50,8 @@ use crate::hpke;
 use crate::keys::{DevicePublicKey, DeviceSigningKey, RecipientPublicKey, RecipientSecretKey};
 use crate::random_bytes;
 use peerlog_protocol::{
-    ENVELOPE_VERSION, Envelope, MAX_CIPHERTEXT_BYTES, MAX_RECIPIENTS, ProtocolError, RecordMeta,
-    WrappedKey, b64, canonical,
+    ENVELOPE_VERSION, Envelope, MAX_CIPHERTEXT_BYTES, MAX_RECIPIENTS, Members, ProtocolError,
+    RecordMeta, WrappedKey, b64, canonical,
 };
 
 /// Prefix of the content encryption's associated data: `AD = prefix || JCS(meta)`.
@@ -91,37 +91,12 @@ impl<'a> SignedPart<'a> {
     }
 }
 
-/// The bytes the author signs, [`document_message`](crate::keys::document_message) of the
-/// [`SignedPart`], written straight into one buffer of the exact size: a 5 MB receipt's
-/// envelope costs one 7 MB message, not a JSON tree and a growing copy besides.
+/// The bytes the author signs: [`document_message`](crate::keys::document_message) of the
+/// signed part (the envelope without recipients and signature), written into one buffer
+/// of the exact size (`Envelope::canonical_after`), not through a JSON tree.
 fn signed_message(env: &Envelope) -> Result<Vec<u8>> {
-    let meta = canonical::to_canonical_vec(&env.meta)?;
-    let v = env.v.to_string();
-    let names = r#"{"ciphertext":"","key_commitment":"","meta":,"nonce":"","v":}"#;
-    let len = names.len()
-        + [&env.ciphertext[..], &env.key_commitment, &env.nonce]
-            .iter()
-            .map(|b| b64::encoded_len(b.len()))
-            .sum::<usize>()
-        + meta.len()
-        + v.len();
-    let mut msg = crate::keys::document_prefix(SIGNATURE_DOMAIN, len)?;
-    let text = |name: &[u8], bytes: &[u8], msg: &mut Vec<u8>| {
-        msg.extend_from_slice(name);
-        msg.push(b'"');
-        b64::encode_into(bytes, &mut |b| msg.extend_from_slice(b));
-        msg.push(b'"');
-    };
-    // RFC 8785 member order (these names are ASCII: byte order).
-    text(b"{\"ciphertext\":", &env.ciphertext, &mut msg);
-    text(b",\"key_commitment\":", &env.key_commitment, &mut msg);
-    msg.extend_from_slice(b",\"meta\":");
-    msg.extend_from_slice(&meta);
-    text(b",\"nonce\":", &env.nonce, &mut msg);
-    msg.extend_from_slice(b",\"v\":");
-    msg.extend_from_slice(v.as_bytes());
-    msg.push(b'}');
-    Ok(msg)
+    let prefix = crate::keys::document_prefix(SIGNATURE_DOMAIN, 0)?;
+    Ok(env.canonical_after(Members::Signed, &prefix)?)
 }
 
 fn commitment(cek: &[u8; 32]) -> [u8; 32] {
@@ -551,8 +526,6 @@ mod tests {
             signature: [0; 64],
         };
         let jcs = canonical::to_canonical_vec(&SignedPart::of(&env)).unwrap();
-        let msg = signed_message(&env).unwrap();
-        assert_eq!(msg, [&b"peerlog/v1/envelope\0"[..], &jcs].concat());
         let text = String::from_utf8(jcs).unwrap();
         assert_eq!(
             text,
@@ -581,7 +554,11 @@ mod tests {
             nonce: [9; 12],
             ciphertext: vec![],
             key_commitment: [7; 32],
-            recipients: vec![],
+            recipients: vec![WrappedKey {
+                kid: "AAAAAAAAAAAAAAAA".into(),
+                enc: [4; 32],
+                wrapped_key: vec![5; 48],
+            }],
             signature: [0; 64],
         };
         for len in [16, 17, 18, 3071, 3072, 3073, 3074, 70_001] {

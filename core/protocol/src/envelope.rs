@@ -179,56 +179,89 @@ pub struct Envelope {
     pub signature: [u8; 64],
 }
 
+/// Which members of an envelope its canonical JSON holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// The whole envelope: what is stored, sent and hashed.
+    All,
+    /// Everything but `recipients` and `signature`: what the author signs (ADR 0002).
+    Signed,
+}
+
 /// An envelope being written as canonical JSON; see [`Envelope::canonical_parts`].
 struct CanonicalParts<'a> {
-    ciphertext: &'a [u8],
-    key_commitment: &'a [u8],
+    env: &'a Envelope,
     meta: Vec<u8>,
-    nonce: &'a [u8],
-    recipients: Vec<u8>,
-    signature: &'a [u8],
-    v: u8,
+    /// `None` for [`Members::Signed`].
+    recipients: Option<Vec<u8>>,
+}
+
+/// Where [`CanonicalParts::write`] puts its pieces: raw JSON text, or bytes to be written
+/// as base64url (which needs no escaping).
+trait Sink {
+    fn raw(&mut self, text: &[u8]);
+    fn b64(&mut self, bytes: &[u8]);
+}
+
+/// Counts what would be written, without encoding anything.
+struct Count(usize);
+
+impl Sink for Count {
+    fn raw(&mut self, text: &[u8]) {
+        self.0 += text.len();
+    }
+    fn b64(&mut self, bytes: &[u8]) {
+        self.0 += b64::encoded_len(bytes.len());
+    }
+}
+
+/// Writes to a closure, the base64 streamed in pieces.
+struct Out<'f>(&'f mut dyn FnMut(&[u8]));
+
+impl Sink for Out<'_> {
+    fn raw(&mut self, text: &[u8]) {
+        (self.0)(text);
+    }
+    fn b64(&mut self, bytes: &[u8]) {
+        b64::encode_into(bytes, self.0);
+    }
 }
 
 impl CanonicalParts<'_> {
-    /// The exact length of the canonical JSON, as [`CanonicalParts::write`] writes it.
-    fn len(&self) -> usize {
-        let names = r#"{"ciphertext":"","key_commitment":"","meta":,"nonce":"","recipients":,"signature":"","v":}"#;
-        names.len()
-            + [
-                self.ciphertext,
-                self.key_commitment,
-                self.nonce,
-                self.signature,
-            ]
-            .iter()
-            .map(|b| b64::encoded_len(b.len()))
-            .sum::<usize>()
-            + self.meta.len()
-            + self.recipients.len()
-            + self.v.to_string().len()
+    /// RFC 8785 sorts members by their UTF-16 code units; for these ASCII names that is
+    /// `ciphertext, key_commitment, meta, nonce, recipients, signature, v`. Only `meta`
+    /// and `recipients` (small) went through the general canonicaliser.
+    fn write(&self, out: &mut impl Sink) {
+        let text = |out: &mut dyn Sink, name: &[u8], bytes: &[u8]| {
+            out.raw(name);
+            out.raw(b"\"");
+            out.b64(bytes);
+            out.raw(b"\"");
+        };
+        let e = self.env;
+        text(out, b"{\"ciphertext\":", &e.ciphertext);
+        text(out, b",\"key_commitment\":", &e.key_commitment);
+        out.raw(b",\"meta\":");
+        out.raw(&self.meta);
+        text(out, b",\"nonce\":", &e.nonce);
+        if let Some(recipients) = &self.recipients {
+            out.raw(b",\"recipients\":");
+            out.raw(recipients);
+            text(out, b",\"signature\":", &e.signature);
+        }
+        out.raw(b",\"v\":");
+        out.raw(e.v.to_string().as_bytes());
+        out.raw(b"}");
     }
 
-    /// Base64url needs no escaping, and `v` is a small integer: nothing here but the
-    /// small members goes through the general canonicaliser.
-    fn write(&self, out: &mut dyn FnMut(&[u8])) {
-        let text = |out: &mut dyn FnMut(&[u8]), name: &[u8], bytes: &[u8]| {
-            out(name);
-            out(b"\"");
-            b64::encode_into(bytes, out);
-            out(b"\"");
-        };
-        text(out, b"{\"ciphertext\":", self.ciphertext);
-        text(out, b",\"key_commitment\":", self.key_commitment);
-        out(b",\"meta\":");
-        out(&self.meta);
-        text(out, b",\"nonce\":", self.nonce);
-        out(b",\"recipients\":");
-        out(&self.recipients);
-        text(out, b",\"signature\":", self.signature);
-        out(b",\"v\":");
-        out(self.v.to_string().as_bytes());
-        out(b"}");
+    /// `prefix` followed by the canonical JSON, in one buffer of the exact size.
+    fn to_vec_after(&self, prefix: &[u8]) -> Vec<u8> {
+        let mut count = Count(prefix.len());
+        self.write(&mut count);
+        let mut buf = Vec::with_capacity(count.0);
+        buf.extend_from_slice(prefix);
+        self.write(&mut Out(&mut |b| buf.extend_from_slice(b)));
+        buf
     }
 }
 
@@ -284,34 +317,36 @@ impl Envelope {
     /// Validates and serialises the envelope as canonical JSON (RFC 8785), so every
     /// implementation produces the same bytes for the same envelope.
     pub fn to_json_bytes(&self) -> Result<Vec<u8>, ProtocolError> {
-        let mut out = Vec::new();
-        let parts = self.canonical_parts()?;
-        out.reserve_exact(parts.len());
-        parts.write(&mut |b| out.extend_from_slice(b));
-        Ok(out)
+        self.canonical_after(Members::All, b"")
+    }
+
+    /// Validates the envelope and returns `prefix` followed by the canonical JSON of
+    /// `members`, in one buffer of the exact size, the base64 written straight into it
+    /// (no JSON tree, no growing copy: a 5 MB receipt's envelope costs its 7 MB once).
+    pub fn canonical_after(
+        &self,
+        members: Members,
+        prefix: &[u8],
+    ) -> Result<Vec<u8>, ProtocolError> {
+        Ok(self.canonical_parts(members)?.to_vec_after(prefix))
     }
 
     /// Validates the envelope and writes its canonical JSON to `out` in pieces, without
-    /// holding it whole (a hash of a 5 MB receipt's envelope needs no 7 MB buffer).
-    /// The same bytes as [`Envelope::to_json_bytes`].
+    /// holding it whole (for a hash). The same bytes as [`Envelope::to_json_bytes`].
     pub fn write_canonical(&self, out: &mut dyn FnMut(&[u8])) -> Result<(), ProtocolError> {
-        self.canonical_parts()?.write(out);
+        self.canonical_parts(Members::All)?.write(&mut Out(out));
         Ok(())
     }
 
-    /// The envelope's members in canonical order, the small ones already canonical. RFC
-    /// 8785 sorts members by their UTF-16 code units; for these ASCII names that is
-    /// `ciphertext, key_commitment, meta, nonce, recipients, signature, v`.
-    fn canonical_parts(&self) -> Result<CanonicalParts<'_>, ProtocolError> {
+    fn canonical_parts(&self, members: Members) -> Result<CanonicalParts<'_>, ProtocolError> {
         self.validate()?;
         Ok(CanonicalParts {
-            ciphertext: &self.ciphertext,
-            key_commitment: &self.key_commitment,
+            env: self,
             meta: canonical::to_canonical_vec(&self.meta)?,
-            nonce: &self.nonce,
-            recipients: canonical::to_canonical_vec(&self.recipients)?,
-            signature: &self.signature,
-            v: self.v,
+            recipients: match members {
+                Members::All => Some(canonical::to_canonical_vec(&self.recipients)?),
+                Members::Signed => None,
+            },
         })
     }
 

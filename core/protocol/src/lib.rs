@@ -19,7 +19,7 @@ mod value_ser;
 
 pub use envelope::{
     Collection, ENVELOPE_VERSION, Envelope, Hlc, KEY_ID_LEN, MAX_CIPHERTEXT_BYTES,
-    MAX_DEVICE_ID_LEN, MAX_ENVELOPE_BYTES, MAX_RECIPIENTS, RecordMeta, WRAPPED_KEY_BYTES,
+    MAX_DEVICE_ID_LEN, MAX_ENVELOPE_BYTES, MAX_RECIPIENTS, Members, RecordMeta, WRAPPED_KEY_BYTES,
     WrappedKey, is_device_id, is_uuid_text,
 };
 pub use error::ProtocolError;
