@@ -82,11 +82,20 @@ pub struct Item {
 impl Item {
     /// `env` as the digest covers it; `chapter_kid` the chapter key's id, if known.
     pub fn of(env: &Envelope, chapter_kid: Option<&str>) -> Result<Item> {
-        Ok(Item {
+        Ok(Item::hashed(
+            env,
+            peerlog_crypto::envelope_sha256(env)?,
+            chapter_kid,
+        ))
+    }
+
+    /// [`Item::of`], with the envelope's hash already known.
+    fn hashed(env: &Envelope, hash: [u8; 32], chapter_kid: Option<&str>) -> Item {
+        Item {
             version: env.meta.version,
-            hash: peerlog_crypto::envelope_sha256(env)?,
+            hash,
             for_chapter: chapter_kid.is_some_and(|k| env.recipients.iter().any(|r| r.kid == k)),
-        })
+        }
     }
 }
 
@@ -159,13 +168,15 @@ fn view(c: &Connection, batch: &[Envelope], chapter_kid: Option<&str>) -> Result
 }
 
 /// Remembers that the server holds `env` (an acknowledged push, or a verified pull of one
-/// of the account's own records). An older version than the one noted changes nothing.
+/// of the account's own records), `hash` the SHA-256 of its canonical bytes. An older
+/// version than the one noted changes nothing.
 pub(crate) fn note_on_server(
     c: &Connection,
     env: &Envelope,
+    hash: [u8; 32],
     chapter_kid: Option<&str>,
 ) -> Result<()> {
-    let it = Item::of(env, chapter_kid)?;
+    let it = Item::hashed(env, hash, chapter_kid);
     c.prepare_cached(
         "INSERT INTO server_view (collection, id, version, hash, for_chapter) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, hash = excluded.hash,

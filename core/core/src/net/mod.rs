@@ -471,7 +471,8 @@ impl Net {
                             PushResult::Accepted { seq } | PushResult::Duplicate { seq } => {
                                 store::sync::mark_pushed(tx, env, Some(*seq))?;
                                 if let Some(k) = heads {
-                                    heads::note_on_server(tx, env, k.chapter_kid())?;
+                                    let hash = peerlog_crypto::envelope_sha256(env)?;
+                                    heads::note_on_server(tx, env, hash, k.chapter_kid())?;
                                 }
                                 out.accepted += 1;
                             }

@@ -183,19 +183,20 @@ pub fn meta_delete(c: &Connection, key: &str) -> Result<()> {
 
 /// Writes a record (replacing any older version) and keeps it in the history.
 pub fn put_record(c: &Connection, env: &Envelope, pending: bool) -> Result<()> {
-    put_record_keeping(c, env, pending, |_| Ok(None))
+    put_record_keeping(c, env, pending, |_| Ok(None)).map(|_| ())
 }
 
 /// [`put_record`], storing with it the sealed content key `keep` makes from the SHA-256 of
-/// the exact envelope bytes stored (ADR 0017); `None` stores none.
+/// the exact envelope bytes stored (ADR 0017); `None` stores none. Returns that hash.
 pub fn put_record_keeping(
     c: &Connection,
     env: &Envelope,
     pending: bool,
     keep: impl FnOnce(&[u8; 32]) -> Result<Option<Vec<u8>>>,
-) -> Result<()> {
+) -> Result<[u8; 32]> {
     let bytes = env.to_json_bytes()?;
-    let kept = keep(&peerlog_crypto::sha256(&bytes))?;
+    let hash = peerlog_crypto::sha256(&bytes);
+    let kept = keep(&hash)?;
     let m = &env.meta;
     c.prepare_cached(
         "INSERT INTO records (collection, id, version, author_device, deleted, envelope, pending, kept_key)
@@ -225,7 +226,7 @@ pub fn put_record_keeping(
             bytes
         ],
     )?;
-    Ok(())
+    Ok(hash)
 }
 
 /// Keeps a sealed content key for the stored record `env` (made by `keep` from the SHA-256

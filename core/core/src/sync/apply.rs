@@ -269,41 +269,62 @@ fn record<'a>(
         });
         return Ok(Applied::Invalid);
     }
-    if certified_by == CertifiedBy::Account {
-        // The server holds this version of one of the account's own records (ADR 0022).
-        let kid = s.chapter_key.as_ref().map(|k| k.key_id());
-        crate::heads::note_on_server(tx, env, kid.as_deref())?;
-    }
     // The version alone: a receipt pulled back after its push is not read again.
-    match store::record_version(tx, env.meta.collection, &env.meta.id)? {
-        Some(v) if v > env.meta.version => Ok(Applied::Known),
+    let stored = match store::record_version(tx, env.meta.collection, &env.meta.id)? {
+        Some(v) if v > env.meta.version => None,
         Some(v) if v == env.meta.version => {
             store::sync::mark_pushed(tx, env, None)?;
-            Ok(Applied::Known)
+            None
         }
-        _ => {
-            // Verified now: keep its content key, so reading it is one AES-GCM (ADR 0017).
-            let key = match pre {
-                Some(p) => p.key.clone(),
-                None => peerlog_crypto::envelope::unwrap_verified(verified, &s.keys.peer).ok(),
-            };
-            store::put_record_keeping(tx, env, false, |hash| {
-                key.as_ref().map(|k| s.keep(hash, k)).transpose()
-            })?;
-            s.observe_version(tx, env.meta.version)?;
-            let arrived = Arrived {
-                verified,
-                key: key.as_ref(),
-            };
-            if let Err(e) = reindex(tx, s, arrived) {
-                let code = e.to_ffi(Locale::En).code().to_string();
-                log.log(LogLevel::Warn, "peerlog::sync", || {
-                    format!("a pulled record could not be indexed: {code}")
-                });
-            }
-            Ok(Applied::New)
-        }
+        _ => Some(store_new(tx, s, env, verified, pre, log)?),
+    };
+    if certified_by == CertifiedBy::Account {
+        // The server holds this version of one of the account's own records (ADR 0022).
+        // A record just stored was hashed as it was written.
+        let hash = match stored {
+            Some(hash) => hash,
+            None => peerlog_crypto::envelope_sha256(env)?,
+        };
+        let kid = s.chapter_key.as_ref().map(|k| k.key_id());
+        crate::heads::note_on_server(tx, env, hash, kid.as_deref())?;
     }
+    Ok(if stored.is_some() {
+        Applied::New
+    } else {
+        Applied::Known
+    })
+}
+
+/// Stores a verified record newer than the one held, keeping its content key, and indexes
+/// it. Returns the SHA-256 of the bytes stored.
+fn store_new(
+    tx: &Connection,
+    s: &mut Session,
+    env: &Envelope,
+    verified: Verified<'_>,
+    pre: Option<&Prechecked<'_>>,
+    log: &Logger,
+) -> Result<[u8; 32]> {
+    // Verified now: keep its content key, so reading it is one AES-GCM (ADR 0017).
+    let key = match pre {
+        Some(p) => p.key.clone(),
+        None => peerlog_crypto::envelope::unwrap_verified(verified, &s.keys.peer).ok(),
+    };
+    let hash = store::put_record_keeping(tx, env, false, |hash| {
+        key.as_ref().map(|k| s.keep(hash, k)).transpose()
+    })?;
+    s.observe_version(tx, env.meta.version)?;
+    let arrived = Arrived {
+        verified,
+        key: key.as_ref(),
+    };
+    if let Err(e) = reindex(tx, s, arrived) {
+        let code = e.to_ffi(Locale::En).code().to_string();
+        log.log(LogLevel::Warn, "peerlog::sync", || {
+            format!("a pulled record could not be indexed: {code}")
+        });
+    }
+    Ok(hash)
 }
 
 /// Retries the records that waited for their author's certificate until a pass makes no
