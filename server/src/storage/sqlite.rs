@@ -143,8 +143,12 @@ impl SqliteStorage {
         writer
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
+        // FULL, not NORMAL: a push is acknowledged only once its commit is on the disk. A
+        // phone marks what was acknowledged as pushed and never sends it again, and its
+        // account head (ADR 0022) would read a commit lost to a power cut as a rollback by
+        // the server (ADR 0024).
         writer
-            .pragma_update(None, "synchronous", "NORMAL")
+            .pragma_update(None, "synchronous", "FULL")
             .map_err(db)?;
         migrate(&mut writer)?;
         Ok(SqliteStorage {
@@ -1597,5 +1601,32 @@ impl SqliteStorage {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn commits_are_synced_before_they_are_acknowledged() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let storage = SqliteStorage::open(dir.path().join("peerlog.db"))
+            .await
+            .expect("storage opens");
+        let (synchronous, journal) = storage
+            .write(|c| {
+                let synchronous: i64 = c
+                    .query_row("PRAGMA synchronous", [], |r| r.get(0))
+                    .map_err(db)?;
+                let journal: String = c
+                    .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                    .map_err(db)?;
+                Ok((synchronous, journal))
+            })
+            .await
+            .expect("pragmas read");
+        // 2 = FULL: in WAL mode the log is synced at every commit.
+        assert_eq!((synchronous, journal.as_str()), (2, "wal"));
     }
 }
