@@ -30,7 +30,7 @@ use crate::profile::{Profile, ProfileInfo};
 use crate::report::{self, ReportVerification};
 use crate::reports::{self, SignedReportFile};
 use crate::session::Session;
-use crate::summary::{PeriodSummary, report_years, summarise};
+use crate::summary::{PeriodSummary, report_years, summarise, summary_kept};
 use crate::sync::{EnrolResult, MyDevice};
 use crate::themes::{self, RecoveryTheme, ThemesQuestion};
 use crate::training::{self, TrainingStatus};
@@ -374,7 +374,7 @@ impl Peerlog {
         self.dev.run("year_summary", |h| {
             let s = h.session()?;
             let (from, to) = year_bounds(year, s.locale())?;
-            Ok(summarise(h.store.conn(), s.profile.rules()?, from, to, s.locale())?.0)
+            summary_kept(h.store.conn(), s.profile.rules()?, from, to, s.locale())
         })
     }
 

@@ -9,10 +9,10 @@ use crate::store;
 use chrono::{Datelike, NaiveDate};
 use peerlog_rules::{Category, ContactKind, Locale, RuleSet, SummaryEntry};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Activity-days in one month.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize, Deserialize)]
 pub struct MonthTotals {
     pub year: i32,
     pub month: u32,
@@ -23,7 +23,7 @@ pub struct MonthTotals {
 }
 
 /// Not-counted contacts with one reason.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize, Deserialize)]
 pub struct ReasonTotal {
     pub code: String,
     pub message: String,
@@ -31,7 +31,7 @@ pub struct ReasonTotal {
 }
 
 /// Contacts of one kind.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize, Deserialize)]
 pub struct KindTotal {
     pub kind: ContactKind,
     pub total: u32,
@@ -39,7 +39,7 @@ pub struct KindTotal {
 }
 
 /// Something the peer should look at before signing.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize, Deserialize)]
 pub struct SummaryWarning {
     pub code: String,
     pub date: Option<String>,
@@ -47,7 +47,7 @@ pub struct SummaryWarning {
 }
 
 /// What counts for the report in a period.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record, Serialize, Deserialize)]
 pub struct PeriodSummary {
     pub from: String,
     pub to: String,
@@ -127,6 +127,37 @@ pub(crate) fn summarise(
     let entries = index::evaluate_owned(rules, store::contact_rows(conn, from, to)?);
     let s = peerlog_rules::summarise(rules, from, to, &entries, locale);
     Ok((PeriodSummary::from_rules(&s), entries))
+}
+
+/// The summary of `from..=to` as [`summarise`] makes it, kept in the store until the
+/// contact index next changes (ADR 0025): the home screen shows the year's summary at every
+/// launch, and most launches find nothing changed since the last one. A kept summary is
+/// only used for the same period, rule set (id and version), language and build; one that
+/// does not parse is made again. Keeping it is best effort: a store that cannot take the
+/// write right away (read-only, busy, full) still gets its summary.
+pub(crate) fn summary_kept(
+    conn: &Connection,
+    rules: &RuleSet,
+    from: NaiveDate,
+    to: NaiveDate,
+    locale: Locale,
+) -> Result<PeriodSummary> {
+    let key = format!(
+        "{}|{from}|{to}|{}|{}|{locale:?}",
+        env!("CARGO_PKG_VERSION"),
+        rules.id(),
+        rules.version()
+    );
+    if let Some(kept) = store::kept_summary(conn, &key)?
+        && let Ok(summary) = serde_json::from_slice::<PeriodSummary>(&kept)
+    {
+        return Ok(summary);
+    }
+    let (summary, _) = summarise(conn, rules, from, to, locale)?;
+    if let Ok(bytes) = serde_json::to_vec(&summary) {
+        store::keep_summary(conn, &key, &bytes);
+    }
+    Ok(summary)
 }
 
 /// The years a report can be made for: from the year of the oldest contact (the current

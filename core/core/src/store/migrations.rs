@@ -192,7 +192,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "#,
     SERVER_VIEW,
     CHAPTER_HEADS,
+    SUMMARY_CACHE,
 ];
+
+/// 12: year summaries as last computed, each good until the contact index changes: every
+/// insert, update or delete of an index row empties the table (ADR 0025). What a summary
+/// holds is derived from the clear index alone. A later migration that rebuilds
+/// `contact_index` must empty this table too (triggers do not fire on `DROP TABLE`).
+const SUMMARY_CACHE: &str = r#"
+    CREATE TABLE summary_cache (
+        key     TEXT PRIMARY KEY NOT NULL,
+        summary BLOB NOT NULL
+    ) STRICT;
+    CREATE TRIGGER contact_index_insert_clears_summaries AFTER INSERT ON contact_index
+        BEGIN DELETE FROM summary_cache; END;
+    CREATE TRIGGER contact_index_update_clears_summaries AFTER UPDATE ON contact_index
+        BEGIN DELETE FROM summary_cache; END;
+    CREATE TRIGGER contact_index_delete_clears_summaries AFTER DELETE ON contact_index
+        BEGIN DELETE FROM summary_cache; END;
+"#;
 
 /// 11: coordinator: per peer account, the newest head whose chapter part matched the
 /// chapter records held here, and how the last check went (ADR 0022).

@@ -63,6 +63,9 @@ pub struct Store {
 /// File name of the database inside a home (the app's data directory).
 pub const DB_FILE: &str = "peerlog.db";
 
+/// How long a write waits for another connection's write to finish before `storage_busy`.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Store {
     /// Opens (creating both if needed) the database of the home directory `dir`.
     pub fn open_in(dir: &Path) -> Result<Self> {
@@ -77,7 +80,7 @@ impl Store {
     }
 
     fn setup(mut conn: Connection) -> Result<Self> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.set_prepared_statement_cache_capacity(64);
         // WAL: readers don't block the writer and a crash never loses a committed write.
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -109,24 +112,17 @@ impl Store {
     /// file, leaving an empty, current schema.
     pub fn wipe(&mut self) -> Result<()> {
         self.tx(|tx| {
-            for table in [
-                "meta",
-                "records",
-                "record_history",
-                "devices",
-                "contact_index",
-                "declaration_index",
-                "expense_index",
-                "report_index",
-                "sync_state",
-                "deferred_records",
-                "expense_decisions",
-                "chapter_records",
-                "chapter_accounts",
-                "chapter_devices",
-                "training_index",
-            ] {
-                tx.execute(&format!("DELETE FROM {table}"), [])?;
+            // Every table the schema has, so a table a later migration adds is never left
+            // out (a fixed list here once missed two).
+            let tables: Vec<String> = tx
+                .prepare(
+                    "SELECT name FROM sqlite_master
+                     WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for table in tables {
+                tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
             }
             Ok(())
         })?;
@@ -514,6 +510,27 @@ pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Ve
     Ok(out)
 }
 
+/// The summary kept under `key` (see `summary::summary_kept`), if any.
+pub fn kept_summary(c: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(
+        c.prepare_cached("SELECT summary FROM summary_cache WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?,
+    )
+}
+
+/// Keeps `summary` under `key` if the store takes the write at once; otherwise nothing is
+/// kept (the summary is made again next time). Never waits for another writer.
+pub fn keep_summary(c: &Connection, key: &str, summary: &[u8]) {
+    if c.busy_timeout(std::time::Duration::ZERO).is_err() {
+        return;
+    }
+    let _ = c
+        .prepare_cached("INSERT OR REPLACE INTO summary_cache (key, summary) VALUES (?1, ?2)")
+        .and_then(|mut st| st.execute(rusqlite::params![key, summary]));
+    let _ = c.busy_timeout(BUSY_TIMEOUT);
+}
+
 /// An ISO day `YYYY-MM-DD` as the index stores it (what `NaiveDate::to_string` writes for
 /// four-digit years); `None` for anything else. The same days `%Y-%m-%d` accepts there,
 /// without interpreting a format string per row.
@@ -713,6 +730,40 @@ pub fn put_report_row(c: &Connection, id: &str, period: &str, signed_at: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wipe_leaves_no_row_in_any_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("a.db")).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO meta (key, value) VALUES ('k', x'01');
+                 INSERT INTO invitation_secrets (token_sha256, secret, expires_at)
+                     VALUES (x'01', x'02', 1);
+                 INSERT INTO server_view (collection, id, version, hash, for_chapter)
+                     VALUES ('contacts', 'a', 1, x'03', 1);
+                 INSERT INTO chapter_heads (account_id, seq, status) VALUES ('a', 1, 'ok');
+                 INSERT INTO summary_cache (key, summary) VALUES ('k', x'04');",
+            )
+            .unwrap();
+        store.wipe().unwrap();
+        let c = store.conn();
+        let tables: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(tables.len() > 15, "{tables:?}");
+        for t in tables {
+            let n: i64 = c
+                .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{t} still has rows after a wipe");
+        }
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
