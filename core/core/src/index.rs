@@ -36,16 +36,14 @@ pub fn evaluate(rules: &RuleSet, rows: &[IndexedContact]) -> Vec<SummaryEntry> {
         .collect()
 }
 
-/// [`evaluate`], taking the rows (their ids move into the entries instead of being copied).
-pub fn evaluate_owned(rules: &RuleSet, rows: Vec<IndexedContact>) -> Vec<SummaryEntry> {
-    rows.into_iter()
-        .map(|r| SummaryEntry {
-            evaluation: rules.evaluate(&r.facts),
-            id: r.id,
-            date: r.date,
-            kind: r.facts.kind,
-        })
-        .collect()
+/// One row's entry, taking the row (its id moves into the entry instead of being copied).
+pub fn evaluate_one(rules: &RuleSet, r: IndexedContact) -> SummaryEntry {
+    SummaryEntry {
+        evaluation: rules.evaluate(&r.facts),
+        id: r.id,
+        date: r.date,
+        kind: r.facts.kind,
+    }
 }
 
 /// Re-derives the clear index of one verified record from its contents.

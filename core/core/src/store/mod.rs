@@ -475,6 +475,17 @@ pub fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
 /// (an unknown kind, a bad date) is an error naming the record: a report must never leave
 /// a contact out silently.
 pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<IndexedContact>> {
+    contact_rows_into(c, from, to, |row| row)
+}
+
+/// [`contact_rows`], each row turned into a `T` as it is read (a year's summary keeps its
+/// evaluated entries only, not the rows as well).
+pub fn contact_rows_into<T>(
+    c: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut into: impl FnMut(IndexedContact) -> T,
+) -> Result<Vec<T>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, date, kind, minutes, participants, abroad, led_by_peer FROM contact_index
          WHERE deleted = 0 AND date >= ?1 AND date <= ?2 ORDER BY date, id",
@@ -505,7 +516,7 @@ pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Ve
             abroad: r.get(5)?,
             led_by_peer: r.get(6)?,
         };
-        out.push(IndexedContact { id, date, facts });
+        out.push(into(IndexedContact { id, date, facts }));
     }
     Ok(out)
 }
