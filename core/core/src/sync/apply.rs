@@ -116,9 +116,12 @@ fn precheck_one<'a>(
 }
 
 /// Calls `apply` on every record of the page in order, with what [`precheck_one`] found
-/// for it. The checks run on up to [`PRECHECK_THREADS`] threads, piece by piece, while
-/// this thread applies the pieces already checked, so the cores stay busy with both. A
-/// piece whose thread failed is applied unchecked (`record` then checks it itself).
+/// for it. The checks run piece by piece on one thread less than the cores (at most
+/// [`PRECHECK_THREADS`]) while this thread applies the pieces already checked; when the
+/// piece it needs next is not checked yet, this thread checks an unclaimed piece itself
+/// rather than wait. Applying is the one part that cannot be shared, so it never competes
+/// with more checking threads than there are cores left for them. A piece whose thread
+/// failed is applied unchecked (`record` then checks it itself).
 fn checked_in_order<'a>(
     tx: &Connection,
     peer: &peerlog_crypto::RecipientSecretKey,
@@ -128,8 +131,9 @@ fn checked_in_order<'a>(
     let authors = author_keys(tx, envs)?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
+        .saturating_sub(1)
         .min(PRECHECK_THREADS);
-    if threads < 2 || envs.len() < 2 * PRECHECK_PIECE {
+    if threads < 1 || envs.len() < 2 * PRECHECK_PIECE {
         for env in envs {
             apply(env, precheck_one(&authors, peer, env).as_ref())?;
         }
@@ -139,29 +143,22 @@ fn checked_in_order<'a>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (authors, next, pieces_ref) = (&authors, &next, &pieces);
     std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::channel::<(usize, Vec<Option<Prechecked<'a>>>)>();
+        let (send, receive) = std::sync::mpsc::channel::<CheckedPiece<'a>>();
         let mut workers = Vec::with_capacity(threads);
         for _ in 0..threads {
             let send = send.clone();
             workers.push(scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(piece) = pieces_ref.get(i) else {
-                        return;
-                    };
-                    let checked = piece
-                        .iter()
-                        .map(|e| precheck_one(authors, peer, e))
-                        .collect();
+                while let Some(checked) = check_next(pieces_ref, next, authors, peer) {
                     // The receiver is gone only when applying failed: stop.
-                    if send.send((i, checked)).is_err() {
+                    if send.send(checked).is_err() {
                         return;
                     }
                 }
             }));
         }
         drop(send);
-        let applied = apply_in_order(&pieces, &receive, &mut apply);
+        let mut check_here = || check_next(pieces_ref, next, authors, peer);
+        let applied = apply_in_order(&pieces, &receive, &mut check_here, &mut apply);
         // Stops the threads at their next piece if applying failed; a thread that
         // panicked is joined here, so its panic is not the caller's.
         drop(receive);
@@ -172,17 +169,54 @@ fn checked_in_order<'a>(
     })
 }
 
-/// Applies the pieces in the page's order as their checks arrive (in any order).
+/// A checked piece: its index in the page and what [`precheck_one`] found for each record.
+type CheckedPiece<'a> = (usize, Vec<Option<Prechecked<'a>>>);
+
+/// Claims the next piece nobody checks yet and checks it; `None` when none is left.
+fn check_next<'a>(
+    pieces: &[&[&'a Envelope]],
+    next: &std::sync::atomic::AtomicUsize,
+    authors: &HashMap<&str, Option<DevicePublicKey>>,
+    peer: &peerlog_crypto::RecipientSecretKey,
+) -> Option<CheckedPiece<'a>> {
+    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let piece = pieces.get(i)?;
+    Some((
+        i,
+        piece
+            .iter()
+            .map(|e| precheck_one(authors, peer, e))
+            .collect(),
+    ))
+}
+
+/// Applies the pieces in the page's order as their checks arrive (in any order); while the
+/// next piece is not there, checks one itself (`check_here`) instead of waiting.
 fn apply_in_order<'a>(
     pieces: &[&[&'a Envelope]],
-    receive: &std::sync::mpsc::Receiver<(usize, Vec<Option<Prechecked<'a>>>)>,
+    receive: &std::sync::mpsc::Receiver<CheckedPiece<'a>>,
+    check_here: &mut impl FnMut() -> Option<CheckedPiece<'a>>,
     apply: &mut impl FnMut(&'a Envelope, Option<&Prechecked<'a>>) -> Result<()>,
 ) -> Result<()> {
     let mut arrived: HashMap<usize, Vec<Option<Prechecked<'a>>>> = HashMap::new();
+    let mut unclaimed = true;
     for (i, piece) in pieces.iter().enumerate() {
         let checked = loop {
             if let Some(c) = arrived.remove(&i) {
                 break Some(c);
+            }
+            if let Ok((j, c)) = receive.try_recv() {
+                arrived.insert(j, c);
+                continue;
+            }
+            if unclaimed {
+                match check_here() {
+                    Some((j, c)) => {
+                        arrived.insert(j, c);
+                        continue;
+                    }
+                    None => unclaimed = false,
+                }
             }
             match receive.recv() {
                 Ok((j, c)) => {
