@@ -221,18 +221,13 @@ fn read_paths(dir: &Path, rules: &peerlog_rules::RuleSet, n: usize, iters: usize
             &mut changed,
         ),
     ] {
-        let value = common::median(runs);
-        report(json!({
-            "path": format!("open a {n}-contact store + year summary ({what})"),
-            "key": key,
-            "unit": "ms",
-            "value": value,
-            "today": 14.7, "today_source": "issue",
-            "baseline": baseline,
-            "target": "< 5 ms",
-            "pass": value < 5.0,
-            "contacts": n,
-        }));
+        common::report_summary_row(
+            key,
+            format!("open a {n}-contact store + year summary ({what})"),
+            common::median(runs),
+            Some(baseline),
+            n as u64,
+        );
     }
 }
 

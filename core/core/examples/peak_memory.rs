@@ -99,18 +99,13 @@ fn run(home: &Path) {
             &mut changed,
         ),
     ] {
-        let ms = common::median(times);
-        common::report(serde_json::json!({
-            "path": format!("open a {contacts}-contact store + year summary, fresh process ({what})"),
-            "key": key,
-            "unit": "ms",
-            "value": ms,
-            "today": 14.7, "today_source": "issue",
-            "baseline": null,
-            "target": "< 5 ms",
-            "pass": ms < 5.0,
-            "contacts": contacts,
-        }));
+        common::report_summary_row(
+            key,
+            format!("open a {contacts}-contact store + year summary, fresh process ({what})"),
+            common::median(times),
+            None,
+            contacts,
+        );
     }
     let mb = common::median(&mut peaks);
     common::report(serde_json::json!({

@@ -19,6 +19,15 @@ fn db(home: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(home.join(DB_FILE)).unwrap()
 }
 
+/// A signed device with one visit in March (one activity-day).
+fn with_one_visit() -> Device {
+    let d = signed_device(Locale::En);
+    d.app
+        .add_contact(contact("2026-03-02", ContactKind::Visit, 60))
+        .unwrap();
+    d
+}
+
 fn kept_rows(home: &Path) -> i64 {
     db(home)
         .query_row("SELECT count(*) FROM summary_cache", [], |r| r.get(0))
@@ -79,10 +88,7 @@ fn the_kept_summary_follows_every_change_to_the_contacts() {
 
 #[test]
 fn a_launch_reads_the_kept_summary_until_the_index_changes() {
-    let d = signed_device(Locale::En);
-    d.app
-        .add_contact(contact("2026-03-02", ContactKind::Visit, 60))
-        .unwrap();
+    let d = with_one_visit();
     let made = d.app.year_summary(YEAR).unwrap();
     assert_eq!(made.activity_days, 1);
 
@@ -117,10 +123,7 @@ fn a_launch_reads_the_kept_summary_until_the_index_changes() {
 
 #[test]
 fn a_kept_summary_that_does_not_parse_is_made_again() {
-    let d = signed_device(Locale::En);
-    d.app
-        .add_contact(contact("2026-03-02", ContactKind::Visit, 60))
-        .unwrap();
+    let d = with_one_visit();
     let made = d.app.year_summary(YEAR).unwrap();
     db(&d.home())
         .execute("UPDATE summary_cache SET summary = x'00ff'", [])
@@ -130,10 +133,7 @@ fn a_kept_summary_that_does_not_parse_is_made_again() {
 
 #[test]
 fn a_summary_is_given_when_the_store_cannot_keep_it() {
-    let d = signed_device(Locale::En);
-    d.app
-        .add_contact(contact("2026-03-02", ContactKind::Visit, 60))
-        .unwrap();
+    let d = with_one_visit();
     // Another program holds the store's write lock: the summary does not wait for it.
     let other = db(&d.home());
     other.execute_batch("BEGIN IMMEDIATE").unwrap();

@@ -205,6 +205,22 @@ pub fn median_ms(n: usize, mut f: impl FnMut()) -> f64 {
     median(&mut times)
 }
 
+/// One row of an open + year summary measurement (in process or fresh), against the
+/// target of 5 ms; `baseline` the plaintext store's, where one was measured.
+pub fn report_summary_row(key: &str, path: String, value: f64, baseline: Option<f64>, n: u64) {
+    report(serde_json::json!({
+        "path": path,
+        "key": key,
+        "unit": "ms",
+        "value": value,
+        "today": 14.7, "today_source": "issue",
+        "baseline": baseline,
+        "target": "< 5 ms",
+        "pass": value < 5.0,
+        "contacts": n,
+    }));
+}
+
 /// One row of `cargo xtask bench`'s table, appended as a JSON line to the file named by
 /// `PEERLOG_BENCH_OUT` (and printed). Fields: `path`, `value` and `unit`; `today` with
 /// `today_source` (`"run"`: main's behaviour measured in this run; `"issue"`: the figure
