@@ -80,16 +80,8 @@ pub struct Item {
 }
 
 impl Item {
-    /// `env` as the digest covers it; `chapter_kid` the chapter key's id, if known.
-    pub fn of(env: &Envelope, chapter_kid: Option<&str>) -> Result<Item> {
-        Ok(Item::hashed(
-            env,
-            peerlog_crypto::envelope_sha256(env)?,
-            chapter_kid,
-        ))
-    }
-
-    /// [`Item::of`], with the envelope's hash already known.
+    /// `env` as the digest covers it, `hash` the SHA-256 of its canonical bytes
+    /// (`peerlog_crypto::envelope_sha256`); `chapter_kid` the chapter key's id, if known.
     fn hashed(env: &Envelope, hash: [u8; 32], chapter_kid: Option<&str>) -> Item {
         Item {
             version: env.meta.version,
@@ -134,8 +126,12 @@ pub fn verify(signed: &SignedAccountHead, account_id: &str, account_key: &Device
             .is_ok()
 }
 
-/// The view, with `batch` stored over it.
-fn view(c: &Connection, batch: &[Envelope], chapter_kid: Option<&str>) -> Result<Items> {
+/// The view, with `batch` (each envelope with its hash) stored over it.
+fn view(
+    c: &Connection,
+    batch: &[(&Envelope, [u8; 32])],
+    chapter_kid: Option<&str>,
+) -> Result<Items> {
     let mut stmt =
         c.prepare_cached("SELECT collection, id, version, hash, for_chapter FROM server_view")?;
     let rows = stmt.query_map([], |r| {
@@ -158,10 +154,10 @@ fn view(c: &Connection, batch: &[Envelope], chapter_kid: Option<&str>) -> Result
         };
         items.insert(key, item);
     }
-    for env in batch {
+    for &(env, hash) in batch {
         items.insert(
             (env.meta.collection.as_str().to_owned(), env.meta.id.clone()),
-            Item::of(env, chapter_kid)?,
+            Item::hashed(env, hash, chapter_kid),
         );
     }
     Ok(items)
@@ -205,10 +201,12 @@ fn set_known_seq(c: &Connection, seq: u64) -> Result<()> {
 }
 
 /// The head to push with `batch`: the view with the batch stored, one after the known one.
+/// Each envelope comes with the SHA-256 of its canonical bytes, which the push also notes
+/// once the server took it.
 pub(crate) fn next(
     c: &Connection,
     keys: &HeadKeys,
-    batch: &[Envelope],
+    batch: &[(&Envelope, [u8; 32])],
 ) -> Result<SignedAccountHead> {
     let items = view(c, batch, keys.chapter_kid())?;
     let seq = known_seq(c)?.unwrap_or(0).saturating_add(1);

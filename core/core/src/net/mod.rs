@@ -417,8 +417,19 @@ impl Net {
                 done += refs.len() as u64;
                 continue;
             }
+            // Hashed once, for the head and for noting what the server took.
+            let hashes = match heads {
+                Some(_) => records
+                    .iter()
+                    .map(peerlog_crypto::envelope_sha256)
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
             let head = match heads {
-                Some(k) => Some(host.with_store(|st| heads::next(st.conn(), k, &records))?),
+                Some(k) => {
+                    let batch: Vec<_> = records.iter().zip(hashes.iter().copied()).collect();
+                    Some(host.with_store(|st| heads::next(st.conn(), k, &batch))?)
+                }
                 None => None,
             };
             let req = PushRequest { records, head };
@@ -466,12 +477,11 @@ impl Net {
             let mut withheld = false;
             host.with_store(|st| {
                 st.tx(|tx| {
-                    for (env, res) in chunk.iter().zip(&resp.results) {
+                    for (i, (env, res)) in chunk.iter().zip(&resp.results).enumerate() {
                         match res {
                             PushResult::Accepted { seq } | PushResult::Duplicate { seq } => {
                                 store::sync::mark_pushed(tx, env, Some(*seq))?;
-                                if let Some(k) = heads {
-                                    let hash = peerlog_crypto::envelope_sha256(env)?;
+                                if let (Some(k), Some(&hash)) = (heads, hashes.get(i)) {
                                     heads::note_on_server(tx, env, hash, k.chapter_kid())?;
                                 }
                                 out.accepted += 1;
