@@ -69,9 +69,11 @@ fn chapter_may_write(
 
 /// What is checked of a pulled record before it is applied, for a whole page at once and
 /// on several cores: its signature against the author key the store knew when the page
-/// arrived, and its content key unwrapped for this device. `record` uses it only if the
-/// author's key is still that one.
+/// arrived, and its content key unwrapped for this device. `record` uses it only for the
+/// envelope it was made for, and only if the author's key is still that one.
 struct Prechecked<'a> {
+    /// The envelope checked (compared by address: a check is never another record's).
+    env: &'a Envelope,
     author: [u8; 32],
     verified: Option<Verified<'a>>,
     key: Option<ContentKey>,
@@ -109,6 +111,7 @@ fn precheck_one<'a>(
     let verified = peerlog_crypto::envelope::verify(env, author).ok();
     let key = verified.and_then(|v| peerlog_crypto::envelope::unwrap_verified(v, peer).ok());
     Some(Prechecked {
+        env,
         author: *author.as_bytes(),
         verified,
         key,
@@ -284,9 +287,7 @@ fn record<'a>(
         },
     };
     // A check counts only for this very envelope and the author key known now.
-    let pre = pre.filter(|p| {
-        p.author == *key.as_bytes() && p.verified.is_none_or(|v| std::ptr::eq(v.envelope(), env))
-    });
+    let pre = pre.filter(|p| std::ptr::eq(p.env, env) && p.author == *key.as_bytes());
     let verified = match pre {
         Some(p) => p.verified,
         None => peerlog_crypto::envelope::verify(env, &key).ok(),
