@@ -27,16 +27,11 @@ pub fn contact_row(id: &str, p: &ContactPayload) -> IndexedContact {
 /// the coordinator's chapter report get their decisions from.
 pub fn evaluate(rules: &RuleSet, rows: &[IndexedContact]) -> Vec<SummaryEntry> {
     rows.iter()
-        .map(|r| SummaryEntry {
-            id: r.id.clone(),
-            date: r.date,
-            kind: r.facts.kind,
-            evaluation: rules.evaluate(&r.facts),
-        })
+        .map(|r| evaluate_one(rules, r.clone()))
         .collect()
 }
 
-/// One row's entry, taking the row (its id moves into the entry instead of being copied).
+/// [`evaluate`] of one row, taking it (its id moves into the entry instead of being copied).
 pub fn evaluate_one(rules: &RuleSet, r: IndexedContact) -> SummaryEntry {
     SummaryEntry {
         evaluation: rules.evaluate(&r.facts),
@@ -181,7 +176,7 @@ mod tests {
 
     fn all_rows(h: &Home) -> Vec<IndexedContact> {
         let day = |y| NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
-        store::contact_rows(h.store.conn(), day(2000), day(2100)).unwrap()
+        store::contact_rows(h.store.conn(), day(2000), day(2100), |r| r).unwrap()
     }
 
     fn reindex_all(h: &Home) {

@@ -124,7 +124,7 @@ pub(crate) fn summarise(
     to: NaiveDate,
     locale: Locale,
 ) -> Result<(PeriodSummary, Vec<SummaryEntry>)> {
-    let entries = store::contact_rows_into(conn, from, to, |r| index::evaluate_one(rules, r))?;
+    let entries = store::contact_rows(conn, from, to, |r| index::evaluate_one(rules, r))?;
     let s = peerlog_rules::summarise(rules, from, to, &entries, locale);
     Ok((PeriodSummary::from_rules(&s), entries))
 }

@@ -113,7 +113,7 @@ impl Store {
     pub fn wipe(&mut self) -> Result<()> {
         self.tx(|tx| {
             // Every table the schema has, so a table a later migration adds is never left
-            // out (a fixed list here once missed two).
+            // out (a fixed list here once missed three).
             let tables: Vec<String> = tx
                 .prepare(
                     "SELECT name FROM sqlite_master
@@ -280,7 +280,8 @@ pub fn record_version(c: &Connection, collection: Collection, id: &str) -> Resul
         .prepare_cached("SELECT version FROM records WHERE collection = ?1 AND id = ?2")?
         .query_row(params![collection.as_str(), id], |r| r.get(0))
         .optional()?;
-    Ok(v.map(|v| v as u64))
+    v.map(|v| u64::try_from(v).map_err(|_| CoreError::corrupt(format!("record {id}: version"))))
+        .transpose()
 }
 
 /// Every version of a record, oldest first.
@@ -474,13 +475,10 @@ pub fn mark_contact_deleted(c: &Connection, id: &str) -> Result<()> {
 /// Live contacts with `from <= date <= to`, by date then id. A row that does not parse
 /// (an unknown kind, a bad date) is an error naming the record: a report must never leave
 /// a contact out silently.
-pub fn contact_rows(c: &Connection, from: NaiveDate, to: NaiveDate) -> Result<Vec<IndexedContact>> {
-    contact_rows_into(c, from, to, |row| row)
-}
-
-/// [`contact_rows`], each row turned into a `T` as it is read (a year's summary keeps its
+///
+/// Each row is turned into a `T` by `into` as it is read (a year's summary keeps its
 /// evaluated entries only, not the rows as well).
-pub fn contact_rows_into<T>(
+pub fn contact_rows<T>(
     c: &Connection,
     from: NaiveDate,
     to: NaiveDate,
@@ -797,7 +795,7 @@ mod tests {
         };
         put_contact_row(store.conn(), &row("a", "2026-03-01"), false).unwrap();
         put_contact_row(store.conn(), &row("b", "2026-03-02"), false).unwrap();
-        let all = contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31")).unwrap();
+        let all = contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31"), |r| r).unwrap();
         assert_eq!(all, vec![row("a", "2026-03-01"), row("b", "2026-03-02")]);
         store
             .conn()
@@ -806,7 +804,8 @@ mod tests {
                 [],
             )
             .unwrap();
-        let err = contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31")).unwrap_err();
+        let err =
+            contact_rows(store.conn(), day("2026-01-01"), day("2026-12-31"), |r| r).unwrap_err();
         assert!(err.to_string().contains("contact index row b"), "{err}");
     }
 
@@ -832,7 +831,7 @@ mod tests {
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
         // Old rows survive and the history was seeded from them.
-        let rows = contact_rows(store.conn(), day("2000-01-01"), day("2100-01-01")).unwrap();
+        let rows = contact_rows(store.conn(), day("2000-01-01"), day("2100-01-01"), |r| r).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].facts.kind, peerlog_rules::ContactKind::Visit);
         let hist: i64 = store
